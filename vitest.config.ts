@@ -1,0 +1,9 @@
+import {defineConfig} from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "spec-tests/test/**/*.test.ts", "cli/test/**/*.test.ts"],
+    pool: "forks",
+    testTimeout: 60_000,
+  },
+});
