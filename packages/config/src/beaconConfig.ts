@@ -1,11 +1,5 @@
+import {DOMAIN_DEPOSIT, FORK_NAMES, type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {digest} from "@chainsafe/as-sha256";
-import {
-  DOMAIN_DEPOSIT,
-  FORK_NAMES,
-  type ForkName,
-  ForkSeq,
-  SLOTS_PER_EPOCH,
-} from "@ceibo/params";
 import type {BlobScheduleEntry, ChainConfig} from "./chainConfig.ts";
 import {toHex} from "./hex.ts";
 import {computeDomain, computeForkDataRoot} from "./signing.ts";

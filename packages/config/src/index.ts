@@ -1,7 +1,7 @@
-export * from "./chainConfig.ts";
 export * from "./beaconConfig.ts";
-export * from "./signing.ts";
-export * from "./networks/index.ts";
+export * from "./chainConfig.ts";
 export {hex, toHex} from "./hex.ts";
-export {ChainConfigError, parseChainConfigYaml, parseConfigValue, type ParsedChainConfig} from "./yaml.ts";
-export {chainConfigFromYaml, CHAIN_CONFIG_KEYS} from "./load.ts";
+export {CHAIN_CONFIG_KEYS, chainConfigFromYaml} from "./load.ts";
+export * from "./networks/index.ts";
+export * from "./signing.ts";
+export {ChainConfigError, type ParsedChainConfig, parseChainConfigYaml, parseConfigValue} from "./yaml.ts";

@@ -12,7 +12,11 @@ export const CHAIN_CONFIG_KEYS = Object.keys(mainnetChainConfig) as ChainConfigK
  * values of its PRESET_BASE's reference config (mainnet or minimal); keys this client does not know are returned
  * in `unknown` (forks after fulu) rather than rejected.
  */
-export function chainConfigFromYaml(text: string): {config: ChainConfig; unknown: Record<string, unknown>; defaulted: ChainConfigKey[]} {
+export function chainConfigFromYaml(text: string): {
+  config: ChainConfig;
+  unknown: Record<string, unknown>;
+  defaulted: ChainConfigKey[];
+} {
   const {values, unknown} = parseChainConfigYaml(text, CHAIN_CONFIG_KEYS);
   const presetBase = values.PRESET_BASE ?? "mainnet";
   presetFor(presetBase); // throws a clear error on an unknown preset

@@ -16,13 +16,15 @@ function parseUintNumber(key: string, raw: string): number {
   if (!/^\d+$/.test(s)) throw new ChainConfigError(`${key}: expected an unsigned integer, got "${raw}"`);
   if (s === UINT64_MAX_STR) return Number.POSITIVE_INFINITY;
   const n = Number(s);
-  if (!Number.isSafeInteger(n)) throw new ChainConfigError(`${key}: ${s} is too large (max ${Number.MAX_SAFE_INTEGER})`);
+  if (!Number.isSafeInteger(n))
+    throw new ChainConfigError(`${key}: ${s} is too large (max ${Number.MAX_SAFE_INTEGER})`);
   return n;
 }
 
 function parseHexBytes(key: string, raw: string, length?: number): Uint8Array {
   const s = raw.trim();
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(s)) throw new ChainConfigError(`${key}: expected 0x-prefixed hex bytes, got "${raw}"`);
+  if (!/^0x([0-9a-fA-F]{2})*$/.test(s))
+    throw new ChainConfigError(`${key}: expected 0x-prefixed hex bytes, got "${raw}"`);
   const bytes = Uint8Array.from(Buffer.from(s.slice(2), "hex"));
   const expected = length ?? (key.endsWith("_VERSION") || key.startsWith("MESSAGE_DOMAIN") ? 4 : undefined);
   if (expected !== undefined && bytes.length !== expected) {

@@ -18,18 +18,21 @@ import {
 
 const CONFIGS_DIR = path.resolve(import.meta.dirname, "../../../../shared/spec-tests/configs");
 /** Config keys of forks/features after fulu; this client does not implement them. */
-const POST_FULU = /^(GLOAS|HEZE)_|_GLOAS$|^(MIN_BUILDER_WITHDRAWABILITY_DELAY|PAYLOAD_DUE_BPS|PAYLOAD_ATTESTATION_DUE_BPS|INCLUSION_LIST_DUE_BPS|CONSOLIDATION_CHURN_LIMIT_QUOTIENT|MAX_REQUEST_PAYLOADS|MAX_REQUEST_INCLUSION_LIST|MIN_SLOTS_FOR_INCLUSION_LISTS_REQUESTS|MAX_TRANSACTIONS_BYTES_PER_INCLUSION_LIST|CONFIRMATION_BYZANTINE_THRESHOLD)$/;
+const POST_FULU =
+  /^(GLOAS|HEZE)_|_GLOAS$|^(MIN_BUILDER_WITHDRAWABILITY_DELAY|PAYLOAD_DUE_BPS|PAYLOAD_ATTESTATION_DUE_BPS|INCLUSION_LIST_DUE_BPS|CONSOLIDATION_CHURN_LIMIT_QUOTIENT|MAX_REQUEST_PAYLOADS|MAX_REQUEST_INCLUSION_LIST|MIN_SLOTS_FOR_INCLUSION_LISTS_REQUESTS|MAX_TRANSACTIONS_BYTES_PER_INCLUSION_LIST|CONFIRMATION_BYZANTINE_THRESHOLD)$/;
 
 /** An independent reading of a YAML scalar: decimal → bigint, 0x → lowercase hex, quoted → string. */
 function expected(raw: unknown): unknown {
-  if (Array.isArray(raw)) return raw.map((e) => ({EPOCH: BigInt(e.EPOCH), MAX_BLOBS_PER_BLOCK: BigInt(e.MAX_BLOBS_PER_BLOCK)}));
+  if (Array.isArray(raw))
+    return raw.map((e) => ({EPOCH: BigInt(e.EPOCH), MAX_BLOBS_PER_BLOCK: BigInt(e.MAX_BLOBS_PER_BLOCK)}));
   const s = String(raw);
   if (/^\d+$/.test(s)) return BigInt(s);
   if (s.startsWith("0x")) return s.toLowerCase();
   return s;
 }
 function actual(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((e) => ({EPOCH: BigInt(e.EPOCH), MAX_BLOBS_PER_BLOCK: BigInt(e.MAX_BLOBS_PER_BLOCK)}));
+  if (Array.isArray(value))
+    return value.map((e) => ({EPOCH: BigInt(e.EPOCH), MAX_BLOBS_PER_BLOCK: BigInt(e.MAX_BLOBS_PER_BLOCK)}));
   if (value instanceof Uint8Array) return toHex(value);
   if (value === Number.POSITIVE_INFINITY) return 2n ** 64n - 1n;
   if (typeof value === "number" || typeof value === "bigint") return BigInt(value);
@@ -39,10 +42,15 @@ function actual(value: unknown): unknown {
 describe("chain configs match consensus-specs configs/<name>.yaml key by key", () => {
   for (const [name, config] of Object.entries({mainnet: mainnetChainConfig, minimal: minimalChainConfig})) {
     it(name, () => {
-      const doc = parse(readFileSync(path.join(CONFIGS_DIR, `${name}.yaml`), "utf8"), {schema: "failsafe"}) as Record<string, unknown>;
+      const doc = parse(readFileSync(path.join(CONFIGS_DIR, `${name}.yaml`), "utf8"), {schema: "failsafe"}) as Record<
+        string,
+        unknown
+      >;
       const yamlKeys = Object.keys(doc).filter((k) => !POST_FULU.test(k));
       for (const key of yamlKeys) {
-        expect(actual((config as unknown as Record<string, unknown>)[key]), `${name}.yaml ${key}`).toEqual(expected(doc[key]));
+        expect(actual((config as unknown as Record<string, unknown>)[key]), `${name}.yaml ${key}`).toEqual(
+          expected(doc[key]),
+        );
       }
       expect([...CHAIN_CONFIG_KEYS].sort()).toEqual(yamlKeys.sort());
     });

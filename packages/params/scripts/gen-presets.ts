@@ -8,7 +8,9 @@ import path from "node:path";
 import {parse} from "yaml";
 
 const FORKS = ["phase0", "altair", "bellatrix", "capella", "deneb", "electra", "fulu"] as const;
-const presetsDir = path.resolve(process.argv[2] ?? path.join(import.meta.dirname, "../../../../shared/spec-tests/presets"));
+const presetsDir = path.resolve(
+  process.argv[2] ?? path.join(import.meta.dirname, "../../../../shared/spec-tests/presets"),
+);
 const outDir = path.join(import.meta.dirname, "../src/presets");
 
 for (const preset of ["mainnet", "minimal"]) {
@@ -20,7 +22,9 @@ for (const preset of ["mainnet", "minimal"]) {
     `export const ${preset}Preset: BeaconPreset = {`,
   ];
   for (const fork of FORKS) {
-    const values = parse(readFileSync(path.join(presetsDir, preset, `${fork}.yaml`), "utf8"), {intAsBigInt: true}) as Record<string, bigint>;
+    const values = parse(readFileSync(path.join(presetsDir, preset, `${fork}.yaml`), "utf8"), {
+      intAsBigInt: true,
+    }) as Record<string, bigint>;
     lines.push(`  // ${fork}`);
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== "bigint") throw Error(`${preset}/${fork}.yaml ${key}: expected an integer, got ${value}`);

@@ -80,4 +80,3 @@ export const CONSOLIDATION_REQUEST_TYPE = 0x02;
 
 // fulu das-core.md
 export const UINT256_MAX = 2n ** 256n - 1n;
-

@@ -45,7 +45,7 @@ export function createBellatrixTypes(p: BeaconPreset, t: Primitives, phase0: Pha
   const BeaconState = new ContainerType(beaconStateFields, opts("BeaconState"));
 
   // Blinded blocks (builder-specs): the body carries the payload header instead of the payload.
-  const { executionPayload: _payload, ...bodyWithoutPayload } = beaconBlockBodyFields;
+  const {executionPayload: _payload, ...bodyWithoutPayload} = beaconBlockBodyFields;
   const blindedBeaconBlockBodyFields = {...bodyWithoutPayload, executionPayloadHeader: ExecutionPayloadHeader};
   const BlindedBeaconBlockBody = new ContainerType(blindedBeaconBlockBodyFields, opts("BlindedBeaconBlockBody"));
   const BlindedBeaconBlock = new ContainerType(

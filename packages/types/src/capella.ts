@@ -1,7 +1,7 @@
 import type {BeaconPreset} from "@ceibo/params";
 import {EXECUTION_PAYLOAD_GINDEX} from "@ceibo/params";
 import {ContainerType, ListCompositeType, VectorCompositeType} from "@chainsafe/ssz";
-import {createLightClientTypes, type AltairTypes} from "./altair.ts";
+import {type AltairTypes, createLightClientTypes} from "./altair.ts";
 import type {BellatrixTypes} from "./bellatrix.ts";
 import type {Phase0Types} from "./phase0.ts";
 import type {Primitives} from "./primitives.ts";

@@ -1,7 +1,7 @@
 import type {BeaconPreset} from "@ceibo/params";
 import {BYTES_PER_FIELD_ELEMENT} from "@ceibo/params";
 import {ByteVectorType, ContainerType, ListCompositeType, VectorCompositeType} from "@chainsafe/ssz";
-import {createLightClientTypes, type AltairTypes} from "./altair.ts";
+import {type AltairTypes, createLightClientTypes} from "./altair.ts";
 import type {CapellaTypes} from "./capella.ts";
 import type {Phase0Types} from "./phase0.ts";
 import type {Primitives} from "./primitives.ts";

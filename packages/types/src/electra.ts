@@ -4,8 +4,15 @@ import {
   FINALIZED_ROOT_GINDEX_ELECTRA,
   NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA,
 } from "@ceibo/params";
-import {BitListType, BitVectorType, ContainerType, ListBasicType, ListCompositeType, VectorCompositeType} from "@chainsafe/ssz";
-import {createLightClientTypes, type AltairTypes} from "./altair.ts";
+import {
+  BitListType,
+  BitVectorType,
+  ContainerType,
+  ListBasicType,
+  ListCompositeType,
+  VectorCompositeType,
+} from "@chainsafe/ssz";
+import {type AltairTypes, createLightClientTypes} from "./altair.ts";
 import type {DenebTypes} from "./deneb.ts";
 import type {Phase0Types} from "./phase0.ts";
 import type {Primitives} from "./primitives.ts";
@@ -30,7 +37,12 @@ export function createElectraTypes(
     p.MAX_VALIDATORS_PER_COMMITTEE * p.MAX_COMMITTEES_PER_SLOT,
   );
   const Attestation = new ContainerType(
-    {aggregationBits: AggregationBits, data: phase0.AttestationData, signature: t.BLSSignature, committeeBits: CommitteeBits},
+    {
+      aggregationBits: AggregationBits,
+      data: phase0.AttestationData,
+      signature: t.BLSSignature,
+      committeeBits: CommitteeBits,
+    },
     opts("Attestation"),
   );
   const IndexedAttestation = new ContainerType(
@@ -98,7 +110,10 @@ export function createElectraTypes(
     opts("ExecutionRequests"),
   );
   const PendingDeposits = new ListCompositeType(PendingDeposit, p.PENDING_DEPOSITS_LIMIT);
-  const PendingPartialWithdrawals = new ListCompositeType(PendingPartialWithdrawal, p.PENDING_PARTIAL_WITHDRAWALS_LIMIT);
+  const PendingPartialWithdrawals = new ListCompositeType(
+    PendingPartialWithdrawal,
+    p.PENDING_PARTIAL_WITHDRAWALS_LIMIT,
+  );
   const PendingConsolidations = new ListCompositeType(PendingConsolidation, p.PENDING_CONSOLIDATIONS_LIMIT);
 
   const AttesterSlashings = new ListCompositeType(AttesterSlashing, p.MAX_ATTESTER_SLASHINGS_ELECTRA);
@@ -154,7 +169,10 @@ export function createElectraTypes(
   );
 
   const FinalityBranch = new VectorCompositeType(t.Bytes32, floorlog2(FINALIZED_ROOT_GINDEX_ELECTRA));
-  const CurrentSyncCommitteeBranch = new VectorCompositeType(t.Bytes32, floorlog2(CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA));
+  const CurrentSyncCommitteeBranch = new VectorCompositeType(
+    t.Bytes32,
+    floorlog2(CURRENT_SYNC_COMMITTEE_GINDEX_ELECTRA),
+  );
   const NextSyncCommitteeBranch = new VectorCompositeType(t.Bytes32, floorlog2(NEXT_SYNC_COMMITTEE_GINDEX_ELECTRA));
   const lightClient = createLightClientTypes(t, altair.SyncCommittee, altair.SyncAggregate, deneb.LightClientHeader, {
     FinalityBranch,

@@ -1,6 +1,14 @@
 import type {BeaconPreset} from "@ceibo/params";
 import {BYTES_PER_FIELD_ELEMENT} from "@ceibo/params";
-import {BitListType, ByteVectorType, ContainerType, ListBasicType, ListCompositeType, VectorBasicType, VectorCompositeType} from "@chainsafe/ssz";
+import {
+  BitListType,
+  ByteVectorType,
+  ContainerType,
+  ListBasicType,
+  ListCompositeType,
+  VectorBasicType,
+  VectorCompositeType,
+} from "@chainsafe/ssz";
 import type {AltairTypes} from "./altair.ts";
 import type {DenebTypes} from "./deneb.ts";
 import type {ElectraTypes} from "./electra.ts";
@@ -108,7 +116,10 @@ export function createFuluTypes(
   const PartialDataColumnGroupID = new ContainerType({beaconBlockRoot: t.Root}, opts("PartialDataColumnGroupID"));
 
   // Beacon API block contents: from fulu the proofs are cell proofs (CELLS_PER_EXT_BLOB per blob)
-  const CellKZGProofs = new ListCompositeType(t.KZGProof, p.FIELD_ELEMENTS_PER_EXT_BLOB * p.MAX_BLOB_COMMITMENTS_PER_BLOCK);
+  const CellKZGProofs = new ListCompositeType(
+    t.KZGProof,
+    p.FIELD_ELEMENTS_PER_EXT_BLOB * p.MAX_BLOB_COMMITMENTS_PER_BLOCK,
+  );
   const BlobsBundle = new ContainerType(
     {commitments: deneb.BlobKzgCommitments, proofs: CellKZGProofs, blobs: deneb.Blobs},
     opts("BlobsBundle"),

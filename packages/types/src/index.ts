@@ -61,9 +61,7 @@ export function getSszTypes(presetName: string = ACTIVE_PRESET_NAME, uint64: Uin
   let types = cache.get(key);
   if (types === undefined) {
     types =
-      presetName === ACTIVE_PRESET_NAME && uint64 === "number"
-        ? ssz
-        : createSszTypes(presetFor(presetName), uint64);
+      presetName === ACTIVE_PRESET_NAME && uint64 === "number" ? ssz : createSszTypes(presetFor(presetName), uint64);
     cache.set(key, types);
   }
   return types;

@@ -17,10 +17,7 @@ export function createPhase0Types(p: BeaconPreset, t: Primitives) {
   const opts = (typeName: string) => ({typeName, jsonCase: "eth2" as const});
 
   const AttestationSubnets = new BitVectorType(64); // ATTESTATION_SUBNET_COUNT (config, fixed at 64)
-  const Fork = new ContainerType(
-    {previousVersion: t.Version, currentVersion: t.Version, epoch: t.Epoch},
-    opts("Fork"),
-  );
+  const Fork = new ContainerType({previousVersion: t.Version, currentVersion: t.Version, epoch: t.Epoch}, opts("Fork"));
   const ForkData = new ContainerType({currentVersion: t.Version, genesisValidatorsRoot: t.Root}, opts("ForkData"));
   const ENRForkID = new ContainerType(
     {forkDigest: t.ForkDigest, nextForkVersion: t.Version, nextForkEpoch: t.Epoch},

@@ -46,6 +46,6 @@ export function getNetwork(name: string): NetworkInfo {
   return info;
 }
 
-export {devChainConfig, hoodiChainConfig, mainnetChainConfig, sepoliaChainConfig};
 export {createDevChainConfig, type DevChainOptions} from "./dev.ts";
 export {minimalChainConfig} from "./minimal.ts";
+export {devChainConfig, hoodiChainConfig, mainnetChainConfig, sepoliaChainConfig};

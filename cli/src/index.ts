@@ -1,0 +1,55 @@
+import {readFileSync} from "node:fs";
+import {infoCommand} from "./commands/info.ts";
+import type {Command} from "./command.ts";
+
+const commands: Record<string, Command> = {
+  info: infoCommand,
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {version: string};
+  return pkg.version;
+}
+
+function usage(): string {
+  const lines = [
+    `ceibo ${version()} — an Ethereum consensus client`,
+    "",
+    "Usage: ceibo <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
+    "",
+    "Options:",
+    "  -h, --help     show help (`ceibo <command> --help` for a command's options)",
+    "  -v, --version  print the version",
+    "",
+    "The beacon node, validator client and dev network commands arrive with their subsystems;",
+    "see README.md for what is available now.",
+  ];
+  return lines.join("\n");
+}
+
+/** Runs the CLI with the given arguments; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  if (name === "-v" || name === "--version") {
+    console.log(version());
+    return 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    console.error(`ceibo: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    console.error(`ceibo ${name}: ${(e as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,38 @@
+import {spawnSync} from "node:child_process";
+import path from "node:path";
+import {describe, expect, it} from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(ROOT, "node_modules/.bin/ceibo");
+
+/** Runs the installed `ceibo` bin the way a user's shell would (through its shebang, Node 24 first on PATH). */
+function ceibo(...args: string[]) {
+  const env = {...process.env, PATH: `${path.join(ROOT, "node_modules/.bin")}:${process.env.PATH}`};
+  return spawnSync(BIN, args, {encoding: "utf8", env});
+}
+
+describe("ceibo CLI", () => {
+  it("--help lists the commands", () => {
+    const r = ceibo("--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Usage: ceibo <command>/);
+    expect(r.stdout).toMatch(/info/);
+  });
+
+  it("info --json gives sepolia's fork schedule with its published digests", () => {
+    const r = ceibo("info", "--network", "sepolia", "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.forks.find((f: {fork: string}) => f.fork === "electra").digest).toBe("0x14045b5a");
+    expect(out.blobSchedule.map((b: {digest: string}) => b.digest)).toEqual(["0xfd32b622", "0x74d01459"]);
+  });
+
+  it("an unknown command or network fails with a message that says what was wrong", () => {
+    const unknown = ceibo("frobnicate");
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "frobnicate"/);
+    const badNetwork = ceibo("info", "--network", "goerli");
+    expect(badNetwork.status).toBe(1);
+    expect(badNetwork.stderr).toMatch(/Unknown network "goerli": expected one of mainnet, sepolia, hoodi, dev/);
+  });
+});
