@@ -1,6 +1,6 @@
 import {readFileSync} from "node:fs";
-import {infoCommand} from "./commands/info.ts";
 import type {Command} from "./command.ts";
+import {infoCommand} from "./commands/info.ts";
 
 const commands: Record<string, Command> = {
   info: infoCommand,

@@ -69,7 +69,12 @@ export const infoCommand: Command = {
       fork: f.name,
       epoch: f.epoch,
       version: toHex(f.version),
-      digest: Number.isFinite(f.epoch) ? toHex(config.computeForkDigest(f.epoch)) : null,
+      // A fork scheduled at the same epoch as a later one is never active, so it has no digest on the network.
+      active: Number.isFinite(f.epoch) && config.getForkNameAtEpoch(f.epoch) === f.name,
+      digest:
+        Number.isFinite(f.epoch) && config.getForkNameAtEpoch(f.epoch) === f.name
+          ? toHex(config.computeForkDigest(f.epoch))
+          : null,
     }));
     const blobForks = chain.BLOB_SCHEDULE.map((b) => ({
       epoch: b.EPOCH,
@@ -98,13 +103,16 @@ export const infoCommand: Command = {
     console.log("");
     console.log("fork       epoch            version     digest");
     for (const f of forks) {
-      console.log(`${f.fork.padEnd(10)} ${formatEpoch(f.epoch).padEnd(16)} ${f.version}  ${f.digest ?? "-"}`);
+      const note = Number.isFinite(f.epoch) && !f.active ? "- (superseded at the same epoch)" : "-";
+      console.log(`${f.fork.padEnd(10)} ${formatEpoch(f.epoch).padEnd(16)} ${f.version}  ${f.digest ?? note}`);
     }
     if (blobForks.length > 0) {
       console.log("");
       console.log("blob-parameter forks (EIP-7892)");
       for (const b of blobForks) {
-        console.log(`  epoch ${String(b.epoch).padEnd(10)} max blobs ${String(b.maxBlobsPerBlock).padEnd(4)} digest ${b.digest ?? "-"}`);
+        console.log(
+          `  epoch ${String(b.epoch).padEnd(10)} max blobs ${String(b.maxBlobsPerBlock).padEnd(4)} digest ${b.digest ?? "-"}`,
+        );
       }
     }
     return 0;

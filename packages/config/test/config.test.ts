@@ -77,7 +77,7 @@ describe("chain configs match consensus-specs configs/<name>.yaml key by key", (
 });
 
 describe("fork digests (compute_fork_digest, fulu EIP-7892 blob-parameter mask)", () => {
-  it("mainnet digests of phase0 … electra are the well-known ones", () => {
+  it("mainnet digests of every fork and blob-parameter fork are the published ones", () => {
     const {chainConfig, genesis} = networks.mainnet;
     const cfg = new BeaconConfig(chainConfig, genesis!.genesisValidatorsRoot);
     const digests = Object.fromEntries(cfg.forks.map((f) => [f.name, toHex(cfg.computeForkDigest(f.epoch))]));
@@ -87,6 +87,10 @@ describe("fork digests (compute_fork_digest, fulu EIP-7892 blob-parameter mask)"
     expect(digests.capella).toBe("0xbba4da96");
     expect(digests.deneb).toBe("0x6a95a1a9");
     expect(digests.electra).toBe("0xad532ceb");
+    expect(digests.fulu).toBe("0xcc2c5cdb");
+    expect(toHex(cfg.computeForkDigest(412671))).toBe("0xcc2c5cdb");
+    expect(toHex(cfg.computeForkDigest(412672))).toBe("0xcb0d1acc"); // BPO1: 15 blobs
+    expect(toHex(cfg.computeForkDigest(419072))).toBe("0x8c9f62fe"); // BPO2: 21 blobs
   });
 
   it("sepolia digests across fulu and its two blob-parameter-only forks", () => {
