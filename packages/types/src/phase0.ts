@@ -38,7 +38,7 @@ export function createPhase0Types(p: BeaconPreset, t: Primitives) {
     opts("Validator"),
   );
   const AttestationData = new ContainerType(
-    {index: t.CommitteeIndex, beaconBlockRoot: t.Root, source: Checkpoint, target: Checkpoint},
+    {slot: t.Slot, index: t.CommitteeIndex, beaconBlockRoot: t.Root, source: Checkpoint, target: Checkpoint},
     opts("AttestationData"),
   );
   const CommitteeIndices = new ListBasicType(t.ValidatorIndex, p.MAX_VALIDATORS_PER_COMMITTEE);
