@@ -1,0 +1,47 @@
+import type {ChainConfig} from "@ceibo/config";
+import {ForkSeq} from "@ceibo/params";
+import type {BeaconStateAllForks} from "../types.ts";
+import {EpochCache} from "./epochCache.ts";
+import {PubkeyCache} from "./pubkeyCache.ts";
+
+/**
+ * A tree-backed beacon state together with the chain config and the epoch cache. All state-transition
+ * functions take one. `fork` is the ForkSeq of the state's type; an upgrade replaces `state` and bumps `fork`.
+ */
+export class CachedBeaconState<S extends BeaconStateAllForks = BeaconStateAllForks> {
+  state: S;
+  readonly config: ChainConfig;
+  epochCtx: EpochCache;
+  fork: number;
+
+  constructor(state: S, config: ChainConfig, epochCtx: EpochCache, fork: number) {
+    this.state = state;
+    this.config = config;
+    this.epochCtx = epochCtx;
+    this.fork = fork;
+  }
+
+  /** An independent copy: O(1) for the tree (structural sharing), small copies for the mutable caches. */
+  clone(): CachedBeaconState<S> {
+    this.state.commit();
+    return new CachedBeaconState(this.state.clone() as S, this.config, this.epochCtx.clone(), this.fork);
+  }
+}
+
+export interface CreateCachedStateOpts {
+  /** Share the pubkey maps of an existing chain (they only grow); a new cache is built otherwise. */
+  pubkeyCache?: PubkeyCache;
+}
+
+/** Wraps a state of fork `fork` (ForkSeq) and builds its epoch cache. */
+export function createCachedBeaconState<S extends BeaconStateAllForks>(
+  state: S,
+  config: ChainConfig,
+  fork: number,
+  opts: CreateCachedStateOpts = {},
+): CachedBeaconState<S> {
+  if (fork < ForkSeq.phase0 || fork > ForkSeq.fulu) throw Error(`unknown fork ${fork}`);
+  const pubkeyCache = opts.pubkeyCache ?? new PubkeyCache();
+  const epochCtx = EpochCache.createFromState(state, fork, config, pubkeyCache);
+  return new CachedBeaconState(state, config, epochCtx, fork);
+}

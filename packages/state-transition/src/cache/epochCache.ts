@@ -1,0 +1,275 @@
+import type {ChainConfig} from "@ceibo/config";
+import {
+  BASE_REWARD_FACTOR,
+  DOMAIN_SYNC_COMMITTEE,
+  EFFECTIVE_BALANCE_INCREMENT,
+  FAR_FUTURE_EPOCH,
+  ForkSeq,
+  SLOTS_PER_EPOCH,
+  SYNC_COMMITTEE_SIZE,
+} from "@ceibo/params";
+import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
+import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
+import {integerSquareRoot} from "../util/math.ts";
+import {computeProposers, computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
+import {computeEpochShuffling, type EpochShuffling} from "./epochShuffling.ts";
+import type {PubkeyCache} from "./pubkeyCache.ts";
+
+export interface EpochCacheData {
+  config: ChainConfig;
+  pubkeyCache: PubkeyCache;
+  fork: number;
+  epoch: number;
+  previousShuffling: EpochShuffling;
+  currentShuffling: EpochShuffling;
+  nextShuffling: EpochShuffling;
+  proposers: number[];
+  effectiveBalanceIncrements: Uint16Array;
+  validatorCount: number;
+  totalActiveBalanceIncrements: number;
+  baseRewardPerIncrement: number;
+  churnLimit: number;
+  exitQueueEpoch: number;
+  exitQueueChurn: number;
+  currentSyncCommitteeIndices: number[];
+  nextSyncCommitteeIndices: number[];
+}
+
+/**
+ * Everything about the current epoch that the state transition would otherwise recompute per operation:
+ * shufflings and committees (previous, current, next epoch), proposers, effective balances in increments,
+ * total active balance, churn limits, the exit queue, and sync committee indices. Built with one pass over
+ * the validator registry; valid for the whole epoch because effective balances and active sets only change at
+ * epoch boundaries (new validators only append).
+ */
+export class EpochCache implements EpochCacheData {
+  readonly config: ChainConfig;
+  readonly pubkeyCache: PubkeyCache;
+  fork: number;
+  epoch: number;
+  previousShuffling: EpochShuffling;
+  currentShuffling: EpochShuffling;
+  nextShuffling: EpochShuffling;
+  /** Proposer of each slot of the current epoch. */
+  proposers: number[];
+  /** effective_balance / EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. */
+  effectiveBalanceIncrements: Uint16Array;
+  validatorCount: number;
+  /** Sum of active effective balances at the current epoch, in increments (>= 1, as get_total_active_balance). */
+  totalActiveBalanceIncrements: number;
+  /** altair get_base_reward_per_increment */
+  baseRewardPerIncrement: number;
+  /** phase0 get_validator_churn_limit (validators per epoch) */
+  churnLimit: number;
+  /** phase0–deneb initiate_validator_exit: the current exit queue epoch and how many exits it holds. */
+  exitQueueEpoch: number;
+  exitQueueChurn: number;
+  currentSyncCommitteeIndices: number[];
+  nextSyncCommitteeIndices: number[];
+
+  private constructor(init: EpochCacheData) {
+    this.config = init.config;
+    this.pubkeyCache = init.pubkeyCache;
+    this.fork = init.fork;
+    this.epoch = init.epoch;
+    this.previousShuffling = init.previousShuffling;
+    this.currentShuffling = init.currentShuffling;
+    this.nextShuffling = init.nextShuffling;
+    this.proposers = init.proposers;
+    this.effectiveBalanceIncrements = init.effectiveBalanceIncrements;
+    this.validatorCount = init.validatorCount;
+    this.totalActiveBalanceIncrements = init.totalActiveBalanceIncrements;
+    this.baseRewardPerIncrement = init.baseRewardPerIncrement;
+    this.churnLimit = init.churnLimit;
+    this.exitQueueEpoch = init.exitQueueEpoch;
+    this.exitQueueChurn = init.exitQueueChurn;
+    this.currentSyncCommitteeIndices = init.currentSyncCommitteeIndices;
+    this.nextSyncCommitteeIndices = init.nextSyncCommitteeIndices;
+  }
+
+  /**
+   * Builds the cache for `state` (any slot within an epoch). `previous` lets an epoch rotation reuse shufflings
+   * that were already computed (the old next epoch becomes the current one).
+   */
+  static createFromState(
+    state: BeaconStateAllForks,
+    fork: number,
+    config: ChainConfig,
+    pubkeyCache: PubkeyCache,
+    previous?: EpochCache,
+  ): EpochCache {
+    const currentEpoch = getCurrentEpoch(state);
+    const previousEpoch = getPreviousEpoch(state);
+    const nextEpoch = currentEpoch + 1;
+    const validators = state.validators.getAllReadonlyValues();
+    const n = validators.length;
+    const effectiveBalanceIncrements = new Uint16Array(Math.max(n, 1024));
+    const prevActive: number[] = [];
+    const currActive: number[] = [];
+    const nextActive: number[] = [];
+    let totalActiveIncrements = 0;
+    let exitQueueEpoch = computeActivationExitEpoch(currentEpoch);
+    let exitQueueChurn = 0;
+    const cacheHasAll = pubkeyCache.size >= n;
+    for (let i = 0; i < n; i++) {
+      const v = validators[i];
+      if (!cacheHasAll) pubkeyCache.set(i, v.pubkey);
+      const increments = v.effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+      effectiveBalanceIncrements[i] = increments;
+      if (v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch) prevActive.push(i);
+      if (v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch) {
+        currActive.push(i);
+        totalActiveIncrements += increments;
+      }
+      if (v.activationEpoch <= nextEpoch && nextEpoch < v.exitEpoch) nextActive.push(i);
+      if (v.exitEpoch !== FAR_FUTURE_EPOCH) {
+        if (v.exitEpoch > exitQueueEpoch) {
+          exitQueueEpoch = v.exitEpoch;
+          exitQueueChurn = 1;
+        } else if (v.exitEpoch === exitQueueEpoch) {
+          exitQueueChurn++;
+        }
+      }
+    }
+
+    const reuse = (epoch: number): EpochShuffling | undefined => {
+      if (previous === undefined) return undefined;
+      for (const s of [previous.nextShuffling, previous.currentShuffling, previous.previousShuffling]) {
+        if (s.epoch === epoch) return s;
+      }
+      return undefined;
+    };
+    const currentShuffling =
+      reuse(currentEpoch) ?? computeEpochShuffling(state, Uint32Array.from(currActive), currentEpoch);
+    const previousShuffling =
+      previousEpoch === currentEpoch
+        ? currentShuffling
+        : (reuse(previousEpoch) ?? computeEpochShuffling(state, Uint32Array.from(prevActive), previousEpoch));
+    const nextShuffling = computeEpochShuffling(state, Uint32Array.from(nextActive), nextEpoch);
+
+    const proposers =
+      fork >= ForkSeq.fulu
+        ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
+        : computeProposers(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalanceIncrements);
+
+    const totalActiveBalanceIncrements = Math.max(1, totalActiveIncrements);
+    let currentSyncCommitteeIndices: number[] = [];
+    let nextSyncCommitteeIndices: number[] = [];
+    if (fork >= ForkSeq.altair) {
+      const s = state as BeaconStatePostAltair;
+      currentSyncCommitteeIndices = syncCommitteeIndicesFromPubkeys(
+        pubkeyCache,
+        s.currentSyncCommittee.pubkeys.getAllReadonly(),
+      );
+      nextSyncCommitteeIndices = syncCommitteeIndicesFromPubkeys(
+        pubkeyCache,
+        s.nextSyncCommittee.pubkeys.getAllReadonly(),
+      );
+    }
+
+    return new EpochCache({
+      config,
+      pubkeyCache,
+      fork,
+      epoch: currentEpoch,
+      previousShuffling,
+      currentShuffling,
+      nextShuffling,
+      proposers,
+      effectiveBalanceIncrements,
+      validatorCount: n,
+      totalActiveBalanceIncrements,
+      baseRewardPerIncrement: computeBaseRewardPerIncrement(totalActiveBalanceIncrements),
+      churnLimit: Math.max(
+        config.MIN_PER_EPOCH_CHURN_LIMIT,
+        Math.floor(currActive.length / config.CHURN_LIMIT_QUOTIENT),
+      ),
+      exitQueueEpoch,
+      exitQueueChurn,
+      currentSyncCommitteeIndices,
+      nextSyncCommitteeIndices,
+    });
+  }
+
+  /** A copy for a new state branch: arrays mutated within an epoch are copied, shufflings are shared. */
+  clone(): EpochCache {
+    return new EpochCache({...this, effectiveBalanceIncrements: this.effectiveBalanceIncrements.slice()});
+  }
+
+  /** get_total_active_balance, in Gwei */
+  getTotalActiveBalance(): number {
+    return this.totalActiveBalanceIncrements * EFFECTIVE_BALANCE_INCREMENT;
+  }
+
+  getShufflingAtEpoch(epoch: number): EpochShuffling {
+    if (epoch === this.currentShuffling.epoch) return this.currentShuffling;
+    if (epoch === this.previousShuffling.epoch) return this.previousShuffling;
+    if (epoch === this.nextShuffling.epoch) return this.nextShuffling;
+    throw Error(`no shuffling cached for epoch ${epoch} (current epoch ${this.epoch})`);
+  }
+
+  /** phase0 get_committee_count_per_slot */
+  getCommitteeCountPerSlot(epoch: number): number {
+    return this.getShufflingAtEpoch(epoch).committeesPerSlot;
+  }
+
+  /** phase0 get_beacon_committee */
+  getBeaconCommittee(slot: number, index: number): Uint32Array {
+    const shuffling = this.getShufflingAtEpoch(computeEpochAtSlot(slot));
+    if (index >= shuffling.committeesPerSlot) {
+      throw Error(`committee index ${index} out of range (${shuffling.committeesPerSlot} committees per slot)`);
+    }
+    return shuffling.committees[slot % SLOTS_PER_EPOCH][index];
+  }
+
+  /** phase0 get_beacon_proposer_index for a slot of the current epoch */
+  getBeaconProposer(slot: number): number {
+    if (computeEpochAtSlot(slot) !== this.epoch) {
+      throw Error(`proposer of slot ${slot} is not cached (current epoch ${this.epoch})`);
+    }
+    return this.proposers[slot % SLOTS_PER_EPOCH];
+  }
+
+  /** Registers a validator appended to the registry (deposits): pubkey maps and effective balance. */
+  addValidator(index: number, pubkey: Uint8Array, effectiveBalance: number): void {
+    this.pubkeyCache.set(index, pubkey);
+    if (index >= this.effectiveBalanceIncrements.length) {
+      const grown = new Uint16Array(Math.max(index + 1, this.effectiveBalanceIncrements.length * 2));
+      grown.set(this.effectiveBalanceIncrements);
+      this.effectiveBalanceIncrements = grown;
+    }
+    this.effectiveBalanceIncrements[index] = effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+    if (index >= this.validatorCount) this.validatorCount = index + 1;
+  }
+}
+
+/** altair get_base_reward_per_increment, exact for any total (the square root is taken on a bigint). */
+export function computeBaseRewardPerIncrement(totalActiveBalanceIncrements: number): number {
+  const totalActiveBalance = BigInt(totalActiveBalanceIncrements) * BigInt(EFFECTIVE_BALANCE_INCREMENT);
+  return Number(
+    (BigInt(EFFECTIVE_BALANCE_INCREMENT) * BigInt(BASE_REWARD_FACTOR)) / integerSquareRoot(totalActiveBalance),
+  );
+}
+
+function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint8Array[]): number[] {
+  return pubkeys.map((pk) => {
+    const index = pubkeyCache.getIndex(pk);
+    if (index === undefined) throw Error("sync committee member is not in the validator registry");
+    return index;
+  });
+}
+
+/** altair/electra get_next_sync_committee_indices, read from the state as it is now (effective balances included). */
+export function getNextSyncCommitteeIndices(fork: number, state: BeaconStateAllForks): number[] {
+  const epoch = getCurrentEpoch(state) + 1;
+  const active: number[] = [];
+  const validators = state.validators.getAllReadonlyValues();
+  const effectiveBalanceIncrements = new Uint16Array(validators.length);
+  for (let i = 0; i < validators.length; i++) {
+    const v = validators[i];
+    effectiveBalanceIncrements[i] = v.effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+    if (v.activationEpoch <= epoch && epoch < v.exitEpoch) active.push(i);
+  }
+  const seed = getSeed(state, epoch, DOMAIN_SYNC_COMMITTEE);
+  return computeSyncCommitteeIndices(fork, effectiveBalanceIncrements, active, seed, SYNC_COMMITTEE_SIZE);
+}

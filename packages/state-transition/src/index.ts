@@ -1,0 +1,30 @@
+export * from "./block/processBlock.ts";
+export * from "./cache/cachedBeaconState.ts";
+export * from "./cache/epochCache.ts";
+export * from "./cache/epochShuffling.ts";
+export * from "./cache/pubkeyCache.ts";
+export * from "./epoch/processEpoch.ts";
+export * from "./mutators/exit.ts";
+export * from "./mutators/slash.ts";
+export * from "./signatureSets/signatureSet.ts";
+export * from "./slot/processSlot.ts";
+export * from "./slot/processSlots.ts";
+export * from "./slot/upgrade.ts";
+export * from "./stateTransition.ts";
+export * from "./types.ts";
+export * from "./util/balance.ts";
+export * from "./util/churn.ts";
+export * from "./util/domain.ts";
+export * from "./util/epoch.ts";
+export * from "./util/forkTypes.ts";
+export * from "./util/math.ts";
+export * from "./util/proposer.ts";
+export * from "./util/seed.ts";
+export {
+  computeShuffledIndex,
+  shuffleList,
+  shuffleListInPlace,
+  unshuffleList,
+  unshuffleListInPlace,
+} from "./util/shuffle.ts";
+export * from "./util/validator.ts";

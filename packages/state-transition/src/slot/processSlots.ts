@@ -1,0 +1,59 @@
+import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochCache} from "../cache/epochCache.ts";
+import {processEpoch} from "../epoch/processEpoch.ts";
+import {computeEpochAtSlot} from "../util/epoch.ts";
+import {processSlot} from "./processSlot.ts";
+import {upgradeStateToNextFork} from "./upgrade.ts";
+
+/** The epoch at which the fork after `fork` activates (Infinity if never). */
+export function nextForkEpoch(cs: CachedBeaconState): number {
+  const c = cs.config;
+  switch (cs.fork) {
+    case ForkSeq.phase0:
+      return c.ALTAIR_FORK_EPOCH;
+    case ForkSeq.altair:
+      return c.BELLATRIX_FORK_EPOCH;
+    case ForkSeq.bellatrix:
+      return c.CAPELLA_FORK_EPOCH;
+    case ForkSeq.capella:
+      return c.DENEB_FORK_EPOCH;
+    case ForkSeq.deneb:
+      return c.ELECTRA_FORK_EPOCH;
+    case ForkSeq.electra:
+      return c.FULU_FORK_EPOCH;
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * phase0 process_slots: advance to `slot`, running the epoch transition at each epoch boundary and the fork
+ * upgrades scheduled in the chain config (`upgrade_to_<fork>` right after the slot reaches the fork epoch).
+ * Mutates `cs` in place.
+ */
+export function processSlots(cs: CachedBeaconState, slot: number): void {
+  if (cs.state.slot >= slot) {
+    throw Error(`processSlots: target slot ${slot} is not after the state's slot ${cs.state.slot}`);
+  }
+  while (cs.state.slot < slot) {
+    processSlot(cs.state);
+    if ((cs.state.slot + 1) % SLOTS_PER_EPOCH === 0) {
+      processEpoch(cs);
+    }
+    cs.state.slot += 1;
+    if (cs.state.slot % SLOTS_PER_EPOCH === 0) {
+      onEpochStart(cs);
+    }
+  }
+}
+
+/** A new epoch: rotate the epoch cache, then apply every fork upgrade scheduled for this epoch. */
+function onEpochStart(cs: CachedBeaconState): void {
+  cs.epochCtx = EpochCache.createFromState(cs.state, cs.fork, cs.config, cs.epochCtx.pubkeyCache, cs.epochCtx);
+  const epoch = computeEpochAtSlot(cs.state.slot);
+  while (nextForkEpoch(cs) === epoch) {
+    upgradeStateToNextFork(cs);
+    cs.epochCtx = EpochCache.createFromState(cs.state, cs.fork, cs.config, cs.epochCtx.pubkeyCache, cs.epochCtx);
+  }
+}

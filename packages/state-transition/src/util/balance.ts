@@ -1,0 +1,12 @@
+import type {BeaconStateAllForks} from "../types.ts";
+
+/** phase0 increase_balance */
+export function increaseBalance(state: BeaconStateAllForks, index: number, delta: number): void {
+  state.balances.set(index, state.balances.get(index) + delta);
+}
+
+/** phase0 decrease_balance (saturating at 0) */
+export function decreaseBalance(state: BeaconStateAllForks, index: number, delta: number): void {
+  const balance = state.balances.get(index);
+  state.balances.set(index, delta > balance ? 0 : balance - delta);
+}

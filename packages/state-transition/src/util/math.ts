@@ -1,0 +1,42 @@
+/** phase0 integer_squareroot (exact for every uint64, on bigint) */
+export function integerSquareRoot(n: bigint): bigint {
+  if (n < 0n) throw Error("integerSquareRoot of a negative number");
+  if (n < 2n) return n;
+  let x = n;
+  let y = (x + 1n) / 2n;
+  while (y < x) {
+    x = y;
+    y = (x + n / x) / 2n;
+  }
+  return x;
+}
+
+/** integer_squareroot for numbers up to 2**53 (exact: corrects the float estimate) */
+export function intSqrt(n: number): number {
+  let x = Math.floor(Math.sqrt(n));
+  while (x * x > n) x--;
+  while ((x + 1) * (x + 1) <= n) x++;
+  return x;
+}
+
+/** uint_to_bytes(uint64) little-endian */
+export function uint64ToBytes(n: number | bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
+  return out;
+}
+
+/** bytes_to_uint64 (little-endian) of the first 8 bytes, as a bigint */
+export function bytesToUint64(bytes: Uint8Array): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function toHexKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}

@@ -1,0 +1,113 @@
+import {
+  DOMAIN_BEACON_PROPOSER,
+  EFFECTIVE_BALANCE_INCREMENT,
+  EPOCHS_PER_HISTORICAL_VECTOR,
+  ForkSeq,
+  MAX_EFFECTIVE_BALANCE,
+  MAX_EFFECTIVE_BALANCE_ELECTRA,
+  MIN_SEED_LOOKAHEAD,
+  SLOTS_PER_EPOCH,
+} from "@ceibo/params";
+import {digest} from "@chainsafe/as-sha256";
+import type {BeaconStateAllForks} from "../types.ts";
+import {computeStartSlotAtEpoch} from "./epoch.ts";
+import {uint64ToBytes} from "./math.ts";
+import {computeShuffledIndex} from "./shuffle.ts";
+
+/** phase0 get_randao_mix */
+export function getRandaoMix(state: BeaconStateAllForks, epoch: number): Uint8Array {
+  return state.randaoMixes.get(epoch % EPOCHS_PER_HISTORICAL_VECTOR);
+}
+
+/** phase0 get_seed */
+export function getSeed(state: BeaconStateAllForks, epoch: number, domainType: Uint8Array): Uint8Array {
+  const mix = getRandaoMix(state, epoch + EPOCHS_PER_HISTORICAL_VECTOR - MIN_SEED_LOOKAHEAD - 1);
+  const input = new Uint8Array(4 + 8 + 32);
+  input.set(domainType, 0);
+  input.set(uint64ToBytes(epoch), 4);
+  input.set(mix, 12);
+  return digest(input);
+}
+
+/**
+ * The balance-weighted sampling shared by phase0/electra compute_proposer_index and
+ * get_next_sync_committee_indices: walks the shuffled `indices` and yields each candidate that passes the
+ * effective-balance test (electra: 16-bit random values against MAX_EFFECTIVE_BALANCE_ELECTRA).
+ * `effectiveBalanceIncrements[i]` is validator i's effective balance in EFFECTIVE_BALANCE_INCREMENTs; comparing in
+ * increments is exact because both sides of the spec's inequality are multiples of the increment.
+ */
+export function* sampleByEffectiveBalance(
+  fork: number,
+  effectiveBalanceIncrements: ArrayLike<number>,
+  indices: ArrayLike<number>,
+  seed: Uint8Array,
+): Generator<number, never> {
+  const total = indices.length;
+  if (total === 0) throw Error("no active validators to sample from");
+  const electra = fork >= ForkSeq.electra;
+  const maxRandom = electra ? 2 ** 16 - 1 : 2 ** 8 - 1;
+  const maxIncrements = (electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE) / EFFECTIVE_BALANCE_INCREMENT;
+  const hashInput = new Uint8Array(40);
+  hashInput.set(seed, 0);
+  let randomBytes: Uint8Array = new Uint8Array(0);
+  let randomBlock = -1;
+  for (let i = 0; ; i++) {
+    const candidate = indices[computeShuffledIndex(i % total, total, seed)];
+    const block = electra ? Math.floor(i / 16) : Math.floor(i / 32);
+    if (block !== randomBlock) {
+      hashInput.set(uint64ToBytes(block), 32);
+      randomBytes = digest(hashInput);
+      randomBlock = block;
+    }
+    const randomValue = electra
+      ? randomBytes[(i % 16) * 2] | (randomBytes[(i % 16) * 2 + 1] << 8)
+      : randomBytes[i % 32];
+    if (effectiveBalanceIncrements[candidate] * maxRandom >= maxIncrements * randomValue) yield candidate;
+  }
+}
+
+/** phase0 / electra compute_proposer_index */
+export function computeProposerIndex(
+  fork: number,
+  effectiveBalanceIncrements: ArrayLike<number>,
+  indices: ArrayLike<number>,
+  seed: Uint8Array,
+): number {
+  return sampleByEffectiveBalance(fork, effectiveBalanceIncrements, indices, seed).next().value;
+}
+
+/** altair / electra get_next_sync_committee_indices, for the active indices and seed of `current epoch + 1` */
+export function computeSyncCommitteeIndices(
+  fork: number,
+  effectiveBalanceIncrements: ArrayLike<number>,
+  activeIndices: ArrayLike<number>,
+  seed: Uint8Array,
+  size: number,
+): number[] {
+  const out: number[] = [];
+  for (const index of sampleByEffectiveBalance(fork, effectiveBalanceIncrements, activeIndices, seed)) {
+    out.push(index);
+    if (out.length === size) break;
+  }
+  return out;
+}
+
+/** The proposer of every slot of `epoch` (phase0 get_beacon_proposer_index per slot; fulu compute_proposer_indices). */
+export function computeProposers(
+  fork: number,
+  state: BeaconStateAllForks,
+  epoch: number,
+  activeIndices: ArrayLike<number>,
+  effectiveBalanceIncrements: ArrayLike<number>,
+): number[] {
+  const epochSeed = getSeed(state, epoch, DOMAIN_BEACON_PROPOSER);
+  const startSlot = computeStartSlotAtEpoch(epoch);
+  const proposers: number[] = [];
+  const input = new Uint8Array(40);
+  input.set(epochSeed, 0);
+  for (let i = 0; i < SLOTS_PER_EPOCH; i++) {
+    input.set(uint64ToBytes(startSlot + i), 32);
+    proposers.push(computeProposerIndex(fork, effectiveBalanceIncrements, activeIndices, digest(input)));
+  }
+  return proposers;
+}

@@ -1,0 +1,91 @@
+import {
+  COMPOUNDING_WITHDRAWAL_PREFIX,
+  ETH1_ADDRESS_WITHDRAWAL_PREFIX,
+  FAR_FUTURE_EPOCH,
+  ForkSeq,
+  MAX_EFFECTIVE_BALANCE,
+  MAX_EFFECTIVE_BALANCE_ELECTRA,
+  MIN_ACTIVATION_BALANCE,
+} from "@ceibo/params";
+
+/** The fields of a validator these predicates read (a value or a tree view). */
+export interface ValidatorLike {
+  withdrawalCredentials: Uint8Array;
+  effectiveBalance: number;
+  slashed: boolean;
+  activationEligibilityEpoch: number;
+  activationEpoch: number;
+  exitEpoch: number;
+  withdrawableEpoch: number;
+}
+
+/** phase0 is_active_validator */
+export function isActiveValidator(v: Pick<ValidatorLike, "activationEpoch" | "exitEpoch">, epoch: number): boolean {
+  return v.activationEpoch <= epoch && epoch < v.exitEpoch;
+}
+
+/** phase0 / electra is_eligible_for_activation_queue */
+export function isEligibleForActivationQueue(fork: number, v: ValidatorLike): boolean {
+  const threshold = fork >= ForkSeq.electra ? MIN_ACTIVATION_BALANCE : MAX_EFFECTIVE_BALANCE;
+  return v.activationEligibilityEpoch === FAR_FUTURE_EPOCH && v.effectiveBalance >= threshold;
+}
+
+/** phase0 is_eligible_for_activation */
+export function isEligibleForActivation(finalizedEpoch: number, v: ValidatorLike): boolean {
+  return v.activationEligibilityEpoch <= finalizedEpoch && v.activationEpoch === FAR_FUTURE_EPOCH;
+}
+
+/** phase0 is_slashable_validator */
+export function isSlashableValidator(v: ValidatorLike, epoch: number): boolean {
+  return !v.slashed && v.activationEpoch <= epoch && epoch < v.withdrawableEpoch;
+}
+
+/** capella has_eth1_withdrawal_credential */
+export function hasEth1WithdrawalCredential(withdrawalCredentials: Uint8Array): boolean {
+  return withdrawalCredentials[0] === ETH1_ADDRESS_WITHDRAWAL_PREFIX;
+}
+
+/** electra is_compounding_withdrawal_credential / has_compounding_withdrawal_credential */
+export function hasCompoundingWithdrawalCredential(withdrawalCredentials: Uint8Array): boolean {
+  return withdrawalCredentials[0] === COMPOUNDING_WITHDRAWAL_PREFIX;
+}
+
+/** electra has_execution_withdrawal_credential */
+export function hasExecutionWithdrawalCredential(withdrawalCredentials: Uint8Array): boolean {
+  return (
+    hasCompoundingWithdrawalCredential(withdrawalCredentials) || hasEth1WithdrawalCredential(withdrawalCredentials)
+  );
+}
+
+/** electra get_max_effective_balance */
+export function getMaxEffectiveBalance(withdrawalCredentials: Uint8Array): number {
+  return hasCompoundingWithdrawalCredential(withdrawalCredentials)
+    ? MAX_EFFECTIVE_BALANCE_ELECTRA
+    : MIN_ACTIVATION_BALANCE;
+}
+
+/** capella / electra is_fully_withdrawable_validator */
+export function isFullyWithdrawableValidator(fork: number, v: ValidatorLike, balance: number, epoch: number): boolean {
+  const credentialOk =
+    fork >= ForkSeq.electra
+      ? hasExecutionWithdrawalCredential(v.withdrawalCredentials)
+      : hasEth1WithdrawalCredential(v.withdrawalCredentials);
+  return credentialOk && v.withdrawableEpoch <= epoch && balance > 0;
+}
+
+/** capella / electra is_partially_withdrawable_validator */
+export function isPartiallyWithdrawableValidator(fork: number, v: ValidatorLike, balance: number): boolean {
+  if (fork >= ForkSeq.electra) {
+    const maxEffectiveBalance = getMaxEffectiveBalance(v.withdrawalCredentials);
+    return (
+      hasExecutionWithdrawalCredential(v.withdrawalCredentials) &&
+      v.effectiveBalance === maxEffectiveBalance &&
+      balance > maxEffectiveBalance
+    );
+  }
+  return (
+    hasEth1WithdrawalCredential(v.withdrawalCredentials) &&
+    v.effectiveBalance === MAX_EFFECTIVE_BALANCE &&
+    balance > MAX_EFFECTIVE_BALANCE
+  );
+}
