@@ -90,6 +90,43 @@ export const KZG_HANDLERS = [
   "compute_verify_cell_kzg_proof_batch_challenge",
 ] as const;
 
+/** tests/formats/operations handlers up to fulu (spec-tests/src/runners/operations.ts implements each). */
+export const OPERATIONS_HANDLERS = [
+  "attestation",
+  "attester_slashing",
+  "block_header",
+  "deposit",
+  "proposer_slashing",
+  "voluntary_exit",
+  "sync_aggregate",
+  "execution_payload",
+  "withdrawals",
+  "bls_to_execution_change",
+  "deposit_request",
+  "withdrawal_request",
+  "consolidation_request",
+] as const;
+
+export const EPOCH_PROCESSING_HANDLERS = [
+  "justification_and_finalization",
+  "inactivity_updates",
+  "rewards_and_penalties",
+  "registry_updates",
+  "slashings",
+  "eth1_data_reset",
+  "pending_deposits",
+  "pending_consolidations",
+  "effective_balance_updates",
+  "slashings_reset",
+  "randao_mixes_reset",
+  "historical_roots_update",
+  "historical_summaries_update",
+  "participation_record_updates",
+  "participation_flag_updates",
+  "sync_committee_updates",
+  "proposer_lookahead",
+] as const;
+
 /** Every runner of the consensus spec tests that ceibo knows. */
 export const defaultRegistry: Registry = {
   ssz_static: {
@@ -111,17 +148,55 @@ export const defaultRegistry: Registry = {
   kzg: notImplemented("kzg", KZG_HANDLERS),
 
   // state transition (issue #3) and fork choice (issue #4): known, not implemented, skipped in skip.yaml
-  operations: notImplemented("operations"),
-  epoch_processing: notImplemented("epoch_processing"),
-  sanity: notImplemented("sanity"),
-  finality: notImplemented("finality"),
-  fork: notImplemented("fork"),
-  transition: notImplemented("transition"),
-  random: notImplemented("random"),
-  rewards: notImplemented("rewards"),
-  genesis: notImplemented("genesis"),
+  operations: {
+    handlers: OPERATIONS_HANDLERS,
+    load: cachedLoader(async (handler) => (await import("./runners/operations.ts")).operationsHandler(handler)),
+  },
+  epoch_processing: {
+    handlers: EPOCH_PROCESSING_HANDLERS,
+    load: cachedLoader(async (handler) =>
+      (await import("./runners/epochProcessing.ts")).epochProcessingHandler(handler),
+    ),
+  },
+  sanity: {
+    handlers: ["blocks", "slots"],
+    load: cachedLoader(async (handler) => (await import("./runners/sanity.ts")).sanityHandler(handler)),
+  },
+  finality: {
+    handlers: ["finality"],
+    load: cachedLoader(async () => (await import("./runners/finality.ts")).runFinality),
+  },
+  fork: {
+    handlers: ["fork"],
+    load: cachedLoader(async () => (await import("./runners/fork.ts")).runFork),
+  },
+  transition: {
+    handlers: ["core"],
+    load: cachedLoader(async () => (await import("./runners/transition.ts")).runTransition),
+  },
+  random: {
+    handlers: ["random"],
+    load: cachedLoader(async () => (await import("./runners/random.ts")).runRandom),
+  },
+  rewards: {
+    handlers: ["basic", "leak", "random", "inactivity_scores"],
+    load: cachedLoader(async () => (await import("./runners/rewards.ts")).runRewards),
+  },
+  genesis: {
+    handlers: ["initialization", "validity"],
+    load: cachedLoader(async (handler) => (await import("./runners/genesis.ts")).genesisHandler(handler)),
+  },
   fork_choice: notImplemented("fork_choice"),
-  light_client: notImplemented("light_client"),
-  merkle_proof: notImplemented("merkle_proof"),
+  light_client: {
+    handlers: ["single_merkle_proof", "sync", "data_collection", "update_ranking"],
+    load: cachedLoader(async (handler) => {
+      if (handler === "single_merkle_proof") return (await import("./runners/merkleProof.ts")).runSingleMerkleProof;
+      return notImplemented("light_client").load(handler);
+    }),
+  },
+  merkle_proof: {
+    handlers: ["single_merkle_proof"],
+    load: cachedLoader(async () => (await import("./runners/merkleProof.ts")).runSingleMerkleProof),
+  },
   sync: notImplemented("sync"),
 };

@@ -1,12 +1,15 @@
-export * from "./block/processBlock.ts";
+export * from "./block/index.ts";
 export * from "./cache/cachedBeaconState.ts";
 export * from "./cache/epochCache.ts";
 export * from "./cache/epochShuffling.ts";
 export * from "./cache/pubkeyCache.ts";
-export * from "./epoch/processEpoch.ts";
+export * from "./epoch/index.ts";
+export * from "./genesis/initializeBeaconState.ts";
+export * from "./genesis/interop.ts";
+export * from "./mutators/deposit.ts";
 export * from "./mutators/exit.ts";
 export * from "./mutators/slash.ts";
-export * from "./signatureSets/signatureSet.ts";
+export * from "./signatureSets/index.ts";
 export * from "./slot/processSlot.ts";
 export * from "./slot/processSlots.ts";
 export * from "./slot/upgrade.ts";
@@ -18,6 +21,7 @@ export * from "./util/domain.ts";
 export * from "./util/epoch.ts";
 export * from "./util/forkTypes.ts";
 export * from "./util/math.ts";
+export * from "./util/merkle.ts";
 export * from "./util/proposer.ts";
 export * from "./util/seed.ts";
 export {

@@ -1,13 +1,9 @@
-import {computeSigningRoot} from "@ceibo/config";
-import {DOMAIN_BEACON_PROPOSER} from "@ceibo/params";
 import {type ProcessBlockOpts, processBlock} from "./block/processBlock.ts";
 import type {CachedBeaconState} from "./cache/cachedBeaconState.ts";
+import {getBlockProposerSignatureSet} from "./signatureSets/proposer.ts";
 import {verifySignatureSet} from "./signatureSets/signatureSet.ts";
 import {processSlots} from "./slot/processSlots.ts";
-import type {BeaconBlockAllForks, SignedBeaconBlockAllForks} from "./types.ts";
-import {getDomain} from "./util/domain.ts";
-import {computeEpochAtSlot} from "./util/epoch.ts";
-import {forkTypes} from "./util/forkTypes.ts";
+import type {SignedBeaconBlockAllForks} from "./types.ts";
 import {bytesEqual} from "./util/math.ts";
 
 export interface StateTransitionOpts extends Partial<ProcessBlockOpts> {
@@ -47,20 +43,8 @@ export function stateTransition(
   return post;
 }
 
-/** phase0 verify_block_signature */
+/** phase0 verify_block_signature (an unknown proposer index or a malformed key/signature is invalid). */
 export function verifyBlockSignature(cs: CachedBeaconState, signedBlock: SignedBeaconBlockAllForks): boolean {
-  const block = signedBlock.message;
-  if (block.proposerIndex >= cs.state.validators.length) return false;
-  const domain = getDomain(cs.state, DOMAIN_BEACON_PROPOSER, computeEpochAtSlot(block.slot));
-  const signingRoot = computeSigningRoot(
-    forkTypes(cs.fork).BeaconBlock as {hashTreeRoot(v: BeaconBlockAllForks): Uint8Array},
-    block,
-    domain,
-  );
-  return verifySignatureSet({
-    type: "single",
-    pubkey: cs.epochCtx.pubkeyCache.getPublicKey(block.proposerIndex),
-    signingRoot,
-    signature: signedBlock.signature,
-  });
+  if (signedBlock.message.proposerIndex >= cs.state.validators.length) return false;
+  return verifySignatureSet(getBlockProposerSignatureSet(cs, signedBlock));
 }

@@ -1,3 +1,4 @@
+import "./hasher.ts";
 import {ACTIVE_PRESET, ACTIVE_PRESET_NAME, type BeaconPreset, type ForkName, presetFor} from "@ceibo/params";
 import {Type, type ValueOf} from "@chainsafe/ssz";
 import {createAltairTypes} from "./altair.ts";

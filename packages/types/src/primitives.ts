@@ -1,7 +1,9 @@
+import {LeafNode, type Node} from "@chainsafe/persistent-merkle-tree";
 import {
   BitVectorType,
   BooleanType,
   ByteVectorType,
+  type ByteViews,
   ListBasicType,
   ListUintNum64Type,
   NoneType,
@@ -18,6 +20,33 @@ import {
  */
 export type Uint64Mode = "number" | "bigint";
 
+/**
+ * uint64 as a JS number, with 2**64-1 ⇄ Infinity. Decoding bytes into a tree keeps the exact 8 bytes even for
+ * values above 2**53 (the library's default would round the number and then wrap it), so a state read from SSZ
+ * always has the root of its bytes; such a value reads back as a number beyond Number.MAX_SAFE_INTEGER, which
+ * consensus code treats as out of range.
+ */
+export class UintNum64Type extends UintNumberType {
+  constructor() {
+    super(8, {clipInfinity: true});
+  }
+
+  override tree_deserializeFromBytes(data: ByteViews, start: number, end: number): Node {
+    const high = data.dataView.getUint32(start + 4, true);
+    if (high < 0x200000) return super.tree_deserializeFromBytes(data, start, end); // < 2**53: exact as a number
+    this.assertValidSize(end - start);
+    const node = LeafNode.fromZero();
+    node.setUintBigint(8, 0, (BigInt(high) << 32n) | BigInt(data.dataView.getUint32(start, true)));
+    return node;
+  }
+
+  override tree_serializeToBytes(output: ByteViews, offset: number, node: Node): number {
+    const value = (node as LeafNode).getUintBigint(8, 0);
+    output.dataView.setBigUint64(offset, value, true);
+    return offset + 8;
+  }
+}
+
 export function createPrimitives(mode: Uint64Mode) {
   const asBigint = mode === "bigint";
   const Bool = new BooleanType();
@@ -28,7 +57,7 @@ export function createPrimitives(mode: Uint64Mode) {
   // uint64 as number; Infinity <-> 2**64-1
   // In "bigint" mode the JS value type differs from what TypeScript is told (number); such types are only
   // reached through name lookup (sszTypesByName), never through typed code.
-  const UintNum64 = (asBigint ? new UintBigintType(8) : new UintNumberType(8, {clipInfinity: true})) as UintNumberType;
+  const UintNum64 = (asBigint ? new UintBigintType(8) : new UintNum64Type()) as UintNumberType;
   const UintBn64 = new UintBigintType(8);
   const UintBn128 = new UintBigintType(16);
   const UintBn256 = new UintBigintType(32);

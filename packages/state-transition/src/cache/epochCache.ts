@@ -26,6 +26,7 @@ export interface EpochCacheData {
   proposers: number[];
   effectiveBalanceIncrements: Uint16Array;
   validatorCount: number;
+  totalActiveBalance: number;
   totalActiveBalanceIncrements: number;
   baseRewardPerIncrement: number;
   churnLimit: number;
@@ -52,10 +53,15 @@ export class EpochCache implements EpochCacheData {
   nextShuffling: EpochShuffling;
   /** Proposer of each slot of the current epoch. */
   proposers: number[];
-  /** effective_balance / EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. */
+  /** effective_balance // EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. */
   effectiveBalanceIncrements: Uint16Array;
   validatorCount: number;
-  /** Sum of active effective balances at the current epoch, in increments (>= 1, as get_total_active_balance). */
+  /**
+   * get_total_active_balance in Gwei (>= EFFECTIVE_BALANCE_INCREMENT). A sum of multiples of the increment is
+   * exact as a double far beyond 2**53 (1e9 = 2**9 * 1953125), so this is exact for any real registry.
+   */
+  totalActiveBalance: number;
+  /** get_total_active_balance // EFFECTIVE_BALANCE_INCREMENT */
   totalActiveBalanceIncrements: number;
   /** altair get_base_reward_per_increment */
   baseRewardPerIncrement: number;
@@ -78,6 +84,7 @@ export class EpochCache implements EpochCacheData {
     this.proposers = init.proposers;
     this.effectiveBalanceIncrements = init.effectiveBalanceIncrements;
     this.validatorCount = init.validatorCount;
+    this.totalActiveBalance = init.totalActiveBalance;
     this.totalActiveBalanceIncrements = init.totalActiveBalanceIncrements;
     this.baseRewardPerIncrement = init.baseRewardPerIncrement;
     this.churnLimit = init.churnLimit;
@@ -101,25 +108,27 @@ export class EpochCache implements EpochCacheData {
     const currentEpoch = getCurrentEpoch(state);
     const previousEpoch = getPreviousEpoch(state);
     const nextEpoch = currentEpoch + 1;
+    state.commit(); // bulk reads need a committed tree
     const validators = state.validators.getAllReadonlyValues();
     const n = validators.length;
     const effectiveBalanceIncrements = new Uint16Array(Math.max(n, 1024));
+    const effectiveBalances = new Float64Array(n);
     const prevActive: number[] = [];
     const currActive: number[] = [];
     const nextActive: number[] = [];
-    let totalActiveIncrements = 0;
+    let totalActive = 0;
     let exitQueueEpoch = computeActivationExitEpoch(currentEpoch);
     let exitQueueChurn = 0;
     const cacheHasAll = pubkeyCache.size >= n;
     for (let i = 0; i < n; i++) {
       const v = validators[i];
       if (!cacheHasAll) pubkeyCache.set(i, v.pubkey);
-      const increments = v.effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
-      effectiveBalanceIncrements[i] = increments;
+      effectiveBalances[i] = v.effectiveBalance;
+      effectiveBalanceIncrements[i] = Math.floor(v.effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
       if (v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch) prevActive.push(i);
       if (v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch) {
         currActive.push(i);
-        totalActiveIncrements += increments;
+        totalActive += v.effectiveBalance;
       }
       if (v.activationEpoch <= nextEpoch && nextEpoch < v.exitEpoch) nextActive.push(i);
       if (v.exitEpoch !== FAR_FUTURE_EPOCH) {
@@ -147,12 +156,17 @@ export class EpochCache implements EpochCacheData {
         : (reuse(previousEpoch) ?? computeEpochShuffling(state, Uint32Array.from(prevActive), previousEpoch));
     const nextShuffling = computeEpochShuffling(state, Uint32Array.from(nextActive), nextEpoch);
 
+    // With no active validator the spec's get_beacon_proposer_index fails when called; the cache stays buildable
+    // (some states are only processed by operations that need no proposer) and getBeaconProposer throws instead.
     const proposers =
       fork >= ForkSeq.fulu
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
-        : computeProposers(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalanceIncrements);
+        : currActive.length === 0
+          ? []
+          : computeProposers(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
 
-    const totalActiveBalanceIncrements = Math.max(1, totalActiveIncrements);
+    const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
+    const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
     let currentSyncCommitteeIndices: number[] = [];
     let nextSyncCommitteeIndices: number[] = [];
     if (fork >= ForkSeq.altair) {
@@ -178,6 +192,7 @@ export class EpochCache implements EpochCacheData {
       proposers,
       effectiveBalanceIncrements,
       validatorCount: n,
+      totalActiveBalance,
       totalActiveBalanceIncrements,
       baseRewardPerIncrement: computeBaseRewardPerIncrement(totalActiveBalanceIncrements),
       churnLimit: Math.max(
@@ -198,7 +213,7 @@ export class EpochCache implements EpochCacheData {
 
   /** get_total_active_balance, in Gwei */
   getTotalActiveBalance(): number {
-    return this.totalActiveBalanceIncrements * EFFECTIVE_BALANCE_INCREMENT;
+    return this.totalActiveBalance;
   }
 
   getShufflingAtEpoch(epoch: number): EpochShuffling {
@@ -227,6 +242,7 @@ export class EpochCache implements EpochCacheData {
     if (computeEpochAtSlot(slot) !== this.epoch) {
       throw Error(`proposer of slot ${slot} is not cached (current epoch ${this.epoch})`);
     }
+    if (this.proposers.length === 0) throw Error(`no active validators: slot ${slot} has no proposer`);
     return this.proposers[slot % SLOTS_PER_EPOCH];
   }
 
@@ -238,7 +254,7 @@ export class EpochCache implements EpochCacheData {
       grown.set(this.effectiveBalanceIncrements);
       this.effectiveBalanceIncrements = grown;
     }
-    this.effectiveBalanceIncrements[index] = effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+    this.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
     if (index >= this.validatorCount) this.validatorCount = index + 1;
   }
 }
@@ -262,14 +278,24 @@ function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint
 /** altair/electra get_next_sync_committee_indices, read from the state as it is now (effective balances included). */
 export function getNextSyncCommitteeIndices(fork: number, state: BeaconStateAllForks): number[] {
   const epoch = getCurrentEpoch(state) + 1;
+  state.commit();
   const active: number[] = [];
   const validators = state.validators.getAllReadonlyValues();
-  const effectiveBalanceIncrements = new Uint16Array(validators.length);
+  const effectiveBalances = new Float64Array(validators.length);
   for (let i = 0; i < validators.length; i++) {
     const v = validators[i];
-    effectiveBalanceIncrements[i] = v.effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+    effectiveBalances[i] = v.effectiveBalance;
     if (v.activationEpoch <= epoch && epoch < v.exitEpoch) active.push(i);
   }
   const seed = getSeed(state, epoch, DOMAIN_SYNC_COMMITTEE);
-  return computeSyncCommitteeIndices(fork, effectiveBalanceIncrements, active, seed, SYNC_COMMITTEE_SIZE);
+  return computeSyncCommitteeIndices(fork, effectiveBalances, active, seed, SYNC_COMMITTEE_SIZE);
+}
+
+/** Every validator's effective balance in Gwei, read from the state (one pass), for balance-weighted sampling. */
+export function getEffectiveBalances(state: BeaconStateAllForks): Float64Array {
+  state.commit();
+  const validators = state.validators.getAllReadonlyValues();
+  const out = new Float64Array(validators.length);
+  for (let i = 0; i < validators.length; i++) out[i] = validators[i].effectiveBalance;
+  return out;
 }

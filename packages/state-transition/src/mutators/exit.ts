@@ -31,8 +31,11 @@ export function initiateValidatorExit(cs: CachedBeaconState, index: number): voi
     exitQueueEpoch = ctx.exitQueueEpoch;
     ctx.exitQueueChurn += 1;
   }
+  const withdrawableEpoch = exitQueueEpoch + cs.config.MIN_VALIDATOR_WITHDRAWABILITY_DELAY;
+  assertEpochInRange(exitQueueEpoch, `exit epoch of validator ${index}`);
+  assertEpochInRange(withdrawableEpoch, `withdrawable epoch of validator ${index}`);
   validator.exitEpoch = exitQueueEpoch;
-  validator.withdrawableEpoch = exitQueueEpoch + cs.config.MIN_VALIDATOR_WITHDRAWABILITY_DELAY;
+  validator.withdrawableEpoch = withdrawableEpoch;
 }
 
 /** electra compute_exit_epoch_and_update_churn */
@@ -50,9 +53,10 @@ export function computeExitEpochAndUpdateChurn(
     earliestExitEpoch += additionalEpochs;
     exitBalanceToConsume += additionalEpochs * perEpochChurn;
   }
+  assertEpochInRange(earliestExitEpoch, "earliest_exit_epoch");
   state.exitBalanceToConsume = exitBalanceToConsume - exitBalance;
   state.earliestExitEpoch = earliestExitEpoch;
-  return state.earliestExitEpoch;
+  return earliestExitEpoch;
 }
 
 /** electra compute_consolidation_epoch_and_update_churn */
@@ -74,7 +78,16 @@ export function computeConsolidationEpochAndUpdateChurn(
     earliestConsolidationEpoch += additionalEpochs;
     balanceToConsume += additionalEpochs * perEpochChurn;
   }
+  assertEpochInRange(earliestConsolidationEpoch, "earliest_consolidation_epoch");
   state.consolidationBalanceToConsume = balanceToConsume - consolidationBalance;
   state.earliestConsolidationEpoch = earliestConsolidationEpoch;
-  return state.earliestConsolidationEpoch;
+  return earliestConsolidationEpoch;
+}
+
+/**
+ * Epochs are numbers: a value beyond 2**53 only arises from a state whose uint64 epoch arithmetic is about to
+ * overflow (where the spec fails); no real chain gets there. Reject instead of storing a rounded value.
+ */
+function assertEpochInRange(epoch: number, what: string): void {
+  if (!Number.isSafeInteger(epoch)) throw Error(`${what} out of range (uint64 overflow): ${epoch}`);
 }

@@ -33,12 +33,13 @@ export function getSeed(state: BeaconStateAllForks, epoch: number, domainType: U
  * The balance-weighted sampling shared by phase0/electra compute_proposer_index and
  * get_next_sync_committee_indices: walks the shuffled `indices` and yields each candidate that passes the
  * effective-balance test (electra: 16-bit random values against MAX_EFFECTIVE_BALANCE_ELECTRA).
- * `effectiveBalanceIncrements[i]` is validator i's effective balance in EFFECTIVE_BALANCE_INCREMENTs; comparing in
- * increments is exact because both sides of the spec's inequality are multiples of the increment.
+ * `effectiveBalances[i]` is validator i's effective balance in Gwei. The test is done in increments when the
+ * balance is a multiple of EFFECTIVE_BALANCE_INCREMENT (always, on a real chain: exact and fast) and on bigints
+ * otherwise, so it equals the spec's integer comparison for any value.
  */
 export function* sampleByEffectiveBalance(
   fork: number,
-  effectiveBalanceIncrements: ArrayLike<number>,
+  effectiveBalances: ArrayLike<number>,
   indices: ArrayLike<number>,
   seed: Uint8Array,
 ): Generator<number, never> {
@@ -46,7 +47,8 @@ export function* sampleByEffectiveBalance(
   if (total === 0) throw Error("no active validators to sample from");
   const electra = fork >= ForkSeq.electra;
   const maxRandom = electra ? 2 ** 16 - 1 : 2 ** 8 - 1;
-  const maxIncrements = (electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE) / EFFECTIVE_BALANCE_INCREMENT;
+  const maxEffectiveBalance = electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE;
+  const maxIncrements = maxEffectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
   const hashInput = new Uint8Array(40);
   hashInput.set(seed, 0);
   let randomBytes: Uint8Array = new Uint8Array(0);
@@ -62,30 +64,35 @@ export function* sampleByEffectiveBalance(
     const randomValue = electra
       ? randomBytes[(i % 16) * 2] | (randomBytes[(i % 16) * 2 + 1] << 8)
       : randomBytes[i % 32];
-    if (effectiveBalanceIncrements[candidate] * maxRandom >= maxIncrements * randomValue) yield candidate;
+    const effectiveBalance = effectiveBalances[candidate];
+    const accept =
+      effectiveBalance % EFFECTIVE_BALANCE_INCREMENT === 0
+        ? (effectiveBalance / EFFECTIVE_BALANCE_INCREMENT) * maxRandom >= maxIncrements * randomValue
+        : BigInt(effectiveBalance) * BigInt(maxRandom) >= BigInt(maxEffectiveBalance) * BigInt(randomValue);
+    if (accept) yield candidate;
   }
 }
 
 /** phase0 / electra compute_proposer_index */
 export function computeProposerIndex(
   fork: number,
-  effectiveBalanceIncrements: ArrayLike<number>,
+  effectiveBalances: ArrayLike<number>,
   indices: ArrayLike<number>,
   seed: Uint8Array,
 ): number {
-  return sampleByEffectiveBalance(fork, effectiveBalanceIncrements, indices, seed).next().value;
+  return sampleByEffectiveBalance(fork, effectiveBalances, indices, seed).next().value;
 }
 
 /** altair / electra get_next_sync_committee_indices, for the active indices and seed of `current epoch + 1` */
 export function computeSyncCommitteeIndices(
   fork: number,
-  effectiveBalanceIncrements: ArrayLike<number>,
+  effectiveBalances: ArrayLike<number>,
   activeIndices: ArrayLike<number>,
   seed: Uint8Array,
   size: number,
 ): number[] {
   const out: number[] = [];
-  for (const index of sampleByEffectiveBalance(fork, effectiveBalanceIncrements, activeIndices, seed)) {
+  for (const index of sampleByEffectiveBalance(fork, effectiveBalances, activeIndices, seed)) {
     out.push(index);
     if (out.length === size) break;
   }
@@ -98,7 +105,7 @@ export function computeProposers(
   state: BeaconStateAllForks,
   epoch: number,
   activeIndices: ArrayLike<number>,
-  effectiveBalanceIncrements: ArrayLike<number>,
+  effectiveBalances: ArrayLike<number>,
 ): number[] {
   const epochSeed = getSeed(state, epoch, DOMAIN_BEACON_PROPOSER);
   const startSlot = computeStartSlotAtEpoch(epoch);
@@ -107,7 +114,7 @@ export function computeProposers(
   input.set(epochSeed, 0);
   for (let i = 0; i < SLOTS_PER_EPOCH; i++) {
     input.set(uint64ToBytes(startSlot + i), 32);
-    proposers.push(computeProposerIndex(fork, effectiveBalanceIncrements, activeIndices, digest(input)));
+    proposers.push(computeProposerIndex(fork, effectiveBalances, activeIndices, digest(input)));
   }
   return proposers;
 }

@@ -24,10 +24,12 @@ export function isActiveValidator(v: Pick<ValidatorLike, "activationEpoch" | "ex
   return v.activationEpoch <= epoch && epoch < v.exitEpoch;
 }
 
-/** phase0 / electra is_eligible_for_activation_queue */
+/** phase0 (exactly MAX_EFFECTIVE_BALANCE) / electra (at least MIN_ACTIVATION_BALANCE) is_eligible_for_activation_queue */
 export function isEligibleForActivationQueue(fork: number, v: ValidatorLike): boolean {
-  const threshold = fork >= ForkSeq.electra ? MIN_ACTIVATION_BALANCE : MAX_EFFECTIVE_BALANCE;
-  return v.activationEligibilityEpoch === FAR_FUTURE_EPOCH && v.effectiveBalance >= threshold;
+  if (v.activationEligibilityEpoch !== FAR_FUTURE_EPOCH) return false;
+  return fork >= ForkSeq.electra
+    ? v.effectiveBalance >= MIN_ACTIVATION_BALANCE
+    : v.effectiveBalance === MAX_EFFECTIVE_BALANCE;
 }
 
 /** phase0 is_eligible_for_activation */

@@ -1,0 +1,33 @@
+import {ssz} from "@ceibo/types";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import type {BeaconBlockAllForks, BeaconBlockBodyAllForks} from "../types.ts";
+import {forkTypes} from "../util/forkTypes.ts";
+import {bytesEqual} from "../util/math.ts";
+import {getBeaconProposerIndex} from "../util/proposer.ts";
+
+/** phase0 process_block_header */
+export function processBlockHeader(cs: CachedBeaconState, block: BeaconBlockAllForks): void {
+  const state = cs.state;
+  if (block.slot !== state.slot) throw Error(`block slot ${block.slot} is not the state's slot ${state.slot}`);
+  if (!(block.slot > state.latestBlockHeader.slot)) {
+    throw Error(`block slot ${block.slot} is not after the latest block header's ${state.latestBlockHeader.slot}`);
+  }
+  const proposerIndex = getBeaconProposerIndex(cs);
+  if (block.proposerIndex !== proposerIndex) {
+    throw Error(`block proposer index ${block.proposerIndex} is not the expected proposer ${proposerIndex}`);
+  }
+  if (!bytesEqual(block.parentRoot, state.latestBlockHeader.hashTreeRoot())) {
+    throw Error("block parent root does not match the latest block header");
+  }
+  const bodyType = forkTypes(cs.fork).BeaconBlockBody as {hashTreeRoot(v: BeaconBlockBodyAllForks): Uint8Array};
+  state.latestBlockHeader = ssz.phase0.BeaconBlockHeader.toViewDU({
+    slot: block.slot,
+    proposerIndex: block.proposerIndex,
+    parentRoot: block.parentRoot,
+    stateRoot: new Uint8Array(32), // overwritten in the next process_slot
+    bodyRoot: bodyType.hashTreeRoot(block.body),
+  });
+  if (state.validators.getReadonly(block.proposerIndex).slashed) {
+    throw Error(`block proposer ${block.proposerIndex} is slashed`);
+  }
+}

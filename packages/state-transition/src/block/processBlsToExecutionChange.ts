@@ -1,0 +1,42 @@
+import {BLS_WITHDRAWAL_PREFIX, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
+import {digest} from "@chainsafe/as-sha256";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {
+  getBlsToExecutionChangeSignatureSet,
+  type SignedBLSToExecutionChange,
+} from "../signatureSets/blsToExecutionChange.ts";
+import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
+import {bytesEqual} from "../util/math.ts";
+
+/** capella process_bls_to_execution_change */
+export function processBlsToExecutionChange(
+  cs: CachedBeaconState,
+  signedAddressChange: SignedBLSToExecutionChange,
+  verifySignatures = true,
+): void {
+  const change = signedAddressChange.message;
+  const state = cs.state;
+  if (!(change.validatorIndex < state.validators.length)) {
+    throw Error(`BLS to execution change: unknown validator ${change.validatorIndex}`);
+  }
+  const credentials = state.validators.getReadonly(change.validatorIndex).withdrawalCredentials;
+  if (credentials[0] !== BLS_WITHDRAWAL_PREFIX) {
+    throw Error("BLS to execution change: withdrawal credentials are not BLS credentials");
+  }
+  if (!bytesEqual(credentials.subarray(1), digest(change.fromBlsPubkey).subarray(1))) {
+    throw Error("BLS to execution change: from_bls_pubkey does not match the withdrawal credentials");
+  }
+  if (verifySignatures) {
+    let valid: boolean;
+    try {
+      valid = verifySignatureSet(getBlsToExecutionChangeSignatureSet(cs, signedAddressChange));
+    } catch {
+      valid = false; // from_bls_pubkey is not a valid public key
+    }
+    if (!valid) throw Error("BLS to execution change: invalid signature");
+  }
+  const newCredentials = new Uint8Array(32);
+  newCredentials[0] = ETH1_ADDRESS_WITHDRAWAL_PREFIX;
+  newCredentials.set(change.toExecutionAddress, 12);
+  state.validators.get(change.validatorIndex).withdrawalCredentials = newCredentials;
+}

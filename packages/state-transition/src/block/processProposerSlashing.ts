@@ -1,0 +1,34 @@
+import {ssz} from "@ceibo/types";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {slashValidator} from "../mutators/slash.ts";
+import {getProposerSlashingSignatureSets, type ProposerSlashing} from "../signatureSets/proposerSlashing.ts";
+import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
+import {getCurrentEpoch} from "../util/epoch.ts";
+import {isSlashableValidator} from "../util/validator.ts";
+
+/** phase0 process_proposer_slashing */
+export function processProposerSlashing(
+  cs: CachedBeaconState,
+  proposerSlashing: ProposerSlashing,
+  verifySignatures = true,
+): void {
+  const state = cs.state;
+  const header1 = proposerSlashing.signedHeader1.message;
+  const header2 = proposerSlashing.signedHeader2.message;
+  if (header1.slot !== header2.slot) throw Error("proposer slashing: header slots differ");
+  if (header1.proposerIndex !== header2.proposerIndex) throw Error("proposer slashing: proposer indices differ");
+  if (ssz.phase0.BeaconBlockHeader.equals(header1, header2)) throw Error("proposer slashing: headers are equal");
+  if (header1.proposerIndex >= state.validators.length) {
+    throw Error(`proposer slashing: unknown validator ${header1.proposerIndex}`);
+  }
+  const proposer = state.validators.getReadonly(header1.proposerIndex);
+  if (!isSlashableValidator(proposer, getCurrentEpoch(state))) {
+    throw Error(`proposer slashing: validator ${header1.proposerIndex} is not slashable`);
+  }
+  if (verifySignatures) {
+    for (const set of getProposerSlashingSignatureSets(cs, proposerSlashing)) {
+      if (!verifySignatureSet(set)) throw Error("proposer slashing: invalid header signature");
+    }
+  }
+  slashValidator(cs, header1.proposerIndex);
+}

@@ -1,0 +1,351 @@
+import {
+  EFFECTIVE_BALANCE_INCREMENT,
+  FAR_FUTURE_EPOCH,
+  ForkSeq,
+  MAX_EFFECTIVE_BALANCE,
+  MIN_ACTIVATION_BALANCE,
+  MIN_SEED_LOOKAHEAD,
+  TIMELY_HEAD_FLAG_INDEX,
+  TIMELY_SOURCE_FLAG_INDEX,
+  TIMELY_TARGET_FLAG_INDEX,
+} from "@ceibo/params";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
+import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
+import {bytesEqual} from "../util/math.ts";
+import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
+import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
+
+/**
+ * Per-validator status bits of the epoch transition cache. The participation bits already include the spec's
+ * filters: active in that epoch and not slashed (get_unslashed_participating_indices /
+ * get_unslashed_attesting_indices).
+ */
+export const FLAG_PREV_SOURCE = 1 << 0;
+export const FLAG_PREV_TARGET = 1 << 1;
+export const FLAG_PREV_HEAD = 1 << 2;
+export const FLAG_CURR_TARGET = 1 << 3;
+/** get_eligible_validator_indices: active in the previous epoch, or slashed and not yet withdrawable */
+export const FLAG_ELIGIBLE = 1 << 4;
+export const FLAG_ACTIVE_CURR = 1 << 5;
+export const FLAG_SLASHED = 1 << 6;
+/** electra has_compounding_withdrawal_credential */
+export const FLAG_COMPOUNDING = 1 << 7;
+
+/** The participation bit of the previous epoch for each altair flag index. */
+export const PREV_FLAG_BY_INDEX = [FLAG_PREV_SOURCE, FLAG_PREV_TARGET, FLAG_PREV_HEAD] as const;
+
+/**
+ * What the epoch transition reads about every validator, gathered in ONE pass over the registry (and, for phase0,
+ * one pass over the pending attestations) before the first step, so that no step re-scans the registry.
+ *
+ * Valid for the whole of process_epoch because the steps that run before a reader never change what it reads
+ * (rewards and penalties change balances only; registry updates only move activation/exit epochs to
+ * compute_activation_exit_epoch(current) or later; validators appended by pending deposits are read from the state).
+ * The finalized checkpoint is NOT cached: justification and finalization changes it, and later steps
+ * (inactivity leak, activation eligibility) read the updated one from the state.
+ */
+export interface EpochTransitionCache {
+  fork: number;
+  currentEpoch: number;
+  previousEpoch: number;
+  /** Registry size when the cache was built. */
+  validatorCount: number;
+  /** FLAG_* bits per validator */
+  flags: Uint8Array;
+  /**
+   * effective_balance (Gwei) per validator as of the start of process_epoch; process_effective_balance_updates
+   * writes the new values (and those of appended validators) into it.
+   */
+  effectiveBalances: Float64Array;
+  /** len(get_active_validator_indices(state, current_epoch)) */
+  activeValidatorCount: number;
+  /** get_total_active_balance (Gwei, >= EFFECTIVE_BALANCE_INCREMENT) */
+  totalActiveBalance: bigint;
+  /** get_total_balance of the unslashed participants (Gwei, >= EFFECTIVE_BALANCE_INCREMENT). */
+  prevSourceBalance: bigint;
+  prevTargetBalance: bigint;
+  prevHeadBalance: bigint;
+  currTargetBalance: bigint;
+  /** phase0: smallest inclusion delay of a matching source attestation per attester (Infinity = none), and its proposer. */
+  inclusionDelays: Float64Array;
+  inclusionProposers: Uint32Array;
+  /**
+   * phase0: the spec's get_block_root(_at_slot) assertions that failed while matching attestations; the result they
+   * guard is unknown, and a step that needs it throws this error (as the spec would).
+   */
+  prevTargetError: Error | null;
+  prevHeadError: Error | null;
+  currTargetError: Error | null;
+  /**
+   * Indices (ascending) process_registry_updates may touch: eligible for the activation queue, ejectable, or not
+   * activated yet (activation_epoch == FAR_FUTURE_EPOCH).
+   */
+  registryCandidates: number[];
+  /** Indices of slashed validators (process_slashings candidates). */
+  slashedIndices: number[];
+  /** fulu: active indices at current_epoch + MIN_SEED_LOOKAHEAD + 1 (process_proposer_lookahead). */
+  lookaheadActiveIndices: Uint32Array;
+  /** phase0 get_base_reward per validator, computed on first use (see getBaseRewardsPhase0). */
+  baseRewardsPhase0: Float64Array | null;
+}
+
+const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
+const MIN_TOTAL = INCREMENT;
+
+/**
+ * An exact sum of Gwei amounts over a whole registry (which can exceed 2**53): whole increments and remainders
+ * are summed separately as numbers.
+ */
+export class GweiSum {
+  private increments = 0;
+  private remainder = 0;
+
+  add(gwei: number): void {
+    const inc = Math.floor(gwei / EFFECTIVE_BALANCE_INCREMENT);
+    this.increments += inc;
+    this.remainder += gwei - inc * EFFECTIVE_BALANCE_INCREMENT;
+  }
+
+  /** The sum in Gwei. */
+  sum(): bigint {
+    return BigInt(this.increments) * INCREMENT + BigInt(this.remainder);
+  }
+
+  /** phase0 get_total_balance: the sum with a minimum of EFFECTIVE_BALANCE_INCREMENT. */
+  totalBalance(): bigint {
+    const s = this.sum();
+    return s < MIN_TOTAL ? MIN_TOTAL : s;
+  }
+}
+
+/** Builds the epoch transition cache of `cs` (state at the last slot of the epoch being finished). */
+export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache {
+  const {state, fork, config} = cs;
+  const currentEpoch = getCurrentEpoch(state);
+  const previousEpoch = getPreviousEpoch(state);
+  const lookaheadEpoch = currentEpoch + MIN_SEED_LOOKAHEAD + 1;
+  const electra = fork >= ForkSeq.electra;
+  const ejectionBalance = config.EJECTION_BALANCE;
+
+  // getAllReadonlyValues reads committed nodes only
+  state.validators.commit();
+  const validators = state.validators.getAllReadonlyValues();
+  const n = validators.length;
+  const flags = new Uint8Array(n);
+  const effectiveBalances = new Float64Array(n);
+  const registryCandidates: number[] = [];
+  const slashedIndices: number[] = [];
+  const lookahead: number[] = [];
+  const totalActive = new GweiSum();
+  let activeValidatorCount = 0;
+
+  for (let i = 0; i < n; i++) {
+    const v = validators[i];
+    effectiveBalances[i] = v.effectiveBalance;
+    let f = 0;
+    const activePrev = v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch;
+    const activeCurr = v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch;
+    if (activeCurr) {
+      f |= FLAG_ACTIVE_CURR;
+      totalActive.add(v.effectiveBalance);
+      activeValidatorCount++;
+    }
+    if (v.slashed) {
+      f |= FLAG_SLASHED;
+      slashedIndices.push(i);
+    }
+    if (activePrev || (v.slashed && previousEpoch + 1 < v.withdrawableEpoch)) f |= FLAG_ELIGIBLE;
+    if (electra && hasCompoundingWithdrawalCredential(v.withdrawalCredentials)) f |= FLAG_COMPOUNDING;
+    flags[i] = f;
+
+    const queueEligible =
+      v.activationEligibilityEpoch === FAR_FUTURE_EPOCH &&
+      (electra ? v.effectiveBalance >= MIN_ACTIVATION_BALANCE : v.effectiveBalance === MAX_EFFECTIVE_BALANCE);
+    const ejectable = activeCurr && v.effectiveBalance <= ejectionBalance;
+    if (queueEligible || ejectable || v.activationEpoch === FAR_FUTURE_EPOCH) registryCandidates.push(i);
+
+    if (v.activationEpoch <= lookaheadEpoch && lookaheadEpoch < v.exitEpoch) lookahead.push(i);
+  }
+
+  const cache: EpochTransitionCache = {
+    fork,
+    currentEpoch,
+    previousEpoch,
+    validatorCount: n,
+    flags,
+    effectiveBalances,
+    activeValidatorCount,
+    totalActiveBalance: totalActive.totalBalance(),
+    prevSourceBalance: MIN_TOTAL,
+    prevTargetBalance: MIN_TOTAL,
+    prevHeadBalance: MIN_TOTAL,
+    currTargetBalance: MIN_TOTAL,
+    inclusionDelays: new Float64Array(0),
+    inclusionProposers: new Uint32Array(0),
+    prevTargetError: null,
+    prevHeadError: null,
+    currTargetError: null,
+    registryCandidates,
+    slashedIndices,
+    lookaheadActiveIndices: fork >= ForkSeq.fulu ? Uint32Array.from(lookahead) : new Uint32Array(0),
+    baseRewardsPhase0: null,
+  };
+
+  if (fork === ForkSeq.phase0) {
+    collectPendingAttestations(cs, cache, validators);
+  } else {
+    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, validators);
+  }
+  return cache;
+}
+
+type ValidatorValue = {activationEpoch: number; exitEpoch: number; slashed: boolean};
+
+/** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
+function collectParticipationFlags(
+  state: BeaconStatePostAltair,
+  cache: EpochTransitionCache,
+  validators: ValidatorValue[],
+): void {
+  const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
+  const current = state.currentEpochParticipation.getAll();
+  // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
+  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.getAll();
+  const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
+  const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
+  const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
+  const prevSource = new GweiSum();
+  const prevTarget = new GweiSum();
+  const prevHead = new GweiSum();
+  const currTarget = new GweiSum();
+  for (let i = 0; i < validators.length; i++) {
+    const v = validators[i];
+    if (v.slashed) continue;
+    const effectiveBalance = effectiveBalances[i];
+    if (v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch) {
+      const p = previous[i];
+      if ((p & sourceBit) !== 0) {
+        flags[i] |= FLAG_PREV_SOURCE;
+        prevSource.add(effectiveBalance);
+      }
+      if ((p & targetBit) !== 0) {
+        flags[i] |= FLAG_PREV_TARGET;
+        prevTarget.add(effectiveBalance);
+      }
+      if ((p & headBit) !== 0) {
+        flags[i] |= FLAG_PREV_HEAD;
+        prevHead.add(effectiveBalance);
+      }
+    }
+    if (v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch && (current[i] & targetBit) !== 0) {
+      flags[i] |= FLAG_CURR_TARGET;
+      currTarget.add(effectiveBalance);
+    }
+  }
+  cache.prevSourceBalance = prevSource.totalBalance();
+  cache.prevTargetBalance = prevTarget.totalBalance();
+  cache.prevHeadBalance = prevHead.totalBalance();
+  cache.currTargetBalance = currTarget.totalBalance();
+}
+
+/** Runs `fn`, returning its result or the error it throws. */
+function attempt<T>(fn: () => T): {value: T; error: null} | {value: null; error: Error} {
+  try {
+    return {value: fn(), error: null};
+  } catch (e) {
+    return {value: null, error: e instanceof Error ? e : Error(String(e))};
+  }
+}
+
+/**
+ * phase0: the matching source/target/head attesters of the previous epoch (with the smallest inclusion delay and
+ * its proposer per attester) and the matching target attesters of the current epoch, from the pending attestations
+ * and the epoch cache's committees.
+ */
+function collectPendingAttestations(
+  cs: CachedBeaconState,
+  cache: EpochTransitionCache,
+  validators: ValidatorValue[],
+): void {
+  const state = cs.state as BeaconStatePhase0;
+  const n = validators.length;
+  const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
+  const inclusionDelays = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  const inclusionProposers = new Uint32Array(n);
+
+  // get_matching_source_attestations: in the genesis epoch the previous epoch IS the current epoch
+  state.previousEpochAttestations.commit();
+  state.currentEpochAttestations.commit();
+  const sourceAttestations = (
+    previousEpoch === currentEpoch ? state.currentEpochAttestations : state.previousEpochAttestations
+  ).getAllReadonlyValues();
+  const currentAttestations = state.currentEpochAttestations.getAllReadonlyValues();
+  // get_matching_target_attestations evaluates get_block_root (and its assertion) only for a non-empty list
+  let prevTargetRoot: Uint8Array | null = null;
+  if (sourceAttestations.length > 0) {
+    const r = attempt(() => getBlockRoot(state, previousEpoch));
+    prevTargetRoot = r.value;
+    cache.prevTargetError = r.error;
+  }
+  let currTargetRoot: Uint8Array | null = null;
+  if (currentAttestations.length > 0) {
+    const r = attempt(() => getBlockRoot(state, currentEpoch));
+    currTargetRoot = r.value;
+    cache.currTargetError = r.error;
+  }
+
+  const attesting = new Uint8Array(n);
+  for (const att of sourceAttestations) {
+    const committee = cs.epochCtx.getBeaconCommittee(att.data.slot, att.data.index);
+    const isTarget = prevTargetRoot !== null && bytesEqual(att.data.target.root, prevTargetRoot);
+    let isHead = false;
+    if (isTarget && cache.prevHeadError === null) {
+      const r = attempt(() => getBlockRootAtSlot(state, att.data.slot));
+      if (r.error !== null) cache.prevHeadError = r.error;
+      else isHead = bytesEqual(att.data.beaconBlockRoot, r.value);
+    }
+    const bits = FLAG_PREV_SOURCE | (isTarget ? FLAG_PREV_TARGET : 0) | (isHead ? FLAG_PREV_HEAD : 0);
+    const delay = att.inclusionDelay;
+    for (let k = 0; k < committee.length; k++) {
+      if (!att.aggregationBits.get(k)) continue;
+      const index = committee[k];
+      attesting[index] |= bits;
+      // min(..., key=inclusion_delay) keeps the first attestation among equal delays
+      if (delay < inclusionDelays[index]) {
+        inclusionDelays[index] = delay;
+        inclusionProposers[index] = att.proposerIndex;
+      }
+    }
+  }
+  if (currTargetRoot !== null) {
+    for (const att of currentAttestations) {
+      if (!bytesEqual(att.data.target.root, currTargetRoot)) continue;
+      const committee = cs.epochCtx.getBeaconCommittee(att.data.slot, att.data.index);
+      for (let k = 0; k < committee.length; k++) {
+        if (att.aggregationBits.get(k)) attesting[committee[k]] |= FLAG_CURR_TARGET;
+      }
+    }
+  }
+
+  const prevSource = new GweiSum();
+  const prevTarget = new GweiSum();
+  const prevHead = new GweiSum();
+  const currTarget = new GweiSum();
+  for (let i = 0; i < n; i++) {
+    const a = attesting[i];
+    if (a === 0 || validators[i].slashed) continue;
+    flags[i] |= a;
+    const effectiveBalance = effectiveBalances[i];
+    if (a & FLAG_PREV_SOURCE) prevSource.add(effectiveBalance);
+    if (a & FLAG_PREV_TARGET) prevTarget.add(effectiveBalance);
+    if (a & FLAG_PREV_HEAD) prevHead.add(effectiveBalance);
+    if (a & FLAG_CURR_TARGET) currTarget.add(effectiveBalance);
+  }
+  cache.prevSourceBalance = prevSource.totalBalance();
+  cache.prevTargetBalance = prevTarget.totalBalance();
+  cache.prevHeadBalance = prevHead.totalBalance();
+  cache.currTargetBalance = currTarget.totalBalance();
+  cache.inclusionDelays = inclusionDelays;
+  cache.inclusionProposers = inclusionProposers;
+}

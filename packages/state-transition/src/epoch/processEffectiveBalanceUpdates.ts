@@ -1,0 +1,73 @@
+import {
+  EFFECTIVE_BALANCE_INCREMENT,
+  ForkSeq,
+  HYSTERESIS_DOWNWARD_MULTIPLIER,
+  HYSTERESIS_QUOTIENT,
+  HYSTERESIS_UPWARD_MULTIPLIER,
+  MAX_EFFECTIVE_BALANCE,
+  MAX_EFFECTIVE_BALANCE_ELECTRA,
+  MIN_ACTIVATION_BALANCE,
+} from "@ceibo/params";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
+import {beforeProcessEpoch, type EpochTransitionCache, FLAG_COMPOUNDING} from "./epochTransitionCache.ts";
+
+const HYSTERESIS_INCREMENT = Math.floor(EFFECTIVE_BALANCE_INCREMENT / HYSTERESIS_QUOTIENT);
+const DOWNWARD_THRESHOLD = HYSTERESIS_INCREMENT * HYSTERESIS_DOWNWARD_MULTIPLIER;
+const UPWARD_THRESHOLD = HYSTERESIS_INCREMENT * HYSTERESIS_UPWARD_MULTIPLIER;
+
+/**
+ * phase0 / electra process_effective_balance_updates (electra: the max effective balance depends on the withdrawal
+ * credential). Writes each new effective balance to the state, the epoch cache and the epoch transition cache.
+ * Validators appended by process_pending_deposits (beyond the cache) are read from the state.
+ */
+export function processEffectiveBalanceUpdates(
+  cs: CachedBeaconState,
+  cache: EpochTransitionCache = beforeProcessEpoch(cs),
+): void {
+  const {state, fork} = cs;
+  const electra = fork >= ForkSeq.electra;
+  const balances = state.balances.getAll();
+  const n = balances.length;
+  if (cache.effectiveBalances.length < n) {
+    const grown = new Float64Array(n);
+    grown.set(cache.effectiveBalances);
+    cache.effectiveBalances = grown;
+  }
+  const effectiveBalances = cache.effectiveBalances;
+  for (let i = 0; i < n; i++) {
+    let effectiveBalance: number;
+    let compounding: boolean;
+    if (i < cache.validatorCount) {
+      effectiveBalance = effectiveBalances[i];
+      compounding = (cache.flags[i] & FLAG_COMPOUNDING) !== 0;
+    } else {
+      const v = state.validators.getReadonly(i);
+      effectiveBalance = v.effectiveBalance;
+      compounding = hasCompoundingWithdrawalCredential(v.withdrawalCredentials);
+      effectiveBalances[i] = effectiveBalance;
+    }
+    const balance = balances[i];
+    if (balance + DOWNWARD_THRESHOLD < effectiveBalance || effectiveBalance + UPWARD_THRESHOLD < balance) {
+      const maxEffectiveBalance = electra
+        ? compounding
+          ? MAX_EFFECTIVE_BALANCE_ELECTRA
+          : MIN_ACTIVATION_BALANCE
+        : MAX_EFFECTIVE_BALANCE;
+      const newEffectiveBalance = Math.min(balance - (balance % EFFECTIVE_BALANCE_INCREMENT), maxEffectiveBalance);
+      state.validators.get(i).effectiveBalance = newEffectiveBalance;
+      effectiveBalances[i] = newEffectiveBalance;
+      setEpochCacheEffectiveBalance(cs, i, newEffectiveBalance);
+    }
+  }
+}
+
+function setEpochCacheEffectiveBalance(cs: CachedBeaconState, index: number, effectiveBalance: number): void {
+  const epochCtx = cs.epochCtx;
+  if (index >= epochCtx.effectiveBalanceIncrements.length) {
+    const grown = new Uint16Array(Math.max(index + 1, epochCtx.effectiveBalanceIncrements.length * 2));
+    grown.set(epochCtx.effectiveBalanceIncrements);
+    epochCtx.effectiveBalanceIncrements = grown;
+  }
+  epochCtx.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+}

@@ -1,0 +1,38 @@
+import {GENESIS_EPOCH} from "@ceibo/params";
+import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import type {BeaconStatePostAltair} from "../types.ts";
+import {getCurrentEpoch} from "../util/epoch.ts";
+import {
+  beforeProcessEpoch,
+  type EpochTransitionCache,
+  FLAG_ELIGIBLE,
+  FLAG_PREV_TARGET,
+} from "./epochTransitionCache.ts";
+import {isInInactivityLeak} from "./util.ts";
+
+/** altair process_inactivity_updates */
+export function processInactivityUpdates(
+  cs: CachedBeaconState,
+  cache: EpochTransitionCache = beforeProcessEpoch(cs),
+): void {
+  const state = cs.state as BeaconStatePostAltair;
+  // Skip the genesis epoch as score updates are based on the previous epoch participation
+  if (getCurrentEpoch(state) === GENESIS_EPOCH) return;
+  const bias = cs.config.INACTIVITY_SCORE_BIAS;
+  const recoveryRate = cs.config.INACTIVITY_SCORE_RECOVERY_RATE;
+  const leak = isInInactivityLeak(state);
+  const scores = state.inactivityScores.getAll();
+  const {flags} = cache;
+  for (let i = 0; i < cache.validatorCount; i++) {
+    const f = flags[i];
+    if ((f & FLAG_ELIGIBLE) === 0) continue;
+    const before = scores[i];
+    let score = before;
+    // Increase the inactivity score of inactive validators
+    if ((f & FLAG_PREV_TARGET) !== 0) score -= Math.min(1, score);
+    else score += bias;
+    // Decrease the inactivity score of all eligible validators during a leak-free epoch
+    if (!leak) score -= Math.min(recoveryRate, score);
+    if (score !== before) state.inactivityScores.set(i, score);
+  }
+}

@@ -1,0 +1,67 @@
+import type {ChainConfig} from "@ceibo/config";
+import {ForkSeq} from "@ceibo/params";
+import {ssz} from "@ceibo/types";
+import type {BeaconStateAllForks} from "../types.ts";
+import {getCurrentEpoch} from "../util/epoch.ts";
+
+/** A container type as far as the upgrades need it: its fields by name. */
+interface FieldsOf {
+  fields: Record<string, unknown>;
+}
+
+/**
+ * Shared part of every upgrade_to_<fork>: copies into `post` each field of `pre` whose SSZ type is unchanged (the
+ * same type object in both forks' BeaconState). Composite fields are assigned as views, so the post state shares
+ * the pre state's subtrees (validators, balances, roots…) instead of copying them.
+ */
+export function copyUnchangedFields(
+  preType: FieldsOf,
+  pre: BeaconStateAllForks,
+  postType: FieldsOf,
+  post: BeaconStateAllForks,
+): void {
+  const from = pre as unknown as Record<string, unknown>;
+  const to = post as unknown as Record<string, unknown>;
+  for (const [name, type] of Object.entries(postType.fields)) {
+    if (Object.hasOwn(preType.fields, name) && preType.fields[name] === type) to[name] = from[name];
+  }
+}
+
+/** The fork version a fork activates with (`<FORK>_FORK_VERSION`). */
+export function forkVersion(config: ChainConfig, fork: number): Uint8Array {
+  switch (fork) {
+    case ForkSeq.phase0:
+      return config.GENESIS_FORK_VERSION;
+    case ForkSeq.altair:
+      return config.ALTAIR_FORK_VERSION;
+    case ForkSeq.bellatrix:
+      return config.BELLATRIX_FORK_VERSION;
+    case ForkSeq.capella:
+      return config.CAPELLA_FORK_VERSION;
+    case ForkSeq.deneb:
+      return config.DENEB_FORK_VERSION;
+    case ForkSeq.electra:
+      return config.ELECTRA_FORK_VERSION;
+    case ForkSeq.fulu:
+      return config.FULU_FORK_VERSION;
+    default:
+      throw Error(`unknown fork ${fork}`);
+  }
+}
+
+/**
+ * The `fork` field every upgrade writes: Fork(previous_version=pre.fork.current_version,
+ * current_version=<FORK>_FORK_VERSION, epoch=get_current_epoch(pre)).
+ */
+export function setUpgradedFork(
+  config: ChainConfig,
+  pre: BeaconStateAllForks,
+  post: BeaconStateAllForks,
+  postFork: number,
+): void {
+  post.fork = ssz.phase0.Fork.toViewDU({
+    previousVersion: pre.fork.currentVersion,
+    currentVersion: forkVersion(config, postFork),
+    epoch: getCurrentEpoch(pre),
+  });
+}
