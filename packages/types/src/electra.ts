@@ -90,7 +90,8 @@ export function createElectraTypes(
       withdrawalCredentials: t.Bytes32,
       amount: t.Gwei,
       signature: t.BLSSignature,
-      index: t.UintNum64,
+      // the deposit contract's counter; compared with deposit_requests_start_index (bigint, UNSET = 2**64-1)
+      index: t.UintBn64,
     },
     opts("DepositRequest"),
   );

@@ -10,10 +10,7 @@ export type DepositRequest = ValueOf<typeof ssz.electra.DepositRequest>;
 export function processDepositRequest(cs: CachedBeaconState, depositRequest: DepositRequest): void {
   const state = cs.state as BeaconStatePostElectra;
   if (cs.fork < ForkSeq.fulu && state.depositRequestsStartIndex === UNSET_DEPOSIT_REQUESTS_START_INDEX) {
-    // uint64 index as a number: 2**64-1 reads as Infinity
-    const index = depositRequest.index;
-    state.depositRequestsStartIndex =
-      index === Number.POSITIVE_INFINITY ? UNSET_DEPOSIT_REQUESTS_START_INDEX : BigInt(index);
+    state.depositRequestsStartIndex = depositRequest.index;
   }
   state.pendingDeposits.push(
     ssz.electra.PendingDeposit.toViewDU({
