@@ -31,4 +31,5 @@ export {
   unshuffleList,
   unshuffleListInPlace,
 } from "./util/shuffle.ts";
+export * from "./util/shuffleNative.ts";
 export * from "./util/validator.ts";

@@ -1,4 +1,4 @@
-import {computeShuffledIndex, shuffleList, unshuffleList} from "@ceibo/state-transition";
+import {computeShuffledIndex, shuffleList, unshuffleList, unshuffleListFast} from "@ceibo/state-transition";
 import {fromHex} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field, toNumber} from "../util/yaml.ts";
@@ -24,8 +24,12 @@ export function runShuffling(tc: TestCase): void {
   const identity = new Uint32Array(count);
   for (let i = 0; i < count; i++) identity[i] = i;
   const committeeOrder = unshuffleList(identity, seed);
+  const committeeOrderFast = unshuffleListFast(identity, seed); // what the epoch cache uses (native when available)
   const forward = shuffleList(identity, seed);
   for (let i = 0; i < count; i++) {
+    if (committeeOrderFast[i] !== mapping[i]) {
+      throw Error(`unshuffleListFast: position ${i} holds ${committeeOrderFast[i]}, expected ${mapping[i]}`);
+    }
     if (committeeOrder[i] !== mapping[i]) {
       throw Error(`unshuffleList: position ${i} holds ${committeeOrder[i]}, expected ${mapping[i]}`);
     }

@@ -1,7 +1,7 @@
 import {DOMAIN_BEACON_ATTESTER, MAX_COMMITTEES_PER_SLOT, SLOTS_PER_EPOCH, TARGET_COMMITTEE_SIZE} from "@ceibo/params";
 import type {BeaconStateAllForks} from "../types.ts";
 import {getSeed} from "../util/seed.ts";
-import {unshuffleList} from "../util/shuffle.ts";
+import {unshuffleListFast} from "../util/shuffleNative.ts";
 
 /** The beacon committees of one epoch, computed once from the whole active set (phase0 compute_committee). */
 export interface EpochShuffling {
@@ -26,7 +26,7 @@ export function computeEpochShuffling(
   epoch: number,
 ): EpochShuffling {
   const seed = getSeed(state, epoch, DOMAIN_BEACON_ATTESTER);
-  const shuffling = unshuffleList(activeIndices, seed);
+  const shuffling = unshuffleListFast(activeIndices, seed);
   const committeesPerSlot = computeCommitteeCount(activeIndices.length);
   const committeeCount = committeesPerSlot * SLOTS_PER_EPOCH;
   const n = activeIndices.length;

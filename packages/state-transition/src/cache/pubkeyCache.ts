@@ -1,5 +1,5 @@
 import {PublicKey} from "@chainsafe/blst";
-import {toHexKey} from "../util/math.ts";
+import {bytesEqual, toHexKey} from "../util/math.ts";
 
 /**
  * pubkey ↔ validator index, shared by every state of one chain (validator indices never change once assigned,
@@ -7,7 +7,13 @@ import {toHexKey} from "../util/math.ts";
  * needs them, so building the cache for a million validators costs a map insert each, not a curve operation.
  */
 export class PubkeyCache {
-  private readonly pubkeyToIndex = new Map<string, number>();
+  /**
+   * Keyed by a 48-bit number taken from the pubkey (no string per validator: at 1M validators hex keys cost
+   * seconds of hashing and garbage collection). A hit is confirmed against the stored bytes; the rare pubkeys
+   * that share a numeric key with another go to `collisions`, keyed by hex.
+   */
+  private readonly byKey = new Map<number, number>();
+  private readonly collisions = new Map<string, number>();
   private readonly pubkeyBytes: Uint8Array[] = [];
   private readonly publicKeys: (PublicKey | undefined)[] = [];
 
@@ -17,15 +23,20 @@ export class PubkeyCache {
 
   /** Records validator `index` with `pubkey` (idempotent for the same pair). */
   set(index: number, pubkey: Uint8Array): void {
-    const existing = this.pubkeyBytes[index];
-    if (existing !== undefined) return;
-    this.pubkeyToIndex.set(toHexKey(pubkey), index);
+    if (this.pubkeyBytes[index] !== undefined) return;
+    const key = numericKey(pubkey);
+    const other = this.byKey.get(key);
+    if (other === undefined) this.byKey.set(key, index);
+    else if (!bytesEqual(this.pubkeyBytes[other], pubkey)) this.collisions.set(toHexKey(pubkey), index);
     this.pubkeyBytes[index] = pubkey;
   }
 
   /** The validator index of a pubkey, or undefined if no validator has it. */
   getIndex(pubkey: Uint8Array): number | undefined {
-    return this.pubkeyToIndex.get(toHexKey(pubkey));
+    if (pubkey.length !== 48) return undefined;
+    const index = this.byKey.get(numericKey(pubkey));
+    if (index !== undefined && bytesEqual(this.pubkeyBytes[index], pubkey)) return index;
+    return this.collisions.size > 0 ? this.collisions.get(toHexKey(pubkey)) : undefined;
   }
 
   getPubkeyBytes(index: number): Uint8Array {
@@ -43,4 +54,16 @@ export class PubkeyCache {
     }
     return pk;
   }
+}
+
+/** Bytes 1..6 of a pubkey as a number (byte 0 carries the compression/infinity/sign flags). */
+function numericKey(pubkey: Uint8Array): number {
+  return (
+    pubkey[1] * 2 ** 40 +
+    pubkey[2] * 2 ** 32 +
+    ((pubkey[3] << 24) >>> 0) +
+    (pubkey[4] << 16) +
+    (pubkey[5] << 8) +
+    pubkey[6]
+  );
 }
