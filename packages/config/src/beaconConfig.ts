@@ -37,6 +37,18 @@ export function getForkSchedule(config: ChainConfig): ForkInfo[] {
   return forks;
 }
 
+const scheduleCache = new WeakMap<ChainConfig, ForkInfo[]>();
+
+/** getForkSchedule, computed once per config object (configs are never mutated after creation). */
+export function forkScheduleOf(config: ChainConfig): readonly ForkInfo[] {
+  let schedule = scheduleCache.get(config);
+  if (schedule === undefined) {
+    schedule = getForkSchedule(config);
+    scheduleCache.set(config, schedule);
+  }
+  return schedule;
+}
+
 /**
  * A chain config bound to a chain's genesis_validators_root: fork lookups by slot/epoch, fork digests
  * (with fulu's blob-parameter masking) and signing domains, computed once and cached.

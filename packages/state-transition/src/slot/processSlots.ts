@@ -1,4 +1,5 @@
-import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {forkScheduleOf} from "@ceibo/config";
+import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {EpochCache} from "../cache/epochCache.ts";
 import {processEpoch} from "../epoch/processEpoch.ts";
@@ -6,25 +7,10 @@ import {computeEpochAtSlot} from "../util/epoch.ts";
 import {processSlot} from "./processSlot.ts";
 import {upgradeStateToNextFork} from "./upgrade.ts";
 
-/** The epoch at which the fork after `fork` activates (Infinity if never). */
+/** The epoch at which the fork after `cs.fork` activates (Infinity if never or if `cs.fork` is the last). */
 export function nextForkEpoch(cs: CachedBeaconState): number {
-  const c = cs.config;
-  switch (cs.fork) {
-    case ForkSeq.phase0:
-      return c.ALTAIR_FORK_EPOCH;
-    case ForkSeq.altair:
-      return c.BELLATRIX_FORK_EPOCH;
-    case ForkSeq.bellatrix:
-      return c.CAPELLA_FORK_EPOCH;
-    case ForkSeq.capella:
-      return c.DENEB_FORK_EPOCH;
-    case ForkSeq.deneb:
-      return c.ELECTRA_FORK_EPOCH;
-    case ForkSeq.electra:
-      return c.FULU_FORK_EPOCH;
-    default:
-      return Number.POSITIVE_INFINITY;
-  }
+  const next = forkScheduleOf(cs.config)[cs.fork + 1];
+  return next === undefined ? Number.POSITIVE_INFINITY : next.epoch;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type {ChainConfig} from "@ceibo/config";
+import {type ChainConfig, forkScheduleOf} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import type {BeaconStateAllForks} from "../types.ts";
@@ -29,24 +29,9 @@ export function copyUnchangedFields(
 
 /** The fork version a fork activates with (`<FORK>_FORK_VERSION`). */
 export function forkVersion(config: ChainConfig, fork: number): Uint8Array {
-  switch (fork) {
-    case ForkSeq.phase0:
-      return config.GENESIS_FORK_VERSION;
-    case ForkSeq.altair:
-      return config.ALTAIR_FORK_VERSION;
-    case ForkSeq.bellatrix:
-      return config.BELLATRIX_FORK_VERSION;
-    case ForkSeq.capella:
-      return config.CAPELLA_FORK_VERSION;
-    case ForkSeq.deneb:
-      return config.DENEB_FORK_VERSION;
-    case ForkSeq.electra:
-      return config.ELECTRA_FORK_VERSION;
-    case ForkSeq.fulu:
-      return config.FULU_FORK_VERSION;
-    default:
-      throw Error(`unknown fork ${fork}`);
-  }
+  const info = forkScheduleOf(config)[fork];
+  if (info === undefined) throw Error(`unknown fork ${fork}`);
+  return info.version;
 }
 
 /**
