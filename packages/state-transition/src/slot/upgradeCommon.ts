@@ -1,5 +1,4 @@
 import {type ChainConfig, forkScheduleOf} from "@ceibo/config";
-import {ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import type {BeaconStateAllForks} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
