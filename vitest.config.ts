@@ -2,7 +2,7 @@ import {defineConfig} from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.test.ts", "spec-tests/test/**/*.test.ts", "cli/test/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "spec-tests/test/**/*.test.ts", "cli/test/**/*.test.ts", "beacon-node/test/**/*.test.ts"],
     pool: "forks",
     testTimeout: 60_000,
   },
