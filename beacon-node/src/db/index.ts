@@ -1,0 +1,14 @@
+export type {ArchiveResult, CanonicalBlock} from "./archive.ts";
+export {DbBatch} from "./batch.ts";
+export {BeaconDb, type BeaconDbOpts, chainDbPath, DEFAULT_ARCHIVE_STATE_EPOCH_FREQUENCY} from "./beaconDb.ts";
+export {type BlockSummary, readBlockSummary} from "./codec.ts";
+export {DbError, type DbErrorCode, isDbError} from "./errors.ts";
+export {Bucket} from "./keys.ts";
+export type {BatchOp, WriteOpts} from "./kv.ts";
+export type {FinalizedAnchor} from "./repositories/anchor.ts";
+export type {ForkedBlock, HotBlockEntry, SerializedBlock} from "./repositories/blocks.ts";
+export type {ChainMetadata, MetadataKey} from "./repositories/metadata.ts";
+export type {BlobSidecar, DataColumnSidecar} from "./repositories/sidecars.ts";
+export type {CheckpointKey, StateInput, StoredState} from "./repositories/states.ts";
+export type {AnchorWrite, ResumeData} from "./resume.ts";
+export {SCHEMA_VERSION} from "./schema.ts";

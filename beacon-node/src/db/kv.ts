@@ -1,0 +1,104 @@
+import type {ClassicLevel} from "classic-level";
+import {DbError} from "./errors.ts";
+
+export type BatchOp = {type: "put"; key: Uint8Array; value: Uint8Array} | {type: "del"; key: Uint8Array};
+
+export interface KeyRange {
+  gte?: Uint8Array;
+  gt?: Uint8Array;
+  lt?: Uint8Array;
+  lte?: Uint8Array;
+  reverse?: boolean;
+  limit?: number;
+}
+
+export interface WriteOpts {
+  /** fsync the LevelDB log before resolving (survives power loss, not only a process crash). Default false. */
+  sync?: boolean;
+}
+
+/**
+ * The byte-level store under every repository: Uint8Array keys and values, one LevelDB write batch per
+ * `write()`, reads translated to DbError. Tracks in-flight operations so `close()` waits for them.
+ */
+export class Kv {
+  private readonly level: ClassicLevel<Uint8Array, Uint8Array>;
+  readonly location: string;
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(level: ClassicLevel<Uint8Array, Uint8Array>, location: string) {
+    this.level = level;
+    this.location = location;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.track("get", async () => plain(await this.level.get(key)));
+  }
+
+  /** Writes every op in one LevelDB write batch: all of them land or none does. */
+  write(ops: BatchOp[], opts: WriteOpts = {}): Promise<void> {
+    if (ops.length === 0) return this.track("write", async () => {});
+    return this.track("write", () => this.level.batch(ops, {sync: opts.sync ?? false}));
+  }
+
+  /** Every [key, value] in a range, in key order (reverse if asked). */
+  entries(range: KeyRange): Promise<[Uint8Array, Uint8Array][]> {
+    return this.track("iterator", async () =>
+      (await this.level.iterator(cleanRange(range)).all()).map(
+        ([k, v]) => [plain(k), plain(v)] as [Uint8Array, Uint8Array],
+      ),
+    );
+  }
+
+  keys(range: KeyRange): Promise<Uint8Array[]> {
+    return this.track("keys", async () => (await this.level.keys(cleanRange(range)).all()).map(plain));
+  }
+
+  /** Waits for in-flight operations, then closes LevelDB (releasing its LOCK). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.level.close();
+  }
+
+  private track<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new DbError("CLOSED", `database ${this.location} is closed (${what})`));
+    }
+    let started: Promise<T>;
+    try {
+      started = fn();
+    } catch (e) {
+      started = Promise.reject(e);
+    }
+    const p = started.catch((e: unknown) => {
+      throw new DbError("IO_ERROR", `database ${this.location}: ${what} failed: ${(e as Error).message}`, {cause: e});
+    });
+    this.inFlight.add(p);
+    const done = (): void => {
+      this.inFlight.delete(p);
+    };
+    p.then(done, done);
+    return p;
+  }
+}
+
+/** LevelDB hands back Buffers; the db's API speaks plain Uint8Array (same memory, no copy). */
+function plain<T extends Uint8Array | undefined>(b: T): T {
+  if (b === undefined || b.constructor === Uint8Array) return b;
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength) as T;
+}
+
+function cleanRange(range: KeyRange): KeyRange {
+  const out: KeyRange = {};
+  for (const k of ["gte", "gt", "lt", "lte", "reverse", "limit"] as const) {
+    if (range[k] !== undefined) (out as Record<string, unknown>)[k] = range[k];
+  }
+  return out;
+}
