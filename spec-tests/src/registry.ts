@@ -127,6 +127,18 @@ export const EPOCH_PROCESSING_HANDLERS = [
   "proposer_lookahead",
 ] as const;
 
+/** fork_choice handlers at a08d8a6, phase0 … fulu (spec-tests/src/runners/forkChoice.ts runs each). */
+export const FORK_CHOICE_HANDLERS = [
+  "get_head",
+  "on_block",
+  "ex_ante",
+  "reorg",
+  "withholding",
+  "get_proposer_head",
+  "on_merge_block",
+  "deposit_with_reorg",
+] as const;
+
 /** Every runner of the consensus spec tests that ceibo knows. */
 export const defaultRegistry: Registry = {
   ssz_static: {
@@ -186,7 +198,10 @@ export const defaultRegistry: Registry = {
     handlers: ["initialization", "validity"],
     load: cachedLoader(async (handler) => (await import("./runners/genesis.ts")).genesisHandler(handler)),
   },
-  fork_choice: notImplemented("fork_choice"),
+  fork_choice: {
+    handlers: FORK_CHOICE_HANDLERS,
+    load: cachedLoader(async (handler) => (await import("./runners/forkChoice.ts")).forkChoiceHandler(handler)),
+  },
   light_client: {
     handlers: ["single_merkle_proof", "sync", "data_collection", "update_ranking"],
     load: cachedLoader(async (handler) => {
@@ -198,5 +213,8 @@ export const defaultRegistry: Registry = {
     handlers: ["single_merkle_proof"],
     load: cachedLoader(async () => (await import("./runners/merkleProof.ts")).runSingleMerkleProof),
   },
-  sync: notImplemented("sync"),
+  sync: {
+    handlers: ["optimistic"],
+    load: cachedLoader(async (handler) => (await import("./runners/forkChoice.ts")).syncHandler(handler)),
+  },
 };

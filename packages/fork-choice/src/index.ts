@@ -1,1 +1,11 @@
-export {};
+export * from "./dataAvailability.ts";
+export * from "./errors.ts";
+export * from "./forkChoice/forkChoice.ts";
+export * from "./forkChoice/proposerHead.ts";
+export * from "./forkChoice/stateCache.ts";
+export * from "./forkChoice/unrealized.ts";
+export * from "./forkChoice/util.ts";
+export * from "./mergeBlock.ts";
+export type * from "./protoArray/interface.ts";
+export * from "./protoArray/protoArray.ts";
+export * from "./protoArray/votes.ts";

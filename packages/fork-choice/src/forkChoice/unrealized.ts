@@ -1,0 +1,28 @@
+import {CachedBeaconState, processJustificationAndFinalization} from "@ceibo/state-transition";
+import type {CheckpointHex} from "../protoArray/interface.ts";
+import {toRootHex} from "./util.ts";
+
+export interface PulledUpCheckpoints {
+  justified: CheckpointHex;
+  finalized: CheckpointHex;
+}
+
+/**
+ * The checkpoints of phase0 compute_pulled_up_tip: process_justification_and_finalization run on a copy of the
+ * block's post-state (the post-state itself is untouched). The copy shares the epoch cache, which
+ * justification and finalization only reads.
+ */
+export function computePulledUpCheckpoints(postState: CachedBeaconState): PulledUpCheckpoints {
+  postState.state.commit();
+  const copy = new CachedBeaconState(postState.state.clone(), postState.config, postState.epochCtx, postState.fork);
+  processJustificationAndFinalization(copy);
+  return {
+    justified: checkpointOf(copy.state.currentJustifiedCheckpoint),
+    finalized: checkpointOf(copy.state.finalizedCheckpoint),
+  };
+}
+
+/** A state's checkpoint (value or view) with a hex root. */
+export function checkpointOf(cp: {epoch: number; root: Uint8Array}): CheckpointHex {
+  return {epoch: cp.epoch, root: toRootHex(cp.root)};
+}
