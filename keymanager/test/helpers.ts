@@ -1,0 +1,37 @@
+import {randomBytes} from "node:crypto";
+import {mkdtempSync} from "node:fs";
+import {writeFile} from "node:fs/promises";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {SecretKey} from "@chainsafe/blst";
+import {encryptKeystore} from "../src/keystore.ts";
+
+export function tempDir(prefix = "ceibo-keymanager-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function randomSecret(): Uint8Array {
+  return SecretKey.fromKeygen(randomBytes(32)).toBytes();
+}
+
+/** Write `count` low-cost test keystores (pbkdf2 c=2 unless told otherwise) into dir; returns their paths and secrets. */
+export async function writeTestKeystores(
+  dir: string,
+  count: number,
+  opts: {kdf?: "scrypt" | "pbkdf2"; cost?: number; password?: (i: number) => string} = {},
+): Promise<{keystorePath: string; password: string; secretKey: Uint8Array}[]> {
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const secretKey = randomSecret();
+    const password = opts.password ? opts.password(i) : `password-${i}`;
+    const ks = await encryptKeystore(secretKey, password, {
+      kdf: opts.kdf ?? "pbkdf2",
+      cost: opts.cost ?? 2,
+      path: `m/12381/3600/${i}/0/0`,
+    });
+    const keystorePath = join(dir, `keystore-${String(i).padStart(5, "0")}.json`);
+    await writeFile(keystorePath, JSON.stringify(ks));
+    out.push({keystorePath, password, secretKey});
+  }
+  return out;
+}
