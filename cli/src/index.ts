@@ -1,9 +1,13 @@
 import {readFileSync} from "node:fs";
 import type {Command} from "./command.ts";
+import {beaconCommand} from "./commands/beacon.ts";
 import {infoCommand} from "./commands/info.ts";
+import {mockEngineCommand} from "./commands/mockEngine.ts";
 
 const commands: Record<string, Command> = {
+  beacon: beaconCommand,
   info: infoCommand,
+  "mock-engine": mockEngineCommand,
 };
 
 function version(): string {

@@ -1,0 +1,182 @@
+import {
+  ForkSeq,
+  MAX_ATTESTATIONS,
+  MAX_ATTESTATIONS_ELECTRA,
+  MAX_COMMITTEES_PER_SLOT,
+  MIN_ATTESTATION_INCLUSION_DELAY,
+  SLOTS_PER_EPOCH,
+} from "@ceibo/params";
+import {
+  type AttestationAllForks,
+  type AttestationData,
+  type CachedBeaconState,
+  computeEpochAtSlot,
+  getCurrentEpoch,
+} from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
+import {aggregateSignatures, Signature} from "@chainsafe/blst";
+import {BitArray} from "@chainsafe/ssz";
+
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+/** One committee's aggregate for one AttestationData: who signed, and their signatures. */
+interface CommitteeAggregate {
+  committeeIndex: number;
+  bits: boolean[];
+  signatures: Signature[];
+}
+
+interface DataGroup {
+  data: AttestationData;
+  /** By committee index. */
+  committees: Map<number, CommitteeAggregate>;
+}
+
+/**
+ * Unaggregated attestations (electra SingleAttestation, or single-bit phase0 attestations) waiting for a block,
+ * grouped by AttestationData and committee. For a block, each committee's signatures are aggregated (bits OR-ed,
+ * BLS signatures aggregated); from electra the committees of one AttestationData become one on-chain aggregate
+ * with committee_bits (electra validator.md compute_on_chain_aggregate). Bits already included in imported blocks
+ * are remembered so a block only carries attestations that add a vote.
+ */
+export class AttestationPool {
+  private readonly groups = new Map<string, DataGroup>();
+  /** Included attesters by data root and committee (set of positions in the committee). */
+  private readonly included = new Map<string, Set<number>>();
+
+  /**
+   * Adds one attester's signature. `position` is the attester's index in committee `committeeIndex` of size
+   * `committeeSize` at data.slot. The signature must already be verified. Returns false if it was known.
+   */
+  add(
+    data: AttestationData,
+    committeeIndex: number,
+    committeeSize: number,
+    position: number,
+    signature: Uint8Array,
+  ): boolean {
+    if (position < 0 || position >= committeeSize)
+      throw Error(`position ${position} outside committee of ${committeeSize}`);
+    const key = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = {data, committees: new Map()};
+      this.groups.set(key, group);
+    }
+    let agg = group.committees.get(committeeIndex);
+    if (agg === undefined) {
+      agg = {committeeIndex, bits: new Array(committeeSize).fill(false), signatures: []};
+      group.committees.set(committeeIndex, agg);
+    }
+    if (agg.bits.length !== committeeSize) throw Error(`committee ${committeeIndex} size changed`);
+    if (agg.bits[position]) return false;
+    agg.bits[position] = true;
+    agg.signatures.push(Signature.fromBytes(signature, true));
+    return true;
+  }
+
+  /** Records the attesters of an attestation included in an imported block (per committee). */
+  markIncluded(data: AttestationData, committeeIndex: number, bits: boolean[]): void {
+    const key = `${toHex(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
+    let set = this.included.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.included.set(key, set);
+    }
+    for (let i = 0; i < bits.length; i++) if (bits[i]) set.add(i);
+  }
+
+  /**
+   * Attestations for a block on `state` (already at the block's slot): data the block may include
+   * (process_attestation's slot, epoch and source checks), that adds at least one new attester, newest first,
+   * at most MAX_ATTESTATIONS(_ELECTRA).
+   */
+  getAttestationsForBlock(state: CachedBeaconState): AttestationAllForks[] {
+    const fork = state.fork;
+    const stateSlot = state.state.slot;
+    const currentEpoch = getCurrentEpoch(state.state);
+    const previousEpoch = Math.max(0, currentEpoch - 1);
+    const currentJustified = state.state.currentJustifiedCheckpoint;
+    const previousJustified = state.state.previousJustifiedCheckpoint;
+    const candidates: {slot: number; newVotes: number; attestation: AttestationAllForks}[] = [];
+    for (const [key, group] of this.groups) {
+      const {data} = group;
+      if (data.slot + MIN_ATTESTATION_INCLUSION_DELAY > stateSlot) continue;
+      if (fork < ForkSeq.deneb && stateSlot > data.slot + SLOTS_PER_EPOCH) continue;
+      const targetEpoch = data.target.epoch;
+      if (targetEpoch !== currentEpoch && targetEpoch !== previousEpoch) continue;
+      if (targetEpoch !== computeEpochAtSlot(data.slot)) continue;
+      const source = targetEpoch === currentEpoch ? currentJustified : previousJustified;
+      if (data.source.epoch !== source.epoch || toHex(data.source.root) !== toHex(source.root)) continue;
+      const committeeCount = state.epochCtx.getCommitteeCountPerSlot(targetEpoch);
+      const useful: CommitteeAggregate[] = [];
+      let newVotes = 0;
+      for (const agg of [...group.committees.values()].sort((a, b) => a.committeeIndex - b.committeeIndex)) {
+        if (agg.committeeIndex >= committeeCount) continue;
+        if (state.epochCtx.getBeaconCommittee(data.slot, agg.committeeIndex).length !== agg.bits.length) continue;
+        const seen = this.included.get(`${key}:${agg.committeeIndex}`);
+        const fresh = agg.bits.filter((b, i) => b && !seen?.has(i)).length;
+        if (fresh === 0) continue;
+        newVotes += fresh;
+        useful.push(agg);
+      }
+      if (useful.length === 0) continue;
+      if (fork >= ForkSeq.electra) {
+        candidates.push({slot: data.slot, newVotes, attestation: onChainAggregate(data, useful)});
+      } else {
+        for (const agg of useful) {
+          if (agg.committeeIndex !== data.index) continue;
+          candidates.push({
+            slot: data.slot,
+            newVotes,
+            attestation: {
+              aggregationBits: BitArray.fromBoolArray(agg.bits),
+              data,
+              signature: aggregateSignatures(agg.signatures).toBytes(true),
+            },
+          });
+        }
+      }
+    }
+    candidates.sort((a, b) => b.slot - a.slot || b.newVotes - a.newVotes);
+    const max = fork >= ForkSeq.electra ? MAX_ATTESTATIONS_ELECTRA : MAX_ATTESTATIONS;
+    return candidates.slice(0, max).map((c) => c.attestation);
+  }
+
+  /** Drops attestations that no block at or after `slot` can include (target epoch before the previous epoch). */
+  prune(slot: number): void {
+    const minEpoch = Math.max(0, computeEpochAtSlot(slot) - 1);
+    for (const [key, group] of this.groups) {
+      if (group.data.target.epoch < minEpoch) {
+        this.groups.delete(key);
+        for (const k of this.included.keys()) if (k.startsWith(key)) this.included.delete(k);
+      }
+    }
+  }
+
+  get size(): {dataGroups: number; attesters: number} {
+    let attesters = 0;
+    for (const g of this.groups.values()) {
+      for (const c of g.committees.values()) attesters += c.signatures.length;
+    }
+    return {dataGroups: this.groups.size, attesters};
+  }
+}
+
+/** electra compute_on_chain_aggregate over per-committee aggregates of one AttestationData (sorted by committee). */
+function onChainAggregate(data: AttestationData, aggregates: CommitteeAggregate[]): AttestationAllForks {
+  const bits: boolean[] = [];
+  const committeeFlags = new Array<boolean>(MAX_COMMITTEES_PER_SLOT).fill(false);
+  const signatures: Signature[] = [];
+  for (const agg of aggregates) {
+    bits.push(...agg.bits);
+    committeeFlags[agg.committeeIndex] = true;
+    signatures.push(...agg.signatures);
+  }
+  return {
+    aggregationBits: BitArray.fromBoolArray(bits),
+    data,
+    signature: aggregateSignatures(signatures).toBytes(true),
+    committeeBits: BitArray.fromBoolArray(committeeFlags),
+  };
+}

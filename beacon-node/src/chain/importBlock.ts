@@ -1,0 +1,250 @@
+/**
+ * The block import pipeline. Each stage proves one thing, in this order:
+ *   sanity (fork choice on_block checks that need no state) → signatures (every set of the block, one batch) →
+ *   state transition (signatures off) → execution payload (engine newPayload: VALID / INVALID / SYNCING) →
+ *   data availability → fork choice on_block (+ the block's attestations as votes) → persistence (one batch) →
+ *   head / finality / engine forkchoiceUpdated → events.
+ * Spec: phase0 fork-choice.md on_block, bellatrix/deneb/electra beacon-chain.md verify_and_notify_new_payload,
+ * sync/optimistic.md (SYNCING/ACCEPTED → optimistic import), deneb/fulu fork-choice.md is_data_available.
+ */
+import {ForkChoiceError, type ForkChoiceErrorCode, type RootHex, toRootHex} from "@ceibo/fork-choice";
+import {ForkSeq} from "@ceibo/params";
+import {
+  type AttestationAllForks,
+  type AttestationElectra,
+  type CachedBeaconState,
+  computeEpochAtSlot,
+  computeStartSlotAtEpoch,
+  getBlockSignatureSets,
+  getCommitteeIndices,
+  kzgCommitmentToVersionedHash,
+  processSlots,
+  type SignedBeaconBlockAllForks,
+  stateTransition,
+  verifySignatureSets,
+} from "@ceibo/state-transition";
+import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
+import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
+import {BlockError, type BlockErrorCode} from "./errors.ts";
+
+export interface ImportBlockOpts {
+  /**
+   * deneb/fulu is_data_available as checked by the caller (blobs or column sidecars). Default: true for a block
+   * without blob commitments, false otherwise. Our own producer passes true for the blobs it built.
+   */
+  dataAvailable?: boolean;
+  /** Overrides fork choice's record_block_timeliness. */
+  isTimely?: boolean;
+}
+
+export interface ImportedBlock {
+  root: RootHex;
+  slot: number;
+  executionStatus: "valid" | "syncing" | "preMerge";
+  /** The post-state (shared with the state cache: clone before mutating). */
+  postState: CachedBeaconState;
+}
+
+const SANITY_CODES: Partial<Record<ForkChoiceErrorCode, BlockErrorCode>> = {
+  UNKNOWN_PARENT: "PARENT_UNKNOWN",
+  FUTURE_SLOT: "FUTURE_SLOT",
+  NOT_AFTER_FINALIZED_SLOT: "WOULD_REVERT_FINALIZED",
+  NOT_FINALIZED_DESCENDANT: "NOT_FINALIZED_DESCENDANT",
+  DATA_UNAVAILABLE: "DATA_UNAVAILABLE",
+  EXECUTION_INVALID: "EXECUTION_INVALID",
+  PARENT_EXECUTION_INVALID: "EXECUTION_INVALID",
+};
+
+type BodyWithPayload = {
+  executionPayload: ExecutionPayload;
+  blobKzgCommitments?: Uint8Array[];
+  executionRequests?: ExecutionRequests;
+};
+
+export async function importBlock(
+  chain: BeaconChain,
+  signedBlock: SignedBeaconBlockAllForks,
+  opts: ImportBlockOpts,
+): Promise<ImportedBlock> {
+  const block = signedBlock?.message;
+  if (block === undefined || typeof block.slot !== "number" || block.body === undefined) {
+    throw new BlockError("INVALID_BLOCK", "not a signed beacon block", {slot: -1, blockRoot: ""});
+  }
+  let rootBytes: Uint8Array;
+  try {
+    rootBytes = blockRootOf(chain.beaconConfig, block);
+  } catch (e) {
+    throw new BlockError("INVALID_BLOCK", `cannot hash the block: ${(e as Error).message}`, {
+      slot: block.slot,
+      blockRoot: "",
+      cause: e,
+    });
+  }
+  const root = toRootHex(rootBytes);
+  const ctx = {slot: block.slot, blockRoot: root};
+  const fc = chain.forkChoice;
+
+  // 1. sanity
+  if (fc.hasBlock(root)) throw new BlockError("ALREADY_KNOWN", `block ${root} is already imported`, ctx);
+  try {
+    fc.checkBlock(block, root);
+  } catch (e) {
+    throw asBlockError(e, ctx);
+  }
+
+  // 2. signatures, on the parent state advanced to the block's slot, in one batch
+  const parentRoot = toRootHex(block.parentRoot);
+  const preState = chain.getBlockState(parentRoot).clone();
+  try {
+    if (block.slot > preState.state.slot) processSlots(preState, block.slot);
+  } catch (e) {
+    throw new BlockError("INVALID_STATE_TRANSITION", `process_slots: ${(e as Error).message}`, {...ctx, cause: e});
+  }
+  let sigsValid: boolean;
+  try {
+    sigsValid = verifySignatureSets(getBlockSignatureSets(preState, signedBlock));
+  } catch (e) {
+    // a set that cannot even be built (unknown validator, bad committee bits) makes the block invalid
+    throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});
+  }
+  if (!sigsValid) throw new BlockError("INVALID_SIGNATURE", "a signature of the block is invalid", ctx);
+
+  // 3. state transition (signatures already verified)
+  let postState: CachedBeaconState;
+  try {
+    postState = stateTransition(preState, signedBlock, {verifySignatures: false, executionPayloadValid: true});
+  } catch (e) {
+    throw new BlockError("INVALID_STATE_TRANSITION", (e as Error).message, {...ctx, cause: e});
+  }
+
+  // 4. execution payload
+  const fork = chain.beaconConfig.getForkSeq(block.slot);
+  const body = block.body as unknown as BodyWithPayload;
+  let executionStatus: ImportedBlock["executionStatus"] = "preMerge";
+  if (fork >= ForkSeq.bellatrix && body.executionPayload !== undefined) {
+    executionStatus = await verifyPayload(chain, root, block.parentRoot, fork, body, ctx);
+  }
+
+  // 5. data availability
+  const commitments = fork >= ForkSeq.deneb ? (body.blobKzgCommitments ?? []) : [];
+  const dataAvailable = opts.dataAvailable ?? commitments.length === 0;
+  if (!dataAvailable) {
+    throw new BlockError("DATA_UNAVAILABLE", `the data of ${commitments.length} blobs is not available`, ctx);
+  }
+
+  // 6. fork choice
+  try {
+    fc.onBlock(block, postState, {blockRoot: rootBytes, dataAvailable, executionStatus, isTimely: opts.isTimely});
+  } catch (e) {
+    throw asBlockError(e, ctx);
+  }
+  chain.blocks.set(root, signedBlock);
+  for (const attestation of block.body.attestations as AttestationAllForks[]) {
+    try {
+      fc.onAttestation(attestation, true, {verifySignature: false});
+    } catch (e) {
+      chain.logger.debug("Block attestation not counted by fork choice", {error: (e as Error).message});
+    }
+    markIncluded(chain, postState, attestation);
+  }
+  for (const slashing of block.body.attesterSlashings) {
+    try {
+      fc.onAttesterSlashing(slashing, {verifySignature: false});
+    } catch (e) {
+      chain.logger.debug("Block attester slashing not applied by fork choice", {error: (e as Error).message});
+    }
+  }
+
+  // 7. persistence: the block, and at the first block of an epoch the new epoch's checkpoint state
+  const batch = chain.db.batch().putBlock(rootBytes, signedBlock);
+  const epoch = computeEpochAtSlot(block.slot);
+  const parentSlot = fc.getBlock(parentRoot)?.slot ?? 0;
+  if (computeEpochAtSlot(parentSlot) < epoch) {
+    const cpRoot = block.slot === computeStartSlotAtEpoch(epoch) ? root : parentRoot;
+    batch.putCheckpointState({epoch, root: fromRootHex(cpRoot)}, fc.getCheckpointState({epoch, root: cpRoot}));
+  }
+  await batch.write();
+
+  // 8. head, finality, engine
+  chain.updateHead();
+  await chain.onFinalityMaybeChanged();
+  await chain.notifyForkchoiceUpdate();
+
+  chain.logger.debug("Imported block", {slot: block.slot, root, executionStatus});
+  chain.emitter.emit("block", {slot: block.slot, block: root, executionOptimistic: executionStatus === "syncing"});
+  return {root, slot: block.slot, executionStatus, postState};
+}
+
+async function verifyPayload(
+  chain: BeaconChain,
+  root: RootHex,
+  parentRoot: Uint8Array,
+  fork: number,
+  body: BodyWithPayload,
+  ctx: {slot: number; blockRoot: string},
+): Promise<"valid" | "syncing"> {
+  if (chain.engine === null) return "syncing";
+  const extras =
+    fork >= ForkSeq.deneb
+      ? {
+          versionedHashes: (body.blobKzgCommitments ?? []).map(kzgCommitmentToVersionedHash),
+          parentBeaconBlockRoot: parentRoot,
+          executionRequests: fork >= ForkSeq.electra ? body.executionRequests : undefined,
+        }
+      : {};
+  let status: Awaited<ReturnType<NonNullable<BeaconChain["engine"]>["notifyNewPayload"]>>;
+  try {
+    status = await chain.engine.notifyNewPayload(chain.forkNameAtSlot(ctx.slot), body.executionPayload, extras);
+  } catch (e) {
+    throw new BlockError("EXECUTION_ENGINE_ERROR", `newPayload failed: ${(e as Error).message}`, {...ctx, cause: e});
+  }
+  switch (status.status) {
+    case "VALID":
+      return "valid";
+    case "SYNCING":
+    case "ACCEPTED":
+      return "syncing";
+    case "INVALID": {
+      // the engine may also have found the parent chain invalid back to latestValidHash
+      const lvh = status.latestValidHash;
+      if (lvh !== null && chain.forkChoice.hasBlock(toRootHex(parentRoot))) {
+        const parentHash = chain.executionHashOf(toRootHex(parentRoot));
+        if (toRootHex(parentHash) !== toRootHex(lvh)) {
+          chain.forkChoice.onExecutionInvalid(toRootHex(parentRoot), toRootHex(lvh));
+          chain.updateHead();
+        }
+      }
+      throw new BlockError("EXECUTION_INVALID", `payload INVALID: ${status.validationError ?? "no reason given"}`, ctx);
+    }
+    case "INVALID_BLOCK_HASH":
+      throw new BlockError("EXECUTION_INVALID", `payload block hash is invalid (${root})`, ctx);
+  }
+}
+
+/** Tells the attestation pool which attesters a block carried, per committee. */
+function markIncluded(chain: BeaconChain, postState: CachedBeaconState, attestation: AttestationAllForks): void {
+  try {
+    const {data} = attestation;
+    const bits = attestation.aggregationBits.toBoolArray();
+    if (postState.fork >= ForkSeq.electra) {
+      let offset = 0;
+      for (const index of getCommitteeIndices((attestation as AttestationElectra).committeeBits)) {
+        const size = postState.epochCtx.getBeaconCommittee(data.slot, index).length;
+        chain.attestationPool.markIncluded(data, index, bits.slice(offset, offset + size));
+        offset += size;
+      }
+    } else {
+      chain.attestationPool.markIncluded(data, data.index, bits);
+    }
+  } catch (e) {
+    chain.logger.debug("Cannot mark attestation included", {error: (e as Error).message});
+  }
+}
+
+function asBlockError(e: unknown, ctx: {slot: number; blockRoot: string}): BlockError {
+  if (e instanceof ForkChoiceError) {
+    const code = SANITY_CODES[e.code] ?? "FORK_CHOICE_REJECTED";
+    return new BlockError(code, e.message, {...ctx, cause: e});
+  }
+  return new BlockError("FORK_CHOICE_REJECTED", (e as Error).message, {...ctx, cause: e});
+}

@@ -1,0 +1,166 @@
+/**
+ * Block production on the current head (phase0..fulu validator.md "Block proposal"): payload attributes for the
+ * engine (bellatrix/capella/deneb validator.md prepare_execution_payload: timestamp, prev_randao, fee recipient,
+ * get_expected_withdrawals, parent beacon block root) → get_payload → the body (attestations from the pool as
+ * electra compute_on_chain_aggregate, the sync aggregate of the previous slot's messages, blob commitments, execution requests) → the state
+ * root by processing the block on a copy of the head state (compute_new_state_root).
+ */
+import {toRootHex} from "@ceibo/fork-choice";
+import {ForkSeq} from "@ceibo/params";
+import {
+  type BeaconBlockAllForks,
+  type CachedBeaconState,
+  computeTimeAtSlot,
+  getCurrentEpoch,
+  getExpectedWithdrawals,
+  getRandaoMix,
+  processBlock,
+  processSlots,
+} from "@ceibo/state-transition";
+import type {BlobsBundle, ExecutionPayload, ExecutionRequests, PayloadAttributes} from "../execution/index.ts";
+import type {BeaconChain} from "./chain.ts";
+import {ChainError} from "./errors.ts";
+
+export interface ProduceBlockOpts {
+  slot: number;
+  /** The proposer's RANDAO reveal (signature of the epoch). */
+  randaoReveal: Uint8Array;
+  /** 32 bytes (default zero). */
+  graffiti?: Uint8Array;
+  /** Overrides the chain's suggested fee recipient. */
+  feeRecipient?: Uint8Array;
+}
+
+export interface ProducedBlock {
+  block: BeaconBlockAllForks;
+  proposerIndex: number;
+  /** deneb+: the payload's blobs bundle (blobs and their KZG proofs / cell proofs). */
+  blobsBundle?: BlobsBundle;
+  /** Wei. */
+  executionPayloadValue: bigint;
+}
+
+export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): Promise<ProducedBlock> {
+  const {slot} = opts;
+  const head = chain.head;
+  if (!Number.isSafeInteger(slot) || slot <= head.slot) {
+    throw new ChainError("INVALID_ARGUMENT", `cannot produce a block at slot ${slot} on a head at slot ${head.slot}`);
+  }
+  if (opts.randaoReveal?.length !== 96) throw new ChainError("INVALID_ARGUMENT", "randaoReveal must be 96 bytes");
+  const graffiti = opts.graffiti ?? new Uint8Array(32);
+  if (graffiti.length !== 32) throw new ChainError("INVALID_ARGUMENT", "graffiti must be 32 bytes");
+
+  const state = chain.getBlockState(head.blockRoot).clone();
+  if (state.state.slot < slot) processSlots(state, slot);
+  const fork = state.fork;
+  const proposerIndex = state.epochCtx.getBeaconProposer(slot);
+  const parentRoot = Uint8Array.from(Buffer.from(head.blockRoot.slice(2), "hex"));
+
+  const body: Record<string, unknown> = {
+    randaoReveal: opts.randaoReveal,
+    eth1Data: state.state.eth1Data.toValue(),
+    graffiti,
+    proposerSlashings: [],
+    attesterSlashings: [],
+    attestations: chain.attestationPool.getAttestationsForBlock(state),
+    deposits: [],
+    voluntaryExits: [],
+  };
+  if (fork >= ForkSeq.altair) {
+    body.syncAggregate = chain.syncCommitteePool.getSyncAggregate(state);
+  }
+  let blobsBundle: BlobsBundle | undefined;
+  let executionPayloadValue = 0n;
+  if (fork >= ForkSeq.bellatrix) {
+    const built = await buildPayload(chain, state, slot, head.blockRoot, parentRoot, opts.feeRecipient);
+    body.executionPayload = built.executionPayload;
+    executionPayloadValue = built.blockValue;
+    if (fork >= ForkSeq.capella) body.blsToExecutionChanges = [];
+    if (fork >= ForkSeq.deneb) {
+      blobsBundle = built.blobsBundle ?? {commitments: [], proofs: [], blobs: []};
+      body.blobKzgCommitments = blobsBundle.commitments;
+    }
+    if (fork >= ForkSeq.electra) {
+      body.executionRequests = built.executionRequests ?? {deposits: [], withdrawals: [], consolidations: []};
+    }
+  }
+
+  const block = {
+    slot,
+    proposerIndex,
+    parentRoot,
+    stateRoot: new Uint8Array(32),
+    body,
+  } as unknown as BeaconBlockAllForks;
+  // compute_new_state_root on a copy (the block's signatures are not made yet)
+  const post = state.clone();
+  try {
+    processBlock(post, block, {verifySignatures: false, executionPayloadValid: true});
+  } catch (e) {
+    if ((body.attestations as unknown[]).length === 0) {
+      throw new ChainError("PRODUCE_FAILED", `the produced block is invalid: ${(e as Error).message}`, {cause: e});
+    }
+    chain.logger.warn("Produced block invalid with pool attestations, retrying without", {
+      slot,
+      error: (e as Error).message,
+    });
+    body.attestations = [];
+    const retry = state.clone();
+    processBlock(retry, block, {verifySignatures: false, executionPayloadValid: true});
+    block.stateRoot = retry.state.hashTreeRoot();
+    return {block, proposerIndex, blobsBundle, executionPayloadValue};
+  }
+  block.stateRoot = post.state.hashTreeRoot();
+  return {block, proposerIndex, blobsBundle, executionPayloadValue};
+}
+
+/** forkchoiceUpdated with payload attributes on the head, then getPayload. */
+async function buildPayload(
+  chain: BeaconChain,
+  state: CachedBeaconState,
+  slot: number,
+  headRoot: string,
+  parentRoot: Uint8Array,
+  feeRecipient: Uint8Array | undefined,
+): Promise<{
+  executionPayload: ExecutionPayload;
+  blockValue: bigint;
+  blobsBundle?: BlobsBundle;
+  executionRequests?: ExecutionRequests;
+}> {
+  const engine = chain.engine;
+  if (engine === null) throw new ChainError("PRODUCE_FAILED", "no execution engine: cannot build a payload");
+  const fork = state.fork;
+  const attributes: PayloadAttributes = {
+    timestamp: computeTimeAtSlot(chain.config.SLOT_DURATION_MS, state.state.genesisTime, slot),
+    prevRandao: getRandaoMix(state.state, getCurrentEpoch(state.state)),
+    suggestedFeeRecipient: feeRecipient ?? chain.opts.suggestedFeeRecipient ?? new Uint8Array(20),
+  };
+  if (fork >= ForkSeq.capella) attributes.withdrawals = getExpectedWithdrawals(state).withdrawals;
+  if (fork >= ForkSeq.deneb) attributes.parentBeaconBlockRoot = parentRoot;
+  const forkName = chain.forkNameAtSlot(slot);
+  const forkchoiceState = {
+    headBlockHash: chain.executionHashOf(headRoot),
+    safeBlockHash: chain.executionHashOf(chain.forkChoice.justifiedCheckpoint.root),
+    finalizedBlockHash: chain.executionHashOf(chain.forkChoice.finalizedCheckpoint.root),
+  };
+  let payloadId: string | null;
+  try {
+    const result = await engine.notifyForkchoiceUpdate(forkName, forkchoiceState, attributes);
+    payloadId = result.payloadId;
+    if (payloadId === null) {
+      throw Error(`engine answered ${result.payloadStatus.status} without a payload id`);
+    }
+  } catch (e) {
+    throw new ChainError(
+      "EXECUTION_ENGINE_ERROR",
+      `forkchoiceUpdated with attributes for slot ${slot} on ${toRootHex(forkchoiceState.headBlockHash)}: ${(e as Error).message}`,
+      {cause: e},
+    );
+  }
+  try {
+    return await engine.getPayload(forkName, payloadId);
+  } catch (e) {
+    throw new ChainError("EXECUTION_ENGINE_ERROR", `getPayload ${payloadId}: ${(e as Error).message}`, {cause: e});
+  }
+}

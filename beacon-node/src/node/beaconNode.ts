@@ -1,0 +1,292 @@
+/**
+ * The beacon node's composition root: database → execution engine → chain → clock loop (→ dev validators),
+ * started in that order with one AbortSignal and closed in reverse.
+ */
+import {randomBytes} from "node:crypto";
+import {type ChainConfig, createDevChainConfig} from "@ceibo/config";
+import {ACTIVE_PRESET_NAME, FORK_NAMES, ForkSeq} from "@ceibo/params";
+import {
+  type BeaconStatePostBellatrix,
+  createInteropGenesisState,
+  kzgCommitmentToVersionedHash,
+} from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
+import type {FastifyInstance} from "fastify";
+import {BeaconChain, type BeaconChainOpts, ChainError, Clock, type Logger, silentLogger} from "../chain/index.ts";
+import {BeaconDb} from "../db/index.ts";
+import {
+  type ExecutionEngine,
+  ExecutionEngineHttp,
+  type ExecutionPayload,
+  MockEngineServer,
+} from "../execution/index.ts";
+import {DevValidators} from "./devValidators.ts";
+import {startRestApi} from "./restApi.ts";
+
+export interface BeaconNodeOpts {
+  /** Only "dev" for now. */
+  network: "dev";
+  dataDir: string;
+  /** Interop validators of a new dev genesis. */
+  devValidators: number;
+  /** Genesis time of a new dev chain (seconds; default now + 5 s rounded up). Ignored when the db has a chain. */
+  genesisTime?: number;
+  /** SLOT_DURATION_MS of the dev chain (default the dev config's). Must stay the same across restarts. */
+  slotDurationMs?: number;
+  /** Engine API URL; none: an in-process mock execution engine is started. */
+  executionUrl?: string;
+  jwtSecret?: Uint8Array;
+  /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
+  rest?: {address: string; port: number} | null;
+  /** Propose and attest with the interop keys inside the node (dev only; default true). */
+  devSigning?: boolean;
+  chain?: BeaconChainOpts;
+  logger?: Logger;
+  /** Wall clock in ms (tests). */
+  nowMs?: () => number;
+}
+
+export interface SlotStatus {
+  slot: number;
+  headSlot: number;
+  headRoot: string;
+  finalizedEpoch: number;
+  justifiedEpoch: number;
+  elStatus: string;
+  proposed: boolean;
+  attestations: number;
+  syncCommitteeMessages: number;
+  /** Set bits of the head block's sync aggregate (altair+). */
+  headSyncParticipants: number;
+}
+
+export class BeaconNode {
+  readonly config: ChainConfig;
+  readonly db: BeaconDb;
+  readonly chain: BeaconChain;
+  readonly clock: Clock;
+  readonly engine: ExecutionEngine;
+  readonly mockEngine: MockEngineServer | null;
+  readonly devValidators: DevValidators | null;
+  readonly logger: Logger;
+  readonly restServer: FastifyInstance | null;
+  /** The Beacon API's URL, when it runs. */
+  readonly restUrl: string | null;
+  /** Whether the chain came from the data dir (true) or a new genesis (false). */
+  readonly resumed: boolean;
+  private readonly controller = new AbortController();
+  private loop: Promise<void> | null = null;
+  private closing: Promise<void> | null = null;
+  readonly statusListeners: ((s: SlotStatus) => void)[] = [];
+
+  private constructor(parts: {
+    config: ChainConfig;
+    db: BeaconDb;
+    chain: BeaconChain;
+    clock: Clock;
+    engine: ExecutionEngine;
+    mockEngine: MockEngineServer | null;
+    devValidators: DevValidators | null;
+    logger: Logger;
+    resumed: boolean;
+    rest: {server: FastifyInstance; url: string} | null;
+  }) {
+    this.config = parts.config;
+    this.db = parts.db;
+    this.chain = parts.chain;
+    this.clock = parts.clock;
+    this.engine = parts.engine;
+    this.mockEngine = parts.mockEngine;
+    this.devValidators = parts.devValidators;
+    this.logger = parts.logger;
+    this.resumed = parts.resumed;
+    this.restServer = parts.rest?.server ?? null;
+    this.restUrl = parts.rest?.url ?? null;
+  }
+
+  /** Opens the data dir, writes a dev genesis if it has no chain, connects the engine and loads the chain. */
+  static async init(opts: BeaconNodeOpts): Promise<BeaconNode> {
+    const logger = opts.logger ?? silentLogger;
+    if (opts.network !== "dev") throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
+    const config = createDevChainConfig({preset: ACTIVE_PRESET_NAME, slotDurationMs: opts.slotDurationMs});
+    const db = await BeaconDb.open(opts.dataDir, {network: "dev", chainConfig: config});
+    let mockEngine: MockEngineServer | null = null;
+    try {
+      let resumed = (await db.anchor.get()) !== null;
+      let genesisBlockHash: Uint8Array;
+      if (!resumed) {
+        const nowMs = opts.nowMs?.() ?? Date.now();
+        const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
+        const genesis = createInteropGenesisState(config, {validatorCount: opts.devValidators, genesisTime});
+        await BeaconChain.initializeDb(db, genesis);
+        genesisBlockHash = (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+        logger.info("Wrote dev genesis", {
+          validators: opts.devValidators,
+          genesisTime,
+          fork: FORK_NAMES[genesis.fork],
+          stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
+        });
+      } else {
+        genesisBlockHash = await genesisExecutionHash(db);
+        resumed = true;
+      }
+
+      let engine: ExecutionEngine;
+      if (opts.executionUrl !== undefined) {
+        if (opts.jwtSecret === undefined)
+          throw new ChainError("INVALID_ARGUMENT", "an execution URL needs a JWT secret");
+        engine = new ExecutionEngineHttp({url: opts.executionUrl, jwtSecret: opts.jwtSecret});
+        logger.info("Execution engine", {url: opts.executionUrl});
+      } else {
+        const jwtSecret = randomBytes(32);
+        mockEngine = new MockEngineServer({host: "127.0.0.1", port: 0, jwtSecret, genesisBlockHash});
+        const url = await mockEngine.start();
+        engine = new ExecutionEngineHttp({url, jwtSecret});
+        logger.info("No --execution.urls: started an in-process MOCK execution engine (dev only)", {url});
+        if (resumed) {
+          const replayed = await replayExecutionChain(db, engine);
+          logger.info("Replayed the stored execution payloads into the mock engine", {payloads: replayed});
+        }
+      }
+
+      const genesisTime = (await db.metadata.get("genesisTime")) as number;
+      const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
+      const chain = await BeaconChain.fromDb({config, db, engine, clock, logger}, opts.chain ?? {});
+      if (resumed) {
+        logger.info("Resumed chain from the database", {
+          headSlot: chain.head.slot,
+          headRoot: chain.head.blockRoot,
+          finalizedEpoch: chain.finalizedCheckpoint.epoch,
+        });
+      }
+      const count = chain.getHeadState().state.validators.length;
+      const devValidators =
+        (opts.devSigning ?? true)
+          ? new DevValidators(chain, {indices: Array.from({length: count}, (_, i) => i), logger})
+          : null;
+      let rest: {server: FastifyInstance; url: string} | null = null;
+      if (opts.rest != null) {
+        rest = await startRestApi(chain, opts.rest);
+        logger.info("Beacon API listening", {url: rest.url});
+      }
+      return new BeaconNode({config, db, chain, clock, engine, mockEngine, devValidators, logger, resumed, rest});
+    } catch (e) {
+      await mockEngine?.close();
+      await db.close();
+      throw e;
+    }
+  }
+
+  /** Starts the slot loop in the background. */
+  start(): void {
+    if (this.loop !== null) return;
+    const wait = this.clock.msUntilGenesis;
+    if (wait > 0) this.logger.info("Waiting for genesis", {seconds: Math.ceil(wait / 1000)});
+    this.loop = this.clock
+      .run(async (slot) => {
+        await this.runSlot(slot);
+      }, this.controller.signal)
+      .catch((e) => {
+        this.logger.error("Slot loop stopped", {error: (e as Error).message});
+      });
+  }
+
+  /** One slot: fork choice tick, dev duties, status line. Public so tests can drive slots on a manual clock. */
+  async runSlot(slot: number): Promise<SlotStatus> {
+    await this.chain.onSlot(slot);
+    const duties = this.devValidators !== null ? await this.devValidators.onSlot(slot) : null;
+    const head = this.chain.head;
+    const status: SlotStatus = {
+      slot,
+      headSlot: head.slot,
+      headRoot: head.blockRoot,
+      finalizedEpoch: this.chain.finalizedCheckpoint.epoch,
+      justifiedEpoch: this.chain.justifiedCheckpoint.epoch,
+      elStatus: this.chain.elStatus,
+      proposed: duties?.proposed != null,
+      attestations: duties?.attestations ?? 0,
+      syncCommitteeMessages: duties?.syncCommitteeMessages ?? 0,
+      headSyncParticipants: this.headSyncParticipants(),
+    };
+    this.logger.info(
+      `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync ${status.headSyncParticipants} | EL ${status.elStatus}`,
+    );
+    for (const l of this.statusListeners) l(status);
+    return status;
+  }
+
+  private headSyncParticipants(): number {
+    const block = this.chain.blocks.get(this.chain.head.blockRoot)?.message.body as
+      | {syncAggregate?: {syncCommitteeBits: {getTrueBitIndexes(): number[]}}}
+      | undefined;
+    return block?.syncAggregate?.syncCommitteeBits.getTrueBitIndexes().length ?? 0;
+  }
+
+  /** Stops the loop, then closes the engine and the database. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.controller.abort();
+      await this.restServer?.close();
+      await this.loop;
+      await this.mockEngine?.close();
+      await this.db.close();
+      this.logger.info("Beacon node stopped, database closed");
+    })();
+    return this.closing;
+  }
+}
+
+/** The execution block hash of the chain's genesis (the archived slot-0 state's payload header). */
+async function genesisExecutionHash(db: BeaconDb): Promise<Uint8Array> {
+  const genesis = await db.stateArchive.getBySlot(0);
+  if (genesis?.state !== undefined && genesis.forkSeq >= ForkSeq.bellatrix) {
+    return (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+  }
+  const resume = await db.loadAnchor();
+  if (resume === null || resume.state.forkSeq < ForkSeq.bellatrix) return new Uint8Array(32).fill(0x42);
+  // without the genesis state, the oldest payload's parent hash chain starts at the anchor
+  return (resume.state.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+}
+
+/**
+ * Sends every stored block's payload (finalized archive, then hot blocks) to a fresh engine in slot order, so an
+ * in-process mock engine knows the chain again after a restart (a real engine keeps its own chain).
+ */
+async function replayExecutionChain(db: BeaconDb, engine: ExecutionEngine): Promise<number> {
+  const blocks: {slot: number; fork: string; message: Record<string, unknown>}[] = [];
+  const last = await db.blockArchive.lastSlot();
+  if (last !== null) {
+    for (const b of await db.blockArchive.rangeSerialized(0, last + 1)) {
+      const type = ssz[b.fork].SignedBeaconBlock as unknown as {deserialize(b: Uint8Array): {message: unknown}};
+      blocks.push({slot: b.slot, fork: b.fork, message: type.deserialize(b.ssz).message as Record<string, unknown>});
+    }
+  }
+  for (const h of await db.hotBlocks.all()) {
+    const b = await db.hotBlocks.get(h.root);
+    if (b !== null) blocks.push({slot: b.block.message.slot, fork: b.fork, message: b.block.message as never});
+  }
+  blocks.sort((a, b) => a.slot - b.slot);
+  let count = 0;
+  for (const {slot, fork, message} of blocks) {
+    const body = message.body as {
+      executionPayload?: ExecutionPayload;
+      blobKzgCommitments?: Uint8Array[];
+      executionRequests?: never;
+    };
+    if (slot === 0 || body.executionPayload === undefined) continue;
+    const seq = ForkSeq[fork as keyof typeof ForkSeq];
+    await engine.notifyNewPayload(
+      fork as never,
+      body.executionPayload,
+      seq >= ForkSeq.deneb
+        ? {
+            versionedHashes: (body.blobKzgCommitments ?? []).map(kzgCommitmentToVersionedHash),
+            parentBeaconBlockRoot: message.parentRoot as Uint8Array,
+            executionRequests: seq >= ForkSeq.electra ? body.executionRequests : undefined,
+          }
+        : {},
+    );
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,144 @@
+import {resolve} from "node:path";
+import {parseArgs} from "node:util";
+import {type Command, UsageError} from "../command.ts";
+
+const HELP = `Usage: ceibo beacon --network dev [options]
+
+Runs a beacon node. Today only a local dev network: an interop genesis (validators 0..N-1 with the
+deterministic interop keys, every fork through fulu active from genesis), block import (signatures, state
+transition, execution payload via the Engine API, fork choice), block production, and the dev validators
+proposing and attesting inside the node. Finalizes on its own. One status line per slot.
+The chain is stored in <dataDir>/dev/chain-db; started again with the same --dataDir it resumes from it
+(the finalized anchor plus the blocks after it).
+
+Options:
+  --network NAME            network; only "dev" (required)
+  --dataDir DIR             data directory (default ./ceibo-data)
+  --dev.validators N        interop validators in a NEW dev genesis (default 64)
+  --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
+  --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
+                            use the same value on every restart of a data dir
+  --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
+                            false when a validator client does it)
+  --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
+                            without it a MOCK execution engine is started in-process (dev only)
+  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution.urls)
+  --rest BOOL               serve the Beacon API (default true)
+  --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
+  --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Served so far: genesis,
+                            finality checkpoints (head/finalized/justified), node version/syncing/health,
+                            events (head, block, finalized_checkpoint, chain_reorg); other routes answer 404
+  --suggestedFeeRecipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
+  --log-level LEVEL         error | warn | info | debug (default info)
+  -h, --help                this help
+
+The preset comes from the environment: run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs);
+the default is mainnet (32-slot epochs).
+Stop with Ctrl-C (SIGINT) or SIGTERM: the slot loop stops and the database is closed cleanly.`;
+
+function nonNegativeInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--${name} must be a non-negative integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+export const beaconCommand: Command = {
+  summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
+  async run(argv) {
+    const {values} = parseArgs({
+      args: argv,
+      options: {
+        network: {type: "string"},
+        dataDir: {type: "string"},
+        "dev.validators": {type: "string"},
+        "dev.genesisTime": {type: "string"},
+        "dev.slotDurationMs": {type: "string"},
+        "dev.signing": {type: "string"},
+        "execution.urls": {type: "string"},
+        "jwt-secret": {type: "string"},
+        rest: {type: "string"},
+        "rest.address": {type: "string"},
+        "rest.port": {type: "string"},
+        suggestedFeeRecipient: {type: "string"},
+        "log-level": {type: "string"},
+        help: {type: "boolean", short: "h", default: false},
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    if (values.network === undefined) throw new UsageError("--network is required (only dev is supported)");
+    if (values.network !== "dev") throw new UsageError(`--network ${values.network} is not supported yet (only dev)`);
+    const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
+    if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
+    const genesisTime = nonNegativeInt("dev.genesisTime", values["dev.genesisTime"]);
+    const slotDurationMs = nonNegativeInt("dev.slotDurationMs", values["dev.slotDurationMs"]);
+    if (slotDurationMs !== undefined && slotDurationMs < 1000) {
+      throw new UsageError("--dev.slotDurationMs must be at least 1000");
+    }
+    const signing = values["dev.signing"] ?? "true";
+    if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
+    const restOn = values.rest ?? "true";
+    if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
+    const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? 5052;
+    if (restPort > 65535) throw new UsageError("--rest.port must be at most 65535");
+    const rest = restOn === "true" ? {address: values["rest.address"] ?? "127.0.0.1", port: restPort} : null;
+    const level = values["log-level"] ?? "info";
+    if (!["error", "warn", "info", "debug"].includes(level)) {
+      throw new UsageError("--log-level must be error, warn, info or debug");
+    }
+    let feeRecipient: Uint8Array | undefined;
+    if (values.suggestedFeeRecipient !== undefined) {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(values.suggestedFeeRecipient)) {
+        throw new UsageError("--suggestedFeeRecipient must be a 0x-prefixed 20-byte hex address");
+      }
+      feeRecipient = Uint8Array.from(Buffer.from(values.suggestedFeeRecipient.slice(2), "hex"));
+    }
+    const url = values["execution.urls"];
+    if (url !== undefined && values["jwt-secret"] === undefined) {
+      throw new UsageError("--execution.urls needs --jwt-secret FILE");
+    }
+
+    // Loaded here so that other commands do not pay for the beacon node's modules.
+    const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
+    const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
+    const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
+    const logger = new ConsoleLogger(level as "info");
+    const dataDir = resolve(values.dataDir ?? "ceibo-data");
+    logger.info("Starting beacon node", {network: "dev", dataDir, preset: process.env.CEIBO_PRESET || "mainnet"});
+
+    const node = await BeaconNode.init({
+      network: "dev",
+      dataDir,
+      devValidators: validators,
+      genesisTime,
+      slotDurationMs,
+      executionUrl: url,
+      jwtSecret,
+      devSigning: signing === "true",
+      rest,
+      chain: {suggestedFeeRecipient: feeRecipient},
+      logger,
+    });
+    node.start();
+
+    await new Promise<void>((resolveStop) => {
+      const stop = (signal: string): void => {
+        process.off("SIGINT", onInt);
+        process.off("SIGTERM", onTerm);
+        logger.info(`Received ${signal}, shutting down`);
+        resolveStop();
+      };
+      const onInt = (): void => stop("SIGINT");
+      const onTerm = (): void => stop("SIGTERM");
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+    });
+    await node.close();
+    return 0;
+  },
+};
