@@ -115,7 +115,9 @@ describe("ceibo beacon --network dev", () => {
     const fc = await fetch(`${url}/eth/v1/beacon/states/head/finality_checkpoints`);
     expect(fc.status).toBe(200);
     expect(((await fc.json()) as {data: {finalized: {epoch: string}}}).data.finalized.epoch).toBe("0");
-    expect((await fetch(`${url}/eth/v1/beacon/states/head/validators`)).status).toBe(404);
+    const validators = await fetch(`${url}/eth/v1/beacon/states/head/validators`);
+    expect(validators.status).toBe(200);
+    expect(((await validators.json()) as {data: unknown[]}).data).toHaveLength(64);
     first.child.kill("SIGTERM");
     expect(await first.exited).toBe(0);
     expect(first.lines.some((l) => l.includes("database closed"))).toBe(true);

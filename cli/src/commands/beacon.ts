@@ -25,9 +25,10 @@ Options:
   --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution.urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
-  --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Served so far: genesis,
-                            finality checkpoints (head/finalized/justified), node version/syncing/health,
-                            events (head, block, finalized_checkpoint, chain_reorg); other routes answer 404
+  --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
+                            client needs (duties, block production/publishing, attestations, aggregates,
+                            sync committee), state/block queries, config, events, debug; light client and
+                            rewards answer 501
   --suggestedFeeRecipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
   --log-level LEVEL         error | warn | info | debug (default info)
   -h, --help                this help

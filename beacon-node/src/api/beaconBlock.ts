@@ -1,0 +1,211 @@
+/**
+ * Beacon API block routes (beacon-APIs apis/beacon/blocks/*.yaml, headers, blob_sidecars, blobs).
+ * publishBlockV2 imports through the chain's pipeline (chain/importBlock.ts) whatever `broadcast_validation` says
+ * (gossip | consensus | consensus_and_equivocation): there is no network to broadcast to yet, so every level means
+ * "fully validated and imported" here; an invalid block is a 400 carrying the BlockError code and reason.
+ * Blobs sent with a block are checked against its commitments (deneb/electra: KZG blob proofs; fulu: the cell
+ * proofs recomputed from the blobs) to decide data availability.
+ */
+import {
+  ApiError,
+  type BeaconApiBackend,
+  type BlockHeaderResponse,
+  isPostDeneb,
+  type PublishedBlock,
+  type SignedBeaconBlock,
+  typesAt,
+} from "@ceibo/api";
+import {type RootHex, toRootHex} from "@ceibo/fork-choice";
+import {CELLS_PER_EXT_BLOB, type ForkName, ForkSeq} from "@ceibo/params";
+import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {BlockError, fromRootHex} from "../chain/index.ts";
+import {loadKzg} from "../execution/index.ts";
+import type {ApiContext, ResolvedBlock} from "./context.ts";
+
+function headerOf(r: ResolvedBlock): BlockHeaderResponse {
+  const m = r.block.message;
+  const bodyType = typesAt(r.fork).BeaconBlockBody as unknown as {hashTreeRoot(v: unknown): Uint8Array};
+  return {
+    root: fromRootHex(r.root),
+    canonical: r.canonical,
+    header: {
+      message: {
+        slot: m.slot,
+        proposerIndex: m.proposerIndex,
+        parentRoot: m.parentRoot,
+        stateRoot: m.stateRoot,
+        bodyRoot: bodyType.hashTreeRoot(m.body),
+      },
+      signature: r.block.signature,
+    },
+  };
+}
+
+const meta = (r: ResolvedBlock) => ({executionOptimistic: r.executionOptimistic, finalized: r.finalized});
+
+/**
+ * Data availability of a published block's blobs: every commitment has its blob and the proofs verify
+ * (deneb/electra verify_blob_kzg_proof_batch; fulu: cell proofs equal those computed from the blob).
+ */
+export function checkPublishedBlobs(
+  fork: number,
+  commitments: Uint8Array[],
+  blobs: Uint8Array[],
+  proofs: Uint8Array[],
+): void {
+  if (commitments.length === 0) {
+    if (blobs.length > 0) throw ApiError.badRequest(`${blobs.length} blobs sent for a block without commitments`);
+    return;
+  }
+  if (blobs.length !== commitments.length) {
+    throw ApiError.badRequest(
+      `the block has ${commitments.length} blob commitments but ${blobs.length} blobs were sent`,
+    );
+  }
+  const kzg = loadKzg();
+  if (fork >= ForkSeq.fulu) {
+    if (proofs.length !== blobs.length * CELLS_PER_EXT_BLOB) {
+      throw ApiError.badRequest(`expected ${blobs.length * CELLS_PER_EXT_BLOB} cell proofs, got ${proofs.length}`);
+    }
+    blobs.forEach((blob, i) => {
+      if (!Buffer.from(kzg.blobToKzgCommitment(blob)).equals(commitments[i])) {
+        throw ApiError.badRequest(`blob ${i} does not match its KZG commitment`);
+      }
+      const [, cellProofs] = kzg.computeCellsAndKzgProofs(blob);
+      for (let j = 0; j < CELLS_PER_EXT_BLOB; j++) {
+        if (!Buffer.from(cellProofs[j]).equals(proofs[i * CELLS_PER_EXT_BLOB + j])) {
+          throw ApiError.badRequest(`cell proof ${j} of blob ${i} is invalid`);
+        }
+      }
+    });
+    return;
+  }
+  if (proofs.length !== blobs.length) {
+    throw ApiError.badRequest(`expected ${blobs.length} KZG proofs, got ${proofs.length}`);
+  }
+  if (!kzg.verifyBlobKzgProofBatch(blobs, commitments, proofs)) {
+    throw ApiError.badRequest("the blobs' KZG proofs do not verify against the block's commitments");
+  }
+}
+
+export function blockHandlers(
+  ctx: ApiContext,
+): Pick<
+  BeaconApiBackend,
+  | "getBlockHeaders"
+  | "getBlockHeader"
+  | "getBlockV2"
+  | "getBlindedBlock"
+  | "publishBlockV2"
+  | "publishBlindedBlockV2"
+  | "getBlockRoot"
+  | "getBlockAttestationsV2"
+  | "getBlobSidecars"
+  | "getBlobs"
+> {
+  const chain = ctx.chain;
+  return {
+    async getBlockHeaders({slot, parentRoot}) {
+      if (slot === undefined && parentRoot === undefined) {
+        const r = await ctx.resolveBlock("head");
+        return {data: [headerOf(r)], ...meta(r)};
+      }
+      const roots = new Set<RootHex>();
+      if (slot !== undefined) {
+        try {
+          roots.add((await ctx.resolveBlock(slot)).root);
+        } catch (e) {
+          if (!(e instanceof ApiError && e.status === 404)) throw e;
+        }
+      }
+      const parentHex = parentRoot !== undefined ? toRootHex(parentRoot) : undefined;
+      for (const node of chain.forkChoice.protoArray.nodes) {
+        if (slot !== undefined && node.slot !== slot) continue;
+        if (parentHex !== undefined && node.parentRoot !== parentHex) continue;
+        roots.add(node.blockRoot);
+      }
+      const data: BlockHeaderResponse[] = [];
+      let optimistic = false;
+      let finalized = true;
+      for (const root of roots) {
+        const r = await ctx.resolveBlock(root as `0x${string}`);
+        if (parentHex !== undefined && toRootHex(r.block.message.parentRoot) !== parentHex) continue;
+        data.push(headerOf(r));
+        optimistic ||= r.executionOptimistic;
+        finalized &&= r.finalized;
+      }
+      return {data, executionOptimistic: optimistic, finalized: finalized && data.length > 0};
+    },
+    async getBlockHeader({blockId}) {
+      const r = await ctx.resolveBlock(blockId);
+      return {data: headerOf(r), ...meta(r)};
+    },
+    async getBlockV2({blockId}) {
+      const r = await ctx.resolveBlock(blockId);
+      return {data: r.block as SignedBeaconBlock, version: r.fork, ...meta(r)};
+    },
+    async getBlindedBlock() {
+      throw ApiError.notImplemented("blinded blocks are not served yet (no builder support)");
+    },
+    async publishBlockV2({version, signedBlockContents}) {
+      const postDeneb = isPostDeneb(version);
+      const contents = signedBlockContents as PublishedBlock & {
+        signedBlock?: SignedBeaconBlockAllForks;
+        kzgProofs?: Uint8Array[];
+        blobs?: Uint8Array[];
+      };
+      const signedBlock = (postDeneb ? contents.signedBlock : contents) as SignedBeaconBlockAllForks;
+      const slot = signedBlock.message.slot;
+      const expected: ForkName = chain.forkNameAtSlot(slot);
+      if (expected !== version) {
+        throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
+      }
+      const fork = chain.beaconConfig.getForkSeq(slot);
+      const commitments = postDeneb
+        ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
+        : [];
+      if (postDeneb) checkPublishedBlobs(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
+      try {
+        const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
+        ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
+      } catch (e) {
+        if (e instanceof BlockError) {
+          if (e.code === "ALREADY_KNOWN") return "imported";
+          throw ApiError.badRequest(`Invalid block: ${e.message}`);
+        }
+        throw e;
+      }
+      return "imported";
+    },
+    async publishBlindedBlockV2() {
+      throw ApiError.notImplemented("blinded block publishing needs a builder, which this node does not have");
+    },
+    async getBlockRoot({blockId}) {
+      const r = await ctx.resolveBlock(blockId);
+      return {data: {root: fromRootHex(r.root)}, ...meta(r)};
+    },
+    async getBlockAttestationsV2({blockId}) {
+      const r = await ctx.resolveBlock(blockId);
+      return {data: r.block.message.body.attestations as never, version: r.fork, ...meta(r)};
+    },
+    async getBlobSidecars({blockId, indices}) {
+      const r = await ctx.resolveBlock(blockId);
+      if (!isPostDeneb(r.fork)) throw ApiError.badRequest(`a ${r.fork} block has no blobs`);
+      const stored = await chain.db.blobSidecars.get(fromRootHex(r.root));
+      const want = new Set(indices ?? []);
+      const data = (stored?.sidecars ?? []).filter((s) => want.size === 0 || want.has(s.index));
+      return {data, version: r.fork, ...meta(r)};
+    },
+    async getBlobs({blockId, versionedHashes}) {
+      const r = await ctx.resolveBlock(blockId);
+      if (!isPostDeneb(r.fork)) throw ApiError.badRequest(`a ${r.fork} block has no blobs`);
+      const stored = await chain.db.blobSidecars.get(fromRootHex(r.root));
+      const {kzgCommitmentToVersionedHash} = await import("@ceibo/state-transition");
+      const want = new Set((versionedHashes ?? []).map((h) => toRootHex(h)));
+      const data = (stored?.sidecars ?? [])
+        .filter((s) => want.size === 0 || want.has(toRootHex(kzgCommitmentToVersionedHash(s.kzgCommitment))))
+        .map((s) => s.blob);
+      return {data, ...meta(r)};
+    },
+  };
+}

@@ -1,0 +1,494 @@
+/**
+ * Beacon API validator routes (beacon-APIs apis/validator/*.yaml), per consensus-specs validator.md:
+ * - duties: phase0 "Validator assignments" (get_committee_assignment, proposer of each slot), altair sync
+ *   committee membership by period; dependent roots as the beacon-APIs duty routes define them;
+ * - produceBlockV3: the RANDAO reveal is verified against the proposer of the slot (phase0 process_randao's
+ *   signature) before the chain builds the block; fee recipient from prepare_beacon_proposer;
+ * - attestation data: phase0 "Attestation data" on the head processed through empty slots;
+ * - aggregation: phase0/electra "Aggregation selection" (is_aggregator, selection proof, AggregateAndProof
+ *   signature, aggregate signature), altair "Sync committee contributions" (is_sync_committee_aggregator,
+ *   SyncAggregatorSelectionData, ContributionAndProof).
+ */
+import {
+  ApiError,
+  type AttesterDuty,
+  type BeaconApiBackend,
+  type IndexedFailure,
+  isPostDeneb,
+  isPostElectra,
+  type ProducedBlock,
+  type ProposerDuty,
+  type SyncDuty,
+} from "@ceibo/api";
+import {computeSigningRoot} from "@ceibo/config";
+import {type RootHex, toRootHex} from "@ceibo/fork-choice";
+import {
+  DOMAIN_AGGREGATE_AND_PROOF,
+  DOMAIN_CONTRIBUTION_AND_PROOF,
+  DOMAIN_SELECTION_PROOF,
+  DOMAIN_SYNC_COMMITTEE,
+  DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
+  EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
+  ForkSeq,
+  SLOTS_PER_EPOCH,
+  SYNC_COMMITTEE_SIZE,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+  TARGET_AGGREGATORS_PER_COMMITTEE,
+  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
+} from "@ceibo/params";
+import {
+  type AttestationAllForks,
+  type CachedBeaconState,
+  computeEpochAtSlot,
+  computeStartSlotAtEpoch,
+  getDomain,
+  getIndexedAttestation,
+  getIndexedAttestationSignatureSet,
+  getRandaoSignatureSet,
+  processBlock,
+  type SignatureSet,
+  validatorPublicKey,
+  verifySignatureSet,
+  verifySignatureSets,
+} from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
+import {sha256} from "@noble/hashes/sha2.js";
+import {ChainError, fromRootHex, G2_POINT_AT_INFINITY} from "../chain/index.ts";
+import type {ApiContext} from "./context.ts";
+import {committeeOf} from "./pool.ts";
+import {SYNC_SUBCOMMITTEE_SIZE} from "./submitted.ts";
+
+const GWEI_TO_WEI = 1_000_000_000n;
+
+/** bytes_to_uint64(hash(signature)[0:8]) % modulo == 0 (little-endian), as is_aggregator does. */
+function selectedBy(signature: Uint8Array, modulo: number): boolean {
+  const h = sha256(signature);
+  const v = Buffer.from(h.subarray(0, 8)).readBigUInt64LE(0);
+  return v % BigInt(modulo) === 0n;
+}
+
+export function isAggregator(committeeLength: number, slotSignature: Uint8Array): boolean {
+  return selectedBy(slotSignature, Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE)));
+}
+
+export function isSyncCommitteeAggregator(signature: Uint8Array): boolean {
+  const modulo = Math.max(
+    1,
+    Math.floor(SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE),
+  );
+  return selectedBy(signature, modulo);
+}
+
+function single(pubkey: Uint8Array | ReturnType<typeof validatorPublicKey>, root: Uint8Array, sig: Uint8Array) {
+  return {type: "single", pubkey, signingRoot: root, signature: sig} as SignatureSet;
+}
+
+export function validatorHandlers(
+  ctx: ApiContext,
+): Pick<
+  BeaconApiBackend,
+  | "getAttesterDuties"
+  | "getProposerDuties"
+  | "getSyncCommitteeDuties"
+  | "produceBlockV3"
+  | "produceAttestationData"
+  | "getAggregatedAttestationV2"
+  | "publishAggregateAndProofsV2"
+  | "prepareBeaconCommitteeSubnet"
+  | "prepareSyncCommitteeSubnets"
+  | "submitBeaconCommitteeSelections"
+  | "submitSyncCommitteeSelections"
+  | "produceSyncCommitteeContribution"
+  | "publishContributionAndProofs"
+  | "prepareBeaconProposer"
+  | "registerValidator"
+  | "getLiveness"
+> {
+  const chain = ctx.chain;
+  const currentEpoch = () => computeEpochAtSlot(Math.max(chain.clock.currentSlot, chain.head.slot));
+
+  /** A state whose epoch cache has the shuffling / proposers of `epoch` on the canonical chain. */
+  const stateForEpoch = async (epoch: number): Promise<CachedBeaconState> => {
+    const headEpoch = computeEpochAtSlot(chain.head.slot);
+    if (epoch >= headEpoch) return ctx.headStateAtEpoch(epoch);
+    return (await ctx.resolveState(computeStartSlotAtEpoch(epoch))).state;
+  };
+  /** get_block_root_at_slot on the head chain, the genesis block for a negative slot. */
+  const rootAtSlot = (slot: number): RootHex => {
+    const head = chain.head;
+    if (slot >= head.slot) return head.blockRoot;
+    const target = Math.max(0, slot);
+    try {
+      return chain.forkChoice.getAncestor(head.blockRoot, target).blockRoot;
+    } catch {
+      return chain.finalizedCheckpoint.root;
+    }
+  };
+  const checkIndices = (cs: CachedBeaconState, indices: number[]): void => {
+    const count = cs.state.validators.length;
+    const bad = indices.find((i) => i >= count);
+    if (bad !== undefined) throw ApiError.badRequest(`unknown validator index ${bad} (${count} validators)`);
+  };
+  const syncCommitteeAt = (slot: number, cs: CachedBeaconState): number[] => {
+    const headPeriod = Math.floor(computeEpochAtSlot(cs.state.slot) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+    const period = Math.floor(computeEpochAtSlot(slot + 1) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+    if (period === headPeriod) return cs.epochCtx.currentSyncCommitteeIndices;
+    if (period === headPeriod + 1) return cs.epochCtx.nextSyncCommitteeIndices;
+    throw ApiError.badRequest(`slot ${slot} is outside the head state's sync committee periods`);
+  };
+
+  return {
+    async getAttesterDuties({epoch, indices}) {
+      if (epoch > currentEpoch() + 1) {
+        throw ApiError.badRequest(`epoch ${epoch} is more than one epoch ahead of the current epoch ${currentEpoch()}`);
+      }
+      const cs = await stateForEpoch(epoch);
+      checkIndices(cs, indices);
+      const wanted = new Set(indices);
+      const shuffling = cs.epochCtx.getShufflingAtEpoch(epoch);
+      const data: AttesterDuty[] = [];
+      for (let s = 0; s < SLOTS_PER_EPOCH; s++) {
+        const committees = shuffling.committees[s];
+        committees.forEach((members, committeeIndex) => {
+          members.forEach((validatorIndex, position) => {
+            if (!wanted.has(validatorIndex)) return;
+            data.push({
+              pubkey: cs.epochCtx.pubkeyCache.getPubkeyBytes(validatorIndex),
+              validatorIndex,
+              committeeIndex,
+              committeeLength: members.length,
+              committeesAtSlot: committees.length,
+              validatorCommitteeIndex: position,
+              slot: computeStartSlotAtEpoch(epoch) + s,
+            });
+          });
+        });
+      }
+      // get_block_root_at_slot(state, compute_start_slot_at_epoch(epoch - 1) - 1), genesis on underflow
+      const dependentRoot = epoch <= 1 ? rootAtSlot(0) : rootAtSlot(computeStartSlotAtEpoch(epoch - 1) - 1);
+      return {
+        data,
+        dependentRoot: fromRootHex(dependentRoot),
+        executionOptimistic: ctx.isOptimistic(chain.head.blockRoot),
+      };
+    },
+
+    async getProposerDuties({epoch}) {
+      if (epoch > currentEpoch() + 1) {
+        throw ApiError.badRequest(`epoch ${epoch} is more than one epoch ahead of the current epoch ${currentEpoch()}`);
+      }
+      const cs = await stateForEpoch(epoch);
+      const data: ProposerDuty[] = [];
+      const start = computeStartSlotAtEpoch(epoch);
+      for (let slot = start; slot < start + SLOTS_PER_EPOCH; slot++) {
+        const validatorIndex = cs.epochCtx.getBeaconProposer(slot);
+        data.push({pubkey: cs.epochCtx.pubkeyCache.getPubkeyBytes(validatorIndex), validatorIndex, slot});
+      }
+      // get_block_root_at_slot(state, compute_start_slot_at_epoch(epoch) - 1), genesis on underflow
+      const dependentRoot = epoch === 0 ? rootAtSlot(0) : rootAtSlot(start - 1);
+      return {
+        data,
+        dependentRoot: fromRootHex(dependentRoot),
+        executionOptimistic: ctx.isOptimistic(chain.head.blockRoot),
+      };
+    },
+
+    async getSyncCommitteeDuties({epoch, indices}) {
+      const cs = chain.getHeadState();
+      if (cs.fork < ForkSeq.altair) throw ApiError.badRequest("no sync committees before altair");
+      checkIndices(cs, indices);
+      const headPeriod = Math.floor(computeEpochAtSlot(cs.state.slot) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      const period = Math.floor(epoch / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      let committee: number[];
+      if (period === headPeriod) committee = cs.epochCtx.currentSyncCommitteeIndices;
+      else if (period === headPeriod + 1) committee = cs.epochCtx.nextSyncCommitteeIndices;
+      else throw ApiError.badRequest(`epoch ${epoch} is not in the current or next sync committee period`);
+      const data: SyncDuty[] = [];
+      for (const validatorIndex of new Set(indices)) {
+        const positions: number[] = [];
+        committee.forEach((v, i) => {
+          if (v === validatorIndex) positions.push(i);
+        });
+        if (positions.length === 0) continue;
+        data.push({
+          pubkey: cs.epochCtx.pubkeyCache.getPubkeyBytes(validatorIndex),
+          validatorIndex,
+          validatorSyncCommitteeIndices: positions,
+        });
+      }
+      return {data, executionOptimistic: ctx.isOptimistic(chain.head.blockRoot)};
+    },
+
+    async produceBlockV3({slot, randaoReveal, graffiti, skipRandaoVerification}) {
+      const head = chain.head;
+      if (slot <= head.slot) throw ApiError.badRequest(`slot ${slot} is not after the head slot ${head.slot}`);
+      if (slot > chain.clock.currentSlot + 1) {
+        throw ApiError.badRequest(`slot ${slot} is too far in the future (current slot ${chain.clock.currentSlot})`);
+      }
+      const pre = ctx.stateAtSlot(head.blockRoot, slot);
+      if (skipRandaoVerification) {
+        if (!Buffer.from(randaoReveal).equals(G2_POINT_AT_INFINITY)) {
+          throw ApiError.badRequest("with skip_randao_verification the randao_reveal must be the point at infinity");
+        }
+      } else if (!verifySignatureSet(getRandaoSignatureSet(pre, randaoReveal))) {
+        throw ApiError.badRequest(`invalid randao_reveal for the proposer of slot ${slot}`);
+      }
+      const proposerIndex = pre.epochCtx.getBeaconProposer(slot);
+      let produced: Awaited<ReturnType<typeof chain.produceBlock>>;
+      try {
+        produced = await chain.produceBlock({
+          slot,
+          randaoReveal,
+          graffiti,
+          feeRecipient: ctx.feeRecipients.get(proposerIndex)?.feeRecipient,
+        });
+      } catch (e) {
+        if (e instanceof ChainError && e.code === "INVALID_ARGUMENT") throw ApiError.badRequest(e.message);
+        throw e;
+      }
+      const version = chain.forkNameAtSlot(slot);
+      // consensus block value: the proposer's balance gain from processing the block (Gwei → Wei)
+      let consensusBlockValue = 0n;
+      try {
+        const post = (head.slot < slot ? pre : chain.getHeadState()).clone();
+        const before = post.state.balances.get(proposerIndex);
+        processBlock(post, produced.block, {verifySignatures: false, executionPayloadValid: true});
+        consensusBlockValue = BigInt(Math.max(0, post.state.balances.get(proposerIndex) - before)) * GWEI_TO_WEI;
+      } catch {
+        consensusBlockValue = 0n;
+      }
+      const bundle = produced.blobsBundle ?? {commitments: [], proofs: [], blobs: []};
+      const data = (
+        isPostDeneb(version) ? {block: produced.block, kzgProofs: bundle.proofs, blobs: bundle.blobs} : produced.block
+      ) as ProducedBlock;
+      return {
+        data,
+        version,
+        executionPayloadBlinded: false,
+        executionPayloadValue: produced.executionPayloadValue,
+        consensusBlockValue,
+      };
+    },
+
+    async produceAttestationData({slot, committeeIndex}) {
+      const current = chain.clock.currentSlot;
+      if (slot > current) throw ApiError.badRequest(`slot ${slot} is in the future (current slot ${current})`);
+      if (computeEpochAtSlot(slot) + 1 < computeEpochAtSlot(current)) {
+        throw ApiError.badRequest(`slot ${slot} is too old to attest to (current slot ${current})`);
+      }
+      let headRoot = chain.head.blockRoot;
+      if (chain.head.slot > slot) headRoot = chain.forkChoice.getAncestor(headRoot, slot).blockRoot;
+      const state = ctx.stateAtSlot(headRoot, slot);
+      const epoch = computeEpochAtSlot(slot);
+      const committees = state.epochCtx.getCommitteeCountPerSlot(epoch);
+      if (committeeIndex >= committees) {
+        throw ApiError.badRequest(`committee_index ${committeeIndex} >= ${committees} committees at slot ${slot}`);
+      }
+      const source = state.state.currentJustifiedCheckpoint.toValue();
+      const target = chain.checkpointOf(headRoot, epoch);
+      return {
+        data: {
+          slot,
+          index: state.fork >= ForkSeq.electra ? 0 : committeeIndex,
+          beaconBlockRoot: fromRootHex(headRoot),
+          source,
+          target: {epoch, root: fromRootHex(target.root)},
+        },
+      };
+    },
+
+    async getAggregatedAttestationV2({attestationDataRoot, slot, committeeIndex}) {
+      const version = chain.forkNameAtSlot(slot);
+      const agg = ctx.attestations.getAggregate(attestationDataRoot, committeeIndex, isPostElectra(version));
+      if (agg === null || agg.data.slot !== slot) {
+        throw ApiError.notFound(
+          `No aggregate for attestation data ${toRootHex(attestationDataRoot)} in committee ${committeeIndex} at slot ${slot}`,
+        );
+      }
+      return {data: agg as never, version};
+    },
+
+    async publishAggregateAndProofsV2({version, signedAggregateAndProofs}) {
+      const electra = isPostElectra(version);
+      const failures: IndexedFailure[] = [];
+      signedAggregateAndProofs.forEach((signed, index) => {
+        try {
+          const {aggregatorIndex, aggregate, selectionProof} = signed.message;
+          const data = aggregate.data;
+          const committeeIndex = electra
+            ? (aggregate as {committeeBits: {getTrueBitIndexes(): number[]}}).committeeBits.getTrueBitIndexes()
+            : [data.index];
+          if (committeeIndex.length !== 1) throw Error("an aggregate must have exactly one committee bit");
+          const committee = committeeOf(ctx, data, committeeIndex[0]);
+          if (!committee.includes(aggregatorIndex))
+            throw Error(`aggregator ${aggregatorIndex} is not in the committee`);
+          if (!isAggregator(committee.length, selectionProof))
+            throw Error("the selection proof does not select an aggregator");
+          const cs = chain.forkChoice.getCheckpointState({epoch: data.target.epoch, root: toRootHex(data.target.root)});
+          const epoch = computeEpochAtSlot(data.slot);
+          const pubkey = validatorPublicKey(cs, aggregatorIndex);
+          const aapType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
+          const indexed = getIndexedAttestation(cs, aggregate as AttestationAllForks);
+          const sets: SignatureSet[] = [
+            single(
+              pubkey,
+              computeSigningRoot(ssz.phase0.Slot, data.slot, getDomain(cs.state, DOMAIN_SELECTION_PROOF, epoch)),
+              selectionProof,
+            ),
+            single(
+              pubkey,
+              computeSigningRoot(
+                aapType as never,
+                signed.message as never,
+                getDomain(cs.state, DOMAIN_AGGREGATE_AND_PROOF, epoch),
+              ),
+              signed.signature,
+            ),
+            getIndexedAttestationSignatureSet(cs, indexed),
+          ];
+          if (!verifySignatureSets(sets)) throw Error("a signature of the aggregate and proof is invalid");
+          ctx.liveness.seen(data.target.epoch, aggregatorIndex);
+          for (const i of indexed.attestingIndices) ctx.liveness.seen(data.target.epoch, i);
+          try {
+            chain.forkChoice.onAttestation(aggregate as AttestationAllForks, false, {verifySignature: false});
+          } catch {
+            // not applicable yet (its slot is not over) or already counted: the pool's votes cover it
+          }
+          ctx.emit({type: "attestation", message: aggregate as never});
+        } catch (e) {
+          failures.push({index, message: (e as Error).message});
+        }
+      });
+      if (failures.length > 0) {
+        throw ApiError.indexed(
+          `${failures.length} of ${signedAggregateAndProofs.length} aggregates failed validation`,
+          failures,
+        );
+      }
+    },
+
+    async prepareBeaconCommitteeSubnet({subscriptions}) {
+      for (const s of subscriptions) {
+        ctx.beaconCommitteeSubscriptions.set(`${s.validatorIndex}:${s.slot}`, {
+          validatorIndex: s.validatorIndex,
+          slot: s.slot,
+        });
+      }
+      const minSlot = chain.clock.currentSlot - SLOTS_PER_EPOCH;
+      for (const [k, v] of ctx.beaconCommitteeSubscriptions)
+        if (v.slot < minSlot) ctx.beaconCommitteeSubscriptions.delete(k);
+    },
+    async prepareSyncCommitteeSubnets({subscriptions}) {
+      for (const s of subscriptions) {
+        ctx.syncCommitteeSubscriptions.set(s.validatorIndex, {
+          untilEpoch: s.untilEpoch,
+          indices: s.syncCommitteeIndices,
+        });
+      }
+    },
+    async submitBeaconCommitteeSelections() {
+      throw ApiError.notImplemented("committee selections are for distributed validator middleware, not served here");
+    },
+    async submitSyncCommitteeSelections() {
+      throw ApiError.notImplemented(
+        "sync committee selections are for distributed validator middleware, not served here",
+      );
+    },
+
+    async produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}) {
+      if (subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) {
+        throw ApiError.badRequest(`subcommittee_index ${subcommitteeIndex} >= ${SYNC_COMMITTEE_SUBNET_COUNT}`);
+      }
+      const committee = syncCommitteeAt(slot, chain.getHeadState());
+      const c = ctx.syncMessages.getContribution(slot, beaconBlockRoot, subcommitteeIndex, committee);
+      if (c === null) {
+        throw ApiError.notFound(
+          `No sync committee messages for block ${toRootHex(beaconBlockRoot)} at slot ${slot} in subcommittee ${subcommitteeIndex}`,
+        );
+      }
+      return {data: {slot, beaconBlockRoot, subcommitteeIndex, ...c}};
+    },
+
+    async publishContributionAndProofs({contributionAndProofs}) {
+      const failures: IndexedFailure[] = [];
+      const cs = chain.getHeadState();
+      contributionAndProofs.forEach((signed, index) => {
+        try {
+          const {aggregatorIndex, contribution, selectionProof} = signed.message;
+          const {slot, subcommitteeIndex} = contribution;
+          if (subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) throw Error("subcommittee index out of range");
+          const committee = syncCommitteeAt(slot, cs);
+          const sub = committee.slice(
+            subcommitteeIndex * SYNC_SUBCOMMITTEE_SIZE,
+            (subcommitteeIndex + 1) * SYNC_SUBCOMMITTEE_SIZE,
+          );
+          if (!sub.includes(aggregatorIndex))
+            throw Error(`aggregator ${aggregatorIndex} is not in subcommittee ${subcommitteeIndex}`);
+          if (!isSyncCommitteeAggregator(selectionProof))
+            throw Error("the selection proof does not select an aggregator");
+          const epoch = computeEpochAtSlot(slot);
+          const participants = contribution.aggregationBits.getTrueBitIndexes().map((i) => sub[i]);
+          if (participants.length === 0) throw Error("the contribution has no participants");
+          const pubkey = validatorPublicKey(cs, aggregatorIndex);
+          const sets: SignatureSet[] = [
+            single(
+              pubkey,
+              computeSigningRoot(
+                ssz.altair.SyncAggregatorSelectionData,
+                {slot, subcommitteeIndex},
+                getDomain(cs.state, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epoch),
+              ),
+              selectionProof,
+            ),
+            single(
+              pubkey,
+              computeSigningRoot(
+                ssz.altair.ContributionAndProof,
+                signed.message,
+                getDomain(cs.state, DOMAIN_CONTRIBUTION_AND_PROOF, epoch),
+              ),
+              signed.signature,
+            ),
+            {
+              type: "aggregate",
+              pubkeys: participants.map((i) => validatorPublicKey(cs, i)),
+              signingRoot: computeSigningRoot(
+                ssz.phase0.Root,
+                contribution.beaconBlockRoot,
+                getDomain(cs.state, DOMAIN_SYNC_COMMITTEE, epoch),
+              ),
+              signature: contribution.signature,
+            },
+          ];
+          if (!verifySignatureSets(sets)) throw Error("a signature of the contribution and proof is invalid");
+          ctx.liveness.seen(epoch, aggregatorIndex);
+          ctx.emit({type: "contribution_and_proof", message: signed});
+        } catch (e) {
+          failures.push({index, message: (e as Error).message});
+        }
+      });
+      if (failures.length > 0) {
+        throw ApiError.indexed(
+          `${failures.length} of ${contributionAndProofs.length} contributions failed validation`,
+          failures,
+        );
+      }
+    },
+
+    async prepareBeaconProposer({preparations}) {
+      const epoch = currentEpoch();
+      for (const p of preparations) {
+        ctx.feeRecipients.set(p.validatorIndex, {feeRecipient: p.feeRecipient, epoch});
+      }
+    },
+    async registerValidator() {
+      // accepted: this node has no builder (MEV-boost) connection, registrations have nowhere to go
+    },
+    async getLiveness({epoch, indices}) {
+      if (!ctx.liveness.covers(epoch, currentEpoch())) {
+        throw ApiError.badRequest(`liveness of epoch ${epoch} is not kept (current epoch ${currentEpoch()})`);
+      }
+      return {data: indices.map((index) => ({index, isLive: ctx.liveness.isLive(epoch, index)}))};
+    },
+  };
+}
