@@ -3,11 +3,13 @@ import type {Command} from "./command.ts";
 import {beaconCommand} from "./commands/beacon.ts";
 import {infoCommand} from "./commands/info.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
+import {validatorCommand} from "./commands/validator.ts";
 
 const commands: Record<string, Command> = {
   beacon: beaconCommand,
   info: infoCommand,
   "mock-engine": mockEngineCommand,
+  validator: validatorCommand,
 };
 
 function version(): string {
@@ -28,8 +30,8 @@ function usage(): string {
     "  -h, --help     show help (`ceibo <command> --help` for a command's options)",
     "  -v, --version  print the version",
     "",
-    "The beacon node, validator client and dev network commands arrive with their subsystems;",
-    "see README.md for what is available now.",
+    "The preset comes from the environment: CEIBO_PRESET=minimal for dev chains (default mainnet).",
+    "Quick start: `npm start` runs a finalizing dev chain; see README.md.",
   ];
   return lines.join("\n");
 }

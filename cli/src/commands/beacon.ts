@@ -5,8 +5,8 @@ import {type Command, UsageError} from "../command.ts";
 const HELP = `Usage: ceibo beacon --network dev [options]
 
 Runs a beacon node. Today only a local dev network: an interop genesis (validators 0..N-1 with the
-deterministic interop keys, every fork through fulu active from genesis), block import (signatures, state
-transition, execution payload via the Engine API, fork choice), block production, and the dev validators
+deterministic interop keys, every fork through fulu (or --dev.fork) active from genesis), block import
+(signatures, state transition, execution payload via the Engine API, fork choice), block production, and the dev validators
 proposing and attesting inside the node. Finalizes on its own. One status line per slot.
 The chain is stored in <dataDir>/dev/chain-db; started again with the same --dataDir it resumes from it
 (the finalized anchor plus the blocks after it).
@@ -18,6 +18,11 @@ Options:
   --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
   --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
                             use the same value on every restart of a data dir
+  --dev.fork NAME           fork of a dev chain: every fork up to NAME active from genesis, later ones never;
+                            bellatrix, capella, deneb, electra or fulu (default fulu); the same on every restart
+  --dev.eth1BlockHash 0x…   latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
+                            client's genesis block hash (default 0x42…42, as the mock engine's
+                            --genesis-block-hash must then be)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
   --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
@@ -57,6 +62,8 @@ export const beaconCommand: Command = {
         "dev.genesisTime": {type: "string"},
         "dev.slotDurationMs": {type: "string"},
         "dev.signing": {type: "string"},
+        "dev.fork": {type: "string"},
+        "dev.eth1BlockHash": {type: "string"},
         "execution.urls": {type: "string"},
         "jwt-secret": {type: "string"},
         rest: {type: "string"},
@@ -83,6 +90,17 @@ export const beaconCommand: Command = {
     }
     const signing = values["dev.signing"] ?? "true";
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
+    const devFork = values["dev.fork"] ?? "fulu";
+    if (!["bellatrix", "capella", "deneb", "electra", "fulu"].includes(devFork)) {
+      throw new UsageError("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
+    }
+    let eth1BlockHash: Uint8Array | undefined;
+    if (values["dev.eth1BlockHash"] !== undefined) {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(values["dev.eth1BlockHash"])) {
+        throw new UsageError("--dev.eth1BlockHash must be a 0x-prefixed 32-byte hex block hash");
+      }
+      eth1BlockHash = Uint8Array.from(Buffer.from(values["dev.eth1BlockHash"].slice(2), "hex"));
+    }
     const restOn = values.rest ?? "true";
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
     const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? 5052;
@@ -118,6 +136,8 @@ export const beaconCommand: Command = {
       devValidators: validators,
       genesisTime,
       slotDurationMs,
+      devFork: devFork as "fulu",
+      eth1BlockHash,
       executionUrl: url,
       jwtSecret,
       devSigning: signing === "true",

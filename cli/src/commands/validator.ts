@@ -1,0 +1,142 @@
+import {mkdirSync, readdirSync, statSync} from "node:fs";
+import {join, resolve} from "node:path";
+import {parseArgs} from "node:util";
+import {hex} from "@ceibo/config";
+import {type Command, UsageError} from "../command.ts";
+
+const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F) [options]
+
+Runs the validator client: talks to beacon nodes only through the standard Beacon API, performs the duties
+of its validators (block proposals, attestations at 1/3 of the slot, aggregation at 2/3, committee
+subscriptions, proposer preparation) and signs every message through one gate that checks the EIP-3076
+slashing-protection database first. Logs one line per duty (proposed block, attested, aggregated).
+
+Options:
+  --beacon-nodes URL[,URL…]     Beacon API URLs in order of preference (default http://127.0.0.1:5052);
+                                a call goes to the next URL when one is down, fails (5xx) or is syncing
+  --interop-indexes A..B        use the interop (dev) keys A through B inclusive, e.g. 0..63 — dev chains only
+  --keystores DIR               load every EIP-2335 keystore (*.json) in DIR …
+  --password-file FILE          … decrypted with the password in FILE (one password for all of them)
+  --dataDir DIR                 data directory (default ./ceibo-validator): the slashing-protection database
+                                is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
+  --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
+  --graffiti TEXT               graffiti in proposed blocks (UTF-8, at most 32 bytes)
+  --doppelganger-protection B   true (default) or false. When true and the chain is past its genesis epoch,
+                                the client first watches liveness for 2 epochs and signs nothing; if any of its
+                                validators is seen live meanwhile it exits (code 3): another client uses the keys
+  --log-level LEVEL             debug, info (default), warn or error
+  -h, --help                    this help
+
+The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
+fork schedule are read from the beacon node.`;
+
+function parseRange(text: string): number[] {
+  const m = /^(\d+)\.\.(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--interop-indexes must look like A..B (e.g. 0..63), got "${text}"`);
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  if (b < a) throw new UsageError(`--interop-indexes: ${b} is below ${a}`);
+  if (b - a >= 100_000) throw new UsageError("--interop-indexes: at most 100000 keys");
+  return Array.from({length: b - a + 1}, (_, i) => a + i);
+}
+
+export const validatorCommand: Command = {
+  summary: "run the validator client against one or more beacon nodes (Beacon API)",
+  async run(argv) {
+    const {values} = parseArgs({
+      args: argv,
+      options: {
+        "beacon-nodes": {type: "string"},
+        "interop-indexes": {type: "string"},
+        keystores: {type: "string"},
+        "password-file": {type: "string"},
+        dataDir: {type: "string"},
+        "data-dir": {type: "string"},
+        "fee-recipient": {type: "string"},
+        graffiti: {type: "string"},
+        "doppelganger-protection": {type: "string"},
+        "log-level": {type: "string"},
+        help: {type: "boolean", short: "h", default: false},
+      },
+      strict: true,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const urls = (values["beacon-nodes"] ?? "http://127.0.0.1:5052").split(",").map((u) => u.trim());
+    for (const u of urls) {
+      if (!/^https?:\/\/[^\s]+$/.test(u)) throw new UsageError(`--beacon-nodes: "${u}" is not an http(s) URL`);
+    }
+    let feeRecipient: Uint8Array | undefined;
+    if (values["fee-recipient"] !== undefined) {
+      try {
+        feeRecipient = hex(values["fee-recipient"]);
+      } catch {
+        feeRecipient = undefined;
+      }
+      if (feeRecipient?.length !== 20) throw new UsageError("--fee-recipient must be a 0x-prefixed 20-byte address");
+    }
+    if (values.graffiti !== undefined && Buffer.byteLength(values.graffiti, "utf8") > 32) {
+      throw new UsageError("--graffiti must be at most 32 bytes of UTF-8");
+    }
+    const dp = values["doppelganger-protection"] ?? "true";
+    if (dp !== "true" && dp !== "false") throw new UsageError("--doppelganger-protection must be true or false");
+    const level = values["log-level"] ?? "info";
+    if (!["debug", "info", "warn", "error"].includes(level)) {
+      throw new UsageError("--log-level must be one of debug, info, warn, error");
+    }
+    const dataDir = resolve(values.dataDir ?? values["data-dir"] ?? "ceibo-validator");
+    if (values["interop-indexes"] !== undefined && values.keystores !== undefined) {
+      throw new UsageError("give either --interop-indexes or --keystores, not both");
+    }
+
+    mkdirSync(dataDir, {recursive: true});
+    const vcModule = await import("@ceibo/validator-client");
+    const log = vcModule.createLogger({level: level as "info"});
+    let keys: InstanceType<typeof vcModule.KeyStore>;
+    let closeKeys = () => {};
+    if (values["interop-indexes"] !== undefined) {
+      const {interopSecretKey} = await import("@ceibo/state-transition");
+      keys = vcModule.KeyStore.fromSecretKeys(parseRange(values["interop-indexes"]).map((i) => interopSecretKey(i)));
+      log.warn("Using interop keys: for dev chains only", {count: keys.size});
+    } else if (values.keystores !== undefined) {
+      if (values["password-file"] === undefined) throw new UsageError("--keystores needs --password-file");
+      const {loadKeys, progressLine, readPasswordFile} = await import("@ceibo/keymanager");
+      const dir = resolve(values.keystores);
+      if (!statSync(dir, {throwIfNoEntry: false})?.isDirectory())
+        throw new UsageError(`--keystores: ${dir} is not a directory`);
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort();
+      if (files.length === 0) throw new UsageError(`--keystores: no *.json keystores in ${dir}`);
+      const password = await readPasswordFile(values["password-file"]);
+      const loaded = await loadKeys({
+        keystores: files.map((f) => ({keystorePath: join(dir, f), password})),
+        cache: {path: join(dataDir, "validator-key-cache.json")},
+        onProgress: progressLine(),
+      });
+      keys = vcModule.KeyStore.fromSecretKeyBytes(loaded.keys);
+      closeKeys = () => loaded.close();
+      log.info("Loaded keystores", {count: keys.size, source: loaded.source});
+    } else {
+      throw new UsageError("give the validator keys: --interop-indexes A..B or --keystores DIR --password-file F");
+    }
+
+    try {
+      const vc = await vcModule.ValidatorClient.start(
+        {beaconNodes: urls, dataDir, feeRecipient, graffiti: values.graffiti, doppelganger: dp === "true", log},
+        keys,
+      );
+      const onSignal = () => void vc.close();
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const reason = await vc.stopped;
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (reason?.code === "DOPPELGANGER_DETECTED") return 3;
+      return reason === undefined ? 0 : 1;
+    } finally {
+      closeKeys();
+    }
+  },
+};

@@ -1,0 +1,19 @@
+import type {Logger} from "./logger.ts";
+
+export interface ValidatorClientOptions {
+  /** Beacon API URLs, in order of preference (fallback to the next when one fails or is syncing). */
+  beaconNodes: string[];
+  /** The slashing-protection database lives in `<dataDir>/slashing-protection`. */
+  dataDir: string;
+  /** 20-byte execution address for prepare_beacon_proposer (default: none sent). */
+  feeRecipient?: Uint8Array;
+  /** UTF-8, at most 32 bytes. */
+  graffiti?: string;
+  /** Watch liveness for 2 epochs before signing (default true). */
+  doppelganger?: boolean;
+  /** Per-request timeout to a beacon node (default 12 s). */
+  requestTimeoutMs?: number;
+  log?: Logger;
+}
+
+export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};

@@ -1,0 +1,116 @@
+import type {AttesterDuty, BeaconApiClient, ProposerDuty} from "@ceibo/api";
+import {toHex} from "@ceibo/config";
+import {SLOTS_PER_EPOCH, TARGET_AGGREGATORS_PER_COMMITTEE} from "@ceibo/params";
+import {digest} from "@chainsafe/as-sha256";
+import type {Logger} from "../logger.ts";
+import type {Signer} from "../signer/index.ts";
+import type {IndexTracker} from "./indices.ts";
+
+export interface AttesterDutyWithProof extends AttesterDuty {
+  selectionProof: Uint8Array;
+  isAggregator: boolean;
+}
+
+/** phase0 validator.md is_aggregator, from the committee length (as duties report it) and the slot signature. */
+export function isAggregator(committeeLength: number, slotSignature: Uint8Array): boolean {
+  const modulo = Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE));
+  const h = digest(slotSignature);
+  return Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0) % BigInt(modulo) === 0n;
+}
+
+/**
+ * Attester and proposer duties for the current and next epoch. Attester duties carry each slot's selection
+ * proof and aggregator flag (computed when fetched) and are re-fetched when the dependent root changes (head
+ * events) — phase0 validator.md "Lookahead".
+ */
+export class DutiesService {
+  private readonly attester = new Map<number, {dependentRoot: string; duties: AttesterDutyWithProof[]}>();
+  private readonly proposer = new Map<number, {dependentRoot: string; duties: ProposerDuty[]}>();
+  private readonly api: BeaconApiClient;
+  private readonly signer: Signer;
+  private readonly indices: IndexTracker;
+  private readonly log: Logger;
+
+  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger}) {
+    this.api = deps.api;
+    this.signer = deps.signer;
+    this.indices = deps.indices;
+    this.log = deps.log;
+  }
+
+  async pollAttester(epoch: number): Promise<void> {
+    const indices = this.indices.indices();
+    if (indices.length === 0) return;
+    const res = await this.api.getAttesterDuties({epoch, indices});
+    const duties: AttesterDutyWithProof[] = [];
+    for (const d of res.data) {
+      if (this.indices.get(d.pubkey) === undefined) continue; // not ours: ignore what the node added
+      const selectionProof = await this.signer.signSelectionProof(d.pubkey, d.slot);
+      duties.push({...d, selectionProof, isAggregator: isAggregator(d.committeeLength, selectionProof)});
+    }
+    const dependentRoot = toHex(res.dependentRoot);
+    const prev = this.attester.get(epoch);
+    if (prev !== undefined && prev.dependentRoot !== dependentRoot) {
+      this.log.info("Attester duties re-organised", {epoch, dependentRoot});
+    }
+    this.attester.set(epoch, {dependentRoot, duties});
+    if (duties.length > 0) {
+      await this.api.prepareBeaconCommitteeSubnet({
+        subscriptions: duties.map((d) => ({
+          validatorIndex: d.validatorIndex,
+          committeeIndex: d.committeeIndex,
+          committeesAtSlot: d.committeesAtSlot,
+          slot: d.slot,
+          isAggregator: d.isAggregator,
+        })),
+      });
+    }
+  }
+
+  async pollProposer(epoch: number): Promise<void> {
+    const res = await this.api.getProposerDuties({epoch});
+    const ours = res.data.filter((d) => this.indices.get(d.pubkey) !== undefined);
+    this.proposer.set(epoch, {dependentRoot: toHex(res.dependentRoot), duties: ours});
+    for (const d of ours) this.log.debug("Proposer duty", {slot: d.slot, index: d.validatorIndex});
+  }
+
+  /** Current and next epoch attester duties, current epoch proposer duties. */
+  async poll(epoch: number): Promise<void> {
+    await Promise.all([this.pollAttester(epoch), this.pollAttester(epoch + 1), this.pollProposer(epoch)]);
+    for (const e of [...this.attester.keys()]) if (e < epoch - 1) this.attester.delete(e);
+    for (const e of [...this.proposer.keys()]) if (e < epoch - 1) this.proposer.delete(e);
+  }
+
+  /**
+   * A head event: `previousDutyDependentRoot` is the dependent root of the current epoch's attester duties,
+   * `currentDutyDependentRoot` that of the next epoch's (and of the current epoch's proposer duties).
+   */
+  async onHead(epoch: number, previousDutyDependentRoot: string, currentDutyDependentRoot: string): Promise<void> {
+    const cur = this.attester.get(epoch);
+    const next = this.attester.get(epoch + 1);
+    const jobs: Promise<void>[] = [];
+    if (cur !== undefined && cur.dependentRoot !== previousDutyDependentRoot) jobs.push(this.pollAttester(epoch));
+    if (next !== undefined && next.dependentRoot !== currentDutyDependentRoot) jobs.push(this.pollAttester(epoch + 1));
+    const prop = this.proposer.get(epoch);
+    if (
+      prop !== undefined &&
+      prop.dependentRoot !== currentDutyDependentRoot &&
+      prop.dependentRoot !== previousDutyDependentRoot
+    ) {
+      jobs.push(this.pollProposer(epoch));
+    }
+    await Promise.all(jobs);
+  }
+
+  attesterDutiesAt(slot: number): AttesterDutyWithProof[] {
+    return (this.attester.get(Math.floor(slot / SLOTS_PER_EPOCH))?.duties ?? []).filter((d) => d.slot === slot);
+  }
+
+  proposerDutiesAt(slot: number): ProposerDuty[] {
+    return (this.proposer.get(Math.floor(slot / SLOTS_PER_EPOCH))?.duties ?? []).filter((d) => d.slot === slot);
+  }
+
+  hasAttesterDuties(epoch: number): boolean {
+    return this.attester.has(epoch);
+  }
+}

@@ -1,0 +1,136 @@
+import type {BeaconApiClient, SyncDuty} from "@ceibo/api";
+import {
+  EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
+  ForkSeq,
+  SLOTS_PER_EPOCH,
+  SYNC_COMMITTEE_SIZE,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
+} from "@ceibo/params";
+import type {ssz} from "@ceibo/types";
+import {digest} from "@chainsafe/as-sha256";
+import type {ValueOf} from "@chainsafe/ssz";
+import type {Logger} from "../logger.ts";
+import type {Signer} from "../signer/index.ts";
+import type {IndexTracker} from "./indices.ts";
+
+const SUBCOMMITTEE_SIZE = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
+
+/** altair validator.md is_sync_committee_aggregator. */
+export function isSyncCommitteeAggregator(selectionProof: Uint8Array): boolean {
+  const modulo = Math.max(1, Math.floor(SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE));
+  const h = digest(selectionProof);
+  return Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0) % BigInt(modulo) === 0n;
+}
+
+const periodOf = (epoch: number): number => Math.floor(epoch / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+
+/**
+ * altair validator.md "Sync committees": duties per sync-committee period (current and next, with subnet
+ * subscriptions), a SyncCommitteeMessage over the head block root at SYNC_MESSAGE_DUE_BPS, and at
+ * CONTRIBUTION_DUE_BPS a SignedContributionAndProof for each subcommittee where the selection proof makes the
+ * validator an aggregator.
+ */
+export class SyncCommitteeService {
+  private readonly duties = new Map<number, SyncDuty[]>();
+  private readonly api: BeaconApiClient;
+  private readonly signer: Signer;
+  private readonly indices: IndexTracker;
+  private readonly log: Logger;
+
+  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger}) {
+    this.api = deps.api;
+    this.signer = deps.signer;
+    this.indices = deps.indices;
+    this.log = deps.log;
+  }
+
+  /** Fetches duties for the period of `epoch` and the next one (when their fork has sync committees). */
+  async poll(epoch: number): Promise<void> {
+    const indices = this.indices.indices();
+    if (indices.length === 0) return;
+    for (const period of [periodOf(epoch), periodOf(epoch) + 1]) {
+      if (this.duties.has(period)) continue;
+      const first = Math.max(epoch, period * EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      if (this.signer.config.getForkInfoAtEpoch(first).seq < ForkSeq.altair) continue;
+      const res = await this.api.getSyncCommitteeDuties({epoch: first, indices});
+      const ours = res.data.filter((d) => this.indices.get(d.pubkey) !== undefined);
+      this.duties.set(period, ours);
+      if (ours.length > 0) {
+        this.log.info("Sync committee duties", {period, validators: ours.length});
+        await this.api.prepareSyncCommitteeSubnets({
+          subscriptions: ours.map((d) => ({
+            validatorIndex: d.validatorIndex,
+            syncCommitteeIndices: d.validatorSyncCommitteeIndices,
+            untilEpoch: (period + 1) * EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
+          })),
+        });
+      }
+    }
+    for (const p of [...this.duties.keys()]) if (p < periodOf(epoch)) this.duties.delete(p);
+  }
+
+  /**
+   * Who signs at `slot`: the committee of `slot + 1`'s period (altair validator.md "Prepare sync committee
+   * message": the member assigned to `slot + 1` signs the head of `slot`, which that block's sync aggregate
+   * carries). So at a period's last slot the next period's committee signs.
+   */
+  dutiesAt(slot: number): SyncDuty[] {
+    return this.duties.get(periodOf(Math.floor((slot + 1) / SLOTS_PER_EPOCH))) ?? [];
+  }
+
+  /** Signs and submits one SyncCommitteeMessage per duty over the node's head root; returns that root. */
+  async produceMessages(slot: number, duties: SyncDuty[]): Promise<Uint8Array | undefined> {
+    if (duties.length === 0) return undefined;
+    const {data} = await this.api.getBlockRoot({blockId: "head"});
+    const beaconBlockRoot = data.root;
+    const messages: ValueOf<typeof ssz.altair.SyncCommitteeMessage>[] = [];
+    for (const d of duties) {
+      const signature = await this.signer.signSyncCommitteeMessage(d.pubkey, slot, beaconBlockRoot);
+      messages.push({slot, beaconBlockRoot, validatorIndex: d.validatorIndex, signature});
+    }
+    await this.api.submitPoolSyncCommitteeSignatures({signatures: messages});
+    this.log.info("Sync committee messages", {slot, count: messages.length});
+    return beaconBlockRoot;
+  }
+
+  /**
+   * For each (duty, subcommittee) whose selection proof selects an aggregator: the node's contribution for the
+   * subcommittee (fetched once per subcommittee) → ContributionAndProof → sign → publish all at once.
+   */
+  async produceContributions(slot: number, duties: SyncDuty[], beaconBlockRoot: Uint8Array): Promise<void> {
+    const selected: {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array}[] = [];
+    for (const duty of duties) {
+      const subcommittees = new Set(duty.validatorSyncCommitteeIndices.map((i) => Math.floor(i / SUBCOMMITTEE_SIZE)));
+      for (const subcommitteeIndex of subcommittees) {
+        const selectionProof = await this.signer.signSyncSelectionProof(duty.pubkey, slot, subcommitteeIndex);
+        if (isSyncCommitteeAggregator(selectionProof)) selected.push({duty, subcommitteeIndex, selectionProof});
+      }
+    }
+    if (selected.length === 0) return;
+    const contributions = new Map<number, Promise<ValueOf<typeof ssz.altair.SyncCommitteeContribution> | undefined>>();
+    for (const {subcommitteeIndex} of selected) {
+      if (contributions.has(subcommitteeIndex)) continue;
+      contributions.set(
+        subcommitteeIndex,
+        this.api
+          .produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot})
+          .then((r) => r.data)
+          .catch((e) => {
+            this.log.warn("No sync committee contribution", {slot, subcommitteeIndex, error: e});
+            return undefined;
+          }),
+      );
+    }
+    const out: ValueOf<typeof ssz.altair.SignedContributionAndProof>[] = [];
+    for (const {duty, subcommitteeIndex, selectionProof} of selected) {
+      const contribution = await contributions.get(subcommitteeIndex);
+      if (contribution === undefined) continue;
+      const message = {aggregatorIndex: duty.validatorIndex, contribution, selectionProof};
+      out.push({message, signature: await this.signer.signContributionAndProof(duty.pubkey, message)});
+    }
+    if (out.length === 0) return;
+    await this.api.publishContributionAndProofs({contributionAndProofs: out});
+    this.log.info("Sync committee contributions", {slot, count: out.length});
+  }
+}

@@ -1,0 +1,96 @@
+import {toHex} from "@ceibo/config";
+import {SecretKey} from "@chainsafe/blst";
+import {ValidatorClientError} from "../errors.ts";
+
+/** What a signature is for: the Web3Signer API's request `type` (the remote signer needs it to apply its own rules). */
+export type SigningKind =
+  | "BLOCK_V2"
+  | "ATTESTATION"
+  | "RANDAO_REVEAL"
+  | "AGGREGATION_SLOT"
+  | "AGGREGATE_AND_PROOF_V2"
+  | "SYNC_COMMITTEE_MESSAGE"
+  | "SYNC_COMMITTEE_SELECTION_PROOF"
+  | "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF"
+  | "VOLUNTARY_EXIT"
+  | "VALIDATOR_REGISTRATION";
+
+export interface SigningRequest {
+  kind: SigningKind;
+  signingRoot: Uint8Array;
+  /** The fork version the domain was computed with (a remote signer re-derives the root from it). */
+  forkVersion: Uint8Array;
+  /** The object being signed, as JSON (what Web3Signer's request body carries). */
+  objectJson: unknown;
+}
+
+/**
+ * A remote signer (e.g. Web3Signer, `POST /api/v1/eth2/sign/{pubkey}`) behind the same gate. Not implemented
+ * yet: the interface is what `Signer` calls, so adding one is a new class, not a new code path.
+ */
+export interface RemoteSigner {
+  readonly url: string;
+  sign(pubkey: Uint8Array, request: SigningRequest): Promise<Uint8Array>;
+}
+
+/** One validator key: a local blst secret key, or a key held by a remote signer. */
+export type ValidatorKey =
+  | {type: "local"; pubkey: Uint8Array; secretKey: SecretKey}
+  | {type: "remote"; pubkey: Uint8Array; signer: RemoteSigner};
+
+/** The keys this client validates with, by 0x-hex pubkey. */
+export class KeyStore {
+  private readonly keys = new Map<string, ValidatorKey>();
+
+  static fromSecretKeys(secretKeys: SecretKey[]): KeyStore {
+    const store = new KeyStore();
+    for (const sk of secretKeys) store.add({type: "local", pubkey: sk.toPublicKey().toBytes(true), secretKey: sk});
+    return store;
+  }
+
+  /** From decrypted keystores (`@ceibo/keymanager` `loadKeys`): secret key bytes with their pubkeys. */
+  static fromSecretKeyBytes(keys: {pubkey: Uint8Array; secretKey: Uint8Array}[]): KeyStore {
+    const store = new KeyStore();
+    for (const k of keys) {
+      const sk = SecretKey.fromBytes(k.secretKey);
+      const pubkey = sk.toPublicKey().toBytes(true);
+      if (toHex(pubkey) !== toHex(k.pubkey)) {
+        throw new ValidatorClientError(
+          "INVALID_SIGNING_REQUEST",
+          `secret key does not match pubkey ${toHex(k.pubkey)}`,
+        );
+      }
+      store.add({type: "local", pubkey, secretKey: sk});
+    }
+    return store;
+  }
+
+  add(key: ValidatorKey): void {
+    const id = toHex(key.pubkey);
+    if (this.keys.has(id)) throw new ValidatorClientError("INVALID_SIGNING_REQUEST", `duplicate validator key ${id}`);
+    this.keys.set(id, key);
+  }
+
+  get(pubkey: Uint8Array | string): ValidatorKey {
+    const id = typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey);
+    const key = this.keys.get(id);
+    if (key === undefined) throw new ValidatorClientError("UNKNOWN_PUBKEY", `no key for validator ${id}`, {pubkey: id});
+    return key;
+  }
+
+  has(pubkey: Uint8Array | string): boolean {
+    return this.keys.has(typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey));
+  }
+
+  pubkeys(): Uint8Array[] {
+    return [...this.keys.values()].map((k) => k.pubkey);
+  }
+
+  pubkeysHex(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  get size(): number {
+    return this.keys.size;
+  }
+}

@@ -1,0 +1,211 @@
+import {type BeaconConfig, computeDomain, computeSigningRoot, toHex} from "@ceibo/config";
+import {
+  DOMAIN_AGGREGATE_AND_PROOF,
+  DOMAIN_APPLICATION_BUILDER,
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_PROPOSER,
+  DOMAIN_CONTRIBUTION_AND_PROOF,
+  DOMAIN_RANDAO,
+  DOMAIN_SELECTION_PROOF,
+  DOMAIN_SYNC_COMMITTEE,
+  DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
+  DOMAIN_VOLUNTARY_EXIT,
+  ForkSeq,
+  SLOTS_PER_EPOCH,
+} from "@ceibo/params";
+import {type SlashingProtection, SlashingProtectionError} from "@ceibo/slashing-protection";
+import {ssz} from "@ceibo/types";
+import type {Type, ValueOf} from "@chainsafe/ssz";
+import {ValidatorClientError} from "../errors.ts";
+import type {KeyStore, SigningKind} from "./keys.ts";
+
+export type AttestationData = ValueOf<typeof ssz.phase0.AttestationData>;
+export type AggregateAndProof =
+  | ValueOf<typeof ssz.phase0.AggregateAndProof>
+  | ValueOf<typeof ssz.electra.AggregateAndProof>;
+export type ContributionAndProof = ValueOf<typeof ssz.altair.ContributionAndProof>;
+export type VoluntaryExit = ValueOf<typeof ssz.phase0.VoluntaryExit>;
+export type ValidatorRegistration = ValueOf<typeof ssz.bellatrix.ValidatorRegistrationV1>;
+/** Any fork's BeaconBlock or BlindedBeaconBlock (the same hash tree root for the same block). */
+export type AnyBeaconBlock = {slot: number; proposerIndex: number} & Record<string, unknown>;
+
+const epochOf = (slot: number): number => Math.floor(slot / SLOTS_PER_EPOCH);
+
+/**
+ * The one signing gate: every signature the validator client makes is produced here. Blocks and attestations
+ * are first checked against (and recorded in) the EIP-3076 slashing-protection store, atomically; if the store
+ * refuses, this throws `ValidatorClientError{code: "SLASHING_PROTECTION"}` and nothing is signed. Domains are
+ * computed from the chain's fork schedule and genesis_validators_root (`BeaconConfig`), spec
+ * phase0/validator.md (get_*_signature) and altair/validator.md.
+ */
+export class Signer {
+  readonly config: BeaconConfig;
+  private readonly keys: KeyStore;
+  private readonly slashingProtection: SlashingProtection;
+
+  constructor(opts: {config: BeaconConfig; keys: KeyStore; slashingProtection: SlashingProtection}) {
+    this.config = opts.config;
+    this.keys = opts.keys;
+    this.slashingProtection = opts.slashingProtection;
+  }
+
+  /** phase0 get_block_signature (any fork; blinded blocks have the same root). Slashing-protected. */
+  async signBlock(pubkey: Uint8Array, block: AnyBeaconBlock, opts: {blinded?: boolean} = {}): Promise<Uint8Array> {
+    this.keys.get(pubkey); // an unknown key is refused before anything is recorded
+    const fork = this.config.getForkName(block.slot);
+    const types = ssz[fork] as unknown as Record<string, Type<unknown>>;
+    const type = opts.blinded && types.BlindedBeaconBlock ? types.BlindedBeaconBlock : types.BeaconBlock;
+    const {signingRoot, forkVersion} = this.root(type, block, DOMAIN_BEACON_PROPOSER, epochOf(block.slot));
+    try {
+      await this.slashingProtection.checkAndInsertBlock(pubkey, block.slot, signingRoot);
+    } catch (e) {
+      throw this.refused(e, pubkey, `block at slot ${block.slot}`);
+    }
+    return this.sign(pubkey, "BLOCK_V2", signingRoot, forkVersion, type.toJson(block));
+  }
+
+  /** phase0 get_attestation_signature. Slashing-protected. */
+  async signAttestation(pubkey: Uint8Array, data: AttestationData): Promise<Uint8Array> {
+    this.keys.get(pubkey);
+    if (data.target.epoch !== epochOf(data.slot)) {
+      throw new ValidatorClientError(
+        "INVALID_SIGNING_REQUEST",
+        `attestation target epoch ${data.target.epoch} is not the epoch of slot ${data.slot}`,
+      );
+    }
+    if (data.source.epoch > data.target.epoch) {
+      throw new ValidatorClientError(
+        "INVALID_SIGNING_REQUEST",
+        `attestation source epoch ${data.source.epoch} is after target epoch ${data.target.epoch}`,
+      );
+    }
+    const type = ssz.phase0.AttestationData;
+    const {signingRoot, forkVersion} = this.root(type, data, DOMAIN_BEACON_ATTESTER, data.target.epoch);
+    try {
+      await this.slashingProtection.checkAndInsertAttestation(
+        pubkey,
+        data.source.epoch,
+        data.target.epoch,
+        signingRoot,
+      );
+    } catch (e) {
+      throw this.refused(e, pubkey, `attestation source ${data.source.epoch} target ${data.target.epoch}`);
+    }
+    return this.sign(pubkey, "ATTESTATION", signingRoot, forkVersion, type.toJson(data));
+  }
+
+  /** phase0 get_epoch_signature (the RANDAO reveal). */
+  async signRandao(pubkey: Uint8Array, epoch: number): Promise<Uint8Array> {
+    const {signingRoot, forkVersion} = this.root(ssz.phase0.Epoch, epoch, DOMAIN_RANDAO, epoch);
+    return this.sign(pubkey, "RANDAO_REVEAL", signingRoot, forkVersion, {epoch: String(epoch)});
+  }
+
+  /** phase0 get_slot_signature (the aggregation selection proof). */
+  async signSelectionProof(pubkey: Uint8Array, slot: number): Promise<Uint8Array> {
+    const {signingRoot, forkVersion} = this.root(ssz.phase0.Slot, slot, DOMAIN_SELECTION_PROOF, epochOf(slot));
+    return this.sign(pubkey, "AGGREGATION_SLOT", signingRoot, forkVersion, {slot: String(slot)});
+  }
+
+  /** phase0 get_aggregate_and_proof_signature (electra AggregateAndProof from electra on). */
+  async signAggregateAndProof(pubkey: Uint8Array, aggregateAndProof: AggregateAndProof): Promise<Uint8Array> {
+    const slot = aggregateAndProof.aggregate.data.slot;
+    const type = (
+      this.config.getForkSeq(slot) >= ForkSeq.electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof
+    ) as Type<AggregateAndProof>;
+    const {signingRoot, forkVersion} = this.root(type, aggregateAndProof, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
+    return this.sign(pubkey, "AGGREGATE_AND_PROOF_V2", signingRoot, forkVersion, type.toJson(aggregateAndProof));
+  }
+
+  /** altair get_sync_committee_message's signature: over the head block root at `slot`. */
+  async signSyncCommitteeMessage(pubkey: Uint8Array, slot: number, beaconBlockRoot: Uint8Array): Promise<Uint8Array> {
+    const {signingRoot, forkVersion} = this.root(
+      ssz.phase0.Root,
+      beaconBlockRoot,
+      DOMAIN_SYNC_COMMITTEE,
+      epochOf(slot),
+    );
+    return this.sign(pubkey, "SYNC_COMMITTEE_MESSAGE", signingRoot, forkVersion, {
+      slot: String(slot),
+      beacon_block_root: toHex(beaconBlockRoot),
+    });
+  }
+
+  /** altair get_sync_committee_selection_proof. */
+  async signSyncSelectionProof(pubkey: Uint8Array, slot: number, subcommitteeIndex: number): Promise<Uint8Array> {
+    const type = ssz.altair.SyncAggregatorSelectionData;
+    const data = {slot, subcommitteeIndex};
+    const {signingRoot, forkVersion} = this.root(type, data, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epochOf(slot));
+    return this.sign(pubkey, "SYNC_COMMITTEE_SELECTION_PROOF", signingRoot, forkVersion, type.toJson(data));
+  }
+
+  /** altair get_contribution_and_proof_signature. */
+  async signContributionAndProof(pubkey: Uint8Array, contributionAndProof: ContributionAndProof): Promise<Uint8Array> {
+    const type = ssz.altair.ContributionAndProof;
+    const epoch = epochOf(contributionAndProof.contribution.slot);
+    const {signingRoot, forkVersion} = this.root(type, contributionAndProof, DOMAIN_CONTRIBUTION_AND_PROOF, epoch);
+    return this.sign(
+      pubkey,
+      "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF",
+      signingRoot,
+      forkVersion,
+      type.toJson(contributionAndProof),
+    );
+  }
+
+  /**
+   * phase0 voluntary exit signature; from deneb on the domain is pinned to CAPELLA_FORK_VERSION (EIP-7044,
+   * deneb/beacon-chain.md process_voluntary_exit).
+   */
+  async signVoluntaryExit(pubkey: Uint8Array, exit: VoluntaryExit): Promise<Uint8Array> {
+    const type = ssz.phase0.VoluntaryExit;
+    const fork = this.config.getForkInfoAtEpoch(exit.epoch);
+    const forkVersion = fork.seq >= ForkSeq.deneb ? this.config.chain.CAPELLA_FORK_VERSION : fork.version;
+    const domain = this.config.getDomainForVersion(DOMAIN_VOLUNTARY_EXIT, forkVersion);
+    const signingRoot = computeSigningRoot(type, exit, domain);
+    return this.sign(pubkey, "VOLUNTARY_EXIT", signingRoot, forkVersion, type.toJson(exit));
+  }
+
+  /** builder-specs: DOMAIN_APPLICATION_BUILDER with the genesis fork version and a zero genesis_validators_root. */
+  async signValidatorRegistration(pubkey: Uint8Array, registration: ValidatorRegistration): Promise<Uint8Array> {
+    const type = ssz.bellatrix.ValidatorRegistrationV1;
+    const forkVersion = this.config.chain.GENESIS_FORK_VERSION;
+    const domain = computeDomain(DOMAIN_APPLICATION_BUILDER, forkVersion, new Uint8Array(32));
+    const signingRoot = computeSigningRoot(type, registration, domain);
+    return this.sign(pubkey, "VALIDATOR_REGISTRATION", signingRoot, forkVersion, type.toJson(registration));
+  }
+
+  private root<T>(
+    type: Type<T>,
+    value: T,
+    domainType: Uint8Array,
+    epoch: number,
+  ): {signingRoot: Uint8Array; forkVersion: Uint8Array} {
+    const forkVersion = this.config.computeForkVersion(epoch);
+    const domain = this.config.getDomainForVersion(domainType, forkVersion);
+    return {signingRoot: computeSigningRoot(type, value, domain), forkVersion};
+  }
+
+  private async sign(
+    pubkey: Uint8Array,
+    kind: SigningKind,
+    signingRoot: Uint8Array,
+    forkVersion: Uint8Array,
+    objectJson: unknown,
+  ): Promise<Uint8Array> {
+    const key = this.keys.get(pubkey);
+    if (key.type === "local") return key.secretKey.sign(signingRoot).toBytes(true);
+    return key.signer.sign(pubkey, {kind, signingRoot, forkVersion, objectJson});
+  }
+
+  private refused(e: unknown, pubkey: Uint8Array, what: string): Error {
+    if (e instanceof SlashingProtectionError) {
+      return new ValidatorClientError(
+        "SLASHING_PROTECTION",
+        `refused to sign ${what} for ${toHex(pubkey)}: ${e.message}`,
+        {pubkey: toHex(pubkey), reason: e.code},
+        e,
+      );
+    }
+    return e as Error;
+  }
+}
