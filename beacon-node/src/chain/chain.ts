@@ -46,6 +46,12 @@ import {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
 export interface BeaconChainOpts extends ChainStateCacheOpts {
   /** Fee recipient for payloads this node builds (20 bytes; default the zero address). */
   suggestedFeeRecipient?: Uint8Array;
+  /**
+   * bellatrix validator.md get_terminal_pow_block for a chain that starts before bellatrix (dev chains: the
+   * execution client's genesis block, TERMINAL_TOTAL_DIFFICULTY 0): the parent of the merge transition block's
+   * payload. Without it no block can be produced at bellatrix+ before the merge.
+   */
+  terminalBlockHash?: Uint8Array;
 }
 
 export interface BeaconChainModules {

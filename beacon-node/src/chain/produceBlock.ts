@@ -14,6 +14,7 @@ import {
   getCurrentEpoch,
   getExpectedWithdrawals,
   getRandaoMix,
+  isMergeTransitionComplete,
   processBlock,
   processSlots,
 } from "@ceibo/state-transition";
@@ -139,8 +140,17 @@ async function buildPayload(
   if (fork >= ForkSeq.capella) attributes.withdrawals = getExpectedWithdrawals(state).withdrawals;
   if (fork >= ForkSeq.deneb) attributes.parentBeaconBlockRoot = parentRoot;
   const forkName = chain.forkNameAtSlot(slot);
+  // bellatrix validator.md prepare_execution_payload: before the merge the payload builds on the terminal PoW block
+  let headBlockHash = chain.executionHashOf(headRoot);
+  if (!isMergeTransitionComplete(state)) {
+    const terminal = chain.opts.terminalBlockHash;
+    if (terminal === undefined) {
+      throw new ChainError("PRODUCE_FAILED", "the merge has not happened and no terminal block hash is configured");
+    }
+    headBlockHash = terminal;
+  }
   const forkchoiceState = {
-    headBlockHash: chain.executionHashOf(headRoot),
+    headBlockHash,
     safeBlockHash: chain.executionHashOf(chain.forkChoice.justifiedCheckpoint.root),
     finalizedBlockHash: chain.executionHashOf(chain.forkChoice.finalizedCheckpoint.root),
   };

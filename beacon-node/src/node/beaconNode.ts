@@ -4,10 +4,11 @@
  */
 import {randomBytes} from "node:crypto";
 import {type ChainConfig, createDevChainConfig} from "@ceibo/config";
-import {ACTIVE_PRESET_NAME, FORK_NAMES, ForkSeq} from "@ceibo/params";
+import {ACTIVE_PRESET_NAME, FAR_FUTURE_EPOCH, FORK_NAMES, type ForkName, ForkSeq} from "@ceibo/params";
 import {
   type BeaconStatePostBellatrix,
   createInteropGenesisState,
+  genesisForkOf,
   kzgCommitmentToVersionedHash,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
@@ -18,6 +19,7 @@ import {
   type ExecutionEngine,
   ExecutionEngineHttp,
   type ExecutionPayload,
+  forkTimesFromGenesis,
   MockEngineServer,
 } from "../execution/index.ts";
 import {DevValidators} from "./devValidators.ts";
@@ -33,6 +35,22 @@ export interface BeaconNodeOpts {
   genesisTime?: number;
   /** SLOT_DURATION_MS of the dev chain (default the dev config's). Must stay the same across restarts. */
   slotDurationMs?: number;
+  /**
+   * The fork of the dev chain (bellatrix … fulu, default fulu): every fork up to it active from genesis, later ones
+   * never. Must stay the same across restarts (checked against the stored genesis).
+   */
+  devFork?: ForkName;
+  /**
+   * Staged fork epochs of the dev chain (createDevChainConfig forkEpochs; a fork left out activates with the one
+   * before it). Replaces devFork. Must stay the same across restarts. With staged forks an EXTERNAL engine is
+   * expected (executionUrl) whose fork timestamps match (the in-process mock only knows forks at genesis).
+   */
+  devForkEpochs?: Partial<Record<"altair" | "bellatrix" | "capella" | "deneb" | "electra" | "fulu", number>>;
+  /**
+   * latest_execution_payload_header.block_hash of a NEW dev genesis: the execution client's genesis block hash
+   * (default 0x42…42, what the in-process mock engine uses).
+   */
+  eth1BlockHash?: Uint8Array;
   /** Engine API URL; none: an in-process mock execution engine is started. */
   executionUrl?: string;
   jwtSecret?: Uint8Array;
@@ -108,7 +126,11 @@ export class BeaconNode {
   static async init(opts: BeaconNodeOpts): Promise<BeaconNode> {
     const logger = opts.logger ?? silentLogger;
     if (opts.network !== "dev") throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
-    const config = createDevChainConfig({preset: ACTIVE_PRESET_NAME, slotDurationMs: opts.slotDurationMs});
+    const config = createDevChainConfig({
+      preset: ACTIVE_PRESET_NAME,
+      slotDurationMs: opts.slotDurationMs,
+      forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
+    });
     const db = await BeaconDb.open(opts.dataDir, {network: "dev", chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
     try {
@@ -117,9 +139,16 @@ export class BeaconNode {
       if (!resumed) {
         const nowMs = opts.nowMs?.() ?? Date.now();
         const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
-        const genesis = createInteropGenesisState(config, {validatorCount: opts.devValidators, genesisTime});
+        const genesis = createInteropGenesisState(config, {
+          validatorCount: opts.devValidators,
+          genesisTime,
+          eth1BlockHash: opts.eth1BlockHash,
+        });
         await BeaconChain.initializeDb(db, genesis);
-        genesisBlockHash = (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+        genesisBlockHash =
+          genesis.fork >= ForkSeq.bellatrix
+            ? (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash
+            : genesis.state.eth1Data.blockHash;
         logger.info("Wrote dev genesis", {
           validators: opts.devValidators,
           genesisTime,
@@ -127,6 +156,14 @@ export class BeaconNode {
           stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
         });
       } else {
+        const stored = await db.stateArchive.getBySlot(0);
+        if (stored !== null && stored.forkSeq !== genesisForkOf(config)) {
+          throw new ChainError(
+            "INVALID_ARGUMENT",
+            `the data dir holds a ${FORK_NAMES[stored.forkSeq]} dev chain but the node was started for ` +
+              `${FORK_NAMES[genesisForkOf(config)]} (start it with --dev.fork ${FORK_NAMES[stored.forkSeq]})`,
+          );
+        }
         genesisBlockHash = await genesisExecutionHash(db);
         resumed = true;
       }
@@ -139,7 +176,13 @@ export class BeaconNode {
         logger.info("Execution engine", {url: opts.executionUrl});
       } else {
         const jwtSecret = randomBytes(32);
-        mockEngine = new MockEngineServer({host: "127.0.0.1", port: 0, jwtSecret, genesisBlockHash});
+        mockEngine = new MockEngineServer({
+          host: "127.0.0.1",
+          port: 0,
+          jwtSecret,
+          genesisBlockHash,
+          forkTimes: forkTimesFromGenesis(FORK_NAMES[genesisForkOf(config)]),
+        });
         const url = await mockEngine.start();
         engine = new ExecutionEngineHttp({url, jwtSecret});
         logger.info("No --execution.urls: started an in-process MOCK execution engine (dev only)", {url});
@@ -151,7 +194,11 @@ export class BeaconNode {
 
       const genesisTime = (await db.metadata.get("genesisTime")) as number;
       const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
-      const chain = await BeaconChain.fromDb({config, db, engine, clock, logger}, opts.chain ?? {});
+      const chain = await BeaconChain.fromDb(
+        {config, db, engine, clock, logger},
+        // a chain that starts before bellatrix merges onto the execution genesis block (TTD 0)
+        {terminalBlockHash: genesisBlockHash, ...opts.chain},
+      );
       if (resumed) {
         logger.info("Resumed chain from the database", {
           headSlot: chain.head.slot,
@@ -234,6 +281,24 @@ export class BeaconNode {
     })();
     return this.closing;
   }
+}
+
+/** Dev chain fork epochs: every fork up to `fork` at genesis, the later ones never. */
+function devForkEpochs(
+  fork: ForkName,
+): Record<"altair" | "bellatrix" | "capella" | "deneb" | "electra" | "fulu", number> {
+  if (ForkSeq[fork] < ForkSeq.bellatrix) {
+    throw new ChainError("INVALID_ARGUMENT", `dev chains start at bellatrix or later, got ${fork}`);
+  }
+  const at = (f: ForkName): number => (ForkSeq[f] <= ForkSeq[fork] ? 0 : FAR_FUTURE_EPOCH);
+  return {
+    altair: 0,
+    bellatrix: 0,
+    capella: at("capella"),
+    deneb: at("deneb"),
+    electra: at("electra"),
+    fulu: at("fulu"),
+  };
 }
 
 /** The execution block hash of the chain's genesis (the archived slot-0 state's payload header). */

@@ -20,6 +20,10 @@ Options:
                             use the same value on every restart of a data dir
   --dev.fork NAME           fork of a dev chain: every fork up to NAME active from genesis, later ones never;
                             bellatrix, capella, deneb, electra or fulu (default fulu); the same on every restart
+  --dev.forkEpochs LIST     staged forks instead of --dev.fork: e.g. altair=1,bellatrix=2,capella=3,deneb=4,
+                            electra=5,fulu=6 (a fork left out activates with the one before it; epochs must not
+                            decrease); needs --execution.urls of an engine with matching fork times
+                            (ceibo dev sets this up); the same on every restart
   --dev.eth1BlockHash 0x…   latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
                             client's genesis block hash (default 0x42…42, as the mock engine's
                             --genesis-block-hash must then be)
@@ -50,6 +54,35 @@ function nonNegativeInt(name: string, value: string | undefined): number | undef
   return Number(value);
 }
 
+const STAGED_FORKS = ["altair", "bellatrix", "capella", "deneb", "electra", "fulu"];
+
+/** "altair=1,bellatrix=2,…" → {altair: 1, bellatrix: 2, …}; checks names, integers and non-decreasing order. */
+export function parseForkEpochs(text: string, option: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const m = /^\s*([a-z]+)\s*=\s*(\d+)\s*$/.exec(part);
+    if (m === null) throw new UsageError(`--${option}: "${part}" is not FORK=EPOCH`);
+    const [, name, epoch] = m;
+    if (!STAGED_FORKS.includes(name)) {
+      throw new UsageError(`--${option}: unknown fork "${name}" (one of ${STAGED_FORKS.join(", ")})`);
+    }
+    if (name in out) throw new UsageError(`--${option}: ${name} given twice`);
+    const n = Number(epoch);
+    if (!Number.isSafeInteger(n)) throw new UsageError(`--${option}: epoch ${epoch} is too large`);
+    out[name] = n;
+  }
+  let previous = 0;
+  let previousName = "genesis";
+  for (const name of STAGED_FORKS) {
+    const e = out[name];
+    if (e === undefined) continue;
+    if (e < previous) throw new UsageError(`--${option}: ${name}=${e} is before ${previousName}=${previous}`);
+    previous = e;
+    previousName = name;
+  }
+  return out;
+}
+
 export const beaconCommand: Command = {
   summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
   async run(argv) {
@@ -63,6 +96,7 @@ export const beaconCommand: Command = {
         "dev.slotDurationMs": {type: "string"},
         "dev.signing": {type: "string"},
         "dev.fork": {type: "string"},
+        "dev.forkEpochs": {type: "string"},
         "dev.eth1BlockHash": {type: "string"},
         "execution.urls": {type: "string"},
         "jwt-secret": {type: "string"},
@@ -93,6 +127,12 @@ export const beaconCommand: Command = {
     const devFork = values["dev.fork"] ?? "fulu";
     if (!["bellatrix", "capella", "deneb", "electra", "fulu"].includes(devFork)) {
       throw new UsageError("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
+    }
+    let forkEpochs: Record<string, number> | undefined;
+    if (values["dev.forkEpochs"] !== undefined) {
+      if (values["dev.fork"] !== undefined)
+        throw new UsageError("give either --dev.fork or --dev.forkEpochs, not both");
+      forkEpochs = parseForkEpochs(values["dev.forkEpochs"], "dev.forkEpochs");
     }
     let eth1BlockHash: Uint8Array | undefined;
     if (values["dev.eth1BlockHash"] !== undefined) {
@@ -137,6 +177,7 @@ export const beaconCommand: Command = {
       genesisTime,
       slotDurationMs,
       devFork: devFork as "fulu",
+      devForkEpochs: forkEpochs,
       eth1BlockHash,
       executionUrl: url,
       jwtSecret,

@@ -1,0 +1,81 @@
+/**
+ * `ceibo beacon --network dev --dev.fork NAME --dev.eth1BlockHash 0x…` as a process (in-process mock engine, dev
+ * signing on, CEIBO_PRESET=minimal): a capella dev chain whose genesis payload header has the given block hash
+ * builds VALID capella blocks; a restart of its data dir for another fork is refused with a clear error; bad option
+ * values are usage errors.
+ */
+import {mkdtempSync, rmSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, describe, expect, it} from "vitest";
+import {ceibo, type Proc} from "./fixtures/processes.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "ceibo-e2e-devfork-"));
+const procs: Proc[] = [];
+afterAll(async () => {
+  await Promise.all(procs.map((p) => p.kill("SIGKILL")));
+  rmSync(dir, {recursive: true, force: true});
+});
+
+const HASH = `0x${"7e".repeat(32)}`;
+
+function beacon(args: string[]): Proc {
+  const p = ceibo(
+    `beacon#${procs.length}`,
+    ["beacon", "--network", "dev", "--rest.port", "0", "--dev.slotDurationMs", "1000", ...args],
+    {CEIBO_PRESET: "minimal"},
+  );
+  procs.push(p);
+  return p;
+}
+
+describe("ceibo beacon --dev.fork / --dev.eth1BlockHash", () => {
+  const dataDir = join(dir, "data");
+
+  it("a capella dev chain from the given execution genesis hash builds VALID capella blocks", async () => {
+    const genesisTime = Math.ceil(Date.now() / 1000) + 3;
+    const p = beacon([
+      ...["--dev.fork", "capella", "--dev.eth1BlockHash", HASH],
+      ...["--dev.genesisTime", String(genesisTime), "--dataDir", dataDir],
+    ]);
+    await p.waitFor(/Wrote dev genesis validators=64 genesisTime=\d+ fork=capella /, 20_000);
+    const url = (await p.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1];
+    await p.waitFor(/Slot 3 \| head 3 /, 15_000);
+    // raw JSON (this test process runs the mainnet preset; the node runs minimal)
+    const block = (await (await fetch(`${url}/eth/v2/beacon/blocks/1`)).json()) as {
+      version: string;
+      data: {message: {body: {execution_payload: {parent_hash: string; block_number: string}}}};
+    };
+    expect(block.version).toBe("capella");
+    expect(block.data.message.body.execution_payload.parent_hash).toBe(HASH);
+    expect(block.data.message.body.execution_payload.block_number).toBe("1");
+    const fork = (await (await fetch(`${url}/eth/v1/beacon/states/head/fork`)).json()) as {
+      data: {current_version: string};
+    };
+    expect(fork.data.current_version).toBe("0x030ce1b0"); // the dev CAPELLA_FORK_VERSION
+    const statuses = [...p.output.matchAll(/Slot (\d+) \| head (\d+) .*\| EL (\S+)/g)];
+    for (const m of statuses.filter((x) => Number(x[1]) >= 1)) {
+      expect(m[2]).toBe(m[1]);
+      expect(m[3]).toBe("VALID");
+    }
+    await p.kill("SIGTERM");
+    expect(p.output).toContain("Beacon node stopped, database closed");
+  });
+
+  it("refuses to resume the capella data dir as a fulu chain", async () => {
+    const p = beacon(["--dataDir", dataDir]);
+    expect(await p.exited).not.toBe(0);
+    expect(p.output).toContain(
+      "INVALID_ARGUMENT: the data dir holds a capella dev chain but the node was started for fulu (start it with --dev.fork capella)",
+    );
+  });
+
+  it("rejects bad option values", async () => {
+    const fork = beacon(["--dev.fork", "altair", "--dataDir", join(dir, "x")]);
+    const hash = beacon(["--dev.eth1BlockHash", "0x1234", "--dataDir", join(dir, "y")]);
+    expect(await fork.exited).not.toBe(0);
+    expect(fork.output).toContain("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
+    expect(await hash.exited).not.toBe(0);
+    expect(hash.output).toContain("--dev.eth1BlockHash must be a 0x-prefixed 32-byte hex block hash");
+  });
+});
