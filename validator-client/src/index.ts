@@ -2,6 +2,7 @@ export * from "./beaconNodes.ts";
 export * from "./chainInfo.ts";
 export * from "./clock.ts";
 export * from "./errors.ts";
+export * from "./keymanagerBackend.ts";
 export * from "./logger.ts";
 export * from "./options.ts";
 export * from "./services/attestation.ts";

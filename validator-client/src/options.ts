@@ -14,6 +14,8 @@ export interface ValidatorClientOptions {
   /** Per-request timeout to a beacon node (default 12 s). */
   requestTimeoutMs?: number;
   log?: Logger;
+  /** Start with no keys (keys are added later through the Keymanager API). Default false. */
+  allowNoKeys?: boolean;
 }
 
 export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};

@@ -17,6 +17,14 @@ import {IndexTracker} from "./services/indices.ts";
 import {SyncCommitteeService} from "./services/syncCommittee.ts";
 import {type KeyStore, Signer} from "./signer/index.ts";
 
+/** What the Keymanager API can set per validator. */
+export interface ValidatorSettings {
+  feeRecipient?: Uint8Array;
+  graffiti?: string;
+  /** Stored and served; used once the builder flow (validator registrations) exists. */
+  gasLimit?: bigint;
+}
+
 /**
  * The validator client's composition root: beacon nodes → chain info → slashing protection → signing gate →
  * services (index tracking, duties, proposals, attestations, aggregation, proposer preparation) driven by the
@@ -33,9 +41,13 @@ export class ValidatorClient {
   readonly syncCommittee: SyncCommitteeService;
   readonly doppelganger: Doppelganger;
   readonly stopped: Promise<ValidatorClientError | undefined>;
+  /** The keys the signing gate signs with (the Keymanager API adds and removes keys here). */
+  readonly keys: KeyStore;
+  readonly slashingProtection: SlashingProtection;
+  /** Per-validator overrides set through the Keymanager API, by 0x-hex pubkey. */
+  readonly perValidator = new Map<string, ValidatorSettings>();
   private readonly opts: ValidatorClientOptions;
   private readonly log: Logger;
-  private readonly slashingProtection: SlashingProtection;
   private readonly controller = new AbortController();
   private resolveStopped!: (e: ValidatorClientError | undefined) => void;
   private readonly graffiti?: Uint8Array;
@@ -54,6 +66,7 @@ export class ValidatorClient {
     this.chain = m.chain;
     this.nodes = m.nodes;
     this.slashingProtection = m.slashingProtection;
+    this.keys = m.keys;
     this.clock = new SlotClock(m.chain.genesisTime, m.chain.config.chain.SLOT_DURATION_MS);
     this.signer = new Signer({config: m.chain.config, keys: m.keys, slashingProtection: m.slashingProtection});
     const api = m.nodes.api;
@@ -73,7 +86,8 @@ export class ValidatorClient {
   /** Connects, opens the slashing-protection store and starts the duty loop. */
   static async start(opts: ValidatorClientOptions, keys: KeyStore): Promise<ValidatorClient> {
     const log = opts.log ?? createLogger();
-    if (keys.size === 0) throw new ValidatorClientError("UNKNOWN_PUBKEY", "no validator keys to run");
+    if (keys.size === 0 && !opts.allowNoKeys)
+      throw new ValidatorClientError("UNKNOWN_PUBKEY", "no validator keys to run");
     if (opts.graffiti !== undefined) graffitiBytes(opts.graffiti); // fail before connecting
     const nodes = new BeaconNodes(opts.beaconNodes, {
       log,
@@ -102,6 +116,21 @@ export class ValidatorClient {
     vc.track(vc.runSlots());
     vc.track(vc.runHeadEvents());
     return vc;
+  }
+
+  /** The fee recipient for a validator: its Keymanager API override, else `--fee-recipient`. */
+  feeRecipientOf(pubkeyHex: string): Uint8Array | undefined {
+    return this.perValidator.get(pubkeyHex.toLowerCase())?.feeRecipient ?? this.opts.feeRecipient;
+  }
+
+  /** The graffiti (text) for a validator: its Keymanager API override, else `--graffiti`. */
+  graffitiOf(pubkeyHex: string): string | undefined {
+    return this.perValidator.get(pubkeyHex.toLowerCase())?.graffiti ?? this.opts.graffiti;
+  }
+
+  /** Whether the client has stopped (or is stopping). */
+  get isStopped(): boolean {
+    return this.controller.signal.aborted;
   }
 
   /** Stops every service and closes the slashing-protection store. */
@@ -179,13 +208,15 @@ export class ValidatorClient {
     return out;
   }
 
-  /** prepare_beacon_proposer with the fee recipient for every known validator. */
+  /** prepare_beacon_proposer with the fee recipient (per-validator override or default) of every known validator. */
   private async prepareProposers(): Promise<void> {
-    const feeRecipient = this.opts.feeRecipient;
-    if (feeRecipient === undefined || this.indices.indices().length === 0) return;
-    await this.nodes.api.prepareBeaconProposer({
-      preparations: this.indices.all().map((v) => ({validatorIndex: v.index, feeRecipient})),
-    });
+    const preparations: {validatorIndex: number; feeRecipient: Uint8Array}[] = [];
+    for (const v of this.indices.all()) {
+      const feeRecipient = this.feeRecipientOf(toHex(v.pubkey));
+      if (feeRecipient !== undefined) preparations.push({validatorIndex: v.index, feeRecipient});
+    }
+    if (preparations.length === 0) return;
+    await this.nodes.api.prepareBeaconProposer({preparations});
   }
 
   private async onSlot(slot: number, first: boolean): Promise<void> {
@@ -208,7 +239,12 @@ export class ValidatorClient {
     if (slot > 0 && this.clock.timeAt(slot, this.chain.config.chain.ATTESTATION_DUE_BPS) > Date.now()) {
       for (const duty of this.duties.proposerDutiesAt(slot)) {
         try {
-          await proposeBlock(deps, duty.pubkey, slot);
+          const own = this.perValidator.get(toHex(duty.pubkey))?.graffiti;
+          await proposeBlock(
+            {...deps, graffiti: own !== undefined ? graffitiBytes(own) : this.graffiti},
+            duty.pubkey,
+            slot,
+          );
         } catch (e) {
           this.log.error("Block proposal failed", {slot, proposer: duty.validatorIndex, error: e});
         }

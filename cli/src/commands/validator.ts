@@ -4,7 +4,7 @@ import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
 
-const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F) [options]
+const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
 
 Runs the validator client: talks to beacon nodes only through the standard Beacon API, performs the duties
 of its validators (block proposals, attestations at 1/3 of the slot, aggregation at 2/3, committee
@@ -24,11 +24,19 @@ Options:
   --doppelganger-protection B   true (default) or false. When true and the chain is past its genesis epoch,
                                 the client first watches liveness for 2 epochs and signs nothing; if any of its
                                 validators is seen live meanwhile it exits (code 3): another client uses the keys
+  --keymanager                  serve the standard Keymanager API (import/delete keystores with their slashing
+                                protection, remote keys, per-validator fee recipient / gas limit / graffiti,
+                                voluntary exits). Off by default. Every request needs the bearer token
+  --keymanager.address ADDR     address to bind (default 127.0.0.1)
+  --keymanager.port N           port (default 5062)
+  --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
+                                random 32-byte token and mode 0600 on first start; a given file must exist)
   --log-level LEVEL             debug, info (default), warn or error
   -h, --help                    this help
 
 The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
-fork schedule are read from the beacon node.`;
+fork schedule are read from the beacon node. Keys imported through the Keymanager API are kept in
+DIR/keymanager/ and loaded again at every start (with or without --keymanager).`;
 
 function parseRange(text: string): number[] {
   const m = /^(\d+)\.\.(\d+)$/.exec(text);
@@ -55,6 +63,10 @@ export const validatorCommand: Command = {
         graffiti: {type: "string"},
         "doppelganger-protection": {type: "string"},
         "log-level": {type: "string"},
+        keymanager: {type: "boolean", default: false},
+        "keymanager.address": {type: "string"},
+        "keymanager.port": {type: "string"},
+        "keymanager.token-file": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
       strict: true,
@@ -90,6 +102,15 @@ export const validatorCommand: Command = {
       throw new UsageError("give either --interop-indexes or --keystores, not both");
     }
 
+    const km = values.keymanager;
+    const kmPort = Number(values["keymanager.port"] ?? "5062");
+    if (!Number.isInteger(kmPort) || kmPort < 0 || kmPort > 65535) {
+      throw new UsageError(`--keymanager.port must be a port number, got "${values["keymanager.port"]}"`);
+    }
+    if (!km && (values["keymanager.address"] ?? values["keymanager.port"] ?? values["keymanager.token-file"])) {
+      throw new UsageError("--keymanager.* options need --keymanager");
+    }
+
     mkdirSync(dataDir, {recursive: true});
     const vcModule = await import("@ceibo/validator-client");
     const log = vcModule.createLogger({level: level as "info"});
@@ -118,16 +139,66 @@ export const validatorCommand: Command = {
       keys = vcModule.KeyStore.fromSecretKeyBytes(loaded.keys);
       closeKeys = () => loaded.close();
       log.info("Loaded keystores", {count: keys.size, source: loaded.source});
+    } else if (km) {
+      keys = new vcModule.KeyStore();
     } else {
-      throw new UsageError("give the validator keys: --interop-indexes A..B or --keystores DIR --password-file F");
+      throw new UsageError(
+        "give the validator keys: --interop-indexes A..B, --keystores DIR --password-file F, or --keymanager",
+      );
+    }
+    // keys given on the command line cannot be deleted through the API; keys imported through it come back
+    const readonlyPubkeys = keys.pubkeysHex();
+    const kmState = await vcModule.loadKeymanagerState(dataDir);
+    const derivationPaths = vcModule.addKeymanagerKeys(keys, kmState);
+    if (kmState.local.length + kmState.remote.length > 0) {
+      log.info("Loaded keys imported through the Keymanager API", {
+        local: kmState.local.length,
+        remote: kmState.remote.length,
+      });
     }
 
+    // the token before connecting: a configured token file that cannot be read stops the start
+    const kmApi = km ? await import("@ceibo/keymanager/api") : undefined;
+    const tokenFile = resolve(values["keymanager.token-file"] ?? join(dataDir, "api-token.txt"));
+    const token = kmApi?.loadOrCreateToken(tokenFile, {create: values["keymanager.token-file"] === undefined});
     try {
       const vc = await vcModule.ValidatorClient.start(
-        {beaconNodes: urls, dataDir, feeRecipient, graffiti: values.graffiti, doppelganger: dp === "true", log},
+        {
+          beaconNodes: urls,
+          dataDir,
+          feeRecipient,
+          graffiti: values.graffiti,
+          doppelganger: dp === "true",
+          log,
+          allowNoKeys: km,
+        },
         keys,
       );
-      const onSignal = () => void vc.close();
+      let closeKm = async () => {};
+      if (kmApi !== undefined && token !== undefined) {
+        try {
+          const backend = new vcModule.ValidatorClientKeymanagerBackend(vc, {
+            dataDir,
+            readonlyPubkeys,
+            derivationPaths,
+            settings: kmState.settings,
+            log,
+          });
+          const server = await kmApi.startKeymanagerServer({
+            backend,
+            token,
+            address: values["keymanager.address"] ?? "127.0.0.1",
+            port: kmPort,
+            onError: (msg, ctx) => log.error(msg, ctx),
+          });
+          closeKm = () => server.close();
+          log.info("Keymanager API listening", {url: server.url, tokenFile});
+        } catch (e) {
+          await vc.close();
+          throw e;
+        }
+      }
+      const onSignal = () => void closeKm().finally(() => vc.close());
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const reason = await vc.stopped;

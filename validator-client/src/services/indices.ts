@@ -11,29 +11,43 @@ export interface TrackedValidator {
 /** pubkey → validator index and status, from the beacon node (`postStateValidators` on head). */
 export class IndexTracker {
   private readonly byPubkey = new Map<string, TrackedValidator>();
-  private readonly pubkeys: Uint8Array[];
+  private readonly pubkeys = new Map<string, Uint8Array>();
   private readonly api: BeaconApiClient;
   private readonly log: Logger;
 
   constructor(pubkeys: Uint8Array[], deps: {api: BeaconApiClient; log: Logger}) {
-    this.pubkeys = pubkeys;
+    for (const p of pubkeys) this.pubkeys.set(toHex(p), p);
     this.api = deps.api;
     this.log = deps.log;
   }
 
   /** Looks up every key (in chunks); logs newly found indices and status changes. */
   async update(): Promise<void> {
-    for (let i = 0; i < this.pubkeys.length; i += 1000) {
-      const ids = this.pubkeys.slice(i, i + 1000).map((p) => toHex(p) as ValidatorId);
+    const all = [...this.pubkeys.keys()];
+    for (let i = 0; i < all.length; i += 1000) {
+      const ids = all.slice(i, i + 1000) as ValidatorId[];
       const res = await this.api.postStateValidators({stateId: "head", validatorIds: ids});
       for (const v of res.data) {
         const id = toHex(v.validator.pubkey);
+        if (!this.pubkeys.has(id)) continue; // removed meanwhile (Keymanager API)
         const prev = this.byPubkey.get(id);
         if (prev === undefined) this.log.debug("Validator found", {index: v.index, pubkey: id, status: v.status});
         else if (prev.status !== v.status) this.log.info("Validator status", {index: v.index, status: v.status});
         this.byPubkey.set(id, {pubkey: v.validator.pubkey, index: v.index, status: v.status});
       }
     }
+  }
+
+  /** Tracks another key (added through the Keymanager API); its index is looked up by the next update(). */
+  addPubkey(pubkey: Uint8Array): void {
+    this.pubkeys.set(toHex(pubkey), pubkey);
+  }
+
+  /** Stops tracking a key: no further duties are fetched for it. */
+  removePubkey(pubkey: Uint8Array | string): void {
+    const id = typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey);
+    this.pubkeys.delete(id);
+    this.byPubkey.delete(id);
   }
 
   get(pubkey: Uint8Array | string): TrackedValidator | undefined {
@@ -50,6 +64,6 @@ export class IndexTracker {
   }
 
   get unknownCount(): number {
-    return this.pubkeys.length - this.byPubkey.size;
+    return this.pubkeys.size - this.byPubkey.size;
   }
 }

@@ -71,6 +71,17 @@ export class KeyStore {
     this.keys.set(id, key);
   }
 
+  /**
+   * Removes a key: from the moment this returns, the signing gate refuses every new signature with it
+   * (`UNKNOWN_PUBKEY`), including requests already past their slashing-protection check. Returns the removed key.
+   */
+  remove(pubkey: Uint8Array | string): ValidatorKey | undefined {
+    const id = typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey);
+    const key = this.keys.get(id);
+    this.keys.delete(id);
+    return key;
+  }
+
   get(pubkey: Uint8Array | string): ValidatorKey {
     const id = typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey);
     const key = this.keys.get(id);
