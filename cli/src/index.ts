@@ -1,12 +1,14 @@
 import {readFileSync} from "node:fs";
 import type {Command} from "./command.ts";
 import {beaconCommand} from "./commands/beacon.ts";
+import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
 const commands: Record<string, Command> = {
   beacon: beaconCommand,
+  dev: devCommand,
   info: infoCommand,
   "mock-engine": mockEngineCommand,
   validator: validatorCommand,

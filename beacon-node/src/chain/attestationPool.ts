@@ -106,6 +106,9 @@ export class AttestationPool {
       const targetEpoch = data.target.epoch;
       if (targetEpoch !== currentEpoch && targetEpoch !== previousEpoch) continue;
       if (targetEpoch !== computeEpochAtSlot(data.slot)) continue;
+      // electra process_attestation: `assert data.index == 0` (a pre-electra attestation of committee > 0 from
+      // the epoch before the fork can not go into an electra block)
+      if (fork >= ForkSeq.electra && data.index !== 0) continue;
       const source = targetEpoch === currentEpoch ? currentJustified : previousJustified;
       if (data.source.epoch !== source.epoch || toHex(data.source.root) !== toHex(source.root)) continue;
       const committeeCount = state.epochCtx.getCommitteeCountPerSlot(targetEpoch);
