@@ -1,0 +1,88 @@
+/**
+ * Types shared by the networking modules (reqresp/, gossip/, peers/, discovery/) and sync (../sync/).
+ * Each module owns its implementation; these are the seams between them.
+ */
+import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+
+/** A libp2p peer id as its base58 string (peerId.toString()). */
+export type PeerIdStr = string;
+
+/** p2p-interface.md Goodbye reason codes (plus the ones clients agree on). */
+export const GoodbyeReason = {
+  CLIENT_SHUTDOWN: 1,
+  IRRELEVANT_NETWORK: 2,
+  FAULT_OR_ERROR: 3,
+  UNABLE_TO_VERIFY_NETWORK: 128,
+  TOO_MANY_PEERS: 129,
+  BAD_SCORE: 250,
+  BANNED: 251,
+} as const;
+export type GoodbyeReasonCode = (typeof GoodbyeReason)[keyof typeof GoodbyeReason];
+
+/**
+ * How badly a peer misbehaved (our own, action-based score; the peer manager maps it to a score delta):
+ * fatal → ban at once; lowTolerance → a few strikes; midTolerance → tens; highTolerance → many.
+ */
+export type PeerAction = "fatal" | "lowTolerance" | "midTolerance" | "highTolerance";
+
+/** Where modules report peer misbehaviour (the peer manager implements it). */
+export interface PeerReporter {
+  reportPeer(peer: PeerIdStr, action: PeerAction, reason: string): void;
+}
+
+/** p2p-interface.md Status v1 (v2 in fulu adds earliestAvailableSlot). Roots are 32 raw bytes. */
+export interface StatusMessage {
+  forkDigest: Uint8Array;
+  finalizedRoot: Uint8Array;
+  finalizedEpoch: number;
+  headRoot: Uint8Array;
+  headSlot: number;
+  /** fulu Status v2 only. */
+  earliestAvailableSlot?: number;
+}
+
+/** MetaData v2 (altair: seqNumber, attnets, syncnets) / v3 (fulu: + custodyGroupCount). Bitfields as bool arrays. */
+export interface MetadataMessage {
+  seqNumber: bigint;
+  attnets: boolean[];
+  syncnets: boolean[];
+  /** fulu MetaData v3 only. */
+  custodyGroupCount?: number;
+}
+
+/** The outcome of gossip validation (p2p-interface.md: [REJECT] / [IGNORE] conditions, otherwise ACCEPT). */
+export type GossipAcceptance = "ACCEPT" | "IGNORE" | "REJECT";
+
+/** Thrown by gossip validators: IGNORE (drop, no penalty) or REJECT (drop, penalise the sender). */
+export class GossipValidationError extends Error {
+  readonly acceptance: "IGNORE" | "REJECT";
+  readonly code: string;
+
+  constructor(acceptance: "IGNORE" | "REJECT", code: string, message: string) {
+    super(`${acceptance} ${code}: ${message}`);
+    this.name = "GossipValidationError";
+    this.acceptance = acceptance;
+    this.code = code;
+  }
+}
+
+/** A block with the fork its context bytes named (req/resp responses). */
+export interface BlockWithFork {
+  block: SignedBeaconBlockAllForks;
+  /** The block's SSZ bytes as received (to store without re-serializing). */
+  bytes: Uint8Array;
+}
+
+/**
+ * What sync needs from the network: peers with their latest Status and the by-range / by-root requests.
+ * Implemented by network.ts (Network); sync tests may implement it over an in-process chain.
+ */
+export interface SyncNetwork {
+  /** Connected peers whose Status exchange succeeded and who are on our network. */
+  getSyncPeers(): {peer: PeerIdStr; status: StatusMessage}[];
+  /** Fires after every successful Status exchange (connect and periodic re-status). */
+  onPeerStatus(listener: (peer: PeerIdStr, status: StatusMessage) => void): () => void;
+  beaconBlocksByRange(peer: PeerIdStr, req: {startSlot: number; count: number}): Promise<BlockWithFork[]>;
+  beaconBlocksByRoot(peer: PeerIdStr, roots: Uint8Array[]): Promise<BlockWithFork[]>;
+  reportPeer(peer: PeerIdStr, action: PeerAction, reason: string): void;
+}
