@@ -1,0 +1,648 @@
+/**
+ * The gossip domain of the beacon node (phase0 … fulu p2p-interface.md "The gossip domain: gossipsub") on top of
+ * the libp2p gossipsub service: topic subscriptions per fork digest (switched around fork boundaries), decoding
+ * and validation of every received message, the verdict reported back to gossipsub (ACCEPT forwards, IGNORE
+ * drops, REJECT drops and penalises), valid objects handed to the chain, and publishing.
+ */
+import type {BeaconConfig} from "@ceibo/config";
+import {toRootHex} from "@ceibo/fork-choice";
+import type {ForkName} from "@ceibo/params";
+import {
+  type AttestationAllForks,
+  type AttestationData,
+  type AttestationPhase0,
+  type AttesterSlashingLike,
+  computeEpochAtSlot,
+  computeStartSlotAtEpoch,
+  type ProposerSlashing,
+  type SignedBeaconBlockAllForks,
+  type SignedBLSToExecutionChange,
+  type SignedVoluntaryExit,
+} from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
+import type {ValueOf} from "@chainsafe/ssz";
+import type {GossipSub, GossipsubMessage} from "@libp2p/gossipsub";
+import {TopicValidatorResult} from "@libp2p/gossipsub";
+import type {BeaconChain} from "../../chain/chain.ts";
+import {BlockError} from "../../chain/errors.ts";
+import type {Logger} from "../../chain/logger.ts";
+import type {OpPool} from "../../chain/opPool.ts";
+import {GossipSeenCaches} from "../../chain/seenCaches.ts";
+import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
+import {compressGossipPayload, GossipMessageIds} from "./messageId.ts";
+import {
+  computeSubnetForAttestation,
+  computeSubnetForBlobSidecar,
+  computeSubnetForDataColumnSidecar,
+  computeSubnetsForSyncCommittee,
+  coreGossipTopics,
+  type GossipTopic,
+  GossipType,
+  gossipSszType,
+  isGossipTypeActive,
+  stringifyGossipTopic,
+} from "./topics.ts";
+import {type SignedAggregateAndProofValue, validateGossipAggregateAndProof} from "./validation/aggregateAndProof.ts";
+import {type SingleAttestationValue, validateGossipAttestation} from "./validation/attestation.ts";
+import {validateGossipAttesterSlashing} from "./validation/attesterSlashing.ts";
+import {validateGossipBeaconBlock} from "./validation/block.ts";
+import {validateGossipBlsToExecutionChange} from "./validation/blsToExecutionChange.ts";
+import type {GossipValidationContext} from "./validation/common.ts";
+import {validateGossipProposerSlashing} from "./validation/proposerSlashing.ts";
+import {
+  type SignedContributionAndProofValue,
+  type SyncCommitteeMessageValue,
+  validateGossipContributionAndProof,
+  validateGossipSyncCommitteeMessage,
+} from "./validation/syncCommittee.ts";
+import {validateGossipVoluntaryExit} from "./validation/voluntaryExit.ts";
+
+export {type BlockOperations, OpPool} from "../../chain/opPool.ts";
+export {GossipMessageIds} from "./messageId.ts";
+export {type GossipsubOptionsInput, gossipsubOptions} from "./options.ts";
+export * from "./topics.ts";
+
+export type BlobSidecar = ValueOf<typeof ssz.deneb.BlobSidecar>;
+export type DataColumnSidecar = ValueOf<typeof ssz.fulu.DataColumnSidecar>;
+
+/**
+ * The data-availability side of gossip (the PeerDAS / blob module): sidecar topics and whether a block's data is
+ * available. The sidecar hooks validate (throwing GossipValidationError with IGNORE / REJECT, like the validators
+ * of this folder) and, when valid, record the sidecar.
+ */
+export interface GossipDataAvailability {
+  /** blob_sidecar_{subnet_id} (deneb, electra). */
+  onGossipBlobSidecar?(sidecar: BlobSidecar, subnet: number, peer: PeerIdStr): Promise<void>;
+  /** data_column_sidecar_{subnet_id} (fulu). */
+  onGossipDataColumnSidecar?(sidecar: DataColumnSidecar, subnet: number, peer: PeerIdStr): Promise<void>;
+  /**
+   * deneb / fulu is_data_available for a gossip block with blob commitments that passed validation (may wait for
+   * its sidecars); the answer is passed to chain.importBlock.
+   */
+  isDataAvailable?(block: SignedBeaconBlockAllForks, blockRoot: Uint8Array): Promise<boolean>;
+}
+
+export interface GossipHandlerModules {
+  /** The libp2p gossipsub service, created with `gossipsubOptions(...)`. */
+  pubsub: GossipSub;
+  config: BeaconConfig;
+  chain: BeaconChain;
+  logger: Logger;
+  reporter: PeerReporter;
+  da?: GossipDataAvailability;
+  /** A valid-looking block whose parent is unknown (IGNOREd): the unknown-block sync should fetch the parent. */
+  onUnknownBlockParent?: (block: SignedBeaconBlockAllForks, peer: PeerIdStr) => void;
+  /** The message-id functions gossipsub was configured with (shares their decoded payloads). */
+  messageIds?: GossipMessageIds;
+  /** The Seen caches (default: new ones), e.g. to share the sidecar tuples and invalid blocks with the DA module. */
+  seen?: GossipSeenCaches;
+  /** The pool ACCEPTed operations go to (default: a new one). */
+  opPool?: OpPool;
+}
+
+export interface GossipCounters {
+  accepted: number;
+  ignored: number;
+  rejected: number;
+}
+
+/** Plain counters for logging: received messages by topic kind and verdict, published messages by kind. */
+export interface GossipMetrics {
+  received: Record<GossipType, GossipCounters>;
+  published: Record<GossipType, number>;
+  /** Validation or handling that threw something other than GossipValidationError (reported as IGNORE). */
+  internalErrors: number;
+}
+
+/** The subset of the gossipsub service used here (the service object has it; its public interface type lacks it). */
+interface GossipsubRouter {
+  reportMessageValidationResult(msgId: string, propagationSource: string, acceptance: TopicValidatorResult): void;
+}
+
+/** Block import failures that make the block (and so its descendants) invalid. */
+const INVALID_BLOCK_CODES = new Set(["INVALID_SIGNATURE", "INVALID_STATE_TRANSITION", "INVALID_BLOCK"]);
+
+export class GossipHandler {
+  readonly seen: GossipSeenCaches;
+  readonly opPool: OpPool;
+  readonly metrics: GossipMetrics;
+  private readonly pubsub: GossipSub;
+  private readonly router: GossipsubRouter;
+  private readonly config: BeaconConfig;
+  private readonly chain: BeaconChain;
+  private readonly logger: Logger;
+  private readonly reporter: PeerReporter;
+  private readonly da: GossipDataAvailability | undefined;
+  private readonly onUnknownBlockParent: GossipHandlerModules["onUnknownBlockParent"];
+  private readonly messageIds: GossipMessageIds;
+  private readonly ctx: GossipValidationContext;
+  /** Subscribed topic strings by fork digest. */
+  private readonly topicsByDigest = new Map<string, {fork: ForkName; topics: Set<string>}>();
+  private attnets: number[] = [];
+  private syncnets: number[] = [];
+  private dataColumnSubnets: number[] = [];
+  /** Aggregates whose votes fork choice takes once their slot is over (validate_on_attestation). */
+  private pendingVotes: {attestingIndices: number[]; data: AttestationData}[] = [];
+  private started = false;
+
+  constructor(modules: GossipHandlerModules) {
+    this.pubsub = modules.pubsub;
+    const router = modules.pubsub as unknown as Partial<GossipsubRouter>;
+    if (typeof router.reportMessageValidationResult !== "function") {
+      throw Error("the pubsub service does not support reportMessageValidationResult (not gossipsub?)");
+    }
+    this.router = router as GossipsubRouter;
+    this.config = modules.config;
+    this.chain = modules.chain;
+    this.logger = modules.logger;
+    this.reporter = modules.reporter;
+    this.da = modules.da;
+    this.onUnknownBlockParent = modules.onUnknownBlockParent;
+    this.messageIds = modules.messageIds ?? new GossipMessageIds(modules.config);
+    this.seen = modules.seen ?? new GossipSeenCaches();
+    this.opPool = modules.opPool ?? modules.chain.opPool;
+    this.ctx = {chain: modules.chain, seen: this.seen};
+    const received = {} as Record<GossipType, GossipCounters>;
+    const published = {} as Record<GossipType, number>;
+    for (const type of Object.values(GossipType)) {
+      received[type] = {accepted: 0, ignored: 0, rejected: 0};
+      published[type] = 0;
+    }
+    this.metrics = {received, published, internalErrors: 0};
+  }
+
+  /** Listens to gossip and subscribes the topics of the current slot's fork digests. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.pubsub.addEventListener("gossipsub:message", this.onGossipMessage);
+    this.updateSubscriptions(this.chain.clock.currentSlot);
+  }
+
+  /** Stops listening and unsubscribes every topic. */
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.pubsub.removeEventListener("gossipsub:message", this.onGossipMessage);
+    for (const {topics} of this.topicsByDigest.values()) for (const t of topics) this.pubsub.unsubscribe(t);
+    this.topicsByDigest.clear();
+  }
+
+  /**
+   * Once per slot: topics of the fork digests active within two epochs of now (the next fork's topics two
+   * epochs early, the previous fork's until two epochs after), seen-cache pruning, and the aggregate votes whose
+   * slot is over.
+   */
+  onSlot(slot: number): void {
+    if (this.started) this.updateSubscriptions(slot);
+    this.seen.prune(
+      slot,
+      computeStartSlotAtEpoch(this.chain.finalizedCheckpoint.epoch),
+      this.chain.config.ATTESTATION_PROPAGATION_SLOT_RANGE,
+    );
+    this.opPool.prune(slot);
+    this.applyPendingVotes();
+  }
+
+  /** The attestation subnets to be subscribed (the full set: long-lived and duty subnets). */
+  subscribeAttnets(subnets: number[]): void {
+    this.attnets = [...new Set(subnets)];
+    this.refreshAllDigests();
+  }
+
+  /** The sync committee subnets to be subscribed (the full set). */
+  subscribeSyncnets(subnets: number[]): void {
+    this.syncnets = [...new Set(subnets)];
+    this.refreshAllDigests();
+  }
+
+  /** The data column sidecar subnets to be subscribed from fulu (custody and sampling; the full set). */
+  subscribeDataColumnSubnets(subnets: number[]): void {
+    this.dataColumnSubnets = [...new Set(subnets)];
+    this.refreshAllDigests();
+  }
+
+  /** Topic strings currently subscribed. */
+  getSubscribedTopics(): string[] {
+    return [...this.topicsByDigest.values()].flatMap(({topics}) => [...topics]);
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  private updateSubscriptions(slot: number): void {
+    const epoch = computeEpochAtSlot(slot);
+    const wanted = new Map<string, ForkName>();
+    for (let e = Math.max(0, epoch - 2); e <= epoch + 2; e++) {
+      wanted.set(this.messageIds.digests.digestAt(e), this.config.getForkNameAtEpoch(e));
+    }
+    for (const [digest, entry] of this.topicsByDigest) {
+      if (wanted.has(digest)) continue;
+      for (const t of entry.topics) this.pubsub.unsubscribe(t);
+      this.topicsByDigest.delete(digest);
+      this.logger.info("Unsubscribed gossip topics of a past fork digest", {digest, fork: entry.fork});
+    }
+    for (const [digest, fork] of wanted) {
+      if (!this.topicsByDigest.has(digest)) {
+        this.topicsByDigest.set(digest, {fork, topics: new Set()});
+        this.logger.info("Subscribing gossip topics", {digest, fork});
+      }
+      this.refreshDigest(digest);
+    }
+  }
+
+  private refreshAllDigests(): void {
+    for (const digest of this.topicsByDigest.keys()) this.refreshDigest(digest);
+  }
+
+  /** Subscribes / unsubscribes the topics of one digest to match the core topics and the subnet sets. */
+  private refreshDigest(digest: string): void {
+    const entry = this.topicsByDigest.get(digest);
+    if (entry === undefined) return;
+    const {fork} = entry;
+    const want = new Set<string>();
+    for (const topic of coreGossipTopics(this.config.chain, fork, digest)) want.add(stringifyGossipTopic(topic));
+    const subnetTopics: [GossipTopic["type"], number[]][] = [
+      ["beacon_attestation", this.attnets],
+      ["sync_committee", this.syncnets],
+      ["data_column_sidecar", this.dataColumnSubnets],
+    ];
+    for (const [type, subnets] of subnetTopics) {
+      if (!isGossipTypeActive(fork, type)) continue;
+      for (const subnet of subnets) {
+        want.add(stringifyGossipTopic({type, fork, forkDigest: digest, subnet} as GossipTopic));
+      }
+    }
+    for (const t of entry.topics) {
+      if (!want.has(t)) {
+        this.pubsub.unsubscribe(t);
+        entry.topics.delete(t);
+      }
+    }
+    for (const t of want) {
+      if (!entry.topics.has(t)) {
+        this.pubsub.subscribe(t);
+        entry.topics.add(t);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private readonly onGossipMessage = (evt: CustomEvent<GossipsubMessage>): void => {
+    this.handleMessage(evt.detail).catch((e) => {
+      this.metrics.internalErrors++;
+      this.logger.warn("Gossip message handling failed", {error: (e as Error).message});
+    });
+  };
+
+  private async handleMessage({msg, msgId, propagationSource}: GossipsubMessage): Promise<void> {
+    const peer = propagationSource.toString();
+    const payload = this.messageIds.payloadOf(msg);
+    if (!payload.ok) {
+      this.report(msgId, peer, payload.topic, new GossipValidationError("REJECT", "INVALID_PAYLOAD", payload.error));
+      return;
+    }
+    const {topic, sszBytes} = payload;
+    let value: unknown;
+    try {
+      value = gossipSszType(topic.fork, topic.type).deserialize(sszBytes);
+    } catch (e) {
+      this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message));
+      return;
+    }
+    let onAccept: () => Promise<void> | void;
+    try {
+      onAccept = await this.validate(topic, value, peer);
+    } catch (e) {
+      if (e instanceof GossipValidationError) {
+        this.report(msgId, peer, topic, e);
+      } else {
+        this.metrics.internalErrors++;
+        this.logger.warn("Gossip validation error", {topic: msg.topic, error: (e as Error).message});
+        this.report(msgId, peer, topic, new GossipValidationError("IGNORE", "INTERNAL_ERROR", (e as Error).message));
+      }
+      return;
+    }
+    this.report(msgId, peer, topic, null);
+    await onAccept();
+  }
+
+  /** Tells gossipsub the verdict (ACCEPT when `error` is null), counts it and penalises REJECTed senders. */
+  private report(msgId: string, peer: PeerIdStr, topic: GossipTopic | null, error: GossipValidationError | null): void {
+    const counters = topic !== null ? this.metrics.received[topic.type] : null;
+    if (error === null) {
+      this.router.reportMessageValidationResult(msgId, peer, TopicValidatorResult.Accept);
+      if (counters !== null) counters.accepted++;
+      return;
+    }
+    const type = topic?.type ?? "unknown";
+    if (error.acceptance === "IGNORE") {
+      this.router.reportMessageValidationResult(msgId, peer, TopicValidatorResult.Ignore);
+      if (counters !== null) counters.ignored++;
+      this.logger.debug("Gossip message ignored", {type, peer, code: error.code, reason: error.message});
+      return;
+    }
+    this.router.reportMessageValidationResult(msgId, peer, TopicValidatorResult.Reject);
+    if (counters !== null) counters.rejected++;
+    this.reporter.reportPeer(peer, "lowTolerance", `gossip ${type} ${error.code}`);
+    this.logger.debug("Gossip message rejected", {type, peer, code: error.code, reason: error.message});
+  }
+
+  /** Validates a decoded message of its topic; returns what to do with it once ACCEPTed. */
+  private async validate(topic: GossipTopic, value: unknown, peer: PeerIdStr): Promise<() => Promise<void> | void> {
+    const ctx = this.ctx;
+    switch (topic.type) {
+      case "beacon_block": {
+        const block = value as SignedBeaconBlockAllForks;
+        let validated: ReturnType<typeof validateGossipBeaconBlock>;
+        try {
+          validated = validateGossipBeaconBlock(ctx, block, topic.fork);
+        } catch (e) {
+          if (e instanceof GossipValidationError && e.code === "PARENT_UNKNOWN")
+            this.onUnknownBlockParent?.(block, peer);
+          throw e;
+        }
+        return () => this.importGossipBlock(block, validated.blockRoot, validated.blockRootHex, peer);
+      }
+      case "beacon_aggregate_and_proof": {
+        const validated = validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
+        return () => {
+          this.opPool.addAggregate(validated.aggregate, validated.committeeIndex);
+          // blocks this node proposes carry the network's aggregates (merged with the singles it holds)
+          this.chain.attestationPool.addAggregate(
+            validated.aggregate.data,
+            validated.committeeIndex,
+            validated.aggregate.aggregationBits.toBoolArray(),
+            validated.aggregate.signature,
+          );
+          this.pendingVotes.push({attestingIndices: validated.attestingIndices, data: validated.aggregate.data});
+          this.applyPendingVotes();
+        };
+      }
+      case "beacon_attestation": {
+        const att = value as AttestationPhase0 | SingleAttestationValue;
+        const validated = validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
+        return () => {
+          try {
+            this.chain.submitAttestation({
+              committeeIndex: validated.committeeIndex,
+              attesterIndex: validated.attesterIndex,
+              data: validated.data,
+              signature: validated.signature,
+            });
+          } catch (e) {
+            this.logger.debug("Gossip attestation not taken by the chain", {error: (e as Error).message});
+          }
+        };
+      }
+      case "voluntary_exit": {
+        validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
+        return () => this.opPool.addVoluntaryExit(value as SignedVoluntaryExit);
+      }
+      case "proposer_slashing": {
+        validateGossipProposerSlashing(ctx, value as ProposerSlashing);
+        return () => this.opPool.addProposerSlashing(value as ProposerSlashing);
+      }
+      case "attester_slashing": {
+        const slashing = value as AttesterSlashingLike;
+        const indices = validateGossipAttesterSlashing(ctx, slashing);
+        return () => this.onAttesterSlashing(slashing, indices);
+      }
+      case "sync_committee_contribution_and_proof": {
+        const signed = value as SignedContributionAndProofValue;
+        validateGossipContributionAndProof(ctx, signed);
+        return () => this.opPool.addSyncContribution(signed.message.contribution);
+      }
+      case "sync_committee": {
+        const msg = value as SyncCommitteeMessageValue;
+        validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
+        return () => this.chain.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
+      }
+      case "bls_to_execution_change": {
+        validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
+        return () => this.opPool.addBlsToExecutionChange(value as SignedBLSToExecutionChange);
+      }
+      case "blob_sidecar": {
+        // the DA module validates (validation/blobSidecar.ts) and records the sidecar (chain/da gossipAdapter.ts)
+        const hook = this.da?.onGossipBlobSidecar;
+        if (hook === undefined) throw new GossipValidationError("IGNORE", "NO_DATA_AVAILABILITY", "no blob module");
+        await hook.call(this.da, value as BlobSidecar, topic.subnet, peer);
+        return () => {};
+      }
+      case "data_column_sidecar": {
+        // the DA module validates (validation/dataColumnSidecar.ts) and records the sidecar (chain/da gossipAdapter.ts)
+        const hook = this.da?.onGossipDataColumnSidecar;
+        if (hook === undefined) throw new GossipValidationError("IGNORE", "NO_DATA_AVAILABILITY", "no PeerDAS module");
+        await hook.call(this.da, value as DataColumnSidecar, topic.subnet, peer);
+        return () => {};
+      }
+    }
+  }
+
+  /** Imports a block that passed gossip validation; a block failing import marks its root invalid. */
+  private async importGossipBlock(
+    block: SignedBeaconBlockAllForks,
+    blockRoot: Uint8Array,
+    blockRootHex: string,
+    peer: PeerIdStr,
+  ): Promise<void> {
+    const commitments = (block.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [];
+    let dataAvailable: boolean | undefined;
+    if (commitments.length > 0 && this.da?.isDataAvailable !== undefined) {
+      dataAvailable = await this.da.isDataAvailable(block, blockRoot);
+    }
+    try {
+      await this.chain.importBlock(block, {dataAvailable});
+      this.logger.debug("Imported gossip block", {slot: block.message.slot, root: blockRootHex});
+    } catch (e) {
+      if (!(e instanceof BlockError)) throw e;
+      if (e.code === "ALREADY_KNOWN") return;
+      if (e.code === "PARENT_UNKNOWN") {
+        this.onUnknownBlockParent?.(block, peer);
+        return;
+      }
+      if (e.code === "EXECUTION_INVALID") {
+        // an invalid payload is no reason to penalise the sender (bellatrix p2p-interface.md)
+        this.seen.invalidBlocks.add(blockRootHex, "execution");
+      } else if (INVALID_BLOCK_CODES.has(e.code)) {
+        this.seen.invalidBlocks.add(blockRootHex, "consensus");
+        this.reporter.reportPeer(peer, "lowTolerance", `gossip block ${e.code}`);
+      }
+      this.logger.warn("Gossip block not imported", {slot: block.message.slot, root: blockRootHex, error: e.message});
+    }
+  }
+
+  private onAttesterSlashing(slashing: AttesterSlashingLike, indices: number[]): void {
+    this.opPool.addAttesterSlashing(slashing, indices);
+    try {
+      // fork choice on_attester_slashing: the validators stop counting (signatures were verified on gossip)
+      this.chain.forkChoice.onAttesterSlashing(slashing, {verifySignature: false});
+    } catch (e) {
+      this.logger.debug("Attester slashing not applied by fork choice", {error: (e as Error).message});
+    }
+  }
+
+  /** Gives fork choice the votes of ACCEPTed aggregates whose slot is over (on_attestation, not from a block). */
+  private applyPendingVotes(): void {
+    const currentSlot = this.chain.forkChoice.currentSlot;
+    const keep: typeof this.pendingVotes = [];
+    for (const vote of this.pendingVotes) {
+      if (vote.data.slot >= currentSlot) {
+        keep.push(vote);
+        continue;
+      }
+      try {
+        this.chain.forkChoice.onIndexedAttestation(vote, false);
+      } catch (e) {
+        this.logger.debug("Aggregate vote not applied", {slot: vote.data.slot, error: (e as Error).message});
+      }
+    }
+    this.pendingVotes = keep;
+  }
+
+  // ---------------------------------------------------------------- publishing
+
+  /** The topic of a message kind for the fork digest of `epoch`. */
+  private topicAt(epoch: number, type: GossipTopic["type"], subnet?: number): GossipTopic {
+    const fork = this.config.getForkNameAtEpoch(epoch);
+    const forkDigest = this.messageIds.digests.digestAt(epoch);
+    return (subnet === undefined ? {type, fork, forkDigest} : {type, fork, forkDigest, subnet}) as GossipTopic;
+  }
+
+  /** Serializes with the topic's SSZ type, compresses and publishes; returns the number of peers sent to. */
+  private async publishObject(topic: GossipTopic, value: unknown): Promise<number> {
+    const sszBytes = gossipSszType(topic.fork, topic.type).serialize(value);
+    const result = await this.pubsub.publish(stringifyGossipTopic(topic), compressGossipPayload(sszBytes));
+    this.metrics.published[topic.type]++;
+    return result.recipients.length;
+  }
+
+  /** Publishes a block on beacon_block of its epoch's digest (and marks its proposer slot seen). */
+  publishBlock(signedBlock: SignedBeaconBlockAllForks): Promise<number> {
+    const block = signedBlock.message;
+    this.seen.proposerSlots.add(block.slot, String(block.proposerIndex));
+    return this.publishObject(this.topicAt(computeEpochAtSlot(block.slot), "beacon_block"), signedBlock);
+  }
+
+  /**
+   * Publishes an unaggregated attestation (phase0 Attestation with one bit, electra SingleAttestation) on its
+   * subnet, computed from the target checkpoint's shuffling unless given.
+   */
+  publishAttestation(attestation: AttestationPhase0 | SingleAttestationValue, subnet?: number): Promise<number> {
+    const {data} = attestation;
+    const epoch = computeEpochAtSlot(data.slot);
+    const single = "attesterIndex" in attestation;
+    const committeeIndex = single ? attestation.committeeIndex : data.index;
+    const state = this.chain.forkChoice.getCheckpointState({
+      epoch: data.target.epoch,
+      root: toRootHex(data.target.root),
+    });
+    const committeesPerSlot = state.epochCtx.getCommitteeCountPerSlot(data.target.epoch);
+    const committee = state.epochCtx.getBeaconCommittee(data.slot, committeeIndex);
+    const attester = single
+      ? attestation.attesterIndex
+      : committee[(attestation as AttestationPhase0).aggregationBits.getTrueBitIndexes()[0]];
+    if (attester !== undefined) this.seen.attestationValidatorEpochs.add(data.target.epoch, String(attester));
+    const sub = subnet ?? computeSubnetForAttestation(this.config.chain, committeesPerSlot, data.slot, committeeIndex);
+    return this.publishObject(this.topicAt(epoch, "beacon_attestation", sub), attestation);
+  }
+
+  /** Publishes a SignedAggregateAndProof (phase0 or electra) and keeps its aggregate for blocks. */
+  publishAggregateAndProof(signed: SignedAggregateAndProofValue): Promise<number> {
+    const {aggregate, aggregatorIndex} = signed.message;
+    const {data} = aggregate;
+    const committeeBits = (aggregate as {committeeBits?: {getTrueBitIndexes(): number[]}}).committeeBits;
+    const committeeIndex = committeeBits !== undefined ? (committeeBits.getTrueBitIndexes()[0] ?? 0) : data.index;
+    const dataRootHex = toRootHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    const key = committeeBits !== undefined ? `${dataRootHex}:${committeeIndex}` : dataRootHex;
+    this.seen.aggregatorEpochs.add(data.target.epoch, String(aggregatorIndex));
+    this.seen.aggregateDataRoots.add(data.slot, key, aggregate.aggregationBits.uint8Array);
+    this.opPool.addAggregate(aggregate as AttestationAllForks, committeeIndex);
+    this.chain.attestationPool.addAggregate(
+      data,
+      committeeIndex,
+      aggregate.aggregationBits.toBoolArray(),
+      aggregate.signature,
+    );
+    return this.publishObject(this.topicAt(computeEpochAtSlot(data.slot), "beacon_aggregate_and_proof"), signed);
+  }
+
+  /**
+   * Publishes a SyncCommitteeMessage on every subnet of the validator's sync committee positions (or the given
+   * one); returns the peers reached over all of them.
+   */
+  async publishSyncCommitteeMessage(msg: SyncCommitteeMessageValue, subnet?: number): Promise<number> {
+    const subnets =
+      subnet !== undefined
+        ? [subnet]
+        : computeSubnetsForSyncCommittee(this.chain.getHeadState(), msg.validatorIndex, msg.slot);
+    let sent = 0;
+    for (const s of subnets) {
+      this.seen.syncMessageValidatorSlots.add(msg.slot, `${msg.validatorIndex}:${s}`);
+      sent += await this.publishObject(this.topicAt(computeEpochAtSlot(msg.slot), "sync_committee", s), msg);
+    }
+    return sent;
+  }
+
+  publishContributionAndProof(signed: SignedContributionAndProofValue): Promise<number> {
+    const {contribution, aggregatorIndex} = signed.message;
+    this.seen.syncContributionAggregatorSlots.add(
+      contribution.slot,
+      `${aggregatorIndex}:${contribution.subcommitteeIndex}`,
+    );
+    this.seen.syncContributionData.add(
+      contribution.slot,
+      `${Buffer.from(contribution.beaconBlockRoot).toString("hex")}:${contribution.subcommitteeIndex}`,
+      contribution.aggregationBits.uint8Array,
+    );
+    this.opPool.addSyncContribution(contribution);
+    return this.publishObject(
+      this.topicAt(computeEpochAtSlot(contribution.slot), "sync_committee_contribution_and_proof"),
+      signed,
+    );
+  }
+
+  publishVoluntaryExit(exit: SignedVoluntaryExit): Promise<number> {
+    this.seen.voluntaryExitIndices.add(exit.message.validatorIndex);
+    this.opPool.addVoluntaryExit(exit);
+    return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "voluntary_exit"), exit);
+  }
+
+  publishProposerSlashing(slashing: ProposerSlashing): Promise<number> {
+    this.seen.proposerSlashingIndices.add(slashing.signedHeader1.message.proposerIndex);
+    this.opPool.addProposerSlashing(slashing);
+    return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "proposer_slashing"), slashing);
+  }
+
+  publishAttesterSlashing(slashing: AttesterSlashingLike): Promise<number> {
+    const indices2 = new Set(slashing.attestation2.attestingIndices);
+    const indices = slashing.attestation1.attestingIndices.filter((i) => indices2.has(i));
+    for (const i of indices) this.seen.attesterSlashingIndices.add(i);
+    this.opPool.addAttesterSlashing(slashing, indices);
+    return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "attester_slashing"), slashing);
+  }
+
+  publishBlsToExecutionChange(change: SignedBLSToExecutionChange): Promise<number> {
+    this.seen.blsToExecutionChangeIndices.add(change.message.validatorIndex);
+    this.opPool.addBlsToExecutionChange(change);
+    return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "bls_to_execution_change"), change);
+  }
+
+  /** Publishes a BlobSidecar on blob_sidecar_{compute_subnet_for_blob_sidecar(index)} of its block's epoch. */
+  publishBlobSidecar(sidecar: BlobSidecar): Promise<number> {
+    const header = sidecar.signedBlockHeader.message;
+    const epoch = computeEpochAtSlot(header.slot);
+    const fork = this.config.getForkNameAtEpoch(epoch);
+    this.seen.blobSidecarTuples.add(header.slot, `${header.proposerIndex}:${sidecar.index}`);
+    const subnet = computeSubnetForBlobSidecar(this.config.chain, fork, sidecar.index);
+    return this.publishObject(this.topicAt(epoch, "blob_sidecar", subnet), sidecar);
+  }
+
+  /** Publishes a DataColumnSidecar on data_column_sidecar_{compute_subnet_for_data_column_sidecar(index)}. */
+  publishDataColumnSidecar(sidecar: DataColumnSidecar): Promise<number> {
+    const header = sidecar.signedBlockHeader.message;
+    this.seen.dataColumnSidecarTuples.add(header.slot, `${header.proposerIndex}:${sidecar.index}`);
+    const subnet = computeSubnetForDataColumnSidecar(this.config.chain, sidecar.index);
+    return this.publishObject(this.topicAt(computeEpochAtSlot(header.slot), "data_column_sidecar", subnet), sidecar);
+  }
+}

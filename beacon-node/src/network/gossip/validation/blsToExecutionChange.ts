@@ -1,0 +1,55 @@
+/** bls_to_execution_change (capella p2p-interface.md validate_bls_to_execution_change_gossip), on the head state. */
+
+import {createHash} from "node:crypto";
+import {BLS_WITHDRAWAL_PREFIX} from "@ceibo/params";
+import {
+  bytesEqual,
+  computeEpochAtSlot,
+  getBlsToExecutionChangeSignatureSet,
+  type SignedBLSToExecutionChange,
+} from "@ceibo/state-transition";
+import {currentTimeMs, type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+
+/** capella validate_bls_to_execution_change_gossip; marks the validator seen when the change passes. */
+export function validateGossipBlsToExecutionChange(
+  ctx: GossipValidationContext,
+  signedChange: SignedBLSToExecutionChange,
+): void {
+  const change = signedChange.message;
+  const index = change.validatorIndex;
+  const chain = ctx.chain;
+
+  // [IGNORE] The current epoch (by the wall clock) is at or after the Capella fork epoch
+  const sinceGenesisMs = currentTimeMs(ctx) - chain.genesisTime * 1000;
+  const currentEpoch =
+    sinceGenesisMs < 0 ? 0 : computeEpochAtSlot(Math.floor(sinceGenesisMs / chain.config.SLOT_DURATION_MS));
+  if (currentEpoch < chain.config.CAPELLA_FORK_EPOCH) ignore("PRE_CAPELLA", "the current epoch is before capella");
+
+  // [IGNORE] The first valid BLS to execution change received for the validator
+  if (ctx.seen.blsToExecutionChangeIndices.has(index)) {
+    ignore("CHANGE_ALREADY_KNOWN", `already seen a BLS to execution change of validator ${index}`);
+  }
+  const state = chain.getHeadState();
+  // [REJECT] The validator index is valid
+  if (index >= state.state.validators.length) reject("VALIDATOR_INDEX_OUT_OF_RANGE", `${index} is not a validator`);
+  const credentials = state.state.validators.getReadonly(index).withdrawalCredentials;
+  // [REJECT] The validator has BLS withdrawal credentials
+  if (credentials[0] !== BLS_WITHDRAWAL_PREFIX) {
+    reject("NOT_BLS_CREDENTIALS", `validator ${index} does not have BLS withdrawal credentials`);
+  }
+  // [REJECT] from_bls_pubkey matches the withdrawal credentials
+  const pubkeyHash = createHash("sha256").update(change.fromBlsPubkey).digest();
+  if (!bytesEqual(credentials.subarray(1), pubkeyHash.subarray(1))) {
+    reject("WRONG_WITHDRAWAL_PUBKEY", `from_bls_pubkey does not match the credentials of validator ${index}`);
+  }
+  // [REJECT] The signature is valid (from_bls_pubkey, fork-agnostic domain)
+  verifySetsOrReject([
+    {
+      code: "INVALID_SIGNATURE",
+      message: `invalid BLS to execution change signature of validator ${index}`,
+      build: () => getBlsToExecutionChangeSignatureSet(state, signedChange),
+    },
+  ]);
+
+  ctx.seen.blsToExecutionChangeIndices.add(index);
+}

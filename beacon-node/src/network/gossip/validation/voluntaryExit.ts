@@ -1,0 +1,52 @@
+/**
+ * voluntary_exit (phase0 / deneb p2p-interface.md validate_voluntary_exit_gossip), on the head state. From deneb
+ * the signature domain is pinned to CAPELLA_FORK_VERSION (EIP-7044), as the state-transition signature set does.
+ */
+import {FAR_FUTURE_EPOCH} from "@ceibo/params";
+import {
+  getCurrentEpoch,
+  getVoluntaryExitSignatureSet,
+  isActiveValidator,
+  type SignedVoluntaryExit,
+} from "@ceibo/state-transition";
+import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+
+/** p2p-interface.md validate_voluntary_exit_gossip; marks the validator seen when the exit passes. */
+export function validateGossipVoluntaryExit(ctx: GossipValidationContext, signedExit: SignedVoluntaryExit): void {
+  const exit = signedExit.message;
+  const index = exit.validatorIndex;
+
+  // [IGNORE] The first valid voluntary exit received for the validator
+  if (ctx.seen.voluntaryExitIndices.has(index)) {
+    ignore("EXIT_ALREADY_KNOWN", `already seen a voluntary exit of validator ${index}`);
+  }
+
+  const state = ctx.chain.getHeadState();
+  // [REJECT] The validator index is valid
+  if (index >= state.state.validators.length) reject("VALIDATOR_INDEX_OUT_OF_RANGE", `${index} is not a validator`);
+  const validator = state.state.validators.getReadonly(index);
+  const currentEpoch = getCurrentEpoch(state.state);
+
+  // [REJECT] The validator is active
+  if (!isActiveValidator(validator, currentEpoch)) reject("VALIDATOR_NOT_ACTIVE", `validator ${index} is not active`);
+  // [REJECT] The validator has not already initiated exit
+  if (validator.exitEpoch !== FAR_FUTURE_EPOCH) {
+    reject("EXIT_ALREADY_INITIATED", `validator ${index} already exits at epoch ${validator.exitEpoch}`);
+  }
+  // [REJECT] The voluntary exit epoch is not in the future
+  if (currentEpoch < exit.epoch) reject("FUTURE_EXIT_EPOCH", `exit epoch ${exit.epoch} is after ${currentEpoch}`);
+  // [REJECT] The validator has been active long enough
+  if (currentEpoch < validator.activationEpoch + ctx.chain.config.SHARD_COMMITTEE_PERIOD) {
+    reject("SHORT_ACTIVE_PERIOD", `validator ${index} has not been active for SHARD_COMMITTEE_PERIOD`);
+  }
+  // [REJECT] The signature is valid
+  verifySetsOrReject([
+    {
+      code: "INVALID_SIGNATURE",
+      message: `invalid voluntary exit signature of validator ${index}`,
+      build: () => getVoluntaryExitSignatureSet(state, signedExit),
+    },
+  ]);
+
+  ctx.seen.voluntaryExitIndices.add(index);
+}
