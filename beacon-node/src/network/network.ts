@@ -1,0 +1,461 @@
+/**
+ * The beacon node's network: the libp2p host (libp2p.ts) with req/resp (reqresp/), gossip (gossip/), discv5
+ * (discovery/) and the peer manager (peers/), composed and started/stopped together. It is what sync uses
+ * (SyncNetwork), where modules report peers (PeerReporter), and what the node API reads (identity, peers).
+ */
+import {join} from "node:path";
+import type {BeaconConfig} from "@ceibo/config";
+import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import {SignableENR} from "@chainsafe/enr";
+import type {ConnectionGater, PeerId, PrivateKey} from "@libp2p/interface";
+import type {BeaconChain} from "../chain/chain.ts";
+import {NodeCustody} from "../chain/da/custody.ts";
+import type {Logger} from "../chain/logger.ts";
+import type {BeaconDb} from "../db/index.ts";
+import {Discovery, type DiscoveryOpts} from "./discovery/discv5.ts";
+import {isFuluScheduled, type LocalEnrFields, updateLocalEnr} from "./discovery/enr.ts";
+import {GossipHandler, type GossipHandlerModules, GossipMessageIds} from "./gossip/index.ts";
+import {gossipsubOptions} from "./gossip/options.ts";
+import {GOSSIP_SCORE_THRESHOLDS} from "./gossip/scoring.ts";
+import {createLibp2pHost, type Libp2pHost, loadOrCreatePeerKey} from "./libp2p.ts";
+import {type PeerInfo, PeerManager, type PeerManagerOpts} from "./peers/peerManager.ts";
+import {PeerScoreStore} from "./peers/score.ts";
+import {nodeIdToBigInt, type SubnetState, SubnetSubscriptions} from "./peers/subnets.ts";
+import {ReqResp, type ReqRespHandlers} from "./reqresp/index.ts";
+import type {
+  BlockWithFork,
+  MetadataMessage,
+  PeerAction,
+  PeerIdStr,
+  PeerReporter,
+  StatusMessage,
+  SyncNetwork,
+} from "./types.ts";
+
+export interface NetworkOpts {
+  /** IPv4 address the TCP (libp2p) and UDP (discv5) sockets bind to (default 0.0.0.0; tests: 127.0.0.1). */
+  listenAddress?: string;
+  /** libp2p TCP port (default 9000; 0: any free port). */
+  port?: number;
+  /** discv5 UDP port (default: the TCP port; 0: any free port). */
+  discoveryPort?: number;
+  /**
+   * The IPv4 address advertised in the ENR (default: the listen address unless it is 0.0.0.0, in which case
+   * discv5 learns it from its peers' PONGs).
+   */
+  enrAddress?: string;
+  /** Bootnode ENRs ("enr:…"). */
+  bootnodes?: string[];
+  /** Peers (multiaddrs with /p2p/<peer id>) to stay connected to. */
+  staticPeers?: string[];
+  /** Peers to keep connected (default 50). */
+  targetPeers?: number;
+  /** Run discv5 (default true). */
+  discv5?: boolean;
+  /** Subscribe to (and advertise) every attestation and sync committee subnet. */
+  subscribeAllSubnets?: boolean;
+  /** The node's secp256k1 key (default: `<dataDir>/network/peer-id.json`, created on first start). */
+  privateKey?: PrivateKey;
+  /**
+   * fulu custody group count (ENR `cgc`, MetaData v3): the stored count from the last run (it never decreases;
+   * default CUSTODY_REQUIREMENT; NUMBER_OF_CUSTODY_GROUPS for a supernode).
+   */
+  custodyGroupCount?: number;
+  /** Persist known good peers in `<dataDir>/network/peers.json` (default true). */
+  persistPeers?: boolean;
+  /** Local development network (gossip: publishing without peers is fine, loopback IP colocation allowed). */
+  dev?: boolean;
+  /** identify agent version (default "ceibo/<version>"). */
+  agentVersion?: string;
+  /** Peer manager timings (tests). */
+  peerManager?: Pick<
+    PeerManagerOpts,
+    | "pingIntervalMs"
+    | "statusIntervalMs"
+    | "heartbeatIntervalMs"
+    | "inboundStatusTimeoutMs"
+    | "goodbyeTimeoutMs"
+    | "pruneGraceMs"
+  >;
+  /** discv5 tuning (tests). */
+  discv5Config?: DiscoveryOpts["discv5Config"];
+  /** GossipHandler extras (data availability, unknown-parent callback). */
+  gossip?: Pick<GossipHandlerModules, "da" | "onUnknownBlockParent">;
+}
+
+export interface NetworkModules {
+  config: BeaconConfig;
+  chain: BeaconChain;
+  db: BeaconDb;
+  logger: Logger;
+  /** The node's data directory (`network/peer-id.json` and `network/peers.json` go below it). */
+  dataDir: string;
+  opts?: NetworkOpts;
+}
+
+/** /eth/v1/node/identity. */
+export interface NetworkIdentity {
+  peerId: string;
+  enr: string;
+  p2pAddresses: string[];
+  discoveryAddresses: string[];
+  metadata: MetadataMessage;
+}
+
+const DEFAULT_PORT = 9000;
+
+export class Network implements SyncNetwork, PeerReporter {
+  readonly config: BeaconConfig;
+  readonly libp2p: Libp2pHost;
+  readonly reqResp: ReqResp;
+  readonly gossip: GossipHandler;
+  readonly peerManager: PeerManager;
+  readonly discovery: Discovery | null;
+  readonly subnets: SubnetSubscriptions;
+  /** PeerDAS custody of this node id (columns to custody and sample; the count advertised in `cgc`). */
+  readonly custody: NodeCustody;
+  /** discv5 node id (hex, no 0x). */
+  readonly nodeId: string;
+  private readonly chain: BeaconChain;
+  private readonly logger: Logger;
+  private readonly localEnr: SignableENR;
+  private readonly enrAddress: string | null;
+  private subscribed = {attnets: "", syncnets: "", columns: ""};
+  private started = false;
+
+  private constructor(parts: {
+    config: BeaconConfig;
+    chain: BeaconChain;
+    logger: Logger;
+    libp2p: Libp2pHost;
+    reqResp: ReqResp;
+    gossip: GossipHandler;
+    peerManager: PeerManager;
+    discovery: Discovery | null;
+    subnets: SubnetSubscriptions;
+    enr: SignableENR;
+    enrAddress: string | null;
+    custody: NodeCustody;
+  }) {
+    this.config = parts.config;
+    this.chain = parts.chain;
+    this.logger = parts.logger;
+    this.libp2p = parts.libp2p;
+    this.reqResp = parts.reqResp;
+    this.gossip = parts.gossip;
+    this.peerManager = parts.peerManager;
+    this.discovery = parts.discovery;
+    this.subnets = parts.subnets;
+    this.localEnr = parts.enr;
+    this.nodeId = parts.enr.nodeId;
+    this.enrAddress = parts.enrAddress;
+    this.custody = parts.custody;
+  }
+
+  /** Builds every part (nothing listens until start()). */
+  static async create(modules: NetworkModules): Promise<Network> {
+    const {config, chain, db, logger, dataDir} = modules;
+    const opts = modules.opts ?? {};
+    const listenAddress = opts.listenAddress ?? "0.0.0.0";
+    const port = opts.port ?? DEFAULT_PORT;
+    const discoveryPort = opts.discoveryPort ?? port;
+    const targetPeers = opts.targetPeers ?? 50;
+    const privateKey = opts.privateKey ?? (await loadOrCreatePeerKey(dataDir));
+    if (privateKey.type !== "secp256k1") throw Error(`the peer key must be secp256k1, got ${privateKey.type}`);
+
+    const scores = new PeerScoreStore({gossipsubGraylistThreshold: GOSSIP_SCORE_THRESHOLDS.graylistThreshold});
+    const banned = (peerId: PeerId): boolean => scores.isBanned(peerId.toString());
+    const connectionGater: ConnectionGater = {
+      denyDialPeer: banned,
+      denyInboundEncryptedConnection: banned,
+      denyOutboundEncryptedConnection: banned,
+    };
+    const headState = chain.getHeadState();
+    const messageIds = new GossipMessageIds(config);
+    const libp2p = await createLibp2pHost({
+      privateKey,
+      listenAddress,
+      port,
+      targetPeers,
+      connectionGater,
+      agentVersion: opts.agentVersion,
+      gossipsub: gossipsubOptions(config, {
+        currentSlot: chain.clock.currentSlot,
+        activeValidatorCount: headState.epochCtx.currentShuffling.activeIndices.length,
+        dev: opts.dev,
+        messageIds,
+      }),
+    });
+
+    // the req/resp handlers are the peer manager's, which needs req/resp to make requests: forward
+    let peerManager: PeerManager | null = null;
+    const pm = (): PeerManager => {
+      if (peerManager === null) throw Error("network not built yet");
+      return peerManager;
+    };
+    const handlers: ReqRespHandlers = {
+      getStatus: () => pm().getStatus(),
+      onStatus: (peer, status) => pm().onStatus(peer, status),
+      onGoodbye: (peer, reason) => pm().onGoodbye(peer, reason),
+      getMetadata: () => pm().getMetadata(),
+      onPing: (peer, seq) => pm().onPing(peer, seq),
+    };
+    const reporter: PeerReporter = {reportPeer: (peer, action, reason) => pm().reportPeer(peer, action, reason)};
+    const reqResp = new ReqResp({libp2p, config, chain, db, handlers, logger, reporter});
+    const gossip = new GossipHandler({
+      pubsub: libp2p.services.pubsub,
+      config,
+      chain,
+      logger,
+      reporter,
+      messageIds,
+      ...opts.gossip,
+    });
+
+    const enrAddress = opts.enrAddress ?? (listenAddress !== "0.0.0.0" ? listenAddress : null);
+    const enr = SignableENR.createV4(privateKey.raw);
+    if (enrAddress !== null) enr.ip = enrAddress;
+    if (port !== 0) enr.tcp = port;
+    if (discoveryPort !== 0) enr.udp = discoveryPort;
+
+    const subnets = new SubnetSubscriptions({
+      config: config.chain,
+      nodeId: nodeIdToBigInt(enr.nodeId),
+      subscribeAllSubnets: opts.subscribeAllSubnets,
+    });
+    const currentEpoch = (): number => chain.clock.currentEpoch;
+    const discovery =
+      (opts.discv5 ?? true)
+        ? new Discovery({
+            privateKey,
+            enr,
+            bindAddress: listenAddress,
+            port: discoveryPort,
+            bootnodes: opts.bootnodes ?? [],
+            config,
+            currentEpoch,
+            logger,
+            discv5Config: opts.discv5Config,
+          })
+        : null;
+    peerManager = new PeerManager(
+      {libp2p, reqResp, chain, db, scores, logger, discovery},
+      {
+        targetPeers,
+        staticPeers: opts.staticPeers,
+        peersFile: (opts.persistPeers ?? true) ? join(dataDir, "network", "peers.json") : null,
+        earliestAvailableSlot: () => reqResp.earliestAvailableSlot,
+        neededSubnets: () => {
+          const state = subnets.stateAt(chain.clock.currentSlot);
+          return {attnets: state.attnets, syncnets: state.syncnets};
+        },
+        gossipScore: (peer) => libp2p.services.pubsub.getScore(peer),
+        ...opts.peerManager,
+      },
+    );
+    return new Network({
+      config,
+      chain,
+      logger,
+      libp2p,
+      reqResp,
+      gossip,
+      peerManager,
+      discovery,
+      subnets,
+      enr,
+      enrAddress,
+      custody: new NodeCustody(config.chain, enr.nodeId, opts.custodyGroupCount),
+    });
+  }
+
+  /** Starts listening, req/resp, gossip, discovery and the peer manager (which dials static/persisted peers). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.libp2p.start();
+    try {
+      const tcpPort = this.listenPort();
+      if (tcpPort !== null && this.localEnr.tcp !== tcpPort) this.localEnr.tcp = tcpPort;
+      this.libp2p.addEventListener("peer:disconnect", this.onPeerDisconnect);
+      await this.reqResp.start();
+      this.gossip.start();
+      this.updateSubnets(this.chain.clock.currentSlot);
+      await this.discovery?.start();
+    } catch (e) {
+      // e.g. the discv5 UDP port is in use: leave nothing listening
+      this.gossip.stop();
+      await this.reqResp.stop();
+      this.libp2p.removeEventListener("peer:disconnect", this.onPeerDisconnect);
+      await this.libp2p.stop();
+      throw e;
+    }
+    this.peerManager.start();
+    this.started = true;
+    this.logger.info("Network started", {
+      peerId: this.peerId,
+      addrs: this.multiaddrs.join(","),
+      enr: this.enr,
+    });
+  }
+
+  /** Goodbye (CLIENT_SHUTDOWN) to every peer, then everything stops; the peers file is saved. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.peerManager.stop();
+    await this.discovery?.stop();
+    this.gossip.stop();
+    await this.reqResp.stop();
+    this.libp2p.removeEventListener("peer:disconnect", this.onPeerDisconnect);
+    await this.libp2p.stop();
+    this.logger.info("Network stopped");
+  }
+
+  // ---------------------------------------------------------------- identity
+
+  get peerId(): string {
+    return this.libp2p.peerId.toString();
+  }
+
+  /** The local ENR ("enr:…"). */
+  get enr(): string {
+    return this.localEnr.encodeTxt();
+  }
+
+  /** The listen multiaddrs with /p2p/<peer id>. */
+  get multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map((m) => m.toString());
+  }
+
+  getIdentity(): NetworkIdentity {
+    const udp = this.localEnr.udp;
+    const ip = this.localEnr.ip ?? this.enrAddress;
+    return {
+      peerId: this.peerId,
+      enr: this.enr,
+      p2pAddresses: this.multiaddrs,
+      discoveryAddresses:
+        this.discovery !== null && udp !== undefined && ip ? [`/ip4/${ip}/udp/${udp}/p2p/${this.peerId}`] : [],
+      metadata: this.peerManager.getMetadata(),
+    };
+  }
+
+  /** Peers for /eth/v1/node/peers (connected, disconnecting and recently disconnected). */
+  getPeers(): PeerInfo[] {
+    return this.peerManager.getPeers();
+  }
+
+  /** /eth/v1/node/peer_count. */
+  getPeerCount(): {connected: number; connecting: number; disconnected: number; disconnecting: number} {
+    const counts = {connected: 0, connecting: 0, disconnected: 0, disconnecting: 0};
+    for (const p of this.peerManager.getPeers()) counts[p.state]++;
+    counts.connecting = this.libp2p.getDialQueue().length;
+    return counts;
+  }
+
+  // ---------------------------------------------------------------- SyncNetwork, PeerReporter
+
+  getSyncPeers(): {peer: PeerIdStr; status: StatusMessage}[] {
+    return this.peerManager.getSyncPeers();
+  }
+
+  onPeerStatus(listener: (peer: PeerIdStr, status: StatusMessage) => void): () => void {
+    return this.peerManager.onPeerStatus(listener);
+  }
+
+  beaconBlocksByRange(peer: PeerIdStr, req: {startSlot: number; count: number}): Promise<BlockWithFork[]> {
+    return this.reqResp.beaconBlocksByRange(peer, req);
+  }
+
+  beaconBlocksByRoot(peer: PeerIdStr, roots: Uint8Array[]): Promise<BlockWithFork[]> {
+    return this.reqResp.beaconBlocksByRoot(peer, roots);
+  }
+
+  reportPeer(peer: PeerIdStr, action: PeerAction, reason: string): void {
+    this.peerManager.reportPeer(peer, action, reason);
+  }
+
+  // ---------------------------------------------------------------- slots and subnets
+
+  /** Every slot: gossip fork-boundary topics, subnet subscriptions, ENR `eth2` / MetaData at fork boundaries. */
+  onSlot(slot: number): void {
+    this.gossip.onSlot(slot);
+    this.updateSubnets(slot);
+  }
+
+  /** Validator duty: an attestation subnet until `untilSlot` (inclusive): subscribed on gossip, not advertised. */
+  subscribeToAttestationSubnet(subnet: number, untilSlot: number): void {
+    this.subnets.requestAttestationSubnet(subnet, untilSlot);
+    this.updateSubnets(this.chain.clock.currentSlot);
+  }
+
+  /** Validator duty: a sync committee subnet until `untilEpoch` (inclusive): subscribed and advertised. */
+  subscribeToSyncCommitteeSubnet(subnet: number, untilEpoch: number): void {
+    this.subnets.requestSyncCommitteeSubnet(subnet, untilEpoch);
+    this.updateSubnets(this.chain.clock.currentSlot);
+  }
+
+  /**
+   * fulu validator custody: raises the custody group count (never lowers it); ENR `cgc`, MetaData and the data
+   * column subscriptions follow. Returns whether it grew (the caller persists custody.custodyGroupCount).
+   */
+  raiseCustodyGroupCount(count: number): boolean {
+    if (!this.custody.raiseCustodyGroupCount(count)) return false;
+    this.updateSubnets(this.chain.clock.currentSlot);
+    return true;
+  }
+
+  /** Applies the subscriptions at `slot` to gossip, MetaData and the ENR (each only when something changed). */
+  private updateSubnets(slot: number): SubnetState {
+    const state = this.subnets.stateAt(slot);
+    const attKey = state.attnets.join(",");
+    const syncKey = state.syncnets.join(",");
+    if (attKey !== this.subscribed.attnets) {
+      this.gossip.subscribeAttnets(state.attnets);
+      this.subscribed.attnets = attKey;
+    }
+    if (syncKey !== this.subscribed.syncnets) {
+      this.gossip.subscribeSyncnets(state.syncnets);
+      this.subscribed.syncnets = syncKey;
+    }
+    const fulu = isFuluScheduled(this.config);
+    const columnSubnets = fulu ? this.custody.samplingSubnets : [];
+    const columnKey = columnSubnets.join(",");
+    if (columnKey !== this.subscribed.columns) {
+      // the handler subscribes them only while a fulu fork digest is active
+      this.gossip.subscribeDataColumnSubnets(columnSubnets);
+      this.subscribed.columns = columnKey;
+    }
+    if (
+      this.peerManager.setLocalMetadata({
+        attnets: state.advertisedAttnets,
+        syncnets: state.advertisedSyncnets,
+        custodyGroupCount: fulu ? this.custody.custodyGroupCount : undefined,
+      })
+    ) {
+      this.logger.debug("MetaData updated", {seq: this.peerManager.getMetadata().seqNumber, attnets: attKey});
+    }
+    const local: LocalEnrFields = {
+      attnets: state.advertisedAttnets,
+      syncnets: state.advertisedSyncnets,
+      custodyGroupCount: this.custody.custodyGroupCount,
+    };
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    if (updateLocalEnr(this.localEnr, this.config, epoch, local)) {
+      this.logger.debug("ENR updated", {seq: this.localEnr.seq});
+    }
+    return state;
+  }
+
+  private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
+    this.reqResp.onPeerDisconnected(evt.detail.toString());
+  };
+
+  private listenPort(): number | null {
+    for (const addr of this.libp2p.getMultiaddrs()) {
+      const tcp = addr.getComponents().find((c) => c.name === "tcp");
+      if (tcp?.value !== undefined) return Number(tcp.value);
+    }
+    return null;
+  }
+}
