@@ -200,6 +200,15 @@ export class BlockArchiveRepository {
     });
   }
 
+  /**
+   * The lowest archived block slot, or null for an empty archive: genesis for a chain started from genesis, the
+   * oldest backfilled block (or the anchor block) for a checkpoint-synced one.
+   */
+  async firstSlot(): Promise<number | null> {
+    const keys = await this.ctx.kv.keys({...bucketRange(Bucket.archivedBlock), limit: 1});
+    return keys.length === 0 ? null : readUint64BE(keys[0], 1);
+  }
+
   /** The highest archived block slot, or null for an empty archive. */
   async lastSlot(): Promise<number | null> {
     const keys = await this.ctx.kv.keys({...bucketRange(Bucket.archivedBlock), reverse: true, limit: 1});

@@ -1,0 +1,249 @@
+/**
+ * Range sync and unknown-block lookup between real in-process chains (sync/rangeSync.ts, sync/unknownBlock.ts):
+ * node A (interop validators, dev signing) makes and finalizes a chain; fresh nodes from the same genesis sync
+ * from peers that serve A's blocks through the SyncNetwork seam (test/fixtures/syncNetwork.ts).
+ */
+import {rmSync} from "node:fs";
+import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import type {BeaconNode} from "../src/node/index.ts";
+import type {BeaconSync} from "../src/sync/index.ts";
+
+// The preset is fixed when @ceibo/params is first loaded: load the consensus packages only now, with
+// CEIBO_PRESET=minimal (this file runs in its own worker process), then put the variable back.
+const savedPreset = process.env.CEIBO_PRESET;
+process.env.CEIBO_PRESET = "minimal";
+const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+const fx = await import("./fixtures/syncNetwork.ts");
+const {BeaconSync: BeaconSyncClass} = await import("../src/sync/index.ts");
+if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
+else process.env.CEIBO_PRESET = savedPreset;
+if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was loaded with ${ACTIVE_PRESET_NAME}`);
+
+const dirs: string[] = [];
+const nodes: BeaconNode[] = [];
+const syncs: BeaconSync[] = [];
+const clock = new fx.ManualClock();
+let a: BeaconNode;
+
+async function freshNode(name: string): Promise<BeaconNode> {
+  const dir = fx.tempDir(name);
+  dirs.push(dir);
+  const node = await fx.devNode(clock, dir, false);
+  nodes.push(node);
+  return node;
+}
+
+function startSync(node: BeaconNode, network: InstanceType<typeof fx.TestSyncNetwork>): BeaconSync {
+  const sync = new BeaconSyncClass({
+    chain: node.chain,
+    db: node.db,
+    network,
+    opts: {range: {retryDelayMs: 100, requestTimeoutMs: 10_000}, backfill: false},
+  });
+  syncs.push(sync);
+  return sync;
+}
+
+beforeAll(async () => {
+  const dir = fx.tempDir("sync-range-a");
+  dirs.push(dir);
+  a = await fx.devNode(clock, dir, true);
+  nodes.push(a);
+  // 5 epochs of 8 slots: epoch 3 is finalized at slot 40
+  await fx.advance(a, clock, 1, 40);
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of syncs) await s.stop();
+  for (const n of nodes) await n.close();
+  for (const d of dirs) rmSync(d, {recursive: true, force: true});
+});
+
+describe("range sync", () => {
+  let b: BeaconNode;
+  let bSync: BeaconSync;
+  let bNet: InstanceType<typeof fx.TestSyncNetwork>;
+
+  it("brings a genesis node to the peers' head (finalized, then head sync) over several peers", async () => {
+    expect(a.chain.head.slot).toBe(40);
+    expect(a.chain.finalizedCheckpoint.epoch).toBe(3);
+    b = await freshNode("sync-range-b");
+    bNet = new fx.TestSyncNetwork();
+    bNet.delayMs = 5; // overlapping requests
+    bSync = startSync(b, bNet);
+    await bSync.start();
+    // no peers, head 40 slots behind the clock: stalled
+    expect(bSync.state).toBe("stalled");
+    expect(bSync.getSyncStatus()).toEqual({
+      headSlot: 0,
+      syncDistance: 40,
+      isSyncing: true,
+      isOptimistic: false,
+      elOffline: false,
+    });
+    const t0 = Date.now();
+    for (const id of ["p1", "p2", "p3"]) bNet.addPeer(new fx.ServingPeer(id, a));
+    expect(bSync.state).toBe("syncing");
+    expect(bSync.range.target?.type).toBe("finalized");
+    await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "B at A's head");
+    await fx.until(() => bSync.state === "synced", 5_000, "B synced");
+    const ms = Date.now() - t0;
+    console.log(
+      `range sync: ${bSync.range.importedBlocks} blocks in ${ms} ms (${((bSync.range.importedBlocks * 1000) / ms).toFixed(1)} blocks/s)`,
+    );
+
+    expect(b.chain.head.slot).toBe(40);
+    // the same blocks and votes give the same finality
+    expect(b.chain.finalizedCheckpoint).toEqual(a.chain.finalizedCheckpoint);
+    expect(b.chain.justifiedCheckpoint).toEqual(a.chain.justifiedCheckpoint);
+    expect(bSync.range.importedBlocks).toBe(40);
+    expect(bSync.isSynced()).toBe(true);
+    expect(bSync.getSyncStatus()).toMatchObject({headSlot: 40, syncDistance: 0, isSyncing: false});
+    // batches of 2 epochs (16 slots) aligned to epochs, from several peers, each slot requested
+    const range = bNet.requests.filter((r) => r.method === "range");
+    expect(range.every((r) => r.count === 16 && (r.startSlot as number) % 8 === 0)).toBe(true);
+    expect(new Set(range.map((r) => r.peer)).size).toBeGreaterThan(1);
+    for (let slot = 1; slot <= 40; slot++) {
+      expect(range.some((r) => (r.startSlot as number) <= slot && slot < (r.startSlot as number) + 16)).toBe(true);
+    }
+    expect(bNet.reports).toEqual([]);
+  });
+
+  it("imports a gap of blocks by root when a gossip block's parent is unknown; penalises a wrong by-root answer", async () => {
+    await fx.advance(a, clock, 41, 43);
+    const tip = await a.db.getBlock(Buffer.from(a.chain.head.blockRoot.slice(2), "hex"));
+    expect(tip?.block.message.slot).toBe(43);
+    // "liar" answers every by-root request with A's block at slot 40
+    const liar = new fx.ServingPeer("liar", a);
+    liar.wrongByRoot = (await liar.canonical()).find((blk) => blk.message.slot === 40) ?? null;
+    bNet.addPeer(liar);
+    const before = b.chain.head.slot;
+    expect(before).toBe(40);
+    // the gossip block arrived from the liar: its parent (42) is asked from it first
+    bSync.onUnknownBlockParent(tip?.block as never, "liar");
+    await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 10_000, "B at A's head (43)");
+    expect(bSync.unknownBlock.importedBlocks).toBe(3);
+    expect(bSync.unknownBlock.pendingCount).toBe(0);
+    const liarReports = bNet.reportsOf("liar");
+    expect(liarReports.length).toBeGreaterThanOrEqual(1);
+    expect(liarReports.every((r) => r.action === "lowTolerance" && /another block/.test(r.reason))).toBe(true);
+    expect(bNet.reports.filter((r) => r.peer !== "liar")).toEqual([]);
+    // the range sync did not run for 3 slots (within the tolerance): only by-root requests since
+    const roots = bNet.requests.filter((r) => r.method === "root");
+    expect(roots.length).toBeGreaterThanOrEqual(3);
+    bNet.removePeer("liar");
+  });
+
+  it("fetches the block of an unknown attested root", async () => {
+    await fx.advance(a, clock, 44, 44);
+    bSync.onUnknownBlockRoot(Buffer.from(a.chain.head.blockRoot.slice(2), "hex"), "p1");
+    await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 10_000, "B at A's head (44)");
+    expect(b.chain.head.slot).toBe(44);
+  });
+
+  it("hands a gossip block too far ahead to range sync, which catches up", async () => {
+    await fx.advance(a, clock, 45, 64);
+    const tip = await a.db.getBlock(Buffer.from(a.chain.head.blockRoot.slice(2), "hex"));
+    // peers' statuses are stale (no re-status): only the gossip block tells B that p2 is at slot 64
+    const stale = {
+      headSlot: b.chain.head.slot,
+      headRoot: Buffer.from(b.chain.head.blockRoot.slice(2), "hex"),
+      finalizedEpoch: b.chain.finalizedCheckpoint.epoch,
+      finalizedRoot: Buffer.from(b.chain.finalizedCheckpoint.root.slice(2), "hex"),
+    };
+    for (const p of bNet.peers.values()) p.statusOverride = stale;
+    bSync.onUnknownBlockParent(tip?.block as never, "p2");
+    expect(bSync.unknownBlock.pendingCount).toBe(0);
+    expect(bSync.state).toBe("syncing");
+    expect(bSync.range.target).toMatchObject({type: "head", slot: 64});
+    await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 20_000, "B at A's head (64)");
+    for (const p of bNet.peers.values()) p.statusOverride = {};
+    await fx.until(() => bSync.state === "synced", 5_000, "B synced");
+    expect(b.chain.finalizedCheckpoint).toEqual(a.chain.finalizedCheckpoint);
+  });
+});
+
+describe("range sync with bad peers", () => {
+  it("penalises peers serving a bad signature or a broken chain and retries their batches with another peer", async () => {
+    const c = await freshNode("sync-range-c");
+    const net = new fx.TestSyncNetwork();
+    net.delayMs = 5;
+    const sync = startSync(c, net);
+    await sync.start();
+    // badSig: every non-genesis block carries another block's (valid-point) signature
+    const good = new fx.ServingPeer("good", a);
+    const donor = (await good.canonical())[5].signature;
+    const badSig = new fx.ServingPeer("badSig", a, (blk) => {
+      if (blk.message.slot > 0) blk.signature = donor;
+      return blk;
+    });
+    // badChain: the block at slot 20 has another graffiti, so slot 21's parent_root no longer matches
+    const badChain = new fx.ServingPeer("badChain", a, (blk) => {
+      if (blk.message.slot === 20 || blk.message.slot === 4 || blk.message.slot === 36) {
+        (blk.message.body as {graffiti: Uint8Array}).graffiti = new Uint8Array(32).fill(0xee);
+      }
+      return blk;
+    });
+    for (const p of [good, badSig, badChain]) net.addPeer(p);
+    await fx.until(() => c.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "C at A's head");
+    expect(c.chain.finalizedCheckpoint).toEqual(a.chain.finalizedCheckpoint);
+
+    const sig = net.reportsOf("badSig");
+    expect(sig.length).toBeGreaterThanOrEqual(1);
+    expect(sig.every((r) => r.action === "lowTolerance" && /INVALID_SIGNATURE/.test(r.reason))).toBe(true);
+    const chainReports = net.reportsOf("badChain");
+    expect(chainReports.length).toBeGreaterThanOrEqual(1);
+    expect(chainReports.every((r) => r.action === "lowTolerance" && /not the previous block/.test(r.reason))).toBe(
+      true,
+    );
+    expect(net.reportsOf("good")).toEqual([]);
+    // every batch a bad peer was penalised for was asked again from another peer
+    const range = net.requests.filter((r) => r.method === "range");
+    for (const r of [
+      ...sig.map((x) => ({...x, peer: "badSig"})),
+      ...chainReports.map((x) => ({...x, peer: "badChain"})),
+    ]) {
+      const startSlot = Number(/batch at slot (\d+)/.exec(r.reason)?.[1]);
+      expect(range.some((x) => x.startSlot === startSlot && x.peer !== r.peer)).toBe(true);
+    }
+  });
+
+  it("re-downloads a batch served empty when the next batch proves it had blocks", async () => {
+    const d = await freshNode("sync-range-d");
+    const net = new fx.TestSyncNetwork();
+    const sync = startSync(d, net);
+    await sync.start();
+    // withholder: serves nothing for slots 16..31 (its status claims a head far beyond); its answer for slot 32
+    // is held until the test lets it go
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const withholder = new fx.ServingPeer("withholder", a, (blk) =>
+      blk.message.slot >= 16 && blk.message.slot < 32 ? null : blk,
+    );
+    const serve = withholder.blocksByRange.bind(withholder);
+    withholder.blocksByRange = async (req) => {
+      if (req.startSlot === 32) await gate;
+      return serve(req);
+    };
+    net.addPeer(withholder);
+    // alone, it serves the batches one by one; once it is asked for slot 32 (after its empty 16..31 answer) it
+    // disconnects and an honest peer arrives: the batch at 32 does not link, 16..31 is asked again
+    await fx.until(() => net.requests.some((r) => r.startSlot === 32), 10_000, "batch 32 requested");
+    expect(net.requests.filter((r) => r.method === "range").map((r) => [r.peer, r.startSlot])).toEqual([
+      ["withholder", 0],
+      ["withholder", 16],
+      ["withholder", 32],
+    ]);
+    net.removePeer("withholder");
+    net.addPeer(new fx.ServingPeer("honest", a));
+    release();
+    await fx.until(() => d.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "D at A's head");
+    const reports = net.reportsOf("withholder");
+    expect(reports.map((r) => r.action)).toContain("midTolerance");
+    expect(reports.find((r) => r.action === "midTolerance")?.reason).toMatch(/no blocks for slots 16\.\.31/);
+    expect(net.reportsOf("honest")).toEqual([]);
+    expect(net.requests.some((r) => r.peer === "honest" && r.startSlot === 16)).toBe(true);
+  });
+});
