@@ -18,8 +18,8 @@ import {
 import {type RootHex, toRootHex} from "@ceibo/fork-choice";
 import {CELLS_PER_EXT_BLOB, type ForkName, ForkSeq} from "@ceibo/params";
 import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {type BlockSidecars, DaError} from "../chain/da/index.ts";
 import {BlockError, fromRootHex} from "../chain/index.ts";
-import {loadKzg} from "../execution/index.ts";
 import type {ApiContext, ResolvedBlock} from "./context.ts";
 
 function headerOf(r: ResolvedBlock): BlockHeaderResponse {
@@ -44,10 +44,11 @@ function headerOf(r: ResolvedBlock): BlockHeaderResponse {
 const meta = (r: ResolvedBlock) => ({executionOptimistic: r.executionOptimistic, finalized: r.finalized});
 
 /**
- * Data availability of a published block's blobs: every commitment has its blob and the proofs verify
- * (deneb/electra verify_blob_kzg_proof_batch; fulu: cell proofs equal those computed from the blob).
+ * The counts of a published block's blobs and proofs against its commitments (clear 400s before any KZG work):
+ * one blob per commitment; deneb/electra one KZG proof per blob, fulu CELLS_PER_EXT_BLOB cell proofs per blob.
+ * The KZG checks themselves run when the data availability tracker builds the block's sidecars.
  */
-export function checkPublishedBlobs(
+export function checkPublishedBlobCounts(
   fork: number,
   commitments: Uint8Array[],
   blobs: Uint8Array[],
@@ -62,29 +63,11 @@ export function checkPublishedBlobs(
       `the block has ${commitments.length} blob commitments but ${blobs.length} blobs were sent`,
     );
   }
-  const kzg = loadKzg();
-  if (fork >= ForkSeq.fulu) {
-    if (proofs.length !== blobs.length * CELLS_PER_EXT_BLOB) {
-      throw ApiError.badRequest(`expected ${blobs.length * CELLS_PER_EXT_BLOB} cell proofs, got ${proofs.length}`);
-    }
-    blobs.forEach((blob, i) => {
-      if (!Buffer.from(kzg.blobToKzgCommitment(blob)).equals(commitments[i])) {
-        throw ApiError.badRequest(`blob ${i} does not match its KZG commitment`);
-      }
-      const [, cellProofs] = kzg.computeCellsAndKzgProofs(blob);
-      for (let j = 0; j < CELLS_PER_EXT_BLOB; j++) {
-        if (!Buffer.from(cellProofs[j]).equals(proofs[i * CELLS_PER_EXT_BLOB + j])) {
-          throw ApiError.badRequest(`cell proof ${j} of blob ${i} is invalid`);
-        }
-      }
-    });
-    return;
-  }
-  if (proofs.length !== blobs.length) {
-    throw ApiError.badRequest(`expected ${blobs.length} KZG proofs, got ${proofs.length}`);
-  }
-  if (!kzg.verifyBlobKzgProofBatch(blobs, commitments, proofs)) {
-    throw ApiError.badRequest("the blobs' KZG proofs do not verify against the block's commitments");
+  const expected = fork >= ForkSeq.fulu ? blobs.length * CELLS_PER_EXT_BLOB : blobs.length;
+  if (proofs.length !== expected) {
+    throw ApiError.badRequest(
+      `expected ${expected} ${fork >= ForkSeq.fulu ? "cell proofs" : "KZG proofs"}, got ${proofs.length}`,
+    );
   }
 }
 
@@ -164,10 +147,23 @@ export function blockHandlers(
       const commitments = postDeneb
         ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
         : [];
-      if (postDeneb) checkPublishedBlobs(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
+      let sidecars: BlockSidecars = {};
+      if (postDeneb) {
+        // counts first (clear 400s), then the KZG checks while building the sidecars / columns of the block
+        checkPublishedBlobCounts(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
+        try {
+          sidecars = chain.da.addBlockWithBlobs(signedBlock, contents.blobs ?? [], contents.kzgProofs ?? [], {
+            verify: true,
+          });
+        } catch (e) {
+          if (e instanceof DaError) throw ApiError.badRequest(`Invalid blobs: ${e.message}`);
+          throw e;
+        }
+      }
       try {
         const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
         ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
+        ctx.network?.publishBlock(signedBlock, sidecars);
       } catch (e) {
         if (e instanceof BlockError) {
           if (e.code === "ALREADY_KNOWN") return "imported";

@@ -14,6 +14,7 @@ import {
   processSlots,
   type SignedBeaconBlockAllForks,
 } from "@ceibo/state-transition";
+import type {BlockSidecars} from "../chain/da/index.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "../chain/index.ts";
 import {LivenessTracker} from "./liveness.ts";
 import {OperationPools} from "./opPools.ts";
@@ -41,6 +42,53 @@ export interface ApiBackendOpts {
   version: string;
 }
 
+/** A peer as the node/peers routes describe it. */
+export interface ApiPeer {
+  peerId: string;
+  enr: string | null;
+  lastSeenP2pAddress: string;
+  state: "disconnected" | "connecting" | "connected" | "disconnecting";
+  direction: "inbound" | "outbound";
+}
+
+/**
+ * What the Beacon API needs from the p2p network (node/network.ts adapts the Network to it): identity and peers
+ * for the node routes, and gossip publishing of what validators submit (called after the node accepted it).
+ * Without a network (tests, a single dev node) the routes answer with an empty identity and no peers.
+ */
+export interface ApiNetwork {
+  identity(): {
+    peerId: string;
+    enr: string;
+    p2pAddresses: string[];
+    discoveryAddresses: string[];
+    metadata: {seqNumber: bigint; attnets: boolean[]; syncnets: boolean[]; custodyGroupCount?: number};
+  };
+  peers(): ApiPeer[];
+  /** Beacon API /node/syncing: from the sync service when there is one. */
+  syncing?(): {headSlot: number; syncDistance: number; isSyncing: boolean; isOptimistic: boolean} | null;
+  /** A block published through the API (after import), with the blob sidecars / data columns built from it. */
+  publishBlock(signedBlock: SignedBeaconBlockAllForks, sidecars: BlockSidecars): void;
+  /** pre-electra: an Attestation with one bit; electra+: a SingleAttestation. */
+  publishAttestation(attestation: unknown, committeeIndex: number): void;
+  publishAggregateAndProof(signed: unknown): void;
+  publishSyncCommitteeMessage(message: {
+    slot: number;
+    beaconBlockRoot: Uint8Array;
+    validatorIndex: number;
+    signature: Uint8Array;
+  }): void;
+  publishContributionAndProof(signed: unknown): void;
+  publishVoluntaryExit(signed: unknown): void;
+  publishProposerSlashing(slashing: unknown): void;
+  publishAttesterSlashing(slashing: unknown): void;
+  publishBlsToExecutionChange(change: unknown): void;
+  /** A validator has an aggregation duty at `slot` in `committeeIndex` (beacon_committee_subscriptions). */
+  subscribeToAttestationSubnet(slot: number, committeeIndex: number, committeesAtSlot: number): void;
+  /** A validator is in the sync committee until `untilEpoch` at these sync committee indices. */
+  subscribeToSyncSubnets(syncCommitteeIndices: number[], untilEpoch: number): void;
+}
+
 export interface ProposerPreparation {
   feeRecipient: Uint8Array;
   /** Epoch it was last sent (a VC re-sends every epoch). */
@@ -63,6 +111,8 @@ export class ApiContext {
   readonly attestations = new SubmittedAttestations();
   readonly syncMessages = new SubmittedSyncMessages();
   readonly emitter = new EventEmitter<ApiEvents>();
+  /** The p2p network (set by the node when it has one). */
+  network: ApiNetwork | null = null;
   /** `${headRoot}:${slot}` → the head state processed through empty slots (few entries). */
   private readonly advanced = new Map<string, CachedBeaconState>();
 

@@ -22,7 +22,7 @@ import {poolHandlers} from "./pool.ts";
 import {validatorHandlers} from "./validator.ts";
 
 export {getValidatorStatus} from "./beaconState.ts";
-export {type ApiBackendOpts, ApiContext} from "./context.ts";
+export {type ApiBackendOpts, ApiContext, type ApiNetwork, type ApiPeer} from "./context.ts";
 export {specValues} from "./nodeConfig.ts";
 export {isAggregator, isSyncCommitteeAggregator} from "./validator.ts";
 

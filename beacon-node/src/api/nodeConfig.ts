@@ -1,6 +1,7 @@
 /**
  * Beacon API node and config routes (beacon-APIs apis/node/*.yaml, apis/config/*.yaml).
- * Networking does not exist yet: identity, peers and peer counts are PLACEHOLDERS (no peer id, no ENR, zero peers).
+ * Identity, peers and sync status come from the node's p2p network (ctx.network); a node without one (tests,
+ * in-process dev chains) answers with an empty identity and no peers.
  */
 import {ApiError, type BeaconApiBackend} from "@ceibo/api";
 import {forkScheduleOf} from "@ceibo/config";
@@ -59,30 +60,58 @@ export function nodeConfigHandlers(
   let spec: Record<string, string> | null = null;
   return {
     async getNetworkIdentity() {
-      // PLACEHOLDER until networking lands: no libp2p identity, no ENR, no addresses.
+      const id = ctx.network?.identity();
+      if (id === undefined) {
+        return {
+          data: {
+            peerId: "",
+            enr: "",
+            p2pAddresses: [],
+            discoveryAddresses: [],
+            metadata: {seqNumber: 0n, attnets: BitArray.fromBitLen(64), syncnets: BitArray.fromBitLen(4)},
+          },
+        };
+      }
+      const {custodyGroupCount, ...meta} = id.metadata;
       return {
         data: {
-          peerId: "",
-          enr: "",
-          p2pAddresses: [],
-          discoveryAddresses: [],
-          metadata: {seqNumber: 0n, attnets: BitArray.fromBitLen(64), syncnets: BitArray.fromBitLen(4)},
+          peerId: id.peerId,
+          enr: id.enr,
+          p2pAddresses: id.p2pAddresses,
+          discoveryAddresses: id.discoveryAddresses,
+          metadata: {
+            seqNumber: meta.seqNumber,
+            attnets: BitArray.fromBoolArray(meta.attnets),
+            syncnets: BitArray.fromBoolArray(meta.syncnets),
+            ...(custodyGroupCount !== undefined ? {custodyGroupCount} : {}),
+          },
         },
       };
     },
-    async getPeers() {
-      return {data: [], meta: {count: 0}};
+    async getPeers({state, direction} = {}) {
+      const peers = (ctx.network?.peers() ?? []).filter(
+        (p) =>
+          (state === undefined || state.length === 0 || state.includes(p.state)) &&
+          (direction === undefined || direction.length === 0 || direction.includes(p.direction)),
+      );
+      return {data: peers, meta: {count: peers.length}};
     },
     async getPeer({peerId}) {
-      throw ApiError.notFound(`Peer not found: ${peerId} (this node has no networking yet)`);
+      const peer = ctx.network?.peers().find((p) => p.peerId === peerId);
+      if (peer === undefined) throw ApiError.notFound(`Peer not found: ${peerId}`);
+      return {data: peer};
     },
     async getPeerCount() {
-      return {data: {disconnected: 0, connecting: 0, connected: 0, disconnecting: 0}};
+      const counts = {disconnected: 0, connecting: 0, connected: 0, disconnecting: 0};
+      for (const p of ctx.network?.peers() ?? []) counts[p.state]++;
+      return {data: counts};
     },
     async getNodeVersion() {
       return {data: {version: ctx.opts.version}};
     },
     async getSyncingStatus() {
+      const fromSync = ctx.network?.syncing?.();
+      if (fromSync != null) return {data: {...fromSync, elOffline: chain.elStatus === "ERROR"}};
       const headSlot = chain.head.slot;
       return {
         data: {

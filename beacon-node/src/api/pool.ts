@@ -100,6 +100,7 @@ export function poolHandlers(
           ctx.liveness.seen(single.data.target.epoch, single.attesterIndex);
           if (electra) ctx.emit({type: "single_attestation", message: single});
           else ctx.emit({type: "attestation", message: item as Attestation});
+          ctx.network?.publishAttestation(item, single.committeeIndex);
         } catch (e) {
           if (e instanceof ChainError || e instanceof ApiError) failures.push({index, message: e.message});
           else throw e;
@@ -120,12 +121,20 @@ export function poolHandlers(
         .sort((x, y) => x - y)
         .join(",");
       ctx.opPools.attesterSlashings.set(key, attesterSlashing as AttesterSlashing);
+      chain.opPool.addAttesterSlashing(
+        attesterSlashing as never,
+        key
+          .split(",")
+          .filter((k) => k !== "")
+          .map(Number),
+      );
       try {
         chain.forkChoice.onAttesterSlashing(attesterSlashing as never, {verifySignature: false});
       } catch {
         // fork choice's own checks: the slashing is valid on the head state, the equivocation still counts there
       }
       ctx.emit({type: "attester_slashing", message: attesterSlashing as never});
+      ctx.network?.publishAttesterSlashing(attesterSlashing);
     },
     async getPoolProposerSlashings() {
       return {data: [...ctx.opPools.proposerSlashings.values()]};
@@ -133,7 +142,9 @@ export function poolHandlers(
     async submitPoolProposerSlashings({proposerSlashing}) {
       validateOnHead(ctx, "proposer slashing", (cs) => processProposerSlashing(cs, proposerSlashing, true));
       ctx.opPools.proposerSlashings.set(proposerSlashing.signedHeader1.message.proposerIndex, proposerSlashing);
+      chain.opPool.addProposerSlashing(proposerSlashing);
       ctx.emit({type: "proposer_slashing", message: proposerSlashing});
+      ctx.network?.publishProposerSlashing(proposerSlashing);
     },
     async submitPoolSyncCommitteeSignatures({signatures}) {
       const failures: IndexedFailure[] = [];
@@ -142,6 +153,7 @@ export function poolHandlers(
           chain.submitSyncCommitteeMessage(msg);
           ctx.syncMessages.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
           ctx.liveness.seen(computeEpochAtSlot(msg.slot), msg.validatorIndex);
+          ctx.network?.publishSyncCommitteeMessage(msg);
         } catch (e) {
           if (e instanceof ChainError) failures.push({index, message: e.message});
           else throw e;
@@ -160,7 +172,9 @@ export function poolHandlers(
     async submitPoolVoluntaryExit({signedVoluntaryExit}) {
       validateOnHead(ctx, "voluntary exit", (cs) => processVoluntaryExit(cs, signedVoluntaryExit, true));
       ctx.opPools.voluntaryExits.set(signedVoluntaryExit.message.validatorIndex, signedVoluntaryExit);
+      chain.opPool.addVoluntaryExit(signedVoluntaryExit);
       ctx.emit({type: "voluntary_exit", message: signedVoluntaryExit});
+      ctx.network?.publishVoluntaryExit(signedVoluntaryExit);
     },
     async getPoolBLSToExecutionChanges() {
       return {data: [...ctx.opPools.blsToExecutionChanges.values()]};
@@ -172,7 +186,9 @@ export function poolHandlers(
         try {
           validateOnHead(ctx, "BLS to execution change", (cs) => processBlsToExecutionChange(cs, change, true));
           ctx.opPools.blsToExecutionChanges.set(change.message.validatorIndex, change);
+          chain.opPool.addBlsToExecutionChange(change);
           ctx.emit({type: "bls_to_execution_change", message: change});
+          ctx.network?.publishBlsToExecutionChange(change);
         } catch (e) {
           if (e instanceof ApiError) failures.push({index, message: e.message});
           else throw e;

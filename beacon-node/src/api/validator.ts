@@ -355,6 +355,7 @@ export function validatorHandlers(
             // not applicable yet (its slot is not over) or already counted: the pool's votes cover it
           }
           ctx.emit({type: "attestation", message: aggregate as never});
+          ctx.network?.publishAggregateAndProof(signed);
         } catch (e) {
           failures.push({index, message: (e as Error).message});
         }
@@ -373,6 +374,8 @@ export function validatorHandlers(
           validatorIndex: s.validatorIndex,
           slot: s.slot,
         });
+        // validator.md: an aggregator joins the attestation subnet of its committee for that slot
+        if (s.isAggregator) ctx.network?.subscribeToAttestationSubnet(s.slot, s.committeeIndex, s.committeesAtSlot);
       }
       const minSlot = chain.clock.currentSlot - SLOTS_PER_EPOCH;
       for (const [k, v] of ctx.beaconCommitteeSubscriptions)
@@ -384,6 +387,7 @@ export function validatorHandlers(
           untilEpoch: s.untilEpoch,
           indices: s.syncCommitteeIndices,
         });
+        ctx.network?.subscribeToSyncSubnets(s.syncCommitteeIndices, s.untilEpoch);
       }
     },
     async submitBeaconCommitteeSelections() {
@@ -463,6 +467,7 @@ export function validatorHandlers(
           if (!verifySignatureSets(sets)) throw Error("a signature of the contribution and proof is invalid");
           ctx.liveness.seen(epoch, aggregatorIndex);
           ctx.emit({type: "contribution_and_proof", message: signed});
+          ctx.network?.publishContributionAndProof(signed);
         } catch (e) {
           failures.push({index, message: (e as Error).message});
         }

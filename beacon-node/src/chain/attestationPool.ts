@@ -26,10 +26,44 @@ interface CommitteeAggregate {
   signatures: Signature[];
 }
 
+/** What the pool holds for one committee: single attesters by position, and aggregates received as such. */
+interface CommitteeVotes {
+  committeeIndex: number;
+  committeeSize: number;
+  singles: Map<number, Signature>;
+  /** Gossip / API aggregates (their signatures cannot be split): at most a few, none covered by another. */
+  aggregates: {bits: boolean[]; signature: Signature}[];
+}
+
+/**
+ * The committee's best aggregate for a block: the aggregate with the most attesters, plus every single attester it
+ * does not already have (disjoint sets, so the BLS signatures add up).
+ */
+function bestAggregate(votes: CommitteeVotes): CommitteeAggregate {
+  let base: {bits: boolean[]; signature: Signature} | null = null;
+  for (const a of votes.aggregates) {
+    if (base === null || count(a.bits) > count(base.bits)) base = a;
+  }
+  const bits = base !== null ? [...base.bits] : new Array<boolean>(votes.committeeSize).fill(false);
+  const signatures = base !== null ? [base.signature] : [];
+  for (const [position, sig] of votes.singles) {
+    if (bits[position]) continue;
+    bits[position] = true;
+    signatures.push(sig);
+  }
+  return {committeeIndex: votes.committeeIndex, bits, signatures};
+}
+
+function count(bits: boolean[]): number {
+  let n = 0;
+  for (const b of bits) if (b) n++;
+  return n;
+}
+
 interface DataGroup {
   data: AttestationData;
   /** By committee index. */
-  committees: Map<number, CommitteeAggregate>;
+  committees: Map<number, CommitteeVotes>;
 }
 
 /**
@@ -63,16 +97,39 @@ export class AttestationPool {
       group = {data, committees: new Map()};
       this.groups.set(key, group);
     }
-    let agg = group.committees.get(committeeIndex);
-    if (agg === undefined) {
-      agg = {committeeIndex, bits: new Array(committeeSize).fill(false), signatures: []};
-      group.committees.set(committeeIndex, agg);
-    }
-    if (agg.bits.length !== committeeSize) throw Error(`committee ${committeeIndex} size changed`);
-    if (agg.bits[position]) return false;
-    agg.bits[position] = true;
-    agg.signatures.push(Signature.fromBytes(signature, true));
+    const votes = this.committeeVotes(group, committeeIndex, committeeSize);
+    if (votes.singles.has(position)) return false;
+    votes.singles.set(position, Signature.fromBytes(signature, true));
     return true;
+  }
+
+  /**
+   * Adds an aggregate of one committee (gossip beacon_aggregate_and_proof, or the API's aggregates); its signature
+   * must already be verified. Ignored when a kept aggregate has all its bits; kept ones it covers are dropped.
+   */
+  addAggregate(data: AttestationData, committeeIndex: number, bits: boolean[], signature: Uint8Array): boolean {
+    const key = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    let group = this.groups.get(key);
+    if (group === undefined) {
+      group = {data, committees: new Map()};
+      this.groups.set(key, group);
+    }
+    const votes = this.committeeVotes(group, committeeIndex, bits.length);
+    const covers = (a: boolean[], b: boolean[]): boolean => b.every((x, i) => !x || a[i]);
+    if (votes.aggregates.some((kept) => covers(kept.bits, bits))) return false;
+    votes.aggregates = votes.aggregates.filter((kept) => !covers(bits, kept.bits));
+    votes.aggregates.push({bits: [...bits], signature: Signature.fromBytes(signature, true)});
+    return true;
+  }
+
+  private committeeVotes(group: DataGroup, committeeIndex: number, committeeSize: number): CommitteeVotes {
+    let votes = group.committees.get(committeeIndex);
+    if (votes === undefined) {
+      votes = {committeeIndex, committeeSize, singles: new Map(), aggregates: []};
+      group.committees.set(committeeIndex, votes);
+    }
+    if (votes.committeeSize !== committeeSize) throw Error(`committee ${committeeIndex} size changed`);
+    return votes;
   }
 
   /** Records the attesters of an attestation included in an imported block (per committee). */
@@ -114,7 +171,10 @@ export class AttestationPool {
       const committeeCount = state.epochCtx.getCommitteeCountPerSlot(targetEpoch);
       const useful: CommitteeAggregate[] = [];
       let newVotes = 0;
-      for (const agg of [...group.committees.values()].sort((a, b) => a.committeeIndex - b.committeeIndex)) {
+      const aggregates = [...group.committees.values()]
+        .sort((a, b) => a.committeeIndex - b.committeeIndex)
+        .map(bestAggregate);
+      for (const agg of aggregates) {
         if (agg.committeeIndex >= committeeCount) continue;
         if (state.epochCtx.getBeaconCommittee(data.slot, agg.committeeIndex).length !== agg.bits.length) continue;
         const seen = this.included.get(`${key}:${agg.committeeIndex}`);
@@ -160,7 +220,7 @@ export class AttestationPool {
   get size(): {dataGroups: number; attesters: number} {
     let attesters = 0;
     for (const g of this.groups.values()) {
-      for (const c of g.committees.values()) attesters += c.signatures.length;
+      for (const c of g.committees.values()) attesters += c.singles.size;
     }
     return {dataGroups: this.groups.size, attesters};
   }

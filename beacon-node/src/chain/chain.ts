@@ -15,6 +15,7 @@ import {
   FORK_NAMES,
   type ForkName,
   ForkSeq,
+  NUMBER_OF_COLUMNS,
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {
@@ -35,10 +36,12 @@ import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import {AttestationPool} from "./attestationPool.ts";
 import type {Clock} from "./clock.ts";
+import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
 import {type Logger, silentLogger} from "./logger.ts";
+import {OpPool} from "./opPool.ts";
 import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produceBlock.ts";
 import {ChainStateCache, type ChainStateCacheOpts} from "./stateCache.ts";
 import {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
@@ -52,6 +55,8 @@ export interface BeaconChainOpts extends ChainStateCacheOpts {
    * payload. Without it no block can be produced at bellatrix+ before the merge.
    */
   terminalBlockHash?: Uint8Array;
+  /** KZG trusted setup (default: c-kzg's bundled mainnet setup, loaded on the first blob). */
+  trustedSetupFile?: string;
 }
 
 export interface BeaconChainModules {
@@ -120,6 +125,15 @@ export class BeaconChain {
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
   readonly syncCommitteePool = new SyncCommitteeMessagePool();
+  /** Exits, slashings and BLS changes for blocks (gossip and API), plus gossip aggregates and contributions. */
+  readonly opPool = new OpPool();
+  /**
+   * Blob sidecars / data column sidecars per block until the block is imported (deneb/fulu is_data_available).
+   * Its custody (fulu sampling/custody columns) defaults to all columns until the network sets the node's own.
+   */
+  readonly da: DataAvailabilityTracker;
+  /** The columns this node samples and custodies (mutable: the network sets them from the node id). */
+  readonly custody: {samplingColumns: readonly number[]; custodyColumns: readonly number[]};
   readonly emitter = new EventEmitter<ChainEvents>();
   readonly genesisTime: number;
   readonly genesisValidatorsRoot: Uint8Array;
@@ -152,6 +166,14 @@ export class BeaconChain {
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
     this.stateCache = new ChainStateCache(opts);
+    const allColumns = Array.from({length: NUMBER_OF_COLUMNS}, (_, i) => i);
+    this.custody = {samplingColumns: allColumns, custodyColumns: allColumns};
+    this.da = new DataAvailabilityTracker({
+      config: this.beaconConfig,
+      custody: this.custody as ColumnCustody,
+      trustedSetupFile: opts.trustedSetupFile,
+      logger: this.logger,
+    });
     this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, {}, {stateCache: this.stateCache});
     const anchorRoot = this.forkChoice.finalizedCheckpoint.root;
     this.stateCache.pin(anchorRoot, anchorState);
@@ -235,6 +257,8 @@ export class BeaconChain {
       this.applyPendingVotes();
       this.attestationPool.prune(slot);
       this.syncCommitteePool.prune(slot);
+      this.da.prune(slot, this.finalized.epoch);
+      this.opPool.prune(slot);
       this.updateHead();
       await this.onFinalityMaybeChanged();
       await this.notifyForkchoiceUpdate();

@@ -127,7 +127,8 @@ export async function importBlock(
 
   // 5. data availability
   const commitments = fork >= ForkSeq.deneb ? (body.blobKzgCommitments ?? []) : [];
-  const dataAvailable = opts.dataAvailable ?? commitments.length === 0;
+  if (commitments.length > 0) chain.da.addBlock(signedBlock, root);
+  const dataAvailable = opts.dataAvailable ?? (commitments.length === 0 || chain.da.isDataAvailable(root));
   if (!dataAvailable) {
     throw new BlockError("DATA_UNAVAILABLE", `the data of ${commitments.length} blobs is not available`, ctx);
   }
@@ -157,6 +158,8 @@ export async function importBlock(
 
   // 7. persistence: the block, and at the first block of an epoch the new epoch's checkpoint state
   const batch = chain.db.batch().putBlock(rootBytes, signedBlock);
+  // the block's blob sidecars / custody columns, atomically with the block
+  if (commitments.length > 0) chain.da.putSidecarsInBatch(batch, root);
   const epoch = computeEpochAtSlot(block.slot);
   const parentSlot = fc.getBlock(parentRoot)?.slot ?? 0;
   if (computeEpochAtSlot(parentSlot) < epoch) {

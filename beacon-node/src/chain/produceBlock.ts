@@ -57,15 +57,17 @@ export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): 
   const proposerIndex = state.epochCtx.getBeaconProposer(slot);
   const parentRoot = Uint8Array.from(Buffer.from(head.blockRoot.slice(2), "hex"));
 
+  // slashings, exits and BLS changes that still apply on this state (each re-checked on a copy)
+  const ops = chain.opPool.getOperationsForBlock(state);
   const body: Record<string, unknown> = {
     randaoReveal: opts.randaoReveal,
     eth1Data: state.state.eth1Data.toValue(),
     graffiti,
-    proposerSlashings: [],
-    attesterSlashings: [],
+    proposerSlashings: ops.proposerSlashings,
+    attesterSlashings: ops.attesterSlashings,
     attestations: chain.attestationPool.getAttestationsForBlock(state),
     deposits: [],
-    voluntaryExits: [],
+    voluntaryExits: ops.voluntaryExits,
   };
   if (fork >= ForkSeq.altair) {
     body.syncAggregate = chain.syncCommitteePool.getSyncAggregate(state);
@@ -76,7 +78,7 @@ export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): 
     const built = await buildPayload(chain, state, slot, head.blockRoot, parentRoot, opts.feeRecipient);
     body.executionPayload = built.executionPayload;
     executionPayloadValue = built.blockValue;
-    if (fork >= ForkSeq.capella) body.blsToExecutionChanges = [];
+    if (fork >= ForkSeq.capella) body.blsToExecutionChanges = ops.blsToExecutionChanges;
     if (fork >= ForkSeq.deneb) {
       blobsBundle = built.blobsBundle ?? {commitments: [], proofs: [], blobs: []};
       body.blobKzgCommitments = blobsBundle.commitments;

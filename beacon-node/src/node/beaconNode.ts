@@ -3,16 +3,23 @@
  * started in that order with one AbortSignal and closed in reverse.
  */
 import {randomBytes} from "node:crypto";
-import {type ChainConfig, createDevChainConfig} from "@ceibo/config";
-import {ACTIVE_PRESET_NAME, FAR_FUTURE_EPOCH, FORK_NAMES, type ForkName, ForkSeq} from "@ceibo/params";
+import {readFileSync} from "node:fs";
+import {join} from "node:path";
+import {type ChainConfig, createDevChainConfig, forkScheduleOf} from "@ceibo/config";
+import {ACTIVE_PRESET_NAME, FAR_FUTURE_EPOCH, FORK_NAMES, type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
+  type BeaconStateAllForks,
   type BeaconStatePostBellatrix,
+  type CachedBeaconState,
+  createCachedBeaconState,
   createInteropGenesisState,
+  forkTypes,
   genesisForkOf,
   kzgCommitmentToVersionedHash,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {FastifyInstance} from "fastify";
+import {createGossipDataAvailability} from "../chain/da/index.ts";
 import {BeaconChain, type BeaconChainOpts, ChainError, Clock, type Logger, silentLogger} from "../chain/index.ts";
 import {BeaconDb} from "../db/index.ts";
 import {
@@ -22,12 +29,17 @@ import {
   forkTimesFromGenesis,
   MockEngineServer,
 } from "../execution/index.ts";
+import {Network} from "../network/index.ts";
+import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
 import {DevValidators} from "./devValidators.ts";
+import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
 
 export interface BeaconNodeOpts {
-  /** Only "dev" for now. */
-  network: "dev";
+  /** "dev": an interop genesis made here; "custom": a network given by its config and genesis state (`custom`). */
+  network: "dev" | "custom";
+  /** network "custom": the chain config (config.yaml) and the genesis state file (SSZ) of that network. */
+  custom?: {chainConfig: ChainConfig; genesisStateFile: string};
   dataDir: string;
   /** Interop validators of a new dev genesis. */
   devValidators: number;
@@ -59,9 +71,34 @@ export interface BeaconNodeOpts {
   /** Propose and attest with the interop keys inside the node (dev only; default true). */
   devSigning?: boolean;
   chain?: BeaconChainOpts;
+  /** Join the p2p network (null/undefined: no networking — a lone node). */
+  p2p?: P2pOpts | null;
+  /** Start an empty data dir from a finalized checkpoint (URL of a trusted Beacon API, or SSZ files). */
+  checkpoint?: CheckpointOpts | null;
   logger?: Logger;
   /** Wall clock in ms (tests). */
   nowMs?: () => number;
+}
+
+export interface P2pOpts {
+  listenAddress: string;
+  port: number;
+  discoveryPort: number;
+  /** discv5 bootnodes (ENR strings). */
+  bootnodes: string[];
+  /** Multiaddrs to stay connected to. */
+  staticPeers: string[];
+  targetPeers: number;
+  discv5: boolean;
+  subscribeAllSubnets: boolean;
+}
+
+export interface CheckpointOpts {
+  url?: string;
+  stateFile?: string;
+  blockFile?: string;
+  /** Accept a checkpoint outside the weak subjectivity period. */
+  force: boolean;
 }
 
 export interface SlotStatus {
@@ -86,6 +123,10 @@ export class BeaconNode {
   readonly engine: ExecutionEngine;
   readonly mockEngine: MockEngineServer | null;
   readonly devValidators: DevValidators | null;
+  /** The p2p network (null: --p2p false). */
+  readonly network: Network | null;
+  /** Range sync, unknown-block lookup and backfill over the network (null without one). */
+  readonly sync: BeaconSync | null;
   readonly logger: Logger;
   readonly restServer: FastifyInstance | null;
   /** The Beacon API's URL, when it runs. */
@@ -105,6 +146,8 @@ export class BeaconNode {
     engine: ExecutionEngine;
     mockEngine: MockEngineServer | null;
     devValidators: DevValidators | null;
+    network: Network | null;
+    sync: BeaconSync | null;
     logger: Logger;
     resumed: boolean;
     rest: {server: FastifyInstance; url: string} | null;
@@ -116,6 +159,8 @@ export class BeaconNode {
     this.engine = parts.engine;
     this.mockEngine = parts.mockEngine;
     this.devValidators = parts.devValidators;
+    this.network = parts.network;
+    this.sync = parts.sync;
     this.logger = parts.logger;
     this.resumed = parts.resumed;
     this.restServer = parts.rest?.server ?? null;
@@ -125,18 +170,61 @@ export class BeaconNode {
   /** Opens the data dir, writes a dev genesis if it has no chain, connects the engine and loads the chain. */
   static async init(opts: BeaconNodeOpts): Promise<BeaconNode> {
     const logger = opts.logger ?? silentLogger;
-    if (opts.network !== "dev") throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
-    const config = createDevChainConfig({
-      preset: ACTIVE_PRESET_NAME,
-      slotDurationMs: opts.slotDurationMs,
-      forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
-    });
-    const db = await BeaconDb.open(opts.dataDir, {network: "dev", chainConfig: config});
+    if (opts.network !== "dev" && opts.network !== "custom") {
+      throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
+    }
+    const custom = opts.network === "custom" ? opts.custom : undefined;
+    if (opts.network === "custom" && custom === undefined) {
+      throw new ChainError("INVALID_ARGUMENT", "network custom needs its chain config and genesis state file");
+    }
+    const config =
+      custom?.chainConfig ??
+      createDevChainConfig({
+        preset: ACTIVE_PRESET_NAME,
+        slotDurationMs: opts.slotDurationMs,
+        forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
+      });
+    const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
     try {
       let resumed = (await db.anchor.get()) !== null;
       let genesisBlockHash: Uint8Array;
-      if (!resumed) {
+      let fromCheckpoint = false;
+      if (resumed && opts.checkpoint != null) {
+        logger.warn("The data dir already holds a chain: the checkpoint sync options are ignored");
+      }
+      if (!resumed && opts.checkpoint != null) {
+        const source = opts.checkpoint.url ?? opts.checkpoint.stateFile;
+        logger.info("Checkpoint sync: fetching the finalized state and block", {source});
+        const anchor = await fetchCheckpoint(
+          {url: opts.checkpoint.url, stateFile: opts.checkpoint.stateFile, blockFile: opts.checkpoint.blockFile},
+          {config, genesisTime: opts.genesisTime, force: opts.checkpoint.force, logger},
+        );
+        await writeCheckpointAnchor(db, anchor);
+        fromCheckpoint = true;
+        genesisBlockHash = (anchor.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+        logger.info("Checkpoint sync: starting from the checkpoint", {
+          epoch: anchor.checkpoint.epoch,
+          slot: anchor.block.message.slot,
+          blockRoot: `0x${Buffer.from(anchor.blockRoot).toString("hex")}`,
+          withinWeakSubjectivityPeriod: anchor.withinWsPeriod,
+          source: anchor.source,
+        });
+      } else if (!resumed && custom !== undefined) {
+        const genesis = readGenesisState(config, custom.genesisStateFile);
+        await BeaconChain.initializeDb(db, genesis);
+        genesisBlockHash =
+          genesis.fork >= ForkSeq.bellatrix
+            ? (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash
+            : genesis.state.eth1Data.blockHash;
+        logger.info("Wrote genesis from file", {
+          file: custom.genesisStateFile,
+          fork: FORK_NAMES[genesis.fork],
+          genesisTime: genesis.state.genesisTime,
+          validators: genesis.state.validators.length,
+          stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
+        });
+      } else if (!resumed) {
         const nowMs = opts.nowMs?.() ?? Date.now();
         const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
         const genesis = createInteropGenesisState(config, {
@@ -157,7 +245,7 @@ export class BeaconNode {
         });
       } else {
         const stored = await db.stateArchive.getBySlot(0);
-        if (stored !== null && stored.forkSeq !== genesisForkOf(config)) {
+        if (custom === undefined && stored !== null && stored.forkSeq !== genesisForkOf(config)) {
           throw new ChainError(
             "INVALID_ARGUMENT",
             `the data dir holds a ${FORK_NAMES[stored.forkSeq]} dev chain but the node was started for ` +
@@ -167,6 +255,11 @@ export class BeaconNode {
         genesisBlockHash = await genesisExecutionHash(db);
         resumed = true;
       }
+      // a chain without its genesis state (checkpoint sync): the mock engine starts from the anchor's payload
+      const executionAnchor =
+        fromCheckpoint || (resumed && (await db.stateArchive.getBySlot(0)) === null)
+          ? await executionAnchorOf(db)
+          : null;
 
       let engine: ExecutionEngine;
       if (opts.executionUrl !== undefined) {
@@ -181,6 +274,8 @@ export class BeaconNode {
           port: 0,
           jwtSecret,
           genesisBlockHash,
+          genesisBlockNumber: executionAnchor?.number,
+          genesisTimestamp: executionAnchor?.timestamp,
           forkTimes: forkTimesFromGenesis(FORK_NAMES[genesisForkOf(config)]),
         });
         const url = await mockEngine.start();
@@ -211,12 +306,70 @@ export class BeaconNode {
         (opts.devSigning ?? true)
           ? new DevValidators(chain, {indices: Array.from({length: count}, (_, i) => i), logger})
           : null;
+      let network: Network | null = null;
+      let sync: BeaconSync | null = null;
+      if (opts.p2p != null) {
+        const p2p = opts.p2p;
+        let syncRef: BeaconSync | null = null;
+        network = await Network.create({
+          config: chain.beaconConfig,
+          chain,
+          db,
+          logger,
+          dataDir: join(opts.dataDir, opts.network),
+          opts: {
+            listenAddress: p2p.listenAddress,
+            port: p2p.port,
+            discoveryPort: p2p.discoveryPort,
+            bootnodes: p2p.bootnodes,
+            staticPeers: p2p.staticPeers,
+            targetPeers: p2p.targetPeers,
+            discv5: p2p.discv5,
+            subscribeAllSubnets: p2p.subscribeAllSubnets,
+            dev: custom === undefined,
+            gossip: {
+              da: createGossipDataAvailability({chain, tracker: chain.da, engine, logger}),
+              onUnknownBlockParent: (block, peer) => syncRef?.onUnknownBlockParent(block, peer),
+            },
+          },
+        });
+        // fulu: sample and custody the columns of this node id (das-core.md)
+        chain.custody.samplingColumns = network.custody.samplingColumns;
+        chain.custody.custodyColumns = network.custody.custodyColumns;
+        sync = new BeaconSync({chain, db, network, logger});
+        syncRef = sync;
+        const net = network;
+        if (devValidators !== null) {
+          devValidators.onProposed = (signed, sidecars) =>
+            createApiNetwork(net, null, logger).publishBlock(signed, sidecars);
+        }
+      }
       let rest: {server: FastifyInstance; url: string} | null = null;
       if (opts.rest != null) {
-        rest = await startRestApi(chain, opts.rest);
+        const started = await startRestApi(chain, opts.rest);
+        if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
+        rest = started;
         logger.info("Beacon API listening", {url: rest.url});
       }
-      return new BeaconNode({config, db, chain, clock, engine, mockEngine, devValidators, logger, resumed, rest});
+      if (network !== null && sync !== null) {
+        await network.start();
+        await sync.start();
+        logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
+      }
+      return new BeaconNode({
+        config,
+        db,
+        chain,
+        clock,
+        engine,
+        mockEngine,
+        devValidators,
+        network,
+        sync,
+        logger,
+        resumed,
+        rest,
+      });
     } catch (e) {
       await mockEngine?.close();
       await db.close();
@@ -241,6 +394,7 @@ export class BeaconNode {
   /** One slot: fork choice tick, dev duties, status line. Public so tests can drive slots on a manual clock. */
   async runSlot(slot: number): Promise<SlotStatus> {
     await this.chain.onSlot(slot);
+    this.network?.onSlot(slot);
     const duties = this.devValidators !== null ? await this.devValidators.onSlot(slot) : null;
     const head = this.chain.head;
     const status: SlotStatus = {
@@ -255,11 +409,29 @@ export class BeaconNode {
       syncCommitteeMessages: duties?.syncCommitteeMessages ?? 0,
       headSyncParticipants: this.headSyncParticipants(),
     };
+    const peers = this.network !== null ? ` | peers ${this.network.getPeerCount().connected}` : "";
+    const syncing = this.sync !== null && !this.sync.isSynced() ? ` | ${this.sync.state}` : "";
     this.logger.info(
-      `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync ${status.headSyncParticipants} | EL ${status.elStatus}`,
+      `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync ${status.headSyncParticipants} | EL ${status.elStatus}${peers}${syncing}`,
     );
+    if (this.network !== null && slot % SLOTS_PER_EPOCH === 0) this.logGossipMesh();
     for (const l of this.statusListeners) l(status);
     return status;
+  }
+
+  /** One line per epoch: how many peers are in our gossip mesh of the block and aggregate topics. */
+  private logGossipMesh(): void {
+    const network = this.network;
+    if (network === null) return;
+    // the gossipsub class (the service type is its interface) knows its mesh per topic
+    const pubsub = network.libp2p.services.pubsub as unknown as {getMeshPeers(topic: string): string[]};
+    const mesh = (name: string): number => {
+      const topics = network.gossip.getSubscribedTopics().filter((t) => t.split("/")[3] === name);
+      return topics.reduce((n, t) => Math.max(n, pubsub.getMeshPeers(t).length), 0);
+    };
+    this.logger.info(
+      `Gossip mesh beacon_block=${mesh("beacon_block")} beacon_aggregate_and_proof=${mesh("beacon_aggregate_and_proof")} | peers ${network.getPeerCount().connected}`,
+    );
   }
 
   private headSyncParticipants(): number {
@@ -275,6 +447,8 @@ export class BeaconNode {
       this.controller.abort();
       await this.restServer?.close();
       await this.loop;
+      await this.sync?.stop();
+      await this.network?.stop();
       await this.mockEngine?.close();
       await this.db.close();
       this.logger.info("Beacon node stopped, database closed");
@@ -311,6 +485,47 @@ async function genesisExecutionHash(db: BeaconDb): Promise<Uint8Array> {
   if (resume === null || resume.state.forkSeq < ForkSeq.bellatrix) return new Uint8Array(32).fill(0x42);
   // without the genesis state, the oldest payload's parent hash chain starts at the anchor
   return (resume.state.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+}
+
+/** A genesis state from an SSZ file, decoded with the fork the config gives epoch 0. */
+function readGenesisState(config: ChainConfig, file: string): CachedBeaconState {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new ChainError("INVALID_ARGUMENT", `cannot read the genesis state ${file}: ${(e as Error).message}`);
+  }
+  const fork = genesisForkOf(config);
+  const type = forkTypes(fork).BeaconState as unknown as {deserializeToViewDU(b: Uint8Array): BeaconStateAllForks};
+  let state: BeaconStateAllForks;
+  try {
+    state = type.deserializeToViewDU(bytes);
+  } catch (e) {
+    throw new ChainError(
+      "INVALID_ARGUMENT",
+      `${file} is not a ${FORK_NAMES[fork]} BeaconState (the config's fork at epoch 0): ${(e as Error).message}`,
+    );
+  }
+  if (state.slot !== 0)
+    throw new ChainError("INVALID_ARGUMENT", `${file} is a state at slot ${state.slot}, not genesis`);
+  const version = Buffer.from(state.fork.currentVersion).toString("hex");
+  const atGenesis = forkScheduleOf(config).filter((f) => f.epoch <= 0);
+  const expected = Buffer.from(atGenesis[atGenesis.length - 1].version).toString("hex");
+  if (version !== expected) {
+    throw new ChainError(
+      "INVALID_ARGUMENT",
+      `the genesis state's fork version 0x${version} is not the config's 0x${expected} at epoch 0 (wrong config file?)`,
+    );
+  }
+  return createCachedBeaconState(state, config, fork);
+}
+
+/** The execution payload header of the database's anchor state (a checkpoint or genesis). */
+async function executionAnchorOf(db: BeaconDb): Promise<{number: number; timestamp: number} | null> {
+  const resume = await db.loadAnchor();
+  if (resume === null || resume.state.forkSeq < ForkSeq.bellatrix) return null;
+  const header = (resume.state.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader;
+  return {number: header.blockNumber, timestamp: header.timestamp};
 }
 
 /**

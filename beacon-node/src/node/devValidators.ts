@@ -27,6 +27,7 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {SecretKey} from "@chainsafe/blst";
+import type {BlockSidecars} from "../chain/da/index.ts";
 import {type BeaconChain, BlockError, fromRootHex, type Logger, silentLogger} from "../chain/index.ts";
 
 export interface DevValidatorsOpts {
@@ -47,6 +48,8 @@ export class DevValidators {
   private readonly keys = new Map<number, SecretKey>();
   private readonly logger: Logger;
   private readonly graffiti: Uint8Array;
+  /** Where blocks proposed here go after import (the node gossips them with their sidecars when it has peers). */
+  onProposed: ((signed: SignedBeaconBlockAllForks, sidecars: BlockSidecars) => void) | null = null;
 
   constructor(chain: BeaconChain, opts: DevValidatorsOpts) {
     this.chain = chain;
@@ -94,8 +97,14 @@ export class DevValidators {
       .sign(computeSigningRoot(blockType, produced.block, getDomain(state.state, DOMAIN_BEACON_PROPOSER, epoch)))
       .toBytes(true);
     const signed: SignedBeaconBlockAllForks = {message: produced.block, signature};
+    // the blobs of our own payload: sidecars (deneb/electra) or data columns (fulu), stored with the block
+    const bundle = produced.blobsBundle;
+    const sidecars = this.chain.da.addBlockWithBlobs(signed, bundle?.blobs ?? [], bundle?.proofs ?? [], {
+      verify: false,
+    });
     try {
       const imported = await this.chain.importBlock(signed, {dataAvailable: true, isTimely: true});
+      this.onProposed?.(signed, sidecars);
       return {root: imported.root, proposerIndex};
     } catch (e) {
       if (e instanceof BlockError && e.code === "ALREADY_KNOWN") return null;

@@ -1,10 +1,15 @@
+import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
 
 const HELP = `Usage: ceibo beacon --network dev [options]
+       ceibo beacon --network custom --config-file config.yaml --genesis-state genesis.ssz [options]
 
-Runs a beacon node. Today only a local dev network: an interop genesis (validators 0..N-1 with the
+Runs a beacon node. --network custom joins a network given by its files (e.g. a devnet of another client):
+its consensus-specs config.yaml (the preset must be the process's CEIBO_PRESET) and its genesis BeaconState;
+p2p is on by default there, and an --execution.urls engine shared with that network is expected.
+--network dev is a local dev network: an interop genesis (validators 0..N-1 with the
 deterministic interop keys, every fork through fulu (or --dev.fork) active from genesis), block import
 (signatures, state transition, execution payload via the Engine API, fork choice), block production, and the dev validators
 proposing and attesting inside the node. Finalizes on its own. One status line per slot.
@@ -12,7 +17,9 @@ The chain is stored in <dataDir>/dev/chain-db; started again with the same --dat
 (the finalized anchor plus the blocks after it).
 
 Options:
-  --network NAME            network; only "dev" (required)
+  --network NAME            dev or custom (required)
+  --config-file FILE        network custom: its config.yaml (SECONDS_PER_SLOT is read when SLOT_DURATION_MS is missing)
+  --genesis-state FILE      network custom: its genesis state (SSZ), used for a new data dir
   --dataDir DIR             data directory (default ./ceibo-data)
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
   --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
@@ -39,6 +46,26 @@ Options:
                             sync committee), state/block queries, config, events, debug; light client and
                             rewards answer 501
   --suggestedFeeRecipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
+
+Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
+  --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
+                            --p2p true to run several dev nodes together), true for public networks
+  --listenAddress ADDR      TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
+  --port PORT               libp2p TCP port (default 9000; 0 = any free port)
+  --discoveryPort PORT      discv5 UDP port (default: --port)
+  --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them
+  --staticPeers MA[,MA…]    multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
+  --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
+  --discv5 BOOL             run discv5 discovery (default true)
+  --subscribeAllSubnets     subscribe to every attestation subnet (for aggregating nodes and tests)
+The node keys (libp2p identity, ENR) live in <dataDir>/<network>/network/; the peer store is kept there too.
+
+Sync:
+  --checkpoint-sync-url URL  start an EMPTY data dir from the finalized state of a trusted beacon node (its
+                            Beacon API URL), then sync forward from peers and backfill history to genesis
+  --checkpoint-state FILE   the same from an SSZ state file (with --checkpoint-block FILE for its block)
+  --checkpoint-block FILE   SSZ SignedBeaconBlock of the checkpoint state's latest block header
+  --force-checkpoint-sync   accept a checkpoint older than the weak subjectivity period (not recommended)
   --log-level LEVEL         error | warn | info | debug (default info)
   -h, --help                this help
 
@@ -83,6 +110,90 @@ export function parseForkEpochs(text: string, option: string): Record<string, nu
   return out;
 }
 
+function boolOption(name: string, value: string | undefined, dflt: boolean): boolean {
+  if (value === undefined) return dflt;
+  if (value !== "true" && value !== "false") throw new UsageError(`--${name} must be true or false, got "${value}"`);
+  return value === "true";
+}
+
+function port(name: string, value: string | undefined): number | undefined {
+  const n = nonNegativeInt(name, value);
+  if (n !== undefined && n > 65535) throw new UsageError(`--${name} must be at most 65535`);
+  return n;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+}
+
+/** The p2p options of `ceibo beacon` (null: --p2p false). */
+export function parseP2pOptions(
+  values: Record<string, string | boolean | undefined>,
+  defaults: {p2p: boolean; listenAddress: string},
+): {
+  listenAddress: string;
+  port: number;
+  discoveryPort: number;
+  bootnodes: string[];
+  staticPeers: string[];
+  targetPeers: number;
+  discv5: boolean;
+  subscribeAllSubnets: boolean;
+} | null {
+  const v = values as Record<string, string | undefined>;
+  if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
+  const tcp = port("port", v.port) ?? 9000;
+  const bootnodes = list(v.bootnodes);
+  for (const enr of bootnodes) {
+    if (!enr.startsWith("enr:")) throw new UsageError(`--bootnodes: "${enr.slice(0, 40)}" is not an ENR (enr:…)`);
+  }
+  const staticPeers = list(v.staticPeers);
+  for (const ma of staticPeers) {
+    if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(ma)) {
+      throw new UsageError(`--staticPeers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
+    }
+  }
+  const targetPeers = nonNegativeInt("targetPeers", v.targetPeers) ?? 50;
+  if (targetPeers < 1) throw new UsageError("--targetPeers must be at least 1");
+  return {
+    listenAddress: v.listenAddress ?? defaults.listenAddress,
+    port: tcp,
+    discoveryPort: port("discoveryPort", v.discoveryPort) ?? tcp,
+    bootnodes,
+    staticPeers,
+    targetPeers,
+    discv5: boolOption("discv5", v.discv5, true),
+    subscribeAllSubnets: values.subscribeAllSubnets === true,
+  };
+}
+
+/** Checkpoint sync options (null: start from genesis / the data dir). */
+export function parseCheckpointOptions(
+  values: Record<string, string | boolean | undefined>,
+): {url?: string; stateFile?: string; blockFile?: string; force: boolean} | null {
+  const url = values["checkpoint-sync-url"] as string | undefined;
+  const stateFile = values["checkpoint-state"] as string | undefined;
+  const blockFile = values["checkpoint-block"] as string | undefined;
+  if (url !== undefined && stateFile !== undefined) {
+    throw new UsageError("give either --checkpoint-sync-url or --checkpoint-state, not both");
+  }
+  if (blockFile !== undefined && stateFile === undefined)
+    throw new UsageError("--checkpoint-block needs --checkpoint-state");
+  if (url === undefined && stateFile === undefined) return null;
+  if (url !== undefined && !/^https?:\/\/\S+$/.test(url)) {
+    throw new UsageError(`--checkpoint-sync-url must be an http(s) URL, got "${url}"`);
+  }
+  return {
+    url,
+    stateFile: stateFile && resolve(stateFile),
+    blockFile: blockFile && resolve(blockFile),
+    force: values["force-checkpoint-sync"] === true,
+  };
+}
+
 export const beaconCommand: Command = {
   summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
   async run(argv) {
@@ -90,6 +201,8 @@ export const beaconCommand: Command = {
       args: argv,
       options: {
         network: {type: "string"},
+        "config-file": {type: "string"},
+        "genesis-state": {type: "string"},
         dataDir: {type: "string"},
         "dev.validators": {type: "string"},
         "dev.genesisTime": {type: "string"},
@@ -104,6 +217,19 @@ export const beaconCommand: Command = {
         "rest.address": {type: "string"},
         "rest.port": {type: "string"},
         suggestedFeeRecipient: {type: "string"},
+        p2p: {type: "string"},
+        listenAddress: {type: "string"},
+        port: {type: "string"},
+        discoveryPort: {type: "string"},
+        bootnodes: {type: "string"},
+        staticPeers: {type: "string"},
+        targetPeers: {type: "string"},
+        discv5: {type: "string"},
+        subscribeAllSubnets: {type: "boolean", default: false},
+        "checkpoint-sync-url": {type: "string"},
+        "checkpoint-state": {type: "string"},
+        "checkpoint-block": {type: "string"},
+        "force-checkpoint-sync": {type: "boolean", default: false},
         "log-level": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
@@ -113,8 +239,38 @@ export const beaconCommand: Command = {
       console.log(HELP);
       return 0;
     }
-    if (values.network === undefined) throw new UsageError("--network is required (only dev is supported)");
-    if (values.network !== "dev") throw new UsageError(`--network ${values.network} is not supported yet (only dev)`);
+    if (values.network === undefined) throw new UsageError("--network is required (dev or custom)");
+    if (values.network !== "dev" && values.network !== "custom") {
+      throw new UsageError(
+        `--network ${values.network} is not supported yet (dev, or custom with --config-file and --genesis-state)`,
+      );
+    }
+    const isCustom = values.network === "custom";
+    let custom: {chainConfig: import("@ceibo/config").ChainConfig; genesisStateFile: string} | undefined;
+    if (isCustom) {
+      const configFile = values["config-file"];
+      const genesisState = values["genesis-state"];
+      if (configFile === undefined || genesisState === undefined) {
+        throw new UsageError("--network custom needs --config-file FILE (config.yaml) and --genesis-state FILE (SSZ)");
+      }
+      const {chainConfigFromYaml} = await import("@ceibo/config");
+      let text: string;
+      try {
+        text = readFileSync(configFile, "utf8");
+      } catch (e) {
+        throw new UsageError(`cannot read --config-file ${configFile}: ${(e as Error).message}`);
+      }
+      const {config} = chainConfigFromYaml(text);
+      const preset = process.env.CEIBO_PRESET || "mainnet";
+      if (config.PRESET_BASE !== preset) {
+        throw new UsageError(
+          `${configFile} is a ${config.PRESET_BASE} network but this process runs the ${preset} preset (set CEIBO_PRESET=${config.PRESET_BASE})`,
+        );
+      }
+      custom = {chainConfig: config, genesisStateFile: resolve(genesisState)};
+    } else if (values["config-file"] !== undefined || values["genesis-state"] !== undefined) {
+      throw new UsageError("--config-file and --genesis-state are for --network custom");
+    }
     const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
     if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
     const genesisTime = nonNegativeInt("dev.genesisTime", values["dev.genesisTime"]);
@@ -122,7 +278,7 @@ export const beaconCommand: Command = {
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
       throw new UsageError("--dev.slotDurationMs must be at least 1000");
     }
-    const signing = values["dev.signing"] ?? "true";
+    const signing = values["dev.signing"] ?? (isCustom ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
     const devFork = values["dev.fork"] ?? "fulu";
     if (!["bellatrix", "capella", "deneb", "electra", "fulu"].includes(devFork)) {
@@ -157,6 +313,12 @@ export const beaconCommand: Command = {
       }
       feeRecipient = Uint8Array.from(Buffer.from(values.suggestedFeeRecipient.slice(2), "hex"));
     }
+    // dev chains are local: no p2p unless asked for, and only on loopback by default
+    const p2p = parseP2pOptions(
+      values,
+      isCustom ? {p2p: true, listenAddress: "0.0.0.0"} : {p2p: false, listenAddress: "127.0.0.1"},
+    );
+    const checkpoint = parseCheckpointOptions(values);
     const url = values["execution.urls"];
     if (url !== undefined && values["jwt-secret"] === undefined) {
       throw new UsageError("--execution.urls needs --jwt-secret FILE");
@@ -168,10 +330,15 @@ export const beaconCommand: Command = {
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
     const logger = new ConsoleLogger(level as "info");
     const dataDir = resolve(values.dataDir ?? "ceibo-data");
-    logger.info("Starting beacon node", {network: "dev", dataDir, preset: process.env.CEIBO_PRESET || "mainnet"});
+    logger.info("Starting beacon node", {
+      network: values.network,
+      dataDir,
+      preset: process.env.CEIBO_PRESET || "mainnet",
+    });
 
     const node = await BeaconNode.init({
-      network: "dev",
+      network: values.network,
+      custom,
       dataDir,
       devValidators: validators,
       genesisTime,
@@ -184,6 +351,8 @@ export const beaconCommand: Command = {
       devSigning: signing === "true",
       rest,
       chain: {suggestedFeeRecipient: feeRecipient},
+      p2p,
+      checkpoint,
       logger,
     });
     node.start();

@@ -22,6 +22,15 @@ export function chainConfigFromYaml(text: string): {
   presetFor(presetBase); // throws a clear error on an unknown preset
   if (values.CONFIG_NAME === undefined) throw new ChainConfigError("config is missing CONFIG_NAME");
   const base = presetBase === "minimal" ? minimalChainConfig : mainnetChainConfig;
+  // configs written before SLOT_DURATION_MS existed (e.g. Lodestar 1.5.1's) give SECONDS_PER_SLOT instead
+  const legacySeconds = (values as Record<string, unknown>).SECONDS_PER_SLOT ?? unknown.SECONDS_PER_SLOT;
+  if (!("SLOT_DURATION_MS" in values) && legacySeconds !== undefined) {
+    const seconds = Number(legacySeconds);
+    if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+      throw new ChainConfigError(`SECONDS_PER_SLOT must be a positive integer, got ${String(legacySeconds)}`);
+    }
+    (values as Record<string, unknown>).SLOT_DURATION_MS = seconds * 1000;
+  }
   const defaulted = CHAIN_CONFIG_KEYS.filter((k) => !(k in values));
   return {config: {...base, ...values} as ChainConfig, unknown, defaulted};
 }

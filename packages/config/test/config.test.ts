@@ -68,6 +68,18 @@ describe("chain configs match consensus-specs configs/<name>.yaml key by key", (
     expect(defaulted).toContain("SLOT_DURATION_MS");
   });
 
+  it("derives SLOT_DURATION_MS from a legacy SECONDS_PER_SLOT (configs of older clients)", () => {
+    const {config} = chainConfigFromYaml("PRESET_BASE: 'minimal'\nCONFIG_NAME: 'old'\nSECONDS_PER_SLOT: 2\n");
+    expect(config.SLOT_DURATION_MS).toBe(2000);
+    const both = chainConfigFromYaml(
+      "PRESET_BASE: 'minimal'\nCONFIG_NAME: 'x'\nSECONDS_PER_SLOT: 2\nSLOT_DURATION_MS: 3000\n",
+    );
+    expect(both.config.SLOT_DURATION_MS).toBe(3000);
+    expect(() => chainConfigFromYaml("PRESET_BASE: 'minimal'\nCONFIG_NAME: 'x'\nSECONDS_PER_SLOT: 0\n")).toThrow(
+      /SECONDS_PER_SLOT/,
+    );
+  });
+
   it("rejects malformed values with a message naming the key", () => {
     expect(() => parseConfigValue("ALTAIR_FORK_VERSION", "0x0100")).toThrow(/ALTAIR_FORK_VERSION: expected 4 bytes/);
     expect(() => parseConfigValue("SLOT_DURATION_MS", "12s")).toThrow(ChainConfigError);

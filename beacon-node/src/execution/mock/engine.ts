@@ -61,6 +61,11 @@ export interface MockEngineOpts {
   genesisBlockHash?: Uint8Array;
   /** Genesis block timestamp (default 0). Built payloads need later timestamps. */
   genesisTimestamp?: number;
+  /**
+   * Number of the mock's first block (default 0). A node that starts from a checkpoint seeds the mock with the
+   * checkpoint's payload (its hash, number and timestamp) so the payloads after it validate.
+   */
+  genesisBlockNumber?: number;
   /** Gas limit of every block (default 30,000,000). */
   gasLimit?: number;
   /** Base fee of the genesis block in wei (default 1 gwei). */
@@ -156,7 +161,7 @@ export class MockExecutionEngine {
       receiptsRoot: EMPTY_TRIE_ROOT,
       logsBloom: new Uint8Array(256),
       difficulty: 0n,
-      number: 0n,
+      number: BigInt(opts.genesisBlockNumber ?? 0),
       gasLimit: BigInt(opts.gasLimit ?? 30_000_000),
       gasUsed: 0n,
       timestamp: BigInt(timestamp),
