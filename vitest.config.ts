@@ -10,6 +10,7 @@ export default defineConfig({
       "keymanager/test/**/*.test.ts",
       "slashing-protection/test/**/*.test.ts",
       "validator-client/test/**/*.test.ts",
+      "test/**/*.test.ts",
     ],
     pool: "forks",
     testTimeout: 60_000,

@@ -1,0 +1,295 @@
+/**
+ * Multi-node simulation (npm run sim; SIM_TEST=1): separate processes on 127.0.0.1 only.
+ * - 4 beacon nodes (one dev genesis, each with its in-process mock execution engine), node 1 is the discv5
+ *   bootnode; nodes 2–4 know only node 1's ENR. Each node has a validator client holding a quarter of the keys.
+ * - They must discover each other (every node connected to the 3 others), form a full gossip mesh on the
+ *   beacon_block and beacon_aggregate_and_proof topics, finalize, and agree on the head.
+ * - Node 5 starts later with an empty database and range-syncs to the head.
+ * - Node 6 checkpoint-syncs from node 1's Beacon API, backfills to genesis and follows the head.
+ * - A misbehaving peer (test/sim/badPeer.ts, its own process and libp2p host) gossips invalid blocks to node 1
+ *   and must be penalised and disconnected.
+ * Prints and writes (sim-report.json in the run dir) time to finality, peers per node and sync speed.
+ */
+import {mkdtempSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import {join} from "node:path";
+import {afterAll, describe, expect, it} from "vitest";
+import {ceibo, finalizedEpoch, freePort, getJson, head, NODE, Proc, ROOT} from "../harness/processes.ts";
+
+const RUN = process.env.SIM_TEST === "1";
+const VALIDATORS = 64;
+const SLOT_MS = Number(process.env.SIM_SLOT_MS ?? 2000);
+const ENV = {CEIBO_PRESET: "minimal"};
+
+interface SimNode {
+  name: string;
+  bn: Proc;
+  vc: Proc | null;
+  api: string;
+  port: number;
+}
+
+const procs: Proc[] = [];
+const dir = mkdtempSync(join(tmpdir(), "ceibo-sim-"));
+const report: Record<string, unknown> = {dir, slotMs: SLOT_MS, validators: VALIDATORS};
+
+async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | null | undefined | false>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    for (const p of procs) {
+      if (!p.running && p.name !== "bad-peer")
+        throw Error(`${p.name} exited while waiting for ${what}:\n${p.output.slice(-4000)}`);
+    }
+    if (Date.now() > end) throw Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(lastErr)})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function startBeacon(
+  name: string,
+  genesisTime: number,
+  extra: string[],
+): Promise<{bn: Proc; api: string; port: number}> {
+  const restPort = await freePort();
+  const port = await freePort();
+  const bn = ceibo(
+    name,
+    [
+      "beacon",
+      "--network",
+      "dev",
+      "--dataDir",
+      join(dir, name),
+      "--dev.validators",
+      String(VALIDATORS),
+      "--dev.genesisTime",
+      String(genesisTime),
+      "--dev.slotDurationMs",
+      String(SLOT_MS),
+      "--dev.signing",
+      "false",
+      "--rest.port",
+      String(restPort),
+      "--p2p",
+      "true",
+      "--listenAddress",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--discoveryPort",
+      String(port),
+      "--targetPeers",
+      "10",
+      ...extra,
+    ],
+    ENV,
+    {logFile: join(dir, `${name}.log`)},
+  );
+  procs.push(bn);
+  const api = `http://127.0.0.1:${restPort}`;
+  await bn.waitFor(/Beacon API listening/, 120_000);
+  return {bn, api, port};
+}
+
+function startValidator(name: string, api: string, from: number, to: number): Proc {
+  const vc = ceibo(
+    `${name}-vc`,
+    [
+      "validator",
+      "--beacon-nodes",
+      api,
+      "--interop-indexes",
+      `${from}..${to}`,
+      "--dataDir",
+      join(dir, `${name}-vc`),
+      "--doppelganger-protection",
+      "false",
+    ],
+    ENV,
+    {logFile: join(dir, `${name}-vc.log`)},
+  );
+  procs.push(vc);
+  return vc;
+}
+
+interface PeerJson {
+  peer_id: string;
+  state: string;
+  direction: string;
+}
+
+async function connectedPeers(api: string): Promise<string[]> {
+  const r = await getJson<{data: PeerJson[]}>(`${api}/eth/v1/node/peers?state=connected`);
+  return r.data.map((p) => p.peer_id);
+}
+
+async function identity(api: string): Promise<{peerId: string; enr: string; p2p: string[]}> {
+  const r = await getJson<{data: {peer_id: string; enr: string; p2p_addresses: string[]}}>(
+    `${api}/eth/v1/node/identity`,
+  );
+  return {peerId: r.data.peer_id, enr: r.data.enr, p2p: r.data.p2p_addresses};
+}
+
+async function sameHead(nodes: SimNode[]): Promise<{root: string; slot: number} | null> {
+  const heads = await Promise.all(nodes.map((n) => head(n.api)));
+  return heads.every((h) => h.root === heads[0].root) ? heads[0] : null;
+}
+
+describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad peer", () => {
+  const nodes: SimNode[] = [];
+  let genesisTime = 0;
+
+  afterAll(async () => {
+    const t = Date.now();
+    await Promise.all(procs.map((p) => p.kill("SIGTERM", 15_000)));
+    report.shutdownMs = Date.now() - t;
+    writeFileSync(join(dir, "sim-report.json"), JSON.stringify(report, null, 2));
+    console.log(`simulation report (${join(dir, "sim-report.json")}):\n${JSON.stringify(report, null, 2)}`);
+  }, 60_000);
+
+  it("4 nodes discover each other via discv5, mesh, finalize and agree on the head", {timeout: 600_000}, async () => {
+    genesisTime = Math.ceil(Date.now() / 1000) + 45;
+    report.genesisTime = genesisTime;
+    const n1 = await startBeacon("node1", genesisTime, []);
+    const id1 = await identity(n1.api);
+    expect(id1.enr).toMatch(/^enr:/);
+    nodes.push({name: "node1", bn: n1.bn, vc: null, api: n1.api, port: n1.port});
+    const rest = await Promise.all(
+      [2, 3, 4].map((i) => startBeacon(`node${i}`, genesisTime, ["--bootnodes", id1.enr])),
+    );
+    for (const [i, r] of rest.entries()) {
+      nodes.push({name: `node${i + 2}`, bn: r.bn, vc: null, api: r.api, port: r.port});
+    }
+    const quarter = VALIDATORS / 4;
+    nodes.forEach((n, i) => {
+      n.vc = startValidator(n.name, n.api, i * quarter, (i + 1) * quarter - 1);
+    });
+
+    // discovery: every node ends up connected to the 3 others (2–4 only knew node 1's ENR)
+    const ids = await Promise.all(nodes.map((n) => identity(n.api)));
+    const t0 = Date.now();
+    await until("every node connected to the 3 others", 120_000, async () => {
+      for (let i = 0; i < nodes.length; i++) {
+        const peers = new Set(await connectedPeers(nodes[i].api));
+        for (let j = 0; j < nodes.length; j++) if (j !== i && !peers.has(ids[j].peerId)) return false;
+      }
+      return true;
+    });
+    report.fullPeeringMs = Date.now() - t0;
+
+    // gossip mesh: each node logs its mesh sizes; all 3 others must be in the block and aggregate meshes
+    await until("full mesh on beacon_block and beacon_aggregate_and_proof", 120_000, async () =>
+      nodes.every((n) => /Gossip mesh beacon_block=3 beacon_aggregate_and_proof=3/.test(n.bn.output.slice(-200_000))),
+    );
+
+    // finality on every node
+    await until("finalized epoch >= 2 on all 4 nodes", 400_000, async () => {
+      const f = await Promise.all(nodes.map((n) => finalizedEpoch(n.api)));
+      return f.every((e) => e >= 2);
+    });
+    report.timeToFinalitySeconds = Math.round(Date.now() / 1000 - genesisTime);
+    report.peersPerNode = await Promise.all(nodes.map(async (n) => (await connectedPeers(n.api)).length));
+
+    // one head: sample until all four agree (a block may be in flight at a slot boundary)
+    const agreed = await until("the same head on all 4 nodes", 30_000, () => sameHead(nodes));
+    report.commonHead = agreed;
+    // every proposer's block made it: blocks from all 4 validator clients are on the chain
+    for (const n of nodes) expect(n.vc?.output ?? "").toMatch(/[Pp]roposed block/);
+  });
+
+  it("a 5th node started later range-syncs to the head", {timeout: 300_000}, async () => {
+    const target = await head(nodes[0].api);
+    const n5 = await startBeacon("node5", genesisTime, ["--bootnodes", (await identity(nodes[0].api)).enr]);
+    // from the moment its API is up (the process started, genesis state built): head 0 → the network's head
+    const started = Date.now();
+    const synced = await until("node 5 at the network's head", 240_000, async () => {
+      const h5 = await head(n5.api);
+      const h1 = await head(nodes[0].api);
+      return h5.root === h1.root ? h5 : null;
+    });
+    const seconds = (Date.now() - started) / 1000;
+    report.rangeSync = {
+      blocksBehindAtStart: target.slot,
+      headSlot: synced.slot,
+      secondsToHead: seconds,
+      blocksPerSecond: Number((synced.slot / seconds).toFixed(1)),
+      peers: (await connectedPeers(n5.api)).length,
+    };
+    expect(synced.slot).toBeGreaterThanOrEqual(target.slot);
+  });
+
+  it("a 6th node checkpoint-syncs from node 1, backfills to genesis and follows the head", {
+    timeout: 300_000,
+  }, async () => {
+    const started = Date.now();
+    const n6 = await startBeacon("node6", genesisTime, [
+      "--bootnodes",
+      (await identity(nodes[0].api)).enr,
+      "--checkpoint-sync-url",
+      nodes[0].api,
+    ]);
+    await n6.bn.waitFor(/[Cc]heckpoint/, 60_000);
+    await until("node 6 at the network's head", 180_000, async () => {
+      const [h6, h1] = await Promise.all([head(n6.api), head(nodes[0].api)]);
+      return h6.root === h1.root;
+    });
+    // backfilled: the block at slot 1 is served, with the same root as node 1's
+    const b1 = await until("node 6 backfilled to genesis", 180_000, async () => {
+      const r = await getJson<{data: {root: string}}>(`${n6.api}/eth/v1/beacon/blocks/1/root`);
+      return r.data.root;
+    });
+    const r1 = await getJson<{data: {root: string}}>(`${nodes[0].api}/eth/v1/beacon/blocks/1/root`);
+    expect(b1).toBe(r1.data.root);
+    report.checkpointSync = {secondsToHeadAndBackfill: (Date.now() - started) / 1000};
+    // and it keeps following
+    const h = await head(nodes[0].api);
+    await until("node 6 follows two more slots", 60_000, async () => {
+      const [h6, h1] = await Promise.all([head(n6.api), head(nodes[0].api)]);
+      return h6.slot >= h.slot + 2 && h6.root === h1.root;
+    });
+  });
+
+  it("a peer gossiping invalid blocks is penalised and disconnected", {timeout: 180_000}, async () => {
+    const id1 = await identity(nodes[0].api);
+    const bad = new Proc(
+      "bad-peer",
+      NODE,
+      [
+        join(ROOT, "test/sim/badPeer.ts"),
+        "--target",
+        id1.p2p[0],
+        "--genesisTime",
+        String(genesisTime),
+        "--slotMs",
+        String(SLOT_MS),
+        "--validators",
+        String(VALIDATORS),
+      ],
+      ENV,
+      {logFile: join(dir, "bad-peer.log")},
+    );
+    procs.push(bad);
+    const m = await bad.waitFor(/bad peer (\S+) connected/, 60_000);
+    const badId = m[1];
+    await bad.waitFor(/published invalid block/, 60_000);
+    // node 1 rejects them, penalises the sender and drops it
+    await until("node 1 disconnected the bad peer", 120_000, async () => {
+      const peers = await connectedPeers(nodes[0].api);
+      return !peers.includes(badId) && /disconnected|banned/i.test(bad.output);
+    });
+    expect(nodes[0].bn.output).toMatch(
+      new RegExp(
+        `${badId.slice(0, 12)}.*(REJECT|banned|bad score)|(REJECT|banned|bad score).*${badId.slice(0, 12)}`,
+        "i",
+      ),
+    );
+    report.badPeer = {peerId: badId, disconnected: true};
+  });
+});
