@@ -35,4 +35,28 @@ describe("ceibo CLI", () => {
     expect(badNetwork.status).toBe(1);
     expect(badNetwork.stderr).toMatch(/Unknown network "goerli": expected one of mainnet, sepolia, hoodi, dev/);
   });
+
+  it("beacon: bad networking, sync and custom-network options are usage errors naming the option", () => {
+    const cases: [string[], RegExp][] = [
+      [["--p2p", "true", "--bootnodes", "16Uiu2HAm…"], /--bootnodes: .* is not an ENR/],
+      [["--p2p", "true", "--staticPeers", "127.0.0.1:9000"], /--staticPeers: .* is not a multiaddr/],
+      [["--p2p", "true", "--port", "70000"], /--port must be at most 65535/],
+      [["--p2p", "maybe"], /--p2p must be true or false/],
+      [["--checkpoint-sync-url", "ftp://x", "--p2p", "false"], /--checkpoint-sync-url must be an http\(s\) URL/],
+      [
+        ["--checkpoint-sync-url", "http://a", "--checkpoint-state", "s.ssz"],
+        /either --checkpoint-sync-url or --checkpoint-state/,
+      ],
+      [["--checkpoint-block", "b.ssz"], /--checkpoint-block needs --checkpoint-state/],
+      [["--genesis-state", "g.ssz"], /--config-file and --genesis-state are for --network custom/],
+    ];
+    for (const [args, message] of cases) {
+      const r = ceibo("beacon", "--network", "dev", ...args);
+      expect(r.status, `${args.join(" ")}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+    const custom = ceibo("beacon", "--network", "custom");
+    expect(custom.status).toBe(1);
+    expect(custom.stderr).toMatch(/--network custom needs --config-file FILE .* and --genesis-state FILE/);
+  });
 });

@@ -65,6 +65,8 @@ export interface BeaconNodeOpts {
   eth1BlockHash?: Uint8Array;
   /** Engine API URL; none: an in-process mock execution engine is started. */
   executionUrl?: string;
+  /** The in-process mock engine's blob transactions per payload at deneb+ (default 0; dev only). */
+  devBlobsPerBlock?: number;
   jwtSecret?: Uint8Array;
   /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
   rest?: {address: string; port: number} | null;
@@ -277,6 +279,7 @@ export class BeaconNode {
           genesisBlockNumber: executionAnchor?.number,
           genesisTimestamp: executionAnchor?.timestamp,
           forkTimes: forkTimesFromGenesis(FORK_NAMES[genesisForkOf(config)]),
+          blobsPerBlock: opts.devBlobsPerBlock,
         });
         const url = await mockEngine.start();
         engine = new ExecutionEngineHttp({url, jwtSecret});

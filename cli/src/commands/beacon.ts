@@ -13,7 +13,7 @@ p2p is on by default there, and an --execution.urls engine shared with that netw
 deterministic interop keys, every fork through fulu (or --dev.fork) active from genesis), block import
 (signatures, state transition, execution payload via the Engine API, fork choice), block production, and the dev validators
 proposing and attesting inside the node. Finalizes on its own. One status line per slot.
-The chain is stored in <dataDir>/dev/chain-db; started again with the same --dataDir it resumes from it
+The chain is stored in <dataDir>/<network>/chain-db; started again with the same --dataDir it resumes from it
 (the finalized anchor plus the blocks after it).
 
 Options:
@@ -34,6 +34,8 @@ Options:
   --dev.eth1BlockHash 0x…   latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
                             client's genesis block hash (default 0x42…42, as the mock engine's
                             --genesis-block-hash must then be)
+  --dev.blobsPerBlock N     blob transactions in each payload the in-process mock engine builds at deneb+
+                            (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
   --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
@@ -211,6 +213,7 @@ export const beaconCommand: Command = {
         "dev.fork": {type: "string"},
         "dev.forkEpochs": {type: "string"},
         "dev.eth1BlockHash": {type: "string"},
+        "dev.blobsPerBlock": {type: "string"},
         "execution.urls": {type: "string"},
         "jwt-secret": {type: "string"},
         rest: {type: "string"},
@@ -347,6 +350,7 @@ export const beaconCommand: Command = {
       devForkEpochs: forkEpochs,
       eth1BlockHash,
       executionUrl: url,
+      devBlobsPerBlock: nonNegativeInt("dev.blobsPerBlock", values["dev.blobsPerBlock"]),
       jwtSecret,
       devSigning: signing === "true",
       rest,

@@ -886,6 +886,11 @@ export class ReqResp {
             return;
           }
           const message = (e as Error).message;
+          if ((e as {code?: string}).code === "UNEXPECTED_EOF" && connection.status !== "open") {
+            // the connection is going away (a Goodbye race, a disconnect): not the peer's fault
+            this.logger.debug("Req/resp request cut by a closing connection", {method: def.method, peer});
+            return;
+          }
           this.logger.warn("Req/resp invalid request", {method: def.method, peer, error: message});
           this.reporter.reportPeer(peer, "lowTolerance", `${def.method}: invalid request`);
           await write(encodeErrorChunk(RespCode.INVALID_REQUEST, message));
