@@ -190,3 +190,31 @@ export async function head(api: string): Promise<{root: string; slot: number}> {
   );
   return {root: r.data.root, slot: Number(r.data.header.message.slot)};
 }
+
+/**
+ * Polls `fn` until it returns something other than null / undefined / false and resolves with it; rejects after
+ * `timeoutMs` (with the last error `fn` threw) or as soon as one of the `watched` processes has exited.
+ */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  fn: () => Promise<T | null | undefined | false>,
+  watched: Proc[] | (() => Proc[]) = [],
+  intervalMs = 500,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    for (const p of typeof watched === "function" ? watched() : watched) {
+      if (!p.running) throw Error(`${p.name} exited while waiting for ${what}:\n${p.output.slice(-4000)}`);
+    }
+    if (Date.now() > end) throw Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(lastErr)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

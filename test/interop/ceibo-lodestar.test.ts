@@ -15,7 +15,7 @@ import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
-import {ceibo, freePort, getJson, head, type Proc} from "../harness/processes.ts";
+import {ceibo, freePort, getJson, head, type Proc, until} from "../harness/processes.ts";
 import {
   installLodestar,
   type LodestarNode,
@@ -32,28 +32,6 @@ const RUN = process.env.INTEROP_TEST === "1";
 const VALIDATORS = 8;
 const ETH1_BLOCK_HASH = `0x${"cc".repeat(32)}`;
 const ENV = {CEIBO_PRESET: "minimal"};
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  fn: () => Promise<T | null | undefined | false>,
-  procs: Proc[] = [],
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== null && v !== undefined && v !== false) return v;
-    } catch (e) {
-      lastErr = e;
-    }
-    for (const p of procs)
-      if (!p.running) throw Error(`${p.name} exited while waiting for ${what}:\n${p.output.slice(-4000)}`);
-    if (Date.now() > end) throw Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(lastErr)})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 describe.runIf(RUN)("interop: ceibo and Lodestar 1.5.1 on one capella chain", () => {
   const dir = mkdtempSync(join(tmpdir(), "ceibo-interop-"));
