@@ -16,9 +16,14 @@ import {
   typesAt,
 } from "@ceibo/api";
 import {type RootHex, toRootHex} from "@ceibo/fork-choice";
-import {CELLS_PER_EXT_BLOB, type ForkName, ForkSeq} from "@ceibo/params";
+import {CELLS_PER_EXT_BLOB, type ForkName, ForkSeq, NUMBER_OF_COLUMNS} from "@ceibo/params";
 import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
-import {type BlockSidecars, DaError} from "../chain/da/index.ts";
+import {
+  type BlockSidecars,
+  blobsFromDataColumnSidecars,
+  DaError,
+  reconstructDataColumnSidecars,
+} from "../chain/da/index.ts";
 import {BlockError, fromRootHex} from "../chain/index.ts";
 import type {ApiContext, ResolvedBlock} from "./context.ts";
 
@@ -195,12 +200,29 @@ export function blockHandlers(
     async getBlobs({blockId, versionedHashes}) {
       const r = await ctx.resolveBlock(blockId);
       if (!isPostDeneb(r.fork)) throw ApiError.badRequest(`a ${r.fork} block has no blobs`);
-      const stored = await chain.db.blobSidecars.get(fromRootHex(r.root));
       const {kzgCommitmentToVersionedHash} = await import("@ceibo/state-transition");
       const want = new Set((versionedHashes ?? []).map((h) => toRootHex(h)));
-      const data = (stored?.sidecars ?? [])
-        .filter((s) => want.size === 0 || want.has(toRootHex(kzgCommitmentToVersionedHash(s.kzgCommitment))))
-        .map((s) => s.blob);
+      const commitments = (r.block.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [];
+      const wanted = (commitment: Uint8Array): boolean =>
+        want.size === 0 || want.has(toRootHex(kzgCommitmentToVersionedHash(commitment)));
+      if (ForkSeq[r.fork] >= ForkSeq.fulu) {
+        // fulu keeps data columns, not blobs: the first half of the columns is the blobs' own cells
+        if (commitments.length === 0) return {data: [], ...meta(r)};
+        const columns = (await chain.db.dataColumnSidecars.getAll(fromRootHex(r.root))).map((c) => c.sidecar);
+        let blobs = blobsFromDataColumnSidecars(columns);
+        if (blobs === null && columns.length >= NUMBER_OF_COLUMNS / 2) {
+          blobs = blobsFromDataColumnSidecars(reconstructDataColumnSidecars(chain.da.kzg, columns));
+        }
+        if (blobs === null) {
+          throw ApiError.notFound(
+            `this node custodies ${columns.length} of the block's ${NUMBER_OF_COLUMNS} data columns: its blobs ` +
+              `need at least ${NUMBER_OF_COLUMNS / 2} (run a supernode, --supernode, to serve blobs)`,
+          );
+        }
+        return {data: blobs.filter((_, i) => wanted(commitments[i])), ...meta(r)};
+      }
+      const stored = await chain.db.blobSidecars.get(fromRootHex(r.root));
+      const data = (stored?.sidecars ?? []).filter((s) => wanted(s.kzgCommitment)).map((s) => s.blob);
       return {data, ...meta(r)};
     },
   };

@@ -6,14 +6,15 @@
 import {join} from "node:path";
 import type {BeaconConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
-import {SignableENR} from "@chainsafe/enr";
+import {getV4Crypto, SignableENR} from "@chainsafe/enr";
 import type {ConnectionGater, PeerId, PrivateKey} from "@libp2p/interface";
+import {peerIdFromString} from "@libp2p/peer-id";
 import type {BeaconChain} from "../chain/chain.ts";
-import {NodeCustody} from "../chain/da/custody.ts";
+import {getCustodyColumns, NodeCustody} from "../chain/da/custody.ts";
 import type {Logger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/index.ts";
 import {Discovery, type DiscoveryOpts} from "./discovery/discv5.ts";
-import {isFuluScheduled, type LocalEnrFields, updateLocalEnr} from "./discovery/enr.ts";
+import {decodeEnrTxt, isFuluScheduled, type LocalEnrFields, readEth2Fields, updateLocalEnr} from "./discovery/enr.ts";
 import {GossipHandler, type GossipHandlerModules, GossipMessageIds} from "./gossip/index.ts";
 import {gossipsubOptions} from "./gossip/options.ts";
 import {GOSSIP_SCORE_THRESHOLDS} from "./gossip/scoring.ts";
@@ -23,7 +24,9 @@ import {PeerScoreStore} from "./peers/score.ts";
 import {nodeIdToBigInt, type SubnetState, SubnetSubscriptions} from "./peers/subnets.ts";
 import {ReqResp, type ReqRespHandlers} from "./reqresp/index.ts";
 import type {
+  BlobSidecar,
   BlockWithFork,
+  DataColumnSidecar,
   MetadataMessage,
   PeerAction,
   PeerIdStr,
@@ -122,6 +125,8 @@ export class Network implements SyncNetwork, PeerReporter {
   private readonly enrAddress: string | null;
   private subscribed = {attnets: "", syncnets: "", columns: ""};
   private started = false;
+  /** Custody columns of connected peers, by the custody group count they were computed for. */
+  private readonly peerCustody = new Map<PeerIdStr, {count: number; columns: readonly number[]}>();
 
   private constructor(parts: {
     config: BeaconConfig;
@@ -371,6 +376,54 @@ export class Network implements SyncNetwork, PeerReporter {
     return this.reqResp.beaconBlocksByRoot(peer, roots);
   }
 
+  blobSidecarsByRange(peer: PeerIdStr, req: {startSlot: number; count: number}): Promise<BlobSidecar[]> {
+    return this.reqResp.blobSidecarsByRange(peer, req);
+  }
+
+  blobSidecarsByRoot(peer: PeerIdStr, ids: {blockRoot: Uint8Array; index: number}[]): Promise<BlobSidecar[]> {
+    return this.reqResp.blobSidecarsByRoot(peer, ids);
+  }
+
+  dataColumnSidecarsByRange(
+    peer: PeerIdStr,
+    req: {startSlot: number; count: number; columns: number[]},
+  ): Promise<DataColumnSidecar[]> {
+    return this.reqResp.dataColumnSidecarsByRange(peer, req);
+  }
+
+  dataColumnSidecarsByRoot(
+    peer: PeerIdStr,
+    ids: {blockRoot: Uint8Array; columns: number[]}[],
+  ): Promise<DataColumnSidecar[]> {
+    return this.reqResp.dataColumnSidecarsByRoot(peer, ids);
+  }
+
+  /**
+   * The columns a peer custodies: get_custody_columns of its node id (from its peer id) and custody group count
+   * (MetaData v3 `custody_group_count`, else its ENR `cgc`, else CUSTODY_REQUIREMENT, which every node custodies
+   * at least — custody groups only grow with the count, so that is a subset of the real custody).
+   */
+  getPeerCustodyColumns(peer: PeerIdStr): readonly number[] {
+    const count = this.peerCustodyGroupCount(peer);
+    const cached = this.peerCustody.get(peer);
+    if (cached !== undefined && cached.count === count) return cached.columns;
+    const nodeId = peerIdToNodeId(peer);
+    const columns = nodeId === null ? [] : getCustodyColumns(this.config.chain, nodeId, count);
+    this.peerCustody.set(peer, {count, columns});
+    return columns;
+  }
+
+  private peerCustodyGroupCount(peer: PeerIdStr): number {
+    const c = this.config.chain;
+    let count = this.peerManager.getPeerMetadata(peer)?.custodyGroupCount;
+    if (count === undefined) {
+      const enr = this.peerManager.getPeers().find((p) => p.peerId === peer)?.enr;
+      const decoded = enr === undefined ? null : decodeEnrTxt(enr);
+      count = decoded === null ? undefined : readEth2Fields(decoded).cgc;
+    }
+    return Math.min(c.NUMBER_OF_CUSTODY_GROUPS, Math.max(c.CUSTODY_REQUIREMENT, count ?? 0));
+  }
+
   reportPeer(peer: PeerIdStr, action: PeerAction, reason: string): void {
     this.peerManager.reportPeer(peer, action, reason);
   }
@@ -449,6 +502,7 @@ export class Network implements SyncNetwork, PeerReporter {
 
   private readonly onPeerDisconnect = (evt: CustomEvent<PeerId>): void => {
     this.reqResp.onPeerDisconnected(evt.detail.toString());
+    this.peerCustody.delete(evt.detail.toString());
   };
 
   private listenPort(): number | null {
@@ -456,6 +510,20 @@ export class Network implements SyncNetwork, PeerReporter {
       const tcp = addr.getComponents().find((c) => c.name === "tcp");
       if (tcp?.value !== undefined) return Number(tcp.value);
     }
+    return null;
+  }
+}
+
+/**
+ * The discv5 node id of a libp2p peer with a secp256k1 key (the "v4" identity scheme: keccak256 of the
+ * uncompressed public key), hex without 0x; null for a peer id of another key type or one that does not parse.
+ */
+export function peerIdToNodeId(peer: PeerIdStr): string | null {
+  try {
+    const id = peerIdFromString(peer);
+    if (id.type !== "secp256k1") return null;
+    return getV4Crypto().nodeId(id.publicKey.raw);
+  } catch {
     return null;
   }
 }

@@ -3,6 +3,13 @@
  * Each module owns its implementation; these are the seams between them.
  */
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import type {ssz} from "@ceibo/types";
+import type {ValueOf} from "@chainsafe/ssz";
+
+/** deneb BlobSidecar. */
+export type BlobSidecar = ValueOf<typeof ssz.deneb.BlobSidecar>;
+/** fulu DataColumnSidecar. */
+export type DataColumnSidecar = ValueOf<typeof ssz.fulu.DataColumnSidecar>;
 
 /** A libp2p peer id as its base58 string (peerId.toString()). */
 export type PeerIdStr = string;
@@ -74,7 +81,8 @@ export interface BlockWithFork {
 }
 
 /**
- * What sync needs from the network: peers with their latest Status and the by-range / by-root requests.
+ * What sync needs from the network: peers with their latest Status, the by-range / by-root requests for blocks and
+ * their sidecars (deneb blob sidecars, fulu data columns), and which columns a peer custodies.
  * Implemented by network.ts (Network); sync tests may implement it over an in-process chain.
  */
 export interface SyncNetwork {
@@ -84,5 +92,24 @@ export interface SyncNetwork {
   onPeerStatus(listener: (peer: PeerIdStr, status: StatusMessage) => void): () => void;
   beaconBlocksByRange(peer: PeerIdStr, req: {startSlot: number; count: number}): Promise<BlockWithFork[]>;
   beaconBlocksByRoot(peer: PeerIdStr, roots: Uint8Array[]): Promise<BlockWithFork[]>;
+  /** BlobSidecarsByRange v1 (deneb, electra): sidecars in [startSlot, startSlot + count), (slot, index) order. */
+  blobSidecarsByRange(peer: PeerIdStr, req: {startSlot: number; count: number}): Promise<BlobSidecar[]>;
+  /** BlobSidecarsByRoot v1: the requested sidecars the peer has. */
+  blobSidecarsByRoot(peer: PeerIdStr, ids: {blockRoot: Uint8Array; index: number}[]): Promise<BlobSidecar[]>;
+  /** DataColumnSidecarsByRange v1 (fulu): the requested columns in the range, (slot, column) order. */
+  dataColumnSidecarsByRange(
+    peer: PeerIdStr,
+    req: {startSlot: number; count: number; columns: number[]},
+  ): Promise<DataColumnSidecar[]>;
+  /** DataColumnSidecarsByRoot v1: the requested columns the peer has. */
+  dataColumnSidecarsByRoot(
+    peer: PeerIdStr,
+    ids: {blockRoot: Uint8Array; columns: number[]}[],
+  ): Promise<DataColumnSidecar[]>;
+  /**
+   * fulu: the columns the peer custodies (das-core.md get_custody_groups of its node id and custody group count,
+   * the count from its MetaData v3 or else its ENR `cgc`, else CUSTODY_REQUIREMENT), ascending.
+   */
+  getPeerCustodyColumns(peer: PeerIdStr): readonly number[];
   reportPeer(peer: PeerIdStr, action: PeerAction, reason: string): void;
 }

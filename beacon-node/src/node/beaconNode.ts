@@ -93,6 +93,8 @@ export interface P2pOpts {
   targetPeers: number;
   discv5: boolean;
   subscribeAllSubnets: boolean;
+  /** PeerDAS supernode: custody group count NUMBER_OF_CUSTODY_GROUPS (all columns). */
+  supernode?: boolean;
 }
 
 export interface CheckpointOpts {
@@ -329,9 +331,16 @@ export class BeaconNode {
             targetPeers: p2p.targetPeers,
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
+            custodyGroupCount: p2p.supernode ? config.NUMBER_OF_CUSTODY_GROUPS : undefined,
             dev: custom === undefined,
             gossip: {
-              da: createGossipDataAvailability({chain, tracker: chain.da, engine, logger}),
+              da: createGossipDataAvailability({
+                chain,
+                tracker: chain.da,
+                engine,
+                logger,
+                requestMissing: (block) => syncRef?.onMissingSidecars(block),
+              }),
               onUnknownBlockParent: (block, peer) => syncRef?.onUnknownBlockParent(block, peer),
             },
           },

@@ -9,6 +9,9 @@
  * block above it, and (by default) if its proposer signature verifies. Verified batches are written to the block
  * archive (finalized blocks by slot + root index) in one atomic db batch each. Progress needs no record of its
  * own: the lowest archived block is the oldest verified one, so a restart continues from it.
+ *
+ * Blocks only: blob sidecars / data columns of the backfilled blocks are not fetched (deneb/fulu p2p-interface.md
+ * asks a checkpoint-synced node to backfill them over the serve period; not done yet).
  */
 import {EventEmitter} from "node:events";
 import {type BeaconConfig, computeSigningRoot} from "@ceibo/config";

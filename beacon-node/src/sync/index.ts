@@ -4,13 +4,15 @@
  * before the chain exists (`fetchCheckpoint` + `writeCheckpointAnchor`).
  */
 
+import {toRootHex} from "@ceibo/fork-choice";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {validatorPublicKey} from "@ceibo/state-transition";
-import type {BeaconChain} from "../chain/chain.ts";
+import {type BeaconChain, blockRootOf} from "../chain/chain.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
 import {type BackfillOpts, BackfillSync, defaultBackfillMinSlot} from "./backfill.ts";
+import {SyncDataAvailability, type SyncDataAvailabilityOpts} from "./dataAvailability.ts";
 import {RangeSync, type RangeSyncOpts, type SyncState} from "./rangeSync.ts";
 import {UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
 import {computeMinEpochsForBlockRequests} from "./weakSubjectivity.ts";
@@ -31,6 +33,12 @@ export {
   writeCheckpointAnchor,
 } from "./checkpoint.ts";
 export {
+  type BlockData,
+  DataUnavailableError,
+  SyncDataAvailability,
+  type SyncDataAvailabilityOpts,
+} from "./dataAvailability.ts";
+export {
   type BatchDataAvailability,
   EPOCHS_PER_BATCH,
   RangeSync,
@@ -38,7 +46,7 @@ export {
   type SyncState,
   type SyncTarget,
 } from "./rangeSync.ts";
-export {UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
+export {type BlockDataAvailability, UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
 export {
   computeMinEpochsForBlockRequests,
   computeWeakSubjectivityPeriod,
@@ -61,6 +69,13 @@ export interface BeaconSyncOpts {
   unknownBlock?: UnknownBlockSyncOpts;
   /** Backfill below a checkpoint-sync anchor (default on, to compute_min_epochs_for_block_requests); false: off. */
   backfill?: BackfillOpts | false;
+  /** Blob / data column sidecars for range sync and the unknown-block lookup. */
+  dataAvailability?: SyncDataAvailabilityOpts;
+  /**
+   * A gossip block whose sidecars did not all arrive: how long after `onMissingSidecars` to ask peers by root for
+   * what is still missing (default a third of a slot, so gossip can deliver first).
+   */
+  missingSidecarsDelayMs?: number;
 }
 
 export interface BeaconSyncModules {
@@ -79,6 +94,8 @@ export interface BeaconSyncModules {
 export class BeaconSync {
   readonly range: RangeSync;
   readonly unknownBlock: UnknownBlockSync;
+  /** Sidecar download for range sync, the unknown-block lookup and gossip blocks missing sidecars. */
+  readonly dataAvailability: SyncDataAvailability;
   backfill: BackfillSync | null = null;
   private readonly chain: BeaconChain;
   private readonly db: BeaconDb;
@@ -88,6 +105,10 @@ export class BeaconSync {
   private started = false;
   private stopped = false;
   private backfillStarting: Promise<void> | null = null;
+  private readonly missingSidecarsDelayMs: number;
+  /** Roots of gossip blocks whose missing sidecars are being fetched by root. */
+  private readonly missingSidecarRoots = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(modules: BeaconSyncModules) {
     const opts = modules.opts ?? {};
@@ -96,7 +117,15 @@ export class BeaconSync {
     this.network = modules.network;
     this.logger = modules.logger ?? silentLogger;
     this.backfillOpts = opts.backfill ?? {};
-    this.range = new RangeSync({chain: this.chain, network: this.network, logger: this.logger}, opts.range);
+    this.missingSidecarsDelayMs = opts.missingSidecarsDelayMs ?? Math.floor(this.chain.clock.slotDurationMs / 3);
+    this.dataAvailability = new SyncDataAvailability(
+      {chain: this.chain, network: this.network, logger: this.logger},
+      opts.dataAvailability,
+    );
+    this.range = new RangeSync(
+      {chain: this.chain, network: this.network, logger: this.logger},
+      {dataAvailability: this.dataAvailability, ...opts.range},
+    );
     this.unknownBlock = new UnknownBlockSync(
       {
         chain: this.chain,
@@ -106,7 +135,7 @@ export class BeaconSync {
           if (slot !== null) this.range.onPeerHasBlock(peer, slot, root);
         },
       },
-      opts.unknownBlock,
+      {dataAvailability: this.dataAvailability, ...opts.unknownBlock},
     );
   }
 
@@ -123,6 +152,8 @@ export class BeaconSync {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     await this.backfillStarting;
     await Promise.all([this.range.stop(), this.unknownBlock.stop(), this.backfill?.stop()]);
   }
@@ -130,6 +161,33 @@ export class BeaconSync {
   /** A gossip block whose parent is unknown: fetch the missing ancestors from peers, then import. */
   onUnknownBlockParent(block: SignedBeaconBlockAllForks, peer: PeerIdStr): void {
     this.unknownBlock.onUnknownBlockParent(block, peer);
+  }
+
+  /**
+   * A gossip block waits for sidecars that have not all arrived (chain/da gossipAdapter.ts `requestMissing`): after
+   * `missingSidecarsDelayMs`, if they are still missing, ask peers by root (BlobSidecarsByRoot /
+   * DataColumnSidecarsByRoot, columns from peers that custody them). What arrives goes into chain.da, where the
+   * gossip import waits for it.
+   */
+  onMissingSidecars(block: SignedBeaconBlockAllForks, peer: PeerIdStr | null = null): void {
+    if (this.stopped) return;
+    const root = toRootHex(blockRootOf(this.chain.beaconConfig, block.message));
+    if (this.missingSidecarRoots.has(root)) return;
+    this.missingSidecarRoots.add(root);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped || this.chain.da.isDataAvailable(root)) {
+        this.missingSidecarRoots.delete(root);
+        return;
+      }
+      this.dataAvailability
+        .fetchForBlock(peer, block)
+        .catch((e: unknown) => {
+          this.logger.debug("Missing sidecars not obtained by root", {root, error: (e as Error).message});
+        })
+        .finally(() => this.missingSidecarRoots.delete(root));
+    }, this.missingSidecarsDelayMs);
+    this.timers.add(timer);
   }
 
   /** A gossip attestation (or aggregate) for a block root we do not know: fetch that block. */

@@ -8,16 +8,19 @@
  * several batches download at once from different peers while import stays sequential in slot order. A batch
  * that fails to download (error, timeout, malformed response) or to import is retried with another peer, a
  * bounded number of times; a peer whose batch proves bad is reported (`lowTolerance`), and a peer that served
- * an empty batch where the next batch proves blocks existed is reported `midTolerance`.
+ * an empty batch where the next batch proves blocks existed is reported `midTolerance`. With a
+ * `dataAvailability` module (BeaconSync passes SyncDataAvailability) a batch's download includes the blob
+ * sidecars / data columns of its blocks, and each block imports with is_data_available of what was fetched.
  */
 import {EventEmitter} from "node:events";
 import {toRootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
-import {computeEpochAtSlot, computeStartSlotAtEpoch} from "@ceibo/state-transition";
+import {computeEpochAtSlot, computeStartSlotAtEpoch, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {BeaconChain} from "../chain/chain.ts";
 import {BlockError} from "../chain/errors.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../network/types.ts";
+import type {BlockData} from "./dataAvailability.ts";
 import {checkRangeResponse, INVALID_BLOCK_CODES, LOCAL_FAILURE_CODES, perSecond, toHex, withTimeout} from "./utils.ts";
 
 /** Epochs of blocks per BeaconBlocksByRange request (2 * 32 = 64 blocks on mainnet, within MAX_REQUEST_BLOCKS_DENEB). */
@@ -28,14 +31,18 @@ export type SyncState = "stalled" | "syncing" | "synced";
 
 /**
  * Fetches and verifies the blob / data column sidecars of a downloaded batch (deneb+), so blocks with blob
- * commitments can be imported (is_data_available). Implemented by the data availability module.
+ * commitments can be imported (is_data_available). SyncDataAvailability (dataAvailability.ts) implements it.
  */
 export interface BatchDataAvailability {
   /**
-   * Sidecars for `blocks` (the by-range response of `peer` for `req`): per block, whether its data is available.
+   * Sidecars for `blocks` (the by-range response of `peer` for `req`): per block, its verified data.
    * Throwing counts as a failed download (the batch is retried with another peer).
    */
-  fetch(peer: PeerIdStr, req: {startSlot: number; count: number}, blocks: BlockWithFork[]): Promise<boolean[]>;
+  fetch(peer: PeerIdStr, req: {startSlot: number; count: number}, blocks: BlockWithFork[]): Promise<BlockData[]>;
+  /** Right before a block's import: its data back into the chain's tracker; the import's `dataAvailable`. */
+  prepareImport(block: SignedBeaconBlockAllForks, data: BlockData): boolean;
+  /** After the import: makes sure the block's sidecars were stored. */
+  afterImport(block: SignedBeaconBlockAllForks, data: BlockData): Promise<void>;
 }
 
 export interface RangeSyncOpts {
@@ -74,7 +81,8 @@ interface Batch {
   /** The peer whose blocks the batch holds (or is downloading). */
   peer: PeerIdStr | null;
   blocks: BlockWithFork[];
-  dataAvailable: boolean[] | null;
+  /** The blocks' sidecars (with a dataAvailability module), one per block. */
+  data: BlockData[] | null;
   downloadAttempts: number;
   processingAttempts: number;
   /** Peers whose download or blocks failed for this batch (tried last). */
@@ -131,7 +139,7 @@ class SyncChain {
       status: "pending",
       peer: null,
       blocks: [],
-      dataAvailable: null,
+      data: null,
       downloadAttempts: 0,
       processingAttempts: 0,
       failedPeers: new Set(),
@@ -471,22 +479,22 @@ export class RangeSync {
     batch.peer = peer;
     this.activeRequests.set(peer, (this.activeRequests.get(peer) ?? 0) + 1);
     const req = {startSlot: batch.startSlot, count: batch.count};
-    const run = async (): Promise<{blocks: BlockWithFork[]; dataAvailable: boolean[] | null}> => {
+    const run = async (): Promise<{blocks: BlockWithFork[]; data: BlockData[] | null}> => {
       const blocks = await this.network.beaconBlocksByRange(peer, req);
       const checked = checkRangeResponse(this.chain.beaconConfig, req, blocks);
       if (!checked.ok) throw new BadResponse(checked.reason);
-      const dataAvailable =
+      const data =
         this.dataAvailability !== null && blocks.length > 0
           ? await this.dataAvailability.fetch(peer, req, blocks)
           : null;
-      return {blocks, dataAvailable};
+      return {blocks, data};
     };
     withTimeout(run(), this.requestTimeoutMs, `blocks by range ${req.startSlot}+${req.count} from ${peer}`)
       .then(
-        ({blocks, dataAvailable}) => {
+        ({blocks, data}) => {
           if (this.current !== chain || batch.status !== "downloading" || batch.peer !== peer) return;
           batch.blocks = blocks;
-          batch.dataAvailable = dataAvailable;
+          batch.data = data;
           batch.status = "downloaded";
           this.logger.debug("Batch downloaded", {startSlot: batch.startSlot, blocks: blocks.length, peer});
         },
@@ -531,11 +539,16 @@ export class RangeSync {
     for (let i = 0; i < batch.blocks.length; i++) {
       if (this.current !== chain) return;
       const {block} = batch.blocks[i];
-      const dataAvailable = batch.dataAvailable?.[i];
+      const data = batch.data?.[i];
       try {
+        const dataAvailable =
+          data !== undefined && this.dataAvailability !== null
+            ? this.dataAvailability.prepareImport(block, data)
+            : undefined;
         await this.chain.importBlock(block, dataAvailable === undefined ? {} : {dataAvailable});
         imported++;
         this.importedBlocks++;
+        if (data !== undefined && this.dataAvailability !== null) await this.storeSidecars(block, data);
       } catch (e) {
         if (!(e instanceof BlockError)) {
           this.processingFailed(chain, batch, peer, `import error: ${(e as Error).message}`, null);
@@ -584,6 +597,18 @@ export class RangeSync {
     batch.status = "done";
     this.logger.debug("Batch imported", {startSlot: batch.startSlot, blocks: batch.blocks.length, imported, peer});
     batch.blocks = batch.blocks.length > 0 ? [batch.blocks[batch.blocks.length - 1]] : [];
+    batch.data = null;
+  }
+
+  private async storeSidecars(block: SignedBeaconBlockAllForks, data: BlockData): Promise<void> {
+    try {
+      await this.dataAvailability?.afterImport(block, data);
+    } catch (e) {
+      this.logger.warn("Could not store the sidecars of a synced block", {
+        root: data.root,
+        error: (e as Error).message,
+      });
+    }
   }
 
   /**
@@ -652,7 +677,7 @@ export class RangeSync {
     batch.status = "pending";
     batch.peer = null;
     batch.blocks = [];
-    batch.dataAvailable = null;
+    batch.data = null;
     if (batch.processingAttempts >= this.maxProcessingAttempts) {
       this.failChain(
         chain,

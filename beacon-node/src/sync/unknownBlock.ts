@@ -16,6 +16,7 @@ import type {BeaconChain} from "../chain/chain.ts";
 import {BlockError} from "../chain/errors.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
+import type {BlockData} from "./dataAvailability.ts";
 import {blockRoot, INVALID_BLOCK_CODES, toHex, withTimeout} from "./utils.ts";
 
 export interface UnknownBlockSyncOpts {
@@ -29,14 +30,26 @@ export interface UnknownBlockSyncOpts {
   maxConcurrentRequests?: number;
   /** Timeout of one by-root request (default 10 s). */
   requestTimeoutMs?: number;
-  /** Sidecars for blocks with blob commitments (deneb+): whether the block's data is available. */
-  dataAvailability?: {fetchForBlock(peer: PeerIdStr, block: SignedBeaconBlockAllForks): Promise<boolean>};
+  /** Sidecars for blocks with blob commitments (deneb+): SyncDataAvailability (dataAvailability.ts). */
+  dataAvailability?: BlockDataAvailability;
+}
+
+/** Fetches a block's sidecars by root and hands them to the import (SyncDataAvailability implements it). */
+export interface BlockDataAvailability {
+  /** The block's verified data, what the chain's tracker lacks fetched from `peer` first; throws if unavailable. */
+  fetchForBlock(peer: PeerIdStr | null, block: SignedBeaconBlockAllForks): Promise<BlockData>;
+  /** Right before the import: the data back into the tracker; the import's `dataAvailable`. */
+  prepareImport(block: SignedBeaconBlockAllForks, data: BlockData): boolean;
+  /** After the import: makes sure the block's sidecars were stored. */
+  afterImport(block: SignedBeaconBlockAllForks, data: BlockData): Promise<void>;
 }
 
 interface PendingBlock {
   root: RootHex;
   /** null until downloaded. */
   block: SignedBeaconBlockAllForks | null;
+  /** The block's sidecars (with a dataAvailability module); null until fetched (a gossip block: at import). */
+  data: BlockData | null;
   parentRoot: RootHex | null;
   slot: number | null;
   /** Peers that referenced the root (gossip sender, attesters' relayers, children's senders). */
@@ -67,7 +80,7 @@ export class UnknownBlockSync {
   private readonly maxAttemptsPerRoot: number;
   private readonly maxConcurrentRequests: number;
   private readonly requestTimeoutMs: number;
-  private readonly dataAvailability: UnknownBlockSyncOpts["dataAvailability"] | null;
+  private readonly dataAvailability: BlockDataAvailability | null;
   private readonly onTooFar: TooFarHandler | null;
   private readonly pending = new Map<RootHex, PendingBlock>();
   /** Roots of blocks that failed import as invalid (and their descendants): ignored from then on. */
@@ -168,6 +181,7 @@ export class UnknownBlockSync {
     const entry: PendingBlock = {
       root,
       block: null,
+      data: null,
       parentRoot: null,
       slot: null,
       peers: new Set(peers),
@@ -272,9 +286,13 @@ export class UnknownBlockSync {
             }
           }
           if (found === null) return this.retryOrDrop(entry, "peer does not have it");
-          if (this.dataAvailability != null) {
-            const ok = await this.dataAvailability.fetchForBlock(peer, found).catch(() => false);
-            if (!ok) return this.retryOrDrop(entry, "sidecars unavailable");
+          if (this.dataAvailability !== null) {
+            try {
+              entry.data = await this.dataAvailability.fetchForBlock(peer, found);
+            } catch (e) {
+              return this.retryOrDrop(entry, `sidecars unavailable: ${(e as Error).message}`);
+            }
+            if (this.pending.get(entry.root) !== entry) return;
           }
           this.setBlock(entry, found, peer);
         },
@@ -317,9 +335,33 @@ export class UnknownBlockSync {
 
   private async importOne(entry: PendingBlock): Promise<void> {
     const block = entry.block as SignedBeaconBlockAllForks;
+    let dataAvailable: boolean | undefined;
+    if (this.dataAvailability !== null) {
+      if (entry.data === null) {
+        // the block that started the lookup (gossip): its sidecars came on gossip, or are fetched now
+        const peer = entry.receivedFrom ?? [...entry.peers][0] ?? null;
+        try {
+          entry.data = await this.dataAvailability.fetchForBlock(peer, block);
+        } catch (e) {
+          this.logger.debug("Unknown-block sidecars unavailable", {root: entry.root, error: (e as Error).message});
+          this.dropWithDescendants(entry.root, false);
+          return;
+        }
+        if (this.stopped || this.pending.get(entry.root) !== entry) return;
+      }
+      dataAvailable = this.dataAvailability.prepareImport(block, entry.data);
+    }
     try {
-      await this.chain.importBlock(block, this.dataAvailability != null ? {dataAvailable: true} : {});
+      await this.chain.importBlock(block, dataAvailable === undefined ? {} : {dataAvailable});
       this.importedBlocks++;
+      if (this.dataAvailability !== null && entry.data !== null) {
+        await this.dataAvailability.afterImport(block, entry.data).catch((e: unknown) => {
+          this.logger.warn("Could not store the sidecars of a block found by root", {
+            root: entry.root,
+            error: (e as Error).message,
+          });
+        });
+      }
       this.pending.delete(entry.root);
       this.logger.debug("Imported block found by root", {slot: block.message.slot, root: entry.root});
     } catch (e) {

@@ -60,6 +60,7 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
   --subscribeAllSubnets     subscribe to every attestation subnet (for aggregating nodes and tests)
+  --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
 The node keys (libp2p identity, ENR) live in <dataDir>/<network>/network/; the peer store is kept there too.
 
 Sync:
@@ -144,6 +145,7 @@ export function parseP2pOptions(
   targetPeers: number;
   discv5: boolean;
   subscribeAllSubnets: boolean;
+  supernode: boolean;
 } | null {
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
@@ -169,6 +171,7 @@ export function parseP2pOptions(
     targetPeers,
     discv5: boolOption("discv5", v.discv5, true),
     subscribeAllSubnets: values.subscribeAllSubnets === true,
+    supernode: values.supernode === true,
   };
 }
 
@@ -229,6 +232,7 @@ export const beaconCommand: Command = {
         targetPeers: {type: "string"},
         discv5: {type: "string"},
         subscribeAllSubnets: {type: "boolean", default: false},
+        supernode: {type: "boolean", default: false},
         "checkpoint-sync-url": {type: "string"},
         "checkpoint-state": {type: "string"},
         "checkpoint-block": {type: "string"},
