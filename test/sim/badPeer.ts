@@ -25,6 +25,8 @@ if (values.target === undefined || values.genesisTime === undefined) {
   console.error("usage: badPeer.ts --target MULTIADDR --genesisTime T [--slotMs MS] [--validators N]");
   process.exit(2);
 }
+// the simulation stops everything with SIGTERM: leave at once (nothing here needs a clean shutdown)
+process.on("SIGTERM", () => process.exit(0));
 const target = values.target;
 const targetPeerId = target.split("/p2p/")[1];
 
@@ -90,5 +92,5 @@ for (let round = 0; round < 60; round++) {
   await new Promise((r) => setTimeout(r, 1000));
 }
 if (wasConnected) console.log(`still connected after ${sent} invalid blocks`);
-await node.close();
+await Promise.race([node.close(), new Promise((r) => setTimeout(r, 5000))]);
 process.exit(wasConnected ? 1 : 0);

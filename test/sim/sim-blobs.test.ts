@@ -20,12 +20,12 @@ import type {ChainConfig} from "@ceibo/config";
 import {afterAll, describe, expect, it} from "vitest";
 import {getCustodyColumns} from "../../beacon-node/src/chain/da/custody.ts";
 import {peerIdToNodeId} from "../../beacon-node/src/network/network.ts";
-import {ceibo, finalizedEpoch, freePort, getJson, head, type Proc, until as untilValue} from "../harness/processes.ts";
+import {connectedPeers, DevNet, identity, sameHead} from "../harness/devnet.ts";
+import {finalizedEpoch, getJson, head, type Proc} from "../harness/processes.ts";
 
 const RUN = process.env.SIM_BLOBS_TEST === "1";
 const VALIDATORS = 64;
 const SLOT_MS = Number(process.env.SIM_SLOT_MS ?? 3000);
-const ENV = {CEIBO_PRESET: "minimal"};
 
 interface SimNode {
   name: string;
@@ -35,94 +35,15 @@ interface SimNode {
   custody: number[];
 }
 
-const procs: Proc[] = [];
 const dir = mkdtempSync(join(tmpdir(), "ceibo-sim-blobs-"));
 const report: Record<string, unknown> = {dir, slotMs: SLOT_MS, validators: VALIDATORS, blobsPerBlock: 1};
 
-/** Polls `fn` until it returns a value; fails early if any process of the simulation exited. */
+let net: DevNet | undefined;
+
+/** Polls `fn` while every process of the simulation must keep running. */
 function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | null | undefined | false>): Promise<T> {
-  return untilValue(what, timeoutMs, fn, procs);
-}
-
-async function startBeacon(name: string, genesisTime: number, extra: string[]): Promise<{bn: Proc; api: string}> {
-  const restPort = await freePort();
-  const port = await freePort();
-  const bn = ceibo(
-    name,
-    [
-      "beacon",
-      "--network",
-      "dev",
-      "--dataDir",
-      join(dir, name),
-      "--dev.validators",
-      String(VALIDATORS),
-      "--dev.genesisTime",
-      String(genesisTime),
-      "--dev.slotDurationMs",
-      String(SLOT_MS),
-      "--dev.signing",
-      "false",
-      "--dev.blobsPerBlock",
-      "1",
-      "--rest.port",
-      String(restPort),
-      "--p2p",
-      "true",
-      "--listenAddress",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--discoveryPort",
-      String(port),
-      "--targetPeers",
-      "10",
-      ...extra,
-    ],
-    ENV,
-    {logFile: join(dir, `${name}.log`)},
-  );
-  procs.push(bn);
-  const api = `http://127.0.0.1:${restPort}`;
-  await bn.waitFor(/Beacon API listening/, 120_000);
-  return {bn, api};
-}
-
-function startValidator(name: string, api: string, from: number, to: number): Proc {
-  const vc = ceibo(
-    `${name}-vc`,
-    [
-      "validator",
-      "--beacon-nodes",
-      api,
-      "--interop-indexes",
-      `${from}..${to}`,
-      "--dataDir",
-      join(dir, `${name}-vc`),
-      "--doppelganger-protection",
-      "false",
-    ],
-    ENV,
-    {logFile: join(dir, `${name}-vc.log`)},
-  );
-  procs.push(vc);
-  return vc;
-}
-
-interface IdentityJson {
-  peer_id: string;
-  enr: string;
-  p2p_addresses: string[];
-  metadata: {custody_group_count?: string};
-}
-
-async function identity(api: string): Promise<IdentityJson> {
-  return (await getJson<{data: IdentityJson}>(`${api}/eth/v1/node/identity`)).data;
-}
-
-async function connectedPeers(api: string): Promise<string[]> {
-  const r = await getJson<{data: {peer_id: string}[]}>(`${api}/eth/v1/node/peers?state=connected`);
-  return r.data.map((p) => p.peer_id);
+  if (net === undefined) throw Error("the network is not started");
+  return net.until(what, timeoutMs, fn);
 }
 
 /** The node's custody columns: get_custody_columns(node id of its peer id, its MetaData custody_group_count). */
@@ -167,11 +88,6 @@ async function blocksInRange(api: string, from: number, to: number): Promise<{sl
   return out;
 }
 
-async function sameHead(nodes: SimNode[]): Promise<{root: string; slot: number} | null> {
-  const heads = await Promise.all(nodes.map((n) => head(n.api)));
-  return heads.every((h) => h.root === heads[0].root) ? heads[0] : null;
-}
-
 describe.runIf(RUN)(
   "simulation with blobs: 4 fulu nodes gossip and custody data columns, a 5th range-syncs them",
   () => {
@@ -179,9 +95,7 @@ describe.runIf(RUN)(
     let genesisTime = 0;
 
     afterAll(async () => {
-      const t = Date.now();
-      await Promise.all(procs.map((p) => p.kill("SIGTERM", 15_000)));
-      report.shutdownMs = Date.now() - t;
+      report.shutdownMs = await net?.stop();
       writeFileSync(join(dir, "sim-blobs-report.json"), JSON.stringify(report, null, 2));
       console.log(`simulation report (${join(dir, "sim-blobs-report.json")}):\n${JSON.stringify(report, null, 2)}`);
     }, 60_000);
@@ -191,11 +105,17 @@ describe.runIf(RUN)(
     }, async () => {
       genesisTime = Math.ceil(Date.now() / 1000) + 60;
       report.genesisTime = genesisTime;
-      const n1 = await startBeacon("node1", genesisTime, ["--supernode"]);
+      net = new DevNet({
+        dir,
+        validators: VALIDATORS,
+        slotMs: SLOT_MS,
+        genesisTime,
+        beaconArgs: ["--dev.blobsPerBlock", "1"],
+      });
+      const devnet = net;
+      const n1 = await devnet.startBeacon("node1", ["--supernode"]);
       const id1 = await identity(n1.api);
-      const rest = await Promise.all(
-        [2, 3, 4].map((i) => startBeacon(`node${i}`, genesisTime, ["--bootnodes", id1.enr])),
-      );
+      const rest = await Promise.all([2, 3, 4].map((i) => devnet.startBeacon(`node${i}`, ["--bootnodes", id1.enr])));
       for (const [i, r] of [n1, ...rest].entries()) {
         nodes.push({name: `node${i + 1}`, bn: r.bn, api: r.api, custody: await custodyColumns(r.api)});
       }
@@ -204,7 +124,7 @@ describe.runIf(RUN)(
       for (const n of nodes.slice(1)) expect(n.custody.length).toBe(4);
       const quarter = VALIDATORS / 4;
       nodes.forEach((n, i) => {
-        startValidator(n.name, n.api, i * quarter, (i + 1) * quarter - 1);
+        devnet.startValidator(n.name, n.api, i * quarter, (i + 1) * quarter - 1);
       });
 
       const ids = await Promise.all(nodes.map((n) => identity(n.api)));
@@ -221,7 +141,7 @@ describe.runIf(RUN)(
         return f.every((e) => e >= 2);
       });
       report.timeToFinalitySeconds = Math.round(Date.now() / 1000 - genesisTime);
-      const agreed = await until("the same head on all 4 nodes", 60_000, () => sameHead(nodes));
+      const agreed = await until("the same head on all 4 nodes", 60_000, () => sameHead(nodes.map((n) => n.api)));
       report.commonHead = agreed;
 
       // every block carries one blob, and every node stores exactly its custody columns of it
@@ -259,7 +179,7 @@ describe.runIf(RUN)(
       // 6 epochs of blocks to sync (finalized chain, then head chain)
       await until("the network at slot 48", 300_000, async () => (await head(nodes[0].api)).slot >= 48);
       const target = await head(nodes[0].api);
-      const n5 = await startBeacon("node5", genesisTime, ["--bootnodes", (await identity(nodes[0].api)).enr]);
+      const n5 = await (net as DevNet).startBeacon("node5", ["--bootnodes", (await identity(nodes[0].api)).enr]);
       const started = Date.now();
       const custody = await custodyColumns(n5.api);
       const synced = await until("node 5 at the network's head", 300_000, async () => {

@@ -14,17 +14,8 @@ import {mkdtempSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
-import {
-  ceibo,
-  finalizedEpoch,
-  freePort,
-  getJson,
-  head,
-  NODE,
-  Proc,
-  ROOT,
-  until as untilWhile,
-} from "../harness/processes.ts";
+import {connectedPeers, DevNet, identity, sameHead} from "../harness/devnet.ts";
+import {finalizedEpoch, getJson, head, NODE, Proc, ROOT} from "../harness/processes.ts";
 
 const RUN = process.env.SIM_TEST === "1";
 const VALIDATORS = 64;
@@ -39,113 +30,21 @@ interface SimNode {
   port: number;
 }
 
-const procs: Proc[] = [];
 const dir = mkdtempSync(join(tmpdir(), "ceibo-sim-"));
 const report: Record<string, unknown> = {dir, slotMs: SLOT_MS, validators: VALIDATORS};
-
-/** Polls `fn` (harness `until`) while every simulation process except the bad peer must keep running. */
-function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | null | undefined | false>): Promise<T> {
-  return untilWhile(what, timeoutMs, fn, () => procs.filter((p) => p.name !== "bad-peer"));
-}
-
-async function startBeacon(
-  name: string,
-  genesisTime: number,
-  extra: string[],
-): Promise<{bn: Proc; api: string; port: number}> {
-  const restPort = await freePort();
-  const port = await freePort();
-  const bn = ceibo(
-    name,
-    [
-      "beacon",
-      "--network",
-      "dev",
-      "--dataDir",
-      join(dir, name),
-      "--dev.validators",
-      String(VALIDATORS),
-      "--dev.genesisTime",
-      String(genesisTime),
-      "--dev.slotDurationMs",
-      String(SLOT_MS),
-      "--dev.signing",
-      "false",
-      "--rest.port",
-      String(restPort),
-      "--p2p",
-      "true",
-      "--listenAddress",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--discoveryPort",
-      String(port),
-      "--targetPeers",
-      "10",
-      ...extra,
-    ],
-    ENV,
-    {logFile: join(dir, `${name}.log`)},
-  );
-  procs.push(bn);
-  const api = `http://127.0.0.1:${restPort}`;
-  await bn.waitFor(/Beacon API listening/, 120_000);
-  return {bn, api, port};
-}
-
-function startValidator(name: string, api: string, from: number, to: number): Proc {
-  const vc = ceibo(
-    `${name}-vc`,
-    [
-      "validator",
-      "--beacon-nodes",
-      api,
-      "--interop-indexes",
-      `${from}..${to}`,
-      "--dataDir",
-      join(dir, `${name}-vc`),
-      "--doppelganger-protection",
-      "false",
-    ],
-    ENV,
-    {logFile: join(dir, `${name}-vc.log`)},
-  );
-  procs.push(vc);
-  return vc;
-}
-
-interface PeerJson {
-  peer_id: string;
-  state: string;
-  direction: string;
-}
-
-async function connectedPeers(api: string): Promise<string[]> {
-  const r = await getJson<{data: PeerJson[]}>(`${api}/eth/v1/node/peers?state=connected`);
-  return r.data.map((p) => p.peer_id);
-}
-
-async function identity(api: string): Promise<{peerId: string; enr: string; p2p: string[]}> {
-  const r = await getJson<{data: {peer_id: string; enr: string; p2p_addresses: string[]}}>(
-    `${api}/eth/v1/node/identity`,
-  );
-  return {peerId: r.data.peer_id, enr: r.data.enr, p2p: r.data.p2p_addresses};
-}
-
-async function sameHead(nodes: SimNode[]): Promise<{root: string; slot: number} | null> {
-  const heads = await Promise.all(nodes.map((n) => head(n.api)));
-  return heads.every((h) => h.root === heads[0].root) ? heads[0] : null;
-}
 
 describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad peer", () => {
   const nodes: SimNode[] = [];
   let genesisTime = 0;
+  let net: DevNet | undefined;
+  /** Polls `fn` while every simulation process except the bad peer must keep running. */
+  const until = <T>(what: string, ms: number, fn: () => Promise<T | null | undefined | false>): Promise<T> => {
+    if (net === undefined) throw Error("the network is not started");
+    return net.until(what, ms, fn, ["bad-peer"]);
+  };
 
   afterAll(async () => {
-    const t = Date.now();
-    await Promise.all(procs.map((p) => p.kill("SIGTERM", 15_000)));
-    report.shutdownMs = Date.now() - t;
+    report.shutdownMs = await net?.stop();
     writeFileSync(join(dir, "sim-report.json"), JSON.stringify(report, null, 2));
     console.log(`simulation report (${join(dir, "sim-report.json")}):\n${JSON.stringify(report, null, 2)}`);
   }, 60_000);
@@ -153,19 +52,19 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
   it("4 nodes discover each other via discv5, mesh, finalize and agree on the head", {timeout: 600_000}, async () => {
     genesisTime = Math.ceil(Date.now() / 1000) + 45;
     report.genesisTime = genesisTime;
-    const n1 = await startBeacon("node1", genesisTime, []);
+    net = new DevNet({dir, validators: VALIDATORS, slotMs: SLOT_MS, genesisTime});
+    const devnet = net;
+    const n1 = await devnet.startBeacon("node1");
     const id1 = await identity(n1.api);
     expect(id1.enr).toMatch(/^enr:/);
     nodes.push({name: "node1", bn: n1.bn, vc: null, api: n1.api, port: n1.port});
-    const rest = await Promise.all(
-      [2, 3, 4].map((i) => startBeacon(`node${i}`, genesisTime, ["--bootnodes", id1.enr])),
-    );
+    const rest = await Promise.all([2, 3, 4].map((i) => devnet.startBeacon(`node${i}`, ["--bootnodes", id1.enr])));
     for (const [i, r] of rest.entries()) {
       nodes.push({name: `node${i + 2}`, bn: r.bn, vc: null, api: r.api, port: r.port});
     }
     const quarter = VALIDATORS / 4;
     nodes.forEach((n, i) => {
-      n.vc = startValidator(n.name, n.api, i * quarter, (i + 1) * quarter - 1);
+      n.vc = devnet.startValidator(n.name, n.api, i * quarter, (i + 1) * quarter - 1);
     });
 
     // discovery: every node ends up connected to the 3 others (2–4 only knew node 1's ENR)
@@ -174,7 +73,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
     await until("every node connected to the 3 others", 120_000, async () => {
       for (let i = 0; i < nodes.length; i++) {
         const peers = new Set(await connectedPeers(nodes[i].api));
-        for (let j = 0; j < nodes.length; j++) if (j !== i && !peers.has(ids[j].peerId)) return false;
+        for (let j = 0; j < nodes.length; j++) if (j !== i && !peers.has(ids[j].peer_id)) return false;
       }
       return true;
     });
@@ -194,7 +93,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
     report.peersPerNode = await Promise.all(nodes.map(async (n) => (await connectedPeers(n.api)).length));
 
     // one head: sample until all four agree (a block may be in flight at a slot boundary)
-    const agreed = await until("the same head on all 4 nodes", 30_000, () => sameHead(nodes));
+    const agreed = await until("the same head on all 4 nodes", 30_000, () => sameHead(nodes.map((n) => n.api)));
     report.commonHead = agreed;
     // every proposer's block made it: blocks from all 4 validator clients are on the chain
     for (const n of nodes) expect(n.vc?.output ?? "").toMatch(/[Pp]roposed block/);
@@ -202,7 +101,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
 
   it("a 5th node started later range-syncs to the head", {timeout: 300_000}, async () => {
     const target = await head(nodes[0].api);
-    const n5 = await startBeacon("node5", genesisTime, ["--bootnodes", (await identity(nodes[0].api)).enr]);
+    const n5 = await (net as DevNet).startBeacon("node5", ["--bootnodes", (await identity(nodes[0].api)).enr]);
     // from the moment its API is up (the process started, genesis state built): head 0 → the network's head
     const started = Date.now();
     const synced = await until("node 5 at the network's head", 240_000, async () => {
@@ -236,7 +135,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
     timeout: 300_000,
   }, async () => {
     const started = Date.now();
-    const n6 = await startBeacon("node6", genesisTime, [
+    const n6 = await (net as DevNet).startBeacon("node6", [
       "--bootnodes",
       (await identity(nodes[0].api)).enr,
       "--checkpoint-sync-url",
@@ -271,7 +170,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
       [
         join(ROOT, "test/sim/badPeer.ts"),
         "--target",
-        id1.p2p[0],
+        id1.p2p_addresses[0],
         "--genesisTime",
         String(genesisTime),
         "--slotMs",
@@ -282,7 +181,7 @@ describe.runIf(RUN)("simulation: 4 nodes + range sync + checkpoint sync + bad pe
       ENV,
       {logFile: join(dir, "bad-peer.log")},
     );
-    procs.push(bad);
+    net?.procs.push(bad);
     const m = await bad.waitFor(/bad peer (\S+) connected/, 60_000);
     const badId = m[1];
     await bad.waitFor(/published invalid block/, 60_000);

@@ -29,6 +29,8 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   if (!Number.isFinite(ms)) return promise;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    // a guard, not work: it must not keep a stopping process alive
+    timer.unref();
     promise.then(
       (v) => {
         clearTimeout(timer);

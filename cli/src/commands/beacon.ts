@@ -378,6 +378,9 @@ export const beaconCommand: Command = {
       process.on("SIGTERM", onTerm);
     });
     await node.close();
+    // Everything of ours is closed (db, network, servers). @chainsafe/discv5 11 leaves a pending lookup's 60 s
+    // timer referenced after stop(); do not let it hold a stopped node for a minute.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
     return 0;
   },
 };

@@ -423,6 +423,7 @@ export class DataAvailabilityTracker {
         cancel: () => finish(false),
       };
       const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      timer.unref();
       this.timers.add(timer);
       entry.waiters.add(waiter);
     });

@@ -529,6 +529,7 @@ export class PeerManager implements PeerReporter {
         this.reqResp.goodbye(peer, reason),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, this.opts.goodbyeTimeoutMs);
+          timer.unref();
         }),
       ]);
     } catch (e) {

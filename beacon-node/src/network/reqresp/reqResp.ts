@@ -201,6 +201,7 @@ async function withDeadline<T>(
     timedOut = true;
     stream.abort(new Error(`${code}: ${what}`));
   }, ms);
+  timer.unref();
   try {
     return await run();
   } catch (e) {
