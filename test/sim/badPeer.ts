@@ -10,6 +10,8 @@ import {mkdtempSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {parseArgs} from "node:util";
+import {peerIdFromString} from "@libp2p/peer-id";
+import {multiaddr} from "@multiformats/multiaddr";
 import {BeaconNode} from "../../beacon-node/src/node/index.ts";
 import {ConsoleLogger} from "../../beacon-node/src/node/logger.ts";
 
@@ -67,7 +69,21 @@ await new Promise((r) => setTimeout(r, 3000));
 
 let wasConnected = true;
 let sent = 0;
+let unheard = 0;
 for (let round = 0; round < 60; round++) {
+  if (unheard >= 5) {
+    // Known gap (named in the issue note): on some connections the gossipsub subscriptions are never exchanged,
+    // so our publishes reach no one. Hang up and dial again to get a connection whose gossip works.
+    console.log(`publishes reached no peer ${unheard} times: redialing the target`);
+    unheard = 0;
+    await network.libp2p.hangUp(peerIdFromString(targetPeerId)).catch(() => {});
+    await new Promise((r) => setTimeout(r, 1000));
+    await network.libp2p
+      .dial(multiaddr(target))
+      .catch((e: unknown) => console.log(`redial failed: ${(e as Error).message}`));
+    for (let i = 0; i < 40 && !connected(); i++) await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 3000));
+  }
   if (!connected()) {
     if (wasConnected) console.log(`disconnected by the target after ${sent} invalid messages`);
     wasConnected = false;
@@ -85,6 +101,7 @@ for (let round = 0; round < 60; round++) {
       const peers = await network.gossip.publishBlock(forged as never);
       sent++;
       console.log(`published invalid block at slot ${forged.message.slot} to ${peers} peers`);
+      unheard = peers === 0 ? unheard + 1 : 0;
     } catch (e) {
       console.log(`publish failed: ${(e as Error).message}`);
     }
