@@ -3,6 +3,7 @@ import type {Command} from "./command.ts";
 import {beaconCommand} from "./commands/beacon.ts";
 import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
+import {keysCommand} from "./commands/keys.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
@@ -10,6 +11,7 @@ const commands: Record<string, Command> = {
   beacon: beaconCommand,
   dev: devCommand,
   info: infoCommand,
+  keys: keysCommand,
   "mock-engine": mockEngineCommand,
   validator: validatorCommand,
 };

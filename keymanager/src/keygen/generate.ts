@@ -124,7 +124,7 @@ export async function generateValidatorKeys(opts: GenerateKeysOptions): Promise<
     const tmp = mkdtempSync(join(outDir, ".ceibo-keys-"));
     const moved: string[] = [];
     try {
-      keystores.forEach((text, k) => writeFileSync(join(tmp, names[k]), `${text}\n`, {mode: 0o440}));
+      for (const [k, text] of keystores.entries()) writeFileSync(join(tmp, names[k]), `${text}\n`, {mode: 0o440});
       writeFileSync(join(tmp, depositName), JSON.stringify(deposits), {mode: 0o440});
       for (const n of [...names, depositName]) {
         if (existsSync(join(outDir, n)))
