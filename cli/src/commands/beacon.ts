@@ -1,7 +1,46 @@
-import {readFileSync} from "node:fs";
-import {resolve} from "node:path";
+import {existsSync, readFileSync} from "node:fs";
+import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
+import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
+
+const PUBLIC_NETWORKS = ["mainnet", "hoodi", "sepolia"];
+
+/** The dev chain's slot duration and fork epochs as the node will configure them (recorded in the data dir). */
+async function devChainSettings(
+  slotDurationMs: number | undefined,
+  fork: string,
+  forkEpochs: Record<string, number> | undefined,
+): Promise<{slotDurationMs: number; forkEpochs: DevForkEpochs}> {
+  const {createDevChainConfig} = await import("@ceibo/config");
+  const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+  const order = ["bellatrix", "capella", "deneb", "electra", "fulu"];
+  const at = (f: string): number => (order.indexOf(f) <= order.indexOf(fork) ? 0 : Number.POSITIVE_INFINITY);
+  const c = createDevChainConfig({
+    preset: ACTIVE_PRESET_NAME,
+    slotDurationMs,
+    forkEpochs: forkEpochs ?? {
+      altair: 0,
+      bellatrix: 0,
+      capella: at("capella"),
+      deneb: at("deneb"),
+      electra: at("electra"),
+      fulu: at("fulu"),
+    },
+  });
+  const e = (epoch: number): number | null => (Number.isFinite(epoch) ? epoch : null);
+  return {
+    slotDurationMs: c.SLOT_DURATION_MS,
+    forkEpochs: {
+      altair: e(c.ALTAIR_FORK_EPOCH),
+      bellatrix: e(c.BELLATRIX_FORK_EPOCH),
+      capella: e(c.CAPELLA_FORK_EPOCH),
+      deneb: e(c.DENEB_FORK_EPOCH),
+      electra: e(c.ELECTRA_FORK_EPOCH),
+      fulu: e(c.FULU_FORK_EPOCH),
+    },
+  };
+}
 
 const HELP = `Usage: ceibo beacon --network dev [options]
        ceibo beacon --network custom --config-file config.yaml --genesis-state genesis.ssz [options]
@@ -135,7 +174,7 @@ function list(value: string | undefined): string[] {
 /** The p2p options of `ceibo beacon` (null: --p2p false). */
 export function parseP2pOptions(
   values: Record<string, string | boolean | undefined>,
-  defaults: {p2p: boolean; listenAddress: string},
+  defaults: {p2p: boolean; listenAddress: string; bootnodes?: readonly string[]},
 ): {
   listenAddress: string;
   port: number;
@@ -150,7 +189,9 @@ export function parseP2pOptions(
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
   const tcp = port("port", v.port) ?? 9000;
-  const bootnodes = list(v.bootnodes);
+  // "none": no bootnodes at all (e.g. a public network's own list left out, tests that must stay on loopback)
+  const bootnodes =
+    v.bootnodes === "none" ? [] : v.bootnodes === undefined ? [...(defaults.bootnodes ?? [])] : list(v.bootnodes);
   for (const enr of bootnodes) {
     if (!enr.startsWith("enr:")) throw new UsageError(`--bootnodes: "${enr.slice(0, 40)}" is not an ENR (enr:…)`);
   }
@@ -218,6 +259,7 @@ export const beaconCommand: Command = {
         "dev.eth1BlockHash": {type: "string"},
         "dev.blobsPerBlock": {type: "string"},
         "execution.urls": {type: "string"},
+        "execution-urls": {type: "string"},
         "jwt-secret": {type: "string"},
         rest: {type: "string"},
         "rest.address": {type: "string"},
@@ -246,15 +288,36 @@ export const beaconCommand: Command = {
       console.log(HELP);
       return 0;
     }
-    if (values.network === undefined) throw new UsageError("--network is required (dev or custom)");
-    if (values.network !== "dev" && values.network !== "custom") {
+    if (values.network === undefined) {
+      throw new UsageError("--network is required (mainnet, hoodi, sepolia, dev or custom)");
+    }
+    if (!["dev", "custom", ...PUBLIC_NETWORKS].includes(values.network)) {
       throw new UsageError(
-        `--network ${values.network} is not supported yet (dev, or custom with --config-file and --genesis-state)`,
+        `--network ${values.network} is not supported (mainnet, hoodi, sepolia, dev, or custom with --config-file and --genesis-state)`,
       );
     }
     const isCustom = values.network === "custom";
+    const isPublic = PUBLIC_NETWORKS.includes(values.network);
     let custom: {chainConfig: import("@ceibo/config").ChainConfig; genesisStateFile: string} | undefined;
-    if (isCustom) {
+    let publicNetwork: import("@ceibo/config").NetworkInfo | undefined;
+    if (isPublic) {
+      if (values["config-file"] !== undefined) {
+        throw new UsageError(`--config-file is for --network custom; ${values.network}'s config is built in`);
+      }
+      const {networks} = await import("@ceibo/config");
+      const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+      publicNetwork = networks[values.network as "hoodi"];
+      if (ACTIVE_PRESET_NAME !== publicNetwork.chainConfig.PRESET_BASE) {
+        throw new UsageError(
+          `--network ${values.network} runs the ${publicNetwork.chainConfig.PRESET_BASE} preset but this process runs ` +
+            `${ACTIVE_PRESET_NAME} (unset CEIBO_PRESET)`,
+        );
+      }
+      const genesisState = values["genesis-state"];
+      if (genesisState !== undefined) {
+        custom = {chainConfig: publicNetwork.chainConfig, genesisStateFile: resolve(genesisState)};
+      }
+    } else if (isCustom) {
       const configFile = values["config-file"];
       const genesisState = values["genesis-state"];
       if (configFile === undefined || genesisState === undefined) {
@@ -323,20 +386,58 @@ export const beaconCommand: Command = {
     // dev chains are local: no p2p unless asked for, and only on loopback by default
     const p2p = parseP2pOptions(
       values,
-      isCustom ? {p2p: true, listenAddress: "0.0.0.0"} : {p2p: false, listenAddress: "127.0.0.1"},
+      isCustom || isPublic
+        ? {p2p: true, listenAddress: "0.0.0.0", bootnodes: publicNetwork?.bootnodes}
+        : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const checkpoint = parseCheckpointOptions(values);
-    const url = values["execution.urls"];
-    if (url !== undefined && values["jwt-secret"] === undefined) {
-      throw new UsageError("--execution.urls needs --jwt-secret FILE");
+    if (values["execution.urls"] !== undefined && values["execution-urls"] !== undefined) {
+      throw new UsageError("give --execution-urls once (--execution.urls is its old spelling)");
     }
+    const url = values["execution-urls"] ?? values["execution.urls"];
+    if (url !== undefined && values["jwt-secret"] === undefined) {
+      throw new UsageError("--execution-urls needs --jwt-secret FILE");
+    }
+    const dataDir = resolve(values.dataDir ?? "ceibo-data");
+    // a public network needs a starting state (unless the data dir holds its chain) and a real execution client
+    if (isPublic) {
+      const network = values.network;
+      const resuming =
+        readDataDirRecord(dataDir)?.network === network || existsSync(join(dataDir, network, "chain-db", "CURRENT"));
+      const missing: string[] = [];
+      if (!resuming && checkpoint === null && custom === undefined) {
+        missing.push(
+          "a starting state (--checkpoint-sync-url URL of a trusted beacon node, or --checkpoint-state FILE " +
+            "--checkpoint-block FILE, or --genesis-state FILE)",
+        );
+      }
+      if (url === undefined) {
+        missing.push("an execution client (--execution-urls URL --jwt-secret FILE, e.g. http://127.0.0.1:8551)");
+      }
+      if (missing.length > 0) throw new UsageError(`--network ${network} needs ${missing.join(" and ")}`);
+    }
+    const {genesisValidatorsRoot: knownGvr} = publicNetwork?.genesis ?? {};
+    const guardNetwork = values.network;
+    const devSettings = isCustom || isPublic ? undefined : await devChainSettings(slotDurationMs, devFork, forkEpochs);
+    const presetName = process.env.CEIBO_PRESET || "mainnet";
+    const configName = custom?.chainConfig.CONFIG_NAME ?? publicNetwork?.chainConfig.CONFIG_NAME ?? "dev";
+    checkDataDir(dataDir, {
+      network: guardNetwork,
+      preset: presetName,
+      configName,
+      genesisValidatorsRoot: knownGvr && `0x${Buffer.from(knownGvr).toString("hex")}`,
+      dev: devSettings && {
+        validators: values["dev.validators"] !== undefined ? validators : undefined,
+        genesisTime,
+        ...devSettings,
+      },
+    });
 
     // Loaded here so that other commands do not pay for the beacon node's modules.
     const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
     const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
     const logger = new ConsoleLogger(level as "info");
-    const dataDir = resolve(values.dataDir ?? "ceibo-data");
     logger.info("Starting beacon node", {
       network: values.network,
       dataDir,
@@ -344,7 +445,7 @@ export const beaconCommand: Command = {
     });
 
     const node = await BeaconNode.init({
-      network: values.network,
+      network: values.network as "dev",
       custom,
       dataDir,
       devValidators: validators,
@@ -362,6 +463,14 @@ export const beaconCommand: Command = {
       p2p,
       checkpoint,
       logger,
+    });
+    writeDataDirRecord(dataDir, {
+      network: guardNetwork,
+      preset: presetName,
+      configName,
+      genesisValidatorsRoot: `0x${Buffer.from(node.chain.genesisValidatorsRoot).toString("hex")}`,
+      genesisTime: node.chain.genesisTime,
+      dev: devSettings && {validators: node.chain.getHeadState().state.validators.length, ...devSettings},
     });
     node.start();
 

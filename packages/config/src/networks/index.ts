@@ -1,6 +1,12 @@
 import type {ChainConfig} from "../chainConfig.ts";
 import {hex} from "../hex.ts";
-import {DEPOSIT_CONTRACTS, type DepositContract, HOODI_BOOTNODES, MAINNET_BOOTNODES, SEPOLIA_BOOTNODES} from "./bootnodes.ts";
+import {
+  DEPOSIT_CONTRACTS,
+  type DepositContract,
+  HOODI_BOOTNODES,
+  MAINNET_BOOTNODES,
+  SEPOLIA_BOOTNODES,
+} from "./bootnodes.ts";
 import {devChainConfig} from "./dev.ts";
 import {hoodiChainConfig} from "./hoodi.ts";
 import {mainnetChainConfig} from "./mainnet.ts";
@@ -65,7 +71,16 @@ export function isPublicNetwork(name: string): name is PublicNetworkName {
   return (PUBLIC_NETWORK_NAMES as readonly string[]).includes(name);
 }
 
-export {DEPOSIT_CONTRACTS, type DepositContract, HOODI_BOOTNODES, MAINNET_BOOTNODES, SEPOLIA_BOOTNODES};
 export {createDevChainConfig, type DevChainOptions} from "./dev.ts";
 export {minimalChainConfig} from "./minimal.ts";
-export {devChainConfig, hoodiChainConfig, mainnetChainConfig, sepoliaChainConfig};
+export {
+  DEPOSIT_CONTRACTS,
+  type DepositContract,
+  devChainConfig,
+  HOODI_BOOTNODES,
+  hoodiChainConfig,
+  MAINNET_BOOTNODES,
+  mainnetChainConfig,
+  SEPOLIA_BOOTNODES,
+  sepoliaChainConfig,
+};
