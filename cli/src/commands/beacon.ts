@@ -348,7 +348,13 @@ export const beaconCommand: Command = {
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
       throw new UsageError("--dev.slotDurationMs must be at least 1000");
     }
-    const signing = values["dev.signing"] ?? (isCustom ? "false" : "true");
+    if (isPublic) {
+      const devOption = Object.keys(values).find(
+        (k) => k.startsWith("dev.") && values[k as "dev.signing"] !== undefined,
+      );
+      if (devOption !== undefined) throw new UsageError(`--${devOption} is for --network dev, not ${values.network}`);
+    }
+    const signing = values["dev.signing"] ?? (isCustom || isPublic ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
     const devFork = values["dev.fork"] ?? "fulu";
     if (!["bellatrix", "capella", "deneb", "electra", "fulu"].includes(devFork)) {
