@@ -117,6 +117,25 @@ describe("ceibo beacon --network hoodi", () => {
     engineUrl = `http://127.0.0.1:${port}`;
   }, 90_000);
 
+  it("the help texts name the public networks and what they need", () => {
+    const top = run(["--help"]);
+    expect(top.stdout).toMatch(
+      /beacon +run a beacon node: mainnet, hoodi, sepolia \(checkpoint sync \+ execution client\)/,
+    );
+    expect(top.stdout).toMatch(/The preset follows --network for mainnet, hoodi and sepolia/);
+    const help = run(["beacon", "--help"]);
+    expect(help.status).toBe(0);
+    for (const text of [
+      "ceibo beacon --network mainnet|hoodi|sepolia --execution-urls URL --jwt-secret FILE",
+      "--checkpoint-sync-url URL",
+      '"none": no bootnodes at all',
+      "<dataDir>/ceibo-data.json",
+      "Old spelling: --execution.urls",
+    ]) {
+      expect(help.stdout).toContain(text);
+    }
+  });
+
   it("started with nothing: one error line naming the options to give; nothing written", () => {
     const r = run(["beacon", "--network", "hoodi", "--dataDir", dataDir]);
     expect(r.status).toBe(1);

@@ -42,10 +42,17 @@ async function devChainSettings(
   };
 }
 
-const HELP = `Usage: ceibo beacon --network dev [options]
+const HELP = `Usage: ceibo beacon --network mainnet|hoodi|sepolia --execution-urls URL --jwt-secret FILE
+                    --checkpoint-sync-url URL [options]
+       ceibo beacon --network dev [options]
        ceibo beacon --network custom --config-file config.yaml --genesis-state genesis.ssz [options]
 
-Runs a beacon node. --network custom joins a network given by its files (e.g. a devnet of another client):
+Runs a beacon node. --network mainnet, hoodi or sepolia joins that public network: its built-in config,
+genesis and bootnodes, the mainnet preset (set by the network; a different CEIBO_PRESET is refused), p2p on
+(listening on 0.0.0.0). It needs an execution client (--execution-urls and the --jwt-secret it shares) and,
+for a new data dir, a starting state: --checkpoint-sync-url (recommended), --checkpoint-state with
+--checkpoint-block, or --genesis-state; the state must carry the network's genesis validators root.
+--network custom joins a network given by its files (e.g. a devnet of another client):
 its consensus-specs config.yaml (the preset must be the process's CEIBO_PRESET) and its genesis BeaconState;
 p2p is on by default there, and an --execution.urls engine shared with that network is expected.
 --network dev is a local dev network: an interop genesis (validators 0..N-1 with the
@@ -56,10 +63,12 @@ The chain is stored in <dataDir>/<network>/chain-db; started again with the same
 (the finalized anchor plus the blocks after it).
 
 Options:
-  --network NAME            dev or custom (required)
+  --network NAME            mainnet, hoodi, sepolia, dev or custom (required)
   --config-file FILE        network custom: its config.yaml (SECONDS_PER_SLOT is read when SLOT_DURATION_MS is missing)
-  --genesis-state FILE      network custom: its genesis state (SSZ), used for a new data dir
-  --dataDir DIR             data directory (default ./ceibo-data)
+  --genesis-state FILE      network custom or a public network: its genesis state (SSZ), used for a new data dir
+  --dataDir DIR             data directory (default ./ceibo-data). It records its chain in <dataDir>/ceibo-data.json
+                            (network, preset, genesis; dev: validators, slot duration, fork epochs): a start with
+                            other settings is refused, naming the difference, before anything in it is touched
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
   --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
   --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
@@ -77,9 +86,11 @@ Options:
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
-  --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
-                            without it a MOCK execution engine is started in-process (dev only)
-  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution.urls)
+  --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
+                            on public networks; without it a dev node starts a MOCK engine in-process.
+                            Old spelling: --execution.urls. An unreachable or JWT-refusing engine is warned
+                            about every slot
+  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution-urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
   --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
@@ -90,11 +101,13 @@ Options:
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
-                            --p2p true to run several dev nodes together), true for public networks
+                            --p2p true to run several dev nodes together), true for custom and public networks
   --listenAddress ADDR      TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
   --port PORT               libp2p TCP port (default 9000; 0 = any free port)
   --discoveryPort PORT      discv5 UDP port (default: --port)
-  --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them
+  --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them. Default: the
+                            network's published bootnodes (mainnet, hoodi, sepolia), none otherwise;
+                            "none": no bootnodes at all (a node that must not contact the outside)
   --staticPeers MA[,MA…]    multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
   --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
@@ -111,8 +124,10 @@ Sync:
   --log-level LEVEL         error | warn | info | debug (default info)
   -h, --help                this help
 
-The preset comes from the environment: run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs);
-the default is mainnet (32-slot epochs).
+The status line says "peers 0 (no peers reachable …)" every slot while no peer is connected; discovery keeps
+looking (a lookup per peer-manager heartbeat, not a busy loop).
+The preset: mainnet, hoodi and sepolia set it themselves. For dev and custom it comes from the environment:
+run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs); the default is mainnet (32-slot epochs).
 Stop with Ctrl-C (SIGINT) or SIGTERM: the slot loop stops and the database is closed cleanly.`;
 
 function nonNegativeInt(name: string, value: string | undefined): number | undefined {
@@ -241,7 +256,7 @@ export function parseCheckpointOptions(
 }
 
 export const beaconCommand: Command = {
-  summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
+  summary: "run a beacon node: mainnet, hoodi, sepolia (checkpoint sync + execution client), dev or custom",
   async run(argv) {
     const {values} = parseArgs({
       args: argv,
@@ -339,7 +354,9 @@ export const beaconCommand: Command = {
       }
       custom = {chainConfig: config, genesisStateFile: resolve(genesisState)};
     } else if (values["config-file"] !== undefined || values["genesis-state"] !== undefined) {
-      throw new UsageError("--config-file and --genesis-state are for --network custom");
+      throw new UsageError(
+        "--config-file and --genesis-state are for --network custom (and --genesis-state for mainnet, hoodi, sepolia)",
+      );
     }
     const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
     if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
