@@ -444,7 +444,7 @@ export const beaconCommand: Command = {
     const devSettings = isCustom || isPublic ? undefined : await devChainSettings(slotDurationMs, devFork, forkEpochs);
     const presetName = process.env.CEIBO_PRESET || "mainnet";
     const configName = custom?.chainConfig.CONFIG_NAME ?? publicNetwork?.chainConfig.CONFIG_NAME ?? "dev";
-    checkDataDir(dataDir, {
+    const recorded = checkDataDir(dataDir, {
       network: guardNetwork,
       preset: presetName,
       configName,
@@ -493,7 +493,15 @@ export const beaconCommand: Command = {
       configName,
       genesisValidatorsRoot: `0x${Buffer.from(node.chain.genesisValidatorsRoot).toString("hex")}`,
       genesisTime: node.chain.genesisTime,
-      dev: devSettings && {validators: node.chain.getHeadState().state.validators.length, ...devSettings},
+      dev: devSettings && {
+        // the genesis validator count: kept from the record (deposits may add validators later), else as started
+        validators:
+          recorded?.dev?.validators ??
+          (values["dev.validators"] !== undefined || !node.resumed
+            ? validators
+            : node.chain.getHeadState().state.validators.length),
+        ...devSettings,
+      },
     });
     node.start();
 
