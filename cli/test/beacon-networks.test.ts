@@ -64,6 +64,12 @@ function snapshot(dir: string): string[] {
   return out;
 }
 
+/** User + system CPU time of a process so far, in seconds (/proc/<pid>/stat, clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /**
  * A fulu checkpoint state of `validators` interop validators at the first slot of the current hoodi epoch, with
  * hoodi's fork, genesis time and (unless `gvr` says otherwise) genesis validators root, and the block whose
@@ -236,6 +242,15 @@ describe("ceibo beacon --network hoodi", () => {
       /Slot \d+ .*\| peers 0 \(no peers reachable: still searching via discovery\)[^\n]*\n(.*\n)*.*Slot \d+ .*\| peers 0 \(no peers/,
       90_000,
     );
+    // with no peer to find, the node idles: CPU time over the next full slot stays far below one core (no busy loop)
+    const slotLines = (): number => bn.output.match(/\| peers 0 \(no peers reachable/g)?.length ?? 0;
+    const cpu0 = cpuSeconds(bn.child.pid as number);
+    const wall0 = Date.now();
+    const lines0 = slotLines();
+    await until("another slot", 60_000, async () => slotLines() >= lines0 + 1 && Date.now() - wall0 >= 12_000, [bn]);
+    const share = (cpuSeconds(bn.child.pid as number) - cpu0) / ((Date.now() - wall0) / 1000);
+    if (process.env.DEBUG_BN) console.log(`idle CPU share with 0 peers: ${(share * 100).toFixed(1)}%`);
+    expect(share, "CPU share of one core while idle").toBeLessThan(0.5);
     const peers = await getJson<{data: {connected: string}}>(`${api}/eth/v1/node/peer_count`);
     expect(peers.data.connected).toBe("0");
     expect(bn.output).toMatch(new RegExp(`Checkpoint sync: starting from the checkpoint.*${cp.slot}`));
