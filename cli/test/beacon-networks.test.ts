@@ -191,6 +191,20 @@ describe("ceibo beacon --network hoodi", () => {
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`has genesis_validators_root 0x(07){32}, this network's is ${hex(HOODI_GVR)}`));
     expect(existsSync(join(wrongDir, "ceibo-data.json"))).toBe(false);
+    // that data dir holds no chain: it still needs a starting state
+    const again = run([
+      "beacon",
+      "--network",
+      "hoodi",
+      "--dataDir",
+      wrongDir,
+      "--execution-urls",
+      engineUrl,
+      "--jwt-secret",
+      jwt,
+    ]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/--network hoodi needs a starting state/);
   }, 60_000);
 
   it("runs from a hoodi checkpoint with 0 peers (said every slot), serves hoodi's genesis, stops cleanly on SIGTERM", async () => {

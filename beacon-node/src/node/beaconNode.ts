@@ -259,6 +259,11 @@ export class BeaconNode {
           validators: genesis.state.validators.length,
           stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
         });
+      } else if (!resumed && publicNetwork !== undefined) {
+        throw new ChainError(
+          "INVALID_ARGUMENT",
+          `the data dir has no ${opts.network} chain yet: start it with a checkpoint (URL or state + block files) or its genesis state`,
+        );
       } else if (!resumed) {
         const nowMs = opts.nowMs?.() ?? Date.now();
         const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;

@@ -1,5 +1,5 @@
-import {existsSync, readFileSync} from "node:fs";
-import {join, resolve} from "node:path";
+import {readFileSync} from "node:fs";
+import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
@@ -425,8 +425,8 @@ export const beaconCommand: Command = {
     // a public network needs a starting state (unless the data dir holds its chain) and a real execution client
     if (isPublic) {
       const network = values.network;
-      const resuming =
-        readDataDirRecord(dataDir)?.network === network || existsSync(join(dataDir, network, "chain-db", "CURRENT"));
+      // the record is written only once a start succeeded: then the data dir holds the chain
+      const resuming = readDataDirRecord(dataDir)?.network === network;
       const missing: string[] = [];
       if (!resuming && checkpoint === null && custom === undefined) {
         missing.push(
