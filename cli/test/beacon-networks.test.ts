@@ -116,11 +116,9 @@ describe("ceibo beacon --network hoodi", () => {
     dataDir = join(work, "data");
     jwt = join(work, "jwt.hex");
     writeFileSync(jwt, `0x${randomBytes(32).toString("hex")}\n`);
-    const port = await freePort();
-    const engine = ceibo("el", ["mock-engine", "--host", "127.0.0.1", "--port", String(port), "--jwt-secret", jwt]);
+    const engine = ceibo("el", ["mock-engine", "--host", "127.0.0.1", "--port", "0", "--jwt-secret", jwt]);
     procs.push(engine);
-    await engine.waitFor(/mock engine listening on/, 60_000);
-    engineUrl = `http://127.0.0.1:${port}`;
+    engineUrl = (await engine.waitFor(/mock engine listening on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1];
   }, 90_000);
 
   it("the help texts name the public networks and what they need", () => {
@@ -209,7 +207,7 @@ describe("ceibo beacon --network hoodi", () => {
 
   it("runs from a hoodi checkpoint with 0 peers (said every slot), serves hoodi's genesis, stops cleanly on SIGTERM", async () => {
     const cp = hoodiCheckpoint(work);
-    const [p2pPort, restPort] = [await freePort(), await freePort()];
+    // any free ports (0): chosen by the node itself, so no other test can take them in between
     const bn = ceibo(
       "bn",
       [
@@ -231,15 +229,15 @@ describe("ceibo beacon --network hoodi", () => {
         "--listenAddress",
         "127.0.0.1",
         "--port",
-        String(p2pPort),
+        "0",
         "--rest.port",
-        String(restPort),
+        "0",
       ],
       {CEIBO_PRESET: ""},
     );
     procs.push(bn);
     await bn.waitFor(/Discovery started.*bootnodes=0/, 120_000);
-    const api = `http://127.0.0.1:${restPort}`;
+    const api = (await bn.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1];
     const genesis = await until(
       "the Beacon API",
       60_000,
