@@ -9,6 +9,7 @@
 import {spawnSync} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
+import {type AddressInfo, createServer} from "node:net";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -324,6 +325,37 @@ describe("ceibo beacon --network hoodi", () => {
     );
     expect(snapshot(dataDir)).toEqual(before);
   });
+});
+
+describe("a failed start exits", () => {
+  it("the p2p port taken (after the Beacon API started): the error, exit 1, not a process left running", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const bn = ceibo(
+        "bn-port-taken",
+        ["beacon", "--network", "dev", "--dataDir", join(tempDir("taken"), "d"), "--dev.validators", "8"].concat([
+          "--p2p",
+          "true",
+          "--listenAddress",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "--rest.port",
+          "0",
+        ]),
+        {CEIBO_PRESET: "minimal"},
+      );
+      procs.push(bn);
+      const code = await Promise.race([bn.exited, new Promise((r) => setTimeout(() => r("still running"), 60_000))]);
+      expect(code, bn.output).toBe(1);
+      expect(bn.output).toMatch(/Beacon API listening/);
+      expect(bn.output).toMatch(/ceibo beacon: .*EADDRINUSE/s);
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
 });
 
 describe("data directory guard: a dev chain's data dir", () => {

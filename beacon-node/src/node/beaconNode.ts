@@ -203,6 +203,9 @@ export class BeaconNode {
       });
     const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
+    // what a failed start must close again (e.g. the p2p port taken after the Beacon API started): else the
+    // process would stay alive on the open server instead of exiting with the error
+    const undo: (() => Promise<unknown>)[] = [];
     try {
       let resumed = (await db.anchor.get()) !== null;
       let genesisBlockHash: Uint8Array;
@@ -397,9 +400,15 @@ export class BeaconNode {
         const started = await startRestApi(chain, opts.rest);
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
         rest = started;
+        undo.push(() => started.server.close());
         logger.info("Beacon API listening", {url: rest.url});
       }
       if (network !== null && sync !== null) {
+        const [net, syncing] = [network, sync];
+        undo.push(
+          () => syncing.stop(),
+          () => net.stop(),
+        );
         await network.start();
         await sync.start();
         logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
@@ -419,6 +428,7 @@ export class BeaconNode {
         rest,
       });
     } catch (e) {
+      for (const close of undo.reverse()) await close().catch(() => {});
       await mockEngine?.close();
       await db.close();
       throw e;
