@@ -442,7 +442,8 @@ export const beaconCommand: Command = {
     const {genesisValidatorsRoot: knownGvr} = publicNetwork?.genesis ?? {};
     const guardNetwork = values.network;
     const devSettings = isCustom || isPublic ? undefined : await devChainSettings(slotDurationMs, devFork, forkEpochs);
-    const presetName = process.env.CEIBO_PRESET || "mainnet";
+    // the preset the SSZ types of this process were built with (fixed when @ceibo/params loaded)
+    const presetName = (await import("@ceibo/params")).ACTIVE_PRESET_NAME;
     const configName = custom?.chainConfig.CONFIG_NAME ?? publicNetwork?.chainConfig.CONFIG_NAME ?? "dev";
     const recorded = checkDataDir(dataDir, {
       network: guardNetwork,
