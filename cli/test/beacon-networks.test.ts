@@ -206,6 +206,35 @@ describe("ceibo beacon --network hoodi", () => {
     expect(again.stderr).toMatch(/--network hoodi needs a starting state/);
   }, 60_000);
 
+  it("refuses a genesis state of another chain, and asks for the engine when only that is missing", () => {
+    // a hoodi-shaped genesis (deneb at genesis, hoodi's fork version and genesis time) with its own validators root
+    const config = createDevChainConfig({preset: "mainnet", forkEpochs: {electra: Number.POSITIVE_INFINITY}});
+    const {state} = createInteropGenesisState(config, {validatorCount: 16, genesisTime: HOODI_GT});
+    state.fork = ssz.phase0.Fork.toViewDU({
+      previousVersion: HOODI.chainConfig.DENEB_FORK_VERSION,
+      currentVersion: HOODI.chainConfig.DENEB_FORK_VERSION,
+      epoch: 0,
+    });
+    state.commit();
+    const file = join(tempDir("hoodi-genesis"), "genesis.ssz");
+    writeFileSync(file, state.serialize());
+    const common = ["beacon", "--network", "hoodi", "--genesis-state", file, "--bootnodes", "none", "--rest", "false"];
+    const noEngine = run([...common, "--dataDir", join(work, "genesis")]);
+    expect(noEngine.stderr.trim()).toBe(
+      "ceibo beacon: --network hoodi needs an execution client (--execution-urls URL --jwt-secret FILE, e.g. http://127.0.0.1:8551)",
+    );
+    const r = run([
+      ...common,
+      ...["--dataDir", join(work, "genesis"), "--execution-urls", engineUrl, "--jwt-secret", jwt],
+      ...["--listenAddress", "127.0.0.1", "--port", "0"],
+    ]);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain(
+      `${file} has genesis_validators_root ${hex(state.genesisValidatorsRoot)}, not hoodi's ${hex(HOODI_GVR)}`,
+    );
+    expect(existsSync(join(work, "genesis", "ceibo-data.json"))).toBe(false);
+  }, 60_000);
+
   it("runs from a hoodi checkpoint with 0 peers (said every slot), serves hoodi's genesis, stops cleanly on SIGTERM", async () => {
     const cp = hoodiCheckpoint(work);
     // any free ports (0): chosen by the node itself, so no other test can take them in between
