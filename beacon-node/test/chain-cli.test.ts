@@ -76,9 +76,9 @@ describe("ceibo beacon --network dev", () => {
       expect(help.stdout).toContain(opt);
     }
     expect(help.stdout).toContain("--jwt-secret");
-    const bad = spawnSync(NODE, [CEIBO, "beacon", "--network", "mainnet"], {cwd: ROOT, encoding: "utf8"});
+    const bad = spawnSync(NODE, [CEIBO, "beacon", "--network", "goerli"], {cwd: ROOT, encoding: "utf8"});
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/not supported yet/);
+    expect(bad.stderr).toMatch(/--network goerli is not supported \(mainnet, hoodi, sepolia, dev, or custom/);
     const noJwt = spawnSync(NODE, [CEIBO, "beacon", "--network", "dev", "--execution.urls", "http://127.0.0.1:1"], {
       cwd: ROOT,
       encoding: "utf8",

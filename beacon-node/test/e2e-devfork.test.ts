@@ -65,8 +65,10 @@ describe("ceibo beacon --dev.fork / --dev.eth1BlockHash", () => {
   it("refuses to resume the capella data dir as a fulu chain", async () => {
     const p = beacon(["--dataDir", dataDir]);
     expect(await p.exited).not.toBe(0);
+    // the data-dir guard (cli/src/dataDirGuard.ts) names the difference and the fix before opening anything
     expect(p.output).toContain(
-      "INVALID_ARGUMENT: the data dir holds a capella dev chain but the node was started for fulu (start it with --dev.fork capella)",
+      "with fork epochs altair=0,bellatrix=0,capella=0,deneb=never,electra=never,fulu=never, not " +
+        "altair=0,bellatrix=0,capella=0,deneb=0,electra=0,fulu=0; start it with --dev.fork capella, or use another --dataDir or remove it",
     );
   });
 

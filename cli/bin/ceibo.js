@@ -9,5 +9,12 @@ if (major < 24) {
   );
   process.exit(1);
 }
+// The preset follows a public network (`ceibo beacon --network hoodi`): set before any @ceibo module loads.
+const {applyNetworkPreset} = await import("../src/networkPreset.ts");
+const presetError = applyNetworkPreset(process.argv.slice(2), process.env);
+if (presetError !== null) {
+  console.error(`ceibo ${process.argv[2]}: ${presetError}`);
+  process.exit(1);
+}
 const {main} = await import("../src/index.ts");
 process.exitCode = await main(process.argv.slice(2));

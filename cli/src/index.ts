@@ -34,7 +34,8 @@ function usage(): string {
     "  -h, --help     show help (`ceibo <command> --help` for a command's options)",
     "  -v, --version  print the version",
     "",
-    "The preset comes from the environment: CEIBO_PRESET=minimal for dev chains (default mainnet).",
+    "The preset follows --network for mainnet, hoodi and sepolia; otherwise it comes from the environment:",
+    "CEIBO_PRESET=minimal for dev chains (default mainnet).",
     "Quick start: `npm start` runs a finalizing dev chain; see README.md.",
   ];
   return lines.join("\n");

@@ -5,7 +5,7 @@
 import {randomBytes} from "node:crypto";
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
-import {type ChainConfig, createDevChainConfig, forkScheduleOf} from "@ceibo/config";
+import {type ChainConfig, createDevChainConfig, forkScheduleOf, isPublicNetwork, networks} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME, FAR_FUTURE_EPOCH, FORK_NAMES, type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
   type BeaconStateAllForks,
@@ -38,9 +38,16 @@ import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
 
 export interface BeaconNodeOpts {
-  /** "dev": an interop genesis made here; "custom": a network given by its config and genesis state (`custom`). */
-  network: "dev" | "custom";
-  /** network "custom": the chain config (config.yaml) and the genesis state file (SSZ) of that network. */
+  /**
+   * "dev": an interop genesis made here; "custom": a network given by its config and genesis state (`custom`);
+   * "mainnet" | "hoodi" | "sepolia": a public network (built-in config; starts from a checkpoint or `custom`'s
+   * genesis state file; needs `executionUrl`).
+   */
+  network: "dev" | "custom" | "mainnet" | "hoodi" | "sepolia";
+  /**
+   * network "custom": the chain config (config.yaml) and the genesis state file (SSZ) of that network; a public
+   * network: its genesis state file (with the built-in config).
+   */
   custom?: {chainConfig: ChainConfig; genesisStateFile: string};
   dataDir: string;
   /** Interop validators of a new dev genesis. */
@@ -181,14 +188,20 @@ export class BeaconNode {
   /** Opens the data dir, writes a dev genesis if it has no chain, connects the engine and loads the chain. */
   static async init(opts: BeaconNodeOpts): Promise<BeaconNode> {
     const logger = opts.logger ?? silentLogger;
-    if (opts.network !== "dev" && opts.network !== "custom") {
+    const isPublic = isPublicNetwork(opts.network);
+    if (opts.network !== "dev" && opts.network !== "custom" && !isPublic) {
       throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
     }
-    const custom = opts.network === "custom" ? opts.custom : undefined;
+    const publicNetwork = isPublicNetwork(opts.network) ? networks[opts.network] : undefined;
+    if (publicNetwork !== undefined && opts.executionUrl === undefined) {
+      throw new ChainError("INVALID_ARGUMENT", `network ${opts.network} needs an execution client (executionUrl)`);
+    }
+    const custom = opts.network === "custom" || isPublic ? opts.custom : undefined;
     if (opts.network === "custom" && custom === undefined) {
       throw new ChainError("INVALID_ARGUMENT", "network custom needs its chain config and genesis state file");
     }
     const config =
+      publicNetwork?.chainConfig ??
       custom?.chainConfig ??
       createDevChainConfig({
         preset: ACTIVE_PRESET_NAME,
@@ -197,6 +210,9 @@ export class BeaconNode {
       });
     const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
+    // what a failed start must close again (e.g. the p2p port taken after the Beacon API started): else the
+    // process would stay alive on the open server instead of exiting with the error
+    const undo: (() => Promise<unknown>)[] = [];
     try {
       let resumed = (await db.anchor.get()) !== null;
       let genesisBlockHash: Uint8Array;
@@ -209,7 +225,14 @@ export class BeaconNode {
         logger.info("Checkpoint sync: fetching the finalized state and block", {source});
         const anchor = await fetchCheckpoint(
           {url: opts.checkpoint.url, stateFile: opts.checkpoint.stateFile, blockFile: opts.checkpoint.blockFile},
-          {config, genesisTime: opts.genesisTime, force: opts.checkpoint.force, logger},
+          {
+            config,
+            // a public network's checkpoint must be of that network's chain
+            genesisValidatorsRoot: publicNetwork?.genesis?.genesisValidatorsRoot,
+            genesisTime: opts.genesisTime ?? publicNetwork?.genesis?.genesisTime,
+            force: opts.checkpoint.force,
+            logger,
+          },
         );
         await writeCheckpointAnchor(db, anchor);
         fromCheckpoint = true;
@@ -223,6 +246,17 @@ export class BeaconNode {
         });
       } else if (!resumed && custom !== undefined) {
         const genesis = readGenesisState(config, custom.genesisStateFile);
+        const known = publicNetwork?.genesis;
+        if (
+          known !== undefined &&
+          Buffer.compare(genesis.state.genesisValidatorsRoot, known.genesisValidatorsRoot) !== 0
+        ) {
+          throw new ChainError(
+            "INVALID_ARGUMENT",
+            `${custom.genesisStateFile} has genesis_validators_root 0x${Buffer.from(genesis.state.genesisValidatorsRoot).toString("hex")}, ` +
+              `not ${opts.network}'s 0x${Buffer.from(known.genesisValidatorsRoot).toString("hex")}`,
+          );
+        }
         await BeaconChain.initializeDb(db, genesis);
         genesisBlockHash =
           genesis.fork >= ForkSeq.bellatrix
@@ -235,6 +269,11 @@ export class BeaconNode {
           validators: genesis.state.validators.length,
           stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
         });
+      } else if (!resumed && publicNetwork !== undefined) {
+        throw new ChainError(
+          "INVALID_ARGUMENT",
+          `the data dir has no ${opts.network} chain yet: start it with a checkpoint (URL or state + block files) or its genesis state`,
+        );
       } else if (!resumed) {
         const nowMs = opts.nowMs?.() ?? Date.now();
         const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
@@ -343,7 +382,7 @@ export class BeaconNode {
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
             custodyGroupCount: p2p.supernode ? config.NUMBER_OF_CUSTODY_GROUPS : undefined,
-            dev: custom === undefined,
+            dev: opts.network === "dev",
             gossip: {
               da: createGossipDataAvailability({
                 chain,
@@ -372,9 +411,15 @@ export class BeaconNode {
         const started = await startRestApi(chain, opts.rest);
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
         rest = started;
+        undo.push(() => started.server.close());
         logger.info("Beacon API listening", {url: rest.url});
       }
       if (network !== null && sync !== null) {
+        const [net, syncing] = [network, sync];
+        undo.push(
+          () => syncing.stop(),
+          () => net.stop(),
+        );
         await network.start();
         await sync.start();
         logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
@@ -394,6 +439,7 @@ export class BeaconNode {
         rest,
       });
     } catch (e) {
+      for (const close of undo.reverse()) await close().catch(() => {});
       await mockEngine?.close();
       await db.close();
       throw e;
@@ -432,8 +478,21 @@ export class BeaconNode {
       syncCommitteeMessages: duties?.syncCommitteeMessages ?? 0,
       headSyncParticipants: this.headSyncParticipants(),
     };
-    const peers = this.network !== null ? ` | peers ${this.network.getPeerCount().connected}` : "";
+    const connected = this.network?.getPeerCount().connected ?? 0;
+    const peers =
+      this.network === null
+        ? ""
+        : connected === 0
+          ? " | peers 0 (no peers reachable: still searching via discovery)"
+          : ` | peers ${connected}`;
     const syncing = this.sync !== null && !this.sync.isSynced() ? ` | ${this.sync.state}` : "";
+    if (status.elStatus === "ERROR" && this.mockEngine === null) {
+      const url = (this.engine as {url?: string}).url ?? "the execution client";
+      this.logger.warn(
+        `Execution client ${url} is not usable (unreachable, or refusing our JWT): the node cannot follow the chain; ` +
+          "check that it runs there and uses the same --jwt-secret file",
+      );
+    }
     this.logger.info(
       `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync ${status.headSyncParticipants} | EL ${status.elStatus}${peers}${syncing}`,
     );

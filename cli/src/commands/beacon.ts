@@ -2,11 +2,57 @@ import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
+import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
 
-const HELP = `Usage: ceibo beacon --network dev [options]
+const PUBLIC_NETWORKS = ["mainnet", "hoodi", "sepolia"];
+
+/** The dev chain's slot duration and fork epochs as the node will configure them (recorded in the data dir). */
+async function devChainSettings(
+  slotDurationMs: number | undefined,
+  fork: string,
+  forkEpochs: Record<string, number> | undefined,
+): Promise<{slotDurationMs: number; forkEpochs: DevForkEpochs}> {
+  const {createDevChainConfig} = await import("@ceibo/config");
+  const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+  const order = ["bellatrix", "capella", "deneb", "electra", "fulu"];
+  const at = (f: string): number => (order.indexOf(f) <= order.indexOf(fork) ? 0 : Number.POSITIVE_INFINITY);
+  const c = createDevChainConfig({
+    preset: ACTIVE_PRESET_NAME,
+    slotDurationMs,
+    forkEpochs: forkEpochs ?? {
+      altair: 0,
+      bellatrix: 0,
+      capella: at("capella"),
+      deneb: at("deneb"),
+      electra: at("electra"),
+      fulu: at("fulu"),
+    },
+  });
+  const e = (epoch: number): number | null => (Number.isFinite(epoch) ? epoch : null);
+  return {
+    slotDurationMs: c.SLOT_DURATION_MS,
+    forkEpochs: {
+      altair: e(c.ALTAIR_FORK_EPOCH),
+      bellatrix: e(c.BELLATRIX_FORK_EPOCH),
+      capella: e(c.CAPELLA_FORK_EPOCH),
+      deneb: e(c.DENEB_FORK_EPOCH),
+      electra: e(c.ELECTRA_FORK_EPOCH),
+      fulu: e(c.FULU_FORK_EPOCH),
+    },
+  };
+}
+
+const HELP = `Usage: ceibo beacon --network mainnet|hoodi|sepolia --execution-urls URL --jwt-secret FILE
+                    --checkpoint-sync-url URL [options]
+       ceibo beacon --network dev [options]
        ceibo beacon --network custom --config-file config.yaml --genesis-state genesis.ssz [options]
 
-Runs a beacon node. --network custom joins a network given by its files (e.g. a devnet of another client):
+Runs a beacon node. --network mainnet, hoodi or sepolia joins that public network: its built-in config,
+genesis and bootnodes, the mainnet preset (set by the network; a different CEIBO_PRESET is refused), p2p on
+(listening on 0.0.0.0). It needs an execution client (--execution-urls and the --jwt-secret it shares) and,
+for a new data dir, a starting state: --checkpoint-sync-url (recommended), --checkpoint-state with
+--checkpoint-block, or --genesis-state; the state must carry the network's genesis validators root.
+--network custom joins a network given by its files (e.g. a devnet of another client):
 its consensus-specs config.yaml (the preset must be the process's CEIBO_PRESET) and its genesis BeaconState;
 p2p is on by default there, and an --execution.urls engine shared with that network is expected.
 --network dev is a local dev network: an interop genesis (validators 0..N-1 with the
@@ -17,10 +63,12 @@ The chain is stored in <dataDir>/<network>/chain-db; started again with the same
 (the finalized anchor plus the blocks after it).
 
 Options:
-  --network NAME            dev or custom (required)
+  --network NAME            mainnet, hoodi, sepolia, dev or custom (required)
   --config-file FILE        network custom: its config.yaml (SECONDS_PER_SLOT is read when SLOT_DURATION_MS is missing)
-  --genesis-state FILE      network custom: its genesis state (SSZ), used for a new data dir
-  --dataDir DIR             data directory (default ./ceibo-data)
+  --genesis-state FILE      network custom or a public network: its genesis state (SSZ), used for a new data dir
+  --dataDir DIR             data directory (default ./ceibo-data). It records its chain in <dataDir>/ceibo-data.json
+                            (network, preset, genesis; dev: validators, slot duration, fork epochs): a start with
+                            other settings is refused, naming the difference, before anything in it is touched
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
   --dev.depositData FILE    a NEW dev genesis from the deposits of this deposit_data-*.json (made by
                             \`ceibo keys new --network dev\`; checked as \`ceibo keys validate-deposit\` does) with
@@ -42,9 +90,11 @@ Options:
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
-  --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
-                            without it a MOCK execution engine is started in-process (dev only)
-  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution.urls)
+  --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
+                            on public networks; without it a dev node starts a MOCK engine in-process.
+                            Old spelling: --execution.urls. An unreachable or JWT-refusing engine is warned
+                            about every slot
+  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution-urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
   --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
@@ -55,11 +105,13 @@ Options:
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
-                            --p2p true to run several dev nodes together), true for public networks
+                            --p2p true to run several dev nodes together), true for custom and public networks
   --listenAddress ADDR      TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
   --port PORT               libp2p TCP port (default 9000; 0 = any free port)
   --discoveryPort PORT      discv5 UDP port (default: --port)
-  --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them
+  --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them. Default: the
+                            network's published bootnodes (mainnet, hoodi, sepolia), none otherwise;
+                            "none": no bootnodes at all (a node that must not contact the outside)
   --staticPeers MA[,MA…]    multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
   --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
@@ -76,8 +128,10 @@ Sync:
   --log-level LEVEL         error | warn | info | debug (default info)
   -h, --help                this help
 
-The preset comes from the environment: run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs);
-the default is mainnet (32-slot epochs).
+The status line says "peers 0 (no peers reachable …)" every slot while no peer is connected; discovery keeps
+looking (a lookup per peer-manager heartbeat, not a busy loop).
+The preset: mainnet, hoodi and sepolia set it themselves. For dev and custom it comes from the environment:
+run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs); the default is mainnet (32-slot epochs).
 Stop with Ctrl-C (SIGINT) or SIGTERM: the slot loop stops and the database is closed cleanly.`;
 
 function nonNegativeInt(name: string, value: string | undefined): number | undefined {
@@ -139,7 +193,7 @@ function list(value: string | undefined): string[] {
 /** The p2p options of `ceibo beacon` (null: --p2p false). */
 export function parseP2pOptions(
   values: Record<string, string | boolean | undefined>,
-  defaults: {p2p: boolean; listenAddress: string},
+  defaults: {p2p: boolean; listenAddress: string; bootnodes?: readonly string[]},
 ): {
   listenAddress: string;
   port: number;
@@ -154,7 +208,9 @@ export function parseP2pOptions(
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
   const tcp = port("port", v.port) ?? 9000;
-  const bootnodes = list(v.bootnodes);
+  // "none": no bootnodes at all (e.g. a public network's own list left out, tests that must stay on loopback)
+  const bootnodes =
+    v.bootnodes === "none" ? [] : v.bootnodes === undefined ? [...(defaults.bootnodes ?? [])] : list(v.bootnodes);
   for (const enr of bootnodes) {
     if (!enr.startsWith("enr:")) throw new UsageError(`--bootnodes: "${enr.slice(0, 40)}" is not an ENR (enr:…)`);
   }
@@ -204,7 +260,7 @@ export function parseCheckpointOptions(
 }
 
 export const beaconCommand: Command = {
-  summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
+  summary: "run a beacon node: mainnet, hoodi, sepolia (checkpoint sync + execution client), dev or custom",
   async run(argv) {
     const {values} = parseArgs({
       args: argv,
@@ -223,6 +279,7 @@ export const beaconCommand: Command = {
         "dev.eth1BlockHash": {type: "string"},
         "dev.blobsPerBlock": {type: "string"},
         "execution.urls": {type: "string"},
+        "execution-urls": {type: "string"},
         "jwt-secret": {type: "string"},
         rest: {type: "string"},
         "rest.address": {type: "string"},
@@ -251,15 +308,36 @@ export const beaconCommand: Command = {
       console.log(HELP);
       return 0;
     }
-    if (values.network === undefined) throw new UsageError("--network is required (dev or custom)");
-    if (values.network !== "dev" && values.network !== "custom") {
+    if (values.network === undefined) {
+      throw new UsageError("--network is required (mainnet, hoodi, sepolia, dev or custom)");
+    }
+    if (!["dev", "custom", ...PUBLIC_NETWORKS].includes(values.network)) {
       throw new UsageError(
-        `--network ${values.network} is not supported yet (dev, or custom with --config-file and --genesis-state)`,
+        `--network ${values.network} is not supported (mainnet, hoodi, sepolia, dev, or custom with --config-file and --genesis-state)`,
       );
     }
     const isCustom = values.network === "custom";
+    const isPublic = PUBLIC_NETWORKS.includes(values.network);
     let custom: {chainConfig: import("@ceibo/config").ChainConfig; genesisStateFile: string} | undefined;
-    if (isCustom) {
+    let publicNetwork: import("@ceibo/config").NetworkInfo | undefined;
+    if (isPublic) {
+      if (values["config-file"] !== undefined) {
+        throw new UsageError(`--config-file is for --network custom; ${values.network}'s config is built in`);
+      }
+      const {networks} = await import("@ceibo/config");
+      const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+      publicNetwork = networks[values.network as "hoodi"];
+      if (ACTIVE_PRESET_NAME !== publicNetwork.chainConfig.PRESET_BASE) {
+        throw new UsageError(
+          `--network ${values.network} runs the ${publicNetwork.chainConfig.PRESET_BASE} preset but this process runs ` +
+            `${ACTIVE_PRESET_NAME} (unset CEIBO_PRESET)`,
+        );
+      }
+      const genesisState = values["genesis-state"];
+      if (genesisState !== undefined) {
+        custom = {chainConfig: publicNetwork.chainConfig, genesisStateFile: resolve(genesisState)};
+      }
+    } else if (isCustom) {
       const configFile = values["config-file"];
       const genesisState = values["genesis-state"];
       if (configFile === undefined || genesisState === undefined) {
@@ -281,7 +359,9 @@ export const beaconCommand: Command = {
       }
       custom = {chainConfig: config, genesisStateFile: resolve(genesisState)};
     } else if (values["config-file"] !== undefined || values["genesis-state"] !== undefined) {
-      throw new UsageError("--config-file and --genesis-state are for --network custom");
+      throw new UsageError(
+        "--config-file and --genesis-state are for --network custom (and --genesis-state for mainnet, hoodi, sepolia)",
+      );
     }
     const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
     if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
@@ -291,7 +371,13 @@ export const beaconCommand: Command = {
       throw new UsageError("--dev.slotDurationMs must be at least 1000");
     }
     const depositDataFile = values["dev.depositData"];
-    const signing = values["dev.signing"] ?? (isCustom || depositDataFile !== undefined ? "false" : "true");
+    if (isPublic) {
+      const devOption = Object.keys(values).find(
+        (k) => k.startsWith("dev.") && values[k as "dev.signing"] !== undefined,
+      );
+      if (devOption !== undefined) throw new UsageError(`--${devOption} is for --network dev, not ${values.network}`);
+    }
+    const signing = values["dev.signing"] ?? (isCustom || isPublic || depositDataFile !== undefined ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
     let devDeposits: import("@ceibo/state-transition").DepositData[] | undefined;
     if (depositDataFile !== undefined) {
@@ -338,20 +424,59 @@ export const beaconCommand: Command = {
     // dev chains are local: no p2p unless asked for, and only on loopback by default
     const p2p = parseP2pOptions(
       values,
-      isCustom ? {p2p: true, listenAddress: "0.0.0.0"} : {p2p: false, listenAddress: "127.0.0.1"},
+      isCustom || isPublic
+        ? {p2p: true, listenAddress: "0.0.0.0", bootnodes: publicNetwork?.bootnodes}
+        : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const checkpoint = parseCheckpointOptions(values);
-    const url = values["execution.urls"];
-    if (url !== undefined && values["jwt-secret"] === undefined) {
-      throw new UsageError("--execution.urls needs --jwt-secret FILE");
+    if (values["execution.urls"] !== undefined && values["execution-urls"] !== undefined) {
+      throw new UsageError("give --execution-urls once (--execution.urls is its old spelling)");
     }
+    const url = values["execution-urls"] ?? values["execution.urls"];
+    if (url !== undefined && values["jwt-secret"] === undefined) {
+      throw new UsageError("--execution-urls needs --jwt-secret FILE");
+    }
+    const dataDir = resolve(values.dataDir ?? "ceibo-data");
+    // a public network needs a starting state (unless the data dir holds its chain) and a real execution client
+    if (isPublic) {
+      const network = values.network;
+      // the record is written only once a start succeeded: then the data dir holds the chain
+      const resuming = readDataDirRecord(dataDir)?.network === network;
+      const missing: string[] = [];
+      if (!resuming && checkpoint === null && custom === undefined) {
+        missing.push(
+          "a starting state (--checkpoint-sync-url URL of a trusted beacon node, or --checkpoint-state FILE " +
+            "--checkpoint-block FILE, or --genesis-state FILE)",
+        );
+      }
+      if (url === undefined) {
+        missing.push("an execution client (--execution-urls URL --jwt-secret FILE, e.g. http://127.0.0.1:8551)");
+      }
+      if (missing.length > 0) throw new UsageError(`--network ${network} needs ${missing.join(" and ")}`);
+    }
+    const {genesisValidatorsRoot: knownGvr} = publicNetwork?.genesis ?? {};
+    const guardNetwork = values.network;
+    const devSettings = isCustom || isPublic ? undefined : await devChainSettings(slotDurationMs, devFork, forkEpochs);
+    // the preset the SSZ types of this process were built with (fixed when @ceibo/params loaded)
+    const presetName = (await import("@ceibo/params")).ACTIVE_PRESET_NAME;
+    const configName = custom?.chainConfig.CONFIG_NAME ?? publicNetwork?.chainConfig.CONFIG_NAME ?? "dev";
+    const recorded = checkDataDir(dataDir, {
+      network: guardNetwork,
+      preset: presetName,
+      configName,
+      genesisValidatorsRoot: knownGvr && `0x${Buffer.from(knownGvr).toString("hex")}`,
+      dev: devSettings && {
+        validators: values["dev.validators"] !== undefined ? validators : undefined,
+        genesisTime,
+        ...devSettings,
+      },
+    });
 
     // Loaded here so that other commands do not pay for the beacon node's modules.
     const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
     const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
     const logger = new ConsoleLogger(level as "info");
-    const dataDir = resolve(values.dataDir ?? "ceibo-data");
     logger.info("Starting beacon node", {
       network: values.network,
       dataDir,
@@ -359,7 +484,7 @@ export const beaconCommand: Command = {
     });
 
     const node = await BeaconNode.init({
-      network: values.network,
+      network: values.network as "dev",
       custom,
       dataDir,
       devValidators: validators,
@@ -378,6 +503,22 @@ export const beaconCommand: Command = {
       p2p,
       checkpoint,
       logger,
+    });
+    writeDataDirRecord(dataDir, {
+      network: guardNetwork,
+      preset: presetName,
+      configName,
+      genesisValidatorsRoot: `0x${Buffer.from(node.chain.genesisValidatorsRoot).toString("hex")}`,
+      genesisTime: node.chain.genesisTime,
+      dev: devSettings && {
+        // the genesis validator count: kept from the record (deposits may add validators later), else as started
+        validators:
+          recorded?.dev?.validators ??
+          (values["dev.validators"] !== undefined || !node.resumed
+            ? validators
+            : node.chain.getHeadState().state.validators.length),
+        ...devSettings,
+      },
     });
     node.start();
 
