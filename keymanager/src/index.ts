@@ -6,3 +6,4 @@ export * from "./keystore.ts";
 export * from "./loader.ts";
 export * from "./lockfile.ts";
 export * from "./pool.ts";
+export * from "./keystoreDir.ts";

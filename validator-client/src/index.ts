@@ -13,3 +13,7 @@ export * from "./services/indices.ts";
 export * from "./services/syncCommittee.ts";
 export * from "./signer/index.ts";
 export * from "./validatorClient.ts";
+export * from "./dataDirChain.ts";
+export * from "./importKeys.ts";
+export * from "./voluntaryExit.ts";
+export * from "./blsChange.ts";
