@@ -7,11 +7,11 @@
  * CAPELLA_FORK_VERSION from deneb on), electra/beacon-chain.md "Modified process_voluntary_exit",
  * "compute_exit_epoch_and_update_churn", "get_activation_exit_churn_limit".
  */
-import type {BeaconApiClient, ValidatorResponse} from "@ceibo/api";
+import {type BeaconApiClient, createBeaconApiClient, type ValidatorResponse} from "@ceibo/api";
 import {type BeaconConfig, computeSigningRoot, toHex} from "@ceibo/config";
 import {DOMAIN_VOLUNTARY_EXIT, EFFECTIVE_BALANCE_INCREMENT, ForkSeq, MAX_SEED_LOOKAHEAD} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
-import type {SecretKey} from "@chainsafe/blst";
+import {SecretKey} from "@chainsafe/blst";
 import type {VoluntaryExit} from "./signer/signer.ts";
 
 export class ExitError extends Error {}
@@ -30,12 +30,19 @@ export function voluntaryExitSigningRoot(config: BeaconConfig, exit: VoluntaryEx
   return computeSigningRoot(ssz.phase0.VoluntaryExit, exit, domain);
 }
 
+/** A SignedVoluntaryExit; `secretKey` may be the 32 secret bytes. */
 export function signVoluntaryExit(
   config: BeaconConfig,
-  secretKey: SecretKey,
+  secretKey: SecretKey | Uint8Array,
   exit: VoluntaryExit,
 ): {message: VoluntaryExit; signature: Uint8Array} {
-  return {message: exit, signature: secretKey.sign(voluntaryExitSigningRoot(config, exit)).toBytes(true)};
+  const sk = secretKey instanceof Uint8Array ? SecretKey.fromBytes(secretKey) : secretKey;
+  return {message: exit, signature: sk.sign(voluntaryExitSigningRoot(config, exit)).toBytes(true)};
+}
+
+/** A Beacon API client for the offline tools (one node, no fallback). */
+export function beaconApiClient(url: string, timeoutMs = 60_000): BeaconApiClient {
+  return createBeaconApiClient({baseUrl: url, timeoutMs});
 }
 
 export interface ExitCandidate {
