@@ -48,7 +48,8 @@ export async function knownGenesisValidatorsRoots(store: SlashingProtection | nu
  * any; without `expected` the database must know exactly one. Throws a one-line DataDirError otherwise.
  */
 export function resolveDataDirChain(dataDir: string, known: string[], expected?: Uint8Array | string): string {
-  const want = expected === undefined ? undefined : (typeof expected === "string" ? expected : toHex(expected)).toLowerCase();
+  const want =
+    expected === undefined ? undefined : (typeof expected === "string" ? expected : toHex(expected)).toLowerCase();
   if (want !== undefined) {
     if (known.length > 0 && !known.includes(want)) {
       throw new DataDirError(

@@ -9,7 +9,7 @@
  * renamed into place. A failure before that point leaves the data directory as it was.
  */
 import {randomBytes} from "node:crypto";
-import {existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {toHex} from "@ceibo/config";
 import {type DecryptProgress, decryptKeystoresParallel, type KeystoreFile} from "@ceibo/keymanager";
@@ -20,12 +20,7 @@ import {
   type SlashingProtection,
   SlashingProtectionError,
 } from "@ceibo/slashing-protection";
-import {
-  DataDirError,
-  hasSlashingProtection,
-  openDataDirStore,
-  resolveDataDirChain,
-} from "./dataDirChain.ts";
+import {DataDirError, hasSlashingProtection, openDataDirStore, resolveDataDirChain} from "./dataDirChain.ts";
 import {keymanagerDirs} from "./keymanagerBackend.ts";
 
 export interface ImportKeysOptions {
@@ -149,17 +144,20 @@ export async function importKeysIntoDataDir(opts: ImportKeysOptions): Promise<Im
 
     // 2. stage the files next to their final names
     const created: string[] = [];
+    const firstCreated = mkdirSync(opts.dataDir, {recursive: true});
+    if (firstCreated !== undefined) created.push(firstCreated);
     for (const dir of [d.root, d.keystores, d.secrets]) {
       if (!existsSync(dir)) {
         mkdirSync(dir, {mode: 0o700});
-        created.push(dir);
+        if (firstCreated === undefined) created.push(dir);
       }
     }
     const tag = randomBytes(4).toString("hex");
     const staged: {from: string; to: string}[] = [];
     const undoStaging = () => {
       for (const s of staged) rmSync(s.from, {force: true});
-      for (const dir of created.reverse()) rmdirSync(dir);
+      // only directories this import created (they hold nothing but its staged files)
+      for (const dir of created.reverse()) rmSync(dir, {recursive: true, force: true});
     };
     try {
       for (const f of fresh) {

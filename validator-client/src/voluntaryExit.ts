@@ -141,7 +141,8 @@ export async function estimateExitQueue(
     // electra compute_exit_epoch_and_update_churn, one candidate after the other
     let earliestExitEpoch = latest;
     let exitBalanceToConsume =
-      perEpochChurn - exiting.filter((v) => v.validator.exitEpoch === latest).reduce((s, v) => s + v.validator.effectiveBalance, 0);
+      perEpochChurn -
+      exiting.filter((v) => v.validator.exitEpoch === latest).reduce((s, v) => s + v.validator.effectiveBalance, 0);
     if (exitBalanceToConsume < 0) exitBalanceToConsume = 0;
     for (const cand of candidates) {
       let exitEpoch = Math.max(earliestExitEpoch, computeActivationExitEpoch(currentEpoch));

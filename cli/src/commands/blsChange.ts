@@ -101,7 +101,10 @@ export const blsChangeCommand: Command = {
       gvr = given;
     }
     const vc = await import("@ceibo/validator-client");
-    const api = values["beacon-node"] === undefined ? undefined : vc.beaconApiClient(checkUrl("beacon-node", values["beacon-node"]));
+    const api =
+      values["beacon-node"] === undefined
+        ? undefined
+        : vc.beaconApiClient(checkUrl("beacon-node", values["beacon-node"]));
     if (api !== undefined) {
       const g = (await api.getGenesis()).data;
       if (forkVersion !== undefined && toHex(forkVersion) !== toHex(g.genesisForkVersion)) {
@@ -110,7 +113,9 @@ export const blsChangeCommand: Command = {
         );
       }
       if (gvr !== undefined && toHex(gvr) !== toHex(g.genesisValidatorsRoot)) {
-        throw new Error(`the beacon node's genesis validators root ${toHex(g.genesisValidatorsRoot)} is not ${toHex(gvr)}`);
+        throw new Error(
+          `the beacon node's genesis validators root ${toHex(g.genesisValidatorsRoot)} is not ${toHex(gvr)}`,
+        );
       }
       forkVersion = g.genesisForkVersion;
       gvr = g.genesisValidatorsRoot;
@@ -118,7 +123,9 @@ export const blsChangeCommand: Command = {
     }
     if (forkVersion === undefined) throw new UsageError("give --network NAME or --beacon-node URL");
     if (gvr === undefined) {
-      throw new UsageError(`network ${values.network} has no fixed genesis: give --beacon-node URL or --genesis-validators-root`);
+      throw new UsageError(
+        `network ${values.network} has no fixed genesis: give --beacon-node URL or --genesis-validators-root`,
+      );
     }
 
     // the mnemonic: a file, a prompt or stdin — never argv or the environment
@@ -132,7 +139,9 @@ export const blsChangeCommand: Command = {
     } else {
       const lines = stdinLines();
       try {
-        mnemonic = ((await lines.next(process.stdin.isTTY ? "Mnemonic (the words, space separated): " : undefined)) ?? "").trim();
+        mnemonic = (
+          (await lines.next(process.stdin.isTTY ? "Mnemonic (the words, space separated): " : undefined)) ?? ""
+        ).trim();
       } finally {
         lines.close();
       }
@@ -178,14 +187,18 @@ export const blsChangeCommand: Command = {
     }
 
     if (out !== undefined) {
-      const doc = changes.map((c) => vc.blsChangeToJson(c, {networkName: networkName ?? "custom", genesisValidatorsRoot: gvr}));
+      const doc = changes.map((c) =>
+        vc.blsChangeToJson(c, {networkName: networkName ?? "custom", genesisValidatorsRoot: gvr}),
+      );
       const tmp = `${out}.${process.pid}.tmp`;
       writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
       renameSync(tmp, out);
       console.log(`Wrote ${changes.length} signed BLS-to-execution change(s) to ${out}`);
     } else if (api !== undefined) {
       try {
-        await api.submitPoolBLSToExecutionChange({changes: changes.map((c) => ({message: c.message, signature: c.signature}))});
+        await api.submitPoolBLSToExecutionChange({
+          changes: changes.map((c) => ({message: c.message, signature: c.signature})),
+        });
       } catch (e) {
         throw new Error(`the beacon node refused the change(s): ${(e as Error).message}`);
       }

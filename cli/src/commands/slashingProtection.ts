@@ -72,7 +72,9 @@ export const slashingProtectionCommand: Command = {
         if (!/^0x[0-9a-f]{96}$/.test(p)) throw new UsageError(`--pubkeys: "${p}" is not a 0x-prefixed 48-byte pubkey`);
       }
       if (!vc.hasSlashingProtection(dataDir)) {
-        throw new Error(`no slashing-protection database in ${dataDir} (expected ${vc.slashingProtectionPath(dataDir)})`);
+        throw new Error(
+          `no slashing-protection database in ${dataDir} (expected ${vc.slashingProtectionPath(dataDir)})`,
+        );
       }
       const store = await vc.openDataDirStore(dataDir);
       try {

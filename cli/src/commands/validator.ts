@@ -147,7 +147,8 @@ export const validatorCommand: Command = {
       }
       const {keystorePasswords, loadKeys, progressLine, scanKeystoreDir} = await import("@ceibo/keymanager");
       const scanned = scanKeystoreDir(values.keystores);
-      for (const s of scanned.skipped) log.info("Skipping a file that is not a keystore", {file: basename(s.path), reason: s.reason});
+      for (const s of scanned.skipped)
+        log.info("Skipping a file that is not a keystore", {file: basename(s.path), reason: s.reason});
       const passwords = keystorePasswords(scanned.keystores, {
         passwordFile: values["password-file"],
         passwordDir: values["password-dir"],

@@ -91,7 +91,9 @@ export const validatorExitCommand: Command = {
         passwordFile: values["password-file"],
         passwordDir: values["password-dir"],
       });
-      wanted.forEach((k, i) => jobs.set(km.toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]}));
+      wanted.forEach((k, i) =>
+        jobs.set(km.toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]}),
+      );
     } else {
       const d = vc.keymanagerDirs(dataDir);
       for (const p of pubkeys) {
@@ -125,7 +127,10 @@ export const validatorExitCommand: Command = {
             `Exiting validator ${c.pubkey} (index ${c.index}) is PERMANENT: it stops validating and cannot return.`,
           );
           const answer = await lines.next("Type its pubkey to confirm: ");
-          const norm = (answer ?? "").trim().toLowerCase().replace(/^(?!0x)/, "0x");
+          const norm = (answer ?? "")
+            .trim()
+            .toLowerCase()
+            .replace(/^(?!0x)/, "0x");
           if (norm !== c.pubkey) {
             throw new Error(`confirmation for ${c.pubkey} did not match: nothing was signed or submitted`);
           }
@@ -136,16 +141,23 @@ export const validatorExitCommand: Command = {
     }
 
     // 4. sign and submit
-    const keys = await km.decryptKeystoresParallel(candidates.map((c) => jobs.get(c.pubkey) as {keystorePath: string; password: string}));
+    const keys = await km.decryptKeystoresParallel(
+      candidates.map((c) => jobs.get(c.pubkey) as {keystorePath: string; password: string}),
+    );
     const {toHex} = await import("@ceibo/config");
     const submitted: typeof candidates = [];
     try {
       for (const [i, c] of candidates.entries()) {
-        const signed = vc.signVoluntaryExit(chain.config, keys[i].secretKey, {epoch: exitEpoch, validatorIndex: c.index});
+        const signed = vc.signVoluntaryExit(chain.config, keys[i].secretKey, {
+          epoch: exitEpoch,
+          validatorIndex: c.index,
+        });
         try {
           await api.submitPoolVoluntaryExit({signedVoluntaryExit: signed});
         } catch (e) {
-          throw new Error(`the beacon node refused the exit of ${c.pubkey} (index ${c.index}): ${(e as Error).message}`);
+          throw new Error(
+            `the beacon node refused the exit of ${c.pubkey} (index ${c.index}): ${(e as Error).message}`,
+          );
         }
         console.log(
           `Submitted the voluntary exit of ${c.pubkey} (index ${c.index}, epoch ${exitEpoch}, signature ${toHex(signed.signature).slice(0, 18)}…)`,
@@ -162,10 +174,14 @@ export const validatorExitCommand: Command = {
     try {
       const q = await vc.estimateExitQueue(api, chain.config, submitted, headEpoch);
       const churn =
-        q.churnUnit === "gwei" ? `${q.churnPerEpoch / 1e9} ETH of exits per epoch` : `${q.churnPerEpoch} exits per epoch`;
+        q.churnUnit === "gwei"
+          ? `${q.churnPerEpoch / 1e9} ETH of exits per epoch`
+          : `${q.churnPerEpoch} exits per epoch`;
       console.log(
         `Exit queue: ${q.ahead} validator(s) (${q.aheadBalance / 1e9} ETH) ahead; churn ${churn}. ` +
-          submitted.map((c, i) => `${c.pubkey}: estimated exit epoch ${q.exitEpochs[i]} (≈ ${when(q.exitEpochs[i])})`).join("; "),
+          submitted
+            .map((c, i) => `${c.pubkey}: estimated exit epoch ${q.exitEpochs[i]} (≈ ${when(q.exitEpochs[i])})`)
+            .join("; "),
       );
     } catch (e) {
       console.log(`Exit queue: could not be estimated (${(e as Error).message})`);

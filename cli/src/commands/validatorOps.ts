@@ -1,6 +1,7 @@
 /** Helpers shared by the offline validator commands (import, exit, bls-change, slashing-protection). */
-import {createInterface} from "node:readline";
+
 import {resolve} from "node:path";
+import {createInterface} from "node:readline";
 import {hex, networks, toHex} from "@ceibo/config";
 import {UsageError} from "../command.ts";
 
