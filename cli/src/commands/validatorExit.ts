@@ -91,9 +91,9 @@ export const validatorExitCommand: Command = {
         passwordFile: values["password-file"],
         passwordDir: values["password-dir"],
       });
-      wanted.forEach((k, i) =>
-        jobs.set(km.toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]}),
-      );
+      for (const [i, k] of wanted.entries()) {
+        jobs.set(km.toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]});
+      }
     } else {
       const d = vc.keymanagerDirs(dataDir);
       for (const p of pubkeys) {
