@@ -1,0 +1,237 @@
+/**
+ * `ceibo validator exit` (and bls-change's checks) against a real dev chain: `ceibo beacon --network dev` (minimal
+ * preset, in-node signing, in-process mock engine) with `--dev.shardCommitteePeriod 0` so validators may exit from
+ * genesis; keys imported with `ceibo validator import`; everything read back through the Beacon API.
+ */
+import {type ChildProcess, spawn} from "node:child_process";
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
+import path from "node:path";
+import {BeaconConfig, createDevChainConfig, toHex} from "@ceibo/config";
+import {encryptKeystore} from "@ceibo/keymanager";
+import {interopSecretKey} from "@ceibo/state-transition";
+import {afterAll, describe, expect, it} from "vitest";
+import {beaconApiClient, checkExitable} from "../src/index.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(ROOT, "node_modules/.bin/ceibo");
+const env = {
+  ...process.env,
+  PATH: `${path.join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+  CEIBO_PRESET: "minimal",
+};
+const FAR_FUTURE = "18446744073709551615";
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, {recursive: true, force: true});
+});
+
+/** `ceibo …` as a child process; `input` is written to its stdin (then closed). */
+function run(args: string[], input = ""): {out: () => string; exited: Promise<{code: number | null; out: string}>} {
+  const child = spawn(BIN, args, {env});
+  children.push(child);
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  child.stdin?.end(input);
+  const exited = new Promise<{code: number | null; out: string}>((r) => child.on("exit", (code) => r({code, out})));
+  return {out: () => out, exited};
+}
+
+async function until<T>(f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+type ValidatorJson = {
+  data: {index: string; status: string; validator: {exit_epoch: string; withdrawal_credentials: string}};
+};
+
+describe("validator exit on a dev chain", () => {
+  it("exits a validator: the CLI prints the exit epoch the chain then shows; bad requests are refused clearly", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ceibo-exit-"));
+    dirs.push(dir);
+    const bn = run([
+      "beacon",
+      "--network",
+      "dev",
+      "--dev.validators",
+      "32",
+      "--dev.slotDurationMs",
+      "2000",
+      "--dev.shardCommitteePeriod",
+      "0",
+      "--rest.port",
+      "0",
+      "--dataDir",
+      path.join(dir, "bn"),
+    ]);
+    const url = await until(
+      () => /Beacon API listening url=(http:\/\/[0-9.:]+)/.exec(bn.out())?.[1],
+      60_000,
+      "the beacon node's API",
+    );
+
+    // interop keys 0..2 as keystores, imported into the validator's data dir
+    const ksDir = path.join(dir, "keys");
+    mkdirSync(ksDir);
+    const pubkeys = [0, 1, 2].map((i) => toHex(interopSecretKey(i).toPublicKey().toBytes(true)));
+    for (const i of [0, 1, 2]) {
+      const ks = await encryptKeystore(interopSecretKey(i).toBytes(), "pw", {kdf: "pbkdf2", cost: 1024});
+      writeFileSync(path.join(ksDir, `keystore-${i}.json`), JSON.stringify(ks));
+    }
+    writeFileSync(path.join(dir, "pw.txt"), "pw");
+    const data = path.join(dir, "vc");
+    const imp = await run([
+      "validator",
+      "import",
+      "--from",
+      ksDir,
+      "--password-file",
+      path.join(dir, "pw.txt"),
+      "--data-dir",
+      data,
+    ]).exited;
+    expect(imp.code, imp.out).toBe(0);
+
+    // the chain must have started (an exit is for an epoch the head has reached)
+    await until(
+      async () => {
+        const h = await getJson<{data: {header: {message: {slot: string}}}}>(`${url}/eth/v1/beacon/headers/head`).catch(
+          () => undefined,
+        );
+        return h !== undefined && Number(h.data.header.message.slot) >= 1 ? true : undefined;
+      },
+      120_000,
+      "the chain's first block",
+    );
+
+    // confirmation read from stdin: the pubkey typed back (without 0x is fine)
+    const exit = await run(
+      ["validator", "exit", "--pubkeys", pubkeys[1], "--beacon-node", url, "--data-dir", data, "--wait-timeout", "120"],
+      `${pubkeys[1].slice(2)}\n`,
+    ).exited;
+    expect(exit.code, exit.out).toBe(0);
+    expect(exit.out).toMatch(/Type its pubkey to confirm/);
+    expect(exit.out).toMatch(new RegExp(`Submitted the voluntary exit of ${pubkeys[1]} \\(index 1, epoch \\d+`));
+    expect(exit.out).toMatch(
+      /Exit queue: 0 validator\(s\) \(0 ETH\) ahead; churn \d+ ETH of exits per epoch\. .*estimated exit epoch \d+/,
+    );
+    const printed = new RegExp(
+      `Validator ${pubkeys[1]} \\(index 1\\): exit epoch (\\d+) .*withdrawable from epoch (\\d+)`,
+    ).exec(exit.out);
+    expect(printed, exit.out).not.toBeNull();
+    const onChain = await getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/1`);
+    expect(onChain.data.validator.exit_epoch).not.toBe(FAR_FUTURE);
+    expect(onChain.data.validator.exit_epoch).toBe(printed?.[1]);
+    expect(onChain.data.status).toBe("active_exiting");
+
+    // exiting it again: refused before signing
+    const again = await run([
+      "validator",
+      "exit",
+      "--pubkeys",
+      pubkeys[1],
+      "--beacon-node",
+      url,
+      "--data-dir",
+      data,
+      "--yes",
+    ]).exited;
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(
+      new RegExp(`validator ${pubkeys[1]} \\(index 1\\) is already exiting: exit epoch ${printed?.[1]}`),
+    );
+
+    // a key this data dir does not hold
+    const stranger = toHex(interopSecretKey(7).toPublicKey().toBytes(true));
+    const unknown = await run([
+      "validator",
+      "exit",
+      "--pubkeys",
+      stranger,
+      "--beacon-node",
+      url,
+      "--data-dir",
+      data,
+      "--yes",
+    ]).exited;
+    expect(unknown.code).toBe(1);
+    expect(unknown.out).toMatch(
+      new RegExp(`unknown pubkey ${stranger}: it is not among the keys in .*vc \\(imported keys\\)`),
+    );
+
+    // a wrong confirmation: nothing signed or submitted
+    const noConfirm = await run(
+      ["validator", "exit", "--pubkeys", pubkeys[2], "--beacon-node", url, "--data-dir", data],
+      "yes\n",
+    ).exited;
+    expect(noConfirm.code).toBe(1);
+    expect(noConfirm.out).toMatch(/confirmation for 0x[0-9a-f]+ did not match: nothing was signed or submitted/);
+    const pool = await getJson<{data: {message: {validator_index: string}}[]}>(
+      `${url}/eth/v1/beacon/pool/voluntary_exits`,
+    );
+    expect(pool.data.map((e) => e.message.validator_index)).not.toContain("2");
+    const v2 = await getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/2`);
+    expect(v2.data.validator.exit_epoch).toBe(FAR_FUTURE);
+
+    // a validator too young for SHARD_COMMITTEE_PERIOD (the minimal preset's 64 epochs), checked against this node
+    // (this test process runs the mainnet preset: the chain config is built here, as the node's but with 64)
+    const api = beaconApiClient(url);
+    const spec = await getJson<{data: {SHARD_COMMITTEE_PERIOD: string}}>(`${url}/eth/v1/config/spec`);
+    expect(spec.data.SHARD_COMMITTEE_PERIOD).toBe("0");
+    const genesis = (await api.getGenesis()).data;
+    const young = new BeaconConfig(
+      createDevChainConfig({preset: "minimal", shardCommitteePeriod: 64}),
+      genesis.genesisValidatorsRoot,
+    );
+    await expect(checkExitable(api, young, [pubkeys[2]], 1)).rejects.toThrow(
+      /validator 0x[0-9a-f]+ \(index 2\) is too young to exit: active since epoch 0, it may exit from epoch 64 \(SHARD_COMMITTEE_PERIOD 64\); now epoch 1/,
+    );
+
+    // bls-change checks the chain's credentials: interop validators' BLS credentials are not this mnemonic's keys
+    const mnemonicFile = path.join(dir, "mnemonic.txt");
+    writeFileSync(
+      mnemonicFile,
+      "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n",
+    );
+    const bls = await run([
+      "validator",
+      "bls-change",
+      "--beacon-node",
+      url,
+      "--validator-indices",
+      "4",
+      "--withdrawal-address",
+      `0x${"11".repeat(20)}`,
+      "--mnemonic-file",
+      mnemonicFile,
+    ]).exited;
+    expect(bls.code).toBe(1);
+    expect(bls.out).toMatch(
+      /validator 4's withdrawal credentials 0x00[0-9a-f]{62} do not match the withdrawal key m\/12381\/3600\/0\/0/,
+    );
+    const v4 = await getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/4`);
+    expect(v4.data.validator.withdrawal_credentials.startsWith("0x00")).toBe(true);
+
+    bn.exited.catch(() => {});
+  }, 400_000);
+});
