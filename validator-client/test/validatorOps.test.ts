@@ -3,7 +3,7 @@
  * the real `ceibo` child process against real files, a real slashing-protection database and the real signing gate.
  * (Exit and bls-change against a running dev chain: validatorOpsDevChain.test.ts.)
  */
-import {spawnSync} from "node:child_process";
+import {spawn, spawnSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -203,6 +203,41 @@ describe("validator import / slashing-protection export|import / bls-change (off
     const again = ceibo(["validator", "import", "--from", sdc, "--password-dir", pwDir, "--data-dir", data]);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/Done: 0 imported, 3 already present/);
+  });
+
+  it("ceibo validator --keystores takes a staking-deposit-cli folder as it is, with --password-dir", async () => {
+    const child = spawn(
+      BIN,
+      [
+        "validator",
+        "--beacon-nodes",
+        "http://127.0.0.1:9",
+        "--keystores",
+        sdc,
+        "--password-dir",
+        pwDir,
+        "--dataDir",
+        path.join(dir, "data-run"),
+      ],
+      {env},
+    );
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise((r) => child.on("exit", r));
+    const end = Date.now() + 60_000;
+    while (!/Loaded keystores count=3/.test(out) && child.exitCode === null && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill("SIGTERM");
+    await exited;
+    expect(out).toMatch(/Skipping a file that is not a keystore file=deposit_data-1733480000\.json/);
+    expect(out).toMatch(/Loaded keystores count=3 source=keystores/);
+    expect(out).not.toMatch(/not a JSON object/);
   });
 
   it("a failed import leaves the data directory exactly as it was, with one line naming what is wrong", async () => {
