@@ -418,6 +418,10 @@ describe("validator import / slashing-protection export|import / bls-change (off
     // the real signing gate on data dir B refuses what A's history forbids, and signs what it allows
     const spB = await SlashingProtection.open({path: path.join(b, "slashing-protection"), genesisValidatorsRoot: GVR});
     try {
+      // (while a validator client holds the database, the tools say so instead of failing obscurely)
+      const busy = ceibo(["slashing-protection", "export", "--data-dir", b, "--file", path.join(dir, "busy.json")]);
+      expect(busy.status).toBe(1);
+      expect(busy.stderr).toMatch(/is in use by another process \(is the validator client running/);
       const signerB = new Signer({config, keys: KeyStore.fromSecretKeys([key]), slashingProtection: spB});
       const other64 = ssz.fulu.BeaconBlock.defaultValue();
       other64.slot = 64;
