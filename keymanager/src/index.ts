@@ -3,7 +3,7 @@ export * from "./derivation.ts";
 export * from "./errors.ts";
 export * from "./hex.ts";
 export * from "./keystore.ts";
+export * from "./keystoreDir.ts";
 export * from "./loader.ts";
 export * from "./lockfile.ts";
 export * from "./pool.ts";
-export * from "./keystoreDir.ts";
