@@ -3,6 +3,7 @@ import type {Command} from "./command.ts";
 import {beaconCommand} from "./commands/beacon.ts";
 import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
+import {keysCommand} from "./commands/keys.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
 import {slashingProtectionCommand} from "./commands/slashingProtection.ts";
 import {validatorCommand} from "./commands/validator.ts";
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   beacon: beaconCommand,
   dev: devCommand,
   info: infoCommand,
+  keys: keysCommand,
   "mock-engine": mockEngineCommand,
   "slashing-protection": slashingProtectionCommand,
   validator: validatorCommand,

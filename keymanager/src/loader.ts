@@ -55,10 +55,19 @@ export interface LoadedKeys {
 /** Read a password file: the whole file less a trailing newline (EIP-2335 also strips control characters). */
 export async function readPasswordFile(path: string): Promise<string> {
   try {
+    // "-" or /dev/stdin: read the process's stdin to its end (a parent hands a password over a pipe or socket,
+    // which /dev/stdin cannot reopen when it is a socket)
+    if (path === "-" || path === "/dev/stdin") return (await readStdin()).replace(/\r?\n$/, "");
     return (await readFile(path, "utf8")).replace(/\r?\n$/, "");
   } catch (e) {
     throw new KeystoreError("IO", `cannot read password file ${path}: ${(e as Error).message}`, path);
   }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 export async function loadKeys(opts: LoadKeysOptions): Promise<LoadedKeys> {

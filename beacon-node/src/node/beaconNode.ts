@@ -12,7 +12,9 @@ import {
   type BeaconStatePostBellatrix,
   type CachedBeaconState,
   createCachedBeaconState,
+  createGenesisStateFromDeposits,
   createInteropGenesisState,
+  type DepositData,
   forkTypes,
   genesisForkOf,
   kzgCommitmentToVersionedHash,
@@ -43,6 +45,11 @@ export interface BeaconNodeOpts {
   dataDir: string;
   /** Interop validators of a new dev genesis. */
   devValidators: number;
+  /**
+   * A new dev genesis from these signed deposits (initialize_beacon_state_from_eth1) instead of the interop keys,
+   * e.g. a `ceibo keys new --network dev` deposit_data file. Ignored when the db has a chain.
+   */
+  devDeposits?: DepositData[];
   /** Genesis time of a new dev chain (seconds; default now + 5 s rounded up). Ignored when the db has a chain. */
   genesisTime?: number;
   /** SLOT_DURATION_MS of the dev chain (default the dev config's). Must stay the same across restarts. */
@@ -234,18 +241,22 @@ export class BeaconNode {
       } else if (!resumed) {
         const nowMs = opts.nowMs?.() ?? Date.now();
         const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
-        const genesis = createInteropGenesisState(config, {
-          validatorCount: opts.devValidators,
-          genesisTime,
-          eth1BlockHash: opts.eth1BlockHash,
-        });
+        const genesis =
+          opts.devDeposits !== undefined
+            ? createGenesisStateFromDeposits(config, opts.devDeposits, {genesisTime, eth1BlockHash: opts.eth1BlockHash})
+            : createInteropGenesisState(config, {
+                validatorCount: opts.devValidators,
+                genesisTime,
+                eth1BlockHash: opts.eth1BlockHash,
+              });
         await BeaconChain.initializeDb(db, genesis);
         genesisBlockHash =
           genesis.fork >= ForkSeq.bellatrix
             ? (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash
             : genesis.state.eth1Data.blockHash;
         logger.info("Wrote dev genesis", {
-          validators: opts.devValidators,
+          validators: genesis.state.validators.length,
+          from: opts.devDeposits !== undefined ? "deposit data" : "interop keys",
           genesisTime,
           fork: FORK_NAMES[genesis.fork],
           stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,

@@ -22,6 +22,10 @@ Options:
   --genesis-state FILE      network custom: its genesis state (SSZ), used for a new data dir
   --dataDir DIR             data directory (default ./ceibo-data)
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
+  --dev.depositData FILE    a NEW dev genesis from the deposits of this deposit_data-*.json (made by
+                            \`ceibo keys new --network dev\`; checked as \`ceibo keys validate-deposit\` does) with
+                            initialize_beacon_state_from_eth1, instead of the interop keys; needs
+                            --dev.signing false (the node has no keys of those validators)
   --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
   --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
                             use the same value on every restart of a data dir
@@ -212,6 +216,7 @@ export const beaconCommand: Command = {
         "genesis-state": {type: "string"},
         dataDir: {type: "string"},
         "dev.validators": {type: "string"},
+        "dev.depositData": {type: "string"},
         "dev.genesisTime": {type: "string"},
         "dev.slotDurationMs": {type: "string"},
         "dev.signing": {type: "string"},
@@ -288,8 +293,18 @@ export const beaconCommand: Command = {
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
       throw new UsageError("--dev.slotDurationMs must be at least 1000");
     }
-    const signing = values["dev.signing"] ?? (isCustom ? "false" : "true");
+    const depositDataFile = values["dev.depositData"];
+    const signing = values["dev.signing"] ?? (isCustom || depositDataFile !== undefined ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
+    let devDeposits: import("@ceibo/state-transition").DepositData[] | undefined;
+    if (depositDataFile !== undefined) {
+      if (isCustom) throw new UsageError("--dev.depositData is for --network dev");
+      if (signing === "true") {
+        throw new UsageError("--dev.depositData needs --dev.signing false: the node has no keys of those validators");
+      }
+      const {readDevDeposits} = await import("./devDeposits.ts");
+      devDeposits = readDevDeposits(depositDataFile);
+    }
     const devFork = values["dev.fork"] ?? "fulu";
     if (!["bellatrix", "capella", "deneb", "electra", "fulu"].includes(devFork)) {
       throw new UsageError("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
@@ -351,6 +366,7 @@ export const beaconCommand: Command = {
       custom,
       dataDir,
       devValidators: validators,
+      devDeposits,
       genesisTime,
       slotDurationMs,
       devFork: devFork as "fulu",

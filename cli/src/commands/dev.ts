@@ -13,6 +13,7 @@ import {createInterface} from "node:readline";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
 import {parseForkEpochs} from "./beacon.ts";
+import {copyKeystores, depositOptions} from "./devDeposits.ts";
 import {replayPayloads} from "./devReplay.ts";
 
 const HELP = `Usage: ceibo dev [options]
@@ -28,6 +29,16 @@ The children get CEIBO_PRESET from --preset (no need to set it yourself).
 
 Options:
   --validators N          interop validators (default 64)
+  --deposit-data FILE     instead of the interop keys: a NEW chain's genesis from the deposits of this
+                          deposit_data-*.json (made by \`ceibo keys new|recover --network dev\`; checked as
+                          \`ceibo keys validate-deposit\` does), built with initialize_beacon_state_from_eth1;
+                          each validator needs a 32 ETH deposit to be active at genesis
+  --keystores DIR         with --deposit-data: the folder with those validators' EIP-2335 keystores (the
+                          --out-dir of \`ceibo keys new\`; other files are skipped); the validator client runs
+                          with these keys (copied to <dataDir>/vc-keystores) instead of the interop keys
+  --keystore-password-file F  their password; without it the password is asked for (hidden on a terminal,
+                          one stdin line otherwise) and handed to the validator client over a pipe, never
+                          through argv, the environment or a file
   --preset NAME           minimal (default; 8-slot epochs) or mainnet (32-slot epochs)
   --fork-epochs LIST      staged forks, e.g. altair=1,bellatrix=2,capella=3,deneb=4,electra=5,fulu=6 (a fork
                           left out activates with the one before it). Default: every fork through fulu active
@@ -62,6 +73,8 @@ interface DevSettings {
   genesisTime: number;
   slotDurationMs: number;
   forkEpochs: Record<string, number> | null;
+  /** A chain made from deposit data (`--deposit-data`): the file's SHA-256 and its deposits. */
+  depositData?: {sha256: string; count: number};
 }
 
 const FORKS = ["altair", "bellatrix", "capella", "deneb", "electra", "fulu"];
@@ -112,6 +125,9 @@ export const devCommand: Command = {
       args: argv,
       options: {
         validators: {type: "string"},
+        "deposit-data": {type: "string"},
+        keystores: {type: "string"},
+        "keystore-password-file": {type: "string"},
         preset: {type: "string"},
         "fork-epochs": {type: "string"},
         "slot-duration-ms": {type: "string"},
@@ -160,6 +176,9 @@ export const devCommand: Command = {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
 
+    // A chain from deposit data: the deposits, their keystores and the password, checked before anything starts.
+    const fromDeposits = await depositOptions(values, validators);
+
     // The data dir and the chain's settings (a restart continues the chain it holds).
     const temporary = values.dataDir === undefined;
     const dataDir = temporary ? mkdtempSync(join(tmpdir(), "ceibo-dev-")) : resolve(values.dataDir as string);
@@ -180,6 +199,18 @@ export const devCommand: Command = {
         );
       };
       if (preset !== undefined && preset !== stored.preset) clash("--preset", preset, stored.preset);
+      if (stored.depositData !== undefined && fromDeposits === null) {
+        throw new UsageError(
+          `${dataDir} holds a dev chain made from deposit data: give --deposit-data and --keystores again (or use another --dataDir)`,
+        );
+      }
+      if (fromDeposits !== null && stored.depositData?.sha256 !== fromDeposits.sha256) {
+        clash(
+          "--deposit-data",
+          fromDeposits.file,
+          stored.depositData === undefined ? "interop keys" : "another deposit file",
+        );
+      }
       if (validators !== undefined && validators !== stored.validators)
         clash("--validators", validators, stored.validators);
       if (slotDurationMs !== undefined && slotDurationMs !== stored.slotDurationMs) {
@@ -195,10 +226,11 @@ export const devCommand: Command = {
     } else {
       settings = {
         preset: preset ?? "minimal",
-        validators: validators ?? 64,
+        validators: fromDeposits?.count ?? validators ?? 64,
         genesisTime: Math.ceil(Date.now() / 1000) + genesisDelay,
         slotDurationMs: slotDurationMs ?? 2000,
         forkEpochs: forkEpochs ?? null,
+        ...(fromDeposits !== null ? {depositData: {sha256: fromDeposits.sha256, count: fromDeposits.count}} : {}),
       };
       writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
     }
@@ -235,9 +267,17 @@ export const devCommand: Command = {
     });
 
     const say = (line: string): void => console.log(`[dev] ${line}`);
+    /** Text written to a child's stdin (then closed); the others get none. */
+    const childStdin: Partial<Record<ChildTag, string>> = {};
     const start = (tag: ChildTag, args: string[]): Child => {
+      const stdinText = childStdin[tag];
       // Its own process group: a terminal's Ctrl-C reaches only ceibo dev, which then stops the children in order.
-      const proc = spawn(process.execPath, [bin, ...args], {env, stdio: ["ignore", "pipe", "pipe"], detached: true});
+      const proc = spawn(process.execPath, [bin, ...args], {
+        env,
+        stdio: [stdinText === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        detached: true,
+      });
+      if (stdinText !== undefined) proc.stdin?.end(`${stdinText}\n`);
       const child: Child = {
         tag,
         proc,
@@ -332,6 +372,7 @@ export const devCommand: Command = {
       if (settings.forkEpochs !== null) {
         bnArgs.push("--dev.forkEpochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
       }
+      if (fromDeposits !== null) bnArgs.push("--dev.depositData", fromDeposits.file);
       const bn = start("bn", bnArgs);
       const restUrl = await firstMatch(
         bn,
@@ -358,12 +399,19 @@ export const devCommand: Command = {
       const km = vcOn === "true" && kmOn === "true" && (await keymanagerAvailable());
       if (!km) say(`Keymanager API: ${kmOn === "true" && vcOn === "true" ? "not available yet" : "off"}`);
       if (vcOn === "true") {
+        let keyArgs = ["--interop-indexes", `0..${settings.validators - 1}`];
+        if (fromDeposits !== null) {
+          const keystoreDir = join(dataDir, "vc-keystores");
+          copyKeystores(fromDeposits.keystoreFiles, keystoreDir);
+          // a prompted password reaches the validator client through its stdin pipe, never argv, env or a file
+          keyArgs = ["--keystores", keystoreDir, "--password-file", fromDeposits.passwordFile ?? "/dev/stdin"];
+          if (fromDeposits.passwordFile === undefined) childStdin.vc = fromDeposits.password;
+        }
         const vc = start("vc", [
           "validator",
           "--beacon-nodes",
           restUrl,
-          "--interop-indexes",
-          `0..${settings.validators - 1}`,
+          ...keyArgs,
           "--dataDir",
           join(dataDir, "vc"),
           "--log-level",

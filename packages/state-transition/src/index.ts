@@ -4,6 +4,7 @@ export * from "./cache/epochCache.ts";
 export * from "./cache/epochShuffling.ts";
 export * from "./cache/pubkeyCache.ts";
 export * from "./epoch/index.ts";
+export * from "./genesis/fromDeposits.ts";
 export * from "./genesis/initializeBeaconState.ts";
 export * from "./genesis/interop.ts";
 export * from "./mutators/deposit.ts";
