@@ -4,7 +4,7 @@
  * genesis; keys imported with `ceibo validator import`; everything read back through the Beacon API.
  */
 import {type ChildProcess, spawn} from "node:child_process";
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {BeaconConfig, createDevChainConfig, toHex} from "@ceibo/config";
@@ -24,14 +24,29 @@ const FAR_FUTURE = "18446744073709551615";
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
+const outputs: (() => string)[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  // ceibo dev's own children run in their own process groups
+  for (const out of outputs) {
+    for (const m of out().matchAll(/\[dev\] started the .* \[\w+\], pid (\d+)/g)) {
+      try {
+        process.kill(Number(m[1]), "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
   for (const d of dirs) rmSync(d, {recursive: true, force: true});
 });
 
 /** `ceibo …` as a child process; `input` is written to its stdin (then closed). */
-function run(args: string[], input = ""): {out: () => string; exited: Promise<{code: number | null; out: string}>} {
-  const child = spawn(BIN, args, {env});
+function run(
+  args: string[],
+  input = "",
+  childEnv: NodeJS.ProcessEnv = env,
+): {child: ChildProcess; out: () => string; exited: Promise<{code: number | null; out: string}>} {
+  const child = spawn(BIN, args, {env: childEnv});
   children.push(child);
   let out = "";
   child.stdout?.on("data", (d) => {
@@ -42,7 +57,8 @@ function run(args: string[], input = ""): {out: () => string; exited: Promise<{c
   });
   child.stdin?.end(input);
   const exited = new Promise<{code: number | null; out: string}>((r) => child.on("exit", (code) => r({code, out})));
-  return {out: () => out, exited};
+  outputs.push(() => out);
+  return {child, out: () => out, exited};
 }
 
 async function until<T>(f: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
@@ -234,4 +250,155 @@ describe("validator exit on a dev chain", () => {
 
     bn.exited.catch(() => {});
   }, 400_000);
+
+  it("bls-change on a chain of keys with 0x00 credentials (ceibo keys recover + ceibo dev --deposit-data): they become 0x01", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ceibo-blschange-"));
+    dirs.push(dir);
+    const mnemonic = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+    const mnemonicFile = path.join(dir, "mnemonic.txt");
+    writeFileSync(mnemonicFile, `${mnemonic}\n`, {mode: 0o600});
+    const pwFile = path.join(dir, "pw.txt");
+    writeFileSync(pwFile, "dev chain password\n", {mode: 0o600});
+    const keysDir = path.join(dir, "keys");
+    const keys = await run([
+      "keys",
+      "recover",
+      "--network",
+      "dev",
+      "--count",
+      "4",
+      "--bls-withdrawal-credentials",
+      "--out-dir",
+      keysDir,
+      "--mnemonic-file",
+      mnemonicFile,
+      "--keystore-password-file",
+      pwFile,
+      "--kdf",
+      "pbkdf2",
+    ]).exited;
+    expect(keys.code, keys.out).toBe(0);
+    const depositFile = path.join(keysDir, readdirSync(keysDir).find((f) => f.startsWith("deposit_data-")) as string);
+
+    const devEnv = {...env};
+    delete devEnv.CEIBO_PRESET; // ceibo dev hands the preset to its children
+    const dev = run(
+      [
+        "dev",
+        "--deposit-data",
+        depositFile,
+        "--keystores",
+        keysDir,
+        "--keystore-password-file",
+        pwFile,
+        "--rest.port",
+        "0",
+        "--keymanager.port",
+        "0",
+        "--slot-duration-ms",
+        "2000",
+        "--genesis-delay",
+        "4",
+      ],
+      "",
+      devEnv,
+    );
+    const url = await until(
+      () => /\[dev\] Beacon API: (http:\/\/127\.0\.0\.1:\d+)/.exec(dev.out())?.[1],
+      120_000,
+      "the Beacon API",
+    );
+    await until(
+      async () => {
+        const h = await getJson<{data: {header: {message: {slot: string}}}}>(`${url}/eth/v1/beacon/headers/head`).catch(
+          () => undefined,
+        );
+        return h !== undefined && Number(h.data.header.message.slot) >= 1 ? true : undefined;
+      },
+      180_000,
+      "the chain's first block",
+    );
+    const before = await Promise.all(
+      [0, 1, 2, 3].map((i) => getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/${i}`)),
+    );
+    expect(before.every((v) => v.data.validator.withdrawal_credentials.startsWith("0x00"))).toBe(true);
+
+    // the young chain refuses exits (SHARD_COMMITTEE_PERIOD 64 on minimal): said before anything is signed
+    const pk0 = readdirSync(keysDir).find((f) => f.startsWith("keystore-m_12381_3600_0_0_0-")) as string;
+    const pubkey0 = `0x${JSON.parse(readFileSync(path.join(keysDir, pk0), "utf8")).pubkey}`;
+    const young = await run([
+      "validator",
+      "exit",
+      "--pubkeys",
+      pubkey0,
+      "--keystores",
+      keysDir,
+      "--password-file",
+      pwFile,
+      "--beacon-node",
+      url,
+      "--yes",
+    ]).exited;
+    expect(young.code).toBe(1);
+    expect(young.out).toMatch(
+      /\(index 0\) is too young to exit: active since epoch 0, it may exit from epoch 64 \(SHARD_COMMITTEE_PERIOD 64\)/,
+    );
+
+    // validators 1 and 2 (mnemonic keys 1 and 2) move to an execution address; the mnemonic comes on stdin
+    const address = `0x${"c0ffee".repeat(6)}c0ff`;
+    const change = await run(
+      [
+        "validator",
+        "bls-change",
+        "--beacon-node",
+        url,
+        "--validator-indices",
+        "1,2",
+        "--start-index",
+        "1",
+        "--withdrawal-address",
+        address,
+      ],
+      `${mnemonic}\n`,
+    ).exited;
+    expect(change.code, change.out).toBe(0);
+    expect(change.out).toMatch(/Checked 2 validator\(s\): BLS credentials that match/);
+    expect(change.out).toMatch(/Submitted 2 BLS-to-execution change\(s\)/);
+    expect(change.out).not.toContain("abandon");
+    const expected = `0x01${"00".repeat(11)}${address.slice(2)}`;
+    await until(
+      async () => {
+        const v = await Promise.all(
+          [1, 2].map((i) => getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/${i}`)),
+        );
+        return v.every((x) => x.data.validator.withdrawal_credentials === expected) ? true : undefined;
+      },
+      120_000,
+      "validators 1 and 2 with 0x01 credentials",
+    );
+    for (const i of [0, 3]) {
+      const v = await getJson<ValidatorJson>(`${url}/eth/v1/beacon/states/head/validators/${i}`);
+      expect(v.data.validator.withdrawal_credentials).toBe(before[i].data.validator.withdrawal_credentials);
+    }
+    // a second change for validator 1 is refused before signing: its credentials are not BLS any more
+    const again = await run([
+      "validator",
+      "bls-change",
+      "--beacon-node",
+      url,
+      "--validator-indices",
+      "1",
+      "--start-index",
+      "1",
+      "--withdrawal-address",
+      address,
+      "--mnemonic-file",
+      mnemonicFile,
+    ]).exited;
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/validator 1 has withdrawal credentials 0x01.* not BLS \(0x00\): nothing to change/);
+
+    dev.child.kill("SIGTERM");
+    expect((await dev.exited).code).toBe(0);
+  }, 500_000);
 });
