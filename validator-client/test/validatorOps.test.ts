@@ -16,8 +16,11 @@ import {createInteropGenesisState, interopSecretKey, processBlsToExecutionChange
 import {ssz} from "@ceibo/types";
 import {digest} from "@chainsafe/as-sha256";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
-import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
 import {KeyStore, loadKeymanagerState, Signer, ValidatorClientError} from "../src/index.ts";
+
+// every case runs several `ceibo` processes: generous on a busy 2-core machine
+vi.setConfig({testTimeout: 300_000, hookTimeout: 120_000});
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "node_modules/.bin/ceibo");

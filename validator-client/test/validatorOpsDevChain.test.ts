@@ -280,8 +280,7 @@ describe("validator exit on a dev chain", () => {
     expect(keys.code, keys.out).toBe(0);
     const depositFile = path.join(keysDir, readdirSync(keysDir).find((f) => f.startsWith("deposit_data-")) as string);
 
-    const devEnv = {...env};
-    delete devEnv.CEIBO_PRESET; // ceibo dev hands the preset to its children
+    const {CEIBO_PRESET: _preset, ...devEnv} = env; // ceibo dev hands the preset to its children
     const dev = run(
       [
         "dev",

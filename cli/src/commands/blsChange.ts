@@ -3,7 +3,8 @@ import {existsSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
-import {checkUrl, parseRoot, stdinLines} from "./validatorOps.ts";
+import {createPrompter} from "../prompt.ts";
+import {checkUrl, parseRoot} from "./validatorOps.ts";
 
 export const BLS_CHANGE_HELP = `Usage: ceibo validator bls-change --validator-indices I[,I…] --withdrawal-address 0x… [--start-index K]
                                  (--network N | --beacon-node URL) [--mnemonic-file F] [--out FILE]
@@ -137,13 +138,13 @@ export const blsChangeCommand: Command = {
         throw new Error(`cannot read the mnemonic file ${values["mnemonic-file"]}: ${(e as Error).message}`);
       }
     } else {
-      const lines = stdinLines();
+      const prompter = createPrompter();
       try {
-        mnemonic = (
-          (await lines.next(process.stdin.isTTY ? "Mnemonic (the words, space separated): " : undefined)) ?? ""
-        ).trim();
+        mnemonic = (await prompter.ask("Mnemonic (the words, space separated): ", {hidden: true})).trim();
+      } catch (e) {
+        throw new Error(`no mnemonic given (${(e as Error).message})`);
       } finally {
-        lines.close();
+        prompter.close();
       }
     }
     if (mnemonic === "") throw new Error("no mnemonic given");

@@ -3,7 +3,8 @@ import {existsSync, readFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
-import {checkUrl, dataDirOf, stdinLines} from "./validatorOps.ts";
+import {createPrompter} from "../prompt.ts";
+import {checkUrl, dataDirOf} from "./validatorOps.ts";
 
 export const VALIDATOR_EXIT_HELP = `Usage: ceibo validator exit --pubkeys 0x…[,0x…] [--beacon-node URL] [--data-dir D]
                             [--keystores DIR (--password-file F | --password-dir PDIR)] [--yes] [--no-wait]
@@ -120,14 +121,14 @@ export const validatorExitCommand: Command = {
 
     // 3. confirmation
     if (!values.yes) {
-      const lines = stdinLines();
+      const prompter = createPrompter();
       try {
         for (const c of candidates) {
           console.error(
             `Exiting validator ${c.pubkey} (index ${c.index}) is PERMANENT: it stops validating and cannot return.`,
           );
-          const answer = await lines.next("Type its pubkey to confirm: ");
-          const norm = (answer ?? "")
+          const answer = await prompter.ask("Type its pubkey to confirm: ").catch(() => "");
+          const norm = answer
             .trim()
             .toLowerCase()
             .replace(/^(?!0x)/, "0x");
@@ -136,7 +137,7 @@ export const validatorExitCommand: Command = {
           }
         }
       } finally {
-        lines.close();
+        prompter.close();
       }
     }
 

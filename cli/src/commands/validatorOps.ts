@@ -1,8 +1,7 @@
 /** Helpers shared by the offline validator commands (import, exit, bls-change, slashing-protection). */
 
 import {resolve} from "node:path";
-import {createInterface} from "node:readline";
-import {hex, networks, toHex} from "@ceibo/config";
+import {hex, networks} from "@ceibo/config";
 import {UsageError} from "../command.ts";
 
 /** The options every data-directory command takes to name the chain (node:util parseArgs style). */
@@ -75,34 +74,3 @@ export async function namedGenesisValidatorsRoot(values: {
   }
   return undefined;
 }
-
-/** Reads lines from stdin one at a time, TTY or pipe; `null` at end of input. */
-export function stdinLines(): {next(prompt?: string): Promise<string | null>; close(): void} {
-  const rl = createInterface({input: process.stdin, output: process.stdin.isTTY ? process.stderr : undefined});
-  const queue: string[] = [];
-  const waiting: ((l: string | null) => void)[] = [];
-  let ended = false;
-  rl.on("line", (l) => {
-    const w = waiting.shift();
-    if (w) w(l);
-    else queue.push(l);
-  });
-  rl.on("close", () => {
-    ended = true;
-    for (const w of waiting.splice(0)) w(null);
-  });
-  return {
-    next(prompt?: string) {
-      if (prompt !== undefined) process.stderr.write(prompt);
-      const l = queue.shift();
-      if (l !== undefined) return Promise.resolve(l);
-      if (ended) return Promise.resolve(null);
-      return new Promise((res) => waiting.push(res));
-    },
-    close() {
-      rl.close();
-    },
-  };
-}
-
-export const hexOf = toHex;
