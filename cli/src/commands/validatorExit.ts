@@ -173,7 +173,10 @@ export const validatorExitCommand: Command = {
     const epochMs = SLOTS_PER_EPOCH * chain.config.chain.SLOT_DURATION_MS;
     const when = (epoch: number) => new Date(chain.genesisTime * 1000 + epoch * epochMs).toISOString();
     try {
-      const q = await vc.estimateExitQueue(api, chain.config, submitted, headEpoch);
+      // the exits go into the next block: estimate for the epoch of the next slot by the clock
+      const clockSlot = Math.floor((Date.now() - chain.genesisTime * 1000) / chain.config.chain.SLOT_DURATION_MS);
+      const inclusionEpoch = Math.max(headEpoch, Math.floor((clockSlot + 1) / SLOTS_PER_EPOCH));
+      const q = await vc.estimateExitQueue(api, chain.config, submitted, inclusionEpoch);
       const churn =
         q.churnUnit === "gwei"
           ? `${q.churnPerEpoch / 1e9} ETH of exits per epoch`
