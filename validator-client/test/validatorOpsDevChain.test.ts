@@ -278,7 +278,39 @@ describe("validator exit on a dev chain", () => {
       "pbkdf2",
     ]).exited;
     expect(keys.code, keys.out).toBe(0);
-    const depositFile = path.join(keysDir, readdirSync(keysDir).find((f) => f.startsWith("deposit_data-")) as string);
+    // and a 5th validator (key 4) with a 1 ETH deposit: in the registry but never active
+    const smallDir = path.join(dir, "small");
+    const small = await run([
+      "keys",
+      "recover",
+      "--network",
+      "dev",
+      "--count",
+      "1",
+      "--start-index",
+      "4",
+      "--amount",
+      "1",
+      "--bls-withdrawal-credentials",
+      "--out-dir",
+      smallDir,
+      "--mnemonic-file",
+      mnemonicFile,
+      "--keystore-password-file",
+      pwFile,
+      "--kdf",
+      "pbkdf2",
+    ]).exited;
+    expect(small.code, small.out).toBe(0);
+    const depositsOf = (d: string) =>
+      JSON.parse(
+        readFileSync(path.join(d, readdirSync(d).find((f) => f.startsWith("deposit_data-")) as string), "utf8"),
+      );
+    const depositFile = path.join(dir, "deposit_data-all.json");
+    writeFileSync(depositFile, JSON.stringify([...depositsOf(keysDir), ...depositsOf(smallDir)]));
+    const smallKeystore = readdirSync(smallDir).find((f) => f.startsWith("keystore-")) as string;
+    writeFileSync(path.join(keysDir, smallKeystore), readFileSync(path.join(smallDir, smallKeystore)));
+    const pubkey4 = `0x${JSON.parse(readFileSync(path.join(smallDir, smallKeystore), "utf8")).pubkey}`;
 
     const {CEIBO_PRESET: _preset, ...devEnv} = env; // ceibo dev hands the preset to its children
     const dev = run(
@@ -341,6 +373,25 @@ describe("validator exit on a dev chain", () => {
     expect(young.code).toBe(1);
     expect(young.out).toMatch(
       /\(index 0\) is too young to exit: active since epoch 0, it may exit from epoch 64 \(SHARD_COMMITTEE_PERIOD 64\)/,
+    );
+
+    // a validator that is not active cannot exit
+    const pending = await run([
+      "validator",
+      "exit",
+      "--pubkeys",
+      pubkey4,
+      "--keystores",
+      keysDir,
+      "--password-file",
+      pwFile,
+      "--beacon-node",
+      url,
+      "--yes",
+    ]).exited;
+    expect(pending.code).toBe(1);
+    expect(pending.out).toMatch(
+      /\(index 4\) is not active \(status pending_initialized\): only an active validator can exit/,
     );
 
     // validators 1 and 2 (mnemonic keys 1 and 2) move to an execution address; the mnemonic comes on stdin
