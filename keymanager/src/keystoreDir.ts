@@ -110,16 +110,20 @@ export function passwordFromDir(passwordDir: string, keystore: KeystoreFile): st
   );
 }
 
-/** One password for all (`passwordFile`) or a password file per keystore (`passwordDir`); exactly one of them. */
+/**
+ * One password for all (`password`, already read — e.g. with readPasswordFile, which also takes "-" for stdin — or
+ * `passwordFile`) or a password file per keystore (`passwordDir`); exactly one of them.
+ */
 export function keystorePasswords(
   keystores: KeystoreFile[],
-  opts: {passwordFile?: string; passwordDir?: string},
+  opts: {password?: string; passwordFile?: string; passwordDir?: string},
 ): string[] {
-  if ((opts.passwordFile === undefined) === (opts.passwordDir === undefined)) {
+  const given = [opts.password, opts.passwordFile, opts.passwordDir].filter((x) => x !== undefined).length;
+  if (given !== 1) {
     throw new KeystoreError("IO", "give either a password file (one for all) or a password directory (one per key)");
   }
-  if (opts.passwordFile !== undefined) {
-    const pw = readPassword(opts.passwordFile);
+  if (opts.password !== undefined || opts.passwordFile !== undefined) {
+    const pw = opts.password ?? readPassword(opts.passwordFile as string);
     return keystores.map(() => pw);
   }
   const dir = resolve(opts.passwordDir as string);

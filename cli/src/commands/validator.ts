@@ -145,12 +145,14 @@ export const validatorCommand: Command = {
       if ((values["password-file"] === undefined) === (values["password-dir"] === undefined)) {
         throw new UsageError("--keystores needs --password-file F (one for all) or --password-dir PDIR (one per key)");
       }
-      const {keystorePasswords, loadKeys, progressLine, scanKeystoreDir} = await import("@ceibo/keymanager");
+      const {keystorePasswords, loadKeys, progressLine, readPasswordFile, scanKeystoreDir} = await import(
+        "@ceibo/keymanager"
+      );
       const scanned = scanKeystoreDir(values.keystores);
       for (const s of scanned.skipped)
         log.info("Skipping a file that is not a keystore", {file: basename(s.path), reason: s.reason});
       const passwords = keystorePasswords(scanned.keystores, {
-        passwordFile: values["password-file"],
+        password: values["password-file"] === undefined ? undefined : await readPasswordFile(values["password-file"]),
         passwordDir: values["password-dir"],
       });
       const loaded = await loadKeys({

@@ -89,7 +89,8 @@ export const validatorExitCommand: Command = {
       const scanned = km.scanKeystoreDir(values.keystores);
       const wanted = scanned.keystores.filter((k) => pubkeys.includes(km.toHex(k.parsed.pubkey).toLowerCase()));
       const passwords = km.keystorePasswords(wanted, {
-        passwordFile: values["password-file"],
+        password:
+          values["password-file"] === undefined ? undefined : await km.readPasswordFile(values["password-file"]),
         passwordDir: values["password-dir"],
       });
       for (const [i, k] of wanted.entries()) {

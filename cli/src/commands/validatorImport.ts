@@ -69,7 +69,7 @@ export const validatorImportCommand: Command = {
     const scanned = km.scanKeystoreDir(values.from);
     for (const s of scanned.skipped) console.log(`Skipping ${basename(s.path)}: ${s.reason}`);
     const passwords = km.keystorePasswords(scanned.keystores, {
-      passwordFile: values["password-file"],
+      password: values["password-file"] === undefined ? undefined : await km.readPasswordFile(values["password-file"]),
       passwordDir: values["password-dir"],
     });
     let interchange: {path: string; text: string} | undefined;
