@@ -3,15 +3,12 @@ import {basename, join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
-import {blsChangeCommand} from "./blsChange.ts";
-import {validatorExitCommand} from "./validatorExit.ts";
-import {validatorImportCommand} from "./validatorImport.ts";
 
-/** `ceibo validator <subcommand>` (each in its own file); anything else runs the validator client. */
-const SUBCOMMANDS: Record<string, Command> = {
-  import: validatorImportCommand,
-  exit: validatorExitCommand,
-  "bls-change": blsChangeCommand,
+/** `ceibo validator <subcommand>` (each in its own file, loaded on use); anything else runs the validator client. */
+const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
+  import: async () => (await import("./validatorImport.ts")).validatorImportCommand,
+  exit: async () => (await import("./validatorExit.ts")).validatorExitCommand,
+  "bls-change": async () => (await import("./blsChange.ts")).blsChangeCommand,
 };
 
 const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
@@ -69,7 +66,7 @@ export const validatorCommand: Command = {
   summary: "run the validator client against one or more beacon nodes (Beacon API)",
   async run(argv) {
     const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
-    if (sub !== undefined) return sub.run(argv.slice(1));
+    if (sub !== undefined) return (await sub()).run(argv.slice(1));
     const {values} = parseArgs({
       args: argv,
       options: {
