@@ -38,11 +38,6 @@ export async function openDataDirStore(dataDir: string): Promise<SlashingProtect
   }
 }
 
-/** The genesis_validators_roots the data directory's database already knows (none when there is no database). */
-export async function knownGenesisValidatorsRoots(store: SlashingProtection | null): Promise<string[]> {
-  return store === null ? [] : store.genesisValidatorsRoots();
-}
-
 /**
  * The chain of the data directory: `expected` (what the operator named) must be one the database knows, if it knows
  * any; without `expected` the database must know exactly one. Throws a one-line DataDirError otherwise.

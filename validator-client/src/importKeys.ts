@@ -9,7 +9,7 @@
  * renamed into place. A failure before that point leaves the data directory as it was.
  */
 import {randomBytes} from "node:crypto";
-import {existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
+import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import {toHex} from "@ceibo/config";
 import {type DecryptProgress, decryptKeystoresParallel, type KeystoreFile} from "@ceibo/keymanager";
@@ -208,14 +208,4 @@ export async function importKeysIntoDataDir(opts: ImportKeysOptions): Promise<Im
   } finally {
     await store?.close();
   }
-}
-
-/** The pubkeys of the keystores in a data directory's keymanager folder (what the validator client loads). */
-export function importedPubkeys(dataDir: string): string[] {
-  const d = keymanagerDirs(dataDir);
-  if (!existsSync(d.keystores)) return [];
-  return readdirSync(d.keystores)
-    .filter((f) => /^0x[0-9a-f]{96}\.json$/.test(f))
-    .map((f) => f.slice(0, -5))
-    .sort();
 }

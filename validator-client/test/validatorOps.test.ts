@@ -10,14 +10,14 @@ import {tmpdir} from "node:os";
 import path from "node:path";
 import {BeaconConfig, computeDomain, computeSigningRoot, createDevChainConfig, hex, toHex} from "@ceibo/config";
 import {deriveKeyFromSeed, encryptKeystore, mnemonicToSeed} from "@ceibo/keymanager";
-import {DOMAIN_BEACON_ATTESTER, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
+import {DOMAIN_BEACON_ATTESTER, DOMAIN_VOLUNTARY_EXIT, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {createInteropGenesisState, interopSecretKey, processBlsToExecutionChange} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {digest} from "@chainsafe/as-sha256";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
-import {KeyStore, loadKeymanagerState, Signer, ValidatorClientError} from "../src/index.ts";
+import {KeyStore, loadKeymanagerState, Signer, signVoluntaryExit, ValidatorClientError} from "../src/index.ts";
 
 // every case runs several `ceibo` processes: generous on a busy 2-core machine
 vi.setConfig({testTimeout: 300_000, hookTimeout: 120_000});
@@ -438,6 +438,32 @@ describe("validator import / slashing-protection export|import / bls-change (off
       expect(await refusal(signerB.signBlock(pubkey, next))).toBeUndefined();
     } finally {
       await spB.close();
+    }
+  });
+
+  it("voluntary exits are signed with the fork's domain before deneb and CAPELLA_FORK_VERSION from deneb (EIP-7044)", () => {
+    const staged = createDevChainConfig({
+      preset: "mainnet",
+      forkEpochs: {altair: 1, bellatrix: 2, capella: 3, deneb: 4, electra: 5, fulu: 6},
+    });
+    const cfg = new BeaconConfig(staged, hex(GVR));
+    const sk = keys[0];
+    for (const [epoch, version] of [
+      [0, staged.GENESIS_FORK_VERSION],
+      [1, staged.ALTAIR_FORK_VERSION],
+      [3, staged.CAPELLA_FORK_VERSION],
+      [4, staged.CAPELLA_FORK_VERSION],
+      [5, staged.CAPELLA_FORK_VERSION],
+      [9, staged.CAPELLA_FORK_VERSION],
+    ] as const) {
+      const exit = {epoch, validatorIndex: 7};
+      const signed = signVoluntaryExit(cfg, sk.toBytes(), exit);
+      const root = computeSigningRoot(
+        ssz.phase0.VoluntaryExit,
+        exit,
+        computeDomain(DOMAIN_VOLUNTARY_EXIT, version, hex(GVR)),
+      );
+      expect(verify(root, sk.toPublicKey(), Signature.fromBytes(signed.signature)), `epoch ${epoch}`).toBe(true);
     }
   });
 
