@@ -70,7 +70,7 @@ function ttyPrompter(input: NodeJS.ReadStream, output: NodeJS.WriteStream): Prom
             rl.close();
             reject(new PromptAborted("interrupted"));
           });
-          rl.question(question, (answer) => {
+          rl.question(`${question} `, (answer) => {
             answered = true;
             rl.close();
             resolve(answer);
@@ -82,7 +82,7 @@ function ttyPrompter(input: NodeJS.ReadStream, output: NodeJS.WriteStream): Prom
       }
       // hidden: raw mode, nothing echoed
       return new Promise((resolve, reject) => {
-        output.write(question);
+        output.write(`${question} `);
         let answer = "";
         const wasRaw = input.isRaw;
         input.setRawMode(true);

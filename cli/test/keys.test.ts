@@ -246,6 +246,45 @@ describe("ceibo keys new: deposit data verified independently", () => {
   }, 120_000);
 });
 
+describe("ceibo keys: a network given by its config.yaml", () => {
+  it("signs with the file's GENESIS_FORK_VERSION and names the network by its CONFIG_NAME", async () => {
+    const dir = tempDir();
+    const config = join(dir, "config.yaml");
+    writeFileSync(config, "PRESET_BASE: 'mainnet'\nCONFIG_NAME: 'my-devnet'\nGENESIS_FORK_VERSION: 0x12345678\n");
+    GENESIS_FORK_VERSION["my-devnet"] = "12345678";
+    const passwordFile = join(dir, "pw.txt");
+    writeFileSync(passwordFile, PASSWORD);
+    const outDir = join(dir, "out");
+    const r = await runKeys(
+      [
+        "new",
+        "--config-file",
+        config,
+        "--count",
+        "1",
+        "--withdrawal-address",
+        ADDRESS,
+        "--out-dir",
+        outDir,
+        "--keystore-password-file",
+        passwordFile,
+        "--kdf",
+        "pbkdf2",
+      ],
+      {confirm: "right"},
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const file = join(outDir, readdirSync(outDir).find((n) => n.startsWith("deposit_data-")) as string);
+    const [entry] = JSON.parse(readFileSync(file, "utf8")) as Entry[];
+    checkEntry(entry, "my-devnet");
+    const ok = await runKeys(["validate-deposit", file, "--config-file", config]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const both = await runKeys(["validate-deposit", file, "--config-file", config, "--network", "mainnet"]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/either --network or --config-file, not both/);
+  }, 120_000);
+});
+
 describe("ceibo keys recover: the EIP-2334 path vectors", () => {
   interface Derived {
     mnemonic: string;

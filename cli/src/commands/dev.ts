@@ -36,6 +36,7 @@ Options:
   --keystores DIR         with --deposit-data: the folder with those validators' EIP-2335 keystores (the
                           --out-dir of \`ceibo keys new\`; other files are skipped); the validator client runs
                           with these keys (copied to <dataDir>/vc-keystores) instead of the interop keys
+                          (not needed with --validator-client false)
   --keystore-password-file F  their password; without it the password is asked for (hidden on a terminal,
                           one stdin line otherwise) and handed to the validator client over a pipe, never
                           through argv, the environment or a file
@@ -181,7 +182,7 @@ export const devCommand: Command = {
     }
 
     // A chain from deposit data: the deposits, their keystores and the password, checked before anything starts.
-    const fromDeposits = await depositOptions(values, validators);
+    const fromDeposits = await depositOptions(values, validators, vcOn === "true");
 
     // The data dir and the chain's settings (a restart continues the chain it holds).
     const temporary = values.dataDir === undefined;

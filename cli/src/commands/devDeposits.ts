@@ -108,6 +108,8 @@ export interface DepositChainOptions {
 export async function depositOptions(
   values: {"deposit-data"?: string; keystores?: string; "keystore-password-file"?: string},
   validators: number | undefined,
+  /** Whether a validator client will run (false: no keystores or password are needed). */
+  needKeys = true,
 ): Promise<DepositChainOptions | null> {
   const depositFile = values["deposit-data"];
   const dir = values.keystores;
@@ -117,13 +119,14 @@ export async function depositOptions(
     }
     return null;
   }
-  if (depositFile === undefined || dir === undefined)
-    throw new UsageError("--deposit-data FILE and --keystores DIR go together");
+  if (depositFile === undefined) throw new UsageError("--keystores DIR goes with --deposit-data FILE");
   if (validators !== undefined) {
     throw new UsageError("--validators is for the interop keys; with --deposit-data the validators are its deposits");
   }
   const file = resolve(depositFile);
   const deposits = readDevDeposits(file);
+  if (!needKeys) return {file, sha256: fileSha256(file), count: deposits.length, keystoreFiles: []};
+  if (dir === undefined) throw new UsageError("--deposit-data needs --keystores DIR (the validators' keystores)");
   const pubkeys = deposits.map((d) => Buffer.from(d.pubkey).toString("hex"));
   const {files} = keystoresForDeposits(dir, pubkeys);
   let password: string;

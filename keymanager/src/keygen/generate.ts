@@ -120,6 +120,7 @@ export async function generateValidatorKeys(opts: GenerateKeysOptions): Promise<
       {kdf: opts.kdf, cost: opts.kdfCost, workers: opts.workers, onProgress: opts.onProgress},
     );
 
+    const createdOutDir = !existsSync(outDir);
     mkdirSync(outDir, {recursive: true});
     const tmp = mkdtempSync(join(outDir, ".ceibo-keys-"));
     const moved: string[] = [];
@@ -134,10 +135,11 @@ export async function generateValidatorKeys(opts: GenerateKeysOptions): Promise<
       }
     } catch (e) {
       for (const m of moved) rmSync(m, {force: true});
-      throw e;
-    } finally {
       rmSync(tmp, {recursive: true, force: true});
+      if (createdOutDir) rmSync(outDir, {recursive: true, force: true});
+      throw e;
     }
+    rmSync(tmp, {recursive: true, force: true});
     return {
       keystoreFiles: names.map((n) => join(outDir, n)),
       depositDataFile: join(outDir, depositName),
