@@ -24,7 +24,7 @@ Options:
   --data-dir D                  the validator's data directory (default ./ceibo-validator; --dataDir also works):
                                 the keys imported into it (ceibo validator import / Keymanager API) sign
   --keystores DIR               … or take the keys from this folder of EIP-2335 keystores, with
-  --password-file F             one password for all of them, or
+  --password-file F             one password for all of them ("-": from stdin, then give --yes), or
   --password-dir PDIR           one password file per key (<pubkey>.txt, as ceibo validator import takes)
   --epoch N                     the exit's epoch (default: the head's epoch; a later one is not valid yet)
   --yes                         do not ask for confirmation

@@ -20,7 +20,8 @@ interchange (its database is locked while it runs); without one, newly imported 
 
 Options:
   --from DIR                    folder of keystores (*.json; non-.json files are ignored)
-  --password-file FILE          one password for every keystore (the file's content, a final newline dropped)
+  --password-file FILE          one password for every keystore (the file's content, a final newline dropped;
+                                "-" reads it from stdin)
   --password-dir PDIR           one password file per keystore, named after its pubkey: <pubkey>.txt, 0x<pubkey>.txt,
                                 <pubkey> or 0x<pubkey> (as Lighthouse / Teku accept), or <keystore name>.txt
   --data-dir D                  the validator's data directory (default ./ceibo-validator; --dataDir also works)
