@@ -4,6 +4,7 @@ export * from "./errors.ts";
 export * from "./hex.ts";
 export * from "./keygen/index.ts";
 export * from "./keystore.ts";
+export * from "./keystoreDir.ts";
 export * from "./loader.ts";
 export * from "./lockfile.ts";
 export * from "./pool.ts";

@@ -375,6 +375,24 @@ export class SlashingProtection {
     );
   }
 
+  /**
+   * The genesis_validators_roots of every chain this store holds history for (a chain is recorded with its first
+   * signed or imported record), in the order they were first seen. Lets a tool find out which network a data
+   * directory belongs to.
+   */
+  async genesisValidatorsRoots(): Promise<string[]> {
+    this.assertOpen();
+    const found: {id: number; gvr: string}[] = [];
+    for await (const [key, value] of this.db.iterator({
+      gte: Uint8Array.of(PREFIX.chain),
+      lt: Uint8Array.of(PREFIX.chain + 1),
+    })) {
+      if (key.length !== 1 + ROOT_LENGTH || value.length !== 4) continue;
+      found.push({id: new DataView(value.buffer, value.byteOffset).getUint32(0), gvr: toHex(key.subarray(1))});
+    }
+    return found.sort((a, b) => a.id - b.id).map((c) => c.gvr);
+  }
+
   /** Validators with any history on the chain (default: the store's chain). */
   async listPubkeys(genesisValidatorsRoot: Bytes = this.gvr): Promise<string[]> {
     const chain = await this.chainId(bytesOf(genesisValidatorsRoot, ROOT_LENGTH, "genesisValidatorsRoot"), false);

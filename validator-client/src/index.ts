@@ -1,7 +1,10 @@
 export * from "./beaconNodes.ts";
+export * from "./blsChange.ts";
 export * from "./chainInfo.ts";
 export * from "./clock.ts";
+export * from "./dataDirChain.ts";
 export * from "./errors.ts";
+export * from "./importKeys.ts";
 export * from "./keymanagerBackend.ts";
 export * from "./logger.ts";
 export * from "./options.ts";
@@ -13,3 +16,4 @@ export * from "./services/indices.ts";
 export * from "./services/syncCommittee.ts";
 export * from "./signer/index.ts";
 export * from "./validatorClient.ts";
+export * from "./voluntaryExit.ts";

@@ -67,6 +67,9 @@ const dirs = (dataDir: string) => {
   };
 };
 
+/** Where the Keymanager API (and `ceibo validator import`) keep imported keys. */
+export {dirs as keymanagerDirs};
+
 function writeAtomic(path: string, text: string): void {
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
   writeFileSync(tmp, text, {mode: 0o600});

@@ -72,6 +72,8 @@ export interface BeaconNodeOpts {
    * expected (executionUrl) whose fork timestamps match (the in-process mock only knows forks at genesis).
    */
   devForkEpochs?: Partial<Record<"altair" | "bellatrix" | "capella" | "deneb" | "electra" | "fulu", number>>;
+  /** SHARD_COMMITTEE_PERIOD of the dev chain (default the preset's; 0: exits allowed from genesis). */
+  devShardCommitteePeriod?: number;
   /**
    * latest_execution_payload_header.block_hash of a NEW dev genesis: the execution client's genesis block hash
    * (default 0x42…42, what the in-process mock engine uses).
@@ -207,6 +209,7 @@ export class BeaconNode {
         preset: ACTIVE_PRESET_NAME,
         slotDurationMs: opts.slotDurationMs,
         forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
+        shardCommitteePeriod: opts.devShardCommitteePeriod,
       });
     const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;

@@ -88,6 +88,8 @@ Options:
                             --genesis-block-hash must then be)
   --dev.blobsPerBlock N     blob transactions in each payload the in-process mock engine builds at deneb+
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
+  --dev.shardCommitteePeriod N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
+                            mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
   --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
@@ -274,6 +276,7 @@ export const beaconCommand: Command = {
         "dev.genesisTime": {type: "string"},
         "dev.slotDurationMs": {type: "string"},
         "dev.signing": {type: "string"},
+        "dev.shardCommitteePeriod": {type: "string"},
         "dev.fork": {type: "string"},
         "dev.forkEpochs": {type: "string"},
         "dev.eth1BlockHash": {type: "string"},
@@ -493,6 +496,7 @@ export const beaconCommand: Command = {
       slotDurationMs,
       devFork: devFork as "fulu",
       devForkEpochs: forkEpochs,
+      devShardCommitteePeriod: nonNegativeInt("dev.shardCommitteePeriod", values["dev.shardCommitteePeriod"]),
       eth1BlockHash,
       executionUrl: url,
       devBlobsPerBlock: nonNegativeInt("dev.blobsPerBlock", values["dev.blobsPerBlock"]),

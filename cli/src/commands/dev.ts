@@ -46,6 +46,8 @@ Options:
                           at genesis. The engine gets the matching fork timestamps.
   --slot-duration-ms MS   slot duration (default 2000; at least 1000)
   --genesis-delay SECS    a NEW chain's genesis is this many seconds after start (default 8)
+  --shard-committee-period N  SHARD_COMMITTEE_PERIOD in epochs (default the preset's: 64 minimal, 256 mainnet);
+                          0 lets validators exit at once (try \`ceibo validator exit\`)
   --dataDir DIR           keep the chain here (beacon node in DIR/bn, validator client and its slashing
                           protection in DIR/vc, engine secret DIR/jwt.hex, the chain's settings DIR/dev.json);
                           run again with the same DIR to continue it. Without it: a fresh temporary directory,
@@ -133,6 +135,7 @@ export const devCommand: Command = {
         "fork-epochs": {type: "string"},
         "slot-duration-ms": {type: "string"},
         "genesis-delay": {type: "string"},
+        "shard-committee-period": {type: "string"},
         dataDir: {type: "string"},
         "rest.port": {type: "string"},
         "el.port": {type: "string"},
@@ -159,6 +162,7 @@ export const devCommand: Command = {
     const forkEpochs =
       values["fork-epochs"] === undefined ? undefined : parseForkEpochs(values["fork-epochs"], "fork-epochs");
     const slotDurationMs = nonNegativeInt("slot-duration-ms", values["slot-duration-ms"]);
+    const scp = nonNegativeInt("shard-committee-period", values["shard-committee-period"]);
     if (slotDurationMs !== undefined && slotDurationMs < 1000)
       throw new UsageError("--slot-duration-ms must be at least 1000");
     const genesisDelay = nonNegativeInt("genesis-delay", values["genesis-delay"]) ?? 8;
@@ -374,6 +378,7 @@ export const devCommand: Command = {
         bnArgs.push("--dev.forkEpochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
       }
       if (fromDeposits !== null) bnArgs.push("--dev.depositData", fromDeposits.file);
+      if (scp !== undefined) bnArgs.push("--dev.shardCommitteePeriod", String(scp));
       const bn = start("bn", bnArgs);
       const restUrl = await firstMatch(
         bn,

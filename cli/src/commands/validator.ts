@@ -1,10 +1,18 @@
-import {mkdirSync, readdirSync, statSync} from "node:fs";
-import {join, resolve} from "node:path";
+import {mkdirSync} from "node:fs";
+import {basename, join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
 
+/** `ceibo validator <subcommand>` (each in its own file, loaded on use); anything else runs the validator client. */
+const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
+  import: async () => (await import("./validatorImport.ts")).validatorImportCommand,
+  exit: async () => (await import("./validatorExit.ts")).validatorExitCommand,
+  "bls-change": async () => (await import("./blsChange.ts")).blsChangeCommand,
+};
+
 const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
+       ceibo validator import|exit|bls-change …   (see ceibo validator <subcommand> --help)
 
 Runs the validator client: talks to beacon nodes only through the standard Beacon API, performs the duties
 of its validators (block proposals, attestations at 1/3 of the slot, aggregation at 2/3, committee
@@ -15,8 +23,10 @@ Options:
   --beacon-nodes URL[,URL…]     Beacon API URLs in order of preference (default http://127.0.0.1:5052);
                                 a call goes to the next URL when one is down, fails (5xx) or is syncing
   --interop-indexes A..B        use the interop (dev) keys A through B inclusive, e.g. 0..63 — dev chains only
-  --keystores DIR               load every EIP-2335 keystore (*.json) in DIR …
-  --password-file FILE          … decrypted with the password in FILE (one password for all of them)
+  --keystores DIR               load every EIP-2335 keystore (*.json) in DIR (deposit_data-*.json files of a
+                                staking-deposit-cli folder are skipped) …
+  --password-file FILE          … decrypted with the password in FILE (one password for all of them), or
+  --password-dir PDIR           … with one password file per keystore (<pubkey>.txt, 0x<pubkey>.txt, <pubkey>)
   --dataDir DIR                 data directory (default ./ceibo-validator): the slashing-protection database
                                 is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
   --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
@@ -35,8 +45,13 @@ Options:
   -h, --help                    this help
 
 The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
-fork schedule are read from the beacon node. Keys imported through the Keymanager API are kept in
-DIR/keymanager/ and loaded again at every start (with or without --keymanager).`;
+fork schedule are read from the beacon node. Keys imported through the Keymanager API or \`ceibo validator
+import\` are kept in DIR/keymanager/ and loaded again at every start (with or without --keymanager).
+
+Subcommands:
+  import       copy keystores (+ an EIP-3076 interchange) into DIR, all or nothing
+  exit         sign and submit voluntary exits through a beacon node
+  bls-change   change 0x00 withdrawal credentials to an execution address (from the mnemonic)`;
 
 function parseRange(text: string): number[] {
   const m = /^(\d+)\.\.(\d+)$/.exec(text);
@@ -50,6 +65,8 @@ function parseRange(text: string): number[] {
 export const validatorCommand: Command = {
   summary: "run the validator client against one or more beacon nodes (Beacon API)",
   async run(argv) {
+    const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
+    if (sub !== undefined) return (await sub()).run(argv.slice(1));
     const {values} = parseArgs({
       args: argv,
       options: {
@@ -57,6 +74,7 @@ export const validatorCommand: Command = {
         "interop-indexes": {type: "string"},
         keystores: {type: "string"},
         "password-file": {type: "string"},
+        "password-dir": {type: "string"},
         dataDir: {type: "string"},
         "data-dir": {type: "string"},
         "fee-recipient": {type: "string"},
@@ -121,18 +139,21 @@ export const validatorCommand: Command = {
       keys = vcModule.KeyStore.fromSecretKeys(parseRange(values["interop-indexes"]).map((i) => interopSecretKey(i)));
       log.warn("Using interop keys: for dev chains only", {count: keys.size});
     } else if (values.keystores !== undefined) {
-      if (values["password-file"] === undefined) throw new UsageError("--keystores needs --password-file");
-      const {loadKeys, progressLine, readPasswordFile} = await import("@ceibo/keymanager");
-      const dir = resolve(values.keystores);
-      if (!statSync(dir, {throwIfNoEntry: false})?.isDirectory())
-        throw new UsageError(`--keystores: ${dir} is not a directory`);
-      const files = readdirSync(dir)
-        .filter((f) => f.endsWith(".json"))
-        .sort();
-      if (files.length === 0) throw new UsageError(`--keystores: no *.json keystores in ${dir}`);
-      const password = await readPasswordFile(values["password-file"]);
+      if ((values["password-file"] === undefined) === (values["password-dir"] === undefined)) {
+        throw new UsageError("--keystores needs --password-file F (one for all) or --password-dir PDIR (one per key)");
+      }
+      const {keystorePasswords, loadKeys, progressLine, readPasswordFile, scanKeystoreDir} = await import(
+        "@ceibo/keymanager"
+      );
+      const scanned = scanKeystoreDir(values.keystores);
+      for (const s of scanned.skipped)
+        log.info("Skipping a file that is not a keystore", {file: basename(s.path), reason: s.reason});
+      const passwords = keystorePasswords(scanned.keystores, {
+        password: values["password-file"] === undefined ? undefined : await readPasswordFile(values["password-file"]),
+        passwordDir: values["password-dir"],
+      });
       const loaded = await loadKeys({
-        keystores: files.map((f) => ({keystorePath: join(dir, f), password})),
+        keystores: scanned.keystores.map((k, i) => ({keystorePath: k.path, password: passwords[i]})),
         cache: {path: join(dataDir, "validator-key-cache.json")},
         onProgress: progressLine(),
       });

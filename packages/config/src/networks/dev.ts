@@ -8,6 +8,11 @@ export interface DevChainOptions {
   /** Minimal (default) or mainnet preset constants. */
   preset?: "minimal" | "mainnet";
   slotDurationMs?: number;
+  /**
+   * SHARD_COMMITTEE_PERIOD (default the preset config's: 64 epochs minimal, 256 mainnet). 0 lets validators exit
+   * (and make withdrawal/consolidation requests) from genesis, for testing exits on a young dev chain.
+   */
+  shardCommitteePeriod?: number;
 }
 
 /**
@@ -51,6 +56,7 @@ export function createDevChainConfig(opts: DevChainOptions = {}): ChainConfig {
     DEPOSIT_CHAIN_ID: 1337,
     DEPOSIT_NETWORK_ID: 1337,
     BLOB_SCHEDULE: [],
+    ...(opts.shardCommitteePeriod !== undefined ? {SHARD_COMMITTEE_PERIOD: opts.shardCommitteePeriod} : {}),
   };
 }
 
