@@ -17,7 +17,7 @@
  * To add a metric: declare it in the constructor with `this.registry` as its register (name with its unit:
  * `_seconds`, `_bytes`, counters `_total`), feed it from a hook or give it a `collect`.
  */
-import {readdirSync, statSync} from "node:fs";
+import {readdirSync, statfsSync, statSync} from "node:fs";
 import {join} from "node:path";
 import {ForkSeq} from "@ceibo/params";
 import type {BeaconStateAllForks} from "@ceibo/state-transition";
@@ -407,6 +407,25 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
       },
     });
 
+    for (const [name, help, pick] of [
+      [
+        "beacon_disk_free_bytes",
+        "Free space (for unprivileged users) on the file system of the chain database",
+        "free",
+      ],
+      ["beacon_disk_total_bytes", "Size of the file system of the chain database", "total"],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const disk = self.diskSpace();
+          if (disk !== null) this.set(disk[pick]);
+        },
+      });
+    }
+
     // ------------------------------------------------------------ Beacon API
     this.apiRequests = new Counter({
       name: "beacon_api_requests_total",
@@ -574,6 +593,17 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     const last = s[s.length - 1];
     const seconds = (last.t - first.t) / 1000;
     return seconds > 0 ? Math.max(0, last.slot - first.slot) / seconds : 0;
+  }
+
+  /** Free and total bytes of the file system holding the database. */
+  private diskSpace(): {free: number; total: number} | null {
+    if (this.sources === null) return null;
+    try {
+      const st = statfsSync(this.sources.db.location);
+      return {free: st.bavail * st.bsize, total: st.blocks * st.bsize};
+    } catch {
+      return null;
+    }
   }
 
   /** The chain database's size on disk, measured at most every 30 s. */
