@@ -126,8 +126,7 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     await until(
       "both targets scraped",
       60_000,
-      async () =>
-        (await scalar('up{job="ceibo-beacon"}')) === 1 && (await scalar('up{job="ceibo-validator"}')) === 1,
+      async () => (await scalar('up{job="ceibo-beacon"}')) === 1 && (await scalar('up{job="ceibo-validator"}')) === 1,
       [prom, dev],
     );
     const tStart = Date.now();
@@ -169,9 +168,9 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     // the validator monitor: every validator the validator client attached, with balances and attestations
     expect(await scalar('validator_monitor_validators{job="ceibo-beacon"}')).toBe(64);
     expect(await scalar('count(validator_monitor_balance_gwei{job="ceibo-beacon"})')).toBe(64);
-    expect(await scalar('validator_monitor_prev_epoch_on_chain_attester_hit_total{job="ceibo-beacon"}')).toBeGreaterThan(
-      0,
-    );
+    expect(
+      await scalar('validator_monitor_prev_epoch_on_chain_attester_hit_total{job="ceibo-beacon"}'),
+    ).toBeGreaterThan(0);
     // the validator client: signatures by type, a synced beacon node, its keys
     expect(await scalar('vc_signed_messages_total{job="ceibo-validator",type="attestation"}')).toBeGreaterThan(0);
     expect(await scalar('vc_signed_messages_total{job="ceibo-validator",type="block"}')).toBeGreaterThan(0);
@@ -214,7 +213,8 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
         panels++;
         let hasData = false;
         for (const {expr} of panel.targets ?? []) {
-          for (const name of expr.match(/\b(?:beacon|validator_monitor|vc|libp2p|gossipsub|process|nodejs)_\w+/g) ?? []) {
+          for (const name of expr.match(/\b(?:beacon|validator_monitor|vc|libp2p|gossipsub|process|nodejs)_\w+/g) ??
+            []) {
             const base = name.replace(/_(bucket|sum|count)$/, "");
             expect(declared.has(name) || declared.has(base), `${file} "${panel.title}" uses ${name}`).toBe(true);
           }
