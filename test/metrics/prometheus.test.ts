@@ -5,7 +5,8 @@
  * rules of installers/grafana/alerts.yml are loaded into that Prometheus (every rule must evaluate, the no-peers
  * alert must go pending on this p2p-less dev node and the others stay quiet), and every query of the Grafana
  * dashboards must run and name only metrics that ceibo declares. `promtool check rules` passes on the rules and
- * `promtool check metrics` on both processes' /metrics.
+ * `promtool check metrics` on both processes' /metrics. A second case runs two p2p beacon nodes and checks the
+ * gossip and req/resp metrics of both.
  *
  * Runs only with METRICS_TEST=1: `npm run test:metrics` (installs Debian's prometheus when missing). ~3 min.
  */
@@ -239,4 +240,88 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     await dev.kill("SIGTERM", 30_000);
     await prom.kill("SIGTERM", 30_000);
   }, 600_000);
+
+  it("counts gossip and req/resp between two p2p beacon nodes (promtool-clean with those labels)", async () => {
+    const genesisTime = Math.ceil(Date.now() / 1000) + 10;
+    const [p2p1, p2p2] = [await freePort(), await freePort()];
+    const node = (name: string, port: number, extra: string[]): Proc => {
+      const dir = mkdtempSync(join(tmpdir(), "ceibo-metrics-p2p-"));
+      dirs.push(dir);
+      const p = ceibo(
+        name,
+        [
+          "beacon",
+          "--network",
+          "dev",
+          "--dataDir",
+          dir,
+          "--dev.genesisTime",
+          String(genesisTime),
+          "--dev.slotDurationMs",
+          "2000",
+          "--p2p",
+          "true",
+          "--discv5",
+          "false",
+          "--port",
+          String(port),
+          "--rest.port",
+          "0",
+          "--metrics",
+          "--metrics.port",
+          "0",
+          ...extra,
+        ],
+        {CEIBO_PRESET: "minimal"},
+      );
+      procs.push(p);
+      return p;
+    };
+    const n1 = node("bn1 (proposer)", p2p1, []);
+    const peerId = (await n1.waitFor(/p2p network started peerId=(\S+)/, 120_000))[1];
+    const url1 = (await n1.waitFor(/Metrics server listening url=(\S+)/, 10_000))[1];
+    const n2 = node("bn2 (follower)", p2p2, [
+      "--dev.signing",
+      "false",
+      "--staticPeers",
+      `/ip4/127.0.0.1/tcp/${p2p1}/p2p/${peerId}`,
+    ]);
+    const url2 = (await n2.waitFor(/Metrics server listening url=(\S+)/, 120_000))[1];
+    const value = (text: string, series: string): number => {
+      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    };
+    const [text1, text2] = await until(
+      "gossip blocks accepted by the follower and req/resp both ways",
+      180_000,
+      async () => {
+        const t1 = await (await fetch(url1)).text();
+        const t2 = await (await fetch(url2)).text();
+        const ok =
+          value(t2, 'beacon_gossip_messages_total{topic="beacon_block",result="accept"}') >= 3 &&
+          value(t2, "libp2p_peers") === 1 &&
+          value(t2, 'beacon_reqresp_outgoing_requests_total{method="status",result="ok"}') >= 1 &&
+          value(t1, 'beacon_reqresp_incoming_requests_total{method="status",result="ok"}') >= 1;
+        return ok ? [t1, t2] : null;
+      },
+      [n1, n2],
+      1000,
+    );
+    // every accepted gossip message was timed, and each accepted block was handled (validation + import)
+    expect(value(text2, 'beacon_gossip_validation_seconds_count{topic="beacon_block",result="accept"}')).toBe(
+      value(text2, 'beacon_gossip_messages_total{topic="beacon_block",result="accept"}'),
+    );
+    expect(value(text2, "beacon_block_gossip_arrival_to_import_seconds_count")).toBeGreaterThanOrEqual(1);
+    expect(value(text2, "beacon_processor_gossip_block_imported_total")).toBeGreaterThanOrEqual(3);
+    expect(value(text1, "libp2p_peers")).toBe(1);
+    for (const [name, text] of [
+      ["bn1", text1],
+      ["bn2", text2],
+    ]) {
+      const check = spawnSync("promtool", ["check", "metrics"], {input: text, encoding: "utf8"});
+      expect(check.status, `promtool check metrics (${name}):\n${check.stdout}${check.stderr}`).toBe(0);
+    }
+    await n2.kill("SIGTERM", 30_000);
+    await n1.kill("SIGTERM", 30_000);
+  }, 400_000);
 });
