@@ -27,6 +27,7 @@ interface Output {
   slots: {slot: number; proposer: number; block: boolean}[];
   attestationSlots: Record<string, number[]>;
   syncPositions: Record<string, number[]>;
+  depositIndex: number;
   metrics: string;
 }
 
@@ -99,6 +100,9 @@ describe("validator monitor and node metrics on a dev chain", () => {
     );
     expect(Number(newPayload?.[1])).toBe(imported);
     expect(v("beacon_reorgs_total")).toBe(0);
+    // the interop genesis holds one deposit per validator: all processed
+    expect(out.depositIndex).toBe(64);
+    expect(v("beacon_processed_deposits_total")).toBe(64);
 
     // the offline validators' slots have no block, the online ones' do
     for (const s of out.slots) expect(s.block, `slot ${s.slot} proposer ${s.proposer}`).toBe(s.proposer < 48);

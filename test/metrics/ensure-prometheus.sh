@@ -16,10 +16,8 @@ else
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-# the package lists may be missing on a fresh machine: update once when the package is unknown
-if ! apt-cache show prometheus >/dev/null 2>&1; then
-  "${SUDO[@]}" apt-get update -qq
-fi
+# fresh package lists (a new machine may have none, an old one stale ones)
+"${SUDO[@]}" apt-get update -qq
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 # a package install may start the packaged service (where an init system runs); this test does not need it
 if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then

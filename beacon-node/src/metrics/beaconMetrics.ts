@@ -154,7 +154,7 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     this.reorgs = new Counter({name: "beacon_reorgs_total", help: "Chain reorganisations", registers});
     this.processedDeposits = new Counter({
       name: "beacon_processed_deposits_total",
-      help: "Deposits processed on chain (the head state's eth1_deposit_index)",
+      help: "Deposits processed on chain: follows the head state's eth1_deposit_index (from 0 at process start, the first scrape catches up)",
       registers,
       collect() {
         const state = self.headState();
@@ -503,7 +503,6 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
       const delay = (chain.clock.now - chain.clock.slotStartMs(slot)) / 1000;
       if (slot >= chain.clock.currentSlot - 1 && delay >= 0) this.blockSlotDelaySeconds.observe(delay);
     });
-    this.lastDeposits = Number(this.headState()?.eth1DepositIndex ?? 0);
   }
 
   /** Once a slot (the node's slot loop): samples the head for the sync speed gauge. */
