@@ -232,9 +232,20 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
         }
       }
     }
+    // how heavy a scrape is (Prometheus's own per-target series) and the monitor's once-an-epoch work
+    const scrape = async (job: string): Promise<string> => {
+      const seconds = await scalar(`max_over_time(scrape_duration_seconds{job="${job}"}[5m])`);
+      const samples = await scalar(`scrape_samples_scraped{job="${job}"}`);
+      return `${job}: ${samples} samples, slowest scrape ${((seconds ?? 0) * 1000).toFixed(1)} ms`;
+    };
+    const evaluation = await scalar(
+      'max(rate(validator_monitor_epoch_evaluation_seconds_sum{job="ceibo-beacon"}[5m]) / rate(validator_monitor_epoch_evaluation_seconds_count{job="ceibo-beacon"}[5m]))',
+    );
     console.log(
       `head slot ${slots[0]} → ${slots[slots.length - 1]} over ${Math.round((tEnd - tStart) / 1000)} s of scrapes; ` +
-        `dashboards: ${withData} of ${panels} panels have data (the rest need p2p or rare events)`,
+        `dashboards: ${withData} of ${panels} panels have data (the rest need p2p or rare events); ` +
+        `${await scrape("ceibo-beacon")}; ${await scrape("ceibo-validator")}; ` +
+        `validator monitor: ${evaluation === null ? "n/a" : `${(evaluation * 1000).toFixed(1)} ms`} per epoch (64 validators)`,
     );
 
     await dev.kill("SIGTERM", 30_000);

@@ -87,6 +87,7 @@ export class ValidatorMonitor {
   private readonly syncMisses: Counter;
   private readonly prevEpochAttesterMissGauge: Gauge;
   private readonly evaluatedEpoch: Gauge;
+  private readonly evaluationSeconds: Histogram;
 
   constructor(chain: BeaconChain, registry: Registry, opts: ValidatorMonitorOpts = {}) {
     this.chain = chain;
@@ -260,6 +261,12 @@ export class ValidatorMonitor {
         this.set(max);
       },
     });
+    this.evaluationSeconds = new Histogram({
+      name: "validator_monitor_epoch_evaluation_seconds",
+      help: "Time the monitor took to evaluate an epoch (once an epoch, in the slot loop)",
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2],
+      registers,
+    });
     this.evaluatedEpoch = new Gauge({
       name: "validator_monitor_last_evaluated_epoch",
       help: "The epoch whose attestations the monitor last evaluated",
@@ -272,8 +279,11 @@ export class ValidatorMonitor {
     for (const i of this.attached()) this.monitored.add(i);
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
     if (epoch < 2 || epoch - 2 <= this.lastEvaluatedEpoch) return null;
+    const t0 = performance.now();
     try {
-      return this.evaluate(epoch);
+      const summary = this.evaluate(epoch);
+      this.evaluationSeconds.observe((performance.now() - t0) / 1000);
+      return summary;
     } catch (e) {
       this.logger?.debug("Validator monitor could not evaluate the epoch", {epoch, error: (e as Error).message});
       return null;
