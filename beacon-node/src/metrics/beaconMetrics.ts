@@ -80,6 +80,8 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
   readonly attestationsReceived: Counter;
   readonly aggregatesReceived: Counter;
   readonly gossipValidationFailures: Counter;
+  readonly dataColumnRequests: Counter;
+  readonly dataColumnSuccesses: Counter;
   // req/resp
   readonly reqRespOutgoing: Counter<"method" | "result">;
   readonly reqRespOutgoingSeconds: Histogram<"method">;
@@ -335,6 +337,25 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
       help: "Gossip messages that failed validation (rejected)",
       registers,
     });
+    // PeerDAS names of ethereum/beacon-metrics' proposals (data column sidecars received on gossip)
+    this.dataColumnRequests = new Counter({
+      name: "beacon_data_column_sidecar_processing_requests_total",
+      help: "Data column sidecars received on gossip and validated",
+      registers,
+    });
+    this.dataColumnSuccesses = new Counter({
+      name: "beacon_data_column_sidecar_processing_successes_total",
+      help: "Data column sidecars received on gossip that passed validation",
+      registers,
+    });
+    new Gauge({
+      name: "beacon_custody_groups",
+      help: "PeerDAS custody groups of this node (its ENR cgc; 0 without p2p)",
+      registers,
+      collect() {
+        this.set(self.sources?.network?.custody.custodyGroupCount ?? 0);
+      },
+    });
     new Gauge({
       name: "gossipsub_mesh_peers_per_main_topic",
       help: "Peers in our gossipsub mesh per main topic (the largest over the subscribed fork digests)",
@@ -544,6 +565,10 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     if (type === "beacon_attestation") this.attestationsReceived.inc();
     else if (type === "beacon_aggregate_and_proof") this.aggregatesReceived.inc();
     else if (type === "beacon_block" && verdict === "accept") this.gossipBlocksImported.inc();
+    else if (type === "data_column_sidecar") {
+      this.dataColumnRequests.inc();
+      if (verdict === "accept") this.dataColumnSuccesses.inc();
+    }
   }
 
   gossipBlockHandled(seconds: number): void {
