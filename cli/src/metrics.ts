@@ -128,8 +128,10 @@ export async function startMetricsServer(source: MetricsSource, opts: MetricsSer
   const host = opts.address.includes(":") ? `[${opts.address}]` : opts.address;
   return {
     url: `http://${host}:${port}/metrics`,
+    // idempotent: a second close resolves at once
     close: () =>
       new Promise<void>((resolve) => {
+        if (!server.listening) return resolve();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

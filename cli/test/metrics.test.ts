@@ -73,6 +73,8 @@ describe("metrics server", () => {
     } finally {
       await server.close();
     }
+    await server.close(); // idempotent (the validator client closes it on a signal and when it stops)
+    await expect(fetch(server.url)).rejects.toThrow();
   });
 
   it("a failing collection is a 500 with the reason, and a taken port one clear error", async () => {
