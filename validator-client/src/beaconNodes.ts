@@ -1,6 +1,7 @@
 import {ApiClientError, type BeaconApiClient, beaconApiRoutes, createBeaconApiClient} from "@ceibo/api";
 import {ValidatorClientError} from "./errors.ts";
 import type {Logger} from "./logger.ts";
+import type {BeaconNodeRequestHook} from "./metrics.ts";
 
 export type NodeStatus = "ok" | "syncing" | "down";
 
@@ -30,6 +31,8 @@ export class BeaconNodes {
   readonly api: BeaconApiClient;
   private readonly nodes: Node[];
   private readonly log: Logger;
+  /** Each request's URL, route, outcome and latency (set with --metrics). */
+  metricsHook: BeaconNodeRequestHook | null = null;
 
   constructor(urls: string[], opts: {log: Logger; timeoutMs?: number}) {
     if (urls.length === 0) throw new ValidatorClientError("NO_BEACON_NODE", "no beacon node URL given");
@@ -83,11 +86,14 @@ export class BeaconNodes {
     let last: unknown;
     for (const n of order) {
       const method = (n.api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[id];
+      const t0 = performance.now();
       try {
         const res = await method(...args);
+        this.metricsHook?.(n.url, id, true, (performance.now() - t0) / 1000);
         if (n.status === "down") this.setStatus(n, "ok");
         return res;
       } catch (e) {
+        this.metricsHook?.(n.url, id, false, (performance.now() - t0) / 1000);
         if (!isNodeFailure(e)) throw e;
         last = e;
         this.setStatus(n, (e as ApiClientError).status === 503 ? "syncing" : "down", e);

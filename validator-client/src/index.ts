@@ -7,6 +7,7 @@ export * from "./errors.ts";
 export * from "./importKeys.ts";
 export * from "./keymanagerBackend.ts";
 export * from "./logger.ts";
+export * from "./metrics.ts";
 export * from "./options.ts";
 export * from "./services/attestation.ts";
 export * from "./services/blockProposal.ts";

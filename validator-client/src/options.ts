@@ -1,4 +1,5 @@
 import type {Logger} from "./logger.ts";
+import type {ValidatorClientMetrics} from "./metrics.ts";
 
 export interface ValidatorClientOptions {
   /** Beacon API URLs, in order of preference (fallback to the next when one fails or is syncing). */
@@ -16,6 +17,8 @@ export interface ValidatorClientOptions {
   log?: Logger;
   /** Start with no keys (keys are added later through the Keymanager API). Default false. */
   allowNoKeys?: boolean;
+  /** Prometheus metrics (--metrics): the client reports to it; the CLI serves its registry. */
+  metrics?: ValidatorClientMetrics;
 }
 
 export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};

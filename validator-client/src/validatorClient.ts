@@ -78,6 +78,8 @@ export class ValidatorClient {
       {enabled: opts.doppelganger ?? defaultValidatorClientOptions.doppelganger, startEpoch: this.clock.currentEpoch},
     );
     if (opts.graffiti !== undefined) this.graffiti = graffitiBytes(opts.graffiti);
+    this.signer.metrics = opts.metrics ?? null;
+    opts.metrics?.attach(this);
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
@@ -93,6 +95,7 @@ export class ValidatorClient {
       log,
       timeoutMs: opts.requestTimeoutMs ?? defaultValidatorClientOptions.requestTimeoutMs,
     });
+    nodes.metricsHook = opts.metrics?.beaconNodeRequest ?? null;
     await nodes.checkHealth();
     const chain = await fetchChainInfo(nodes.api);
     log.info("Connected to the chain", {
@@ -187,6 +190,7 @@ export class ValidatorClient {
       if (r.status === "rejected") {
         ok = false;
         this.log.error(`Fetching ${tasks[i][0]} failed`, {epoch, error: r.reason});
+        this.opts.metrics?.dutyFailed("epoch");
       }
     });
     if (ok) this.lastEpochTasks = epoch;
@@ -232,6 +236,7 @@ export class ValidatorClient {
         return;
       }
       this.log.error("Epoch duties failed", {epoch, error: e});
+      this.opts.metrics?.dutyFailed("epoch");
     }
     if (!this.doppelganger.isSafe() || signal.aborted) return;
     const deps = {api: this.nodes.api, signer: this.signer, log: this.log, graffiti: this.graffiti};
@@ -247,6 +252,7 @@ export class ValidatorClient {
           );
         } catch (e) {
           this.log.error("Block proposal failed", {slot, proposer: duty.validatorIndex, error: e});
+          this.opts.metrics?.dutyFailed("block");
         }
       }
     }
@@ -267,6 +273,7 @@ export class ValidatorClient {
     } catch (e) {
       if (signal.aborted) return;
       this.log.error("Attestation duties failed", {slot, error: e});
+      this.opts.metrics?.dutyFailed("attestation");
     }
   }
 
@@ -285,6 +292,7 @@ export class ValidatorClient {
     } catch (e) {
       if (signal.aborted) return;
       this.log.error("Sync committee duties failed", {slot, error: e});
+      this.opts.metrics?.dutyFailed("sync_committee");
     }
   }
 

@@ -34,6 +34,7 @@ import {ssz} from "@ceibo/types";
 import {Signature, verify} from "@chainsafe/blst";
 import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
+import type {ChainMetricsHook} from "../metrics/hooks.ts";
 import {AttestationPool} from "./attestationPool.ts";
 import type {Clock} from "./clock.ts";
 import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
@@ -149,6 +150,8 @@ export class BeaconChain {
   private lastForkchoiceKey = "";
   /** The engine's last answer to forkchoiceUpdated ("VALID", "SYNCING", … or "ERROR"). */
   elStatus = "UNKNOWN";
+  /** Block import timings (set by the node when it runs with --metrics). */
+  metrics: ChainMetricsHook | null = null;
 
   private constructor(
     modules: BeaconChainModules,

@@ -24,6 +24,7 @@ import {
   verifySignatureSets,
 } from "@ceibo/state-transition";
 import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
+import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
 
@@ -66,6 +67,32 @@ export async function importBlock(
   signedBlock: SignedBeaconBlockAllForks,
   opts: ImportBlockOpts,
 ): Promise<ImportedBlock> {
+  const metrics = chain.metrics;
+  if (metrics === null) return importBlockStages(chain, signedBlock, opts, null);
+  const t0 = performance.now();
+  try {
+    const imported = await importBlockStages(chain, signedBlock, opts, metrics);
+    metrics.blockImported(true, (performance.now() - t0) / 1000);
+    return imported;
+  } catch (e) {
+    metrics.blockImported(false, (performance.now() - t0) / 1000);
+    throw e;
+  }
+}
+
+async function importBlockStages(
+  chain: BeaconChain,
+  signedBlock: SignedBeaconBlockAllForks,
+  opts: ImportBlockOpts,
+  metrics: ChainMetricsHook | null,
+): Promise<ImportedBlock> {
+  let tStage = performance.now();
+  const stageDone = (stage: BlockImportStage): void => {
+    if (metrics === null) return;
+    const now = performance.now();
+    metrics.blockImportStage(stage, (now - tStage) / 1000);
+    tStage = now;
+  };
   const block = signedBlock?.message;
   if (block === undefined || typeof block.slot !== "number" || block.body === undefined) {
     throw new BlockError("INVALID_BLOCK", "not a signed beacon block", {slot: -1, blockRoot: ""});
@@ -94,12 +121,14 @@ export async function importBlock(
 
   // 2. signatures, on the parent state advanced to the block's slot, in one batch
   const parentRoot = toRootHex(block.parentRoot);
+  tStage = performance.now();
   const preState = chain.getBlockState(parentRoot).clone();
   try {
     if (block.slot > preState.state.slot) processSlots(preState, block.slot);
   } catch (e) {
     throw new BlockError("INVALID_STATE_TRANSITION", `process_slots: ${(e as Error).message}`, {...ctx, cause: e});
   }
+  stageDone("pre_state");
   let sigsValid: boolean;
   try {
     sigsValid = verifySignatureSets(getBlockSignatureSets(preState, signedBlock));
@@ -108,6 +137,7 @@ export async function importBlock(
     throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});
   }
   if (!sigsValid) throw new BlockError("INVALID_SIGNATURE", "a signature of the block is invalid", ctx);
+  stageDone("signatures");
 
   // 3. state transition (signatures already verified)
   let postState: CachedBeaconState;
@@ -116,6 +146,7 @@ export async function importBlock(
   } catch (e) {
     throw new BlockError("INVALID_STATE_TRANSITION", (e as Error).message, {...ctx, cause: e});
   }
+  stageDone("state_transition");
 
   // 4. execution payload
   const fork = chain.beaconConfig.getForkSeq(block.slot);
@@ -123,6 +154,7 @@ export async function importBlock(
   let executionStatus: ImportedBlock["executionStatus"] = "preMerge";
   if (fork >= ForkSeq.bellatrix && body.executionPayload !== undefined) {
     executionStatus = await verifyPayload(chain, root, block.parentRoot, fork, body, ctx);
+    stageDone("execution_payload");
   }
 
   // 5. data availability
@@ -157,6 +189,7 @@ export async function importBlock(
   }
 
   // 7. persistence: the block, and at the first block of an epoch the new epoch's checkpoint state
+  stageDone("fork_choice");
   const batch = chain.db.batch().putBlock(rootBytes, signedBlock);
   // the block's blob sidecars / custody columns, atomically with the block
   if (commitments.length > 0) chain.da.putSidecarsInBatch(batch, root);
@@ -167,6 +200,7 @@ export async function importBlock(
     batch.putCheckpointState({epoch, root: fromRootHex(cpRoot)}, fc.getCheckpointState({epoch, root: cpRoot}));
   }
   await batch.write();
+  stageDone("persist");
 
   // 8. head, finality, engine
   chain.updateHead();

@@ -65,7 +65,8 @@ export class BeaconDb {
   readonly anchor: AnchorRepository;
   readonly metadata: MetadataRepository;
 
-  private readonly kv: Kv;
+  /** The byte store under the repositories (public for the metrics hook and the size gauge). */
+  readonly kv: Kv;
   private readonly repos: ArchiveRepos;
   /** archiveFinalized runs one at a time (each reads the hot set, then writes). */
   private archiveQueue: Promise<unknown> = Promise.resolve();

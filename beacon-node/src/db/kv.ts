@@ -1,4 +1,5 @@
 import type {ClassicLevel} from "classic-level";
+import type {DbMetricsHook} from "../metrics/hooks.ts";
 import {DbError} from "./errors.ts";
 
 export type BatchOp = {type: "put"; key: Uint8Array; value: Uint8Array} | {type: "del"; key: Uint8Array};
@@ -26,6 +27,8 @@ export class Kv {
   readonly location: string;
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Operation durations (set by the node when it runs with --metrics). */
+  metricsHook: DbMetricsHook | null = null;
 
   constructor(level: ClassicLevel<Uint8Array, Uint8Array>, location: string) {
     this.level = level;
@@ -72,6 +75,8 @@ export class Kv {
       return Promise.reject(new DbError("CLOSED", `database ${this.location} is closed (${what})`));
     }
     let started: Promise<T>;
+    const hook = this.metricsHook;
+    const t0 = hook !== null ? performance.now() : 0;
     try {
       started = fn();
     } catch (e) {
@@ -81,10 +86,14 @@ export class Kv {
       throw new DbError("IO_ERROR", `database ${this.location}: ${what} failed: ${(e as Error).message}`, {cause: e});
     });
     this.inFlight.add(p);
-    const done = (): void => {
+    const done = (ok: boolean): void => {
       this.inFlight.delete(p);
+      hook?.(what, (performance.now() - t0) / 1000, ok);
     };
-    p.then(done, done);
+    p.then(
+      () => done(true),
+      () => done(false),
+    );
     return p;
   }
 }

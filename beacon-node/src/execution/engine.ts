@@ -5,6 +5,7 @@
  * the method version picked by fork (see methods.ts).
  */
 import {type ForkName, ForkSeq} from "@ceibo/params";
+import type {EngineMetricsHook} from "../metrics/hooks.ts";
 import {
   asArray,
   asObject,
@@ -73,6 +74,8 @@ export interface ExecutionEngineHttpOpts extends JsonRpcHttpClientOpts {
 export class ExecutionEngineHttp implements ExecutionEngine {
   private readonly rpc: JsonRpcHttpClient;
   private readonly timeouts: Partial<Record<string, number>>;
+  /** Call durations (set by the node when it runs with --metrics). */
+  metricsHook: EngineMetricsHook | null = null;
 
   constructor(opts: ExecutionEngineHttpOpts) {
     this.rpc = new JsonRpcHttpClient(opts);
@@ -90,7 +93,15 @@ export class ExecutionEngineHttp implements ExecutionEngine {
     parse: (result: unknown) => T,
     signal?: AbortSignal,
   ): Promise<T> {
-    const result = await this.rpc.request(method, params, this.timeouts[method] ?? defaultTimeoutMs(method), signal);
+    const t0 = performance.now();
+    let result: unknown;
+    try {
+      result = await this.rpc.request(method, params, this.timeouts[method] ?? defaultTimeoutMs(method), signal);
+    } catch (e) {
+      this.metricsHook?.(method, false, (performance.now() - t0) / 1000);
+      throw e;
+    }
+    this.metricsHook?.(method, true, (performance.now() - t0) / 1000);
     try {
       return parse(result);
     } catch (e) {

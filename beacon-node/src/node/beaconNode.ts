@@ -31,6 +31,7 @@ import {
   forkTimesFromGenesis,
   MockEngineServer,
 } from "../execution/index.ts";
+import {NodeMetrics, type NodeMetricsOpts} from "../metrics/nodeMetrics.ts";
 import {Network} from "../network/index.ts";
 import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
 import {DevValidators} from "./devValidators.ts";
@@ -93,6 +94,8 @@ export interface BeaconNodeOpts {
   p2p?: P2pOpts | null;
   /** Start an empty data dir from a finalized checkpoint (URL of a trusted Beacon API, or SSZ files). */
   checkpoint?: CheckpointOpts | null;
+  /** Prometheus metrics and the validator monitor (null: none). The CLI serves `node.metrics.registry`. */
+  metrics?: NodeMetricsOpts | null;
   logger?: Logger;
   /** Wall clock in ms (tests). */
   nowMs?: () => number;
@@ -153,6 +156,8 @@ export class BeaconNode {
   readonly restUrl: string | null;
   /** Whether the chain came from the data dir (true) or a new genesis (false). */
   readonly resumed: boolean;
+  /** Metrics and validator monitor (null without opts.metrics). */
+  readonly metrics: NodeMetrics | null;
   private readonly controller = new AbortController();
   private loop: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
@@ -171,6 +176,7 @@ export class BeaconNode {
     logger: Logger;
     resumed: boolean;
     rest: {server: FastifyInstance; url: string} | null;
+    metrics?: NodeMetrics | null;
   }) {
     this.config = parts.config;
     this.db = parts.db;
@@ -185,6 +191,9 @@ export class BeaconNode {
     this.resumed = parts.resumed;
     this.restServer = parts.rest?.server ?? null;
     this.restUrl = parts.rest?.url ?? null;
+    this.metrics = parts.metrics ?? null;
+    const metrics = this.metrics;
+    if (metrics !== null) this.statusListeners.push((s) => metrics.onSlot(s.slot));
   }
 
   /** Opens the data dir, writes a dev genesis if it has no chain, connects the engine and loads the chain. */
@@ -409,9 +418,11 @@ export class BeaconNode {
             createApiNetwork(net, null, logger).publishBlock(signed, sidecars);
         }
       }
+      const metrics = opts.metrics != null ? new NodeMetrics({chain, db, network, sync, logger}, opts.metrics) : null;
       let rest: {server: FastifyInstance; url: string} | null = null;
       if (opts.rest != null) {
-        const started = await startRestApi(chain, opts.rest);
+        const started = await startRestApi(chain, opts.rest, (server) => metrics?.beacon.instrumentApi(server));
+        metrics?.attachApi(started.api.context);
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
         rest = started;
         undo.push(() => started.server.close());
@@ -440,6 +451,7 @@ export class BeaconNode {
         logger,
         resumed,
         rest,
+        metrics,
       });
     } catch (e) {
       for (const close of undo.reverse()) await close().catch(() => {});

@@ -17,6 +17,8 @@ function version(): string {
 export async function startRestApi(
   chain: BeaconChain,
   opts: {address: string; port: number},
+  /** Called with the server before it listens (e.g. to add the metrics hooks). */
+  beforeListen?: (server: FastifyInstance) => void,
 ): Promise<{server: FastifyInstance; url: string; api: ApiBackend}> {
   const api = createBeaconApiBackend(chain, {version: version()});
   const server = createBeaconApiServer(api.backend, {
@@ -24,6 +26,7 @@ export async function startRestApi(
     sseHeartbeatMs: 15_000,
   });
   server.addHook("onClose", async () => api.close());
+  beforeListen?.(server);
   const url = await server.listen({host: opts.address, port: opts.port});
   return {server, url, api};
 }

@@ -3,6 +3,14 @@ import {resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
+import {
+  BEACON_METRICS_PORT,
+  METRICS_OPTIONS,
+  metricsHelp,
+  parseIndexList,
+  parseMetricsOptions,
+  startMetricsServer,
+} from "../metrics.ts";
 
 const PUBLIC_NETWORKS = ["mainnet", "hoodi", "sepolia"];
 
@@ -127,6 +135,13 @@ Sync:
   --checkpoint-state FILE   the same from an SSZ state file (with --checkpoint-block FILE for its block)
   --checkpoint-block FILE   SSZ SignedBeaconBlock of the checkpoint state's latest block header
   --force-checkpoint-sync   accept a checkpoint older than the weak subjectivity period (not recommended)
+
+Metrics (Prometheus text format; see installers/grafana/ for dashboards and alert rules):
+${metricsHelp(BEACON_METRICS_PORT)}
+  --validator-monitor-indices LIST  validator indices to monitor (validator_monitor_* metrics), e.g. 0,5,7 or
+                            0..63; validators that a validator client registers through this node's Beacon API
+                            (proposer preparation, committee subscriptions) are monitored without it
+
   --log-level LEVEL         error | warn | info | debug (default info)
   -h, --help                this help
 
@@ -302,6 +317,8 @@ export const beaconCommand: Command = {
         "checkpoint-state": {type: "string"},
         "checkpoint-block": {type: "string"},
         "force-checkpoint-sync": {type: "boolean", default: false},
+        ...METRICS_OPTIONS,
+        "validator-monitor-indices": {type: "string"},
         "log-level": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
@@ -310,6 +327,11 @@ export const beaconCommand: Command = {
     if (values.help) {
       console.log(HELP);
       return 0;
+    }
+    const metricsServerOpts = parseMetricsOptions(values, BEACON_METRICS_PORT);
+    const monitorIndices = parseIndexList(values["validator-monitor-indices"], "validator-monitor-indices");
+    if (monitorIndices !== undefined && metricsServerOpts === null) {
+      throw new UsageError("--validator-monitor-indices needs --metrics");
     }
     if (values.network === undefined) {
       throw new UsageError("--network is required (mainnet, hoodi, sepolia, dev or custom)");
@@ -506,6 +528,7 @@ export const beaconCommand: Command = {
       chain: {suggestedFeeRecipient: feeRecipient},
       p2p,
       checkpoint,
+      metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,
       logger,
     });
     writeDataDirRecord(dataDir, {
@@ -524,6 +547,16 @@ export const beaconCommand: Command = {
         ...devSettings,
       },
     });
+    let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | null = null;
+    if (node.metrics !== null && metricsServerOpts !== null) {
+      try {
+        metricsServer = await startMetricsServer(node.metrics.registry, metricsServerOpts);
+      } catch (e) {
+        await node.close();
+        throw e;
+      }
+      logger.info("Metrics server listening", {url: metricsServer.url});
+    }
     node.start();
 
     await new Promise<void>((resolveStop) => {
@@ -538,6 +571,7 @@ export const beaconCommand: Command = {
       process.on("SIGINT", onInt);
       process.on("SIGTERM", onTerm);
     });
+    await metricsServer?.close();
     await node.close();
     // Everything of ours is closed (db, network, servers). @chainsafe/discv5 11 leaves a pending lookup's 60 s
     // timer referenced after stop(); do not let it hold a stopped node for a minute.

@@ -61,10 +61,16 @@ Options:
                           build's validator client has it; otherwise "Keymanager API: not available yet")
   --keymanager.port PORT  its port on 127.0.0.1 (default 5062; 0 = any free port); the bearer token is in
                           <dataDir>/vc/api-token.txt
+  --metrics               Prometheus metrics from the beacon node and the validator client (their --metrics);
+                          the beacon node also monitors the validator client's validators (validator_monitor_*)
+  --metrics.port PORT     the beacon node's metrics port on --metrics.address (default 8008; 0 = any free port)
+  --metrics.validator-port PORT  the validator client's metrics port (default 5064; 0 = any free port)
+  --metrics.address ADDR  metrics listen address of both (default 127.0.0.1)
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
   -h, --help              this help
 
-Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it.`;
+Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it
+(and with --metrics both metrics URLs).`;
 
 const CHILD_NAMES = {el: "mock execution engine", bn: "beacon node", vc: "validator client"} as const;
 type ChildTag = keyof typeof CHILD_NAMES;
@@ -121,6 +127,25 @@ interface Child {
   lineListeners: ((line: string) => void)[];
 }
 
+/** The beacon node's and validator client's metrics options from `ceibo dev --metrics …` (null: off). */
+function devMetricsArgs(values: Record<string, string | boolean | undefined>): {bn: string[]; vc: string[]} | null {
+  const given = ["metrics.port", "metrics.validator-port", "metrics.address"].filter((k) => values[k] !== undefined);
+  if (values.metrics !== true) {
+    if (given.length > 0) throw new UsageError(`--${given[0]} needs --metrics`);
+    return null;
+  }
+  const port = (name: string, dflt: number): string => {
+    const n = nonNegativeInt(name, values[name] as string | undefined) ?? dflt;
+    if (n > 65535) throw new UsageError(`--${name} must be at most 65535`);
+    return String(n);
+  };
+  const address = (values["metrics.address"] as string | undefined) ?? "127.0.0.1";
+  return {
+    bn: ["--metrics", "--metrics.address", address, "--metrics.port", port("metrics.port", 8008)],
+    vc: ["--metrics", "--metrics.address", address, "--metrics.port", port("metrics.validator-port", 5064)],
+  };
+}
+
 export const devCommand: Command = {
   summary: "run a local dev network: mock engine + beacon node + validator client as separate processes",
   async run(argv) {
@@ -142,6 +167,10 @@ export const devCommand: Command = {
         "validator-client": {type: "string"},
         keymanager: {type: "string"},
         "keymanager.port": {type: "string"},
+        metrics: {type: "boolean", default: false},
+        "metrics.port": {type: "string"},
+        "metrics.validator-port": {type: "string"},
+        "metrics.address": {type: "string"},
         "log-level": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
@@ -180,6 +209,7 @@ export const devCommand: Command = {
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
+    const metricsArgs = devMetricsArgs(values);
 
     // A chain from deposit data: the deposits, their keystores and the password, checked before anything starts.
     const fromDeposits = await depositOptions(values, validators, vcOn === "true");
@@ -379,7 +409,9 @@ export const devCommand: Command = {
       }
       if (fromDeposits !== null) bnArgs.push("--dev.depositData", fromDeposits.file);
       if (scp !== undefined) bnArgs.push("--dev.shardCommitteePeriod", String(scp));
+      if (metricsArgs !== null) bnArgs.push(...metricsArgs.bn);
       const bn = start("bn", bnArgs);
+      if (metricsArgs !== null) announceMetrics(bn, "Beacon node metrics");
       const restUrl = await firstMatch(
         bn,
         /Beacon API listening[^\n]*?(http:\/\/[0-9.:]+)/,
@@ -427,7 +459,9 @@ export const devCommand: Command = {
           // keys belong to this dev network's validator client alone (its slashing protection: DIR/vc).
           ...(resuming ? ["--doppelganger-protection", "false"] : []),
           ...(km ? ["--keymanager", "--keymanager.address", "127.0.0.1", "--keymanager.port", String(kmPort)] : []),
+          ...(metricsArgs?.vc ?? []),
         ]);
+        if (metricsArgs !== null) announceMetrics(vc, "Validator client metrics");
         if (km) {
           vc.lineListeners.push(function onLine(line) {
             const m = /Keymanager API listening url=(\S+)(?: tokenFile=(\S+))?/.exec(line);
@@ -455,6 +489,16 @@ export const devCommand: Command = {
       }
       say("stopped");
       return 0;
+    }
+
+    /** Prints "[dev] <what>: URL" when the child logs its metrics server's URL. */
+    function announceMetrics(child: Child, what: string): void {
+      child.lineListeners.push(function onLine(line) {
+        const m = /Metrics server listening url=(\S+)/.exec(line);
+        if (m === null) return;
+        child.lineListeners.splice(child.lineListeners.indexOf(onLine), 1);
+        say(`${what}: ${m[1]}`);
+      });
     }
 
     /** The first capture of `re` in the child's output lines; null when it exits or `abort()` turns true first. */

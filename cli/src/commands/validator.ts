@@ -3,6 +3,13 @@ import {basename, join, resolve} from "node:path";
 import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
+import {
+  METRICS_OPTIONS,
+  metricsHelp,
+  parseMetricsOptions,
+  startMetricsServer,
+  VALIDATOR_METRICS_PORT,
+} from "../metrics.ts";
 
 /** `ceibo validator <subcommand>` (each in its own file, loaded on use); anything else runs the validator client. */
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
@@ -41,6 +48,7 @@ Options:
   --keymanager.port N           port (default 5062)
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
+${metricsHelp(VALIDATOR_METRICS_PORT, 30)}
   --log-level LEVEL             debug, info (default), warn or error
   -h, --help                    this help
 
@@ -85,6 +93,7 @@ export const validatorCommand: Command = {
         "keymanager.address": {type: "string"},
         "keymanager.port": {type: "string"},
         "keymanager.token-file": {type: "string"},
+        ...METRICS_OPTIONS,
         help: {type: "boolean", short: "h", default: false},
       },
       strict: true,
@@ -109,6 +118,7 @@ export const validatorCommand: Command = {
     if (values.graffiti !== undefined && Buffer.byteLength(values.graffiti, "utf8") > 32) {
       throw new UsageError("--graffiti must be at most 32 bytes of UTF-8");
     }
+    const metricsServerOpts = parseMetricsOptions(values, VALIDATOR_METRICS_PORT);
     const dp = values["doppelganger-protection"] ?? "true";
     if (dp !== "true" && dp !== "false") throw new UsageError("--doppelganger-protection must be true or false");
     const level = values["log-level"] ?? "info";
@@ -182,6 +192,7 @@ export const validatorCommand: Command = {
     const kmApi = km ? await import("@ceibo/keymanager/api") : undefined;
     const tokenFile = resolve(values["keymanager.token-file"] ?? join(dataDir, "api-token.txt"));
     const token = kmApi?.loadOrCreateToken(tokenFile, {create: values["keymanager.token-file"] === undefined});
+    const metrics = metricsServerOpts !== null ? new vcModule.ValidatorClientMetrics() : undefined;
     try {
       const vc = await vcModule.ValidatorClient.start(
         {
@@ -192,9 +203,21 @@ export const validatorCommand: Command = {
           doppelganger: dp === "true",
           log,
           allowNoKeys: km,
+          metrics,
         },
         keys,
       );
+      let closeMetrics = async () => {};
+      if (metrics !== undefined && metricsServerOpts !== null) {
+        try {
+          const server = await startMetricsServer(metrics.registry, metricsServerOpts);
+          closeMetrics = () => server.close();
+          log.info("Metrics server listening", {url: server.url});
+        } catch (e) {
+          await vc.close();
+          throw e;
+        }
+      }
       let closeKm = async () => {};
       if (kmApi !== undefined && token !== undefined) {
         try {
@@ -215,14 +238,16 @@ export const validatorCommand: Command = {
           closeKm = () => server.close();
           log.info("Keymanager API listening", {url: server.url, tokenFile});
         } catch (e) {
+          await closeMetrics();
           await vc.close();
           throw e;
         }
       }
-      const onSignal = () => void closeKm().finally(() => vc.close());
+      const onSignal = () => void Promise.all([closeKm(), closeMetrics()]).finally(() => vc.close());
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const reason = await vc.stopped;
+      await closeMetrics(); // also when the client stopped on its own (doppelganger): an open server holds the process
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       if (reason?.code === "DOPPELGANGER_DETECTED") return 3;

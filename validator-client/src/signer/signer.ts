@@ -17,6 +17,7 @@ import {type SlashingProtection, SlashingProtectionError} from "@ceibo/slashing-
 import {ssz} from "@ceibo/types";
 import type {Type, ValueOf} from "@chainsafe/ssz";
 import {ValidatorClientError} from "../errors.ts";
+import type {SignerMetricsHook} from "../metrics.ts";
 import type {KeyStore, SigningKind} from "./keys.ts";
 
 export type AttestationData = ValueOf<typeof ssz.phase0.AttestationData>;
@@ -42,6 +43,8 @@ export class Signer {
   readonly config: BeaconConfig;
   private readonly keys: KeyStore;
   private readonly slashingProtection: SlashingProtection;
+  /** Signatures, refusals and failures by type (set with --metrics). */
+  metrics: SignerMetricsHook | null = null;
 
   constructor(opts: {config: BeaconConfig; keys: KeyStore; slashingProtection: SlashingProtection}) {
     this.config = opts.config;
@@ -192,6 +195,24 @@ export class Signer {
     forkVersion: Uint8Array,
     objectJson: unknown,
   ): Promise<Uint8Array> {
+    if (this.metrics === null) return this.signWithKey(pubkey, kind, signingRoot, forkVersion, objectJson);
+    try {
+      const signature = await this.signWithKey(pubkey, kind, signingRoot, forkVersion, objectJson);
+      this.metrics.signed(kind);
+      return signature;
+    } catch (e) {
+      this.metrics.failed(kind);
+      throw e;
+    }
+  }
+
+  private async signWithKey(
+    pubkey: Uint8Array,
+    kind: SigningKind,
+    signingRoot: Uint8Array,
+    forkVersion: Uint8Array,
+    objectJson: unknown,
+  ): Promise<Uint8Array> {
     const key = this.keys.get(pubkey);
     if (key.type === "local") return key.secretKey.sign(signingRoot).toBytes(true);
     return key.signer.sign(pubkey, {kind, signingRoot, forkVersion, objectJson});
@@ -199,6 +220,7 @@ export class Signer {
 
   private refused(e: unknown, pubkey: Uint8Array, what: string): Error {
     if (e instanceof SlashingProtectionError) {
+      this.metrics?.refused(what.startsWith("block") ? "BLOCK_V2" : "ATTESTATION");
       return new ValidatorClientError(
         "SLASHING_PROTECTION",
         `refused to sign ${what} for ${toHex(pubkey)}: ${e.message}`,

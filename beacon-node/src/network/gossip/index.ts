@@ -28,6 +28,7 @@ import {BlockError} from "../../chain/errors.ts";
 import type {Logger} from "../../chain/logger.ts";
 import type {OpPool} from "../../chain/opPool.ts";
 import {GossipSeenCaches} from "../../chain/seenCaches.ts";
+import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
 import {compressGossipPayload, GossipMessageIds} from "./messageId.ts";
 import {
@@ -144,6 +145,8 @@ export class GossipHandler {
   /** Aggregates whose votes fork choice takes once their slot is over (validate_on_attestation). */
   private pendingVotes: {attestingIndices: number[]; data: AttestationData}[] = [];
   private started = false;
+  /** Verdicts and validation times (set by the node when it runs with --metrics). */
+  metricsHook: GossipMetricsHook | null = null;
 
   constructor(modules: GossipHandlerModules) {
     this.pubsub = modules.pubsub;
@@ -296,10 +299,17 @@ export class GossipHandler {
   };
 
   private async handleMessage({msg, msgId, propagationSource}: GossipsubMessage): Promise<void> {
+    const t0 = performance.now();
     const peer = propagationSource.toString();
     const payload = this.messageIds.payloadOf(msg);
     if (!payload.ok) {
-      this.report(msgId, peer, payload.topic, new GossipValidationError("REJECT", "INVALID_PAYLOAD", payload.error));
+      this.report(
+        msgId,
+        peer,
+        payload.topic,
+        new GossipValidationError("REJECT", "INVALID_PAYLOAD", payload.error),
+        t0,
+      );
       return;
     }
     const {topic, sszBytes} = payload;
@@ -307,7 +317,7 @@ export class GossipHandler {
     try {
       value = gossipSszType(topic.fork, topic.type).deserialize(sszBytes);
     } catch (e) {
-      this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message));
+      this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message), t0);
       return;
     }
     let onAccept: () => Promise<void> | void;
@@ -315,21 +325,38 @@ export class GossipHandler {
       onAccept = await this.validate(topic, value, peer);
     } catch (e) {
       if (e instanceof GossipValidationError) {
-        this.report(msgId, peer, topic, e);
+        this.report(msgId, peer, topic, e, t0);
       } else {
         this.metrics.internalErrors++;
         this.logger.warn("Gossip validation error", {topic: msg.topic, error: (e as Error).message});
-        this.report(msgId, peer, topic, new GossipValidationError("IGNORE", "INTERNAL_ERROR", (e as Error).message));
+        this.report(
+          msgId,
+          peer,
+          topic,
+          new GossipValidationError("IGNORE", "INTERNAL_ERROR", (e as Error).message),
+          t0,
+        );
       }
       return;
     }
-    this.report(msgId, peer, topic, null);
+    this.report(msgId, peer, topic, null, t0);
     await onAccept();
+    if (topic.type === "beacon_block") this.metricsHook?.gossipBlockHandled((performance.now() - t0) / 1000);
   }
 
   /** Tells gossipsub the verdict (ACCEPT when `error` is null), counts it and penalises REJECTed senders. */
-  private report(msgId: string, peer: PeerIdStr, topic: GossipTopic | null, error: GossipValidationError | null): void {
+  private report(
+    msgId: string,
+    peer: PeerIdStr,
+    topic: GossipTopic | null,
+    error: GossipValidationError | null,
+    t0: number,
+  ): void {
     const counters = topic !== null ? this.metrics.received[topic.type] : null;
+    if (this.metricsHook !== null) {
+      const verdict = error === null ? "accept" : error.acceptance === "IGNORE" ? "ignore" : "reject";
+      this.metricsHook.gossipMessage(topic?.type ?? "unknown", verdict, (performance.now() - t0) / 1000);
+    }
     if (error === null) {
       this.router.reportMessageValidationResult(msgId, peer, TopicValidatorResult.Accept);
       if (counters !== null) counters.accepted++;

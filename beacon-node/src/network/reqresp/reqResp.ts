@@ -13,6 +13,7 @@ import type {Connection, Libp2p, Stream} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
 import type {BeaconChain, Logger} from "../../chain/index.ts";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar} from "../../db/index.ts";
+import type {ReqRespMetricsHook} from "../../metrics/hooks.ts";
 import {ByteReader} from "../encoding/byteReader.ts";
 import {isEncodingError} from "../encoding/errors.ts";
 import {
@@ -255,6 +256,8 @@ export class ReqResp {
   private started = false;
   private pruneTimer: NodeJS.Timeout | null = null;
   private earliestSlot = 0;
+  /** Request counts and durations (set by the node when it runs with --metrics). */
+  metricsHook: ReqRespMetricsHook | null = null;
 
   constructor(modules: ReqRespModules) {
     this.libp2p = modules.libp2p;
@@ -741,6 +744,7 @@ export class ReqResp {
     await this.concurrency.acquire(key);
     let stream: Stream | null = null;
     let failed = false;
+    let outcome = "ok";
     const items: T[] = [];
     try {
       try {
@@ -812,11 +816,13 @@ export class ReqResp {
       return items;
     } catch (e) {
       failed = true;
+      outcome = e instanceof ReqRespError ? e.code : "error";
       this.onRequestError(peer, spec.method, e as Error, Date.now() - t0);
       throw e;
     } finally {
       if (stream !== null) finishStream(stream, failed);
       this.concurrency.release(key);
+      this.metricsHook?.outgoingRequest(spec.method, outcome, (Date.now() - t0) / 1000);
     }
   }
 
@@ -866,6 +872,7 @@ export class ReqResp {
     const t0 = Date.now();
     const reader = new ByteReader(stream);
     let sent = 0;
+    let outcome = "error";
     const write = async (bytes: Uint8Array): Promise<void> => {
       await sendAll(stream, bytes, this.timeouts.respTimeoutMs);
     };
@@ -910,6 +917,7 @@ export class ReqResp {
           await write(chunk);
           sent++;
         }
+        outcome = "ok";
       } catch (e) {
         if (e instanceof ResponseError) {
           await write(encodeErrorChunk(e.respCode, e.message));
@@ -923,6 +931,7 @@ export class ReqResp {
       this.logger.debug("Req/resp response not delivered", {method: def.method, peer, error: (e as Error).message});
       if (stream.status === "open") stream.abort(e as Error);
     } finally {
+      this.metricsHook?.incomingRequest(def.method, outcome, (Date.now() - t0) / 1000);
       await reader.release();
       if (stream.status === "open") {
         try {

@@ -1,0 +1,56 @@
+/**
+ * The node's metrics in one object: the beacon node metrics and the validator monitor on one registry. Created by
+ * BeaconNode.init when it runs with metrics; the CLI serves `registry` at /metrics (see cli/src/metrics.ts).
+ */
+import type {Registry} from "prom-client";
+import type {ApiContext} from "../api/context.ts";
+import type {Logger} from "../chain/index.ts";
+import {BeaconMetrics, type BeaconMetricsSources} from "./beaconMetrics.ts";
+import {ValidatorMonitor} from "./validatorMonitor.ts";
+
+export interface NodeMetricsOpts {
+  /** Validators to monitor from the start (--validator-monitor-indices). */
+  validatorMonitorIndices?: number[];
+  /** Per-validator monitor gauges up to this many validators (default 64). */
+  validatorMonitorIndividualLimit?: number;
+}
+
+export class NodeMetrics {
+  readonly beacon: BeaconMetrics;
+  readonly validatorMonitor: ValidatorMonitor;
+  private api: ApiContext | null = null;
+
+  constructor(sources: BeaconMetricsSources & {logger: Logger}, opts: NodeMetricsOpts = {}) {
+    this.beacon = new BeaconMetrics();
+    this.beacon.attach(sources);
+    this.validatorMonitor = new ValidatorMonitor(sources.chain, this.beacon.registry, {
+      indices: opts.validatorMonitorIndices,
+      individualLimit: opts.validatorMonitorIndividualLimit,
+      attached: () => this.attachedIndices(),
+      logger: sources.logger,
+    });
+  }
+
+  get registry(): Registry {
+    return this.beacon.registry;
+  }
+
+  /** The Beacon API's state: the validators that clients register there are monitored. */
+  attachApi(api: ApiContext): void {
+    this.api = api;
+  }
+
+  /** Once a slot, after the node's slot work. */
+  onSlot(slot: number): void {
+    this.beacon.onSlot();
+    this.validatorMonitor.onSlot(slot);
+  }
+
+  private *attachedIndices(): Iterable<number> {
+    const api = this.api;
+    if (api === null) return;
+    yield* api.feeRecipients.keys();
+    for (const s of api.beaconCommitteeSubscriptions.values()) yield s.validatorIndex;
+    yield* api.syncCommitteeSubscriptions.keys();
+  }
+}
