@@ -285,7 +285,7 @@ export class BeaconNode {
         });
         const url = await mockEngine.start();
         engine = new ExecutionEngineHttp({url, jwtSecret});
-        logger.info("No --execution.urls: started an in-process MOCK execution engine (dev only)", {url});
+        logger.info("No --execution-urls: started an in-process MOCK execution engine (dev only)", {url});
         if (resumed) {
           const replayed = await replayExecutionChain(db, engine);
           logger.info("Replayed the stored execution payloads into the mock engine", {payloads: replayed});

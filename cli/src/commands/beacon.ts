@@ -1,67 +1,67 @@
 import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
-import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo beacon --network dev [options]
        ceibo beacon --network custom --config-file config.yaml --genesis-state genesis.ssz [options]
 
 Runs a beacon node. --network custom joins a network given by its files (e.g. a devnet of another client):
 its consensus-specs config.yaml (the preset must be the process's CEIBO_PRESET) and its genesis BeaconState;
-p2p is on by default there, and an --execution.urls engine shared with that network is expected.
+p2p is on by default there, and an --execution-urls engine shared with that network is expected.
 --network dev is a local dev network: an interop genesis (validators 0..N-1 with the
 deterministic interop keys, every fork through fulu (or --dev.fork) active from genesis), block import
 (signatures, state transition, execution payload via the Engine API, fork choice), block production, and the dev validators
 proposing and attesting inside the node. Finalizes on its own. One status line per slot.
-The chain is stored in <dataDir>/<network>/chain-db; started again with the same --dataDir it resumes from it
+The chain is stored in <data-dir>/<network>/chain-db; started again with the same --data-dir it resumes from it
 (the finalized anchor plus the blocks after it).
 
 Options:
   --network NAME            dev or custom (required)
   --config-file FILE        network custom: its config.yaml (SECONDS_PER_SLOT is read when SLOT_DURATION_MS is missing)
   --genesis-state FILE      network custom: its genesis state (SSZ), used for a new data dir
-  --dataDir DIR             data directory (default ./ceibo-data)
+  --data-dir DIR            data directory (default ./ceibo-data)
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
-  --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
-  --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
+  --dev.genesis-time SECS   genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
+  --dev.slot-duration-ms MS SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
                             use the same value on every restart of a data dir
   --dev.fork NAME           fork of a dev chain: every fork up to NAME active from genesis, later ones never;
                             bellatrix, capella, deneb, electra or fulu (default fulu); the same on every restart
-  --dev.forkEpochs LIST     staged forks instead of --dev.fork: e.g. altair=1,bellatrix=2,capella=3,deneb=4,
+  --dev.fork-epochs LIST    staged forks instead of --dev.fork: e.g. altair=1,bellatrix=2,capella=3,deneb=4,
                             electra=5,fulu=6 (a fork left out activates with the one before it; epochs must not
-                            decrease); needs --execution.urls of an engine with matching fork times
+                            decrease); needs --execution-urls of an engine with matching fork times
                             (ceibo dev sets this up); the same on every restart
-  --dev.eth1BlockHash 0x…   latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
+  --dev.eth1-block-hash 0x… latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
                             client's genesis block hash (default 0x42…42, as the mock engine's
                             --genesis-block-hash must then be)
-  --dev.blobsPerBlock N     blob transactions in each payload the in-process mock engine builds at deneb+
+  --dev.blobs-per-block N   blob transactions in each payload the in-process mock engine builds at deneb+
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
-  --execution.urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
+  --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551);
                             without it a MOCK execution engine is started in-process (dev only)
-  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution.urls)
+  --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution-urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
   --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
                             client needs (duties, block production/publishing, attestations, aggregates,
                             sync committee), state/block queries, config, events, debug; light client and
                             rewards answer 501
-  --suggestedFeeRecipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
+  --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
                             --p2p true to run several dev nodes together), true for public networks
-  --listenAddress ADDR      TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
+  --listen-address ADDR     TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
   --port PORT               libp2p TCP port (default 9000; 0 = any free port)
-  --discoveryPort PORT      discv5 UDP port (default: --port)
+  --discovery-port PORT     discv5 UDP port (default: --port)
   --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them
-  --staticPeers MA[,MA…]    multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
-  --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
+  --static-peers MA[,MA…]   multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
+  --target-peers N          peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
-  --subscribeAllSubnets     subscribe to every attestation subnet (for aggregating nodes and tests)
+  --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
-The node keys (libp2p identity, ENR) live in <dataDir>/<network>/network/; the peer store is kept there too.
+The node keys (libp2p identity, ENR) live in <data-dir>/<network>/network/; the peer store is kept there too.
 
 Sync:
   --checkpoint-sync-url URL  start an EMPTY data dir from the finalized state of a trusted beacon node (its
@@ -70,7 +70,7 @@ Sync:
   --checkpoint-block FILE   SSZ SignedBeaconBlock of the checkpoint state's latest block header
   --force-checkpoint-sync   accept a checkpoint older than the weak subjectivity period (not recommended)
   --log-level LEVEL         error | warn | info | debug (default info)
-  -h, --help                this help
+${COMMON_HELP}
 
 The preset comes from the environment: run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs);
 the default is mainnet (32-slot epochs).
@@ -154,23 +154,23 @@ export function parseP2pOptions(
   for (const enr of bootnodes) {
     if (!enr.startsWith("enr:")) throw new UsageError(`--bootnodes: "${enr.slice(0, 40)}" is not an ENR (enr:…)`);
   }
-  const staticPeers = list(v.staticPeers);
+  const staticPeers = list(v["static-peers"]);
   for (const ma of staticPeers) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(ma)) {
-      throw new UsageError(`--staticPeers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
+      throw new UsageError(`--static-peers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
     }
   }
-  const targetPeers = nonNegativeInt("targetPeers", v.targetPeers) ?? 50;
-  if (targetPeers < 1) throw new UsageError("--targetPeers must be at least 1");
+  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? 50;
+  if (targetPeers < 1) throw new UsageError("--target-peers must be at least 1");
   return {
-    listenAddress: v.listenAddress ?? defaults.listenAddress,
+    listenAddress: v["listen-address"] ?? defaults.listenAddress,
     port: tcp,
-    discoveryPort: port("discoveryPort", v.discoveryPort) ?? tcp,
+    discoveryPort: port("discovery-port", v["discovery-port"]) ?? tcp,
     bootnodes,
     staticPeers,
     targetPeers,
     discv5: boolOption("discv5", v.discv5, true),
-    subscribeAllSubnets: values.subscribeAllSubnets === true,
+    subscribeAllSubnets: values["subscribe-all-subnets"] === true,
     supernode: values.supernode === true,
   };
 }
@@ -199,53 +199,48 @@ export function parseCheckpointOptions(
   };
 }
 
+/** Every option of `ceibo beacon` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const BEACON_OPTIONS = {
+  network: {type: "string"},
+  "config-file": {type: "string"},
+  "genesis-state": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "dev.validators": {type: "string"},
+  "dev.genesis-time": {type: "string", deprecated: ["dev.genesisTime"]},
+  "dev.slot-duration-ms": {type: "string", deprecated: ["dev.slotDurationMs"]},
+  "dev.signing": {type: "string"},
+  "dev.fork": {type: "string"},
+  "dev.fork-epochs": {type: "string", deprecated: ["dev.forkEpochs"]},
+  "dev.eth1-block-hash": {type: "string", deprecated: ["dev.eth1BlockHash"]},
+  "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
+  "execution-urls": {type: "string", deprecated: ["execution.urls"]},
+  "jwt-secret": {type: "string"},
+  rest: {type: "string"},
+  "rest.address": {type: "string"},
+  "rest.port": {type: "string"},
+  "suggested-fee-recipient": {type: "string", deprecated: ["suggestedFeeRecipient"]},
+  p2p: {type: "string"},
+  "listen-address": {type: "string", deprecated: ["listenAddress"]},
+  port: {type: "string"},
+  "discovery-port": {type: "string", deprecated: ["discoveryPort"]},
+  bootnodes: {type: "string"},
+  "static-peers": {type: "string", deprecated: ["staticPeers"]},
+  "target-peers": {type: "string", deprecated: ["targetPeers"]},
+  discv5: {type: "string"},
+  "subscribe-all-subnets": {type: "boolean", default: false, deprecated: ["subscribeAllSubnets"]},
+  supernode: {type: "boolean", default: false},
+  "checkpoint-sync-url": {type: "string"},
+  "checkpoint-state": {type: "string"},
+  "checkpoint-block": {type: "string"},
+  "force-checkpoint-sync": {type: "boolean", default: false},
+  "log-level": {type: "string"},
+} as const satisfies OptionTable;
+
 export const beaconCommand: Command = {
   summary: "run a beacon node (dev network: interop genesis, mock engine, finalizing chain)",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        network: {type: "string"},
-        "config-file": {type: "string"},
-        "genesis-state": {type: "string"},
-        dataDir: {type: "string"},
-        "dev.validators": {type: "string"},
-        "dev.genesisTime": {type: "string"},
-        "dev.slotDurationMs": {type: "string"},
-        "dev.signing": {type: "string"},
-        "dev.fork": {type: "string"},
-        "dev.forkEpochs": {type: "string"},
-        "dev.eth1BlockHash": {type: "string"},
-        "dev.blobsPerBlock": {type: "string"},
-        "execution.urls": {type: "string"},
-        "jwt-secret": {type: "string"},
-        rest: {type: "string"},
-        "rest.address": {type: "string"},
-        "rest.port": {type: "string"},
-        suggestedFeeRecipient: {type: "string"},
-        p2p: {type: "string"},
-        listenAddress: {type: "string"},
-        port: {type: "string"},
-        discoveryPort: {type: "string"},
-        bootnodes: {type: "string"},
-        staticPeers: {type: "string"},
-        targetPeers: {type: "string"},
-        discv5: {type: "string"},
-        subscribeAllSubnets: {type: "boolean", default: false},
-        supernode: {type: "boolean", default: false},
-        "checkpoint-sync-url": {type: "string"},
-        "checkpoint-state": {type: "string"},
-        "checkpoint-block": {type: "string"},
-        "force-checkpoint-sync": {type: "boolean", default: false},
-        "log-level": {type: "string"},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, BEACON_OPTIONS, {command: "beacon", help: HELP});
+    if (values === null) return 0;
     if (values.network === undefined) throw new UsageError("--network is required (dev or custom)");
     if (values.network !== "dev" && values.network !== "custom") {
       throw new UsageError(
@@ -280,10 +275,10 @@ export const beaconCommand: Command = {
     }
     const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
     if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
-    const genesisTime = nonNegativeInt("dev.genesisTime", values["dev.genesisTime"]);
-    const slotDurationMs = nonNegativeInt("dev.slotDurationMs", values["dev.slotDurationMs"]);
+    const genesisTime = nonNegativeInt("dev.genesis-time", values["dev.genesis-time"]);
+    const slotDurationMs = nonNegativeInt("dev.slot-duration-ms", values["dev.slot-duration-ms"]);
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
-      throw new UsageError("--dev.slotDurationMs must be at least 1000");
+      throw new UsageError("--dev.slot-duration-ms must be at least 1000");
     }
     const signing = values["dev.signing"] ?? (isCustom ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
@@ -292,17 +287,17 @@ export const beaconCommand: Command = {
       throw new UsageError("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
     }
     let forkEpochs: Record<string, number> | undefined;
-    if (values["dev.forkEpochs"] !== undefined) {
+    if (values["dev.fork-epochs"] !== undefined) {
       if (values["dev.fork"] !== undefined)
-        throw new UsageError("give either --dev.fork or --dev.forkEpochs, not both");
-      forkEpochs = parseForkEpochs(values["dev.forkEpochs"], "dev.forkEpochs");
+        throw new UsageError("give either --dev.fork or --dev.fork-epochs, not both");
+      forkEpochs = parseForkEpochs(values["dev.fork-epochs"], "dev.fork-epochs");
     }
     let eth1BlockHash: Uint8Array | undefined;
-    if (values["dev.eth1BlockHash"] !== undefined) {
-      if (!/^0x[0-9a-fA-F]{64}$/.test(values["dev.eth1BlockHash"])) {
-        throw new UsageError("--dev.eth1BlockHash must be a 0x-prefixed 32-byte hex block hash");
+    if (values["dev.eth1-block-hash"] !== undefined) {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(values["dev.eth1-block-hash"])) {
+        throw new UsageError("--dev.eth1-block-hash must be a 0x-prefixed 32-byte hex block hash");
       }
-      eth1BlockHash = Uint8Array.from(Buffer.from(values["dev.eth1BlockHash"].slice(2), "hex"));
+      eth1BlockHash = Uint8Array.from(Buffer.from(values["dev.eth1-block-hash"].slice(2), "hex"));
     }
     const restOn = values.rest ?? "true";
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
@@ -314,11 +309,11 @@ export const beaconCommand: Command = {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
     let feeRecipient: Uint8Array | undefined;
-    if (values.suggestedFeeRecipient !== undefined) {
-      if (!/^0x[0-9a-fA-F]{40}$/.test(values.suggestedFeeRecipient)) {
-        throw new UsageError("--suggestedFeeRecipient must be a 0x-prefixed 20-byte hex address");
+    if (values["suggested-fee-recipient"] !== undefined) {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(values["suggested-fee-recipient"])) {
+        throw new UsageError("--suggested-fee-recipient must be a 0x-prefixed 20-byte hex address");
       }
-      feeRecipient = Uint8Array.from(Buffer.from(values.suggestedFeeRecipient.slice(2), "hex"));
+      feeRecipient = Uint8Array.from(Buffer.from(values["suggested-fee-recipient"].slice(2), "hex"));
     }
     // dev chains are local: no p2p unless asked for, and only on loopback by default
     const p2p = parseP2pOptions(
@@ -326,9 +321,9 @@ export const beaconCommand: Command = {
       isCustom ? {p2p: true, listenAddress: "0.0.0.0"} : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const checkpoint = parseCheckpointOptions(values);
-    const url = values["execution.urls"];
+    const url = values["execution-urls"];
     if (url !== undefined && values["jwt-secret"] === undefined) {
-      throw new UsageError("--execution.urls needs --jwt-secret FILE");
+      throw new UsageError("--execution-urls needs --jwt-secret FILE");
     }
 
     // Loaded here so that other commands do not pay for the beacon node's modules.
@@ -336,7 +331,7 @@ export const beaconCommand: Command = {
     const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
     const logger = new ConsoleLogger(level as "info");
-    const dataDir = resolve(values.dataDir ?? "ceibo-data");
+    const dataDir = resolve(values["data-dir"] ?? "ceibo-data");
     logger.info("Starting beacon node", {
       network: values.network,
       dataDir,
@@ -354,7 +349,7 @@ export const beaconCommand: Command = {
       devForkEpochs: forkEpochs,
       eth1BlockHash,
       executionUrl: url,
-      devBlobsPerBlock: nonNegativeInt("dev.blobsPerBlock", values["dev.blobsPerBlock"]),
+      devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
       jwtSecret,
       devSigning: signing === "true",
       rest,

@@ -10,15 +10,15 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {createInterface} from "node:readline";
-import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 import {parseForkEpochs} from "./beacon.ts";
 import {replayPayloads} from "./devReplay.ts";
 
 const HELP = `Usage: ceibo dev [options]
 
 Runs a local dev network as separate processes, each one's log lines prefixed:
-  [el]  the mock execution engine (ceibo mock-engine; a new JWT secret in <dataDir>/jwt.hex)
+  [el]  the mock execution engine (ceibo mock-engine; a new JWT secret in <data-dir>/jwt.hex)
   [bn]  a beacon node on the dev network (ceibo beacon --network dev --dev.signing false): interop genesis of
         --validators validators, Beacon API on --rest.port
   [vc]  a validator client (ceibo validator) with all the interop keys 0..N-1, talking to the node's Beacon API
@@ -34,21 +34,21 @@ Options:
                           at genesis. The engine gets the matching fork timestamps.
   --slot-duration-ms MS   slot duration (default 2000; at least 1000)
   --genesis-delay SECS    a NEW chain's genesis is this many seconds after start (default 8)
-  --dataDir DIR           keep the chain here (beacon node in DIR/bn, validator client and its slashing
+  --data-dir DIR          keep the chain here (beacon node in DIR/bn, validator client and its slashing
                           protection in DIR/vc, engine secret DIR/jwt.hex, the chain's settings DIR/dev.json);
                           run again with the same DIR to continue it. Without it: a fresh temporary directory,
                           removed on exit.
   --rest.port PORT        Beacon API port on 127.0.0.1 (default 5052; 0 = any free port)
   --el.port PORT          Engine API port of the mock engine on 127.0.0.1 (default 0 = any free port)
   --validator-client B    true (default) or false: false runs only [el] and [bn] (bring your own validator client)
-                          On a restart with --dataDir the validator client runs without doppelganger protection
+                          On a restart with --data-dir the validator client runs without doppelganger protection
                           (it would mistake its own attestations from before the restart for another client's).
   --keymanager B          true (default) or false: the validator client serves the Keymanager API (when this
                           build's validator client has it; otherwise "Keymanager API: not available yet")
   --keymanager.port PORT  its port on 127.0.0.1 (default 5062; 0 = any free port); the bearer token is in
-                          <dataDir>/vc/api-token.txt
+                          <data-dir>/vc/api-token.txt
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
-  -h, --help              this help
+${COMMON_HELP}
 
 Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it.`;
 
@@ -105,32 +105,27 @@ interface Child {
   lineListeners: ((line: string) => void)[];
 }
 
+/** Every option of `ceibo dev` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const DEV_OPTIONS = {
+  validators: {type: "string"},
+  preset: {type: "string"},
+  "fork-epochs": {type: "string"},
+  "slot-duration-ms": {type: "string"},
+  "genesis-delay": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "rest.port": {type: "string"},
+  "el.port": {type: "string"},
+  "validator-client": {type: "string"},
+  keymanager: {type: "string"},
+  "keymanager.port": {type: "string"},
+  "log-level": {type: "string"},
+} as const satisfies OptionTable;
+
 export const devCommand: Command = {
   summary: "run a local dev network: mock engine + beacon node + validator client as separate processes",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        validators: {type: "string"},
-        preset: {type: "string"},
-        "fork-epochs": {type: "string"},
-        "slot-duration-ms": {type: "string"},
-        "genesis-delay": {type: "string"},
-        dataDir: {type: "string"},
-        "rest.port": {type: "string"},
-        "el.port": {type: "string"},
-        "validator-client": {type: "string"},
-        keymanager: {type: "string"},
-        "keymanager.port": {type: "string"},
-        "log-level": {type: "string"},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, DEV_OPTIONS, {command: "dev", help: HELP});
+    if (values === null) return 0;
     const preset = values.preset;
     if (preset !== undefined && preset !== "minimal" && preset !== "mainnet") {
       throw new UsageError("--preset must be minimal or mainnet");
@@ -161,8 +156,8 @@ export const devCommand: Command = {
     }
 
     // The data dir and the chain's settings (a restart continues the chain it holds).
-    const temporary = values.dataDir === undefined;
-    const dataDir = temporary ? mkdtempSync(join(tmpdir(), "ceibo-dev-")) : resolve(values.dataDir as string);
+    const temporary = values["data-dir"] === undefined;
+    const dataDir = temporary ? mkdtempSync(join(tmpdir(), "ceibo-dev-")) : resolve(values["data-dir"] as string);
     mkdirSync(dataDir, {recursive: true});
     const settingsFile = join(dataDir, "dev.json");
     let settings: DevSettings;
@@ -176,7 +171,7 @@ export const devCommand: Command = {
       }
       const clash = (what: string, given: unknown, was: unknown): never => {
         throw new UsageError(
-          `${dataDir} holds a dev chain made with ${what} ${String(was)}; got ${String(given)} (leave the option out or use another --dataDir)`,
+          `${dataDir} holds a dev chain made with ${what} ${String(was)}; got ${String(given)} (leave the option out or use another --data-dir)`,
         );
       };
       if (preset !== undefined && preset !== stored.preset) clash("--preset", preset, stored.preset);
@@ -308,17 +303,17 @@ export const devCommand: Command = {
         "beacon",
         "--network",
         "dev",
-        "--dataDir",
+        "--data-dir",
         join(dataDir, "bn"),
         "--dev.validators",
         String(settings.validators),
-        "--dev.genesisTime",
+        "--dev.genesis-time",
         String(settings.genesisTime),
-        "--dev.slotDurationMs",
+        "--dev.slot-duration-ms",
         String(settings.slotDurationMs),
         "--dev.signing",
         "false",
-        "--execution.urls",
+        "--execution-urls",
         elUrl,
         "--jwt-secret",
         jwtFile,
@@ -330,7 +325,7 @@ export const devCommand: Command = {
         level,
       ];
       if (settings.forkEpochs !== null) {
-        bnArgs.push("--dev.forkEpochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
+        bnArgs.push("--dev.fork-epochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
       }
       const bn = start("bn", bnArgs);
       const restUrl = await firstMatch(
@@ -364,7 +359,7 @@ export const devCommand: Command = {
           restUrl,
           "--interop-indexes",
           `0..${settings.validators - 1}`,
-          "--dataDir",
+          "--data-dir",
           join(dataDir, "vc"),
           "--log-level",
           level,

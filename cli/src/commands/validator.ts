@@ -1,8 +1,8 @@
 import {mkdirSync, readdirSync, statSync} from "node:fs";
 import {join, resolve} from "node:path";
-import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
 
@@ -17,7 +17,7 @@ Options:
   --interop-indexes A..B        use the interop (dev) keys A through B inclusive, e.g. 0..63 — dev chains only
   --keystores DIR               load every EIP-2335 keystore (*.json) in DIR …
   --password-file FILE          … decrypted with the password in FILE (one password for all of them)
-  --dataDir DIR                 data directory (default ./ceibo-validator): the slashing-protection database
+  --data-dir DIR                data directory (default ./ceibo-validator): the slashing-protection database
                                 is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
   --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
   --graffiti TEXT               graffiti in proposed blocks (UTF-8, at most 32 bytes)
@@ -32,7 +32,7 @@ Options:
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
   --log-level LEVEL             debug, info (default), warn or error
-  -h, --help                    this help
+${COMMON_HELP}
 
 The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
 fork schedule are read from the beacon node. Keys imported through the Keymanager API are kept in
@@ -47,34 +47,28 @@ function parseRange(text: string): number[] {
   return Array.from({length: b - a + 1}, (_, i) => a + i);
 }
 
+/** Every option of `ceibo validator` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const VALIDATOR_OPTIONS = {
+  "beacon-nodes": {type: "string"},
+  "interop-indexes": {type: "string"},
+  keystores: {type: "string"},
+  "password-file": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "fee-recipient": {type: "string"},
+  graffiti: {type: "string"},
+  "doppelganger-protection": {type: "string"},
+  "log-level": {type: "string"},
+  keymanager: {type: "boolean", default: false},
+  "keymanager.address": {type: "string"},
+  "keymanager.port": {type: "string"},
+  "keymanager.token-file": {type: "string"},
+} as const satisfies OptionTable;
+
 export const validatorCommand: Command = {
   summary: "run the validator client against one or more beacon nodes (Beacon API)",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        "beacon-nodes": {type: "string"},
-        "interop-indexes": {type: "string"},
-        keystores: {type: "string"},
-        "password-file": {type: "string"},
-        dataDir: {type: "string"},
-        "data-dir": {type: "string"},
-        "fee-recipient": {type: "string"},
-        graffiti: {type: "string"},
-        "doppelganger-protection": {type: "string"},
-        "log-level": {type: "string"},
-        keymanager: {type: "boolean", default: false},
-        "keymanager.address": {type: "string"},
-        "keymanager.port": {type: "string"},
-        "keymanager.token-file": {type: "string"},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, VALIDATOR_OPTIONS, {command: "validator", help: HELP});
+    if (values === null) return 0;
     const urls = (values["beacon-nodes"] ?? "http://127.0.0.1:5052").split(",").map((u) => u.trim());
     for (const u of urls) {
       if (!/^https?:\/\/[^\s]+$/.test(u)) throw new UsageError(`--beacon-nodes: "${u}" is not an http(s) URL`);
@@ -97,7 +91,7 @@ export const validatorCommand: Command = {
     if (!["debug", "info", "warn", "error"].includes(level)) {
       throw new UsageError("--log-level must be one of debug, info, warn, error");
     }
-    const dataDir = resolve(values.dataDir ?? values["data-dir"] ?? "ceibo-validator");
+    const dataDir = resolve(values["data-dir"] ?? "ceibo-validator");
     if (values["interop-indexes"] !== undefined && values.keystores !== undefined) {
       throw new UsageError("give either --interop-indexes or --keystores, not both");
     }
