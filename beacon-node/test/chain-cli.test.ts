@@ -89,7 +89,16 @@ describe("ceibo beacon --network dev", () => {
 
   it("runs a chain with 1 s slots, stops cleanly on SIGTERM and resumes from the data dir", async () => {
     const genesisTime = Math.floor(Date.now() / 1000) + 2;
-    const args = ["--network", "dev", "--data-dir", dataDir, "--dev.validators", "64", "--dev.slot-duration-ms", "1000"];
+    const args = [
+      "--network",
+      "dev",
+      "--data-dir",
+      dataDir,
+      "--dev.validators",
+      "64",
+      "--dev.slot-duration-ms",
+      "1000",
+    ];
     const first = startBeacon([...args, "--dev.genesis-time", String(genesisTime), "--rest.port", "0"]);
     await first.waitFor(/Wrote dev genesis validators=64/, 15_000);
     await first.waitFor(/MOCK execution engine/, 15_000);
