@@ -1,6 +1,7 @@
 import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
 import {type Command, UsageError} from "../command.ts";
+import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
 import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo beacon --network dev [options]
@@ -70,6 +71,7 @@ Sync:
   --checkpoint-block FILE   SSZ SignedBeaconBlock of the checkpoint state's latest block header
   --force-checkpoint-sync   accept a checkpoint older than the weak subjectivity period (not recommended)
   --log-level LEVEL         error | warn | info | debug (default info)
+${LOG_HELP}
 ${COMMON_HELP}
 
 The preset comes from the environment: run with CEIBO_PRESET=minimal for the usual dev chain (8-slot epochs);
@@ -234,6 +236,7 @@ export const BEACON_OPTIONS = {
   "checkpoint-block": {type: "string"},
   "force-checkpoint-sync": {type: "boolean", default: false},
   "log-level": {type: "string"},
+  ...LOG_OPTIONS,
 } as const satisfies OptionTable;
 
 export const beaconCommand: Command = {
@@ -330,7 +333,8 @@ export const beaconCommand: Command = {
     const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
     const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
-    const logger = new ConsoleLogger(level as "info");
+    const logs = openLogSink(values, (line) => process.stdout.write(`${line}\n`));
+    const logger = new ConsoleLogger(level as "info", logs.write, {format: logs.format});
     const dataDir = resolve(values["data-dir"] ?? "ceibo-data");
     logger.info("Starting beacon node", {
       network: values.network,
@@ -373,6 +377,7 @@ export const beaconCommand: Command = {
       process.on("SIGTERM", onTerm);
     });
     await node.close();
+    logs.close();
     // Everything of ours is closed (db, network, servers). @chainsafe/discv5 11 leaves a pending lookup's 60 s
     // timer referenced after stop(); do not let it hold a stopped node for a minute.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();

@@ -48,6 +48,7 @@ Options:
   --keymanager.port PORT  its port on 127.0.0.1 (default 5062; 0 = any free port); the bearer token is in
                           <data-dir>/vc/api-token.txt
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
+  --log-format FORMAT     human (default) or json, for the beacon node and validator client
 ${COMMON_HELP}
 
 Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it.`;
@@ -119,6 +120,7 @@ export const DEV_OPTIONS = {
   keymanager: {type: "string"},
   "keymanager.port": {type: "string"},
   "log-level": {type: "string"},
+  "log-format": {type: "string"},
 } as const satisfies OptionTable;
 
 export const devCommand: Command = {
@@ -151,6 +153,11 @@ export const devCommand: Command = {
     const kmPort = nonNegativeInt("keymanager.port", values["keymanager.port"]) ?? 5062;
     if (kmPort > 65535) throw new UsageError("--keymanager.port must be at most 65535");
     const level = values["log-level"] ?? "info";
+    const logFormat = values["log-format"];
+    if (logFormat !== undefined && logFormat !== "human" && logFormat !== "json") {
+      throw new UsageError(`--log-format must be human or json, got "${logFormat}"`);
+    }
+    const logFormatArgs = logFormat === undefined ? [] : ["--log-format", logFormat];
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
@@ -323,6 +330,7 @@ export const devCommand: Command = {
         String(restPort),
         "--log-level",
         level,
+        ...logFormatArgs,
       ];
       if (settings.forkEpochs !== null) {
         bnArgs.push("--dev.fork-epochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
@@ -363,6 +371,7 @@ export const devCommand: Command = {
           join(dataDir, "vc"),
           "--log-level",
           level,
+          ...logFormatArgs,
           // A resumed chain is past its genesis epoch, where doppelganger protection would watch 2 epochs and
           // could take this same client's own attestations from before the restart for a doppelganger. The
           // keys belong to this dev network's validator client alone (its slashing protection: DIR/vc).
@@ -371,7 +380,9 @@ export const devCommand: Command = {
         ]);
         if (km) {
           vc.lineListeners.push(function onLine(line) {
-            const m = /Keymanager API listening url=(\S+)(?: tokenFile=(\S+))?/.exec(line);
+            const m =
+              /Keymanager API listening url=(\S+)(?: tokenFile=(\S+))?/.exec(line) ??
+              /"msg":"Keymanager API listening","url":"([^"]+)"(?:,"tokenFile":"([^"]+)")?/.exec(line);
             if (m === null) return;
             vc.lineListeners.splice(vc.lineListeners.indexOf(onLine), 1);
             say(`Keymanager API: ${m[1]}${m[2] ? ` (bearer token in ${m[2]})` : ""}`);

@@ -2,6 +2,7 @@ import {mkdirSync, readdirSync, statSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
+import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
 import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
@@ -32,6 +33,7 @@ Options:
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
   --log-level LEVEL             debug, info (default), warn or error
+${LOG_HELP}
 ${COMMON_HELP}
 
 The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
@@ -58,6 +60,7 @@ export const VALIDATOR_OPTIONS = {
   graffiti: {type: "string"},
   "doppelganger-protection": {type: "string"},
   "log-level": {type: "string"},
+  ...LOG_OPTIONS,
   keymanager: {type: "boolean", default: false},
   "keymanager.address": {type: "string"},
   "keymanager.port": {type: "string"},
@@ -107,7 +110,8 @@ export const validatorCommand: Command = {
 
     mkdirSync(dataDir, {recursive: true});
     const vcModule = await import("@ceibo/validator-client");
-    const log = vcModule.createLogger({level: level as "info"});
+    const logs = openLogSink(values, (line) => process.stderr.write(`${line}\n`));
+    const log = vcModule.createLogger({level: level as "info", write: logs.write, format: logs.format});
     let keys: InstanceType<typeof vcModule.KeyStore>;
     let closeKeys = () => {};
     if (values["interop-indexes"] !== undefined) {
@@ -202,6 +206,7 @@ export const validatorCommand: Command = {
       return reason === undefined ? 0 : 1;
     } finally {
       closeKeys();
+      logs.close();
     }
   },
 };
