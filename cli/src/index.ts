@@ -32,6 +32,9 @@ function usage(): string {
     "  -h, --help     show help (`ceibo <command> --help` for a command's options)",
     "  -v, --version  print the version",
     "",
+    "Every command also takes --config FILE.yaml (its options from a YAML file; the command line wins) and",
+    "--print-config; beacon and validator take --log-format human|json and --log-file PATH (rotated daily).",
+    "",
     "The preset comes from the environment: CEIBO_PRESET=minimal for dev chains (default mainnet).",
     "Quick start: `npm start` runs a finalizing dev chain; see README.md.",
   ];
