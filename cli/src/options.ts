@@ -15,9 +15,14 @@
  * Option names are kebab-case; dots are namespaces (`--rest.port`, `--dev.genesis-time`).
  */
 import {readFileSync} from "node:fs";
+import {createRequire} from "node:module";
 import {parseArgs} from "node:util";
-import {parse as parseYaml, stringify as stringifyYaml} from "yaml";
 import {UsageError} from "./command.ts";
+
+/** yaml, loaded on first use (only --config and --print-config need it; keeps every start light). */
+function yaml(): typeof import("yaml") {
+  return createRequire(import.meta.url)("yaml") as typeof import("yaml");
+}
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -200,7 +205,7 @@ export function parseCommandOptions<T extends OptionTable>(
 export function formatConfig(values: Record<string, unknown>): string {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = v;
-  return stringifyYaml(out);
+  return yaml().stringify(out);
 }
 
 /** The help lines of options that carry a `help` field (for the shared blocks of --help texts). */
@@ -225,7 +230,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   }
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = yaml().parse(text);
   } catch (e) {
     throw new UsageError(`${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
