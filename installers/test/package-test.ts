@@ -3,7 +3,9 @@
  * unpacks it into a throwaway root (dpkg -x) and from there runs the installed `ceibo --version`, checks the
  * shipped /etc/ceibo YAML files against the option tables, starts a dev beacon node (with blobs: the bundled
  * c-kzg and its trusted setup) and a validator client from the package until the chain advances on the
- * validator client's blocks, and runs `systemd-analyze verify` on both units (where systemd-analyze exists).
+ * validator client's blocks, runs the maintainer scripts (postinst twice, prerm, postrm purge) in a private
+ * mount namespace over a copy of /etc and empty /var/lib, /var/log (where unshare is permitted), and runs
+ * `systemd-analyze verify` on both units (where systemd-analyze exists).
  * Exits 1 on the first failed check. Everything runs on 127.0.0.1 with free ports; the temp dirs are removed.
  */
 import {type ChildProcess, spawn, spawnSync} from "node:child_process";
@@ -253,7 +255,85 @@ async function main(): Promise<void> {
     await new Promise((r) => (bn.exitCode !== null ? r(null) : bn.once("exit", r)));
   }
 
-  // 5. systemd-analyze verify
+  // 5. the maintainer scripts, for real, in a private mount namespace over copies of /etc, /var/lib and /var/log
+  //    (this machine's own files are never touched)
+  if (sh("unshare", ["--mount", "--propagation", "private", "true"]).status !== 0) {
+    console.log("skip maintainer scripts: unshare --mount is not permitted here");
+    report.push("maintainer scripts: skipped (no mount namespace)");
+  } else {
+    const ns = join(work, "ns");
+    const ctl = join(ns, "DEBIAN");
+    // /etc is copied (adduser edits passwd/group/shadow there); /var/lib and /var/log start empty
+    sh("mkdir", ["-p", join(ns, "var/lib"), join(ns, "var/log")]);
+    const cp = sh("cp", ["-a", "/etc", join(ns, "etc")]);
+    check(cp.status === 0, "a copy of /etc for the maintainer scripts", cp.stderr.trim().slice(0, 300));
+    check(sh("dpkg-deb", ["--control", deb, ctl]).status === 0, "dpkg-deb --control");
+    for (const s of ["postinst", "prerm", "postrm"]) {
+      const syntax = sh("sh", ["-n", join(ctl, s)]);
+      check(syntax.status === 0, `${s}: sh -n`, syntax.stderr.trim());
+    }
+    const inNs = (script: string) =>
+      sh("unshare", [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-ec",
+        `mount --bind ${ns}/etc /etc; mount --bind ${ns}/var/lib /var/lib; mount --bind ${ns}/var/log /var/log; mkdir -p /etc/ceibo; ${script}`,
+      ]);
+    const first = inNs(
+      `sh ${ctl}/postinst configure; getent passwd ceibo-beacon ceibo-validator; stat -c '%a %U %n' /etc/ceibo/jwt.hex /etc/ceibo/validator-password.txt`,
+    );
+    const out = first.stdout;
+    check(
+      first.status === 0 &&
+        /^ceibo-beacon:x:\d+:\d+:.*:\/usr\/sbin\/nologin$/m.test(out) &&
+        /^ceibo-validator:x:/m.test(out),
+      "postinst configure: system users ceibo-beacon and ceibo-validator (no login shell)",
+      first.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !/home dir .* can't be accessed/.test(l))
+        .join(" "),
+    );
+    check(
+      /^600 root \/etc\/ceibo\/jwt\.hex$/m.test(out) && /^600 root \/etc\/ceibo\/validator-password\.txt$/m.test(out),
+      "postinst: the JWT secret and password file are 0600 root",
+      out
+        .split("\n")
+        .filter((l) => l.includes("/etc/ceibo"))
+        .join("; "),
+    );
+    const jwtFile = join(ns, "etc/ceibo/jwt.hex");
+    const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
+    const secret = readJwtSecret(jwtFile);
+    check(secret.length === 32, "postinst: /etc/ceibo/jwt.hex is a 32-byte secret ceibo reads");
+    const again = inNs(`sh ${ctl}/postinst configure 0.0.1; getent passwd | grep -c '^ceibo-'`);
+    check(again.status === 0 && again.stdout.trim().endsWith("2"), "postinst again (upgrade): no second user");
+    check(
+      Buffer.from(readJwtSecret(jwtFile)).equals(Buffer.from(secret)),
+      "postinst again: the JWT secret is unchanged",
+    );
+    sh("mkdir", [
+      "-p",
+      join(ns, "var/lib/ceibo-beacon/chain-db"),
+      join(ns, "var/lib/ceibo-validator/slashing-protection"),
+    ]);
+    const purge = inNs(`sh ${ctl}/prerm remove; sh ${ctl}/postrm remove; sh ${ctl}/postrm purge`);
+    check(
+      purge.status === 0 &&
+        !existsSync(join(ns, "var/lib/ceibo-beacon")) &&
+        existsSync(join(ns, "var/lib/ceibo-validator/slashing-protection")) &&
+        !existsSync(jwtFile),
+      "prerm/postrm purge: chain data and secrets removed, the validator's slashing protection kept",
+      purge.stdout.trim(),
+    );
+    report.push(
+      "maintainer scripts: postinst (users, 0600 secrets, idempotent), prerm, postrm purge run in a mount namespace",
+    );
+  }
+
+  // 6. systemd-analyze verify
   if (sh("sh", ["-c", "command -v systemd-analyze"]).status !== 0) {
     console.log("skip systemd-analyze verify: systemd-analyze is not installed here");
     report.push("systemd-analyze verify: skipped (not installed)");
