@@ -301,7 +301,7 @@ async function main(): Promise<void> {
       "postinst: the JWT secret and password file are 0600 root",
       out
         .split("\n")
-        .filter((l) => l.includes("/etc/ceibo"))
+        .filter((l) => /^\d+ \S+ \/etc\/ceibo/.test(l))
         .join("; "),
     );
     const jwtFile = join(ns, "etc/ceibo/jwt.hex");
