@@ -190,8 +190,8 @@ describe("ceibo beacon --dev.signing false", () => {
     dirs.push(dataDir);
     const child = spawn(
       NODE,
-      [CEIBO, "beacon", "--network", "dev", "--dataDir", dataDir, "--dev.slotDurationMs", "1000"]
-        .concat(["--dev.genesisTime", String(Math.floor(Date.now() / 1000)), "--dev.signing", "false"])
+      [CEIBO, "beacon", "--network", "dev", "--data-dir", dataDir, "--dev.slot-duration-ms", "1000"]
+        .concat(["--dev.genesis-time", String(Math.floor(Date.now() / 1000)), "--dev.signing", "false"])
         .concat(["--rest.port", "0"]),
       {cwd: ROOT, env: {...process.env, CEIBO_PRESET: "minimal"}, stdio: ["ignore", "pipe", "pipe"]},
     );

@@ -72,14 +72,14 @@ describe("ceibo beacon --network dev", () => {
   it("explains every option and refuses bad ones", () => {
     const help = spawnSync(NODE, [CEIBO, "beacon", "--help"], {cwd: ROOT, encoding: "utf8"});
     expect(help.status).toBe(0);
-    for (const opt of ["--network", "--dataDir", "--dev.validators", "--dev.genesisTime", "--execution.urls"]) {
+    for (const opt of ["--network", "--data-dir", "--dev.validators", "--dev.genesis-time", "--execution-urls"]) {
       expect(help.stdout).toContain(opt);
     }
     expect(help.stdout).toContain("--jwt-secret");
     const bad = spawnSync(NODE, [CEIBO, "beacon", "--network", "goerli"], {cwd: ROOT, encoding: "utf8"});
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/--network goerli is not supported \(mainnet, hoodi, sepolia, dev, or custom/);
-    const noJwt = spawnSync(NODE, [CEIBO, "beacon", "--network", "dev", "--execution.urls", "http://127.0.0.1:1"], {
+    const noJwt = spawnSync(NODE, [CEIBO, "beacon", "--network", "dev", "--execution-urls", "http://127.0.0.1:1"], {
       cwd: ROOT,
       encoding: "utf8",
     });
@@ -89,8 +89,17 @@ describe("ceibo beacon --network dev", () => {
 
   it("runs a chain with 1 s slots, stops cleanly on SIGTERM and resumes from the data dir", async () => {
     const genesisTime = Math.floor(Date.now() / 1000) + 2;
-    const args = ["--network", "dev", "--dataDir", dataDir, "--dev.validators", "64", "--dev.slotDurationMs", "1000"];
-    const first = startBeacon([...args, "--dev.genesisTime", String(genesisTime), "--rest.port", "0"]);
+    const args = [
+      "--network",
+      "dev",
+      "--data-dir",
+      dataDir,
+      "--dev.validators",
+      "64",
+      "--dev.slot-duration-ms",
+      "1000",
+    ];
+    const first = startBeacon([...args, "--dev.genesis-time", String(genesisTime), "--rest.port", "0"]);
     await first.waitFor(/Wrote dev genesis validators=64/, 15_000);
     await first.waitFor(/MOCK execution engine/, 15_000);
     const [, url] = await first.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 15_000);

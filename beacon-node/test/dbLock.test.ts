@@ -105,14 +105,14 @@ async function openError(p: Promise<unknown>): Promise<DbError> {
 }
 
 describe("BeaconDb lock", () => {
-  it("refuses a second process while open, naming this pid and --dataDir", async () => {
+  it("refuses a second process while open, naming this pid and --data-dir", async () => {
     const dataDir = tempDir();
     const db = await BeaconDb.open(dataDir, dev);
     const other = await openFromOtherProcess(dataDir);
     expect(other.ok).toBe(false);
     expect(other.code).toBe("LOCKED");
     expect(other.message).toContain(`database ${db.location} is locked by another process (pid ${process.pid}?)`);
-    expect(other.message).toContain("is another ceibo beacon running with this --dataDir?");
+    expect(other.message).toContain("is another ceibo beacon running with this --data-dir?");
     await db.close();
     expect((await openFromOtherProcess(dataDir)).ok).toBe(true);
   });
@@ -181,7 +181,7 @@ describe("BeaconDb schema and network checks", () => {
     expect(e.code).toBe("SCHEMA_TOO_NEW");
     expect(e.message).toContain(`has schema version ${SCHEMA_VERSION + 1}`);
     expect(e.message).toContain(`understands versions up to ${SCHEMA_VERSION}`);
-    expect(e.message).toContain("upgrade ceibo or use another --dataDir");
+    expect(e.message).toContain("upgrade ceibo or use another --data-dir");
     // the failed open let go of LevelDB: it can be opened (and fixed) again
     await writeRaw(dataDir, "dev", schemaKey, u32(SCHEMA_VERSION));
     await (await BeaconDb.open(dataDir, dev)).close();

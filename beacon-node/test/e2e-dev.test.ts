@@ -1,11 +1,11 @@
 /**
  * Issue #4 end to end with SEPARATE PROCESSES and real time:
  *   `ceibo mock-engine` (its own process, JWT secret file, port 0)
- *   `ceibo beacon --network dev --dev.signing false --execution.urls … --jwt-secret …` (CEIBO_PRESET=minimal, fulu
+ *   `ceibo beacon --network dev --dev.signing false --execution-urls … --jwt-secret …` (CEIBO_PRESET=minimal, fulu
  *   at genesis, 64 interop validators, 1 s slots, Beacon API on 127.0.0.1 port 0)
  *   and, in this test process, LiveValidators: every validator duty done ONLY through the Beacon API client, per slot
  *   on the wall clock. The chain must finalize epoch 2. Then the beacon process is SIGKILLed and started again on
- *   the same --dataDir (the mock engine keeps running: it is the execution client): the node resumes at or after
+ *   the same --data-dir (the mock engine keeps running: it is the execution client): the node resumes at or after
  *   the head it had and finality advances again.
  */
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
@@ -59,13 +59,13 @@ function startBeacon(engineUrl: string, genesisTime: number): Proc {
       "dev",
       "--dev.validators",
       String(VALIDATORS),
-      "--dev.genesisTime",
+      "--dev.genesis-time",
       String(genesisTime),
-      "--dev.slotDurationMs",
+      "--dev.slot-duration-ms",
       String(SLOT_MS),
       "--dev.signing",
       "false",
-      "--execution.urls",
+      "--execution-urls",
       engineUrl,
       "--jwt-secret",
       jwtFile,
@@ -73,7 +73,7 @@ function startBeacon(engineUrl: string, genesisTime: number): Proc {
       "127.0.0.1",
       "--rest.port",
       "0",
-      "--dataDir",
+      "--data-dir",
       dataDir,
     ],
     {CEIBO_PRESET: "minimal"},

@@ -1,5 +1,5 @@
 /**
- * `ceibo beacon --network dev --dev.fork NAME --dev.eth1BlockHash 0x…` as a process (in-process mock engine, dev
+ * `ceibo beacon --network dev --dev.fork NAME --dev.eth1-block-hash 0x…` as a process (in-process mock engine, dev
  * signing on, CEIBO_PRESET=minimal): a capella dev chain whose genesis payload header has the given block hash
  * builds VALID capella blocks; a restart of its data dir for another fork is refused with a clear error; bad option
  * values are usage errors.
@@ -22,21 +22,21 @@ const HASH = `0x${"7e".repeat(32)}`;
 function beacon(args: string[]): Proc {
   const p = ceibo(
     `beacon#${procs.length}`,
-    ["beacon", "--network", "dev", "--rest.port", "0", "--dev.slotDurationMs", "1000", ...args],
+    ["beacon", "--network", "dev", "--rest.port", "0", "--dev.slot-duration-ms", "1000", ...args],
     {CEIBO_PRESET: "minimal"},
   );
   procs.push(p);
   return p;
 }
 
-describe("ceibo beacon --dev.fork / --dev.eth1BlockHash", () => {
+describe("ceibo beacon --dev.fork / --dev.eth1-block-hash", () => {
   const dataDir = join(dir, "data");
 
   it("a capella dev chain from the given execution genesis hash builds VALID capella blocks", async () => {
     const genesisTime = Math.ceil(Date.now() / 1000) + 3;
     const p = beacon([
-      ...["--dev.fork", "capella", "--dev.eth1BlockHash", HASH],
-      ...["--dev.genesisTime", String(genesisTime), "--dataDir", dataDir],
+      ...["--dev.fork", "capella", "--dev.eth1-block-hash", HASH],
+      ...["--dev.genesis-time", String(genesisTime), "--data-dir", dataDir],
     ]);
     await p.waitFor(/Wrote dev genesis validators=64 genesisTime=\d+ fork=capella /, 20_000);
     const url = (await p.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1];
@@ -63,21 +63,21 @@ describe("ceibo beacon --dev.fork / --dev.eth1BlockHash", () => {
   });
 
   it("refuses to resume the capella data dir as a fulu chain", async () => {
-    const p = beacon(["--dataDir", dataDir]);
+    const p = beacon(["--data-dir", dataDir]);
     expect(await p.exited).not.toBe(0);
     // the data-dir guard (cli/src/dataDirGuard.ts) names the difference and the fix before opening anything
     expect(p.output).toContain(
       "with fork epochs altair=0,bellatrix=0,capella=0,deneb=never,electra=never,fulu=never, not " +
-        "altair=0,bellatrix=0,capella=0,deneb=0,electra=0,fulu=0; start it with --dev.fork capella, or use another --dataDir or remove it",
+        "altair=0,bellatrix=0,capella=0,deneb=0,electra=0,fulu=0; start it with --dev.fork capella, or use another --data-dir or remove it",
     );
   });
 
   it("rejects bad option values", async () => {
-    const fork = beacon(["--dev.fork", "altair", "--dataDir", join(dir, "x")]);
-    const hash = beacon(["--dev.eth1BlockHash", "0x1234", "--dataDir", join(dir, "y")]);
+    const fork = beacon(["--dev.fork", "altair", "--data-dir", join(dir, "x")]);
+    const hash = beacon(["--dev.eth1-block-hash", "0x1234", "--data-dir", join(dir, "y")]);
     expect(await fork.exited).not.toBe(0);
     expect(fork.output).toContain("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
     expect(await hash.exited).not.toBe(0);
-    expect(hash.output).toContain("--dev.eth1BlockHash must be a 0x-prefixed 32-byte hex block hash");
+    expect(hash.output).toContain("--dev.eth1-block-hash must be a 0x-prefixed 32-byte hex block hash");
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A dev chain on a REAL execution client: EthereumJS 0.10.5 (installed once by scripts/install-ethereumjs.sh into a
  * cache folder outside the project's dependencies) runs the Shanghai genesis of ../shared/interop/ethereumjs with
- * JWT on loopback ports; `ceibo beacon --network dev --dev.fork capella --dev.eth1BlockHash <its genesis hash>`
+ * JWT on loopback ports; `ceibo beacon --network dev --dev.fork capella --dev.eth1-block-hash <its genesis hash>`
  * (CEIBO_PRESET=minimal, 64 interop validators, dev signing ON: the node proposes and attests) uses it as its
  * execution engine. Every block's payload must be built by EthereumJS (engine_forkchoiceUpdatedV2 with attributes
  * → engine_getPayloadV2), imported by it as VALID (engine_newPayloadV2) and become its head, and the chain must
@@ -126,12 +126,12 @@ describe.skipIf(!ENABLED)("dev chain on EthereumJS 0.10.5 (real execution client
       const beacon = ceibo(
         `beacon-${c.fork}`,
         [
-          ...["beacon", "--network", "dev", "--dev.fork", c.fork, "--dev.eth1BlockHash", elGenesisHash],
-          ...["--dev.validators", "64", "--dev.slotDurationMs", String(SLOT_MS)],
-          ...["--dev.genesisTime", String(Math.ceil(Date.now() / 1000) + 4)],
-          ...["--execution.urls", `http://127.0.0.1:${enginePort}`, "--jwt-secret", jwtFile],
-          ...["--suggestedFeeRecipient", FEE_RECIPIENT],
-          ...["--rest.port", "0", "--dataDir", join(dir, `beacon-${c.fork}`)],
+          ...["beacon", "--network", "dev", "--dev.fork", c.fork, "--dev.eth1-block-hash", elGenesisHash],
+          ...["--dev.validators", "64", "--dev.slot-duration-ms", String(SLOT_MS)],
+          ...["--dev.genesis-time", String(Math.ceil(Date.now() / 1000) + 4)],
+          ...["--execution-urls", `http://127.0.0.1:${enginePort}`, "--jwt-secret", jwtFile],
+          ...["--suggested-fee-recipient", FEE_RECIPIENT],
+          ...["--rest.port", "0", "--data-dir", join(dir, `beacon-${c.fork}`)],
         ],
         {CEIBO_PRESET: "minimal"},
       );

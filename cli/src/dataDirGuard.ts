@@ -43,10 +43,10 @@ export function readDataDirRecord(dataDir: string): DataDirRecord | null {
   try {
     record = JSON.parse(readFileSync(file, "utf8")) as DataDirRecord;
   } catch (e) {
-    throw new UsageError(`${file} is not readable: ${(e as Error).message} (remove it or use another --dataDir)`);
+    throw new UsageError(`${file} is not readable: ${(e as Error).message} (remove it or use another --data-dir)`);
   }
   if (typeof record?.network !== "string" || typeof record.preset !== "string") {
-    throw new UsageError(`${file} is not a ceibo data directory record (remove it or use another --dataDir)`);
+    throw new UsageError(`${file} is not a ceibo data directory record (remove it or use another --data-dir)`);
   }
   return record;
 }
@@ -64,7 +64,7 @@ function forkEpochsText(e: DevForkEpochs): string {
 export function checkDataDir(dataDir: string, want: DataDirExpectation): DataDirRecord | null {
   const r = readDataDirRecord(dataDir);
   if (r === null) return null;
-  const fix = "use another --dataDir or remove it";
+  const fix = "use another --data-dir or remove it";
   const chain = `${r.network} (genesis validators root ${r.genesisValidatorsRoot}, genesis time ${r.genesisTime})`;
   if (r.network !== want.network) {
     throw new UsageError(`data dir ${dataDir} belongs to network ${chain}, not ${want.network}; ${fix}`);
@@ -94,13 +94,13 @@ export function checkDataDir(dataDir: string, want: DataDirExpectation): DataDir
     }
     if (d.genesisTime !== undefined && d.genesisTime !== r.genesisTime) {
       throw new UsageError(
-        `${dev}, not genesis time ${d.genesisTime}; leave out --dev.genesisTime (or give ${r.genesisTime}), or ${fix}`,
+        `${dev}, not genesis time ${d.genesisTime}; leave out --dev.genesis-time (or give ${r.genesisTime}), or ${fix}`,
       );
     }
     if (d.slotDurationMs !== r.dev.slotDurationMs) {
       throw new UsageError(
         `${dev} with ${r.dev.slotDurationMs} ms slots, not ${d.slotDurationMs}; start it with ` +
-          `--dev.slotDurationMs ${r.dev.slotDurationMs}, or ${fix}`,
+          `--dev.slot-duration-ms ${r.dev.slotDurationMs}, or ${fix}`,
       );
     }
     const stored = forkEpochsText(r.dev.forkEpochs);
@@ -110,7 +110,7 @@ export function checkDataDir(dataDir: string, want: DataDirExpectation): DataDir
       const scheduled = epochs.filter(([, e]) => e !== null);
       const option = scheduled.every(([, e]) => e === 0)
         ? `--dev.fork ${scheduled.at(-1)?.[0]}`
-        : `--dev.forkEpochs ${scheduled.map(([f, e]) => `${f}=${e}`).join(",")}`;
+        : `--dev.fork-epochs ${scheduled.map(([f, e]) => `${f}=${e}`).join(",")}`;
       throw new UsageError(`${dev} with fork epochs ${stored}, not ${given}; start it with ${option}, or ${fix}`);
     }
   }

@@ -142,7 +142,7 @@ describe("ceibo beacon --network hoodi", () => {
   });
 
   it("started with nothing: one error line naming the options to give; nothing written", () => {
-    const r = run(["beacon", "--network", "hoodi", "--dataDir", dataDir]);
+    const r = run(["beacon", "--network", "hoodi", "--data-dir", dataDir]);
     expect(r.status).toBe(1);
     const lines = r.stderr.trim().split("\n");
     expect(lines, r.stderr).toHaveLength(1);
@@ -168,7 +168,7 @@ describe("ceibo beacon --network hoodi", () => {
       "beacon",
       "--network",
       "hoodi",
-      "--dataDir",
+      "--data-dir",
       wrongDir,
       "--checkpoint-state",
       cp.state,
@@ -180,7 +180,7 @@ describe("ceibo beacon --network hoodi", () => {
       jwt,
       "--bootnodes",
       "none",
-      "--listenAddress",
+      "--listen-address",
       "127.0.0.1",
       "--port",
       "0",
@@ -195,7 +195,7 @@ describe("ceibo beacon --network hoodi", () => {
       "beacon",
       "--network",
       "hoodi",
-      "--dataDir",
+      "--data-dir",
       wrongDir,
       "--execution-urls",
       engineUrl,
@@ -219,14 +219,14 @@ describe("ceibo beacon --network hoodi", () => {
     const file = join(tempDir("hoodi-genesis"), "genesis.ssz");
     writeFileSync(file, state.serialize());
     const common = ["beacon", "--network", "hoodi", "--genesis-state", file, "--bootnodes", "none", "--rest", "false"];
-    const noEngine = run([...common, "--dataDir", join(work, "genesis")]);
+    const noEngine = run([...common, "--data-dir", join(work, "genesis")]);
     expect(noEngine.stderr.trim()).toBe(
       "ceibo beacon: --network hoodi needs an execution client (--execution-urls URL --jwt-secret FILE, e.g. http://127.0.0.1:8551)",
     );
     const r = run([
       ...common,
-      ...["--dataDir", join(work, "genesis"), "--execution-urls", engineUrl, "--jwt-secret", jwt],
-      ...["--listenAddress", "127.0.0.1", "--port", "0"],
+      ...["--data-dir", join(work, "genesis"), "--execution-urls", engineUrl, "--jwt-secret", jwt],
+      ...["--listen-address", "127.0.0.1", "--port", "0"],
     ]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toContain(
@@ -244,7 +244,7 @@ describe("ceibo beacon --network hoodi", () => {
         "beacon",
         "--network",
         "hoodi",
-        "--dataDir",
+        "--data-dir",
         dataDir,
         "--checkpoint-state",
         cp.state,
@@ -256,7 +256,7 @@ describe("ceibo beacon --network hoodi", () => {
         jwt,
         "--bootnodes",
         "none",
-        "--listenAddress",
+        "--listen-address",
         "127.0.0.1",
         "--port",
         "0",
@@ -316,7 +316,7 @@ describe("ceibo beacon --network hoodi", () => {
         "beacon",
         "--network",
         "hoodi",
-        "--dataDir",
+        "--data-dir",
         dataDir,
         "--execution-urls",
         url,
@@ -324,7 +324,7 @@ describe("ceibo beacon --network hoodi", () => {
         what === "JWT refused" ? bad : jwt,
         "--bootnodes",
         "none",
-        "--listenAddress",
+        "--listen-address",
         "127.0.0.1",
         "--port",
         "0",
@@ -345,12 +345,12 @@ describe("ceibo beacon --network hoodi", () => {
 
   it("the hoodi data dir is refused for a dev chain: one line naming network, root and fix; the dir untouched", () => {
     const before = snapshot(dataDir);
-    const r = run(["beacon", "--network", "dev", "--dataDir", dataDir], {CEIBO_PRESET: "minimal"});
+    const r = run(["beacon", "--network", "dev", "--data-dir", dataDir], {CEIBO_PRESET: "minimal"});
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toBe(
       `ceibo beacon: data dir ${dataDir} belongs to network hoodi (genesis validators root ${hex(HOODI_GVR)}, ` +
-        `genesis time ${HOODI_GT}), not dev; use another --dataDir or remove it`,
+        `genesis time ${HOODI_GT}), not dev; use another --data-dir or remove it`,
     );
     expect(snapshot(dataDir)).toEqual(before);
   });
@@ -364,10 +364,10 @@ describe("a failed start exits", () => {
       const port = (taken.address() as AddressInfo).port;
       const bn = ceibo(
         "bn-port-taken",
-        ["beacon", "--network", "dev", "--dataDir", join(tempDir("taken"), "d"), "--dev.validators", "8"].concat([
+        ["beacon", "--network", "dev", "--data-dir", join(tempDir("taken"), "d"), "--dev.validators", "8"].concat([
           "--p2p",
           "true",
-          "--listenAddress",
+          "--listen-address",
           "127.0.0.1",
           "--port",
           String(port),
@@ -394,8 +394,8 @@ describe("data directory guard: a dev chain's data dir", () => {
   beforeAll(async () => {
     dataDir = join(tempDir("guard"), "data");
     genesisTime = Math.floor(Date.now() / 1000) + 2;
-    const args = ["beacon", "--network", "dev", "--dataDir", dataDir, "--dev.validators", "16", "--rest", "false"];
-    const bn = ceibo("dev-bn", [...args, "--dev.genesisTime", String(genesisTime), "--dev.slotDurationMs", "2000"], {
+    const args = ["beacon", "--network", "dev", "--data-dir", dataDir, "--dev.validators", "16", "--rest", "false"];
+    const bn = ceibo("dev-bn", [...args, "--dev.genesis-time", String(genesisTime), "--dev.slot-duration-ms", "2000"], {
       CEIBO_PRESET: "minimal",
     });
     procs.push(bn);
@@ -409,7 +409,7 @@ describe("data directory guard: a dev chain's data dir", () => {
       [],
       {CEIBO_PRESET: "mainnet"},
       (d) =>
-        `holds a minimal-preset chain of network dev .*, but this process runs the mainnet preset; run with CEIBO_PRESET=minimal, or use another --dataDir or remove it$`.replace(
+        `holds a minimal-preset chain of network dev .*, but this process runs the mainnet preset; run with CEIBO_PRESET=minimal, or use another --data-dir or remove it$`.replace(
           /^/,
           `data dir ${d} `,
         ),
@@ -419,21 +419,21 @@ describe("data directory guard: a dev chain's data dir", () => {
       ["--dev.validators", "64"],
       {CEIBO_PRESET: "minimal"},
       (d) =>
-        `data dir ${d} holds a dev chain of 16 validators \\(genesis time \\d+\\), not 64; leave out --dev.validators, or use another --dataDir or remove it$`,
+        `data dir ${d} holds a dev chain of 16 validators \\(genesis time \\d+\\), not 64; leave out --dev.validators, or use another --data-dir or remove it$`,
     ],
     [
       "another genesis time",
-      ["--dev.genesisTime", "1700000000"],
+      ["--dev.genesis-time", "1700000000"],
       {CEIBO_PRESET: "minimal"},
       (d) =>
-        `data dir ${d} holds a dev chain of 16 validators \\(genesis time \\d+\\), not genesis time 1700000000; leave out --dev.genesisTime \\(or give \\d+\\), or use another --dataDir or remove it$`,
+        `data dir ${d} holds a dev chain of 16 validators \\(genesis time \\d+\\), not genesis time 1700000000; leave out --dev.genesis-time \\(or give \\d+\\), or use another --data-dir or remove it$`,
     ],
     [
       "other fork epochs",
       ["--dev.fork", "deneb"],
       {CEIBO_PRESET: "minimal"},
       (d) =>
-        `data dir ${d} holds a dev chain .* with fork epochs altair=0,bellatrix=0,capella=0,deneb=0,electra=0,fulu=0, not altair=0,bellatrix=0,capella=0,deneb=0,electra=never,fulu=never; start it with --dev.fork fulu, or use another --dataDir or remove it$`,
+        `data dir ${d} holds a dev chain .* with fork epochs altair=0,bellatrix=0,capella=0,deneb=0,electra=0,fulu=0, not altair=0,bellatrix=0,capella=0,deneb=0,electra=never,fulu=never; start it with --dev.fork fulu, or use another --data-dir or remove it$`,
     ],
   ];
   for (const [what, extra, env, message] of cases) {
@@ -444,11 +444,11 @@ describe("data directory guard: a dev chain's data dir", () => {
           "beacon",
           "--network",
           "dev",
-          "--dataDir",
+          "--data-dir",
           dataDir,
           "--rest",
           "false",
-          "--dev.slotDurationMs",
+          "--dev.slot-duration-ms",
           "2000",
           ...extra,
         ],

@@ -39,7 +39,7 @@ describe("ceibo CLI", () => {
   it("beacon: bad networking, sync and custom-network options are usage errors naming the option", () => {
     const cases: [string[], RegExp][] = [
       [["--p2p", "true", "--bootnodes", "16Uiu2HAm…"], /--bootnodes: .* is not an ENR/],
-      [["--p2p", "true", "--staticPeers", "127.0.0.1:9000"], /--staticPeers: .* is not a multiaddr/],
+      [["--p2p", "true", "--static-peers", "127.0.0.1:9000"], /--static-peers: .* is not a multiaddr/],
       [["--p2p", "true", "--port", "70000"], /--port must be at most 65535/],
       [["--p2p", "maybe"], /--p2p must be true or false/],
       [["--checkpoint-sync-url", "ftp://x", "--p2p", "false"], /--checkpoint-sync-url must be an http\(s\) URL/],

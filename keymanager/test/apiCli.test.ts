@@ -65,7 +65,15 @@ describe("ceibo validator --keymanager", () => {
     cleanups.push(() => server.close());
     const dataDir = mkdtempSync(path.join(tmpdir(), "ceibo-km-cli-"));
     cleanups.push(() => rmSync(dataDir, {recursive: true, force: true}));
-    const args = ["--beacon-nodes", beacon, "--dataDir", dataDir, "--doppelganger-protection", "false", "--keymanager"];
+    const args = [
+      "--beacon-nodes",
+      beacon,
+      "--data-dir",
+      dataDir,
+      "--doppelganger-protection",
+      "false",
+      "--keymanager",
+    ];
 
     const first = startVc([...args, "--keymanager.port", "0"]);
     const url = await first.url;

@@ -12,7 +12,7 @@ export interface DevNetOpts {
   validators: number;
   slotMs: number;
   genesisTime: number;
-  /** Arguments every beacon node gets (e.g. --dev.blobsPerBlock 1). */
+  /** Arguments every beacon node gets (e.g. --dev.blobs-per-block 1). */
   beaconArgs?: string[];
   env?: Record<string, string>;
 }
@@ -44,13 +44,13 @@ export class DevNet {
         "beacon",
         "--network",
         "dev",
-        "--dataDir",
+        "--data-dir",
         join(dir, name),
         "--dev.validators",
         String(validators),
-        "--dev.genesisTime",
+        "--dev.genesis-time",
         String(genesisTime),
-        "--dev.slotDurationMs",
+        "--dev.slot-duration-ms",
         String(slotMs),
         "--dev.signing",
         "false",
@@ -58,13 +58,13 @@ export class DevNet {
         String(restPort),
         "--p2p",
         "true",
-        "--listenAddress",
+        "--listen-address",
         "127.0.0.1",
         "--port",
         String(port),
-        "--discoveryPort",
+        "--discovery-port",
         String(port),
-        "--targetPeers",
+        "--target-peers",
         "10",
         ...(this.opts.beaconArgs ?? []),
         ...extra,
@@ -88,7 +88,7 @@ export class DevNet {
         api,
         "--interop-indexes",
         `${from}..${to}`,
-        "--dataDir",
+        "--data-dir",
         join(this.opts.dir, `${name}-vc`),
         "--doppelganger-protection",
         "false",

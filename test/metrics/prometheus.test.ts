@@ -264,11 +264,11 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
           "beacon",
           "--network",
           "dev",
-          "--dataDir",
+          "--data-dir",
           dir,
-          "--dev.genesisTime",
+          "--dev.genesis-time",
           String(genesisTime),
-          "--dev.slotDurationMs",
+          "--dev.slot-duration-ms",
           "2000",
           "--p2p",
           "true",
@@ -294,7 +294,7 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     const n2 = node("bn2 (follower)", p2p2, [
       "--dev.signing",
       "false",
-      "--staticPeers",
+      "--static-peers",
       `/ip4/127.0.0.1/tcp/${p2p1}/p2p/${peerId}`,
     ]);
     const url2 = (await n2.waitFor(/Metrics server listening url=(\S+)/, 120_000))[1];

@@ -1,7 +1,7 @@
 /**
  * Multi-node simulation with blobs (SIM_BLOBS_TEST=1; suggested script `npm run sim:blobs`): separate processes on
  * 127.0.0.1 only, a fulu dev chain whose every payload carries a blob.
- * - 4 beacon nodes started with `--dev.blobsPerBlock 1` (each in-process mock engine puts 1 real blob into every
+ * - 4 beacon nodes started with `--dev.blobs-per-block 1` (each in-process mock engine puts 1 real blob into every
  *   payload it builds); node 1 is the discv5 bootnode and a PeerDAS supernode (`--supernode`: custodies all 128
  *   columns), nodes 2–4 custody the minimum (CUSTODY_REQUIREMENT groups). Each has a validator client with a
  *   quarter of the 64 keys: proposals go VC → produceBlockV3 → publishBlockV2 with the blobs → the node builds the
@@ -110,7 +110,7 @@ describe.runIf(RUN)(
         validators: VALIDATORS,
         slotMs: SLOT_MS,
         genesisTime,
-        beaconArgs: ["--dev.blobsPerBlock", "1"],
+        beaconArgs: ["--dev.blobs-per-block", "1"],
       });
       const devnet = net;
       const n1 = await devnet.startBeacon("node1", ["--supernode"]);

@@ -25,7 +25,7 @@ describe("ceibo validator", () => {
       "--interop-indexes",
       "--keystores",
       "--password-file",
-      "--dataDir",
+      "--data-dir",
       "--fee-recipient",
       "--graffiti",
       "--doppelganger-protection",
@@ -50,7 +50,7 @@ describe("ceibo validator", () => {
     try {
       const child = spawn(
         BIN,
-        ["validator", "--beacon-nodes", url, "--interop-indexes", "0..63", "--dataDir", dataDir, "--graffiti", "cli"],
+        ["validator", "--beacon-nodes", url, "--interop-indexes", "0..63", "--data-dir", dataDir, "--graffiti", "cli"],
         {env},
       );
       let stderr = "";
@@ -107,7 +107,7 @@ describe("ceibo validator", () => {
         "--password-file",
         path.join(dir, "password.txt"),
       ];
-      const child = spawn(BIN, [...args, "--dataDir", path.join(dir, "data")], {env});
+      const child = spawn(BIN, [...args, "--data-dir", path.join(dir, "data")], {env});
       let stderr = "";
       child.stderr.on("data", (d) => {
         stderr += d;

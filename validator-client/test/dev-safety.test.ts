@@ -42,7 +42,7 @@ describe("ceibo dev: validator client safety", () => {
       ...FAST,
       "--validator-client",
       "false",
-      "--dataDir",
+      "--data-dir",
       join(dir, "dev"),
     ]);
     const api = (await dev.waitFor(/\[dev\] Beacon API: (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1];
@@ -50,7 +50,7 @@ describe("ceibo dev: validator client safety", () => {
     const recorder = new CommitteeRecorder(api).start();
     const vcArgs = ["validator", "--beacon-nodes", api, "--interop-indexes", "0..63"];
 
-    const vc1 = start("vc1", [...vcArgs, "--dataDir", join(dir, "vc1")], env);
+    const vc1 = start("vc1", [...vcArgs, "--data-dir", join(dir, "vc1")], env);
     await vc1.waitFor(/Doppelganger protection skipped at the genesis epoch/, 30_000);
     // crash it mid-epoch 1 (minimal: 8-slot epochs), right after it attested at slot 11
     await vc1.waitFor(/Attested slot=11 /, 60_000);
@@ -59,14 +59,14 @@ describe("ceibo dev: validator client safety", () => {
     // restarted on the same slashing-protection database; the same client, so no doppelganger wait
     const vc1b = start(
       "vc1 restarted",
-      [...vcArgs, "--dataDir", join(dir, "vc1"), "--doppelganger-protection", "false"],
+      [...vcArgs, "--data-dir", join(dir, "vc1"), "--doppelganger-protection", "false"],
       env,
     );
     await vc1b.waitFor(/Attested slot=\d+/, 30_000);
 
     // a second client with the same keys once the chain is past its genesis epoch: doppelganger protection on
     await until(async () => (await headSlot(api)) >= 18, 60_000, "epoch 2");
-    const vc2 = start("vc2 (doppelganger)", [...vcArgs, "--dataDir", join(dir, "vc2")], env);
+    const vc2 = start("vc2 (doppelganger)", [...vcArgs, "--data-dir", join(dir, "vc2")], env);
     await vc2.waitFor(/Doppelganger protection: watching liveness/, 30_000);
     const vc2Code = await Promise.race([vc2.exited, new Promise((r) => setTimeout(() => r("timeout"), 60_000))]);
     expect(vc2Code).toBe(3);

@@ -41,7 +41,7 @@ describe("ceibo dev", () => {
       "--fork-epochs",
       "--slot-duration-ms",
       "--genesis-delay",
-      "--dataDir",
+      "--data-dir",
       "--rest.port",
       "--el.port",
       "--validator-client",
@@ -112,10 +112,10 @@ describe("ceibo dev", () => {
     for (const pid of dev.childPids()) expect(() => process.kill(pid, 0)).toThrow();
   }, 180_000);
 
-  it("--dataDir keeps the chain: a restart continues from the stored head", async () => {
+  it("--data-dir keeps the chain: a restart continues from the stored head", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ceibo-dev-e2e-"));
     dirs.push(dir);
-    const args = ["dev", ...FAST, "--dataDir", join(dir, "dev")];
+    const args = ["dev", ...FAST, "--data-dir", join(dir, "dev")];
     const first = start("ceibo dev (1st run)", args);
     const api1 = (await first.waitFor(/\[dev\] Beacon API: (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1];
     await until(async () => (await headSlot(api1)) >= 6, 60_000, "slot 6");

@@ -51,7 +51,7 @@ export function lockedError(location: string, pid: number | null, sameProcess = 
   const holder = `pid ${pid === null ? "unknown" : `${pid}?`}`;
   return new DbError(
     "LOCKED",
-    `database ${location} is locked by another process (${holder}) — is another ceibo beacon running with this --dataDir?`,
+    `database ${location} is locked by another process (${holder}) — is another ceibo beacon running with this --data-dir?`,
     {cause},
   );
 }

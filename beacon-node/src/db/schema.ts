@@ -32,7 +32,7 @@ export async function checkSchema(kv: Kv, network: string): Promise<{created: bo
       throw new DbError(
         "SCHEMA_MISSING",
         `database ${kv.location} has data but no ceibo schema record — it is not a ceibo chain database; ` +
-          "point --dataDir at another directory",
+          "point --data-dir at another directory",
       );
     }
     await kv.write(
@@ -56,7 +56,7 @@ export async function checkSchema(kv: Kv, network: string): Promise<{created: bo
     throw new DbError(
       "SCHEMA_TOO_NEW",
       `database ${kv.location} has schema version ${version}, but this ceibo understands versions up to ` +
-        `${SCHEMA_VERSION} — it was written by a newer ceibo; upgrade ceibo or use another --dataDir`,
+        `${SCHEMA_VERSION} — it was written by a newer ceibo; upgrade ceibo or use another --data-dir`,
     );
   }
   while (version < SCHEMA_VERSION) {
@@ -65,7 +65,7 @@ export async function checkSchema(kv: Kv, network: string): Promise<{created: bo
       throw new DbError(
         "SCHEMA_TOO_OLD",
         `database ${kv.location} has schema version ${version} and no migration to ${SCHEMA_VERSION} exists — ` +
-          "resync into a fresh --dataDir",
+          "resync into a fresh --data-dir",
       );
     }
     await migrate(kv);

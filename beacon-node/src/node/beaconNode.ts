@@ -6,7 +6,15 @@ import {randomBytes} from "node:crypto";
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
 import {type ChainConfig, createDevChainConfig, forkScheduleOf, isPublicNetwork, networks} from "@ceibo/config";
-import {ACTIVE_PRESET_NAME, FAR_FUTURE_EPOCH, FORK_NAMES, type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {
+  ACTIVE_PRESET_NAME,
+  FAR_FUTURE_EPOCH,
+  FORK_NAMES,
+  type ForkName,
+  ForkSeq,
+  SLOTS_PER_EPOCH,
+  SYNC_COMMITTEE_SIZE,
+} from "@ceibo/params";
 import {
   type BeaconStateAllForks,
   type BeaconStatePostBellatrix,
@@ -347,7 +355,7 @@ export class BeaconNode {
         });
         const url = await mockEngine.start();
         engine = new ExecutionEngineHttp({url, jwtSecret});
-        logger.info("No --execution.urls: started an in-process MOCK execution engine (dev only)", {url});
+        logger.info("No --execution-urls: started an in-process MOCK execution engine (dev only)", {url});
         if (resumed) {
           const replayed = await replayExecutionChain(db, engine);
           logger.info("Replayed the stored execution payloads into the mock engine", {payloads: replayed});
@@ -509,7 +517,9 @@ export class BeaconNode {
       );
     }
     this.logger.info(
-      `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync ${status.headSyncParticipants} | EL ${status.elStatus}${peers}${syncing}`,
+      // the wall-clock slot and epoch, the head, checkpoints, the sync committee's votes in the head block's sync
+      // aggregate (of SYNC_COMMITTEE_SIZE), the execution client's last verdict
+      `Slot ${slot} | head ${head.slot} ${head.blockRoot.slice(0, 10)}… | epoch ${Math.floor(slot / SLOTS_PER_EPOCH)} | justified ${status.justifiedEpoch} | finalized ${status.finalizedEpoch} | sync committee votes ${status.headSyncParticipants}/${SYNC_COMMITTEE_SIZE} | EL ${status.elStatus}${peers}${syncing}`,
     );
     if (this.network !== null && slot % SLOTS_PER_EPOCH === 0) this.logGossipMesh();
     for (const l of this.statusListeners) l(status);

@@ -1,8 +1,8 @@
 import {readFileSync} from "node:fs";
 import {resolve} from "node:path";
-import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
+import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
 import {
   BEACON_METRICS_PORT,
   METRICS_OPTIONS,
@@ -11,6 +11,7 @@ import {
   parseMetricsOptions,
   startMetricsServer,
 } from "../metrics.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const PUBLIC_NETWORKS = ["mainnet", "hoodi", "sepolia"];
 
@@ -62,41 +63,41 @@ for a new data dir, a starting state: --checkpoint-sync-url (recommended), --che
 --checkpoint-block, or --genesis-state; the state must carry the network's genesis validators root.
 --network custom joins a network given by its files (e.g. a devnet of another client):
 its consensus-specs config.yaml (the preset must be the process's CEIBO_PRESET) and its genesis BeaconState;
-p2p is on by default there, and an --execution.urls engine shared with that network is expected.
+p2p is on by default there, and an --execution-urls engine shared with that network is expected.
 --network dev is a local dev network: an interop genesis (validators 0..N-1 with the
 deterministic interop keys, every fork through fulu (or --dev.fork) active from genesis), block import
 (signatures, state transition, execution payload via the Engine API, fork choice), block production, and the dev validators
 proposing and attesting inside the node. Finalizes on its own. One status line per slot.
-The chain is stored in <dataDir>/<network>/chain-db; started again with the same --dataDir it resumes from it
+The chain is stored in <data-dir>/<network>/chain-db; started again with the same --data-dir it resumes from it
 (the finalized anchor plus the blocks after it).
 
 Options:
   --network NAME            mainnet, hoodi, sepolia, dev or custom (required)
   --config-file FILE        network custom: its config.yaml (SECONDS_PER_SLOT is read when SLOT_DURATION_MS is missing)
   --genesis-state FILE      network custom or a public network: its genesis state (SSZ), used for a new data dir
-  --dataDir DIR             data directory (default ./ceibo-data). It records its chain in <dataDir>/ceibo-data.json
+  --data-dir DIR            data directory (default ./ceibo-data). It records its chain in <data-dir>/ceibo-data.json
                             (network, preset, genesis; dev: validators, slot duration, fork epochs): a start with
                             other settings is refused, naming the difference, before anything in it is touched
   --dev.validators N        interop validators in a NEW dev genesis (default 64)
-  --dev.depositData FILE    a NEW dev genesis from the deposits of this deposit_data-*.json (made by
+  --dev.deposit-data FILE   a NEW dev genesis from the deposits of this deposit_data-*.json (made by
                             \`ceibo keys new --network dev\`; checked as \`ceibo keys validate-deposit\` does) with
                             initialize_beacon_state_from_eth1, instead of the interop keys; needs
                             --dev.signing false (the node has no keys of those validators)
-  --dev.genesisTime SECS    genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
-  --dev.slotDurationMs MS   SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
+  --dev.genesis-time SECS   genesis time of a NEW dev chain, Unix seconds (default: now + 5 s)
+  --dev.slot-duration-ms MS SLOT_DURATION_MS of the dev chain (default 6000 minimal / 12000 mainnet);
                             use the same value on every restart of a data dir
   --dev.fork NAME           fork of a dev chain: every fork up to NAME active from genesis, later ones never;
                             bellatrix, capella, deneb, electra or fulu (default fulu); the same on every restart
-  --dev.forkEpochs LIST     staged forks instead of --dev.fork: e.g. altair=1,bellatrix=2,capella=3,deneb=4,
+  --dev.fork-epochs LIST    staged forks instead of --dev.fork: e.g. altair=1,bellatrix=2,capella=3,deneb=4,
                             electra=5,fulu=6 (a fork left out activates with the one before it; epochs must not
-                            decrease); needs --execution.urls of an engine with matching fork times
+                            decrease); needs --execution-urls of an engine with matching fork times
                             (ceibo dev sets this up); the same on every restart
-  --dev.eth1BlockHash 0x…   latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
+  --dev.eth1-block-hash 0x… latest_execution_payload_header.block_hash of a NEW dev genesis: the execution
                             client's genesis block hash (default 0x42…42, as the mock engine's
                             --genesis-block-hash must then be)
-  --dev.blobsPerBlock N     blob transactions in each payload the in-process mock engine builds at deneb+
+  --dev.blobs-per-block N   blob transactions in each payload the in-process mock engine builds at deneb+
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
-  --dev.shardCommitteePeriod N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
+  --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
@@ -111,23 +112,23 @@ Options:
                             client needs (duties, block production/publishing, attestations, aggregates,
                             sync committee), state/block queries, config, events, debug; light client and
                             rewards answer 501
-  --suggestedFeeRecipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
+  --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
                             --p2p true to run several dev nodes together), true for custom and public networks
-  --listenAddress ADDR      TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
+  --listen-address ADDR     TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
   --port PORT               libp2p TCP port (default 9000; 0 = any free port)
-  --discoveryPort PORT      discv5 UDP port (default: --port)
+  --discovery-port PORT     discv5 UDP port (default: --port)
   --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them. Default: the
                             network's published bootnodes (mainnet, hoodi, sepolia), none otherwise;
                             "none": no bootnodes at all (a node that must not contact the outside)
-  --staticPeers MA[,MA…]    multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
-  --targetPeers N           peers to keep (default 50); more are pruned, fewer trigger discovery
+  --static-peers MA[,MA…]   multiaddrs to stay connected to (/ip4/…/tcp/…/p2p/…)
+  --target-peers N          peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
-  --subscribeAllSubnets     subscribe to every attestation subnet (for aggregating nodes and tests)
+  --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
-The node keys (libp2p identity, ENR) live in <dataDir>/<network>/network/; the peer store is kept there too.
+The node keys (libp2p identity, ENR) live in <data-dir>/<network>/network/; the peer store is kept there too.
 
 Sync:
   --checkpoint-sync-url URL  start an EMPTY data dir from the finalized state of a trusted beacon node (its
@@ -143,7 +144,8 @@ ${metricsHelp(BEACON_METRICS_PORT)}
                             (proposer preparation, committee subscriptions) are monitored without it
 
   --log-level LEVEL         error | warn | info | debug (default info)
-  -h, --help                this help
+${LOG_HELP}
+${COMMON_HELP}
 
 The status line says "peers 0 (no peers reachable …)" every slot while no peer is connected; discovery keeps
 looking (a lookup per peer-manager heartbeat, not a busy loop).
@@ -231,23 +233,23 @@ export function parseP2pOptions(
   for (const enr of bootnodes) {
     if (!enr.startsWith("enr:")) throw new UsageError(`--bootnodes: "${enr.slice(0, 40)}" is not an ENR (enr:…)`);
   }
-  const staticPeers = list(v.staticPeers);
+  const staticPeers = list(v["static-peers"]);
   for (const ma of staticPeers) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/p2p\/\w+$/.test(ma)) {
-      throw new UsageError(`--staticPeers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
+      throw new UsageError(`--static-peers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
     }
   }
-  const targetPeers = nonNegativeInt("targetPeers", v.targetPeers) ?? 50;
-  if (targetPeers < 1) throw new UsageError("--targetPeers must be at least 1");
+  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? 50;
+  if (targetPeers < 1) throw new UsageError("--target-peers must be at least 1");
   return {
-    listenAddress: v.listenAddress ?? defaults.listenAddress,
+    listenAddress: v["listen-address"] ?? defaults.listenAddress,
     port: tcp,
-    discoveryPort: port("discoveryPort", v.discoveryPort) ?? tcp,
+    discoveryPort: port("discovery-port", v["discovery-port"]) ?? tcp,
     bootnodes,
     staticPeers,
     targetPeers,
     discv5: boolOption("discv5", v.discv5, true),
-    subscribeAllSubnets: values.subscribeAllSubnets === true,
+    subscribeAllSubnets: values["subscribe-all-subnets"] === true,
     supernode: values.supernode === true,
   };
 }
@@ -276,58 +278,53 @@ export function parseCheckpointOptions(
   };
 }
 
+/** Every option of `ceibo beacon` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const BEACON_OPTIONS = {
+  network: {type: "string"},
+  "config-file": {type: "string"},
+  "genesis-state": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "dev.validators": {type: "string"},
+  "dev.deposit-data": {type: "string", deprecated: ["dev.depositData"]},
+  "dev.shard-committee-period": {type: "string", deprecated: ["dev.shardCommitteePeriod"]},
+  "dev.genesis-time": {type: "string", deprecated: ["dev.genesisTime"]},
+  "dev.slot-duration-ms": {type: "string", deprecated: ["dev.slotDurationMs"]},
+  "dev.signing": {type: "string"},
+  "dev.fork": {type: "string"},
+  "dev.fork-epochs": {type: "string", deprecated: ["dev.forkEpochs"]},
+  "dev.eth1-block-hash": {type: "string", deprecated: ["dev.eth1BlockHash"]},
+  "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
+  "execution-urls": {type: "string", deprecated: ["execution.urls"]},
+  "jwt-secret": {type: "string"},
+  rest: {type: "string"},
+  "rest.address": {type: "string"},
+  "rest.port": {type: "string"},
+  "suggested-fee-recipient": {type: "string", deprecated: ["suggestedFeeRecipient"]},
+  p2p: {type: "string"},
+  "listen-address": {type: "string", deprecated: ["listenAddress"]},
+  port: {type: "string"},
+  "discovery-port": {type: "string", deprecated: ["discoveryPort"]},
+  bootnodes: {type: "string"},
+  "static-peers": {type: "string", deprecated: ["staticPeers"]},
+  "target-peers": {type: "string", deprecated: ["targetPeers"]},
+  discv5: {type: "string"},
+  "subscribe-all-subnets": {type: "boolean", default: false, deprecated: ["subscribeAllSubnets"]},
+  supernode: {type: "boolean", default: false},
+  "checkpoint-sync-url": {type: "string"},
+  "checkpoint-state": {type: "string"},
+  "checkpoint-block": {type: "string"},
+  "force-checkpoint-sync": {type: "boolean", default: false},
+  ...METRICS_OPTIONS,
+  "validator-monitor-indices": {type: "string"},
+  "log-level": {type: "string"},
+  ...LOG_OPTIONS,
+} as const satisfies OptionTable;
+
 export const beaconCommand: Command = {
   summary: "run a beacon node: mainnet, hoodi, sepolia (checkpoint sync + execution client), dev or custom",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        network: {type: "string"},
-        "config-file": {type: "string"},
-        "genesis-state": {type: "string"},
-        dataDir: {type: "string"},
-        "dev.validators": {type: "string"},
-        "dev.depositData": {type: "string"},
-        "dev.genesisTime": {type: "string"},
-        "dev.slotDurationMs": {type: "string"},
-        "dev.signing": {type: "string"},
-        "dev.shardCommitteePeriod": {type: "string"},
-        "dev.fork": {type: "string"},
-        "dev.forkEpochs": {type: "string"},
-        "dev.eth1BlockHash": {type: "string"},
-        "dev.blobsPerBlock": {type: "string"},
-        "execution.urls": {type: "string"},
-        "execution-urls": {type: "string"},
-        "jwt-secret": {type: "string"},
-        rest: {type: "string"},
-        "rest.address": {type: "string"},
-        "rest.port": {type: "string"},
-        suggestedFeeRecipient: {type: "string"},
-        p2p: {type: "string"},
-        listenAddress: {type: "string"},
-        port: {type: "string"},
-        discoveryPort: {type: "string"},
-        bootnodes: {type: "string"},
-        staticPeers: {type: "string"},
-        targetPeers: {type: "string"},
-        discv5: {type: "string"},
-        subscribeAllSubnets: {type: "boolean", default: false},
-        supernode: {type: "boolean", default: false},
-        "checkpoint-sync-url": {type: "string"},
-        "checkpoint-state": {type: "string"},
-        "checkpoint-block": {type: "string"},
-        "force-checkpoint-sync": {type: "boolean", default: false},
-        ...METRICS_OPTIONS,
-        "validator-monitor-indices": {type: "string"},
-        "log-level": {type: "string"},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, BEACON_OPTIONS, {command: "beacon", help: HELP});
+    if (values === null) return 0;
     const metricsServerOpts = parseMetricsOptions(values, BEACON_METRICS_PORT);
     const monitorIndices = parseIndexList(values["validator-monitor-indices"], "validator-monitor-indices");
     if (monitorIndices !== undefined && metricsServerOpts === null) {
@@ -390,12 +387,12 @@ export const beaconCommand: Command = {
     }
     const validators = nonNegativeInt("dev.validators", values["dev.validators"]) ?? 64;
     if (validators < 1) throw new UsageError("--dev.validators must be at least 1");
-    const genesisTime = nonNegativeInt("dev.genesisTime", values["dev.genesisTime"]);
-    const slotDurationMs = nonNegativeInt("dev.slotDurationMs", values["dev.slotDurationMs"]);
+    const genesisTime = nonNegativeInt("dev.genesis-time", values["dev.genesis-time"]);
+    const slotDurationMs = nonNegativeInt("dev.slot-duration-ms", values["dev.slot-duration-ms"]);
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
-      throw new UsageError("--dev.slotDurationMs must be at least 1000");
+      throw new UsageError("--dev.slot-duration-ms must be at least 1000");
     }
-    const depositDataFile = values["dev.depositData"];
+    const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
         (k) => k.startsWith("dev.") && values[k as "dev.signing"] !== undefined,
@@ -406,9 +403,9 @@ export const beaconCommand: Command = {
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
     let devDeposits: import("@ceibo/state-transition").DepositData[] | undefined;
     if (depositDataFile !== undefined) {
-      if (isCustom) throw new UsageError("--dev.depositData is for --network dev");
+      if (isCustom) throw new UsageError("--dev.deposit-data is for --network dev");
       if (signing === "true") {
-        throw new UsageError("--dev.depositData needs --dev.signing false: the node has no keys of those validators");
+        throw new UsageError("--dev.deposit-data needs --dev.signing false: the node has no keys of those validators");
       }
       const {readDevDeposits} = await import("./devDeposits.ts");
       devDeposits = readDevDeposits(depositDataFile);
@@ -418,17 +415,17 @@ export const beaconCommand: Command = {
       throw new UsageError("--dev.fork must be bellatrix, capella, deneb, electra or fulu");
     }
     let forkEpochs: Record<string, number> | undefined;
-    if (values["dev.forkEpochs"] !== undefined) {
+    if (values["dev.fork-epochs"] !== undefined) {
       if (values["dev.fork"] !== undefined)
-        throw new UsageError("give either --dev.fork or --dev.forkEpochs, not both");
-      forkEpochs = parseForkEpochs(values["dev.forkEpochs"], "dev.forkEpochs");
+        throw new UsageError("give either --dev.fork or --dev.fork-epochs, not both");
+      forkEpochs = parseForkEpochs(values["dev.fork-epochs"], "dev.fork-epochs");
     }
     let eth1BlockHash: Uint8Array | undefined;
-    if (values["dev.eth1BlockHash"] !== undefined) {
-      if (!/^0x[0-9a-fA-F]{64}$/.test(values["dev.eth1BlockHash"])) {
-        throw new UsageError("--dev.eth1BlockHash must be a 0x-prefixed 32-byte hex block hash");
+    if (values["dev.eth1-block-hash"] !== undefined) {
+      if (!/^0x[0-9a-fA-F]{64}$/.test(values["dev.eth1-block-hash"])) {
+        throw new UsageError("--dev.eth1-block-hash must be a 0x-prefixed 32-byte hex block hash");
       }
-      eth1BlockHash = Uint8Array.from(Buffer.from(values["dev.eth1BlockHash"].slice(2), "hex"));
+      eth1BlockHash = Uint8Array.from(Buffer.from(values["dev.eth1-block-hash"].slice(2), "hex"));
     }
     const restOn = values.rest ?? "true";
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
@@ -440,11 +437,11 @@ export const beaconCommand: Command = {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
     let feeRecipient: Uint8Array | undefined;
-    if (values.suggestedFeeRecipient !== undefined) {
-      if (!/^0x[0-9a-fA-F]{40}$/.test(values.suggestedFeeRecipient)) {
-        throw new UsageError("--suggestedFeeRecipient must be a 0x-prefixed 20-byte hex address");
+    if (values["suggested-fee-recipient"] !== undefined) {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(values["suggested-fee-recipient"])) {
+        throw new UsageError("--suggested-fee-recipient must be a 0x-prefixed 20-byte hex address");
       }
-      feeRecipient = Uint8Array.from(Buffer.from(values.suggestedFeeRecipient.slice(2), "hex"));
+      feeRecipient = Uint8Array.from(Buffer.from(values["suggested-fee-recipient"].slice(2), "hex"));
     }
     // dev chains are local: no p2p unless asked for, and only on loopback by default
     const p2p = parseP2pOptions(
@@ -454,14 +451,11 @@ export const beaconCommand: Command = {
         : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const checkpoint = parseCheckpointOptions(values);
-    if (values["execution.urls"] !== undefined && values["execution-urls"] !== undefined) {
-      throw new UsageError("give --execution-urls once (--execution.urls is its old spelling)");
-    }
-    const url = values["execution-urls"] ?? values["execution.urls"];
+    const url = values["execution-urls"];
     if (url !== undefined && values["jwt-secret"] === undefined) {
       throw new UsageError("--execution-urls needs --jwt-secret FILE");
     }
-    const dataDir = resolve(values.dataDir ?? "ceibo-data");
+    const dataDir = resolve(values["data-dir"] ?? "ceibo-data");
     // a public network needs a starting state (unless the data dir holds its chain) and a real execution client
     if (isPublic) {
       const network = values.network;
@@ -501,7 +495,8 @@ export const beaconCommand: Command = {
     const {readJwtSecret} = await import("@ceibo/beacon-node/execution");
     const {BeaconNode, ConsoleLogger} = await import("@ceibo/beacon-node/node");
     const jwtSecret = values["jwt-secret"] !== undefined ? readJwtSecret(values["jwt-secret"]) : undefined;
-    const logger = new ConsoleLogger(level as "info");
+    const logs = openLogSink(values, (line) => process.stdout.write(`${line}\n`));
+    const logger = new ConsoleLogger(level as "info", logs.write, {format: logs.format});
     logger.info("Starting beacon node", {
       network: values.network,
       dataDir,
@@ -518,10 +513,10 @@ export const beaconCommand: Command = {
       slotDurationMs,
       devFork: devFork as "fulu",
       devForkEpochs: forkEpochs,
-      devShardCommitteePeriod: nonNegativeInt("dev.shardCommitteePeriod", values["dev.shardCommitteePeriod"]),
+      devShardCommitteePeriod: nonNegativeInt("dev.shard-committee-period", values["dev.shard-committee-period"]),
       eth1BlockHash,
       executionUrl: url,
-      devBlobsPerBlock: nonNegativeInt("dev.blobsPerBlock", values["dev.blobsPerBlock"]),
+      devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
       jwtSecret,
       devSigning: signing === "true",
       rest,
@@ -573,6 +568,7 @@ export const beaconCommand: Command = {
     });
     await metricsServer?.close();
     await node.close();
+    logs.close();
     // Everything of ours is closed (db, network, servers). @chainsafe/discv5 11 leaves a pending lookup's 60 s
     // timer referenced after stop(); do not let it hold a stopped node for a minute.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();

@@ -10,8 +10,8 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync}
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {createInterface} from "node:readline";
-import {parseArgs} from "node:util";
 import {type Command, UsageError} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 import {parseForkEpochs} from "./beacon.ts";
 import {copyKeystores, depositOptions} from "./devDeposits.ts";
 import {replayPayloads} from "./devReplay.ts";
@@ -19,7 +19,7 @@ import {replayPayloads} from "./devReplay.ts";
 const HELP = `Usage: ceibo dev [options]
 
 Runs a local dev network as separate processes, each one's log lines prefixed:
-  [el]  the mock execution engine (ceibo mock-engine; a new JWT secret in <dataDir>/jwt.hex)
+  [el]  the mock execution engine (ceibo mock-engine; a new JWT secret in <data-dir>/jwt.hex)
   [bn]  a beacon node on the dev network (ceibo beacon --network dev --dev.signing false): interop genesis of
         --validators validators, Beacon API on --rest.port
   [vc]  a validator client (ceibo validator) with all the interop keys 0..N-1, talking to the node's Beacon API
@@ -35,7 +35,7 @@ Options:
                           each validator needs a 32 ETH deposit to be active at genesis
   --keystores DIR         with --deposit-data: the folder with those validators' EIP-2335 keystores (the
                           --out-dir of \`ceibo keys new\`; other files are skipped); the validator client runs
-                          with these keys (copied to <dataDir>/vc-keystores) instead of the interop keys
+                          with these keys (copied to <data-dir>/vc-keystores) instead of the interop keys
                           (not needed with --validator-client false)
   --keystore-password-file F  their password; without it the password is asked for (hidden on a terminal,
                           one stdin line otherwise) and handed to the validator client over a pipe, never
@@ -48,26 +48,27 @@ Options:
   --genesis-delay SECS    a NEW chain's genesis is this many seconds after start (default 8)
   --shard-committee-period N  SHARD_COMMITTEE_PERIOD in epochs (default the preset's: 64 minimal, 256 mainnet);
                           0 lets validators exit at once (try \`ceibo validator exit\`)
-  --dataDir DIR           keep the chain here (beacon node in DIR/bn, validator client and its slashing
+  --data-dir DIR          keep the chain here (beacon node in DIR/bn, validator client and its slashing
                           protection in DIR/vc, engine secret DIR/jwt.hex, the chain's settings DIR/dev.json);
                           run again with the same DIR to continue it. Without it: a fresh temporary directory,
                           removed on exit.
   --rest.port PORT        Beacon API port on 127.0.0.1 (default 5052; 0 = any free port)
   --el.port PORT          Engine API port of the mock engine on 127.0.0.1 (default 0 = any free port)
   --validator-client B    true (default) or false: false runs only [el] and [bn] (bring your own validator client)
-                          On a restart with --dataDir the validator client runs without doppelganger protection
+                          On a restart with --data-dir the validator client runs without doppelganger protection
                           (it would mistake its own attestations from before the restart for another client's).
   --keymanager B          true (default) or false: the validator client serves the Keymanager API (when this
                           build's validator client has it; otherwise "Keymanager API: not available yet")
   --keymanager.port PORT  its port on 127.0.0.1 (default 5062; 0 = any free port); the bearer token is in
-                          <dataDir>/vc/api-token.txt
+                          <data-dir>/vc/api-token.txt
   --metrics               Prometheus metrics from the beacon node and the validator client (their --metrics);
                           the beacon node also monitors the validator client's validators (validator_monitor_*)
   --metrics.port PORT     the beacon node's metrics port on --metrics.address (default 8008; 0 = any free port)
   --metrics.validator-port PORT  the validator client's metrics port (default 5064; 0 = any free port)
   --metrics.address ADDR  metrics listen address of both (default 127.0.0.1)
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
-  -h, --help              this help
+  --log-format FORMAT     human (default) or json, for the beacon node and validator client
+${COMMON_HELP}
 
 Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it
 (and with --metrics both metrics URLs).`;
@@ -146,40 +147,36 @@ function devMetricsArgs(values: Record<string, string | boolean | undefined>): {
   };
 }
 
+/** Every option of `ceibo dev` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const DEV_OPTIONS = {
+  validators: {type: "string"},
+  preset: {type: "string"},
+  "fork-epochs": {type: "string"},
+  "slot-duration-ms": {type: "string"},
+  "genesis-delay": {type: "string"},
+  "shard-committee-period": {type: "string"},
+  "deposit-data": {type: "string"},
+  keystores: {type: "string"},
+  "keystore-password-file": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "rest.port": {type: "string"},
+  "el.port": {type: "string"},
+  "validator-client": {type: "string"},
+  keymanager: {type: "string"},
+  "keymanager.port": {type: "string"},
+  metrics: {type: "boolean", default: false},
+  "metrics.port": {type: "string"},
+  "metrics.validator-port": {type: "string"},
+  "metrics.address": {type: "string"},
+  "log-level": {type: "string"},
+  "log-format": {type: "string"},
+} as const satisfies OptionTable;
+
 export const devCommand: Command = {
   summary: "run a local dev network: mock engine + beacon node + validator client as separate processes",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        validators: {type: "string"},
-        "deposit-data": {type: "string"},
-        keystores: {type: "string"},
-        "keystore-password-file": {type: "string"},
-        preset: {type: "string"},
-        "fork-epochs": {type: "string"},
-        "slot-duration-ms": {type: "string"},
-        "genesis-delay": {type: "string"},
-        "shard-committee-period": {type: "string"},
-        dataDir: {type: "string"},
-        "rest.port": {type: "string"},
-        "el.port": {type: "string"},
-        "validator-client": {type: "string"},
-        keymanager: {type: "string"},
-        "keymanager.port": {type: "string"},
-        metrics: {type: "boolean", default: false},
-        "metrics.port": {type: "string"},
-        "metrics.validator-port": {type: "string"},
-        "metrics.address": {type: "string"},
-        "log-level": {type: "string"},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, DEV_OPTIONS, {command: "dev", help: HELP});
+    if (values === null) return 0;
     const preset = values.preset;
     if (preset !== undefined && preset !== "minimal" && preset !== "mainnet") {
       throw new UsageError("--preset must be minimal or mainnet");
@@ -206,6 +203,11 @@ export const devCommand: Command = {
     const kmPort = nonNegativeInt("keymanager.port", values["keymanager.port"]) ?? 5062;
     if (kmPort > 65535) throw new UsageError("--keymanager.port must be at most 65535");
     const level = values["log-level"] ?? "info";
+    const logFormat = values["log-format"];
+    if (logFormat !== undefined && logFormat !== "human" && logFormat !== "json") {
+      throw new UsageError(`--log-format must be human or json, got "${logFormat}"`);
+    }
+    const logFormatArgs = logFormat === undefined ? [] : ["--log-format", logFormat];
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");
     }
@@ -215,8 +217,8 @@ export const devCommand: Command = {
     const fromDeposits = await depositOptions(values, validators, vcOn === "true");
 
     // The data dir and the chain's settings (a restart continues the chain it holds).
-    const temporary = values.dataDir === undefined;
-    const dataDir = temporary ? mkdtempSync(join(tmpdir(), "ceibo-dev-")) : resolve(values.dataDir as string);
+    const temporary = values["data-dir"] === undefined;
+    const dataDir = temporary ? mkdtempSync(join(tmpdir(), "ceibo-dev-")) : resolve(values["data-dir"] as string);
     mkdirSync(dataDir, {recursive: true});
     const settingsFile = join(dataDir, "dev.json");
     let settings: DevSettings;
@@ -230,13 +232,13 @@ export const devCommand: Command = {
       }
       const clash = (what: string, given: unknown, was: unknown): never => {
         throw new UsageError(
-          `${dataDir} holds a dev chain made with ${what} ${String(was)}; got ${String(given)} (leave the option out or use another --dataDir)`,
+          `${dataDir} holds a dev chain made with ${what} ${String(was)}; got ${String(given)} (leave the option out or use another --data-dir)`,
         );
       };
       if (preset !== undefined && preset !== stored.preset) clash("--preset", preset, stored.preset);
       if (stored.depositData !== undefined && fromDeposits === null) {
         throw new UsageError(
-          `${dataDir} holds a dev chain made from deposit data: give --deposit-data and --keystores again (or use another --dataDir)`,
+          `${dataDir} holds a dev chain made from deposit data: give --deposit-data and --keystores again (or use another --data-dir)`,
         );
       }
       if (fromDeposits !== null && stored.depositData?.sha256 !== fromDeposits.sha256) {
@@ -383,17 +385,17 @@ export const devCommand: Command = {
         "beacon",
         "--network",
         "dev",
-        "--dataDir",
+        "--data-dir",
         join(dataDir, "bn"),
         "--dev.validators",
         String(settings.validators),
-        "--dev.genesisTime",
+        "--dev.genesis-time",
         String(settings.genesisTime),
-        "--dev.slotDurationMs",
+        "--dev.slot-duration-ms",
         String(settings.slotDurationMs),
         "--dev.signing",
         "false",
-        "--execution.urls",
+        "--execution-urls",
         elUrl,
         "--jwt-secret",
         jwtFile,
@@ -403,12 +405,13 @@ export const devCommand: Command = {
         String(restPort),
         "--log-level",
         level,
+        ...logFormatArgs,
       ];
       if (settings.forkEpochs !== null) {
-        bnArgs.push("--dev.forkEpochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
+        bnArgs.push("--dev.fork-epochs", FORKS.map((f) => `${f}=${epochs[f]}`).join(","));
       }
-      if (fromDeposits !== null) bnArgs.push("--dev.depositData", fromDeposits.file);
-      if (scp !== undefined) bnArgs.push("--dev.shardCommitteePeriod", String(scp));
+      if (fromDeposits !== null) bnArgs.push("--dev.deposit-data", fromDeposits.file);
+      if (scp !== undefined) bnArgs.push("--dev.shard-committee-period", String(scp));
       if (metricsArgs !== null) bnArgs.push(...metricsArgs.bn);
       const bn = start("bn", bnArgs);
       if (metricsArgs !== null) announceMetrics(bn, "Beacon node metrics");
@@ -450,10 +453,11 @@ export const devCommand: Command = {
           "--beacon-nodes",
           restUrl,
           ...keyArgs,
-          "--dataDir",
+          "--data-dir",
           join(dataDir, "vc"),
           "--log-level",
           level,
+          ...logFormatArgs,
           // A resumed chain is past its genesis epoch, where doppelganger protection would watch 2 epochs and
           // could take this same client's own attestations from before the restart for a doppelganger. The
           // keys belong to this dev network's validator client alone (its slashing protection: DIR/vc).
@@ -464,7 +468,9 @@ export const devCommand: Command = {
         if (metricsArgs !== null) announceMetrics(vc, "Validator client metrics");
         if (km) {
           vc.lineListeners.push(function onLine(line) {
-            const m = /Keymanager API listening url=(\S+)(?: tokenFile=(\S+))?/.exec(line);
+            const m =
+              /Keymanager API listening url=(\S+)(?: tokenFile=(\S+))?/.exec(line) ??
+              /"msg":"Keymanager API listening","url":"([^"]+)"(?:,"tokenFile":"([^"]+)")?/.exec(line);
             if (m === null) return;
             vc.lineListeners.splice(vc.lineListeners.indexOf(onLine), 1);
             say(`Keymanager API: ${m[1]}${m[2] ? ` (bearer token in ${m[2]})` : ""}`);

@@ -1,5 +1,5 @@
 /**
- * Dev chains from deposit data (`ceibo dev --deposit-data FILE --keystores DIR`, `ceibo beacon --dev.depositData`):
+ * Dev chains from deposit data (`ceibo dev --deposit-data FILE --keystores DIR`, `ceibo beacon --dev.deposit-data`):
  * the deposit file is checked as the launchpad would (against the dev network's genesis fork version), and the
  * keystores of its validators are picked out of a staking-deposit-cli-style folder.
  */

@@ -1,5 +1,5 @@
 /**
- * `ceibo dev --dataDir` restarts: the mock execution engine keeps its blocks in memory only, so after a restart it
+ * `ceibo dev --data-dir` restarts: the mock execution engine keeps its blocks in memory only, so after a restart it
  * knows just its genesis block and answers SYNCING for the chain the beacon node resumed. Before the validator
  * client starts, the canonical chain's execution payloads are read from the node's Beacon API and handed to the
  * fresh engine with engine_newPayloadV1..V4 in order (what an execution client syncing from its consensus

@@ -1,5 +1,4 @@
 import {readFileSync} from "node:fs";
-import {parseArgs} from "node:util";
 import {
   BeaconConfig,
   type ChainConfig,
@@ -10,6 +9,7 @@ import {
   toHex,
 } from "@ceibo/config";
 import type {Command} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo info [--network NAME | --config-file FILE] [--genesis-validators-root 0x…] [--json]
 
@@ -23,30 +23,25 @@ Options:
   --genesis-validators-root ROOT  needed for fork digests of a network without a known genesis
                                   (default for dev: 32 zero bytes, until a dev genesis exists)
   --json                          machine-readable output
-  -h, --help                      this help`;
+${COMMON_HELP}`;
 
 function formatEpoch(epoch: number): string {
   return Number.isFinite(epoch) ? String(epoch) : "never (2**64-1)";
 }
 
+/** Every option of `ceibo info` (parseArgs shape). */
+export const INFO_OPTIONS = {
+  network: {type: "string"},
+  "config-file": {type: "string"},
+  "genesis-validators-root": {type: "string"},
+  json: {type: "boolean", default: false},
+} as const satisfies OptionTable;
+
 export const infoCommand: Command = {
   summary: "show a network's config and fork schedule (versions, epochs, fork digests)",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        network: {type: "string"},
-        "config-file": {type: "string"},
-        "genesis-validators-root": {type: "string"},
-        json: {type: "boolean", default: false},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, INFO_OPTIONS, {command: "info", help: HELP});
+    if (values === null) return 0;
     if (values.network !== undefined && values["config-file"] !== undefined) {
       throw Error("give either --network or --config-file, not both");
     }

@@ -1,10 +1,10 @@
 import {existsSync} from "node:fs";
 import {resolve} from "node:path";
-import {parseArgs} from "node:util";
 import type {MockForkTimes} from "@ceibo/beacon-node/execution";
 import {hex} from "@ceibo/config";
 import {FORK_NAMES, type ForkName, ForkSeq, isForkName} from "@ceibo/params";
 import {type Command, UsageError} from "../command.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 const HELP = `Usage: ceibo mock-engine [--port 8551] [--jwt-secret FILE] [options]
 
@@ -32,7 +32,7 @@ Options:
                                 mainnet setup bundled with c-kzg)
   --chain-id N                  chain id for eth_chainId and blob transactions (default 1337)
   --verbose                     log every payload received and built
-  -h, --help                    this help`;
+${COMMON_HELP}`;
 
 function parseNonNegativeInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -42,34 +42,29 @@ function parseNonNegativeInt(name: string, value: string | undefined): number | 
   return Number(value);
 }
 
+/** Every option of `ceibo mock-engine` (parseArgs shape). */
+export const MOCK_ENGINE_OPTIONS = {
+  port: {type: "string"},
+  host: {type: "string"},
+  "jwt-secret": {type: "string"},
+  "genesis-block-hash": {type: "string"},
+  "genesis-timestamp": {type: "string"},
+  fork: {type: "string"},
+  "capella-time": {type: "string"},
+  "deneb-time": {type: "string"},
+  "electra-time": {type: "string"},
+  "fulu-time": {type: "string"},
+  "blobs-per-block": {type: "string"},
+  "trusted-setup": {type: "string"},
+  "chain-id": {type: "string"},
+  verbose: {type: "boolean", default: false},
+} as const satisfies OptionTable;
+
 export const mockEngineCommand: Command = {
   summary: "run a mock execution engine (Engine API over HTTP with JWT) for dev networks and tests",
   async run(argv) {
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        port: {type: "string"},
-        host: {type: "string"},
-        "jwt-secret": {type: "string"},
-        "genesis-block-hash": {type: "string"},
-        "genesis-timestamp": {type: "string"},
-        fork: {type: "string"},
-        "capella-time": {type: "string"},
-        "deneb-time": {type: "string"},
-        "electra-time": {type: "string"},
-        "fulu-time": {type: "string"},
-        "blobs-per-block": {type: "string"},
-        "trusted-setup": {type: "string"},
-        "chain-id": {type: "string"},
-        verbose: {type: "boolean", default: false},
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, MOCK_ENGINE_OPTIONS, {command: "mock-engine", help: HELP});
+    if (values === null) return 0;
     // Loaded here so that other commands do not pay for the execution module.
     const {bytesToData, generateJwtSecret, MockEngineServer, readJwtSecret} = await import(
       "@ceibo/beacon-node/execution"

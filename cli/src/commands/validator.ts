@@ -1,8 +1,8 @@
 import {mkdirSync} from "node:fs";
 import {basename, join, resolve} from "node:path";
-import {parseArgs} from "node:util";
 import {hex} from "@ceibo/config";
 import {type Command, UsageError} from "../command.ts";
+import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
 import {
   METRICS_OPTIONS,
   metricsHelp,
@@ -10,6 +10,7 @@ import {
   startMetricsServer,
   VALIDATOR_METRICS_PORT,
 } from "../metrics.ts";
+import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
 /** `ceibo validator <subcommand>` (each in its own file, loaded on use); anything else runs the validator client. */
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
@@ -34,7 +35,7 @@ Options:
                                 staking-deposit-cli folder are skipped) …
   --password-file FILE          … decrypted with the password in FILE (one password for all of them), or
   --password-dir PDIR           … with one password file per keystore (<pubkey>.txt, 0x<pubkey>.txt, <pubkey>)
-  --dataDir DIR                 data directory (default ./ceibo-validator): the slashing-protection database
+  --data-dir DIR                data directory (default ./ceibo-validator): the slashing-protection database
                                 is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
   --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
   --graffiti TEXT               graffiti in proposed blocks (UTF-8, at most 32 bytes)
@@ -50,7 +51,8 @@ Options:
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
 ${metricsHelp(VALIDATOR_METRICS_PORT, 30)}
   --log-level LEVEL             debug, info (default), warn or error
-  -h, --help                    this help
+${LOG_HELP}
+${COMMON_HELP}
 
 The process's preset (CEIBO_PRESET=mainnet|minimal) must be the beacon node's; the chain config, genesis and
 fork schedule are read from the beacon node. Keys imported through the Keymanager API or \`ceibo validator
@@ -70,38 +72,33 @@ function parseRange(text: string): number[] {
   return Array.from({length: b - a + 1}, (_, i) => a + i);
 }
 
+/** Every option of `ceibo validator` (parseArgs shape; `deprecated` = old spellings still accepted). */
+export const VALIDATOR_OPTIONS = {
+  "beacon-nodes": {type: "string"},
+  "interop-indexes": {type: "string"},
+  keystores: {type: "string"},
+  "password-file": {type: "string"},
+  "password-dir": {type: "string"},
+  "data-dir": {type: "string", deprecated: ["dataDir"]},
+  "fee-recipient": {type: "string"},
+  graffiti: {type: "string"},
+  "doppelganger-protection": {type: "string"},
+  "log-level": {type: "string"},
+  ...LOG_OPTIONS,
+  keymanager: {type: "boolean", default: false},
+  "keymanager.address": {type: "string"},
+  "keymanager.port": {type: "string"},
+  "keymanager.token-file": {type: "string"},
+  ...METRICS_OPTIONS,
+} as const satisfies OptionTable;
+
 export const validatorCommand: Command = {
   summary: "run the validator client against one or more beacon nodes (Beacon API)",
   async run(argv) {
     const sub = argv[0] === undefined ? undefined : SUBCOMMANDS[argv[0]];
     if (sub !== undefined) return (await sub()).run(argv.slice(1));
-    const {values} = parseArgs({
-      args: argv,
-      options: {
-        "beacon-nodes": {type: "string"},
-        "interop-indexes": {type: "string"},
-        keystores: {type: "string"},
-        "password-file": {type: "string"},
-        "password-dir": {type: "string"},
-        dataDir: {type: "string"},
-        "data-dir": {type: "string"},
-        "fee-recipient": {type: "string"},
-        graffiti: {type: "string"},
-        "doppelganger-protection": {type: "string"},
-        "log-level": {type: "string"},
-        keymanager: {type: "boolean", default: false},
-        "keymanager.address": {type: "string"},
-        "keymanager.port": {type: "string"},
-        "keymanager.token-file": {type: "string"},
-        ...METRICS_OPTIONS,
-        help: {type: "boolean", short: "h", default: false},
-      },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(HELP);
-      return 0;
-    }
+    const values = parseCommandOptions(argv, VALIDATOR_OPTIONS, {command: "validator", help: HELP});
+    if (values === null) return 0;
     const urls = (values["beacon-nodes"] ?? "http://127.0.0.1:5052").split(",").map((u) => u.trim());
     for (const u of urls) {
       if (!/^https?:\/\/[^\s]+$/.test(u)) throw new UsageError(`--beacon-nodes: "${u}" is not an http(s) URL`);
@@ -125,7 +122,7 @@ export const validatorCommand: Command = {
     if (!["debug", "info", "warn", "error"].includes(level)) {
       throw new UsageError("--log-level must be one of debug, info, warn, error");
     }
-    const dataDir = resolve(values.dataDir ?? values["data-dir"] ?? "ceibo-validator");
+    const dataDir = resolve(values["data-dir"] ?? "ceibo-validator");
     if (values["interop-indexes"] !== undefined && values.keystores !== undefined) {
       throw new UsageError("give either --interop-indexes or --keystores, not both");
     }
@@ -141,7 +138,8 @@ export const validatorCommand: Command = {
 
     mkdirSync(dataDir, {recursive: true});
     const vcModule = await import("@ceibo/validator-client");
-    const log = vcModule.createLogger({level: level as "info"});
+    const logs = openLogSink(values, (line) => process.stderr.write(`${line}\n`));
+    const log = vcModule.createLogger({level: level as "info", write: logs.write, format: logs.format});
     let keys: InstanceType<typeof vcModule.KeyStore>;
     let closeKeys = () => {};
     if (values["interop-indexes"] !== undefined) {
@@ -254,6 +252,7 @@ export const validatorCommand: Command = {
       return reason === undefined ? 0 : 1;
     } finally {
       closeKeys();
+      logs.close();
     }
   },
 };
