@@ -4,6 +4,7 @@ import {beaconCommand} from "./commands/beacon.ts";
 import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
+import {signerCommand} from "./commands/signer.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
 const commands: Record<string, Command> = {
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   dev: devCommand,
   info: infoCommand,
   "mock-engine": mockEngineCommand,
+  signer: signerCommand,
   validator: validatorCommand,
 };
 

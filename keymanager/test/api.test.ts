@@ -358,7 +358,7 @@ describe("Keymanager API: local keystores", () => {
 });
 
 describe("Keymanager API: remote keys", () => {
-  it("imports, lists and deletes remote keys; signing with them is not implemented yet", async () => {
+  it("imports, lists and deletes remote keys; signing through an unreachable signer fails (REMOTE_SIGNER_UNAVAILABLE)", async () => {
     const empty = await call(a, "GET", "/eth/v1/remotekeys");
     expect(empty.body.data).toEqual([]);
     const remote = toHex(SecretKey.fromKeygen(randomBytes(32)).toPublicKey().toBytes(true));
