@@ -151,7 +151,7 @@ export async function startWeb3SignerServer(opts: Web3SignerServerOptions): Prom
     if (sk === undefined) throw new HttpError(404, `no key for ${id}`);
     let parsed: ReturnType<typeof parseSigningRequest>;
     try {
-      parsed = parseSigningRequest(req.body, hex(id), opts.chain);
+      parsed = parseSigningRequest(req.body, opts.chain);
     } catch (e) {
       if (e instanceof SigningRequestError) throw new HttpError(400, e.message);
       throw e;

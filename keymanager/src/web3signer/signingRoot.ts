@@ -20,7 +20,7 @@ import {
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
-import type {Type} from "@chainsafe/ssz";
+import {ByteVectorType, ContainerType, type Type, UintBigintType} from "@chainsafe/ssz";
 
 /** Every `type` of the Web3Signer eth2 sign route (BLOCK and AGGREGATE_AND_PROOF are its deprecated forms). */
 export const WEB3SIGNER_TYPES = [
@@ -43,12 +43,29 @@ export type Web3SignerType = (typeof WEB3SIGNER_TYPES)[number];
 /** Fork names as Web3Signer writes them in `beacon_block.version` / `aggregate_and_proof.version`. */
 const VERSIONS = ["PHASE0", "ALTAIR", "BELLATRIX", "CAPELLA", "DENEB", "ELECTRA", "FULU"] as const;
 
+/**
+ * The fixed-size containers a request carries, with uint64 fields read as bigint: the full u64 range is accepted
+ * (the hash tree root does not depend on how a uint64 is held; ceibo's chain types hold slots and indices as JS
+ * numbers, up to 2^53). Full phase0/altair blocks and aggregates still use the chain types.
+ */
+const Uint64 = new UintBigintType(8);
+const Bytes32 = new ByteVectorType(32);
+const eth2 = (typeName: string) => ({typeName, jsonCase: "eth2" as const});
+const BeaconBlockHeader64 = new ContainerType(
+  {slot: Uint64, proposerIndex: Uint64, parentRoot: Bytes32, stateRoot: Bytes32, bodyRoot: Bytes32},
+  eth2("BeaconBlockHeader"),
+);
+const ValidatorRegistrationV1_64 = new ContainerType(
+  {feeRecipient: new ByteVectorType(20), gasLimit: Uint64, timestamp: Uint64, pubkey: new ByteVectorType(48)},
+  eth2("ValidatorRegistrationV1"),
+);
+
 /** A request that cannot be signed as given (HTTP 400): the message says which field and why. */
 export class SigningRequestError extends Error {}
 
 /** What slashing protection must check before a signature (blocks and attestations only). */
 export type SlashingCheck =
-  | {kind: "block"; slot: number}
+  | {kind: "block"; slot: number | bigint}
   | {kind: "attestation"; sourceEpoch: number; targetEpoch: number};
 
 export interface ParsedSigningRequest {
@@ -117,8 +134,9 @@ function forkInfoOf(body: Json): ForkInfo {
   const fi = obj(body.fork_info, "fork_info");
   const fork = obj(fi.fork, "fork_info.fork");
   return {
-    previousVersion: bytes(fork.previous_version, 4, "fork_info.fork.previous_version"),
-    currentVersion: bytes(fork.current_version, 4, "fork_info.fork.current_version"),
+    // snake_case as the schema says; camelCase too, as some of Web3Signer's own examples send it
+    previousVersion: bytes(fork.previous_version ?? fork.previousVersion, 4, "fork_info.fork.previous_version"),
+    currentVersion: bytes(fork.current_version ?? fork.currentVersion, 4, "fork_info.fork.current_version"),
     epoch: uint(fork.epoch, "fork_info.fork.epoch"),
     genesisValidatorsRoot: bytes(fi.genesis_validators_root, 32, "fork_info.genesis_validators_root"),
   };
@@ -130,7 +148,8 @@ function domainAt(fi: ForkInfo, domainType: Uint8Array, epoch: number): Uint8Arr
   return computeDomain(domainType, version, fi.genesisValidatorsRoot);
 }
 
-const epochOf = (slot: number): number => Math.floor(slot / SLOTS_PER_EPOCH);
+const epochOf = (slot: number | bigint): number =>
+  typeof slot === "bigint" ? Number(slot / BigInt(SLOTS_PER_EPOCH)) : Math.floor(slot / SLOTS_PER_EPOCH);
 
 function version(v: unknown, what: string): (typeof VERSIONS)[number] {
   if (typeof v !== "string" || !(VERSIONS as readonly string[]).includes(v)) {
@@ -140,21 +159,16 @@ function version(v: unknown, what: string): (typeof VERSIONS)[number] {
 }
 
 /**
- * Parses a sign request body and computes its signing root. `identifier` is the signing key (a
- * VALIDATOR_REGISTRATION must be for that key). Throws `SigningRequestError` for anything malformed, for an
+ * Parses a sign request body and computes its signing root. Throws `SigningRequestError` for anything malformed, for an
  * unknown type and when a given `signingRoot` differs from the computed one.
  */
-export function parseSigningRequest(
-  input: unknown,
-  identifier: Uint8Array,
-  chain: SignerChainConfig,
-): ParsedSigningRequest {
+export function parseSigningRequest(input: unknown, chain: SignerChainConfig): ParsedSigningRequest {
   const body = obj(input, "request body");
   const type = body.type;
   if (typeof type !== "string" || !(WEB3SIGNER_TYPES as readonly string[]).includes(type)) {
     throw new SigningRequestError(`type must be one of ${WEB3SIGNER_TYPES.join(", ")}, got ${JSON.stringify(type)}`);
   }
-  const out = compute(type as Web3SignerType, body, identifier, chain);
+  const out = compute(type as Web3SignerType, body, chain);
   if (body.signingRoot !== undefined && body.signingRoot !== null) {
     const given = bytes(body.signingRoot, 32, "signingRoot");
     if (toHex(given) !== toHex(out.signingRoot)) {
@@ -166,12 +180,7 @@ export function parseSigningRequest(
   return out;
 }
 
-function compute(
-  type: Web3SignerType,
-  body: Json,
-  identifier: Uint8Array,
-  chain: SignerChainConfig,
-): ParsedSigningRequest {
+function compute(type: Web3SignerType, body: Json, chain: SignerChainConfig): ParsedSigningRequest {
   switch (type) {
     case "BLOCK":
     case "BLOCK_V2": {
@@ -190,13 +199,13 @@ function compute(
           blockType = (v === "PHASE0" ? ssz.phase0.BeaconBlock : ssz.altair.BeaconBlock) as Type<unknown>;
           value = fromJson(blockType, bb.block, "beacon_block.block");
         } else {
-          blockType = ssz.phase0.BeaconBlockHeader as Type<unknown>;
+          blockType = BeaconBlockHeader64 as Type<unknown>;
           value = fromJson(blockType, bb.block_header, "beacon_block.block_header");
         }
         where = `${v} block`;
       }
       // hash_tree_root(BeaconBlockHeader) equals hash_tree_root(BeaconBlock) of the same block
-      const slot = (value as {slot: number}).slot;
+      const slot = (value as {slot: number | bigint}).slot;
       const root = computeSigningRoot(blockType, value, domainAt(fi, DOMAIN_BEACON_PROPOSER, epochOf(slot)));
       return {
         type,
@@ -327,13 +336,8 @@ function compute(
       };
     }
     case "VALIDATOR_REGISTRATION": {
-      const t = ssz.bellatrix.ValidatorRegistrationV1;
+      const t = ValidatorRegistrationV1_64;
       const reg = fromJson(t, body.validator_registration, "validator_registration");
-      if (toHex(reg.pubkey) !== toHex(identifier)) {
-        throw new SigningRequestError(
-          `validator_registration.pubkey ${toHex(reg.pubkey)} is not the signing key ${toHex(identifier)}`,
-        );
-      }
       // builder-specs: DOMAIN_APPLICATION_BUILDER with the genesis fork version and a zero genesis_validators_root
       const domain = computeDomain(DOMAIN_APPLICATION_BUILDER, chain.GENESIS_FORK_VERSION, new Uint8Array(32));
       return {
