@@ -43,9 +43,19 @@ export class DutiesService {
     if (indices.length === 0) return;
     const res = await this.api.getAttesterDuties({epoch, indices});
     const duties: AttesterDutyWithProof[] = [];
+    let proofError: unknown;
     for (const d of res.data) {
       if (this.indices.get(d.pubkey) === undefined) continue; // not ours: ignore what the node added
-      const selectionProof = await this.signer.signSelectionProof(d.pubkey, d.slot);
+      let selectionProof: Uint8Array;
+      try {
+        selectionProof = await this.signer.signSelectionProof(d.pubkey, d.slot);
+      } catch (e) {
+        // e.g. a remote signer that is down: keep the duty (attesting needs no selection proof), do not aggregate,
+        // and fail the poll below so that it is retried (and the proofs made) at the next slot
+        proofError ??= e;
+        duties.push({...d, selectionProof: new Uint8Array(96), isAggregator: false});
+        continue;
+      }
       duties.push({...d, selectionProof, isAggregator: isAggregator(d.committeeLength, selectionProof)});
     }
     const dependentRoot = toHex(res.dependentRoot);
@@ -64,6 +74,11 @@ export class DutiesService {
           isAggregator: d.isAggregator,
         })),
       });
+    }
+    if (proofError !== undefined) {
+      throw Error(
+        `no selection proofs for epoch ${epoch} (not aggregating until they are made): ${(proofError as Error).message}`,
+      );
     }
   }
 
