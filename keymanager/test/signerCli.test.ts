@@ -160,7 +160,9 @@ describe("ceibo signer (process)", () => {
     // a second signer on the same keystores is refused: the files are locked
     const second = run([...args.slice(0, -1), String(await freePort()), "--data-dir", join(dir, "data2")]);
     expect(await second.exited).toBe(1);
-    expect(second.output).toMatch(/keystore \S+keystore-m_12381_3600_\d_0_0-1700000000\.json is locked by running process \d+/);
+    expect(second.output).toMatch(
+      /keystore \S+keystore-m_12381_3600_\d_0_0-1700000000\.json is locked by running process \d+/,
+    );
     expect(await p.kill("SIGTERM")).toBe(0);
     expect(p.output).toMatch(/Signer stopped signed=SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF:1 refused=0/);
   });

@@ -32,6 +32,18 @@ function slotsOf(output: string, re: RegExp): number[] {
 
 describe("validator client + ceibo signer on a dev chain", () => {
   it("finalizes through the signer; with the signer stopped nothing is signed and the client says why; it resumes", async () => {
+    try {
+      await scenario();
+    } catch (e) {
+      // what each process said last, for a failure on a busy machine
+      for (const p of procs) console.log(`---- ${p.name} (last lines)\n${p.output.split("\n").slice(-40).join("\n")}`);
+      throw e;
+    }
+  }, 600_000);
+});
+
+async function scenario(): Promise<void> {
+  {
     dir = mkdtempSync(join(tmpdir(), "ceibo-remote-dev-"));
     const keysDir = join(dir, "keys");
     mkdirSync(keysDir);
@@ -140,6 +152,9 @@ describe("validator client + ceibo signer on a dev chain", () => {
     expect(headWhileDown).toBeLessThanOrEqual(firstRefused + 1);
     expect(vc.running).toBe(true);
     const finalizedWhileDown = await finalizedEpoch(api);
+    console.log(
+      `[remote-dev] signer stopped: first refused slot ${firstRefused}, head ${headWhileDown}, finalized ${finalizedWhileDown}`,
+    );
 
     // 3. the signer is back (same data dir and port): signing resumes, finality moves on
     const backAt = vc.output.length;
@@ -163,5 +178,5 @@ describe("validator client + ceibo signer on a dev chain", () => {
     );
     expect(await vc.kill("SIGTERM")).toBe(0);
     expect(await signer.kill("SIGTERM")).toBe(0);
-  }, 600_000);
-});
+  }
+}
