@@ -1,7 +1,7 @@
 /**
  * End-to-end remote signing: `ceibo dev --validator-client false` (mock engine + beacon node), `ceibo signer`
  * holding the 64 dev validators' keys as EIP-2335 keystores, and `ceibo validator --remote-signer` — three
- * separate processes on 127.0.0.1, minimal preset, 2-second slots.
+ * separate processes on 127.0.0.1, minimal preset, 3-second slots (every signature is an HTTP round trip on a busy machine).
  *
  * - the chain finalizes with every signature made by the signer;
  * - with the signer stopped the validator client signs nothing (no attestation or block for later slots, the head
@@ -67,7 +67,7 @@ async function scenario(): Promise<void> {
       "--rest.port",
       "0",
       "--slot-duration-ms",
-      "2000",
+      "3000",
       "--genesis-delay",
       "12",
     ]);

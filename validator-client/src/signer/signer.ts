@@ -63,17 +63,14 @@ export class Signer {
       throw this.refused(e, pubkey, `block at slot ${block.slot}`);
     }
     // Web3Signer BLOCK_V2: the full block up to altair, the header (same root) from bellatrix on
-    const version = fork.toUpperCase();
-    let beaconBlock: Record<string, unknown>;
-    if (fork === "phase0" || fork === "altair") {
-      beaconBlock = {version, block: type.toJson(block)};
-    } else {
+    return this.sign(pubkey, "BLOCK_V2", signingRoot, epoch, () => {
+      const version = fork.toUpperCase();
+      if (fork === "phase0" || fork === "altair") return {beacon_block: {version, block: type.toJson(block)}};
       const bodyType =
         opts.blinded && types.BlindedBeaconBlockBody ? types.BlindedBeaconBlockBody : types.BeaconBlockBody;
       const header = {...block, bodyRoot: bodyType.hashTreeRoot(block.body)};
-      beaconBlock = {version, block_header: ssz.phase0.BeaconBlockHeader.toJson(header as never)};
-    }
-    return this.sign(pubkey, "BLOCK_V2", signingRoot, epoch, {beacon_block: beaconBlock});
+      return {beacon_block: {version, block_header: ssz.phase0.BeaconBlockHeader.toJson(header as never)}};
+    });
   }
 
   /** phase0 get_attestation_signature. Slashing-protected. */
@@ -103,19 +100,21 @@ export class Signer {
     } catch (e) {
       throw this.refused(e, pubkey, `attestation source ${data.source.epoch} target ${data.target.epoch}`);
     }
-    return this.sign(pubkey, "ATTESTATION", signingRoot, data.target.epoch, {attestation: type.toJson(data)});
+    return this.sign(pubkey, "ATTESTATION", signingRoot, data.target.epoch, () => ({attestation: type.toJson(data)}));
   }
 
   /** phase0 get_epoch_signature (the RANDAO reveal). */
   async signRandao(pubkey: Uint8Array, epoch: number): Promise<Uint8Array> {
     const signingRoot = this.root(ssz.phase0.Epoch, epoch, DOMAIN_RANDAO, epoch);
-    return this.sign(pubkey, "RANDAO_REVEAL", signingRoot, epoch, {randao_reveal: {epoch: String(epoch)}});
+    return this.sign(pubkey, "RANDAO_REVEAL", signingRoot, epoch, () => ({randao_reveal: {epoch: String(epoch)}}));
   }
 
   /** phase0 get_slot_signature (the aggregation selection proof). */
   async signSelectionProof(pubkey: Uint8Array, slot: number): Promise<Uint8Array> {
     const signingRoot = this.root(ssz.phase0.Slot, slot, DOMAIN_SELECTION_PROOF, epochOf(slot));
-    return this.sign(pubkey, "AGGREGATION_SLOT", signingRoot, epochOf(slot), {aggregation_slot: {slot: String(slot)}});
+    return this.sign(pubkey, "AGGREGATION_SLOT", signingRoot, epochOf(slot), () => ({
+      aggregation_slot: {slot: String(slot)},
+    }));
   }
 
   /** phase0 get_aggregate_and_proof_signature (electra AggregateAndProof from electra on). */
@@ -125,17 +124,17 @@ export class Signer {
       this.config.getForkSeq(slot) >= ForkSeq.electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof
     ) as Type<AggregateAndProof>;
     const signingRoot = this.root(type, aggregateAndProof, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
-    return this.sign(pubkey, "AGGREGATE_AND_PROOF_V2", signingRoot, epochOf(slot), {
+    return this.sign(pubkey, "AGGREGATE_AND_PROOF_V2", signingRoot, epochOf(slot), () => ({
       aggregate_and_proof: {version: this.config.getForkName(slot).toUpperCase(), data: type.toJson(aggregateAndProof)},
-    });
+    }));
   }
 
   /** altair get_sync_committee_message's signature: over the head block root at `slot`. */
   async signSyncCommitteeMessage(pubkey: Uint8Array, slot: number, beaconBlockRoot: Uint8Array): Promise<Uint8Array> {
     const signingRoot = this.root(ssz.phase0.Root, beaconBlockRoot, DOMAIN_SYNC_COMMITTEE, epochOf(slot));
-    return this.sign(pubkey, "SYNC_COMMITTEE_MESSAGE", signingRoot, epochOf(slot), {
+    return this.sign(pubkey, "SYNC_COMMITTEE_MESSAGE", signingRoot, epochOf(slot), () => ({
       sync_committee_message: {beacon_block_root: toHex(beaconBlockRoot), slot: String(slot)},
-    });
+    }));
   }
 
   /** altair get_sync_committee_selection_proof. */
@@ -143,9 +142,9 @@ export class Signer {
     const type = ssz.altair.SyncAggregatorSelectionData;
     const data = {slot, subcommitteeIndex};
     const signingRoot = this.root(type, data, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epochOf(slot));
-    return this.sign(pubkey, "SYNC_COMMITTEE_SELECTION_PROOF", signingRoot, epochOf(slot), {
+    return this.sign(pubkey, "SYNC_COMMITTEE_SELECTION_PROOF", signingRoot, epochOf(slot), () => ({
       sync_aggregator_selection_data: type.toJson(data),
-    });
+    }));
   }
 
   /** altair get_contribution_and_proof_signature. */
@@ -153,9 +152,9 @@ export class Signer {
     const type = ssz.altair.ContributionAndProof;
     const epoch = epochOf(contributionAndProof.contribution.slot);
     const signingRoot = this.root(type, contributionAndProof, DOMAIN_CONTRIBUTION_AND_PROOF, epoch);
-    return this.sign(pubkey, "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", signingRoot, epoch, {
+    return this.sign(pubkey, "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", signingRoot, epoch, () => ({
       contribution_and_proof: type.toJson(contributionAndProof),
-    });
+    }));
   }
 
   /**
@@ -169,7 +168,7 @@ export class Signer {
     const domain = this.config.getDomainForVersion(DOMAIN_VOLUNTARY_EXIT, forkVersion);
     const signingRoot = computeSigningRoot(type, exit, domain);
     // fork_info is the fork of the exit's epoch; the remote signer applies EIP-7044 itself, as Web3Signer does
-    return this.sign(pubkey, "VOLUNTARY_EXIT", signingRoot, exit.epoch, {voluntary_exit: type.toJson(exit)});
+    return this.sign(pubkey, "VOLUNTARY_EXIT", signingRoot, exit.epoch, () => ({voluntary_exit: type.toJson(exit)}));
   }
 
   /** builder-specs: DOMAIN_APPLICATION_BUILDER with the genesis fork version and a zero genesis_validators_root. */
@@ -178,9 +177,9 @@ export class Signer {
     const forkVersion = this.config.chain.GENESIS_FORK_VERSION;
     const domain = computeDomain(DOMAIN_APPLICATION_BUILDER, forkVersion, new Uint8Array(32));
     const signingRoot = computeSigningRoot(type, registration, domain);
-    return this.sign(pubkey, "VALIDATOR_REGISTRATION", signingRoot, undefined, {
+    return this.sign(pubkey, "VALIDATOR_REGISTRATION", signingRoot, undefined, () => ({
       validator_registration: type.toJson(registration),
-    });
+    }));
   }
 
   private root<T>(type: Type<T>, value: T, domainType: Uint8Array, epoch: number): Uint8Array {
@@ -207,12 +206,12 @@ export class Signer {
     kind: SigningKind,
     signingRoot: Uint8Array,
     epoch: number | undefined,
-    body: Record<string, unknown>,
+    body: () => Record<string, unknown>,
   ): Promise<Uint8Array> {
     const key = this.keys.get(pubkey);
     if (key.type === "local") return key.secretKey.sign(signingRoot).toBytes(true);
     const forkInfo = epoch !== undefined ? this.forkInfo(epoch) : undefined;
-    return key.signer.sign(pubkey, {kind, signingRoot, ...(forkInfo ? {forkInfo} : {}), body});
+    return key.signer.sign(pubkey, {kind, signingRoot, ...(forkInfo ? {forkInfo} : {}), body: body()});
   }
 
   private refused(e: unknown, pubkey: Uint8Array, what: string): Error {
