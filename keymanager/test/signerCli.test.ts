@@ -166,4 +166,33 @@ describe("ceibo signer (process)", () => {
     expect(await p.kill("SIGTERM")).toBe(0);
     expect(p.output).toMatch(/Signer stopped signed=SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF:1 refused=0/);
   });
+
+  it("ceibo validator --remote-signer: a signer that cannot be reached or bad options are one clear error", async () => {
+    const dir = tempDir("ceibo-signer-vc-");
+    dirs.push(dir);
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const cases: [string[], RegExp][] = [
+      [
+        ["--remote-signer", down],
+        /--remote-signer: cannot list the keys of http:\/\/127\.0\.0\.1:\d+: remote signer .* is unreachable \(ECONNREFUSED\)/,
+      ],
+      [["--remote-signer", "ftp://x"], /--remote-signer: "ftp:\/\/x" is not an http\(s\) URL/],
+      [
+        ["--remote-signer", down, "--remote-signer-pubkeys", "0x1234"],
+        /--remote-signer-pubkeys: "0x1234" is not a 0x-hex BLS public key/,
+      ],
+      [
+        ["--interop-indexes", "0..1", "--remote-signer-pubkeys", "all"],
+        /--remote-signer-pubkeys needs --remote-signer/,
+      ],
+    ];
+    for (const [args, re] of cases) {
+      const p = ceibo("ceibo validator", ["validator", "--dataDir", join(dir, "vc"), ...args], {
+        CEIBO_PRESET: "minimal",
+      });
+      procs.push(p);
+      expect(await p.exited, p.output).toBe(1);
+      expect(p.output).toMatch(re);
+    }
+  });
 });
