@@ -119,17 +119,21 @@ async function scenario(): Promise<void> {
     );
     expect(vc.output).toMatch(/Proposed block slot=\d+/);
     expect(vc.output).toMatch(/Attested slot=\d+/);
-    expect(vc.output).not.toMatch(/Remote signer unreachable/);
+    // (a request may time out on a busy machine: the client then logs "unreachable" and "reachable again")
 
     // 2. the signer stops: nothing is signed, the client says why
     expect(await signer.kill("SIGTERM")).toBe(0);
     expect(signer.output).toMatch(/Signer stopped signed=\S*ATTESTATION:\d+\S* refused=0/);
     const stopAt = vc.output.length;
-    const down = await vc.waitFor(
-      /Remote signer unreachable: nothing is signed through it until it is back url=\S+ reason=\S+/,
+    await until(
+      "the client's 'unreachable' line",
       30_000,
+      async () =>
+        /Remote signer unreachable: nothing is signed through it until it is back url=\S+ reason=\S+/.test(
+          vc.output.slice(stopAt),
+        ),
+      [vc, dev],
     );
-    expect(down.index).toBeGreaterThanOrEqual(stopAt);
     // each attestation duty says why it was not done
     await until(
       "two slots of refused attestations",
@@ -161,7 +165,12 @@ async function scenario(): Promise<void> {
     signer = ceiboProc("ceibo signer (again)", signerArgs, minimal);
     procs.push(signer);
     await signer.waitFor(/Signer listening/, 60_000);
-    await vc.waitFor(/Remote signer reachable again/, 60_000);
+    await until(
+      "the client's 'reachable again' line",
+      60_000,
+      async () => /Remote signer reachable again/.test(vc.output.slice(backAt)),
+      [vc, dev, signer],
+    );
     await until(
       "an attestation after the signer is back",
       60_000,
