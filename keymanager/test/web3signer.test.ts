@@ -191,6 +191,10 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
     expect(r.type).toMatch(/^text\/plain/);
     expect(r.text).toMatch(/^0x[0-9a-f]{192}$/);
     expect(verifies(keys[0], ex.body.signingRoot as string, r.text)).toBe(true);
+    // the identifier without its 0x, upper case: the same key
+    const bare = await sign(s, hexOf(keys[0].toPublicKey().toBytes(true)).slice(2).toUpperCase(), ex.body);
+    expect(bare.status).toBe(200);
+    expect(verifies(keys[0], ex.body.signingRoot as string, JSON.parse(bare.text).signature)).toBe(true);
   });
 
   it("400 for a signingRoot that is not the body's, malformed requests and bad identifiers; 404 for an unknown key", async () => {

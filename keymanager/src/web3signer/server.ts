@@ -144,7 +144,9 @@ export async function startWeb3SignerServer(opts: Web3SignerServerOptions): Prom
   server.get("/api/v1/eth2/publicKeys", async () => [...keys.keys()]);
 
   server.post<{Params: {identifier: string}}>("/api/v1/eth2/sign/:identifier", async (req, reply) => {
-    const id = req.params.identifier.toLowerCase();
+    // the pubkey as 0x-hex (also accepted without the 0x, as Web3Signer normalises it)
+    const raw = req.params.identifier.toLowerCase();
+    const id = /^[0-9a-f]{96}$/.test(raw) ? `0x${raw}` : raw;
     if (!/^0x[0-9a-f]{96}$/.test(id))
       throw new HttpError(400, `identifier ${req.params.identifier} is not a 0x-hex BLS public key`);
     const sk = keys.get(id);
