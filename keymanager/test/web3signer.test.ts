@@ -272,6 +272,20 @@ describe("ceibo signer: its own slashing protection", () => {
     expect((await sign(s, pk, blockHeader(101))).status).toBe(200);
   });
 
+  it("20 conflicting votes sent at once: exactly one is signed, 19 answer 412", async () => {
+    const key = newKey();
+    const pk = hexOf(key.toPublicKey().toBytes(true));
+    const s = await start([key]);
+    const answers = await Promise.all(
+      Array.from({length: 20}, (_, i) =>
+        sign(s, pk, attestation(7, 8, `0x${(i + 1).toString(16).padStart(2, "0").repeat(32)}`)),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 412)).toHaveLength(19);
+    expect(s.signed.get("ATTESTATION")).toBe(1);
+  });
+
   it("refuses to start on a data dir of another chain than --genesis-validators-root", async () => {
     const dir = tempDir("ceibo-signer-gvr-");
     dirs.push(dir);
