@@ -5,6 +5,7 @@ import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
 import {keysCommand} from "./commands/keys.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
+import {signerCommand} from "./commands/signer.ts";
 import {slashingProtectionCommand} from "./commands/slashingProtection.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   keys: keysCommand,
   "mock-engine": mockEngineCommand,
   "slashing-protection": slashingProtectionCommand,
+  signer: signerCommand,
   validator: validatorCommand,
 };
 

@@ -8,7 +8,7 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {computeDomain, computeSigningRoot, createDevChainConfig, toHex} from "@ceibo/config";
-import {DOMAIN_VOLUNTARY_EXIT, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {DOMAIN_RANDAO, DOMAIN_VOLUNTARY_EXIT, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {
@@ -25,6 +25,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {TestChain} from "../../validator-client/test/utils/testChain.ts";
 import {DEFAULT_TOKEN_FILE, loadOrCreateToken, startKeymanagerServer} from "../src/api/index.ts";
 import {encryptKeystore} from "../src/keystore.ts";
+import {startWeb3SignerServer} from "../src/web3signer/index.ts";
 import {matchOperation, validate} from "./apiOpenapi.ts";
 
 const config = createDevChainConfig({preset: "mainnet", slotDurationMs: 12_000});
@@ -358,7 +359,7 @@ describe("Keymanager API: local keystores", () => {
 });
 
 describe("Keymanager API: remote keys", () => {
-  it("imports, lists and deletes remote keys; signing with them is not implemented yet", async () => {
+  it("imports, lists and deletes remote keys; signing through an unreachable signer fails (REMOTE_SIGNER_UNAVAILABLE)", async () => {
     const empty = await call(a, "GET", "/eth/v1/remotekeys");
     expect(empty.body.data).toEqual([]);
     const remote = toHex(SecretKey.fromKeygen(randomBytes(32)).toPublicKey().toBytes(true));
@@ -394,6 +395,49 @@ describe("Keymanager API: remote keys", () => {
     expect((del.body.data as {status: string}[]).map((s) => s.status)).toEqual(["deleted", "not_found"]);
     expect((await call(a, "GET", "/eth/v1/remotekeys")).body.data).toEqual([]);
     expect(a.vc.keys.has(remote)).toBe(false);
+  });
+});
+
+describe("Keymanager API: remote keys through a real ceibo signer", () => {
+  it("a remote key imported through the API signs through the signer (local gate first), and stops when deleted", async () => {
+    const sk = SecretKey.fromKeygen(randomBytes(32));
+    const pub = toHex(sk.toPublicKey().toBytes(true));
+    const signer = await startWeb3SignerServer({
+      keys: [{pubkey: sk.toPublicKey().toBytes(true), secretKey: sk.toBytes()}],
+      dataDir: tempDir(),
+      chain: config,
+      port: 0,
+    });
+    cleanups.push(() => signer.close());
+    const res = await call(a, "POST", "/eth/v1/remotekeys", {body: {remote_keys: [{pubkey: pub, url: signer.url}]}});
+    expect((res.body.data as {status: string}[]).map((s) => s.status)).toEqual(["imported"]);
+    const pubBytes = sk.toPublicKey().toBytes(true);
+    // RANDAO reveal at epoch 3: the signer's signature over the root computed here
+    const sig = await a.vc.signer.signRandao(pubBytes, 3);
+    const gvr = a.vc.chain.genesisValidatorsRoot;
+    const domain = computeDomain(DOMAIN_RANDAO, a.vc.chain.config.computeForkVersion(3), gvr);
+    const root = computeSigningRoot(ssz.phase0.Epoch, 3, domain);
+    expect(verify(root, sk.toPublicKey(), Signature.fromBytes(sig))).toBe(true);
+    // an attestation passes the client's own slashing protection, then the signer's
+    const data = {
+      slot: 5 * SLOTS_PER_EPOCH,
+      index: 0,
+      beaconBlockRoot: new Uint8Array(32).fill(1),
+      source: {epoch: 4, root: new Uint8Array(32)},
+      target: {epoch: 5, root: new Uint8Array(32).fill(1)},
+    };
+    await a.vc.signer.signAttestation(pubBytes, data);
+    expect(signer.signed.get("ATTESTATION")).toBe(1);
+    // a double vote is refused by the client's own gate: the signer is not even asked
+    await expect(
+      a.vc.signer.signAttestation(pubBytes, {...data, beaconBlockRoot: new Uint8Array(32).fill(2)}),
+    ).rejects.toMatchObject({code: "SLASHING_PROTECTION"});
+    expect(signer.signed.get("ATTESTATION")).toBe(1);
+    expect(signer.refused).toBe(0);
+    const del = await call(a, "DELETE", "/eth/v1/remotekeys", {body: {pubkeys: [pub]}});
+    expect((del.body.data as {status: string}[]).map((s) => s.status)).toEqual(["deleted"]);
+    await expect(a.vc.signer.signRandao(pubBytes, 4)).rejects.toMatchObject({code: "UNKNOWN_PUBKEY"});
+    expect(signer.signed.get("RANDAO_REVEAL")).toBe(1);
   });
 });
 

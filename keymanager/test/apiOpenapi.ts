@@ -8,7 +8,8 @@ import path from "node:path";
 import {Ajv, type ValidateFunction} from "ajv";
 import {parse} from "yaml";
 
-export const SPEC_DIR = path.resolve(import.meta.dirname, "../../../shared/apis/keymanager-APIs");
+export const SPEC_DIR =
+  process.env.KEYMANAGER_APIS_DIR ?? path.resolve(import.meta.dirname, "../../../shared/apis/keymanager-APIs");
 const ROOT_FILE = path.join(SPEC_DIR, "keymanager-oapi.yaml");
 
 type Obj = Record<string, unknown>;

@@ -12,8 +12,10 @@ export type ValidatorClientErrorCode =
   | "NO_BEACON_NODE"
   /** The beacon node's chain does not match this process (preset, fork schedule). */
   | "CHAIN_MISMATCH"
-  /** A remote signer is configured but not implemented yet. */
-  | "REMOTE_SIGNER_UNAVAILABLE";
+  /** The remote signer cannot be reached (down, timeout, 5xx): nothing was signed. */
+  | "REMOTE_SIGNER_UNAVAILABLE"
+  /** The remote signer refused (412 its slashing protection, 404 unknown key, 400) or answered a bad signature. */
+  | "REMOTE_SIGNER_REFUSED";
 
 export class ValidatorClientError extends Error {
   readonly code: ValidatorClientErrorCode;

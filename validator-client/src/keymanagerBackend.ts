@@ -4,7 +4,7 @@
  * voluntary exits are signed by the gate. What the API changes is kept under `<dataDir>/keymanager/`:
  *
  * - `keystores/<pubkey>.json` + `secrets/<pubkey>` (the keystore as imported, its password; files 0600),
- * - `remote-keys.json` (`[{pubkey, url}]`),
+ * - `remote-keys.json` (`[{pubkey, url}]`: keys held by a Web3Signer-API remote signer, signing through it),
  * - `validator-settings.json` (per-pubkey fee recipient, graffiti, gas limit),
  *
  * and read back at the next start by `loadKeymanagerState`.
@@ -28,24 +28,27 @@ import {SlashingProtectionError} from "@ceibo/slashing-protection";
 import {PublicKey, SecretKey} from "@chainsafe/blst";
 import {ValidatorClientError} from "./errors.ts";
 import type {Logger} from "./logger.ts";
-import type {KeyStore, RemoteSigner, SigningRequest} from "./signer/index.ts";
+import {type KeyStore, Web3SignerClient} from "./signer/index.ts";
 import type {ValidatorClient, ValidatorSettings} from "./validatorClient.ts";
 
 /** Gas limit served for validators without an override (what current clients default to). */
 export const DEFAULT_GAS_LIMIT = 60_000_000n;
 const ZERO_ADDRESS = `0x${"00".repeat(20)}`;
 
-/** A remote signer entry: the key and URL are kept; signing answers REMOTE_SIGNER_UNAVAILABLE (no client yet). */
-export class UnimplementedRemoteSigner implements RemoteSigner {
-  readonly url: string;
-  constructor(url: string) {
-    this.url = url;
+/** One Web3Signer client per signer URL, shared by every key it holds (so "unreachable" is reported once). */
+export class RemoteSigners {
+  private readonly clients = new Map<string, Web3SignerClient>();
+  private readonly log?: Logger;
+  constructor(opts: {log?: Logger} = {}) {
+    this.log = opts.log;
   }
-  async sign(pubkey: Uint8Array, request: SigningRequest): Promise<Uint8Array> {
-    throw new ValidatorClientError(
-      "REMOTE_SIGNER_UNAVAILABLE",
-      `cannot sign ${request.kind} for ${toHex(pubkey)}: remote signing (${this.url}) is not implemented yet`,
-    );
+  get(url: string): Web3SignerClient {
+    let c = this.clients.get(url);
+    if (c === undefined) {
+      c = new Web3SignerClient(url, {log: this.log});
+      this.clients.set(url, c);
+    }
+    return c;
   }
 }
 
@@ -111,7 +114,11 @@ export async function loadKeymanagerState(dataDir: string): Promise<KeymanagerSt
 }
 
 /** Adds the persisted keys to `keys` (before the client starts); returns derivation paths by pubkey. */
-export function addKeymanagerKeys(keys: KeyStore, state: KeymanagerState): Map<string, string> {
+export function addKeymanagerKeys(
+  keys: KeyStore,
+  state: KeymanagerState,
+  signers: RemoteSigners = new RemoteSigners(),
+): Map<string, string> {
   const paths = new Map<string, string>();
   for (const k of state.local) {
     const id = toHex(k.pubkey);
@@ -121,8 +128,7 @@ export function addKeymanagerKeys(keys: KeyStore, state: KeymanagerState): Map<s
     if (k.derivationPath) paths.set(id, k.derivationPath);
   }
   for (const r of state.remote) {
-    if (!keys.has(r.pubkey))
-      keys.add({type: "remote", pubkey: hex(r.pubkey), signer: new UnimplementedRemoteSigner(r.url)});
+    if (!keys.has(r.pubkey)) keys.add({type: "remote", pubkey: hex(r.pubkey), signer: signers.get(r.url)});
   }
   return paths;
 }
@@ -135,6 +141,10 @@ export interface KeymanagerBackendOptions {
   derivationPaths?: Map<string, string>;
   settings?: KeymanagerState["settings"];
   log?: Logger;
+  /** Clients of remote signers (shared with the keys loaded at start). */
+  remoteSigners?: RemoteSigners;
+  /** The URL used for remote keys imported without one (`ceibo validator --remote-signer`). */
+  defaultRemoteSignerUrl?: string;
 }
 
 export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
@@ -143,6 +153,8 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
   private readonly readonly: Set<string>;
   private readonly paths: Map<string, string>;
   private readonly log?: Logger;
+  private readonly signers: RemoteSigners;
+  private readonly defaultUrl?: string;
   /** Imports and deletions run one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -152,6 +164,8 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
     this.readonly = new Set([...(opts.readonlyPubkeys ?? [])].map((p) => p.toLowerCase()));
     this.paths = opts.derivationPaths ?? new Map();
     this.log = opts.log;
+    this.signers = opts.remoteSigners ?? new RemoteSigners({log: opts.log});
+    this.defaultUrl = opts.defaultRemoteSignerUrl;
     for (const [pubkey, s] of Object.entries(opts.settings ?? {})) {
       vc.perValidator.set(pubkey.toLowerCase(), {
         ...(s.feeRecipient ? {feeRecipient: hex(s.feeRecipient)} : {}),
@@ -300,19 +314,20 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
           out.push({status: "duplicate"});
           continue;
         }
-        if (k.url === undefined) {
+        const urlText = k.url ?? this.defaultUrl;
+        if (urlText === undefined) {
           out.push({status: "error", message: "url is required: no default remote signer is configured"});
           continue;
         }
         let url: URL;
         try {
-          url = new URL(k.url);
+          url = new URL(urlText);
         } catch {
-          out.push({status: "error", message: `url "${k.url}" is not a URL`});
+          out.push({status: "error", message: `url "${urlText}" is not a URL`});
           continue;
         }
         if (url.protocol !== "http:" && url.protocol !== "https:") {
-          out.push({status: "error", message: `url "${k.url}" is not http(s)`});
+          out.push({status: "error", message: `url "${urlText}" is not http(s)`});
           continue;
         }
         let pubkey: Uint8Array;
@@ -322,8 +337,9 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
           out.push({status: "error", message: (e as Error).message});
           continue;
         }
-        this.vc.keys.add({type: "remote", pubkey, signer: new UnimplementedRemoteSigner(k.url)});
+        this.vc.keys.add({type: "remote", pubkey, signer: this.signers.get(urlText)});
         this.vc.indices.addPubkey(pubkey);
+        this.log?.info("Keymanager API imported a remote key", {pubkey: k.pubkey.toLowerCase(), url: urlText});
         out.push({status: "imported"});
       }
       this.saveRemote();
@@ -444,8 +460,11 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
     try {
       signature = await this.vc.signer.signVoluntaryExit(hex(pubkey), exit);
     } catch (e) {
-      if (e instanceof ValidatorClientError && e.code === "REMOTE_SIGNER_UNAVAILABLE") {
-        throw new KeymanagerApiError("NOT_IMPLEMENTED", e.message);
+      if (
+        e instanceof ValidatorClientError &&
+        (e.code === "REMOTE_SIGNER_UNAVAILABLE" || e.code === "REMOTE_SIGNER_REFUSED")
+      ) {
+        throw new KeymanagerApiError("INTERNAL", e.message);
       }
       if (e instanceof ValidatorClientError && e.code === "UNKNOWN_PUBKEY") {
         throw new KeymanagerApiError("NOT_FOUND", e.message);

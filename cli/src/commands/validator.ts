@@ -11,6 +11,7 @@ import {
   VALIDATOR_METRICS_PORT,
 } from "../metrics.ts";
 import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
+import {addRemoteSignerKeys} from "./remoteSigner.ts";
 
 /** `ceibo validator <subcommand>` (each in its own file, loaded on use); anything else runs the validator client. */
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
@@ -19,7 +20,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   "bls-change": async () => (await import("./blsChange.ts")).blsChangeCommand,
 };
 
-const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --keymanager) [options]
+const HELP = `Usage: ceibo validator --beacon-nodes URL[,URL…] (--interop-indexes A..B | --keystores DIR --password-file F | --remote-signer URL | --keymanager) [options]
        ceibo validator import|exit|bls-change …   (see ceibo validator <subcommand> --help)
 
 Runs the validator client: talks to beacon nodes only through the standard Beacon API, performs the duties
@@ -35,6 +36,12 @@ Options:
                                 staking-deposit-cli folder are skipped) …
   --password-file FILE          … decrypted with the password in FILE (one password for all of them), or
   --password-dir PDIR           … with one password file per keystore (<pubkey>.txt, 0x<pubkey>.txt, <pubkey>)
+  --remote-signer URL           sign through a remote signer speaking the Web3Signer eth2 API (\`ceibo signer\`,
+                                Web3Signer). Every block and attestation still passes this client's own
+                                slashing-protection database first; when the signer is down or refuses, nothing
+                                is sent and the duty logs why. The signature it returns is verified before use
+  --remote-signer-pubkeys LIST  the signer's keys to validate with: all (default: every key of its
+                                /api/v1/eth2/publicKeys, read at start) or 0x…,0x… (the signer may be down at start)
   --data-dir DIR                data directory (default ./ceibo-validator): the slashing-protection database
                                 is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
   --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
@@ -89,6 +96,8 @@ export const VALIDATOR_OPTIONS = {
   "keymanager.address": {type: "string"},
   "keymanager.port": {type: "string"},
   "keymanager.token-file": {type: "string"},
+  "remote-signer": {type: "string"},
+  "remote-signer-pubkeys": {type: "string"},
   ...METRICS_OPTIONS,
 } as const satisfies OptionTable;
 
@@ -168,17 +177,23 @@ export const validatorCommand: Command = {
       keys = vcModule.KeyStore.fromSecretKeyBytes(loaded.keys);
       closeKeys = () => loaded.close();
       log.info("Loaded keystores", {count: keys.size, source: loaded.source});
-    } else if (km) {
+    } else if (km || values["remote-signer"] !== undefined) {
       keys = new vcModule.KeyStore();
     } else {
       throw new UsageError(
-        "give the validator keys: --interop-indexes A..B, --keystores DIR --password-file F, or --keymanager",
+        "give the validator keys: --interop-indexes A..B, --keystores DIR --password-file F, --remote-signer URL or --keymanager",
       );
     }
+    const remoteSigners = new vcModule.RemoteSigners({log});
+    const remoteUrl = values["remote-signer"];
+    if (remoteUrl !== undefined)
+      await addRemoteSignerKeys(keys, remoteSigners, remoteUrl, values["remote-signer-pubkeys"], log);
+    else if (values["remote-signer-pubkeys"] !== undefined)
+      throw new UsageError("--remote-signer-pubkeys needs --remote-signer");
     // keys given on the command line cannot be deleted through the API; keys imported through it come back
     const readonlyPubkeys = keys.pubkeysHex();
     const kmState = await vcModule.loadKeymanagerState(dataDir);
-    const derivationPaths = vcModule.addKeymanagerKeys(keys, kmState);
+    const derivationPaths = vcModule.addKeymanagerKeys(keys, kmState, remoteSigners);
     if (kmState.local.length + kmState.remote.length > 0) {
       log.info("Loaded keys imported through the Keymanager API", {
         local: kmState.local.length,
@@ -225,6 +240,8 @@ export const validatorCommand: Command = {
             derivationPaths,
             settings: kmState.settings,
             log,
+            remoteSigners,
+            defaultRemoteSignerUrl: remoteUrl,
           });
           const server = await kmApi.startKeymanagerServer({
             backend,

@@ -45,22 +45,26 @@ export async function attest(
       }),
     );
   }
-  const signed: (SingleAttestation | Attestation)[] = [];
-  for (const duty of duties) {
-    const data = dataByCommittee.get(duty.committeeIndex) as AttestationData;
+  for (const data of dataByCommittee.values()) {
     if (data.slot !== slot) throw Error(`beacon node returned attestation data for slot ${data.slot}, asked ${slot}`);
-    try {
-      const signature = await signer.signAttestation(duty.pubkey, data);
-      if (postElectra) {
-        signed.push({committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data, signature});
-      } else {
-        const aggregationBits = BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex);
-        signed.push({aggregationBits, data, signature} as Attestation);
-      }
-    } catch (e) {
-      log.error("Not attesting", {slot, index: duty.validatorIndex, error: e});
-    }
   }
+  // signed concurrently (each through the slashing-protected gate): with a remote signer each is a round trip
+  const results = await Promise.all(
+    duties.map(async (duty): Promise<SingleAttestation | Attestation | undefined> => {
+      const data = dataByCommittee.get(duty.committeeIndex) as AttestationData;
+      try {
+        const signature = await signer.signAttestation(duty.pubkey, data);
+        if (postElectra)
+          return {committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data, signature};
+        const aggregationBits = BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex);
+        return {aggregationBits, data, signature} as Attestation;
+      } catch (e) {
+        log.error("Not attesting", {slot, index: duty.validatorIndex, error: e});
+        return undefined;
+      }
+    }),
+  );
+  const signed = results.filter((a): a is SingleAttestation | Attestation => a !== undefined);
   if (signed.length === 0) return dataByCommittee;
   const version = signer.config.getForkName(slot);
   await api.submitPoolAttestationsV2({version, attestations: signed});

@@ -42,12 +42,23 @@ export class DutiesService {
     const indices = this.indices.indices();
     if (indices.length === 0) return;
     const res = await this.api.getAttesterDuties({epoch, indices});
-    const duties: AttesterDutyWithProof[] = [];
-    for (const d of res.data) {
-      if (this.indices.get(d.pubkey) === undefined) continue; // not ours: ignore what the node added
-      const selectionProof = await this.signer.signSelectionProof(d.pubkey, d.slot);
-      duties.push({...d, selectionProof, isAggregator: isAggregator(d.committeeLength, selectionProof)});
-    }
+    let proofError: unknown;
+    // selection proofs signed concurrently (a remote signer makes each a round trip)
+    const duties: AttesterDutyWithProof[] = await Promise.all(
+      res.data
+        .filter((d) => this.indices.get(d.pubkey) !== undefined) // not ours: ignore what the node added
+        .map(async (d) => {
+          try {
+            const selectionProof = await this.signer.signSelectionProof(d.pubkey, d.slot);
+            return {...d, selectionProof, isAggregator: isAggregator(d.committeeLength, selectionProof)};
+          } catch (e) {
+            // e.g. a remote signer that is down: keep the duty (attesting needs no selection proof), do not
+            // aggregate, and fail the poll below so that it is retried (and the proofs made) at the next slot
+            proofError ??= e;
+            return {...d, selectionProof: new Uint8Array(96), isAggregator: false};
+          }
+        }),
+    );
     const dependentRoot = toHex(res.dependentRoot);
     const prev = this.attester.get(epoch);
     if (prev !== undefined && prev.dependentRoot !== dependentRoot) {
@@ -64,6 +75,11 @@ export class DutiesService {
           isAggregator: d.isAggregator,
         })),
       });
+    }
+    if (proofError !== undefined) {
+      throw Error(
+        `no selection proofs for epoch ${epoch} (not aggregating until they are made): ${(proofError as Error).message}`,
+      );
     }
   }
 

@@ -84,11 +84,15 @@ export class SyncCommitteeService {
     if (duties.length === 0) return undefined;
     const {data} = await this.api.getBlockRoot({blockId: "head"});
     const beaconBlockRoot = data.root;
-    const messages: ValueOf<typeof ssz.altair.SyncCommitteeMessage>[] = [];
-    for (const d of duties) {
-      const signature = await this.signer.signSyncCommitteeMessage(d.pubkey, slot, beaconBlockRoot);
-      messages.push({slot, beaconBlockRoot, validatorIndex: d.validatorIndex, signature});
-    }
+    // signed concurrently: with a remote signer each signature is a round trip
+    const messages: ValueOf<typeof ssz.altair.SyncCommitteeMessage>[] = await Promise.all(
+      duties.map(async (d) => ({
+        slot,
+        beaconBlockRoot,
+        validatorIndex: d.validatorIndex,
+        signature: await this.signer.signSyncCommitteeMessage(d.pubkey, slot, beaconBlockRoot),
+      })),
+    );
     await this.api.submitPoolSyncCommitteeSignatures({signatures: messages});
     this.log.info("Sync committee messages", {slot, count: messages.length});
     return beaconBlockRoot;
@@ -99,14 +103,17 @@ export class SyncCommitteeService {
    * subcommittee (fetched once per subcommittee) → ContributionAndProof → sign → publish all at once.
    */
   async produceContributions(slot: number, duties: SyncDuty[], beaconBlockRoot: Uint8Array): Promise<void> {
-    const selected: {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array}[] = [];
+    const jobs: {duty: SyncDuty; subcommitteeIndex: number}[] = [];
     for (const duty of duties) {
       const subcommittees = new Set(duty.validatorSyncCommitteeIndices.map((i) => Math.floor(i / SUBCOMMITTEE_SIZE)));
-      for (const subcommitteeIndex of subcommittees) {
-        const selectionProof = await this.signer.signSyncSelectionProof(duty.pubkey, slot, subcommitteeIndex);
-        if (isSyncCommitteeAggregator(selectionProof)) selected.push({duty, subcommitteeIndex, selectionProof});
-      }
+      for (const subcommitteeIndex of subcommittees) jobs.push({duty, subcommitteeIndex});
     }
+    const proofs = await Promise.all(
+      jobs.map(({duty, subcommitteeIndex}) => this.signer.signSyncSelectionProof(duty.pubkey, slot, subcommitteeIndex)),
+    );
+    const selected = jobs
+      .map((j, i) => ({...j, selectionProof: proofs[i]}))
+      .filter((j) => isSyncCommitteeAggregator(j.selectionProof));
     if (selected.length === 0) return;
     const contributions = new Map<number, Promise<ValueOf<typeof ssz.altair.SyncCommitteeContribution> | undefined>>();
     for (const {subcommitteeIndex} of selected) {
@@ -122,13 +129,15 @@ export class SyncCommitteeService {
           }),
       );
     }
-    const out: ValueOf<typeof ssz.altair.SignedContributionAndProof>[] = [];
-    for (const {duty, subcommitteeIndex, selectionProof} of selected) {
-      const contribution = await contributions.get(subcommitteeIndex);
-      if (contribution === undefined) continue;
-      const message = {aggregatorIndex: duty.validatorIndex, contribution, selectionProof};
-      out.push({message, signature: await this.signer.signContributionAndProof(duty.pubkey, message)});
-    }
+    const signed = await Promise.all(
+      selected.map(async ({duty, subcommitteeIndex, selectionProof}) => {
+        const contribution = await contributions.get(subcommitteeIndex);
+        if (contribution === undefined) return undefined;
+        const message = {aggregatorIndex: duty.validatorIndex, contribution, selectionProof};
+        return {message, signature: await this.signer.signContributionAndProof(duty.pubkey, message)};
+      }),
+    );
+    const out = signed.filter((x): x is ValueOf<typeof ssz.altair.SignedContributionAndProof> => x !== undefined);
     if (out.length === 0) return;
     await this.api.publishContributionAndProofs({contributionAndProofs: out});
     this.log.info("Sync committee contributions", {slot, count: out.length});

@@ -1,2 +1,3 @@
 export * from "./keys.ts";
 export * from "./signer.ts";
+export * from "./web3signer.ts";

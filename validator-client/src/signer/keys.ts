@@ -15,18 +15,24 @@ export type SigningKind =
   | "VOLUNTARY_EXIT"
   | "VALIDATOR_REGISTRATION";
 
+/** Web3Signer's `fork_info`: the fork the domain was computed with, and the chain. */
+export interface ForkInfoJson {
+  fork: {previous_version: string; current_version: string; epoch: string};
+  genesis_validators_root: string;
+}
+
 export interface SigningRequest {
   kind: SigningKind;
   signingRoot: Uint8Array;
-  /** The fork version the domain was computed with (a remote signer re-derives the root from it). */
-  forkVersion: Uint8Array;
-  /** The object being signed, as JSON (what Web3Signer's request body carries). */
-  objectJson: unknown;
+  /** The fork of the signing epoch (absent for VALIDATOR_REGISTRATION, which has no fork). */
+  forkInfo?: ForkInfoJson;
+  /** The type-specific fields of Web3Signer's request body, e.g. `{attestation: {...}}`. */
+  body: Record<string, unknown>;
 }
 
 /**
- * A remote signer (e.g. Web3Signer, `POST /api/v1/eth2/sign/{pubkey}`) behind the same gate. Not implemented
- * yet: the interface is what `Signer` calls, so adding one is a new class, not a new code path.
+ * A remote signer (`Web3SignerClient`: Web3Signer eth2 API, `POST /api/v1/eth2/sign/{pubkey}`) behind the same
+ * gate: the gate has checked and recorded slashing protection before `sign` is called.
  */
 export interface RemoteSigner {
   readonly url: string;

@@ -18,7 +18,7 @@ import {ssz} from "@ceibo/types";
 import type {Type, ValueOf} from "@chainsafe/ssz";
 import {ValidatorClientError} from "../errors.ts";
 import type {SignerMetricsHook} from "../metrics.ts";
-import type {KeyStore, SigningKind} from "./keys.ts";
+import type {ForkInfoJson, KeyStore, SigningKind} from "./keys.ts";
 
 export type AttestationData = ValueOf<typeof ssz.phase0.AttestationData>;
 export type AggregateAndProof =
@@ -58,13 +58,22 @@ export class Signer {
     const fork = this.config.getForkName(block.slot);
     const types = ssz[fork] as unknown as Record<string, Type<unknown>>;
     const type = opts.blinded && types.BlindedBeaconBlock ? types.BlindedBeaconBlock : types.BeaconBlock;
-    const {signingRoot, forkVersion} = this.root(type, block, DOMAIN_BEACON_PROPOSER, epochOf(block.slot));
+    const epoch = epochOf(block.slot);
+    const signingRoot = this.root(type, block, DOMAIN_BEACON_PROPOSER, epoch);
     try {
       await this.slashingProtection.checkAndInsertBlock(pubkey, block.slot, signingRoot);
     } catch (e) {
       throw this.refused(e, pubkey, `block at slot ${block.slot}`);
     }
-    return this.sign(pubkey, "BLOCK_V2", signingRoot, forkVersion, type.toJson(block));
+    // Web3Signer BLOCK_V2: the full block up to altair, the header (same root) from bellatrix on
+    return this.sign(pubkey, "BLOCK_V2", signingRoot, epoch, () => {
+      const version = fork.toUpperCase();
+      if (fork === "phase0" || fork === "altair") return {beacon_block: {version, block: type.toJson(block)}};
+      const bodyType =
+        opts.blinded && types.BlindedBeaconBlockBody ? types.BlindedBeaconBlockBody : types.BeaconBlockBody;
+      const header = {...block, bodyRoot: bodyType.hashTreeRoot(block.body)};
+      return {beacon_block: {version, block_header: ssz.phase0.BeaconBlockHeader.toJson(header as never)}};
+    });
   }
 
   /** phase0 get_attestation_signature. Slashing-protected. */
@@ -83,7 +92,7 @@ export class Signer {
       );
     }
     const type = ssz.phase0.AttestationData;
-    const {signingRoot, forkVersion} = this.root(type, data, DOMAIN_BEACON_ATTESTER, data.target.epoch);
+    const signingRoot = this.root(type, data, DOMAIN_BEACON_ATTESTER, data.target.epoch);
     try {
       await this.slashingProtection.checkAndInsertAttestation(
         pubkey,
@@ -94,19 +103,21 @@ export class Signer {
     } catch (e) {
       throw this.refused(e, pubkey, `attestation source ${data.source.epoch} target ${data.target.epoch}`);
     }
-    return this.sign(pubkey, "ATTESTATION", signingRoot, forkVersion, type.toJson(data));
+    return this.sign(pubkey, "ATTESTATION", signingRoot, data.target.epoch, () => ({attestation: type.toJson(data)}));
   }
 
   /** phase0 get_epoch_signature (the RANDAO reveal). */
   async signRandao(pubkey: Uint8Array, epoch: number): Promise<Uint8Array> {
-    const {signingRoot, forkVersion} = this.root(ssz.phase0.Epoch, epoch, DOMAIN_RANDAO, epoch);
-    return this.sign(pubkey, "RANDAO_REVEAL", signingRoot, forkVersion, {epoch: String(epoch)});
+    const signingRoot = this.root(ssz.phase0.Epoch, epoch, DOMAIN_RANDAO, epoch);
+    return this.sign(pubkey, "RANDAO_REVEAL", signingRoot, epoch, () => ({randao_reveal: {epoch: String(epoch)}}));
   }
 
   /** phase0 get_slot_signature (the aggregation selection proof). */
   async signSelectionProof(pubkey: Uint8Array, slot: number): Promise<Uint8Array> {
-    const {signingRoot, forkVersion} = this.root(ssz.phase0.Slot, slot, DOMAIN_SELECTION_PROOF, epochOf(slot));
-    return this.sign(pubkey, "AGGREGATION_SLOT", signingRoot, forkVersion, {slot: String(slot)});
+    const signingRoot = this.root(ssz.phase0.Slot, slot, DOMAIN_SELECTION_PROOF, epochOf(slot));
+    return this.sign(pubkey, "AGGREGATION_SLOT", signingRoot, epochOf(slot), () => ({
+      aggregation_slot: {slot: String(slot)},
+    }));
   }
 
   /** phase0 get_aggregate_and_proof_signature (electra AggregateAndProof from electra on). */
@@ -115,44 +126,38 @@ export class Signer {
     const type = (
       this.config.getForkSeq(slot) >= ForkSeq.electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof
     ) as Type<AggregateAndProof>;
-    const {signingRoot, forkVersion} = this.root(type, aggregateAndProof, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
-    return this.sign(pubkey, "AGGREGATE_AND_PROOF_V2", signingRoot, forkVersion, type.toJson(aggregateAndProof));
+    const signingRoot = this.root(type, aggregateAndProof, DOMAIN_AGGREGATE_AND_PROOF, epochOf(slot));
+    return this.sign(pubkey, "AGGREGATE_AND_PROOF_V2", signingRoot, epochOf(slot), () => ({
+      aggregate_and_proof: {version: this.config.getForkName(slot).toUpperCase(), data: type.toJson(aggregateAndProof)},
+    }));
   }
 
   /** altair get_sync_committee_message's signature: over the head block root at `slot`. */
   async signSyncCommitteeMessage(pubkey: Uint8Array, slot: number, beaconBlockRoot: Uint8Array): Promise<Uint8Array> {
-    const {signingRoot, forkVersion} = this.root(
-      ssz.phase0.Root,
-      beaconBlockRoot,
-      DOMAIN_SYNC_COMMITTEE,
-      epochOf(slot),
-    );
-    return this.sign(pubkey, "SYNC_COMMITTEE_MESSAGE", signingRoot, forkVersion, {
-      slot: String(slot),
-      beacon_block_root: toHex(beaconBlockRoot),
-    });
+    const signingRoot = this.root(ssz.phase0.Root, beaconBlockRoot, DOMAIN_SYNC_COMMITTEE, epochOf(slot));
+    return this.sign(pubkey, "SYNC_COMMITTEE_MESSAGE", signingRoot, epochOf(slot), () => ({
+      sync_committee_message: {beacon_block_root: toHex(beaconBlockRoot), slot: String(slot)},
+    }));
   }
 
   /** altair get_sync_committee_selection_proof. */
   async signSyncSelectionProof(pubkey: Uint8Array, slot: number, subcommitteeIndex: number): Promise<Uint8Array> {
     const type = ssz.altair.SyncAggregatorSelectionData;
     const data = {slot, subcommitteeIndex};
-    const {signingRoot, forkVersion} = this.root(type, data, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epochOf(slot));
-    return this.sign(pubkey, "SYNC_COMMITTEE_SELECTION_PROOF", signingRoot, forkVersion, type.toJson(data));
+    const signingRoot = this.root(type, data, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epochOf(slot));
+    return this.sign(pubkey, "SYNC_COMMITTEE_SELECTION_PROOF", signingRoot, epochOf(slot), () => ({
+      sync_aggregator_selection_data: type.toJson(data),
+    }));
   }
 
   /** altair get_contribution_and_proof_signature. */
   async signContributionAndProof(pubkey: Uint8Array, contributionAndProof: ContributionAndProof): Promise<Uint8Array> {
     const type = ssz.altair.ContributionAndProof;
     const epoch = epochOf(contributionAndProof.contribution.slot);
-    const {signingRoot, forkVersion} = this.root(type, contributionAndProof, DOMAIN_CONTRIBUTION_AND_PROOF, epoch);
-    return this.sign(
-      pubkey,
-      "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF",
-      signingRoot,
-      forkVersion,
-      type.toJson(contributionAndProof),
-    );
+    const signingRoot = this.root(type, contributionAndProof, DOMAIN_CONTRIBUTION_AND_PROOF, epoch);
+    return this.sign(pubkey, "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", signingRoot, epoch, () => ({
+      contribution_and_proof: type.toJson(contributionAndProof),
+    }));
   }
 
   /**
@@ -165,7 +170,8 @@ export class Signer {
     const forkVersion = fork.seq >= ForkSeq.deneb ? this.config.chain.CAPELLA_FORK_VERSION : fork.version;
     const domain = this.config.getDomainForVersion(DOMAIN_VOLUNTARY_EXIT, forkVersion);
     const signingRoot = computeSigningRoot(type, exit, domain);
-    return this.sign(pubkey, "VOLUNTARY_EXIT", signingRoot, forkVersion, type.toJson(exit));
+    // fork_info is the fork of the exit's epoch; the remote signer applies EIP-7044 itself, as Web3Signer does
+    return this.sign(pubkey, "VOLUNTARY_EXIT", signingRoot, exit.epoch, () => ({voluntary_exit: type.toJson(exit)}));
   }
 
   /** builder-specs: DOMAIN_APPLICATION_BUILDER with the genesis fork version and a zero genesis_validators_root. */
@@ -174,30 +180,40 @@ export class Signer {
     const forkVersion = this.config.chain.GENESIS_FORK_VERSION;
     const domain = computeDomain(DOMAIN_APPLICATION_BUILDER, forkVersion, new Uint8Array(32));
     const signingRoot = computeSigningRoot(type, registration, domain);
-    return this.sign(pubkey, "VALIDATOR_REGISTRATION", signingRoot, forkVersion, type.toJson(registration));
+    return this.sign(pubkey, "VALIDATOR_REGISTRATION", signingRoot, undefined, () => ({
+      validator_registration: type.toJson(registration),
+    }));
   }
 
-  private root<T>(
-    type: Type<T>,
-    value: T,
-    domainType: Uint8Array,
-    epoch: number,
-  ): {signingRoot: Uint8Array; forkVersion: Uint8Array} {
+  private root<T>(type: Type<T>, value: T, domainType: Uint8Array, epoch: number): Uint8Array {
     const forkVersion = this.config.computeForkVersion(epoch);
     const domain = this.config.getDomainForVersion(domainType, forkVersion);
-    return {signingRoot: computeSigningRoot(type, value, domain), forkVersion};
+    return computeSigningRoot(type, value, domain);
+  }
+
+  /** Web3Signer's fork_info for a message signed at `epoch`: the fork active then, and the chain. */
+  private forkInfo(epoch: number): ForkInfoJson {
+    const fork = this.config.getForkInfoAtEpoch(epoch);
+    return {
+      fork: {
+        previous_version: toHex(fork.prevVersion),
+        current_version: toHex(fork.version),
+        epoch: String(fork.epoch),
+      },
+      genesis_validators_root: toHex(this.config.genesisValidatorsRoot),
+    };
   }
 
   private async sign(
     pubkey: Uint8Array,
     kind: SigningKind,
     signingRoot: Uint8Array,
-    forkVersion: Uint8Array,
-    objectJson: unknown,
+    epoch: number | undefined,
+    body: () => Record<string, unknown>,
   ): Promise<Uint8Array> {
-    if (this.metrics === null) return this.signWithKey(pubkey, kind, signingRoot, forkVersion, objectJson);
+    if (this.metrics === null) return this.signWithKey(pubkey, kind, signingRoot, epoch, body);
     try {
-      const signature = await this.signWithKey(pubkey, kind, signingRoot, forkVersion, objectJson);
+      const signature = await this.signWithKey(pubkey, kind, signingRoot, epoch, body);
       this.metrics.signed(kind);
       return signature;
     } catch (e) {
@@ -210,12 +226,13 @@ export class Signer {
     pubkey: Uint8Array,
     kind: SigningKind,
     signingRoot: Uint8Array,
-    forkVersion: Uint8Array,
-    objectJson: unknown,
+    epoch: number | undefined,
+    body: () => Record<string, unknown>,
   ): Promise<Uint8Array> {
     const key = this.keys.get(pubkey);
     if (key.type === "local") return key.secretKey.sign(signingRoot).toBytes(true);
-    return key.signer.sign(pubkey, {kind, signingRoot, forkVersion, objectJson});
+    const forkInfo = epoch !== undefined ? this.forkInfo(epoch) : undefined;
+    return key.signer.sign(pubkey, {kind, signingRoot, ...(forkInfo ? {forkInfo} : {}), body: body()});
   }
 
   private refused(e: unknown, pubkey: Uint8Array, what: string): Error {
