@@ -155,6 +155,7 @@ export class BeaconChain {
     opts: BeaconChainOpts,
     anchorState: CachedBeaconState,
     anchorBlock: SignedBeaconBlockAllForks,
+    anchorEpoch?: number,
   ) {
     this.config = modules.config;
     this.db = modules.db;
@@ -174,7 +175,9 @@ export class BeaconChain {
       trustedSetupFile: opts.trustedSetupFile,
       logger: this.logger,
     });
-    this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, {}, {stateCache: this.stateCache});
+    // the db's anchor checkpoint: after a missed epoch-boundary slot its epoch is later than the state's
+    const fcOpts = anchorEpoch !== undefined ? {anchorEpoch} : {};
+    this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, fcOpts, {stateCache: this.stateCache});
     const anchorRoot = this.forkChoice.finalizedCheckpoint.root;
     this.stateCache.pin(anchorRoot, anchorState);
     this.stateCache.regen = (root) => this.regenerate(root);
@@ -193,7 +196,7 @@ export class BeaconChain {
     const resume: ResumeData | null = await modules.db.loadAnchor();
     if (resume === null) throw new ChainError("INVALID_DATABASE", "the database has no anchor (genesis not written)");
     const anchorState = createCachedBeaconState(resume.state.state, modules.config, resume.state.forkSeq);
-    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block);
+    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block, resume.anchor.checkpoint.epoch);
     for (const {root, block} of resume.hotBlocks) {
       await chain.replayBlock(block, toRootHex(root));
     }
