@@ -493,7 +493,8 @@ export function validatorHandlers(
       if (!ctx.liveness.covers(epoch, currentEpoch())) {
         throw ApiError.badRequest(`liveness of epoch ${epoch} is not kept (current epoch ${currentEpoch()})`);
       }
-      return {data: indices.map((index) => ({index, isLive: ctx.liveness.isLive(epoch, index)}))};
+      // each index once (the spec's list is of unique indices; the route caps its length)
+      return {data: [...new Set(indices)].map((index) => ({index, isLive: ctx.liveness.isLive(epoch, index)}))};
     },
   };
 }

@@ -78,7 +78,12 @@ export function registerRoutes<R extends RouteTable>(
           handler: (req, reply) => serveSse(def, handler, req, reply, ctx, streams, opts.sseHeartbeatMs ?? 0),
         });
       } else {
-        scope.route({method: def.method, url, handler: (req, reply) => serve(def, handler, req, reply, ctx)});
+        scope.route({
+          method: def.method,
+          url,
+          ...(def.bodyLimit !== undefined ? {bodyLimit: def.bodyLimit} : {}),
+          handler: (req, reply) => serve(def, handler, req, reply, ctx),
+        });
       }
     }
   });
@@ -178,6 +183,10 @@ export function apiErrorHandler(err: FastifyError | Error, req: FastifyRequest, 
   if (status === 400 && (err as FastifyError).code === "FST_ERR_CTP_INVALID_JSON_BODY") {
     message = `Invalid request body: ${message}`;
   }
+  if (status === 413) {
+    const limit = req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit;
+    message = `Request body is too large: this route accepts at most ${limit} bytes`;
+  }
   void reply
     .code(status)
     .type("application/json")
@@ -196,7 +205,12 @@ export function createApiServer<R extends RouteTable>(
   backend: Backend<R>,
   opts: ApiServerOptions = {},
 ): FastifyInstance {
-  const app = Fastify({logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024});
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
+    // valid JSON may have a "__proto__" key: it is dropped while parsing (no prototype pollution), not refused
+    onProtoPoisoning: "remove",
+  });
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply
