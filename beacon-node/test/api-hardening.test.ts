@@ -220,3 +220,27 @@ describe("Host header (DNS rebinding)", () => {
     }
   });
 });
+
+describe("sync committee duties by the clock's period (last: moves the clock)", () => {
+  it("at a period's first slot, before its block, the clock's next period is answered (not a 400)", async () => {
+    // minimal preset: 8 epochs of 8 slots per period; the head at slot 63 is period 0's last block
+    await fx.advance(node, clock, 5, 63);
+    expect(node.chain.head.slot).toBe(63);
+    clock.setSlot(64);
+    await node.chain.onSlot(64);
+    const ask = async (epoch: number) => {
+      const r = await post(`/eth/v1/validator/duties/sync/${epoch}`, Array.from({length: fx.VALIDATORS}, (_, i) => String(i)));
+      return r;
+    };
+    const current = await ask(8);
+    expect(current.status, JSON.stringify(current.json)).toBe(200);
+    const next = await ask(16);
+    expect(next.status, JSON.stringify(next.json)).toBe(200);
+    // every seat of the 32-member committee is someone's
+    const seats = (next.json.data as {validator_sync_committee_indices: string[]}[]).flatMap(
+      (d) => d.validator_sync_committee_indices,
+    );
+    expect(seats.length).toBe(32);
+    expect((await ask(24)).status).toBe(400);
+  });
+});

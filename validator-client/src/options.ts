@@ -16,6 +16,10 @@ export interface ValidatorClientOptions {
   log?: Logger;
   /** Start with no keys (keys are added later through the Keymanager API). Default false. */
   allowNoKeys?: boolean;
+  /** While no beacon node answers at start: a reminder line this often (default 60 s). */
+  waitReminderMs?: number;
+  /** Stops waiting for a beacon node at start (start() then rejects). */
+  signal?: AbortSignal;
 }
 
 export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};
