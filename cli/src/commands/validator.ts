@@ -29,6 +29,9 @@ Options:
                                 voluntary exits). Off by default. Every request needs the bearer token
   --keymanager.address ADDR     address to bind (default 127.0.0.1)
   --keymanager.port N           port (default 5062)
+  --keymanager.allowed-hosts H[,H…]  host names the Keymanager API answers besides localhost and IP addresses
+                                (Host header checked against DNS rebinding; * = any). An address other
+                                machines can reach is warned about: the API is plain HTTP
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
   --log-level LEVEL             debug, info (default), warn or error
@@ -66,6 +69,7 @@ export const validatorCommand: Command = {
         keymanager: {type: "boolean", default: false},
         "keymanager.address": {type: "string"},
         "keymanager.port": {type: "string"},
+        "keymanager.allowed-hosts": {type: "string"},
         "keymanager.token-file": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
@@ -107,7 +111,13 @@ export const validatorCommand: Command = {
     if (!Number.isInteger(kmPort) || kmPort < 0 || kmPort > 65535) {
       throw new UsageError(`--keymanager.port must be a port number, got "${values["keymanager.port"]}"`);
     }
-    if (!km && (values["keymanager.address"] ?? values["keymanager.port"] ?? values["keymanager.token-file"])) {
+    if (
+      !km &&
+      (values["keymanager.address"] ??
+        values["keymanager.port"] ??
+        values["keymanager.token-file"] ??
+        values["keymanager.allowed-hosts"])
+    ) {
       throw new UsageError("--keymanager.* options need --keymanager");
     }
 
@@ -190,6 +200,11 @@ export const validatorCommand: Command = {
             address: values["keymanager.address"] ?? "127.0.0.1",
             port: kmPort,
             onError: (msg, ctx) => log.error(msg, ctx),
+            onWarning: (msg, ctx) => log.warn(msg, ctx),
+            allowedHosts: (values["keymanager.allowed-hosts"] ?? "")
+              .split(",")
+              .map((h) => h.trim())
+              .filter((h) => h !== ""),
           });
           closeKm = () => server.close();
           log.info("Keymanager API listening", {url: server.url, tokenFile});
