@@ -20,6 +20,11 @@ export interface ValidatorClientOptions {
   waitReminderMs?: number;
   /** Stops waiting for a beacon node at start (start() then rejects). */
   signal?: AbortSignal;
+  /**
+   * Dev and test chains only: slots at which this client does not propose (missed slots made on purpose, e.g.
+   * every epoch's first slot, so the finalized checkpoint's block is from the epoch before).
+   */
+  skipProposal?: (slot: number) => boolean;
 }
 
 export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};

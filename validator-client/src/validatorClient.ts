@@ -279,7 +279,9 @@ export class ValidatorClient {
     // a proposal is made at the start of the slot, never late in it; the genesis slot has no proposal. On a slow
     // machine the previous slot's proposal may still be in flight: wait for it, or this block would be built on
     // the block before it (and be refused for its parent root)
-    const duties = slot > 0 ? this.duties.proposerDutiesAt(slot).filter((d) => safe(d.pubkey)) : [];
+    const skip = this.opts.skipProposal?.(slot) ?? false;
+    if (skip) this.log.info("Not proposing at this slot (--dev.skip-proposals)", {slot});
+    const duties = slot > 0 && !skip ? this.duties.proposerDutiesAt(slot).filter((d) => safe(d.pubkey)) : [];
     if (duties.length > 0) {
       const previous = this.proposing;
       let done: () => void = () => {};

@@ -214,6 +214,27 @@ describe("duties ahead of time", () => {
   });
 });
 
+describe("missed slots on purpose (dev/test chains)", () => {
+  it("skipProposal: no block at the skipped slot, blocks around it", async () => {
+    const chain = new TestChain({config, validatorCount: VALIDATORS, genesisTime: Math.ceil(Date.now() / 1000) + 2});
+    const url = await serveBackend(chain.backend());
+    const {lines, log} = capture();
+    const vc = await ValidatorClient.start(
+      {beaconNodes: [url], dataDir: tempDir(), log, skipProposal: (slot) => slot === 4},
+      keys(Array.from({length: VALIDATORS}, (_, i) => i)),
+    );
+    cleanups.push(() => vc.close());
+    const slots = () => [...chain.blocks.keys()];
+    await until(
+      () => slots().some((s) => s < 4) && slots().some((s) => s > 4),
+      60_000,
+      "blocks before and after the skipped slot",
+    );
+    expect(chain.blocks.has(4)).toBe(false);
+    expect(lines.some((l) => l.includes("Not proposing at this slot") && l.includes("slot=4"))).toBe(true);
+  });
+});
+
 describe("doppelganger protection of keys imported at run time", () => {
   it("an imported key signs nothing while watched, and one that is live elsewhere stops the client", async () => {
     // at the genesis epoch the start-up watch is skipped (keys 0..7 sign at once); imports are watched anyway

@@ -34,6 +34,8 @@ Options:
                                 machines can reach is warned about: the API is plain HTTP
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
+  --dev.skip-proposals S        dev/test chains only: do not propose at these slots — "epoch-start" (every
+                                epoch's first slot) or a list N,N,… — to make missed slots on purpose
   --log-level LEVEL             debug, info (default), warn or error
   -h, --help                    this help
 
@@ -48,6 +50,17 @@ function parseRange(text: string): number[] {
   if (b < a) throw new UsageError(`--interop-indexes: ${b} is below ${a}`);
   if (b - a >= 100_000) throw new UsageError("--interop-indexes: at most 100000 keys");
   return Array.from({length: b - a + 1}, (_, i) => a + i);
+}
+
+function parseSkipProposals(text: string | undefined, slotsPerEpoch: number): ((slot: number) => boolean) | undefined {
+  if (text === undefined) return undefined;
+  if (text === "epoch-start") return (slot) => slot % slotsPerEpoch === 0;
+  const slots = text.split(",").map((s) => s.trim());
+  if (slots.some((s) => !/^\d+$/.test(s))) {
+    throw new UsageError(`--dev.skip-proposals must be "epoch-start" or slot numbers N,N,…, got "${text}"`);
+  }
+  const set = new Set(slots.map(Number));
+  return (slot) => set.has(slot);
 }
 
 export const validatorCommand: Command = {
@@ -70,6 +83,7 @@ export const validatorCommand: Command = {
         "keymanager.address": {type: "string"},
         "keymanager.port": {type: "string"},
         "keymanager.allowed-hosts": {type: "string"},
+        "dev.skip-proposals": {type: "string"},
         "keymanager.token-file": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
@@ -102,6 +116,10 @@ export const validatorCommand: Command = {
       throw new UsageError("--log-level must be one of debug, info, warn, error");
     }
     const dataDir = resolve(values.dataDir ?? values["data-dir"] ?? "ceibo-validator");
+    const skipProposal = parseSkipProposals(
+      values["dev.skip-proposals"],
+      (await import("@ceibo/params")).SLOTS_PER_EPOCH,
+    );
     if (values["interop-indexes"] !== undefined && values.keystores !== undefined) {
       throw new UsageError("give either --interop-indexes or --keystores, not both");
     }
@@ -181,6 +199,7 @@ export const validatorCommand: Command = {
           doppelganger: dp === "true",
           log,
           allowNoKeys: km,
+          ...(skipProposal !== undefined ? {skipProposal} : {}),
         },
         keys,
       );
