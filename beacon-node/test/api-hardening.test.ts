@@ -229,7 +229,10 @@ describe("sync committee duties by the clock's period (last: moves the clock)", 
     clock.setSlot(64);
     await node.chain.onSlot(64);
     const ask = async (epoch: number) => {
-      const r = await post(`/eth/v1/validator/duties/sync/${epoch}`, Array.from({length: fx.VALIDATORS}, (_, i) => String(i)));
+      const r = await post(
+        `/eth/v1/validator/duties/sync/${epoch}`,
+        Array.from({length: fx.VALIDATORS}, (_, i) => String(i)),
+      );
       return r;
     };
     const current = await ask(8);
