@@ -321,7 +321,8 @@ export async function fetchCheckpoint(source: CheckpointSource, opts: FetchCheck
   logger.info("Checkpoint verified", {
     source: source_,
     slot: state.slot,
-    epoch: stateEpoch,
+    epoch: anchorCheckpointEpoch(state.slot),
+    stateEpoch,
     blockRoot: toHex(blockRoot),
     stateRoot: toHex(stateRoot),
     fork,
