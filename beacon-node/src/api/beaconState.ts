@@ -87,12 +87,12 @@ async function validatorResponses(
   const epoch = getCurrentEpoch(cs.state);
   const indices = ids.length > 0 ? indicesOf(cs, ids) : Array.from({length: cs.state.validators.length}, (_, i) => i);
   const filter = new Set<string>(statuses);
-  const all = ids.length === 0 ? cs.state.validators.getAllReadonlyValues() : null;
+  // one validator at a time (not getAllReadonlyValues: a mainnet registry would hold the loop for seconds)
   const balances = cs.state.balances.getAll();
   const out: ValidatorResponse[] = [];
   for (const [n, index] of indices.entries()) {
     if (n > 0 && n % CHUNK === 0) await yieldToLoop();
-    const validator = (all?.[index] ?? cs.state.validators.getReadonly(index).toValue()) as Validator;
+    const validator = cs.state.validators.getReadonly(index).toValue() as Validator;
     const balance = balances[index];
     const status = getValidatorStatus(validator, balance, epoch);
     if (filter.size > 0 && !filter.has(status) && !filter.has(STATUS_GROUP[status])) continue;
