@@ -89,6 +89,29 @@ describe("checkpoint sync at a missed epoch-boundary slot", () => {
     await fx.until(() => d.chain.head.blockRoot === a.chain.head.blockRoot, 60_000, "D at A's head");
   });
 
+  it("a data dir whose anchor an older version stored as (3, block 31) starts at (4, block 31)", async () => {
+    const anchor = await sync.fetchCheckpoint(
+      {url: a.restUrl as string},
+      {
+        config: a.config,
+        genesisValidatorsRoot: a.chain.genesisValidatorsRoot,
+        genesisTime: fx.GENESIS_TIME,
+        nowMs: clock.ms,
+      },
+    );
+    const dir = fx.tempDir("sync-cpb-old");
+    dirs.push(dir);
+    const db = await BeaconDb.open(dir, {network: "dev", chainConfig: a.config});
+    await sync.writeCheckpointAnchor(db, anchor);
+    const stored = await db.anchor.get();
+    if (stored === null) throw Error("no anchor");
+    await db.anchor.put({...stored, checkpoint: {...stored.checkpoint, epoch: 3}});
+    await db.close();
+    const d = await fx.chainFromDataDir(clock, dir, a.config);
+    closers.push(d.close);
+    expect(d.chain.finalizedCheckpoint).toEqual({epoch: 4, root: block31Root});
+  });
+
   it("a node whose own finalized checkpoint sits after a missed boundary slot resumes with it", async () => {
     const dir = dirs[0] as string;
     const before = a.chain.finalizedCheckpoint;

@@ -196,7 +196,10 @@ export class BeaconChain {
     const resume: ResumeData | null = await modules.db.loadAnchor();
     if (resume === null) throw new ChainError("INVALID_DATABASE", "the database has no anchor (genesis not written)");
     const anchorState = createCachedBeaconState(resume.state.state, modules.config, resume.state.forkSeq);
-    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block, resume.anchor.checkpoint.epoch);
+    // a checkpoint's block is never after its epoch's first slot: an anchor stored by an older version as
+    // (get_current_epoch(post-state), root) after a missed boundary slot (3 for block 31) is read as (4, root)
+    const anchorEpoch = Math.max(resume.anchor.checkpoint.epoch, Math.ceil(resume.anchor.blockSlot / SLOTS_PER_EPOCH));
+    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block, anchorEpoch);
     for (const {root, block} of resume.hotBlocks) {
       await chain.replayBlock(block, toRootHex(root));
     }
