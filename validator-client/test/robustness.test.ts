@@ -19,6 +19,7 @@ import {
   BeaconNodes,
   chainConfigFromSpec,
   createLogger,
+  Doppelganger,
   fetchChainInfo,
   KeyStore,
   SyncCommitteeService,
@@ -232,6 +233,27 @@ describe("missed slots on purpose (dev/test chains)", () => {
     );
     expect(chain.blocks.has(4)).toBe(false);
     expect(lines.some((l) => l.includes("Not proposing at this slot") && l.includes("slot=4"))).toBe(true);
+  });
+});
+
+describe("doppelganger protection with many keys", () => {
+  it("asks liveness in requests of at most 1000 indices (nodes cap a request's ids) and finds a live one in any", async () => {
+    const sizes: number[] = [];
+    const api = {
+      getLiveness: async ({indices}: {epoch: number; indices: number[]}) => {
+        sizes.push(indices.length);
+        return {data: indices.map((index) => ({index, isLive: index === 2400}))};
+      },
+    } as unknown as BeaconApiClient;
+    const {log} = capture();
+    const d = new Doppelganger({api, log}, {enabled: true, startEpoch: 5});
+    const validators = Array.from({length: 2500}, (_, index) => ({index, ownLastEpoch: -1}));
+    await expect(d.check(5, validators)).rejects.toMatchObject({
+      code: "DOPPELGANGER_DETECTED",
+      details: {indices: [2400]},
+    });
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(1000);
+    expect(sizes.slice(0, 3).reduce((a, b) => a + b, 0)).toBe(2500);
   });
 });
 

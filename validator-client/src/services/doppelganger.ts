@@ -2,6 +2,9 @@ import type {BeaconApiClient} from "@ceibo/api";
 import {ValidatorClientError} from "../errors.ts";
 import type {Logger} from "../logger.ts";
 
+/** Validator indices per liveness request. */
+export const LIVENESS_CHUNK = 1000;
+
 /** Epochs of liveness watched before signing (as Lighthouse/Lodestar do). */
 export const DOPPELGANGER_EPOCHS = 2;
 
@@ -39,6 +42,19 @@ export class Doppelganger {
         signingFromEpoch: this.startEpoch + DOPPELGANGER_EPOCHS,
       });
     }
+  }
+
+  /**
+   * The live ones of `indices` in `epoch`, asked LIVENESS_CHUNK at a time (nodes cap the ids of one request:
+   * ceibo and Nimbus at 16384).
+   */
+  private async liveIndices(epoch: number, indices: number[]): Promise<number[]> {
+    const live: number[] = [];
+    for (let i = 0; i < indices.length; i += LIVENESS_CHUNK) {
+      const res = await this.api.getLiveness({epoch, indices: indices.slice(i, i + LIVENESS_CHUNK)});
+      for (const l of res.data) if (l.isLive) live.push(l.index);
+    }
+    return live;
   }
 
   /** May the client sign at `epoch`? */
@@ -89,8 +105,7 @@ export class Doppelganger {
         .filter((v) => v.ownLastEpoch < epoch)
         .map((v) => v.index);
       if (indices.length === 0) continue;
-      const res = await this.api.getLiveness({epoch, indices});
-      const live = res.data.filter((l) => l.isLive).map((l) => l.index);
+      const live = await this.liveIndices(epoch, indices);
       if (live.length > 0) {
         throw new ValidatorClientError(
           "DOPPELGANGER_DETECTED",
@@ -124,8 +139,7 @@ export class Doppelganger {
     for (const epoch of epochs) {
       const indices = validators.filter((v) => v.ownLastEpoch < epoch).map((v) => v.index);
       if (indices.length === 0) continue;
-      const res = await this.api.getLiveness({epoch, indices});
-      const live = res.data.filter((l) => l.isLive).map((l) => l.index);
+      const live = await this.liveIndices(epoch, indices);
       if (live.length > 0) {
         throw new ValidatorClientError(
           "DOPPELGANGER_DETECTED",
