@@ -1,5 +1,5 @@
 import {type ChildProcess, spawn, spawnSync} from "node:child_process";
-import {mkdtempSync, writeFileSync} from "node:fs";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, describe, expect, it} from "vitest";
@@ -17,6 +17,7 @@ describe("ceibo mock-engine process", () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
     child?.kill("SIGKILL");
+    rmSync(dir, {recursive: true, force: true});
   });
 
   it("prints its help and rejects bad options", () => {

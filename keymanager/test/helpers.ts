@@ -1,13 +1,22 @@
 import {randomBytes} from "node:crypto";
-import {mkdtempSync} from "node:fs";
+import {mkdtempSync, rmSync} from "node:fs";
 import {writeFile} from "node:fs/promises";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {SecretKey} from "@chainsafe/blst";
+import {afterAll} from "vitest";
 import {encryptKeystore} from "../src/keystore.ts";
 
+const created: string[] = [];
+// every directory tempDir() made is removed when the importing test file is done
+afterAll(() => {
+  for (const d of created.splice(0)) rmSync(d, {recursive: true, force: true});
+});
+
 export function tempDir(prefix = "ceibo-keymanager-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 export function randomSecret(): Uint8Array {

@@ -79,7 +79,7 @@ export class DevNet {
   }
 
   /** A validator client on `api` with the interop keys from..to (no doppelganger wait: a fresh chain). */
-  startValidator(name: string, api: string, from: number, to: number): Proc {
+  startValidator(name: string, api: string, from: number, to: number, extra: string[] = []): Proc {
     const vc = ceibo(
       `${name}-vc`,
       [
@@ -92,6 +92,7 @@ export class DevNet {
         join(this.opts.dir, `${name}-vc`),
         "--doppelganger-protection",
         "false",
+        ...extra,
       ],
       {CEIBO_PRESET: "minimal", ...this.opts.env},
       {logFile: join(this.opts.dir, `${name}-vc.log`)},

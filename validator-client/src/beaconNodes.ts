@@ -18,14 +18,27 @@ export function isNodeFailure(e: unknown): boolean {
   return e.code === "HTTP_ERROR" && (e.status ?? 0) >= 500;
 }
 
+/**
+ * Is this a 404 for the route itself (the node does not serve it: an older or different Beacon API version)
+ * rather than for the thing asked about (an unknown state or validator)? The spec's 404s are JSON naming the
+ * missing thing; servers answer an unknown route with "Route GET:/… not found" (fastify, ceibo), a bare
+ * "NOT_FOUND" or a non-JSON "404 page not found".
+ */
+export function isUnknownRoute(e: unknown): boolean {
+  if (!(e instanceof ApiClientError) || e.code !== "HTTP_ERROR" || e.status !== 404) return false;
+  const m = e.serverMessage;
+  return m === undefined || /^route\b.*\bnot found|^not[ _]found$|page not found|no such route/i.test(m.trim());
+}
+
 const RANK: Record<NodeStatus, number> = {ok: 0, syncing: 1, down: 2};
 
 /**
  * Several beacon nodes behind one Beacon API client. Each call goes to the first healthy node in the order
  * given (`--beacon-nodes A,B,…`); when a node fails (connection refused, timeout, 5xx, undecodable answer) the
  * call is retried on the next, and the node is marked down until a health check (`getSyncingStatus`) sees it
- * answer again. Syncing nodes are tried after healthy ones. A 4xx answer is the request's fault and is not
- * retried elsewhere.
+ * answer again. Syncing nodes are tried after healthy ones. A 404 for the route itself (the node speaks an older
+ * Beacon API) moves on to the next node without marking the node down; any other 4xx answer is the request's
+ * fault and is not retried elsewhere.
  */
 export class BeaconNodes {
   readonly api: BeaconApiClient;
@@ -33,6 +46,7 @@ export class BeaconNodes {
   private readonly log: Logger;
   /** Each request's URL, route, outcome and latency (set with --metrics). */
   metricsHook: BeaconNodeRequestHook | null = null;
+  private readonly unknownRoutes = new Set<string>();
 
   constructor(urls: string[], opts: {log: Logger; timeoutMs?: number}) {
     if (urls.length === 0) throw new ValidatorClientError("NO_BEACON_NODE", "no beacon node URL given");
@@ -71,6 +85,21 @@ export class BeaconNodes {
     );
   }
 
+  /** One warning per node and route: the node answered 404 for the route itself. */
+  private warnUnknownRoute(n: Node, id: string, e: unknown): void {
+    const key = `${n.url} ${id}`;
+    if (this.unknownRoutes.has(key)) return;
+    this.unknownRoutes.add(key);
+    this.log.warn(
+      "Beacon node does not serve this route (HTTP 404): it speaks an older Beacon API; trying the next node",
+      {
+        url: n.url,
+        route: id,
+        error: (e as Error).message,
+      },
+    );
+  }
+
   private setStatus(n: Node, status: NodeStatus, err?: unknown): void {
     if (n.status !== status) {
       const ctx: Record<string, unknown> = {url: n.url};
@@ -84,6 +113,7 @@ export class BeaconNodes {
   private async call(id: string, args: unknown[]): Promise<unknown> {
     const order = [...this.nodes].sort((a, b) => RANK[a.status] - RANK[b.status]);
     let last: unknown;
+    const withoutRoute: string[] = [];
     for (const n of order) {
       const method = (n.api as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[id];
       const t0 = performance.now();
@@ -94,10 +124,25 @@ export class BeaconNodes {
         return res;
       } catch (e) {
         this.metricsHook?.(n.url, id, false, (performance.now() - t0) / 1000);
+        if (isUnknownRoute(e)) {
+          withoutRoute.push(n.url);
+          this.warnUnknownRoute(n, id, e);
+          last = e;
+          continue;
+        }
         if (!isNodeFailure(e)) throw e;
         last = e;
         this.setStatus(n, (e as ApiClientError).status === 503 ? "syncing" : "down", e);
       }
+    }
+    if (withoutRoute.length === this.nodes.length) {
+      throw new ValidatorClientError(
+        "NO_BEACON_NODE",
+        `no beacon node serves ${id} (HTTP 404 for the route from ${withoutRoute.join(", ")}): they speak an older ` +
+          "Beacon API than this validator client needs — upgrade the beacon node",
+        {},
+        last,
+      );
     }
     throw new ValidatorClientError(
       "NO_BEACON_NODE",

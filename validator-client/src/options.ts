@@ -19,6 +19,15 @@ export interface ValidatorClientOptions {
   allowNoKeys?: boolean;
   /** Prometheus metrics (--metrics): the client reports to it; the CLI serves its registry. */
   metrics?: ValidatorClientMetrics;
+  /** While no beacon node answers at start: a reminder line this often (default 60 s). */
+  waitReminderMs?: number;
+  /** Stops waiting for a beacon node at start (start() then rejects). */
+  signal?: AbortSignal;
+  /**
+   * Dev and test chains only: slots at which this client does not propose (missed slots made on purpose, e.g.
+   * every epoch's first slot, so the finalized checkpoint's block is from the epoch before).
+   */
+  skipProposal?: (slot: number) => boolean;
 }
 
 export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};

@@ -1,10 +1,11 @@
 import {mkdirSync} from "node:fs";
 import {join} from "node:path";
+import type {BeaconApiClient, ProposerDuty} from "@ceibo/api";
 import {toHex} from "@ceibo/config";
 import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {BeaconNodes} from "./beaconNodes.ts";
-import {type ChainInfo, fetchChainInfo} from "./chainInfo.ts";
+import {type ChainInfo, waitForChainInfo} from "./chainInfo.ts";
 import {SlotClock, sleep} from "./clock.ts";
 import {ValidatorClientError} from "./errors.ts";
 import {createLogger, type Logger} from "./logger.ts";
@@ -56,6 +57,8 @@ export class ValidatorClient {
   /** Waiters for the head block of a slot (head events), so duties need not wait for their due time. */
   private readonly blockWaiters = new Map<number, (() => void)[]>();
   private lastHeadSlot = -1;
+  /** The proposal in flight (the next slot's waits for it). */
+  private proposing: Promise<void> = Promise.resolve();
 
   private constructor(
     opts: ValidatorClientOptions,
@@ -77,6 +80,9 @@ export class ValidatorClient {
       {api, log: m.log},
       {enabled: opts.doppelganger ?? defaultValidatorClientOptions.doppelganger, startEpoch: this.clock.currentEpoch},
     );
+    // keys imported while running (Keymanager API) get a doppelganger watch of their own
+    this.indices.onAdded = (id) => this.doppelganger.watch(id, this.clock.currentEpoch);
+    this.indices.onRemoved = (id) => this.doppelganger.forget(id);
     if (opts.graffiti !== undefined) this.graffiti = graffitiBytes(opts.graffiti);
     this.signer.metrics = opts.metrics ?? null;
     opts.metrics?.attach(this);
@@ -96,8 +102,11 @@ export class ValidatorClient {
       timeoutMs: opts.requestTimeoutMs ?? defaultValidatorClientOptions.requestTimeoutMs,
     });
     nodes.metricsHook = opts.metrics?.beaconNodeRequest ?? null;
-    await nodes.checkHealth();
-    const chain = await fetchChainInfo(nodes.api);
+    // a beacon node that is not up yet is waited for (backoff, one waiting line, reminders), not fatal
+    const chain = await waitForChainInfo(nodes, log, {
+      ...(opts.waitReminderMs !== undefined ? {reminderMs: opts.waitReminderMs} : {}),
+      ...(opts.signal !== undefined ? {signal: opts.signal} : {}),
+    });
     log.info("Connected to the chain", {
       genesisTime: chain.genesisTime,
       genesisValidatorsRoot: toHex(chain.genesisValidatorsRoot),
@@ -223,45 +232,103 @@ export class ValidatorClient {
     await this.nodes.api.prepareBeaconProposer({preparations});
   }
 
-  private async onSlot(slot: number, first: boolean): Promise<void> {
-    const signal = this.controller.signal;
-    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
-    for (const s of this.blockWaiters.keys()) if (s < slot - 1) this.blockWaiters.delete(s);
+  /** Runs `task`; false if it found a doppelganger (the client is then stopping), other errors are logged. */
+  private async guarded(task: () => Promise<void>, what: string, ctx: Record<string, unknown>): Promise<boolean> {
     try {
-      if (first || slot % SLOTS_PER_EPOCH === 0 || this.lastEpochTasks !== epoch) await this.epochTasks(epoch);
+      await task();
+      return true;
     } catch (e) {
       if (e instanceof ValidatorClientError && e.code === "DOPPELGANGER_DETECTED") {
         // not awaited: stop() waits for the running duties, this one among them
         void this.stop(e);
-        return;
+        return false;
       }
-      this.log.error("Epoch duties failed", {epoch, error: e});
-      this.opts.metrics?.dutyFailed("epoch");
+      this.log.error(what, {...ctx, error: e});
+      if (what === "Epoch duties failed") this.opts.metrics?.dutyFailed("epoch");
+      return true;
+    }
+  }
+
+  /** The doppelganger watch of keys added while running (their indices looked up first when new). */
+  private async checkWatchedKeys(epoch: number): Promise<void> {
+    if (this.doppelganger.watchedKeys.length === 0) return;
+    if (!this.indices.allIndexed()) await this.indices.update();
+    const own = await this.ownLastEpochs();
+    await this.doppelganger.checkWatched(
+      epoch,
+      this.indices.all().map((v) => ({
+        pubkey: toHex(v.pubkey),
+        index: v.index,
+        ownLastEpoch: own.get(toHex(v.pubkey)) ?? -1,
+      })),
+    );
+  }
+
+  private async onSlot(slot: number, first: boolean): Promise<void> {
+    const signal = this.controller.signal;
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    for (const s of this.blockWaiters.keys()) if (s < slot - 1) this.blockWaiters.delete(s);
+    let epochDone: Promise<boolean> = Promise.resolve(true);
+    if (first || slot % SLOTS_PER_EPOCH === 0 || this.lastEpochTasks !== epoch) {
+      epochDone = this.guarded(() => this.epochTasks(epoch), "Epoch duties failed", {epoch});
+    }
+    // proposer duties fetched ahead (last epoch) let an epoch's first proposal go without waiting for its
+    // duty requests; otherwise the duties come first
+    if (!this.duties.hasProposerDuties(epoch) && !(await epochDone)) return;
+    if (!(await this.guarded(() => this.checkWatchedKeys(epoch), "Doppelganger check of added keys failed", {slot}))) {
+      return;
     }
     if (!this.doppelganger.isSafe() || signal.aborted) return;
+    const safe = (pubkey: Uint8Array): boolean => this.doppelganger.isSafeKey(toHex(pubkey));
     const deps = {api: this.nodes.api, signer: this.signer, log: this.log, graffiti: this.graffiti};
-    // a proposal is made at the start of the slot, never late in it; the genesis slot has no proposal
-    if (slot > 0 && this.clock.timeAt(slot, this.chain.config.chain.ATTESTATION_DUE_BPS) > Date.now()) {
-      for (const duty of this.duties.proposerDutiesAt(slot)) {
-        try {
-          const own = this.perValidator.get(toHex(duty.pubkey))?.graffiti;
-          await proposeBlock(
-            {...deps, graffiti: own !== undefined ? graffitiBytes(own) : this.graffiti},
-            duty.pubkey,
-            slot,
-          );
-        } catch (e) {
-          this.log.error("Block proposal failed", {slot, proposer: duty.validatorIndex, error: e});
-          this.opts.metrics?.dutyFailed("block");
+    // a proposal is made at the start of the slot, never late in it; the genesis slot has no proposal. On a slow
+    // machine the previous slot's proposal may still be in flight: wait for it, or this block would be built on
+    // the block before it (and be refused for its parent root)
+    const skip = this.opts.skipProposal?.(slot) ?? false;
+    if (skip) this.log.info("Not proposing at this slot (--dev.skip-proposals)", {slot});
+    const duties = slot > 0 && !skip ? this.duties.proposerDutiesAt(slot).filter((d) => safe(d.pubkey)) : [];
+    if (duties.length > 0) {
+      const previous = this.proposing;
+      let done: () => void = () => {};
+      this.proposing = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      try {
+        await previous;
+        if (this.clock.timeAt(slot, this.chain.config.chain.ATTESTATION_DUE_BPS) > Date.now()) {
+          await this.propose(slot, duties, deps);
         }
+      } finally {
+        done();
       }
     }
+    if (!(await epochDone) || !this.doppelganger.isSafe() || signal.aborted) return;
     await Promise.all([this.attestationDuties(slot), this.syncCommitteeDuties(slot)]);
+  }
+
+  private async propose(
+    slot: number,
+    duties: ProposerDuty[],
+    deps: {api: BeaconApiClient; signer: Signer; log: Logger; graffiti?: Uint8Array},
+  ): Promise<void> {
+    for (const duty of duties) {
+      try {
+        const own = this.perValidator.get(toHex(duty.pubkey))?.graffiti;
+        await proposeBlock(
+          {...deps, graffiti: own !== undefined ? graffitiBytes(own) : this.graffiti},
+          duty.pubkey,
+          slot,
+        );
+      } catch (e) {
+        this.log.error("Block proposal failed", {slot, proposer: duty.validatorIndex, error: e});
+        this.opts.metrics?.dutyFailed("block");
+      }
+    }
   }
 
   private async attestationDuties(slot: number): Promise<void> {
     const signal = this.controller.signal;
-    const duties = this.duties.attesterDutiesAt(slot);
+    const duties = this.duties.attesterDutiesAt(slot).filter((d) => this.doppelganger.isSafeKey(toHex(d.pubkey)));
     if (duties.length === 0) return;
     const c = this.chain.config.chain;
     const deps = {api: this.nodes.api, signer: this.signer, log: this.log};
@@ -280,7 +347,7 @@ export class ValidatorClient {
   private async syncCommitteeDuties(slot: number): Promise<void> {
     const signal = this.controller.signal;
     if (this.chain.config.getForkSeq(slot) < ForkSeq.altair) return;
-    const duties = this.syncCommittee.dutiesAt(slot);
+    const duties = this.syncCommittee.dutiesAt(slot).filter((d) => this.doppelganger.isSafeKey(toHex(d.pubkey)));
     if (duties.length === 0) return;
     const c = this.chain.config.chain;
     try {

@@ -25,9 +25,18 @@ describe("validator client across forks and block kinds", () => {
       const dataDir = mkdtempSync(join(tmpdir(), "ceibo-vc-fork-"));
       const keys = KeyStore.fromSecretKeys(Array.from({length: 64}, (_, i) => interopSecretKey(i)));
       const vc = await ValidatorClient.start({beaconNodes: [url], dataDir, log: silentLogger}, keys);
+      // wait for conditions (a loaded machine misses slots): blocks, aggregates and an included attestation
+      const included = () =>
+        [...chain.blocks.values()].reduce(
+          (n, b) => n + (b.message.body as {attestations: unknown[]}).attestations.length,
+          0,
+        );
       try {
-        const end = Date.now() + 12_000;
-        while (!(chain.headSlot >= 3 && chain.aggregates.length >= 2) && Date.now() < end) {
+        const end = Date.now() + 45_000;
+        while (
+          !(chain.headSlot >= 3 && chain.aggregates.length >= 2 && chain.attestations.length >= 6 && included() >= 1) &&
+          Date.now() < end
+        ) {
           await new Promise((r) => setTimeout(r, 50));
         }
       } finally {
@@ -45,11 +54,7 @@ describe("validator client across forks and block kinds", () => {
       expect(submitted.every((a) => "aggregationBits" in a && !("attesterIndex" in a))).toBe(true);
       expect(chain.aggregates.length).toBeGreaterThanOrEqual(2);
       expect(chain.aggregates.every((a) => !("committeeBits" in a.message.aggregate))).toBe(true);
-      const included = [...chain.blocks.values()].reduce(
-        (n, b) => n + (b.message.body as {attestations: unknown[]}).attestations.length,
-        0,
-      );
-      expect(included).toBeGreaterThanOrEqual(1);
+      expect(included()).toBeGreaterThanOrEqual(1);
     });
   }
 
@@ -66,7 +71,7 @@ describe("validator client across forks and block kinds", () => {
     const keys = KeyStore.fromSecretKeys(Array.from({length: 64}, (_, i) => interopSecretKey(i)));
     const vc = await ValidatorClient.start({beaconNodes: [url], dataDir, log: silentLogger}, keys);
     try {
-      const end = Date.now() + 12_000;
+      const end = Date.now() + 45_000;
       while (chain.blocks.size < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await vc.close();

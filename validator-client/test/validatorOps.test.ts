@@ -219,7 +219,7 @@ describe("validator import / slashing-protection export|import / bls-change (off
         sdc,
         "--password-dir",
         pwDir,
-        "--dataDir",
+        "--data-dir",
         path.join(dir, "data-run"),
       ],
       {env},

@@ -91,13 +91,13 @@ describe("validator exit on a dev chain", () => {
       "dev",
       "--dev.validators",
       "32",
-      "--dev.slotDurationMs",
+      "--dev.slot-duration-ms",
       "2000",
-      "--dev.shardCommitteePeriod",
+      "--dev.shard-committee-period",
       "0",
       "--rest.port",
       "0",
-      "--dataDir",
+      "--data-dir",
       path.join(dir, "bn"),
     ]);
     const url = await until(

@@ -192,6 +192,12 @@ export function blockHandlers(
     async getBlobSidecars({blockId, indices}) {
       const r = await ctx.resolveBlock(blockId);
       if (!isPostDeneb(r.fork)) throw ApiError.badRequest(`a ${r.fork} block has no blobs`);
+      // the route's v4.0.0 schema has versions deneb and electra only: from fulu, blobs travel as data columns
+      if (ForkSeq[r.fork] >= ForkSeq.fulu) {
+        throw ApiError.badRequest(
+          `a ${r.fork} block has no blob sidecars (its blobs are in data column sidecars): use GET /eth/v1/beacon/blobs/{block_id}`,
+        );
+      }
       const stored = await chain.db.blobSidecars.get(fromRootHex(r.root));
       const want = new Set(indices ?? []);
       const data = (stored?.sidecars ?? []).filter((s) => want.size === 0 || want.has(s.index));

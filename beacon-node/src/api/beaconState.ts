@@ -57,34 +57,42 @@ const STATUS_GROUP: Record<string, ValidatorStatusFilter> = {
   withdrawal_done: "withdrawal",
 };
 
-/** Validator indices of `ids` in the state (unknown ones are skipped, as the spec's list routes require). */
+/**
+ * Validator indices of `ids` in the state, each once, in the order first named (unknown ones are skipped, as the
+ * spec's list routes require; an index and the same validator's pubkey are one validator).
+ */
 export function indicesOf(cs: CachedBeaconState, ids: ValidatorId[]): number[] {
   const count = cs.state.validators.length;
-  const out: number[] = [];
+  const out = new Set<number>();
   for (const id of ids) {
     if (typeof id === "number") {
-      if (id < count) out.push(id);
+      if (id < count) out.add(id);
     } else {
       const i = cs.epochCtx.pubkeyCache.getIndex(Buffer.from(id.slice(2), "hex"));
-      if (i !== undefined && i < count) out.push(i);
+      if (i !== undefined && i < count) out.add(i);
     }
   }
-  return out;
+  return [...out];
 }
 
-function validatorResponses(
+/** Work items between yields to the event loop (other requests, block import, timers run in between). */
+const CHUNK = 2048;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function validatorResponses(
   cs: CachedBeaconState,
   ids: ValidatorId[],
   statuses: ValidatorStatusFilter[],
-): ValidatorResponse[] {
+): Promise<ValidatorResponse[]> {
   const epoch = getCurrentEpoch(cs.state);
   const indices = ids.length > 0 ? indicesOf(cs, ids) : Array.from({length: cs.state.validators.length}, (_, i) => i);
   const filter = new Set<string>(statuses);
-  const all = ids.length === 0 ? cs.state.validators.getAllReadonlyValues() : null;
+  // one validator at a time (not getAllReadonlyValues: a mainnet registry would hold the loop for seconds)
   const balances = cs.state.balances.getAll();
   const out: ValidatorResponse[] = [];
-  for (const index of indices) {
-    const validator = (all?.[index] ?? cs.state.validators.getReadonly(index).toValue()) as Validator;
+  for (const [n, index] of indices.entries()) {
+    if (n > 0 && n % CHUNK === 0) await yieldToLoop();
+    const validator = cs.state.validators.getReadonly(index).toValue() as Validator;
     const balance = balances[index];
     const status = getValidatorStatus(validator, balance, epoch);
     if (filter.size > 0 && !filter.has(status) && !filter.has(STATUS_GROUP[status])) continue;
@@ -161,15 +169,15 @@ export function stateHandlers(
     },
     async getStateValidators({stateId, validatorIds, statuses}) {
       const r = await ctx.resolveState(stateId);
-      return {data: validatorResponses(r.state, validatorIds ?? [], statuses ?? []), ...stateMeta(r)};
+      return {data: await validatorResponses(r.state, validatorIds ?? [], statuses ?? []), ...stateMeta(r)};
     },
     async postStateValidators({stateId, validatorIds, statuses}) {
       const r = await ctx.resolveState(stateId);
-      return {data: validatorResponses(r.state, validatorIds ?? [], statuses ?? []), ...stateMeta(r)};
+      return {data: await validatorResponses(r.state, validatorIds ?? [], statuses ?? []), ...stateMeta(r)};
     },
     async getStateValidator({stateId, validatorId}) {
       const r = await ctx.resolveState(stateId);
-      const [found] = validatorResponses(r.state, [validatorId], []);
+      const [found] = await validatorResponses(r.state, [validatorId], []);
       if (found === undefined) throw ApiError.notFound(`Validator not found: ${validatorId}`);
       return {data: found, ...stateMeta(r)};
     },
@@ -187,10 +195,12 @@ export function stateHandlers(
       const ids = validatorIds ?? [];
       const indices =
         ids.length > 0 ? indicesOf(cs, ids) : Array.from({length: cs.state.validators.length}, (_, i) => i);
-      const data = indices.map((index) => {
+      const data: {index: number; pubkey: Uint8Array; activationEpoch: number}[] = [];
+      for (const [n, index] of indices.entries()) {
+        if (n > 0 && n % CHUNK === 0) await yieldToLoop();
         const v = cs.state.validators.getReadonly(index);
-        return {index, pubkey: v.pubkey, activationEpoch: v.activationEpoch};
-      });
+        data.push({index, pubkey: v.pubkey, activationEpoch: v.activationEpoch});
+      }
       return {data, ...stateMeta(r)};
     },
     async getEpochCommittees({stateId, epoch, index, slot}) {

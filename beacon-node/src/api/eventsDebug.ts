@@ -6,7 +6,8 @@
  * Topics this node has no source for (block_gossip, blob_sidecar, data_column_sidecar, light client) are accepted
  * and stay silent.
  */
-import type {BeaconApiBackend, BeaconEvent, EventType} from "@ceibo/api";
+import {setMaxListeners} from "node:events";
+import {ApiError, type BeaconApiBackend, type BeaconEvent, type EventType} from "@ceibo/api";
 import {type RootHex, toRootHex} from "@ceibo/fork-choice";
 import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
@@ -84,6 +85,9 @@ function payloadAttributesEvent(ctx: ApiContext, head: HeadEvent): BeaconEvent |
   };
 }
 
+/** Event streams one node serves at once (each holds a connection and five listeners). */
+export const MAX_EVENT_STREAMS = 512;
+
 export function eventsDebugHandlers(
   ctx: ApiContext,
 ): Pick<
@@ -91,8 +95,17 @@ export function eventsDebugHandlers(
   "eventstream" | "getStateV2" | "getDebugChainHeadsV2" | "getDebugForkChoice" | "getDebugDataColumnSidecars"
 > {
   const chain = ctx.chain;
+  // each stream adds one listener per event name: Node's default of 10 would warn (MaxListenersExceededWarning)
+  // at the 11th subscriber; streams are capped instead, and the emitters allow that many
+  let open = 0;
+  setMaxListeners(MAX_EVENT_STREAMS + 16, chain.emitter, ctx.emitter);
   return {
     eventstream({topics, signal, onEvent}) {
+      // (the stream is already open: the error ends it at once with an ": error …" comment)
+      if (open >= MAX_EVENT_STREAMS) {
+        throw new ApiError(429, `Too many event streams open (at most ${MAX_EVENT_STREAMS}): close one and retry`);
+      }
+      open++;
       const wanted = new Set<EventType>(topics);
       const off: (() => void)[] = [];
       const send = (e: BeaconEvent | null): void => {
@@ -150,6 +163,7 @@ export function eventsDebugHandlers(
       return new Promise<void>((resolve) => {
         const stop = (): void => {
           for (const f of off) f();
+          open--;
           resolve();
         };
         if (signal.aborted) stop();

@@ -37,6 +37,12 @@ export function specValues(chainConfig: object): Record<string, string> {
     const s = specString(v);
     if (s !== null) out[k] = s;
   }
+  // SLOT_DURATION_MS replaced SECONDS_PER_SLOT; validator clients that know only the older key read it (without
+  // it they silently assume 12 s or their preset's value): both, when the slot is a whole number of seconds
+  const ms = (chainConfig as {SLOT_DURATION_MS?: unknown}).SLOT_DURATION_MS;
+  if (typeof ms === "number" && ms > 0 && ms % 1000 === 0 && out.SECONDS_PER_SLOT === undefined) {
+    out.SECONDS_PER_SLOT = String(ms / 1000);
+  }
   return out;
 }
 

@@ -194,7 +194,17 @@ export function validatorHandlers(
     },
 
     async getSyncCommitteeDuties({epoch, indices}) {
-      const cs = chain.getHeadState();
+      // current and next period by the clock, not the head: at a period's first slot the head (the previous
+      // slot's block) is still in the previous period, and a validator client asking for the clock's next period
+      // would get a 400 at every period boundary. When the clock is one period ahead of a head that lags by at
+      // most two epochs (not a syncing node), the head state is advanced to the clock's period.
+      const headPeriod0 = Math.floor(computeEpochAtSlot(chain.head.slot) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      const clockPeriod = Math.floor(computeEpochAtSlot(chain.clock.currentSlot) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      const periodStart = computeStartSlotAtEpoch(clockPeriod * EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
+      const cs =
+        clockPeriod === headPeriod0 + 1 && periodStart - chain.head.slot <= 2 * SLOTS_PER_EPOCH
+          ? ctx.headStateAtEpoch(clockPeriod * EPOCHS_PER_SYNC_COMMITTEE_PERIOD)
+          : chain.getHeadState();
       if (cs.fork < ForkSeq.altair) throw ApiError.badRequest("no sync committees before altair");
       checkIndices(cs, indices);
       const headPeriod = Math.floor(computeEpochAtSlot(cs.state.slot) / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
@@ -493,7 +503,8 @@ export function validatorHandlers(
       if (!ctx.liveness.covers(epoch, currentEpoch())) {
         throw ApiError.badRequest(`liveness of epoch ${epoch} is not kept (current epoch ${currentEpoch()})`);
       }
-      return {data: indices.map((index) => ({index, isLive: ctx.liveness.isLive(epoch, index)}))};
+      // each index once (the spec's list is of unique indices; the route caps its length)
+      return {data: [...new Set(indices)].map((index) => ({index, isLive: ctx.liveness.isLive(epoch, index)}))};
     },
   };
 }

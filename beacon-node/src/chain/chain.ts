@@ -158,6 +158,7 @@ export class BeaconChain {
     opts: BeaconChainOpts,
     anchorState: CachedBeaconState,
     anchorBlock: SignedBeaconBlockAllForks,
+    anchorEpoch?: number,
   ) {
     this.config = modules.config;
     this.db = modules.db;
@@ -177,7 +178,9 @@ export class BeaconChain {
       trustedSetupFile: opts.trustedSetupFile,
       logger: this.logger,
     });
-    this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, {}, {stateCache: this.stateCache});
+    // the db's anchor checkpoint: after a missed epoch-boundary slot its epoch is later than the state's
+    const fcOpts = anchorEpoch !== undefined ? {anchorEpoch} : {};
+    this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, fcOpts, {stateCache: this.stateCache});
     const anchorRoot = this.forkChoice.finalizedCheckpoint.root;
     this.stateCache.pin(anchorRoot, anchorState);
     this.stateCache.regen = (root) => this.regenerate(root);
@@ -196,7 +199,10 @@ export class BeaconChain {
     const resume: ResumeData | null = await modules.db.loadAnchor();
     if (resume === null) throw new ChainError("INVALID_DATABASE", "the database has no anchor (genesis not written)");
     const anchorState = createCachedBeaconState(resume.state.state, modules.config, resume.state.forkSeq);
-    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block);
+    // a checkpoint's block is never after its epoch's first slot: an anchor stored by an older version as
+    // (get_current_epoch(post-state), root) after a missed boundary slot (3 for block 31) is read as (4, root)
+    const anchorEpoch = Math.max(resume.anchor.checkpoint.epoch, Math.ceil(resume.anchor.blockSlot / SLOTS_PER_EPOCH));
+    const chain = new BeaconChain(modules, opts, anchorState, resume.block.block, anchorEpoch);
     for (const {root, block} of resume.hotBlocks) {
       await chain.replayBlock(block, toRootHex(root));
     }

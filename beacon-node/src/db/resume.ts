@@ -1,5 +1,6 @@
 import type {ChainConfig} from "@ceibo/config";
-import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {ArchiveRepos} from "./archive.ts";
 import {splitByDescent} from "./chainView.ts";
@@ -59,6 +60,16 @@ export async function loadAnchor(r: ArchiveRepos): Promise<ResumeData | null> {
   return {anchor, state, block, hotBlocks, orphanedHotBlocks: others.length};
 }
 
+/**
+ * The epoch of the checkpoint whose root is the anchor block: the first epoch starting at or after the state's
+ * slot. For a state at an epoch's first slot that is get_current_epoch(state); for the post-state of a block
+ * before a missed epoch-boundary slot (block 31, slot 32 empty) it is the next epoch (4), the checkpoint every
+ * peer has — (3, block 31) would be a checkpoint no peer knows (their epoch-3 checkpoint is the block at slot 24).
+ */
+export function anchorCheckpointEpoch(stateSlot: number): number {
+  return Math.ceil(stateSlot / SLOTS_PER_EPOCH);
+}
+
 export interface AnchorWrite {
   /** The anchor state: genesis, or a (finalized) checkpoint state from checkpoint sync. */
   state: StateInput;
@@ -68,8 +79,8 @@ export interface AnchorWrite {
 
 /**
  * Stores a starting point (genesis or checkpoint sync) in one batch: the block and state in the archive, the
- * anchor (checkpoint = (get_current_epoch(state), block root), as phase0 fork-choice.md get_forkchoice_store
- * makes it) and the chain metadata read from the state. Refused if the db already has an anchor, or if the
+ * anchor (checkpoint = (anchorCheckpointEpoch(state.slot), block root): phase0 fork-choice.md
+ * get_forkchoice_store's get_current_epoch(state) for an epoch-boundary state) and the chain metadata read from the state. Refused if the db already has an anchor, or if the
  * block is not the state's latest block header (with its state_root filled in when the state is the block's
  * post state).
  */
@@ -103,7 +114,7 @@ export async function writeAnchor(
     );
   }
   const anchor: FinalizedAnchor = {
-    checkpoint: {epoch: computeEpochAtSlot(encoded.slot), root: blockRoot},
+    checkpoint: {epoch: anchorCheckpointEpoch(encoded.slot), root: blockRoot},
     stateRoot: encoded.stateRoot,
     stateSlot: encoded.slot,
     blockSlot: input.block.message.slot,

@@ -94,7 +94,7 @@ export interface BeaconNodeOpts {
   devBlobsPerBlock?: number;
   jwtSecret?: Uint8Array;
   /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
-  rest?: {address: string; port: number} | null;
+  rest?: {address: string; port: number; allowedHosts?: string[]} | null;
   /** Propose and attest with the interop keys inside the node (dev only; default true). */
   devSigning?: boolean;
   chain?: BeaconChainOpts;

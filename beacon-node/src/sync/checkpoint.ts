@@ -25,6 +25,7 @@ import {genesisBlockOf} from "../chain/chain.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import {readBlockSummary} from "../db/codec.ts";
+import {anchorCheckpointEpoch} from "../db/resume.ts";
 import {toHex} from "./utils.ts";
 import {
   checkWeakSubjectivityCheckpoint,
@@ -89,7 +90,10 @@ export interface CheckpointAnchor {
   block: SignedBeaconBlockAllForks;
   blockRoot: Uint8Array;
   stateRoot: Uint8Array;
-  /** The fork-choice anchor checkpoint (get_current_epoch(state), block root). */
+  /**
+   * The fork-choice anchor checkpoint (epoch, block root): get_current_epoch(state) when the block is at an epoch's
+   * first slot, else the next epoch — the finalized checkpoint peers have when the boundary slot had no block.
+   */
   checkpoint: {epoch: number; root: Uint8Array};
   /** compute_weak_subjectivity_period(state) and the current epoch it was checked at. */
   wsPeriod: number;
@@ -317,7 +321,8 @@ export async function fetchCheckpoint(source: CheckpointSource, opts: FetchCheck
   logger.info("Checkpoint verified", {
     source: source_,
     slot: state.slot,
-    epoch: stateEpoch,
+    epoch: anchorCheckpointEpoch(state.slot),
+    stateEpoch,
     blockRoot: toHex(blockRoot),
     stateRoot: toHex(stateRoot),
     fork,
@@ -330,7 +335,7 @@ export async function fetchCheckpoint(source: CheckpointSource, opts: FetchCheck
     block,
     blockRoot,
     stateRoot,
-    checkpoint: {epoch: stateEpoch, root: blockRoot},
+    checkpoint: {epoch: anchorCheckpointEpoch(state.slot), root: blockRoot},
     wsPeriod,
     currentEpoch,
     withinWsPeriod,

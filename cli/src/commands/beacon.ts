@@ -112,6 +112,8 @@ Options:
                             client needs (duties, block production/publishing, attestations, aggregates,
                             sync committee), state/block queries, config, events, debug; light client and
                             rewards answer 501
+  --rest.allowed-hosts H[,H…]  host names the Beacon API answers besides localhost and IP addresses (the Host
+                            header is checked against DNS rebinding; * = any), e.g. the docker service name
   --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
@@ -299,6 +301,7 @@ export const BEACON_OPTIONS = {
   rest: {type: "string"},
   "rest.address": {type: "string"},
   "rest.port": {type: "string"},
+  "rest.allowed-hosts": {type: "string"},
   "suggested-fee-recipient": {type: "string", deprecated: ["suggestedFeeRecipient"]},
   p2p: {type: "string"},
   "listen-address": {type: "string", deprecated: ["listenAddress"]},
@@ -431,7 +434,12 @@ export const beaconCommand: Command = {
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
     const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? 5052;
     if (restPort > 65535) throw new UsageError("--rest.port must be at most 65535");
-    const rest = restOn === "true" ? {address: values["rest.address"] ?? "127.0.0.1", port: restPort} : null;
+    const allowedHosts = (values["rest.allowed-hosts"] ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== "");
+    const rest =
+      restOn === "true" ? {address: values["rest.address"] ?? "127.0.0.1", port: restPort, allowedHosts} : null;
     const level = values["log-level"] ?? "info";
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");

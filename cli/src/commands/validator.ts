@@ -54,9 +54,14 @@ Options:
                                 voluntary exits). Off by default. Every request needs the bearer token
   --keymanager.address ADDR     address to bind (default 127.0.0.1)
   --keymanager.port N           port (default 5062)
+  --keymanager.allowed-hosts H[,H…]  host names the Keymanager API answers besides localhost and IP addresses
+                                (Host header checked against DNS rebinding; * = any). An address other
+                                machines can reach is warned about: the API is plain HTTP
   --keymanager.token-file F     file holding the hex bearer token (default DIR/api-token.txt, created with a
                                 random 32-byte token and mode 0600 on first start; a given file must exist)
 ${metricsHelp(VALIDATOR_METRICS_PORT, 30)}
+  --dev.skip-proposals S        dev/test chains only: do not propose at these slots — "epoch-start" (every
+                                epoch's first slot) or a list N,N,… — to make missed slots on purpose
   --log-level LEVEL             debug, info (default), warn or error
 ${LOG_HELP}
 ${COMMON_HELP}
@@ -96,10 +101,23 @@ export const VALIDATOR_OPTIONS = {
   "keymanager.address": {type: "string"},
   "keymanager.port": {type: "string"},
   "keymanager.token-file": {type: "string"},
+  "keymanager.allowed-hosts": {type: "string"},
+  "dev.skip-proposals": {type: "string"},
   "remote-signer": {type: "string"},
   "remote-signer-pubkeys": {type: "string"},
   ...METRICS_OPTIONS,
 } as const satisfies OptionTable;
+
+function parseSkipProposals(text: string | undefined, slotsPerEpoch: number): ((slot: number) => boolean) | undefined {
+  if (text === undefined) return undefined;
+  if (text === "epoch-start") return (slot) => slot % slotsPerEpoch === 0;
+  const slots = text.split(",").map((s) => s.trim());
+  if (slots.some((s) => !/^\d+$/.test(s))) {
+    throw new UsageError(`--dev.skip-proposals must be "epoch-start" or slot numbers N,N,…, got "${text}"`);
+  }
+  const set = new Set(slots.map(Number));
+  return (slot) => set.has(slot);
+}
 
 export const validatorCommand: Command = {
   summary: "run the validator client against one or more beacon nodes (Beacon API)",
@@ -132,6 +150,10 @@ export const validatorCommand: Command = {
       throw new UsageError("--log-level must be one of debug, info, warn, error");
     }
     const dataDir = resolve(values["data-dir"] ?? "ceibo-validator");
+    const skipProposal = parseSkipProposals(
+      values["dev.skip-proposals"],
+      (await import("@ceibo/params")).SLOTS_PER_EPOCH,
+    );
     if (values["interop-indexes"] !== undefined && values.keystores !== undefined) {
       throw new UsageError("give either --interop-indexes or --keystores, not both");
     }
@@ -141,7 +163,13 @@ export const validatorCommand: Command = {
     if (!Number.isInteger(kmPort) || kmPort < 0 || kmPort > 65535) {
       throw new UsageError(`--keymanager.port must be a port number, got "${values["keymanager.port"]}"`);
     }
-    if (!km && (values["keymanager.address"] ?? values["keymanager.port"] ?? values["keymanager.token-file"])) {
+    if (
+      !km &&
+      (values["keymanager.address"] ??
+        values["keymanager.port"] ??
+        values["keymanager.token-file"] ??
+        values["keymanager.allowed-hosts"])
+    ) {
       throw new UsageError("--keymanager.* options need --keymanager");
     }
 
@@ -217,6 +245,7 @@ export const validatorCommand: Command = {
           log,
           allowNoKeys: km,
           metrics,
+          ...(skipProposal !== undefined ? {skipProposal} : {}),
         },
         keys,
       );
@@ -249,6 +278,11 @@ export const validatorCommand: Command = {
             address: values["keymanager.address"] ?? "127.0.0.1",
             port: kmPort,
             onError: (msg, ctx) => log.error(msg, ctx),
+            onWarning: (msg, ctx) => log.warn(msg, ctx),
+            allowedHosts: (values["keymanager.allowed-hosts"] ?? "")
+              .split(",")
+              .map((h) => h.trim())
+              .filter((h) => h !== ""),
           });
           closeKm = () => server.close();
           log.info("Keymanager API listening", {url: server.url, tokenFile});

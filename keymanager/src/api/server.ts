@@ -7,6 +7,7 @@
  */
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
 import {KeymanagerApiError, type KeymanagerBackend} from "./backend.ts";
+import {isAllowedHost, isLoopbackAddress} from "./hostCheck.ts";
 import {tokenMatches} from "./token.ts";
 
 export interface KeymanagerServerOptions {
@@ -20,6 +21,10 @@ export interface KeymanagerServerOptions {
   bodyLimit?: number;
   /** Internal errors (5xx) are reported here; request bodies, passwords and the token never are. */
   onError?: (msg: string, ctx: Record<string, unknown>) => void;
+  /** Host header names served besides localhost, IP addresses and the bound address (`*`: any). */
+  allowedHosts?: string[];
+  /** Warnings at start (a non-loopback address: plain HTTP on the network). Default: printed to stderr. */
+  onWarning?: (msg: string, ctx: Record<string, unknown>) => void;
 }
 
 export const DEFAULT_KEYMANAGER_PORT = 5062;
@@ -56,7 +61,15 @@ export function buildKeymanagerServer(opts: KeymanagerServerOptions): FastifyIns
     }
   });
 
+  // DNS rebinding: a request must be addressed to this machine by IP, localhost or a configured name (checked
+  // before the token, so a rebound page learns nothing)
+  const allowedHosts = [opts.address ?? "127.0.0.1", ...(opts.allowedHosts ?? [])];
   server.addHook("onRequest", async (req, reply) => {
+    if (!isAllowedHost(req.headers.host, allowedHosts)) {
+      return reply.code(403).send({
+        message: `Host "${req.headers.host}" is not allowed: the Keymanager API answers requests addressed to localhost, an IP address or a configured host name (DNS rebinding protection)`,
+      });
+    }
     const header = req.headers.authorization;
     if (header === undefined || header === "") {
       return reply.code(401).send({message: "missing bearer token (Authorization: Bearer <token>)"});
@@ -288,6 +301,16 @@ function noContent(reply: FastifyReply, status: 202 | 204): FastifyReply {
   return reply.code(status).send();
 }
 
+/** The warning for a listen address reachable from other machines (the API speaks plain HTTP), else null. */
+export function plainHttpWarning(address: string): string | null {
+  if (isLoopbackAddress(address)) return null;
+  return (
+    `The Keymanager API listens on ${address}, reachable from other machines, over plain HTTP (no TLS): the bearer ` +
+    "token and keystore passwords cross the network readable by anyone on the path. Bind 127.0.0.1 and use an " +
+    "SSH tunnel or a TLS-terminating proxy"
+  );
+}
+
 export interface KeymanagerServer {
   /** http://address:port */
   url: string;
@@ -297,6 +320,12 @@ export interface KeymanagerServer {
 
 /** Builds and starts the server on `address:port` (default 127.0.0.1:5062). */
 export async function startKeymanagerServer(opts: KeymanagerServerOptions): Promise<KeymanagerServer> {
+  const address = opts.address ?? "127.0.0.1";
+  const warning = plainHttpWarning(address);
+  if (warning !== null) {
+    if (opts.onWarning !== undefined) opts.onWarning(warning, {address});
+    else process.stderr.write(`WARNING: ${warning}\n`);
+  }
   const server = buildKeymanagerServer(opts);
   await server.listen({host: opts.address ?? "127.0.0.1", port: opts.port ?? DEFAULT_KEYMANAGER_PORT});
   const addr = server.server.address();

@@ -12,6 +12,7 @@ export * from "./routes/types.ts";
 export * from "./routes/validator.ts";
 export * from "./utils/client.ts";
 export * from "./utils/errors.ts";
+export * from "./utils/hostCheck.ts";
 export * from "./utils/json.ts";
 export * from "./utils/params.ts";
 export * from "./utils/responses.ts";

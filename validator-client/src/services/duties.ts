@@ -90,9 +90,17 @@ export class DutiesService {
     for (const d of ours) this.log.debug("Proposer duty", {slot: d.slot, index: d.validatorIndex});
   }
 
-  /** Current and next epoch attester duties, current epoch proposer duties. */
+  /**
+   * Current and next epoch attester duties; current and next epoch proposer duties (the next epoch's ahead, so
+   * its first slot's proposal need not wait for a duties request; from fulu they are final — the state's
+   * proposer_lookahead —, before it they are re-fetched at the epoch start and when a head event changes their
+   * dependent root). A node that cannot tell the next epoch's proposers yet is asked again next epoch.
+   */
   async poll(epoch: number): Promise<void> {
-    await Promise.all([this.pollAttester(epoch), this.pollAttester(epoch + 1), this.pollProposer(epoch)]);
+    const ahead = this.pollProposer(epoch + 1).catch((e) =>
+      this.log.debug("Next epoch's proposer duties not fetched yet", {epoch: epoch + 1, error: e}),
+    );
+    await Promise.all([this.pollAttester(epoch), this.pollAttester(epoch + 1), this.pollProposer(epoch), ahead]);
     for (const e of [...this.attester.keys()]) if (e < epoch - 1) this.attester.delete(e);
     for (const e of [...this.proposer.keys()]) if (e < epoch - 1) this.proposer.delete(e);
   }
@@ -128,5 +136,9 @@ export class DutiesService {
 
   hasAttesterDuties(epoch: number): boolean {
     return this.attester.has(epoch);
+  }
+
+  hasProposerDuties(epoch: number): boolean {
+    return this.proposer.has(epoch);
   }
 }

@@ -38,9 +38,22 @@ export class IndexTracker {
     }
   }
 
+  /** Called with the 0x pubkey of a key added / removed while running (the validator client's doppelganger watch). */
+  onAdded?: (pubkeyHex: string) => void;
+  onRemoved?: (pubkeyHex: string) => void;
+
   /** Tracks another key (added through the Keymanager API); its index is looked up by the next update(). */
   addPubkey(pubkey: Uint8Array): void {
-    this.pubkeys.set(toHex(pubkey), pubkey);
+    const id = toHex(pubkey);
+    const isNew = !this.pubkeys.has(id);
+    this.pubkeys.set(id, pubkey);
+    if (isNew) this.onAdded?.(id);
+  }
+
+  /** Whether every tracked key's validator index is known. */
+  allIndexed(): boolean {
+    for (const id of this.pubkeys.keys()) if (!this.byPubkey.has(id)) return false;
+    return true;
   }
 
   /** Stops tracking a key: no further duties are fetched for it. */
@@ -48,6 +61,7 @@ export class IndexTracker {
     const id = typeof pubkey === "string" ? pubkey.toLowerCase() : toHex(pubkey);
     this.pubkeys.delete(id);
     this.byPubkey.delete(id);
+    this.onRemoved?.(id);
   }
 
   get(pubkey: Uint8Array | string): TrackedValidator | undefined {

@@ -45,7 +45,12 @@ export class SyncCommitteeService {
     this.log = deps.log;
   }
 
-  /** Fetches duties for the period of `epoch` and the next one (when their fork has sync committees). */
+  /**
+   * Fetches duties for the period of `epoch` (the clock's) and the next one (when their fork has sync
+   * committees). A node whose head is still in the previous period (the first slots of a period, a late block)
+   * may not answer for the next period yet: that request is retried at the next epoch, quietly; only the current
+   * period's failure is an error.
+   */
   async poll(epoch: number): Promise<void> {
     const indices = this.indices.indices();
     if (indices.length === 0) return;
@@ -53,7 +58,18 @@ export class SyncCommitteeService {
       if (this.duties.has(period)) continue;
       const first = Math.max(epoch, period * EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
       if (this.signer.config.getForkInfoAtEpoch(first).seq < ForkSeq.altair) continue;
-      const res = await this.api.getSyncCommitteeDuties({epoch: first, indices});
+      let res: Awaited<ReturnType<BeaconApiClient["getSyncCommitteeDuties"]>>;
+      try {
+        res = await this.api.getSyncCommitteeDuties({epoch: first, indices});
+      } catch (e) {
+        if (period === periodOf(epoch)) throw e;
+        this.log.debug("Next sync committee period's duties not available yet; asking again next epoch", {
+          period,
+          epoch: first,
+          error: e,
+        });
+        continue;
+      }
       const ours = res.data.filter((d) => this.indices.get(d.pubkey) !== undefined);
       this.duties.set(period, ours);
       if (ours.length > 0) {

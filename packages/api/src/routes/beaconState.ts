@@ -55,7 +55,15 @@ export const ValidatorIdentities = new ListCompositeType(ValidatorIdentity, VALI
 const committeeJson = objectJson({index: uint64Json, slot: uint64Json, validators: arrayJson(uint64Json)});
 export type Committee = JsonType<typeof committeeJson>;
 
-const validatorIdsJson = arrayJson(paramJson(validatorIdParam));
+/**
+ * At most this many validator ids in one POST validators / validator_balances / validator_identities / liveness
+ * request (the spec's lists are of unique ids; Nimbus caps them at the same number): a longer list is a 400 that
+ * names the limit, and the body limit below refuses a larger body before it is parsed.
+ */
+export const MAX_VALIDATOR_IDS = 16384;
+/** 16384 ids written as quoted 0x pubkeys (101 bytes each) plus room for the statuses. */
+export const VALIDATOR_IDS_BODY_LIMIT = 2 * 1024 * 1024;
+const validatorIdsJson = arrayJson(paramJson(validatorIdParam), {maxItems: MAX_VALIDATOR_IDS});
 const statusFiltersJson = arrayJson(enumJson(VALIDATOR_STATUS_FILTERS));
 const stateId = pathParam("state_id", stateIdParam);
 const validatorIds = queryList("id", validatorIdParam, 64);
@@ -105,6 +113,7 @@ export const beaconStateRoutes = {
   }),
   postStateValidators: route({
     method: "POST",
+    bodyLimit: VALIDATOR_IDS_BODY_LIMIT,
     url: "/eth/v1/beacon/states/{state_id}/validators",
     args: {
       stateId,
@@ -127,12 +136,14 @@ export const beaconStateRoutes = {
   }),
   postStateValidatorBalances: route({
     method: "POST",
+    bodyLimit: VALIDATOR_IDS_BODY_LIMIT,
     url: "/eth/v1/beacon/states/{state_id}/validator_balances",
     args: {stateId, validatorIds: optBody(jsonBody(validatorIdsJson))},
     resp: dataResponse(jsonData(arrayJson(validatorBalanceJson)), stateMeta),
   }),
   postStateValidatorIdentities: route({
     method: "POST",
+    bodyLimit: VALIDATOR_IDS_BODY_LIMIT,
     url: "/eth/v1/beacon/states/{state_id}/validator_identities",
     args: {stateId, validatorIds: optBody(jsonBody(validatorIdsJson))},
     resp: dataResponse(sszData(ValidatorIdentities), stateMeta),

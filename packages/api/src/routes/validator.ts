@@ -16,6 +16,7 @@ import {bytesParam, flagParam, forkParam, rootParam, uint64BigParam, uintParam} 
 import {dataResponse, emptyResponse, forkData, jsonData, meta, sszData} from "../utils/responses.ts";
 import {body, headerParam, jsonBody, optQueryParam, pathParam, queryParam, route} from "../utils/route.ts";
 import {apiList} from "./beaconPool.ts";
+import {MAX_VALIDATOR_IDS, VALIDATOR_IDS_BODY_LIMIT} from "./beaconState.ts";
 import {
   type Attestation,
   forkBody,
@@ -91,6 +92,7 @@ const livenessJson = objectJson({index: uint64Json, isLive: boolJson});
 export type ValidatorLiveness = JsonType<typeof livenessJson>;
 
 const indicesBody = jsonBody(arrayJson(uint64Json, {minItems: 1}));
+const livenessBody = jsonBody(arrayJson(uint64Json, {minItems: 1, maxItems: MAX_VALIDATOR_IDS}));
 const epoch = pathParam("epoch", uintParam);
 const dutiesMeta = {dependentRoot: meta.dependentRoot, executionOptimistic: meta.executionOptimistic};
 const phase0OrElectra = (fork: ForkName) => (isPostElectra(fork) ? ssz.electra : ssz.phase0);
@@ -237,8 +239,9 @@ export const validatorRoutes = {
   }),
   getLiveness: route({
     method: "POST",
+    bodyLimit: VALIDATOR_IDS_BODY_LIMIT,
     url: "/eth/v1/validator/liveness/{epoch}",
-    args: {epoch, indices: body(indicesBody)},
+    args: {epoch, indices: body(livenessBody)},
     resp: dataResponse(jsonData(arrayJson(livenessJson))),
   }),
 };

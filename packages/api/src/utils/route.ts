@@ -12,6 +12,8 @@ export interface RouteDef<S extends ArgSpecs = ArgSpecs, Res = unknown> {
   readonly url: string;
   readonly args: S;
   readonly resp: ResponseCodec<Res>;
+  /** This route's request body limit in bytes (default: the server's). */
+  readonly bodyLimit?: number;
 }
 
 /** The SSE route (`/eth/v1/events`): arguments as usual, then a stream of typed events. */

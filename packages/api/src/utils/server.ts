@@ -78,7 +78,12 @@ export function registerRoutes<R extends RouteTable>(
           handler: (req, reply) => serveSse(def, handler, req, reply, ctx, streams, opts.sseHeartbeatMs ?? 0),
         });
       } else {
-        scope.route({method: def.method, url, handler: (req, reply) => serve(def, handler, req, reply, ctx)});
+        scope.route({
+          method: def.method,
+          url,
+          ...(def.bodyLimit !== undefined ? {bodyLimit: def.bodyLimit} : {}),
+          handler: (req, reply) => serve(def, handler, req, reply, ctx),
+        });
       }
     }
   });
@@ -108,6 +113,17 @@ async function serve(
   }
   const args = parseArgs(def.args, argsInput(req), ctx);
   const res = await handler(args);
+  const list = (res as {data?: unknown} | undefined)?.data;
+  if (format === "json" && Array.isArray(list) && list.length > JSON_CHUNK_ITEMS) {
+    const chunked = await encodeJsonInChunks(def, res as {data: unknown[]}, args);
+    if (chunked !== null) {
+      reply.code(chunked.status);
+      for (const [k, v] of Object.entries(chunked.headers)) reply.header(k, v);
+      reply.type("application/json");
+      await reply.send(chunked.body);
+      return;
+    }
+  }
   const out = def.resp.encode(res, args, format);
   reply.code(out.status);
   for (const [k, v] of Object.entries(out.headers)) reply.header(k, v);
@@ -120,6 +136,36 @@ async function serve(
   } else {
     await reply.send();
   }
+}
+
+/** Items of a JSON `data` list encoded between two yields to the event loop. */
+const JSON_CHUNK_ITEMS = 2000;
+
+/**
+ * A JSON answer with a long `data` list (every validator of a mainnet-sized registry: seconds of encoding) built
+ * chunk by chunk, yielding to the event loop in between, so other requests, timers and block import keep running.
+ * The envelope (metadata, status, headers) is the encoding of the answer with an empty list; the text is the same
+ * JSON as the one-piece encoding. null when the route's encoding has no top-level `data` array.
+ */
+async function encodeJsonInChunks(
+  def: RouteDef,
+  res: {data: unknown[]},
+  args: unknown,
+): Promise<{status: number; headers: Record<string, string>; body: string} | null> {
+  const envelope = def.resp.encode({...res, data: []}, args as never, "json");
+  const json = envelope.json as Record<string, unknown> | undefined;
+  if (json === undefined || json === null || typeof json !== "object" || !Array.isArray(json.data)) return null;
+  const {data: _empty, ...meta} = json;
+  const head = JSON.stringify(meta);
+  const parts: string[] = [`${head.slice(0, -1)}${head === "{}" ? "" : ","}"data":[`];
+  for (let i = 0; i < res.data.length; i += JSON_CHUNK_ITEMS) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const chunk = def.resp.encode({...res, data: res.data.slice(i, i + JSON_CHUNK_ITEMS)}, args as never, "json");
+    const items = JSON.stringify((chunk.json as {data: unknown[]}).data);
+    parts.push(`${i > 0 ? "," : ""}${items.slice(1, -1)}`);
+  }
+  parts.push("]}");
+  return {status: envelope.status, headers: envelope.headers, body: parts.join("")};
 }
 
 async function serveSse(
@@ -178,6 +224,10 @@ export function apiErrorHandler(err: FastifyError | Error, req: FastifyRequest, 
   if (status === 400 && (err as FastifyError).code === "FST_ERR_CTP_INVALID_JSON_BODY") {
     message = `Invalid request body: ${message}`;
   }
+  if (status === 413) {
+    const limit = req.routeOptions.bodyLimit ?? req.server.initialConfig.bodyLimit;
+    message = `Request body is too large: this route accepts at most ${limit} bytes`;
+  }
   void reply
     .code(status)
     .type("application/json")
@@ -196,7 +246,12 @@ export function createApiServer<R extends RouteTable>(
   backend: Backend<R>,
   opts: ApiServerOptions = {},
 ): FastifyInstance {
-  const app = Fastify({logger: opts.logger ?? false, bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024});
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
+    // valid JSON may have a "__proto__" key: it is dropped while parsing (no prototype pollution), not refused
+    onProtoPoisoning: "remove",
+  });
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((req, reply) => {
     void reply

@@ -33,6 +33,12 @@ export const BASIS_POINTS = 10000;
 export interface ForkChoiceOpts {
   /** Prune the block tree once this many blocks precede the finalized block (default 256; 0 = at every finalization). */
   pruneThreshold?: number;
+  /**
+   * The anchor checkpoint's epoch when it is not get_current_epoch(anchor_state): the anchor state is the post-state
+   * of a block before the first slot of the finalized epoch (that slot had no block), so the checkpoint peers
+   * agree on is (that later epoch, the block's root). Default get_current_epoch(anchor_state).
+   */
+  anchorEpoch?: number;
 }
 
 export interface ForkChoiceModules {
@@ -106,7 +112,8 @@ export class ForkChoice {
     this.config = config;
     this.genesisTime = anchorState.state.genesisTime;
     this.time = time;
-    const cp: CheckpointHex = {epoch: getCurrentEpoch(anchorState.state), root: anchor.blockRoot};
+    const stateEpoch = getCurrentEpoch(anchorState.state);
+    const cp: CheckpointHex = {epoch: opts.anchorEpoch ?? stateEpoch, root: anchor.blockRoot};
     this.justifiedCheckpoint = cp;
     this.finalizedCheckpoint = cp;
     this.unrealizedJustifiedCheckpoint = cp;
@@ -114,7 +121,8 @@ export class ForkChoice {
     this.protoArray = ProtoArray.initialize(anchor, opts.pruneThreshold);
     this.states = modules.stateCache ?? new MemoryStateCache();
     this.states.setBlockState(anchor.blockRoot, anchorState);
-    this.states.setCheckpointState(cp, anchorState);
+    // a later anchor epoch's checkpoint state is the anchor state advanced to its first slot (getCheckpointState)
+    if (cp.epoch === stateEpoch) this.states.setCheckpointState(cp, anchorState);
   }
 
   /**
@@ -141,7 +149,15 @@ export class ForkChoice {
       );
     }
     const blockRoot = toRootHex(blockType(anchorState.fork).hashTreeRoot(anchorBlock));
-    const cp: CheckpointHex = {epoch: getCurrentEpoch(anchorState.state), root: blockRoot};
+    const stateEpoch = getCurrentEpoch(anchorState.state);
+    const epoch = opts.anchorEpoch ?? stateEpoch;
+    if (epoch < stateEpoch) {
+      throw new ForkChoiceError(
+        "INVALID_ANCHOR",
+        `anchor epoch ${epoch} is before the anchor state's epoch ${stateEpoch}`,
+      );
+    }
+    const cp: CheckpointHex = {epoch, root: blockRoot};
     const executionBlockHash = executionBlockHashOf(anchorState, undefined);
     // the anchor's voting source in its own epoch is its state's justification (get_voting_source reads
     // block_states); unrealized_justifications starts as {anchor_root: justified_checkpoint}
