@@ -134,7 +134,7 @@ describe("ceibo beacon --network hoodi", () => {
       "ceibo beacon --network mainnet|hoodi|sepolia --execution-urls URL --jwt-secret FILE",
       "--checkpoint-sync-url URL",
       '"none": no bootnodes at all',
-      "<dataDir>/ceibo-data.json",
+      "<data-dir>/ceibo-data.json",
       "Old spelling: --execution.urls",
     ]) {
       expect(help.stdout).toContain(text);
@@ -332,7 +332,8 @@ describe("ceibo beacon --network hoodi", () => {
         "false",
       ]);
       procs.push(bn);
-      const warning = /WARN {2}Execution client \S+ is not usable \(unreachable, or refusing our JWT\)[^\n]*\n/g;
+      const warning =
+        /WARN {2}(?:\[\w+\] )?Execution client \S+ is not usable \(unreachable, or refusing our JWT\)[^\n]*\n/g;
       await until(`two engine warnings (${what})`, 90_000, async () => (bn.output.match(warning)?.length ?? 0) >= 2, [
         bn,
       ]);

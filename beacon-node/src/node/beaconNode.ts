@@ -312,10 +312,10 @@ export class BeaconNode {
             : genesis.state.eth1Data.blockHash;
         logger.info("Wrote dev genesis", {
           validators: genesis.state.validators.length,
-          from: opts.devDeposits !== undefined ? "deposit data" : "interop keys",
           genesisTime,
           fork: FORK_NAMES[genesis.fork],
           stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
+          from: opts.devDeposits !== undefined ? "deposit data" : "interop keys",
         });
       } else {
         const stored = await db.stateArchive.getBySlot(0);
