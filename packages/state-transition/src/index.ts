@@ -34,3 +34,4 @@ export {
 } from "./util/shuffle.ts";
 export * from "./util/shuffleNative.ts";
 export * from "./util/validator.ts";
+export * from "./lightClient/index.ts";

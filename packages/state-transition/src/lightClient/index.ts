@@ -1,0 +1,3 @@
+export * from "./syncProtocol.ts";
+export * from "./types.ts";
+export * from "./upgrade.ts";
