@@ -207,6 +207,9 @@ export const defaultRegistry: Registry = {
     load: cachedLoader(async (handler) => {
       if (handler === "single_merkle_proof") return (await import("./runners/merkleProof.ts")).runSingleMerkleProof;
       if (handler === "sync") return (await import("./runners/lightClientSync.ts")).runLightClientSync;
+      if (handler === "data_collection") {
+        return (await import("./runners/lightClientDataCollection.ts")).runLightClientDataCollection;
+      }
       return notImplemented("light_client").load(handler);
     }),
   },

@@ -122,12 +122,12 @@ export function getLcExecutionRoot(cfg: LightClientForkSchedule, header: LightCl
   if (epoch >= cfg.DENEB_FORK_EPOCH) {
     if (header.beacon.slot === 0)
       return ssz.deneb.ExecutionPayloadHeader.hashTreeRoot(ssz.deneb.ExecutionPayloadHeader.defaultValue());
-    blockHashGindex = ssz.deneb.ExecutionPayloadHeader.getPathInfo(["blockHash"]).gindex;
+    blockHashGindex = Number(ssz.deneb.ExecutionPayloadHeader.getPathInfo(["blockHash"]).gindex);
   } else if (epoch >= cfg.CAPELLA_FORK_EPOCH) {
     if (header.beacon.slot === 0) {
       return ssz.capella.ExecutionPayloadHeader.hashTreeRoot(ssz.capella.ExecutionPayloadHeader.defaultValue());
     }
-    blockHashGindex = ssz.capella.ExecutionPayloadHeader.getPathInfo(["blockHash"]).gindex;
+    blockHashGindex = Number(ssz.capella.ExecutionPayloadHeader.getPathInfo(["blockHash"]).gindex);
   } else {
     return new Uint8Array(32);
   }

@@ -128,3 +128,18 @@ export function lightClientTypes(fork: LightClientForkName) {
     LightClientOptimisticUpdate: t.LightClientOptimisticUpdate,
   } as unknown as typeof gloasLightClient;
 }
+
+/** The light-client fork schedule of a beacon config (no gloas fork: ceibo's configs end at fulu). */
+export function lightClientForkSchedule(config: {
+  chain: {ALTAIR_FORK_EPOCH: number; CAPELLA_FORK_EPOCH: number; DENEB_FORK_EPOCH: number; ELECTRA_FORK_EPOCH: number};
+  computeForkVersion(epoch: number): Uint8Array;
+}): LightClientForkSchedule {
+  return {
+    ALTAIR_FORK_EPOCH: config.chain.ALTAIR_FORK_EPOCH,
+    CAPELLA_FORK_EPOCH: config.chain.CAPELLA_FORK_EPOCH,
+    DENEB_FORK_EPOCH: config.chain.DENEB_FORK_EPOCH,
+    ELECTRA_FORK_EPOCH: config.chain.ELECTRA_FORK_EPOCH,
+    GLOAS_FORK_EPOCH: Number.POSITIVE_INFINITY,
+    forkVersionAtEpoch: (epoch) => config.computeForkVersion(epoch),
+  };
+}
