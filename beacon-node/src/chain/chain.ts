@@ -40,6 +40,7 @@ import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
+import {LightClientServer} from "./lightClient/server.ts";
 import {type Logger, silentLogger} from "./logger.ts";
 import {OpPool} from "./opPool.ts";
 import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produceBlock.ts";
@@ -149,6 +150,8 @@ export class BeaconChain {
   private lastForkchoiceKey = "";
   /** The engine's last answer to forkchoiceUpdated ("VALID", "SYNCING", … or "ERROR"). */
   elStatus = "UNKNOWN";
+  /** Light-client data from imported blocks (bootstraps, best updates by period, latest finality/optimistic). */
+  readonly lightClient: LightClientServer;
 
   private constructor(
     modules: BeaconChainModules,
@@ -182,6 +185,7 @@ export class BeaconChain {
     this.tick();
     this.headNode = this.forkChoice.getHead();
     this.finalized = this.forkChoice.finalizedCheckpoint;
+    this.lightClient = new LightClientServer(this);
   }
 
   /**
