@@ -150,6 +150,25 @@ describe("Beacon API backend driven by an external validator loop (dev signing o
     expect(check.liveness).toMatchObject({attestedSoFar: 5 * (VALIDATORS / SLOTS_PER_EPOCH), attestedAllLive: true});
     // minimal: 64 validators, 8 slots → 2 committees per slot, 16 committees covering every validator once
     expect(check.committees).toMatchObject({count: 16, members: VALIDATORS});
+    // light-client server: after finality, the block of the next slot carries the finalizing block's sync aggregate
+    expect(check["light client"]).toMatchObject({
+      signatureSlot: 4 * SLOTS_PER_EPOCH + 1,
+      attestedSlot: 4 * SLOTS_PER_EPOCH,
+      finalityVersion: "fulu",
+      finalizedHeaderIsFinalizedBlock: true,
+      finalityBranchValid: true,
+      bootstrapHeaderIsFinalizedBlock: true,
+      bootstrapBranchValid: true,
+      bootstrapSszMatches: true,
+      // minimal: a period is 8 epochs, so everything so far is period 0 and period 1 has no update yet
+      updates: 1,
+      updateVersion: "fulu",
+      updatePeriodOk: true,
+      updateNextCommitteeBranchValid: true,
+      updatesSszMatches: true,
+      optimisticSameAttested: true,
+      unknownBootstrapStatus: 404,
+    });
     lastSlot = slots.at(-1)?.slot as number;
     finalizedBefore = end.finalized as number;
   });

@@ -206,6 +206,10 @@ export const defaultRegistry: Registry = {
     handlers: ["single_merkle_proof", "sync", "data_collection", "update_ranking"],
     load: cachedLoader(async (handler) => {
       if (handler === "single_merkle_proof") return (await import("./runners/merkleProof.ts")).runSingleMerkleProof;
+      if (handler === "sync") return (await import("./runners/lightClientSync.ts")).runLightClientSync;
+      if (handler === "data_collection") {
+        return (await import("./runners/lightClientDataCollection.ts")).runLightClientDataCollection;
+      }
       return notImplemented("light_client").load(handler);
     }),
   },

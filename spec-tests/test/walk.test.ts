@@ -62,7 +62,7 @@ describe("walker", () => {
 
   it("a known-but-unimplemented runner fails loudly when not skipped", async () => {
     const t = tree();
-    t.addCase("minimal/altair/light_client/sync/pyspec_tests/some_case", {});
+    t.addCase("minimal/altair/light_client/update_ranking/pyspec_tests/some_case", {});
     const report = await runPreset({testsDir: t.testsDir, preset: "minimal", registry: defaultRegistry, skips: []});
     expect(report.failures).toHaveLength(1);
     expect(report.failures[0].error).toMatch(/not implemented/);

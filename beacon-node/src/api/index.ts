@@ -17,6 +17,7 @@ import {blockHandlers} from "./beaconBlock.ts";
 import {stateHandlers} from "./beaconState.ts";
 import {type ApiBackendOpts, ApiContext} from "./context.ts";
 import {eventsDebugHandlers} from "./eventsDebug.ts";
+import {lightClientHandlers} from "./lightClient.ts";
 import {nodeConfigHandlers} from "./nodeConfig.ts";
 import {poolHandlers} from "./pool.ts";
 import {validatorHandlers} from "./validator.ts";
@@ -68,10 +69,7 @@ export function createBeaconApiBackend(chain: BeaconChain, opts: ApiBackendOpts)
     ...poolHandlers(ctx),
     ...validatorHandlers(ctx),
     ...eventsDebugHandlers(ctx),
-    getLightClientBootstrap: notImplemented("the light client server"),
-    getLightClientFinalityUpdate: notImplemented("the light client server"),
-    getLightClientOptimisticUpdate: notImplemented("the light client server"),
-    getLightClientUpdatesByRange: notImplemented("the light client server"),
+    ...lightClientHandlers(ctx),
     getBlockRewards: notImplemented("block rewards"),
     getAttestationsRewards: notImplemented("attestation rewards"),
     getSyncCommitteeRewards: notImplemented("sync committee rewards"),

@@ -41,6 +41,7 @@ import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
+import {LightClientServer} from "./lightClient/server.ts";
 import {type Logger, silentLogger} from "./logger.ts";
 import {OpPool} from "./opPool.ts";
 import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produceBlock.ts";
@@ -152,6 +153,8 @@ export class BeaconChain {
   elStatus = "UNKNOWN";
   /** Block import timings (set by the node when it runs with --metrics). */
   metrics: ChainMetricsHook | null = null;
+  /** Light-client data from imported blocks (bootstraps, best updates by period, latest finality/optimistic). */
+  readonly lightClient: LightClientServer;
 
   private constructor(
     modules: BeaconChainModules,
@@ -188,6 +191,7 @@ export class BeaconChain {
     this.tick();
     this.headNode = this.forkChoice.getHead();
     this.finalized = this.forkChoice.finalizedCheckpoint;
+    this.lightClient = new LightClientServer(this);
   }
 
   /**

@@ -11,6 +11,7 @@ import {acquireInProcess, lockedError, readPidFile, releaseInProcess, removePidF
 import {AnchorRepository} from "./repositories/anchor.ts";
 import {BlockArchiveRepository, type ForkedBlock, HotBlockRepository} from "./repositories/blocks.ts";
 import type {RepoContext} from "./repositories/context.ts";
+import {LightClientRepository} from "./repositories/lightClient.ts";
 import {MetadataRepository} from "./repositories/metadata.ts";
 import {BlobSidecarRepository, DataColumnSidecarRepository} from "./repositories/sidecars.ts";
 import {
@@ -64,6 +65,7 @@ export class BeaconDb {
   readonly stateArchive: StateArchiveRepository;
   readonly anchor: AnchorRepository;
   readonly metadata: MetadataRepository;
+  readonly lightClient: LightClientRepository;
 
   /** The byte store under the repositories (public for the metrics hook and the size gauge). */
   readonly kv: Kv;
@@ -93,6 +95,7 @@ export class BeaconDb {
     this.stateArchive = new StateArchiveRepository(ctx);
     this.anchor = new AnchorRepository(ctx);
     this.metadata = new MetadataRepository(ctx);
+    this.lightClient = new LightClientRepository(ctx);
     this.repos = {
       ctx,
       kv,

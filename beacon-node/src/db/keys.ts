@@ -28,6 +28,10 @@ export const Bucket = {
   anchor: 0x09,
   /** Chain metadata (genesis time, genesis validators root, chain config name). Key: utf8 name. */
   metadata: 0x0a,
+  /** Best light-client update per sync-committee period. Key: period (8). Value: LC fork byte ‖ SSZ LightClientUpdate. */
+  lightClientBestUpdate: 0x0b,
+  /** Light-client bootstraps. Key: block root (32). Value: LC fork byte ‖ SSZ LightClientBootstrap. */
+  lightClientBootstrap: 0x0c,
 } as const;
 export type Bucket = (typeof Bucket)[keyof typeof Bucket];
 

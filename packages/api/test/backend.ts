@@ -33,8 +33,12 @@ import {
   type ValidatorIdentity,
   type ValidatorResponse,
   type ValidatorStatus,
+  withForkDigest,
 } from "../src/index.ts";
 import {sample} from "./sample.ts";
+
+export const CAPELLA_DIGEST = Uint8Array.from([0xca, 0xbe, 0x11, 0xa0]);
+export const ELECTRA_DIGEST = Uint8Array.from([0xe1, 0xec, 0x7a, 0x00]);
 
 export interface TestChain {
   config: ChainConfig;
@@ -386,7 +390,7 @@ export function createTestBackend(): {backend: BeaconApiBackend; calls: Calls} {
       record("submitPoolBLSToExecutionChange", args);
     },
 
-    // --- beacon: light client
+    // --- beacon: light client (fork digests: any 4 bytes, the SSZ updates chunks carry them)
     async getLightClientBootstrap(args) {
       record("getLightClientBootstrap", args);
       if (args.blockRoot.every((b) => b === 0)) throw new ApiError(404, "No bootstrap for that block root");
@@ -397,8 +401,8 @@ export function createTestBackend(): {backend: BeaconApiBackend; calls: Calls} {
       record("getLightClientUpdatesByRange", args);
       return Array.from({length: Math.min(args.count, 2)}, (_, i) =>
         i === 0
-          ? {version: "capella" as const, data: s(ssz.capella.LightClientUpdate, 122)}
-          : {version: "electra" as const, data: s(ssz.electra.LightClientUpdate, 123)},
+          ? withForkDigest({version: "capella", data: s(ssz.capella.LightClientUpdate, 122)}, CAPELLA_DIGEST)
+          : withForkDigest({version: "electra", data: s(ssz.electra.LightClientUpdate, 123)}, ELECTRA_DIGEST),
       );
     },
     async getLightClientFinalityUpdate(args) {

@@ -1,6 +1,8 @@
 import {toHex} from "@ceibo/config";
 import {ssz} from "@ceibo/types";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
+import {decodeLightClientUpdatesSsz} from "../src/index.ts";
+import {CAPELLA_DIGEST, ELECTRA_DIGEST} from "./backend.ts";
 import {type Harness, rawChecked, roundTrip, startHarness} from "./harness.ts";
 
 let h: Harness;
@@ -30,6 +32,28 @@ describe("light client routes", () => {
     expect(res.map((u) => u.version)).toEqual(["capella", "electra"]);
     const raw = await rawChecked(h, 200, "GET", "/eth/v1/beacon/light_client/updates?start_period=0&count=1");
     expect((raw.json as {version: string}[])[0].version).toBe("capella");
+  });
+
+  it("getLightClientUpdatesByRange SSZ: length-prefixed chunks, each with its update's fork digest", async () => {
+    const json = await roundTrip(h, "getLightClientUpdatesByRange", {startPeriod: 1, count: 2});
+    const raw = await rawChecked(h, 200, "GET", "/eth/v1/beacon/light_client/updates?start_period=1&count=2", {
+      headers: {Accept: "application/octet-stream"},
+    });
+    // chunk 1: uint64 LE length (4 + payload) ‖ digest ‖ capella LightClientUpdate
+    const capellaLen = ssz.capella.LightClientUpdate.serialize(json[0].data as never).length;
+    expect(new DataView(raw.bytes.buffer, raw.bytes.byteOffset).getBigUint64(0, true)).toBe(BigInt(4 + capellaLen));
+    expect(raw.bytes.subarray(8, 12)).toEqual(CAPELLA_DIGEST);
+    const digests = new Map([
+      [toHex(CAPELLA_DIGEST), "capella" as const],
+      [toHex(ELECTRA_DIGEST), "electra" as const],
+    ]);
+    const decoded = decodeLightClientUpdatesSsz(raw.bytes, (d) => digests.get(d));
+    expect(decoded.map((u) => u.version)).toEqual(["capella", "electra"]);
+    expect(decoded.map((u) => u.data)).toEqual(json.map((u) => u.data));
+    expect(() => decodeLightClientUpdatesSsz(raw.bytes.subarray(0, 20), (d) => digests.get(d))).toThrow(
+      /response_chunk/,
+    );
+    expect(() => decodeLightClientUpdatesSsz(raw.bytes, () => undefined)).toThrow(/unknown fork digest/);
   });
 
   it("finality and optimistic updates, JSON and SSZ", async () => {

@@ -7,6 +7,7 @@ export * from "./epoch/index.ts";
 export * from "./genesis/fromDeposits.ts";
 export * from "./genesis/initializeBeaconState.ts";
 export * from "./genesis/interop.ts";
+export * from "./lightClient/index.ts";
 export * from "./mutators/deposit.ts";
 export * from "./mutators/exit.ts";
 export * from "./mutators/slash.ts";
