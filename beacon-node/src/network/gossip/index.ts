@@ -36,6 +36,7 @@ import {
   computeSubnetForDataColumnSidecar,
   computeSubnetsForSyncCommittee,
   coreGossipTopics,
+  deserializeGossipSsz,
   type GossipTopic,
   GossipType,
   gossipSszType,
@@ -305,7 +306,7 @@ export class GossipHandler {
     const {topic, sszBytes} = payload;
     let value: unknown;
     try {
-      value = gossipSszType(topic.fork, topic.type).deserialize(sszBytes);
+      value = deserializeGossipSsz(topic, sszBytes);
     } catch (e) {
       this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message));
       return;
