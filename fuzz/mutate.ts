@@ -116,7 +116,7 @@ export interface MutateResult {
 export async function runMutationFuzzer(
   target: FuzzTarget,
   corpus: Uint8Array[],
-  opts: {runs: number; seed?: number; slowMs?: number; maxFindings?: number},
+  opts: {runs: number; seed?: number; slowMs?: number; maxFindings?: number; maxMs?: number},
 ): Promise<MutateResult> {
   const rng = new Rng(opts.seed ?? 1);
   const slowMs = opts.slowMs ?? 2000;
@@ -124,7 +124,9 @@ export async function runMutationFuzzer(
   const pool = corpus.length > 0 ? corpus : [new Uint8Array(0)];
   const start = Date.now();
   let executions = 0;
+  const deadline = opts.maxMs !== undefined ? start + opts.maxMs : Number.POSITIVE_INFINITY;
   for (let i = 0; i < opts.runs && findings.length < (opts.maxFindings ?? 10); i++) {
+    if ((i & 255) === 0 && Date.now() > deadline) break;
     const input = i < pool.length ? pool[i] : mutate(pool[rng.below(pool.length)], pool, rng);
     const t0 = performance.now();
     const finding = await check(target, input);

@@ -3,6 +3,7 @@
  *   --list                 the targets, what each fuzzes and which errors it may throw
  *   --target T             one target (repeatable); --all: every target
  *   --runs N               executions per target (default 100000)
+ *   --max-time S           stop each target after S seconds (whichever of --runs / --max-time comes first)
  *   --engine jazzer|mutate Jazzer.js (coverage-guided libFuzzer; the default where it loads) or ceibo's mutation
  *                          fuzzer (mutate.ts)
  *   --replay               only run the corpus and the crash inputs (regression check)
@@ -56,6 +57,7 @@ const {values} = parseArgs({
     "keep-corpus": {type: "boolean"},
     json: {type: "string"},
     seed: {type: "string"},
+    "max-time": {type: "string"},
   },
 });
 
@@ -69,7 +71,12 @@ if (chosen.length === 0) {
   console.error("usage: npm run fuzz -- --target T [--runs N] [--engine jazzer|mutate] | --all | --list | --replay");
   process.exit(2);
 }
-const runs = Number(values.runs ?? 100_000);
+const maxTime = values["max-time"] === undefined ? undefined : Number(values["max-time"]);
+if (maxTime !== undefined && !(Number.isSafeInteger(maxTime) && maxTime > 0)) {
+  console.error(`--max-time must be a positive number of seconds, got ${values["max-time"]}`);
+  process.exit(2);
+}
+const runs = Number(values.runs ?? (maxTime !== undefined ? 1_000_000_000 : 100_000));
 if (!Number.isSafeInteger(runs) || runs < 0) {
   console.error(`--runs must be a non-negative integer, got ${values.runs}`);
   process.exit(2);
@@ -87,7 +94,11 @@ async function replay(t: FuzzTarget): Promise<Outcome> {
 }
 
 async function withMutate(t: FuzzTarget): Promise<Outcome> {
-  const r = await runMutationFuzzer(t, await loadCorpus(t), {runs, seed: Number(values.seed ?? Date.now() % 2 ** 31)});
+  const r = await runMutationFuzzer(t, await loadCorpus(t), {
+    runs,
+    seed: Number(values.seed ?? Date.now() % 2 ** 31),
+    maxMs: maxTime !== undefined ? maxTime * 1000 : undefined,
+  });
   const crashes = r.findings.map((f) => `${saveInput(crashesDir(t.name), f.input)}: ${f.finding.message}`);
   return {name: t.name, engine: "mutate", executions: r.executions, seconds: r.ms / 1000, crashes};
 }
@@ -122,6 +133,7 @@ async function withJazzer(t: FuzzTarget): Promise<Outcome> {
       found,
       seeds,
       `-runs=${runs}`,
+      ...(maxTime !== undefined ? [`-max_total_time=${maxTime}`] : []),
       "-max_len=16384",
       "-timeout=20",
       "-rss_limit_mb=3072",
