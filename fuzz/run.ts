@@ -162,6 +162,7 @@ async function withJazzer(t: FuzzTarget): Promise<Outcome> {
     });
     const execMatch = [...output.matchAll(/Done (\d+) runs in (\d+) second/g)].pop();
     const statMatch = [...output.matchAll(/stat::number_of_executed_units:\s*(\d+)/g)].pop();
+    const doneMatch = [...output.matchAll(/#(\d+)\s+DONE/g)].pop();
     const covMatch = [...output.matchAll(/cov: (\d+)/g)].pop();
     const crashes: string[] = [];
     for (const {name, data} of readInputs(artifacts)) {
@@ -175,7 +176,7 @@ async function withJazzer(t: FuzzTarget): Promise<Outcome> {
     return {
       name: t.name,
       engine: "jazzer",
-      executions: Number(statMatch?.[1] ?? execMatch?.[1] ?? 0),
+      executions: Number(statMatch?.[1] ?? execMatch?.[1] ?? doneMatch?.[1] ?? 0),
       seconds: (Date.now() - start) / 1000,
       crashes,
       coverage: covMatch ? Number(covMatch[1]) : undefined,
