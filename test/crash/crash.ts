@@ -195,86 +195,93 @@ interface Vote {
   data: string;
 }
 
-async function scan(): Promise<{
-  blocks: number;
-  attestations: number;
-  votes: number;
-  slashable: string[];
-  unscanned: number;
-}> {
-  const slashable: string[] = [];
+/** What the scans saw so far (blocks are scanned while they are still in fork choice, before pruning). */
+const scanned = {
+  blocks: new Set<string>(),
+  proposals: new Map<string, string>(),
+  votes: new Map<number, Vote[]>(),
+  committees: new Map<number, Map<string, number[]>>(),
+  attestations: 0,
+  unscannable: 0,
+  slashable: [] as string[],
+};
+
+async function committeesOf(epoch: number): Promise<Map<string, number[]> | null> {
+  const cached = scanned.committees.get(epoch);
+  if (cached !== undefined) return cached;
+  // a state of the epoch (finalized states are not kept: scan often), else the head state
+  for (const stateId of [String(epoch * SLOTS_PER_EPOCH), "head"]) {
+    const r = await getJson<{data: {index: string; slot: string; validators: string[]}[]}>(
+      `${api}/eth/v1/beacon/states/${stateId}/committees?epoch=${epoch}`,
+    ).catch(() => null);
+    if (r === null) continue;
+    const m = new Map(r.data.map((c) => [`${c.slot}/${c.index}`, c.validators.map(Number)]));
+    scanned.committees.set(epoch, m);
+    return m;
+  }
+  return null;
+}
+
+/** Scans the blocks in fork choice not scanned yet: proposals and the votes of their attestations. */
+async function scan(): Promise<void> {
   const fc = await getJson<{fork_choice_nodes: {slot: string; block_root: string}[]}>(
     `${api}/eth/v1/debug/fork_choice`,
   );
-  const byKey = new Map<string, string>();
-  const votes = new Map<number, Vote[]>();
-  const committeeCache = new Map<number, Map<string, number[]>>();
-  let attestations = 0;
-  let unscanned = 0;
   for (const node of fc.fork_choice_nodes) {
+    if (scanned.blocks.has(node.block_root)) continue;
     const blk = await getJson<{
       data: {message: {slot: string; proposer_index: string; body: {attestations: unknown[]}}};
     }>(`${api}/eth/v2/beacon/blocks/${node.block_root}`).catch(() => null);
-    if (blk === null) {
-      unscanned++;
-      continue;
-    }
+    if (blk === null) continue;
+    scanned.blocks.add(node.block_root);
     const {slot, proposer_index, body} = blk.data.message;
     const key = `${slot}/${proposer_index}`;
-    const other = byKey.get(key);
+    const other = scanned.proposals.get(key);
     if (other !== undefined && other !== node.block_root) {
-      slashable.push(`double proposal: validator ${proposer_index} at slot ${slot}: ${other} and ${node.block_root}`);
+      scanned.slashable.push(
+        `double proposal: validator ${proposer_index} at slot ${slot}: ${other} and ${node.block_root}`,
+      );
     }
-    byKey.set(key, node.block_root);
+    scanned.proposals.set(key, node.block_root);
     for (const a of body.attestations as {
       aggregation_bits: string;
       committee_bits: string;
-      data: {slot: string; index: string; source: {epoch: string}; target: {epoch: string}};
+      data: {slot: string; source: {epoch: string}; target: {epoch: string}};
     }[]) {
-      attestations++;
-      const epoch = Math.floor(Number(a.data.slot) / SLOTS_PER_EPOCH);
-      let committees = committeeCache.get(epoch);
-      if (committees === undefined) {
-        const r = await getJson<{data: {index: string; slot: string; validators: string[]}[]}>(
-          `${api}/eth/v1/beacon/states/${epoch * SLOTS_PER_EPOCH}/committees?epoch=${epoch}`,
-        ).catch(() => null);
-        if (r === null) {
-          unscanned++;
-          continue;
-        }
-        committees = new Map(r.data.map((c) => [`${c.slot}/${c.index}`, c.validators.map(Number)]));
-        committeeCache.set(epoch, committees);
+      scanned.attestations++;
+      const committees = await committeesOf(Math.floor(Number(a.data.slot) / SLOTS_PER_EPOCH));
+      if (committees === null) {
+        scanned.unscannable++;
+        continue;
       }
-      const cbits = bitsOf(hexBytes(a.committee_bits), hexBytes(a.committee_bits).length * 8);
+      const cb = hexBytes(a.committee_bits);
       const members: number[] = [];
-      cbits.forEach((set, ci) => {
+      bitsOf(cb, cb.length * 8).forEach((set, ci) => {
         if (set) members.push(...(committees.get(`${a.data.slot}/${ci}`) ?? []));
       });
-      const agg = bitlist(a.aggregation_bits);
       const data = JSON.stringify(a.data);
-      agg.forEach((set, k) => {
-        if (!set || members[k] === undefined) return;
+      const vote = {source: Number(a.data.source.epoch), target: Number(a.data.target.epoch), data};
+      bitlist(a.aggregation_bits).forEach((set, k) => {
         const v = members[k];
-        const list = votes.get(v) ?? [];
-        const vote = {source: Number(a.data.source.epoch), target: Number(a.data.target.epoch), data};
+        if (!set || v === undefined) return;
+        const list = scanned.votes.get(v) ?? [];
         for (const w of list) {
           if (w.data === vote.data) continue;
-          if (w.target === vote.target) slashable.push(`double vote: validator ${v} target ${vote.target}`);
+          if (w.target === vote.target) scanned.slashable.push(`double vote: validator ${v} target ${vote.target}`);
           else if (
             (w.source < vote.source && vote.target < w.target) ||
             (vote.source < w.source && w.target < vote.target)
           ) {
-            slashable.push(`surround vote: validator ${v}: ${w.source}→${w.target} and ${vote.source}→${vote.target}`);
+            scanned.slashable.push(
+              `surround vote: validator ${v}: ${w.source}→${w.target} and ${vote.source}→${vote.target}`,
+            );
           }
         }
         if (!list.some((w) => w.data === vote.data)) list.push(vote);
-        votes.set(v, list);
+        scanned.votes.set(v, list);
       });
     }
   }
-  let nVotes = 0;
-  for (const l of votes.values()) nVotes += l.length;
-  return {blocks: fc.fork_choice_nodes.length, attestations, votes: nVotes, slashable, unscanned};
 }
 
 // ---------------------------------------------------------------- run
@@ -287,7 +294,15 @@ try {
   console.log(
     `crash campaign in ${dir}: ${bnTrials} beacon-node and ${vcTrials} validator-client SIGKILLs, ${slotMs} ms slots`,
   );
-  await until("finalization", 180_000, async () => (await finality()).epoch >= 1, [bn]);
+  await until(
+    "finalization",
+    180_000,
+    async () => {
+      await scan();
+      return (await finality()).epoch >= 1;
+    },
+    [bn],
+  );
   const order = [...Array(bnTrials).fill("bn"), ...Array(vcTrials).fill("vc")] as ("bn" | "vc")[];
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -298,6 +313,9 @@ try {
   for (const kind of order) {
     if (kind === "bn") await bnTrial(++nb);
     else await vcTrial(++nv);
+    await scan().catch((e: unknown) =>
+      failures.push(`scan after ${kind} trial: ${(e as Error).message.slice(0, 300)}`),
+    );
     const fin = await finality().catch(() => ({epoch: -1}));
     console.log(
       `${kind} trial ${kind === "bn" ? nb : nv}: finalized epoch ${fin.epoch}, failures so far ${failures.length}`,
@@ -306,13 +324,15 @@ try {
   // let the last restarts settle, then the chain must still finalize
   const fin0 = (await finality()).epoch;
   await until("finality to advance after the last trial", 120_000, async () => (await finality()).epoch > fin0, [bn]);
-  const s = await scan();
+  await scan();
   for (const f of failures) console.log(`FAILURE ${f}`);
-  for (const m of s.slashable) console.log(`SLASHABLE ${m}`);
+  for (const m of scanned.slashable) console.log(`SLASHABLE ${m}`);
+  let votes = 0;
+  for (const l of scanned.votes.values()) votes += l.length;
   console.log(
-    `crash campaign: ${nb} beacon-node trials, ${nv} validator-client trials, ${failures.length} failures; scanned ${s.blocks} blocks, ${s.attestations} attestations, ${s.votes} distinct votes (${s.unscanned} unscannable): ${s.slashable.length} slashable; ${Math.round((Date.now() - start) / 1000)} s`,
+    `crash campaign: ${nb} beacon-node trials, ${nv} validator-client trials, ${failures.length} failures; scanned ${scanned.blocks.size} blocks, ${scanned.attestations} attestations (${scanned.unscannable} without committees), ${votes} distinct votes of ${scanned.votes.size} validators: ${scanned.slashable.length} slashable; ${Math.round((Date.now() - start) / 1000)} s`,
   );
-  process.exitCode = failures.length > 0 || s.slashable.length > 0 ? 1 : 0;
+  process.exitCode = failures.length > 0 || scanned.slashable.length > 0 ? 1 : 0;
 } catch (e) {
   console.error(`crash campaign aborted: ${(e as Error).message}`);
   process.exitCode = 1;
