@@ -128,9 +128,23 @@ async function served(root: string): Promise<boolean> {
   return res.ok;
 }
 
+let lastFinalized = -1;
+
 async function bnTrial(i: number): Promise<void> {
-  // a random instant within the next 1.5 epochs: block import, epoch transitions, finalization and archiving
-  await sleep(500 + random() * slotMs * SLOTS_PER_EPOCH * 1.5);
+  // finality first moves on since the previous node trial (restarts cost slots; without this, kills would come
+  // faster than the chain can finalize and none would hit finalization or archiving) …
+  await until(
+    "finality to advance before the kill",
+    30 * slotMs * SLOTS_PER_EPOCH,
+    async () => {
+      const f = (await finality()).epoch;
+      return f > lastFinalized ? f : null;
+    },
+    [bn],
+  ).catch(() => failures.push(`bn trial ${i}: finality did not advance past epoch ${lastFinalized} before the kill`));
+  lastFinalized = (await finality().catch(() => ({epoch: lastFinalized}))).epoch;
+  // … then a random instant within the next epoch: block import, the epoch transition, finalization, archiving
+  await sleep(random() * slotMs * SLOTS_PER_EPOCH);
   let pre: {fin: {epoch: number; root: string}; head: {root: string; slot: number}};
   try {
     pre = {fin: await finality(), head: await head(api)};
