@@ -114,8 +114,14 @@ async function withJazzer(t: FuzzTarget): Promise<Outcome> {
     for (const input of await loadCorpus(t)) {
       saveInput(seeds, input);
       try {
-        if (t.run(input) instanceof Promise) sync = false;
-      } catch {}
+        const r = t.run(input);
+        if (r instanceof Promise) {
+          sync = false;
+          r.catch(() => {}); // only probing whether the target is async
+        }
+      } catch {
+        // a seed the target refuses: fine here
+      }
     }
     const require = createRequire(import.meta.url);
     const cli = join(dirname(require.resolve("@jazzer.js/core/package.json")), "dist", "cli.js");
