@@ -6,16 +6,15 @@
 import {chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync} from "node:fs";
 import {dirname, join} from "node:path";
 import {noise} from "@chainsafe/libp2p-noise";
-import {yamux} from "@chainsafe/libp2p-yamux";
 import {generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf} from "@libp2p/crypto/keys";
 import {type GossipSub, type GossipsubOpts, gossipsub} from "@libp2p/gossipsub";
 import {type Identify, identify} from "@libp2p/identify";
 import type {ConnectionGater, Libp2p, PrivateKey} from "@libp2p/interface";
-import {mplex} from "@libp2p/mplex";
 import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {type Ping, ping} from "@libp2p/ping";
 import {tcp} from "@libp2p/tcp";
 import {createLibp2p} from "libp2p";
+import {eth2Mplex, eth2Yamux} from "./muxers.ts";
 
 /** The gossipsub service as the host runs it (the class also exposes peer scores). */
 export type GossipSubService = GossipSub & {getScore(peerId: string): number};
@@ -66,7 +65,8 @@ export async function createLibp2pHost(opts: Libp2pHostOpts): Promise<Libp2pHost
     transports: [tcp()],
     connectionEncrypters: [noise()],
     // order = preference when dialing: yamux first (p2p-interface.md: yamux MUST take precedence), then mplex
-    streamMuxers: [yamux(), mplex()],
+    // (configured so that connections dialed by the other side keep working: see muxers.ts)
+    streamMuxers: [eth2Yamux(), eth2Mplex()],
     connectionGater: opts.connectionGater,
     connectionManager: {
       // connections beyond this are refused by libp2p; the peer manager disconnects down to the target itself

@@ -61,6 +61,8 @@ export class ByteReader {
 
   /** Exactly n bytes; UNEXPECTED_EOF if the source ends first. */
   async readExact(n: number): Promise<Uint8Array> {
+    // nothing to read (e.g. a zero-length snappy chunk): with no chunk buffered, chunks[0] below would not exist
+    if (n === 0) return new Uint8Array(0);
     while (this.buffered < n) {
       if (!(await this.pull())) {
         throw new EncodingError("UNEXPECTED_EOF", `stream ended after ${this.buffered} of ${n} expected bytes`);

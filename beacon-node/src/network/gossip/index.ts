@@ -37,6 +37,7 @@ import {
   computeSubnetForDataColumnSidecar,
   computeSubnetsForSyncCommittee,
   coreGossipTopics,
+  deserializeGossipSsz,
   type GossipTopic,
   GossipType,
   gossipSszType,
@@ -315,7 +316,7 @@ export class GossipHandler {
     const {topic, sszBytes} = payload;
     let value: unknown;
     try {
-      value = gossipSszType(topic.fork, topic.type).deserialize(sszBytes);
+      value = deserializeGossipSsz(topic, sszBytes);
     } catch (e) {
       this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message), t0);
       return;

@@ -208,6 +208,27 @@ export function gossipSszType(fork: ForkName, type: GossipType): Type<unknown> {
   }
 }
 
+/**
+ * Decodes a gossip message's SSZ bytes as the topic's type. Bytes outside the type's size bounds are refused with a
+ * clear error first, and an offset past the end (which @chainsafe/ssz reports with a DataView RangeError) becomes
+ * a plain Error saying so: the message is REJECTed with a reason, never with an engine error.
+ */
+export function deserializeGossipSsz(topic: Pick<GossipTopic, "fork" | "type">, sszBytes: Uint8Array): unknown {
+  const type = gossipSszType(topic.fork, topic.type);
+  if (sszBytes.length < type.minSize || sszBytes.length > type.maxSize) {
+    throw Error(
+      `${topic.type} of ${sszBytes.length} bytes is outside its SSZ size bounds [${type.minSize}, ${type.maxSize}]`,
+    );
+  }
+  try {
+    return type.deserialize(sszBytes);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw Error(`malformed ${topic.type} SSZ: an offset points past the end (${e.message})`);
+    throw e;
+  }
+}
+
 /** phase0 validator.md compute_subnet_for_attestation */
 export function computeSubnetForAttestation(
   config: ChainConfig,
