@@ -19,6 +19,7 @@ import {type ApiBackendOpts, ApiContext} from "./context.ts";
 import {eventsDebugHandlers} from "./eventsDebug.ts";
 import {nodeConfigHandlers} from "./nodeConfig.ts";
 import {poolHandlers} from "./pool.ts";
+import {rewardsHandlers} from "./rewards.ts";
 import {validatorHandlers} from "./validator.ts";
 
 export {getValidatorStatus} from "./beaconState.ts";
@@ -72,9 +73,7 @@ export function createBeaconApiBackend(chain: BeaconChain, opts: ApiBackendOpts)
     getLightClientFinalityUpdate: notImplemented("the light client server"),
     getLightClientOptimisticUpdate: notImplemented("the light client server"),
     getLightClientUpdatesByRange: notImplemented("the light client server"),
-    getBlockRewards: notImplemented("block rewards"),
-    getAttestationsRewards: notImplemented("attestation rewards"),
-    getSyncCommitteeRewards: notImplemented("sync committee rewards"),
+    ...rewardsHandlers(ctx),
   };
 
   // liveness from imported blocks (proposer, attesters), pruning of the API's records
