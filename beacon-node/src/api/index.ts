@@ -20,6 +20,7 @@ import {eventsDebugHandlers} from "./eventsDebug.ts";
 import {nodeConfigHandlers} from "./nodeConfig.ts";
 import {poolHandlers} from "./pool.ts";
 import {rewardsHandlers} from "./rewards.ts";
+import {selectionsHandlers} from "./selections.ts";
 import {validatorHandlers} from "./validator.ts";
 
 export {getValidatorStatus} from "./beaconState.ts";
@@ -68,6 +69,7 @@ export function createBeaconApiBackend(chain: BeaconChain, opts: ApiBackendOpts)
     ...blockHandlers(ctx),
     ...poolHandlers(ctx),
     ...validatorHandlers(ctx),
+    ...selectionsHandlers(ctx),
     ...eventsDebugHandlers(ctx),
     getLightClientBootstrap: notImplemented("the light client server"),
     getLightClientFinalityUpdate: notImplemented("the light client server"),

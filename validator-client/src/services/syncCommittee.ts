@@ -37,12 +37,15 @@ export class SyncCommitteeService {
   private readonly signer: Signer;
   private readonly indices: IndexTracker;
   private readonly log: Logger;
+  /** --distributed: selection proofs are partial; the combined ones come from sync_committee_selections. */
+  private readonly distributed: boolean;
 
-  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger}) {
+  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger; distributed?: boolean}) {
     this.api = deps.api;
     this.signer = deps.signer;
     this.indices = deps.indices;
     this.log = deps.log;
+    this.distributed = deps.distributed ?? false;
   }
 
   /** Fetches duties for the period of `epoch` and the next one (when their fork has sync committees). */
@@ -99,14 +102,16 @@ export class SyncCommitteeService {
    * subcommittee (fetched once per subcommittee) → ContributionAndProof → sign → publish all at once.
    */
   async produceContributions(slot: number, duties: SyncDuty[], beaconBlockRoot: Uint8Array): Promise<void> {
-    const selected: {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array}[] = [];
+    const proofs: {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array}[] = [];
     for (const duty of duties) {
       const subcommittees = new Set(duty.validatorSyncCommitteeIndices.map((i) => Math.floor(i / SUBCOMMITTEE_SIZE)));
       for (const subcommitteeIndex of subcommittees) {
         const selectionProof = await this.signer.signSyncSelectionProof(duty.pubkey, slot, subcommitteeIndex);
-        if (isSyncCommitteeAggregator(selectionProof)) selected.push({duty, subcommitteeIndex, selectionProof});
+        proofs.push({duty, subcommitteeIndex, selectionProof});
       }
     }
+    const combined = this.distributed ? await this.combineSelectionProofs(slot, proofs) : proofs;
+    const selected = combined.filter((p) => isSyncCommitteeAggregator(p.selectionProof));
     if (selected.length === 0) return;
     const contributions = new Map<number, Promise<ValueOf<typeof ssz.altair.SyncCommitteeContribution> | undefined>>();
     for (const {subcommitteeIndex} of selected) {
@@ -132,5 +137,41 @@ export class SyncCommitteeService {
     if (out.length === 0) return;
     await this.api.publishContributionAndProofs({contributionAndProofs: out});
     this.log.info("Sync committee contributions", {slot, count: out.length});
+  }
+
+  /**
+   * Distributed validator (beacon-APIs sync_committee_selections): the partial sync selection proofs of this slot
+   * exchanged for the cluster's combined proofs. Items the answer leaves out (or all, when the call fails) do not
+   * aggregate.
+   */
+  private async combineSelectionProofs<
+    T extends {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array},
+  >(slot: number, proofs: T[]): Promise<T[]> {
+    if (proofs.length === 0) return [];
+    const key = (validatorIndex: number, subcommitteeIndex: number): string => `${validatorIndex}:${subcommitteeIndex}`;
+    try {
+      const res = await this.api.submitSyncCommitteeSelections({
+        selections: proofs.map((p) => ({
+          validatorIndex: p.duty.validatorIndex,
+          slot,
+          subcommitteeIndex: p.subcommitteeIndex,
+          selectionProof: p.selectionProof,
+        })),
+      });
+      const combined = new Map(
+        res.data
+          .filter((s) => s.slot === slot)
+          .map((s) => [key(s.validatorIndex, s.subcommitteeIndex), s.selectionProof]),
+      );
+      const out: T[] = [];
+      for (const p of proofs) {
+        const proof = combined.get(key(p.duty.validatorIndex, p.subcommitteeIndex));
+        if (proof !== undefined) out.push({...p, selectionProof: proof});
+      }
+      return out;
+    } catch (e) {
+      this.log.warn("No combined sync selection proofs: not aggregating this slot", {slot, error: e});
+      return [];
+    }
   }
 }
