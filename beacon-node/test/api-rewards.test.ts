@@ -27,22 +27,26 @@ const TO_SLOT = (N + 3) * SLOTS; // the window's end (last slot of N + 2) is the
 const OFFLINE = [0, 1, 2, 3];
 const VALIDATORS = 64;
 
-let proc: Proc;
+let proc: Proc | undefined;
 let url: string;
-const dir = mkdtempSync(join(tmpdir(), "ceibo-rewards-"));
+const dirs: string[] = [];
 
-beforeAll(async () => {
+/** Starts a driver chain (the previous one stopped) and points the helpers at its API. */
+async function startChain(toSlot: number, offline: number): Promise<void> {
+  await proc?.kill("SIGTERM");
+  const dir = mkdtempSync(join(tmpdir(), "ceibo-rewards-"));
+  dirs.push(dir);
   const genesisTime = Math.floor(Date.now() / 1000) - 3600;
-  proc = new Proc("rewards-driver", NODE, [DRIVER, dir, String(genesisTime), String(TO_SLOT), String(OFFLINE.length)], {
+  proc = new Proc("rewards-driver", NODE, [DRIVER, dir, String(genesisTime), String(toSlot), String(offline)], {
     CEIBO_PRESET: "minimal",
   });
   const m = await proc.waitFor(/\{"type":"ready".*\}/, 300_000);
   url = (JSON.parse(m[0]) as {url: string}).url;
-}, 320_000);
+}
 
 afterAll(async () => {
   await proc?.kill("SIGTERM");
-  rmSync(dir, {recursive: true, force: true});
+  for (const d of dirs) rmSync(d, {recursive: true, force: true});
 });
 
 /** A raw request whose request body and 200 answer are validated against the OpenAPI operation `opPath`. */
@@ -109,60 +113,67 @@ const ATT_OP = "/eth/v1/beacon/rewards/attestations/{epoch}";
 const BLOCK_OP = "/eth/v1/beacon/rewards/blocks/{block_id}";
 const SYNC_OP = "/eth/v1/beacon/rewards/sync_committee/{block_id}";
 
+/** Checks the window of epoch `n` (see the file comment) for every validator; returns the attestation rewards. */
+async function expectRewardsEqualBalanceChange(n: number, offline: number[]): Promise<AttRewards> {
+  const start = (n + 2) * SLOTS - 1; // last slot of N + 1
+  const end = (n + 3) * SLOTS - 1; // last slot of N + 2
+  const b0 = await balancesAt(start);
+  const b1 = await balancesAt(end);
+
+  const att = await call<AttRewards>("POST", ATT_OP, `/eth/v1/beacon/rewards/attestations/${n}`, []);
+  expect(att.data.total_rewards).toHaveLength(VALIDATORS); // every genesis validator is eligible
+  const expected = new Array<number>(VALIDATORS).fill(0);
+  for (const r of att.data.total_rewards) {
+    expected[Number(r.validator_index)] += Number(r.head) + Number(r.target) + Number(r.source) + Number(r.inactivity);
+  }
+
+  const withdrawn = new Array<number>(VALIDATORS).fill(0);
+  let blocks = 0;
+  let syncEntries = 0;
+  let attestationRewards = 0;
+  for (let slot = start + 1; slot <= end; slot++) {
+    const res = await fetch(`${url}/eth/v2/beacon/blocks/${slot}`);
+    if (res.status === 404) {
+      await res.arrayBuffer();
+      continue;
+    }
+    const block = (await res.json()) as {
+      data: {message: {body: {execution_payload: {withdrawals: {validator_index: string; amount: string}[]}}}};
+    };
+    blocks++;
+    for (const w of block.data.message.body.execution_payload.withdrawals) {
+      withdrawn[Number(w.validator_index)] += Number(w.amount);
+    }
+    const br = await call<BlockRewards>("GET", BLOCK_OP, `/eth/v1/beacon/rewards/blocks/${slot}`);
+    const d = br.data;
+    expect(Number(d.total)).toBe(
+      Number(d.attestations) + Number(d.sync_aggregate) + Number(d.proposer_slashings) + Number(d.attester_slashings),
+    );
+    expect(offline).not.toContain(Number(d.proposer_index));
+    expected[Number(d.proposer_index)] += Number(d.total);
+    attestationRewards += Number(d.attestations);
+    const sr = await call<SyncRewards>("POST", SYNC_OP, `/eth/v1/beacon/rewards/sync_committee/${slot}`, []);
+    for (const s of sr.data) {
+      expected[Number(s.validator_index)] += Number(s.reward);
+      syncEntries++;
+    }
+  }
+  expect(blocks).toBeGreaterThan(4);
+  expect(syncEntries).toBeGreaterThan(0);
+  expect(attestationRewards).toBeGreaterThan(0);
+
+  const actual = b1.map((b, i) => b - b0[i] + withdrawn[i]);
+  expect(actual).toEqual(expected);
+  // something did change: the check is not 0 = 0
+  expect(actual.filter((x) => x !== 0).length).toBeGreaterThan(VALIDATORS / 2);
+  return att;
+}
+
 describe("rewards routes on a dev chain with 4 of 64 validators offline", () => {
+  beforeAll(() => startChain(TO_SLOT, OFFLINE.length), 320_000);
+
   it("attestation + block + sync committee rewards of a window equal the balance change (withdrawals added back)", async () => {
-    const start = (N + 2) * SLOTS - 1; // last slot of N + 1
-    const end = (N + 3) * SLOTS - 1; // last slot of N + 2
-    const b0 = await balancesAt(start);
-    const b1 = await balancesAt(end);
-
-    const att = await call<AttRewards>("POST", ATT_OP, `/eth/v1/beacon/rewards/attestations/${N}`, []);
-    expect(att.data.total_rewards).toHaveLength(VALIDATORS); // every genesis validator is eligible
-    const expected = new Array<number>(VALIDATORS).fill(0);
-    for (const r of att.data.total_rewards) {
-      expected[Number(r.validator_index)] +=
-        Number(r.head) + Number(r.target) + Number(r.source) + Number(r.inactivity);
-    }
-
-    const withdrawn = new Array<number>(VALIDATORS).fill(0);
-    let blocks = 0;
-    let syncEntries = 0;
-    let attestationRewards = 0;
-    for (let slot = start + 1; slot <= end; slot++) {
-      const res = await fetch(`${url}/eth/v2/beacon/blocks/${slot}`);
-      if (res.status === 404) {
-        await res.arrayBuffer();
-        continue;
-      }
-      const block = (await res.json()) as {
-        data: {message: {body: {execution_payload: {withdrawals: {validator_index: string; amount: string}[]}}}};
-      };
-      blocks++;
-      for (const w of block.data.message.body.execution_payload.withdrawals) {
-        withdrawn[Number(w.validator_index)] += Number(w.amount);
-      }
-      const br = await call<BlockRewards>("GET", BLOCK_OP, `/eth/v1/beacon/rewards/blocks/${slot}`);
-      const d = br.data;
-      expect(Number(d.total)).toBe(
-        Number(d.attestations) + Number(d.sync_aggregate) + Number(d.proposer_slashings) + Number(d.attester_slashings),
-      );
-      expect(OFFLINE).not.toContain(Number(d.proposer_index));
-      expected[Number(d.proposer_index)] += Number(d.total);
-      attestationRewards += Number(d.attestations);
-      const sr = await call<SyncRewards>("POST", SYNC_OP, `/eth/v1/beacon/rewards/sync_committee/${slot}`, []);
-      for (const s of sr.data) {
-        expected[Number(s.validator_index)] += Number(s.reward);
-        syncEntries++;
-      }
-    }
-    expect(blocks).toBeGreaterThan(4);
-    expect(syncEntries).toBeGreaterThan(0);
-    expect(attestationRewards).toBeGreaterThan(0);
-
-    const actual = b1.map((b, i) => b - b0[i] + withdrawn[i]);
-    expect(actual).toEqual(expected);
-    // something did change: the check is not 0 = 0
-    expect(actual.filter((x) => x !== 0).length).toBeGreaterThan(VALIDATORS / 2);
+    await expectRewardsEqualBalanceChange(N, OFFLINE);
   });
 
   it("offline validators show negative attestation rewards: the source and target penalties, no head reward", async () => {
@@ -217,5 +228,31 @@ describe("rewards routes on a dev chain with 4 of 64 validators offline", () => 
     expect(await status("POST", `/eth/v1/beacon/rewards/attestations/${N + 3}`, [])).toBe(404);
     expect(await status("POST", `/eth/v1/beacon/rewards/attestations/${N}`, ["not-an-id"])).toBe(400);
     expect(await status("GET", "/eth/v1/beacon/rewards/blocks/0x" + "11".repeat(32))).toBe(404);
+  });
+});
+
+describe("rewards routes in an inactivity leak: 24 of 64 validators offline, no finality", () => {
+  const LEAK_N = 6; // finality delay at its epoch transition: 6 - 0 > MIN_EPOCHS_TO_INACTIVITY_PENALTY (4)
+  const LEAK_OFFLINE = Array.from({length: 24}, (_, i) => i);
+  beforeAll(() => startChain((LEAK_N + 3) * SLOTS, LEAK_OFFLINE.length), 320_000);
+
+  it("the sum still holds; offline validators pay inactivity penalties, online ones earn no flag rewards", async () => {
+    const att = await expectRewardsEqualBalanceChange(LEAK_N, LEAK_OFFLINE);
+    const fin = (await (await fetch(`${url}/eth/v1/beacon/states/head/finality_checkpoints`)).json()) as {
+      data: {finalized: {epoch: string}};
+    };
+    expect(fin.data.finalized.epoch).toBe("0");
+    for (const r of att.data.total_rewards) {
+      const i = Number(r.validator_index);
+      if (LEAK_OFFLINE.includes(i)) {
+        expect(Number(r.inactivity), `validator ${i}`).toBeLessThan(0);
+        expect(Number(r.source)).toBeLessThan(0);
+      } else {
+        // is_in_inactivity_leak: no flag rewards; a timely target vote: no inactivity penalty
+        expect(Number(r.source), `validator ${i}`).toBe(0);
+        expect(Number(r.head)).toBe(0);
+      }
+    }
+    expect(att.data.ideal_rewards.every((r) => r.source === "0" && r.target === "0" && r.head === "0")).toBe(true);
   });
 });
