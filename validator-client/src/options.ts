@@ -17,6 +17,12 @@ export interface ValidatorClientOptions {
   log?: Logger;
   /** Start with no keys (keys are added later through the Keymanager API). Default false. */
   allowNoKeys?: boolean;
+  /**
+   * Distributed validator mode (--distributed): the client is one node of a DVT cluster behind a middleware; it
+   * exchanges its partial selection proofs for combined ones (beacon_committee_selections,
+   * sync_committee_selections) before deciding and performing aggregation duties. Default false.
+   */
+  distributed?: boolean;
   /** Prometheus metrics (--metrics): the client reports to it; the CLI serves its registry. */
   metrics?: ValidatorClientMetrics;
   /** While no beacon node answers at start: a reminder line this often (default 60 s). */

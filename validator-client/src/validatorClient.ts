@@ -74,8 +74,15 @@ export class ValidatorClient {
     this.signer = new Signer({config: m.chain.config, keys: m.keys, slashingProtection: m.slashingProtection});
     const api = m.nodes.api;
     this.indices = new IndexTracker(m.keys.pubkeys(), {api, log: m.log});
-    this.duties = new DutiesService({api, signer: this.signer, indices: this.indices, log: m.log});
-    this.syncCommittee = new SyncCommitteeService({api, signer: this.signer, indices: this.indices, log: m.log});
+    const distributed = opts.distributed ?? false;
+    this.duties = new DutiesService({api, signer: this.signer, indices: this.indices, log: m.log, distributed});
+    this.syncCommittee = new SyncCommitteeService({
+      api,
+      signer: this.signer,
+      indices: this.indices,
+      log: m.log,
+      distributed,
+    });
     this.doppelganger = new Doppelganger(
       {api, log: m.log},
       {enabled: opts.doppelganger ?? defaultValidatorClientOptions.doppelganger, startEpoch: this.clock.currentEpoch},

@@ -3,7 +3,7 @@
  * `createBeaconApiBackend(chain, opts)` returns the handlers and the shared context; `close()` detaches the
  * listeners it put on the chain.
  */
-import {ApiError, type BeaconApiBackend} from "@ceibo/api";
+import type {BeaconApiBackend} from "@ceibo/api";
 import {BLS_WITHDRAWAL_PREFIX, FAR_FUTURE_EPOCH, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
   type AttestationAllForks,
@@ -20,6 +20,8 @@ import {eventsDebugHandlers} from "./eventsDebug.ts";
 import {lightClientHandlers} from "./lightClient.ts";
 import {nodeConfigHandlers} from "./nodeConfig.ts";
 import {poolHandlers} from "./pool.ts";
+import {rewardsHandlers} from "./rewards.ts";
+import {selectionsHandlers} from "./selections.ts";
 import {validatorHandlers} from "./validator.ts";
 
 export {getValidatorStatus} from "./beaconState.ts";
@@ -50,10 +52,6 @@ function pruneOpPools(ctx: ApiContext, post: CachedBeaconState): void {
   }
 }
 
-const notImplemented = (what: string) => async (): Promise<never> => {
-  throw ApiError.notImplemented(`${what} is not implemented by this node yet`);
-};
-
 export interface ApiBackend {
   backend: BeaconApiBackend;
   context: ApiContext;
@@ -68,11 +66,10 @@ export function createBeaconApiBackend(chain: BeaconChain, opts: ApiBackendOpts)
     ...blockHandlers(ctx),
     ...poolHandlers(ctx),
     ...validatorHandlers(ctx),
+    ...selectionsHandlers(ctx),
     ...eventsDebugHandlers(ctx),
     ...lightClientHandlers(ctx),
-    getBlockRewards: notImplemented("block rewards"),
-    getAttestationsRewards: notImplemented("attestation rewards"),
-    getSyncCommitteeRewards: notImplemented("sync committee rewards"),
+    ...rewardsHandlers(ctx),
   };
 
   // liveness from imported blocks (proposer, attesters), pruning of the API's records

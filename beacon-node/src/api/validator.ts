@@ -96,8 +96,6 @@ export function validatorHandlers(
   | "publishAggregateAndProofsV2"
   | "prepareBeaconCommitteeSubnet"
   | "prepareSyncCommitteeSubnets"
-  | "submitBeaconCommitteeSelections"
-  | "submitSyncCommitteeSelections"
   | "produceSyncCommitteeContribution"
   | "publishContributionAndProofs"
   | "prepareBeaconProposer"
@@ -399,14 +397,6 @@ export function validatorHandlers(
         });
         ctx.network?.subscribeToSyncSubnets(s.syncCommitteeIndices, s.untilEpoch);
       }
-    },
-    async submitBeaconCommitteeSelections() {
-      throw ApiError.notImplemented("committee selections are for distributed validator middleware, not served here");
-    },
-    async submitSyncCommitteeSelections() {
-      throw ApiError.notImplemented(
-        "sync committee selections are for distributed validator middleware, not served here",
-      );
     },
 
     async produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}) {

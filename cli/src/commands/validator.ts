@@ -49,6 +49,10 @@ Options:
   --doppelganger-protection B   true (default) or false. When true and the chain is past its genesis epoch,
                                 the client first watches liveness for 2 epochs and signs nothing; if any of its
                                 validators is seen live meanwhile it exits (code 3): another client uses the keys
+  --distributed                 distributed validator (DVT) mode: the client runs behind a DVT middleware
+                                (e.g. Obol charon, SSV) and exchanges its partial selection proofs for the
+                                cluster's combined ones (beacon_committee_selections each epoch,
+                                sync_committee_selections each slot) before aggregating. Off by default
   --keymanager                  serve the standard Keymanager API (import/delete keystores with their slashing
                                 protection, remote keys, per-validator fee recipient / gas limit / graffiti,
                                 voluntary exits). Off by default. Every request needs the bearer token
@@ -105,6 +109,7 @@ export const VALIDATOR_OPTIONS = {
   "dev.skip-proposals": {type: "string"},
   "remote-signer": {type: "string"},
   "remote-signer-pubkeys": {type: "string"},
+  distributed: {type: "boolean", default: false},
   ...METRICS_OPTIONS,
 } as const satisfies OptionTable;
 
@@ -246,6 +251,7 @@ export const validatorCommand: Command = {
           allowNoKeys: km,
           metrics,
           ...(skipProposal !== undefined ? {skipProposal} : {}),
+          distributed: values.distributed,
         },
         keys,
       );

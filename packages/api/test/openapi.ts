@@ -9,7 +9,9 @@ import type {ValidateFunction} from "ajv";
 import {Ajv2020} from "ajv/dist/2020.js";
 import {parse} from "yaml";
 
-export const SPEC_DIR = path.resolve(import.meta.dirname, "../../../../shared/apis/beacon-APIs");
+// BEACON_APIS_DIR: the spec elsewhere (e.g. a git worktree not next to ../shared)
+export const SPEC_DIR =
+  process.env.BEACON_APIS_DIR ?? path.resolve(import.meta.dirname, "../../../../shared/apis/beacon-APIs");
 const ROOT_FILE = path.join(SPEC_DIR, "beacon-node-oapi.yaml");
 
 type Json = unknown;

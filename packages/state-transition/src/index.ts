@@ -11,6 +11,7 @@ export * from "./lightClient/index.ts";
 export * from "./mutators/deposit.ts";
 export * from "./mutators/exit.ts";
 export * from "./mutators/slash.ts";
+export * from "./rewards/index.ts";
 export * from "./signatureSets/index.ts";
 export * from "./slot/processSlot.ts";
 export * from "./slot/processSlots.ts";

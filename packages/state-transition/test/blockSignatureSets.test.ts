@@ -18,6 +18,7 @@ import {getExpectedWithdrawals} from "../src/block/processWithdrawals.ts";
 import type {CachedBeaconState} from "../src/cache/cachedBeaconState.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "../src/epoch/util.ts";
 import {createInteropGenesisState, interopPubkey, interopSecretKey} from "../src/genesis/interop.ts";
+import {createBlockRewardsSink} from "../src/rewards/blockRewardsSink.ts";
 import {getBlockSignatureSets} from "../src/signatureSets/blockSignatureSets.ts";
 import {verifySignatureSet, verifySignatureSets} from "../src/signatureSets/signatureSet.ts";
 import {processSlots} from "../src/slot/processSlots.ts";
@@ -271,5 +272,39 @@ describe("block signature sets", () => {
     expect(() =>
       processBlock(pre.clone(), signedBlock.message, {verifySignatures: true, executionPayloadValid: false}),
     ).toThrow(/execution payload/);
+  });
+});
+
+describe("block rewards sink (Beacon API block / sync committee rewards)", () => {
+  it("what the sink collects is what processBlock pays: proposer and sync committee balances", () => {
+    const genesis = createInteropGenesisState(electraConfig(), {validatorCount: VALIDATORS, genesisTime: 0});
+    const {pre, signedBlock} = buildBlock(genesis);
+    const block = signedBlock.message;
+    const post = pre.clone();
+    const sink = createBlockRewardsSink();
+    post.rewardsSink = sink;
+    processBlock(post, block as never, {verifySignatures: false, executionPayloadValid: true});
+    const delta = (i: number): number => post.state.balances.get(i) - pre.state.balances.get(i);
+
+    // electra slash_validator in a block: the proposer is the whistleblower and gets the whole whistleblower reward,
+    // effective_balance // WHISTLEBLOWER_REWARD_QUOTIENT_ELECTRA = 32 ETH // 4096, once per slashing
+    expect(sink.proposerSlashings).toBe(32_000_000_000 / 4096);
+    expect(sink.attesterSlashings).toBe(32_000_000_000 / 4096);
+    expect(sink.attestations).toBeGreaterThan(0);
+    expect(sink.syncAggregate).toBeGreaterThan(0);
+    // the proposer's balance change: its block rewards plus its own sync committee reward (if a member)
+    const proposer = block.proposerIndex;
+    expect([SLASHED_PROPOSER, DOUBLE_VOTER]).not.toContain(proposer);
+    const total = sink.attestations + sink.syncAggregate + sink.proposerSlashings + sink.attesterSlashings;
+    expect(delta(proposer)).toBe(total + (sink.syncCommittee.get(proposer) ?? 0));
+    // every other member: exactly its sync committee reward (the slashed two also lose their slashing penalty)
+    expect(sink.syncCommittee.size).toBeGreaterThan(0);
+    for (const [i, reward] of sink.syncCommittee) {
+      expect(reward).toBeGreaterThan(0); // a full sync aggregate
+      if (i === proposer || i === SLASHED_PROPOSER || i === DOUBLE_VOTER) continue;
+      expect(delta(i), `member ${i}`).toBe(reward);
+    }
+    // the normal path collects nothing and is left untouched by the replay
+    expect(pre.rewardsSink).toBeNull();
   });
 });

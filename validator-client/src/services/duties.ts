@@ -30,12 +30,15 @@ export class DutiesService {
   private readonly signer: Signer;
   private readonly indices: IndexTracker;
   private readonly log: Logger;
+  /** --distributed: selection proofs are partial; the combined ones come from beacon_committee_selections. */
+  private readonly distributed: boolean;
 
-  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger}) {
+  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger; distributed?: boolean}) {
     this.api = deps.api;
     this.signer = deps.signer;
     this.indices = deps.indices;
     this.log = deps.log;
+    this.distributed = deps.distributed ?? false;
   }
 
   async pollAttester(epoch: number): Promise<void> {
@@ -59,6 +62,9 @@ export class DutiesService {
           }
         }),
     );
+    if (this.distributed && duties.length > 0 && proofError === undefined) {
+      await this.combineSelectionProofs(epoch, duties);
+    }
     const dependentRoot = toHex(res.dependentRoot);
     const prev = this.attester.get(epoch);
     if (prev !== undefined && prev.dependentRoot !== dependentRoot) {
@@ -81,6 +87,42 @@ export class DutiesService {
         `no selection proofs for epoch ${epoch} (not aggregating until they are made): ${(proofError as Error).message}`,
       );
     }
+  }
+
+  /**
+   * Distributed validator (beacon-APIs beacon_committee_selections, called for the current and next epoch's
+   * duties): the partial selection proofs signed here are exchanged for the cluster's combined proofs, which
+   * decide is_aggregator and go into the AggregateAndProofs. Without an answer no duty aggregates (a partial proof
+   * says nothing about the cluster's selection).
+   */
+  private async combineSelectionProofs(epoch: number, duties: AttesterDutyWithProof[]): Promise<void> {
+    const key = (validatorIndex: number, slot: number): string => `${validatorIndex}:${slot}`;
+    let combined: Map<string, Uint8Array>;
+    try {
+      const res = await this.api.submitBeaconCommitteeSelections({
+        selections: duties.map((d) => ({
+          validatorIndex: d.validatorIndex,
+          slot: d.slot,
+          selectionProof: d.selectionProof,
+        })),
+      });
+      combined = new Map(res.data.map((s) => [key(s.validatorIndex, s.slot), s.selectionProof]));
+    } catch (e) {
+      this.log.warn("No combined selection proofs: not aggregating these duties", {epoch, error: e});
+      combined = new Map();
+    }
+    let missing = 0;
+    for (const d of duties) {
+      const proof = combined.get(key(d.validatorIndex, d.slot));
+      if (proof === undefined) {
+        missing++;
+        d.isAggregator = false;
+        continue;
+      }
+      d.selectionProof = proof;
+      d.isAggregator = isAggregator(d.committeeLength, proof);
+    }
+    this.log.debug("Combined selection proofs", {epoch, duties: duties.length, missing});
   }
 
   async pollProposer(epoch: number): Promise<void> {

@@ -37,12 +37,15 @@ export class SyncCommitteeService {
   private readonly signer: Signer;
   private readonly indices: IndexTracker;
   private readonly log: Logger;
+  /** --distributed: selection proofs are partial; the combined ones come from sync_committee_selections. */
+  private readonly distributed: boolean;
 
-  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger}) {
+  constructor(deps: {api: BeaconApiClient; signer: Signer; indices: IndexTracker; log: Logger; distributed?: boolean}) {
     this.api = deps.api;
     this.signer = deps.signer;
     this.indices = deps.indices;
     this.log = deps.log;
+    this.distributed = deps.distributed ?? false;
   }
 
   /**
@@ -124,12 +127,13 @@ export class SyncCommitteeService {
       const subcommittees = new Set(duty.validatorSyncCommitteeIndices.map((i) => Math.floor(i / SUBCOMMITTEE_SIZE)));
       for (const subcommitteeIndex of subcommittees) jobs.push({duty, subcommitteeIndex});
     }
-    const proofs = await Promise.all(
+    // selection proofs signed concurrently (a remote signer makes each a round trip)
+    const signatures = await Promise.all(
       jobs.map(({duty, subcommitteeIndex}) => this.signer.signSyncSelectionProof(duty.pubkey, slot, subcommitteeIndex)),
     );
-    const selected = jobs
-      .map((j, i) => ({...j, selectionProof: proofs[i]}))
-      .filter((j) => isSyncCommitteeAggregator(j.selectionProof));
+    const proofs = jobs.map((j, i) => ({...j, selectionProof: signatures[i]}));
+    const combined = this.distributed ? await this.combineSelectionProofs(slot, proofs) : proofs;
+    const selected = combined.filter((p) => isSyncCommitteeAggregator(p.selectionProof));
     if (selected.length === 0) return;
     const contributions = new Map<number, Promise<ValueOf<typeof ssz.altair.SyncCommitteeContribution> | undefined>>();
     for (const {subcommitteeIndex} of selected) {
@@ -157,5 +161,41 @@ export class SyncCommitteeService {
     if (out.length === 0) return;
     await this.api.publishContributionAndProofs({contributionAndProofs: out});
     this.log.info("Sync committee contributions", {slot, count: out.length});
+  }
+
+  /**
+   * Distributed validator (beacon-APIs sync_committee_selections): the partial sync selection proofs of this slot
+   * exchanged for the cluster's combined proofs. Items the answer leaves out (or all, when the call fails) do not
+   * aggregate.
+   */
+  private async combineSelectionProofs<
+    T extends {duty: SyncDuty; subcommitteeIndex: number; selectionProof: Uint8Array},
+  >(slot: number, proofs: T[]): Promise<T[]> {
+    if (proofs.length === 0) return [];
+    const key = (validatorIndex: number, subcommitteeIndex: number): string => `${validatorIndex}:${subcommitteeIndex}`;
+    try {
+      const res = await this.api.submitSyncCommitteeSelections({
+        selections: proofs.map((p) => ({
+          validatorIndex: p.duty.validatorIndex,
+          slot,
+          subcommitteeIndex: p.subcommitteeIndex,
+          selectionProof: p.selectionProof,
+        })),
+      });
+      const combined = new Map(
+        res.data
+          .filter((s) => s.slot === slot)
+          .map((s) => [key(s.validatorIndex, s.subcommitteeIndex), s.selectionProof]),
+      );
+      const out: T[] = [];
+      for (const p of proofs) {
+        const proof = combined.get(key(p.duty.validatorIndex, p.subcommitteeIndex));
+        if (proof !== undefined) out.push({...p, selectionProof: proof});
+      }
+      return out;
+    } catch (e) {
+      this.log.warn("No combined sync selection proofs: not aggregating this slot", {slot, error: e});
+      return [];
+    }
   }
 }

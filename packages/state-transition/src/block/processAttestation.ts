@@ -193,4 +193,5 @@ function processAttestationAltair(
   const proposerRewardDenominator = ((WEIGHT_DENOMINATOR - PROPOSER_WEIGHT) * WEIGHT_DENOMINATOR) / PROPOSER_WEIGHT;
   const proposerReward = Math.floor(proposerRewardNumerator / proposerRewardDenominator);
   increaseBalance(state, getBeaconProposerIndex(cs), proposerReward);
+  if (cs.rewardsSink !== null) cs.rewardsSink.attestations += proposerReward;
 }

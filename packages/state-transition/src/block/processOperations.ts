@@ -38,7 +38,9 @@ export function processOperations(cs: CachedBeaconState, body: BeaconBlockBodyAl
   if (body.deposits.length !== expectedDeposits) {
     throw Error(`block has ${body.deposits.length} deposits, expected ${expectedDeposits}`);
   }
+  if (cs.rewardsSink !== null) cs.rewardsSink.slashingSource = "proposer";
   for (const op of body.proposerSlashings) processProposerSlashing(cs, op, verifySignatures);
+  if (cs.rewardsSink !== null) cs.rewardsSink.slashingSource = "attester";
   for (const op of body.attesterSlashings as AttesterSlashingLike[]) processAttesterSlashing(cs, op, verifySignatures);
   for (const op of body.attestations as AttestationAllForks[]) processAttestation(cs, op, verifySignatures);
   for (const op of body.deposits) processDeposit(cs, op);

@@ -37,6 +37,7 @@ export function processSyncAggregate(
   const committeeIndices = cs.epochCtx.currentSyncCommitteeIndices;
   const bits = syncAggregate.syncCommitteeBits;
   const proposerIndex = getBeaconProposerIndex(cs);
+  const sink = cs.rewardsSink;
   for (let i = 0; i < SYNC_COMMITTEE_SIZE; i++) {
     const participantIndex = committeeIndices[i];
     if (bits.get(i)) {
@@ -44,6 +45,11 @@ export function processSyncAggregate(
       increaseBalance(state, proposerIndex, proposerReward);
     } else {
       decreaseBalance(state, participantIndex, participantReward);
+    }
+    if (sink !== null) {
+      const reward = bits.get(i) ? participantReward : -participantReward;
+      sink.syncCommittee.set(participantIndex, (sink.syncCommittee.get(participantIndex) ?? 0) + reward);
+      if (bits.get(i)) sink.syncAggregate += proposerReward;
     }
   }
 }

@@ -1,5 +1,6 @@
 import type {ChainConfig} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
+import type {BlockRewardsSink} from "../rewards/blockRewardsSink.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {EpochCache} from "./epochCache.ts";
 import {PubkeyCache} from "./pubkeyCache.ts";
@@ -13,6 +14,8 @@ export class CachedBeaconState<S extends BeaconStateAllForks = BeaconStateAllFor
   readonly config: ChainConfig;
   epochCtx: EpochCache;
   fork: number;
+  /** When set, block processing records what it pays (Beacon API rewards); not copied by `clone()`. */
+  rewardsSink: BlockRewardsSink | null = null;
 
   constructor(state: S, config: ChainConfig, epochCtx: EpochCache, fork: number) {
     this.state = state;

@@ -49,4 +49,10 @@ export function slashValidator(cs: CachedBeaconState, slashedIndex: number, whis
       : Math.floor(whistleblowerReward / PROPOSER_REWARD_QUOTIENT);
   increaseBalance(state, proposerIndex, proposerReward);
   increaseBalance(state, whistleblower, whistleblowerReward - proposerReward);
+  const sink = cs.rewardsSink;
+  if (sink !== null) {
+    const toProposer = whistleblower === proposerIndex ? whistleblowerReward : proposerReward;
+    if (sink.slashingSource === "proposer") sink.proposerSlashings += toProposer;
+    else sink.attesterSlashings += toProposer;
+  }
 }

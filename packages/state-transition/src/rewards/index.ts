@@ -1,0 +1,2 @@
+export * from "./attestationsRewards.ts";
+export * from "./blockRewardsSink.ts";
