@@ -45,6 +45,7 @@ import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.
 import {DevValidators} from "./devValidators.ts";
 import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
+import {attachSidecarPruner, type SidecarPruner, withDevRetention} from "./retention.ts";
 
 export interface BeaconNodeOpts {
   /**
@@ -92,6 +93,13 @@ export interface BeaconNodeOpts {
   executionUrl?: string;
   /** The in-process mock engine's blob transactions per payload at deneb+ (default 0; dev only). */
   devBlobsPerBlock?: number;
+  /** Keep every blob / data column sidecar (no retention pruning; `--archive-blobs`). */
+  archiveBlobs?: boolean;
+  /**
+   * MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of a dev chain (default the
+   * config's 4096; dev only, for short retention windows in tests).
+   */
+  devMinEpochsForSidecarsRequests?: number;
   jwtSecret?: Uint8Array;
   /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
   rest?: {address: string; port: number} | null;
@@ -170,6 +178,8 @@ export class BeaconNode {
   private loop: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   readonly statusListeners: ((s: SlotStatus) => void)[] = [];
+  /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
+  retention: SidecarPruner | null = null;
 
   private constructor(parts: {
     config: ChainConfig;
@@ -222,12 +232,15 @@ export class BeaconNode {
     const config =
       publicNetwork?.chainConfig ??
       custom?.chainConfig ??
-      createDevChainConfig({
-        preset: ACTIVE_PRESET_NAME,
-        slotDurationMs: opts.slotDurationMs,
-        forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
-        shardCommitteePeriod: opts.devShardCommitteePeriod,
-      });
+      withDevRetention(
+        createDevChainConfig({
+          preset: ACTIVE_PRESET_NAME,
+          slotDurationMs: opts.slotDurationMs,
+          forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
+          shardCommitteePeriod: opts.devShardCommitteePeriod,
+        }),
+        opts.devMinEpochsForSidecarsRequests,
+      );
     const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
     // what a failed start must close again (e.g. the p2p port taken after the Beacon API started): else the
@@ -446,7 +459,7 @@ export class BeaconNode {
         await sync.start();
         logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
       }
-      return new BeaconNode({
+      const node = new BeaconNode({
         config,
         db,
         chain,
@@ -461,6 +474,8 @@ export class BeaconNode {
         rest,
         metrics,
       });
+      node.retention = attachSidecarPruner(chain, db, config, logger, opts.archiveBlobs === true);
+      return node;
     } catch (e) {
       for (const close of undo.reverse()) await close().catch(() => {});
       await mockEngine?.close();
@@ -557,6 +572,7 @@ export class BeaconNode {
       await this.sync?.stop();
       await this.network?.stop();
       await this.mockEngine?.close();
+      await this.retention?.stop();
       await this.db.close();
       this.logger.info("Beacon node stopped, database closed");
     })();
