@@ -42,6 +42,7 @@ import {
 import {NodeMetrics, type NodeMetricsOpts} from "../metrics/nodeMetrics.ts";
 import {Network} from "../network/index.ts";
 import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
+import {attachedOf, CustodyKeeper, persistedCustodyGroupCount} from "./custodyPersistence.ts";
 import {DevValidators} from "./devValidators.ts";
 import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
@@ -180,6 +181,8 @@ export class BeaconNode {
   readonly statusListeners: ((s: SlotStatus) => void)[] = [];
   /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
   retention: SidecarPruner | null = null;
+  /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
+  custodyKeeper: CustodyKeeper | null = null;
 
   private constructor(parts: {
     config: ChainConfig;
@@ -414,7 +417,9 @@ export class BeaconNode {
             targetPeers: p2p.targetPeers,
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
-            custodyGroupCount: p2p.supernode ? config.NUMBER_OF_CUSTODY_GROUPS : undefined,
+            custodyGroupCount: p2p.supernode
+              ? config.NUMBER_OF_CUSTODY_GROUPS
+              : ((await persistedCustodyGroupCount(db)) ?? undefined),
             dev: opts.network === "dev",
             gossip: {
               da: createGossipDataAvailability({
@@ -441,13 +446,28 @@ export class BeaconNode {
       }
       const metrics = opts.metrics != null ? new NodeMetrics({chain, db, network, sync, logger}, opts.metrics) : null;
       let rest: {server: FastifyInstance; url: string} | null = null;
+      let apiCtx: Parameters<typeof attachedOf>[1];
       if (opts.rest != null) {
         const started = await startRestApi(chain, opts.rest, (server) => metrics?.beacon.instrumentApi(server));
         metrics?.attachApi(started.api.context);
+        apiCtx = started.api.context;
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
         rest = started;
         undo.push(() => started.server.close());
         logger.info("Beacon API listening", {url: rest.url});
+      }
+      let custodyKeeper: CustodyKeeper | null = null;
+      if (network !== null) {
+        const ctx = apiCtx;
+        const devIndices = devValidators !== null ? Array.from({length: count}, (_, i) => i) : [];
+        custodyKeeper = new CustodyKeeper({
+          db,
+          chain,
+          network,
+          logger,
+          attachedIndices: () => attachedOf(devIndices, ctx),
+        });
+        await custodyKeeper.start();
       }
       if (network !== null && sync !== null) {
         const [net, syncing] = [network, sync];
@@ -474,6 +494,8 @@ export class BeaconNode {
         rest,
         metrics,
       });
+      node.custodyKeeper = custodyKeeper;
+      if (custodyKeeper !== null) node.statusListeners.push(() => void custodyKeeper.persist());
       node.retention = attachSidecarPruner(chain, db, config, logger, opts.archiveBlobs === true);
       return node;
     } catch (e) {
@@ -573,6 +595,7 @@ export class BeaconNode {
       await this.network?.stop();
       await this.mockEngine?.close();
       await this.retention?.stop();
+      await this.custodyKeeper?.stop();
       await this.db.close();
       this.logger.info("Beacon node stopped, database closed");
     })();
