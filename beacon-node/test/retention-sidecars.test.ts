@@ -193,11 +193,18 @@ describe("blob sidecar retention (window 1 epoch)", () => {
     const again = await pruner.prune(5, 24);
     expect(again.batches).toBe(0);
     expect(again.blobBlocks).toBe(0);
-    // the archive node's db, pruned in batches of 4 slots by a fresh pruner: same outcome as the background one
+    // the archive node's db, pruned in batches of 4 slots by fresh pruners: a first run stopped at finalized slot 7
+    // (cursor 8), a second one continues from the stored cursor, not from the start
     const p2 = new SidecarPruner({db: archive.db, config: archive.config, logger: silent, batchSlots: 4});
-    const r = await p2.prune(5, 24);
-    expect(r.blobBlocks).toBe(24);
-    expect(r.batches).toBe(Math.ceil(25 / 4));
+    const first = await p2.prune(5, 7);
+    expect(first.blobBlocks).toBe(7);
+    expect(await archive.db.metadata.get("blobSidecarsPrunedToSlot")).toBe(8);
+    const r = await new SidecarPruner({db: archive.db, config: archive.config, logger: silent, batchSlots: 4}).prune(
+      5,
+      24,
+    );
+    expect(r.blobBlocks).toBe(24 - 7);
+    expect(r.batches).toBe(Math.ceil((25 - 8) / 4));
     for (const {root} of await archivedRoots(archive)) expect(await archive.db.blobSidecars.get(root)).toBeNull();
     console.info("retention: longest batch (ms)", Math.round(r.maxBatchMs), "batches", r.batches);
   });
