@@ -42,9 +42,11 @@ import {
 import {NodeMetrics, type NodeMetricsOpts} from "../metrics/nodeMetrics.ts";
 import {Network} from "../network/index.ts";
 import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
+import {attachedOf, CustodyKeeper, persistedCustodyGroupCount} from "./custodyPersistence.ts";
 import {DevValidators} from "./devValidators.ts";
 import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
+import {attachSidecarPruner, type SidecarPruner, withDevRetention} from "./retention.ts";
 
 export interface BeaconNodeOpts {
   /**
@@ -92,6 +94,13 @@ export interface BeaconNodeOpts {
   executionUrl?: string;
   /** The in-process mock engine's blob transactions per payload at deneb+ (default 0; dev only). */
   devBlobsPerBlock?: number;
+  /** Keep every blob / data column sidecar (no retention pruning; `--archive-blobs`). */
+  archiveBlobs?: boolean;
+  /**
+   * MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of a dev chain (default the
+   * config's 4096; dev only, for short retention windows in tests).
+   */
+  devMinEpochsForSidecarsRequests?: number;
   jwtSecret?: Uint8Array;
   /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
   rest?: {address: string; port: number; allowedHosts?: string[]} | null;
@@ -170,6 +179,10 @@ export class BeaconNode {
   private loop: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   readonly statusListeners: ((s: SlotStatus) => void)[] = [];
+  /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
+  retention: SidecarPruner | null = null;
+  /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
+  custodyKeeper: CustodyKeeper | null = null;
 
   private constructor(parts: {
     config: ChainConfig;
@@ -222,12 +235,15 @@ export class BeaconNode {
     const config =
       publicNetwork?.chainConfig ??
       custom?.chainConfig ??
-      createDevChainConfig({
-        preset: ACTIVE_PRESET_NAME,
-        slotDurationMs: opts.slotDurationMs,
-        forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
-        shardCommitteePeriod: opts.devShardCommitteePeriod,
-      });
+      withDevRetention(
+        createDevChainConfig({
+          preset: ACTIVE_PRESET_NAME,
+          slotDurationMs: opts.slotDurationMs,
+          forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
+          shardCommitteePeriod: opts.devShardCommitteePeriod,
+        }),
+        opts.devMinEpochsForSidecarsRequests,
+      );
     const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
     let mockEngine: MockEngineServer | null = null;
     // what a failed start must close again (e.g. the p2p port taken after the Beacon API started): else the
@@ -401,7 +417,9 @@ export class BeaconNode {
             targetPeers: p2p.targetPeers,
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
-            custodyGroupCount: p2p.supernode ? config.NUMBER_OF_CUSTODY_GROUPS : undefined,
+            custodyGroupCount: p2p.supernode
+              ? config.NUMBER_OF_CUSTODY_GROUPS
+              : ((await persistedCustodyGroupCount(db)) ?? undefined),
             dev: opts.network === "dev",
             gossip: {
               da: createGossipDataAvailability({
@@ -428,13 +446,28 @@ export class BeaconNode {
       }
       const metrics = opts.metrics != null ? new NodeMetrics({chain, db, network, sync, logger}, opts.metrics) : null;
       let rest: {server: FastifyInstance; url: string} | null = null;
+      let apiCtx: Parameters<typeof attachedOf>[1];
       if (opts.rest != null) {
         const started = await startRestApi(chain, opts.rest, (server) => metrics?.beacon.instrumentApi(server));
         metrics?.attachApi(started.api.context);
+        apiCtx = started.api.context;
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
         rest = started;
         undo.push(() => started.server.close());
         logger.info("Beacon API listening", {url: rest.url});
+      }
+      let custodyKeeper: CustodyKeeper | null = null;
+      if (network !== null) {
+        const ctx = apiCtx;
+        const devIndices = devValidators !== null ? Array.from({length: count}, (_, i) => i) : [];
+        custodyKeeper = new CustodyKeeper({
+          db,
+          chain,
+          network,
+          logger,
+          attachedIndices: () => attachedOf(devIndices, ctx),
+        });
+        await custodyKeeper.start();
       }
       if (network !== null && sync !== null) {
         const [net, syncing] = [network, sync];
@@ -446,7 +479,7 @@ export class BeaconNode {
         await sync.start();
         logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
       }
-      return new BeaconNode({
+      const node = new BeaconNode({
         config,
         db,
         chain,
@@ -461,6 +494,10 @@ export class BeaconNode {
         rest,
         metrics,
       });
+      node.custodyKeeper = custodyKeeper;
+      if (custodyKeeper !== null) node.statusListeners.push(() => void custodyKeeper.persist());
+      node.retention = attachSidecarPruner(chain, db, config, logger, opts.archiveBlobs === true);
+      return node;
     } catch (e) {
       for (const close of undo.reverse()) await close().catch(() => {});
       await mockEngine?.close();
@@ -557,6 +594,8 @@ export class BeaconNode {
       await this.sync?.stop();
       await this.network?.stop();
       await this.mockEngine?.close();
+      await this.retention?.stop();
+      await this.custodyKeeper?.stop();
       await this.db.close();
       this.logger.info("Beacon node stopped, database closed");
     })();

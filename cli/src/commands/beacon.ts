@@ -97,6 +97,9 @@ Options:
                             --genesis-block-hash must then be)
   --dev.blobs-per-block N   blob transactions in each payload the in-process mock engine builds at deneb+
                             (default 0): exercises blob sidecars (deneb/electra) and data columns (fulu)
+  --dev.min-epochs-for-sidecars-requests N  MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and
+                            MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of the dev chain (default 4096): a short
+                            sidecar retention window for tests
   --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
@@ -129,6 +132,8 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --target-peers N          peers to keep (default 50); more are pruned, fewer trigger discovery
   --discv5 BOOL             run discv5 discovery (default true)
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
+  --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
+                            than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
 The node keys (libp2p identity, ENR) live in <data-dir>/<network>/network/; the peer store is kept there too.
 
@@ -296,6 +301,8 @@ export const BEACON_OPTIONS = {
   "dev.fork-epochs": {type: "string", deprecated: ["dev.forkEpochs"]},
   "dev.eth1-block-hash": {type: "string", deprecated: ["dev.eth1BlockHash"]},
   "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
+  "dev.min-epochs-for-sidecars-requests": {type: "string"},
+  "archive-blobs": {type: "boolean", default: false},
   "execution-urls": {type: "string", deprecated: ["execution.urls"]},
   "jwt-secret": {type: "string"},
   rest: {type: "string"},
@@ -525,6 +532,11 @@ export const beaconCommand: Command = {
       eth1BlockHash,
       executionUrl: url,
       devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
+      devMinEpochsForSidecarsRequests: nonNegativeInt(
+        "dev.min-epochs-for-sidecars-requests",
+        values["dev.min-epochs-for-sidecars-requests"],
+      ),
+      archiveBlobs: values["archive-blobs"] === true,
       jwtSecret,
       devSigning: signing === "true",
       rest,

@@ -11,6 +11,14 @@ export interface ChainMetadata {
   genesisValidatorsRoot: Uint8Array;
   /** CONFIG_NAME of the chain config the node was started with. */
   chainConfigName: string;
+  /** Blob sidecars of finalized blocks below this slot are pruned (retention; chain/retention.ts). */
+  blobSidecarsPrunedToSlot: number;
+  /** Data column sidecars of finalized blocks below this slot are pruned (retention; chain/retention.ts). */
+  dataColumnSidecarsPrunedToSlot: number;
+  /** The custody group count the node announced last (ENR `cgc`, MetaData v3); it never goes down. */
+  custodyGroupCount: number;
+  /** MetaData.seq_number the node announced last (restored at start, so peers see it only grow). */
+  metadataSeqNumber: number;
 }
 export type MetadataKey = keyof ChainMetadata;
 
@@ -57,6 +65,10 @@ const codecs: {[K in MetadataKey]: Codec<ChainMetadata[K]>} = {
   genesisTime: uint64Codec,
   genesisValidatorsRoot: rootCodec,
   chainConfigName: stringCodec,
+  blobSidecarsPrunedToSlot: uint64Codec,
+  dataColumnSidecarsPrunedToSlot: uint64Codec,
+  custodyGroupCount: uint64Codec,
+  metadataSeqNumber: uint64Codec,
 };
 
 function codecOf<K extends MetadataKey>(key: K): Codec<ChainMetadata[K]> {

@@ -31,6 +31,7 @@ import {GossipSeenCaches} from "../../chain/seenCaches.ts";
 import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
 import {compressGossipPayload, GossipMessageIds} from "./messageId.ts";
+import {GossipRetryQueue, type PendingGossip, retryWaitOf} from "./retryQueue.ts";
 import {
   computeSubnetForAttestation,
   computeSubnetForBlobSidecar,
@@ -146,6 +147,8 @@ export class GossipHandler {
   /** Aggregates whose votes fork choice takes once their slot is over (validate_on_attestation). */
   private pendingVotes: {attestingIndices: number[]; data: AttestationData}[] = [];
   private started = false;
+  /** Messages IGNOREd only for timing (unknown voted block, future slot), validated again later (retryQueue.ts). */
+  readonly retryQueue: GossipRetryQueue<PendingGossip>;
   /** Verdicts and validation times (set by the node when it runs with --metrics). */
   metricsHook: GossipMetricsHook | null = null;
 
@@ -173,6 +176,10 @@ export class GossipHandler {
       published[type] = 0;
     }
     this.metrics = {received, published, internalErrors: 0};
+    this.retryQueue = new GossipRetryQueue({
+      maxAgeMs: 2 * modules.chain.clock.slotDurationMs,
+      now: () => modules.chain.clock.now,
+    });
   }
 
   /** Listens to gossip and subscribes the topics of the current slot's fork digests. */
@@ -180,6 +187,7 @@ export class GossipHandler {
     if (this.started) return;
     this.started = true;
     this.pubsub.addEventListener("gossipsub:message", this.onGossipMessage);
+    this.chain.emitter.on("block", this.onBlockImported);
     this.updateSubscriptions(this.chain.clock.currentSlot);
   }
 
@@ -188,6 +196,8 @@ export class GossipHandler {
     if (!this.started) return;
     this.started = false;
     this.pubsub.removeEventListener("gossipsub:message", this.onGossipMessage);
+    this.chain.emitter.off("block", this.onBlockImported);
+    for (const p of this.retryQueue.takeAll()) this.reportIgnoredLate(p);
     for (const {topics} of this.topicsByDigest.values()) for (const t of topics) this.pubsub.unsubscribe(t);
     this.topicsByDigest.clear();
   }
@@ -206,6 +216,8 @@ export class GossipHandler {
     );
     this.opPool.prune(slot);
     this.applyPendingVotes();
+    for (const p of this.retryQueue.takeExpired()) this.reportIgnoredLate(p);
+    for (const p of this.retryQueue.takeForSlot(slot)) void this.retry(p);
   }
 
   /** The attestation subnets to be subscribed (the full set: long-lived and duty subnets). */
@@ -326,6 +338,14 @@ export class GossipHandler {
       onAccept = await this.validate(topic, value, peer);
     } catch (e) {
       if (e instanceof GossipValidationError) {
+        const wait = retryWaitOf(topic.type, value, e);
+        if (wait !== null && this.started) {
+          // the verdict waits with the message (gossipsub keeps it unforwarded until then)
+          for (const p of this.retryQueue.add(topic.type, wait, {msgId, peer, topic, value, t0})) {
+            this.reportIgnoredLate(p);
+          }
+          return;
+        }
         this.report(msgId, peer, topic, e, t0);
       } else {
         this.metrics.internalErrors++;
@@ -343,6 +363,42 @@ export class GossipHandler {
     this.report(msgId, peer, topic, null, t0);
     await onAccept();
     if (topic.type === "beacon_block") this.metricsHook?.gossipBlockHandled((performance.now() - t0) / 1000);
+  }
+
+  private readonly onBlockImported = ({block}: {block: string}): void => {
+    for (const p of this.retryQueue.takeForBlock(block)) void this.retry(p);
+  };
+
+  /** Validates a queued message again and reports the new verdict (a second timing IGNORE is final). */
+  private async retry(p: PendingGossip): Promise<void> {
+    this.retryQueue.counts.retried++;
+    let onAccept: () => Promise<void> | void;
+    try {
+      onAccept = await this.validate(p.topic, p.value, p.peer);
+    } catch (e) {
+      const error =
+        e instanceof GossipValidationError
+          ? e
+          : new GossipValidationError("IGNORE", "INTERNAL_ERROR", (e as Error).message);
+      this.report(p.msgId, p.peer, p.topic, error, p.t0);
+      return;
+    }
+    this.report(p.msgId, p.peer, p.topic, null, p.t0);
+    try {
+      await onAccept();
+    } catch (e) {
+      this.logger.warn("Queued gossip message handling failed", {type: p.topic.type, error: (e as Error).message});
+    }
+  }
+
+  private reportIgnoredLate(p: PendingGossip): void {
+    this.report(
+      p.msgId,
+      p.peer,
+      p.topic,
+      new GossipValidationError("IGNORE", "RETRY_EXPIRED", "waited too long"),
+      p.t0,
+    );
   }
 
   /** Tells gossipsub the verdict (ACCEPT when `error` is null), counts it and penalises REJECTed senders. */

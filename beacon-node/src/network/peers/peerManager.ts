@@ -333,6 +333,14 @@ export class PeerManager implements PeerReporter {
     return this.localMetadata;
   }
 
+  /**
+   * Continues the MetaData seq_number of a previous run (persisted by the node): it becomes at least `seq`, so
+   * peers that cached our metadata see a higher number and fetch it again.
+   */
+  restoreSeqNumber(seq: bigint): void {
+    if (seq > this.localMetadata.seqNumber) this.localMetadata = {...this.localMetadata, seqNumber: seq};
+  }
+
   /** Updates our MetaData; seq_number is incremented when a field changed (phase0 p2p-interface.md MetaData). */
   setLocalMetadata(update: {attnets: boolean[]; syncnets: boolean[]; custodyGroupCount?: number}): boolean {
     const m = this.localMetadata;
