@@ -11,6 +11,7 @@ export default defineConfig({
       "slashing-protection/test/**/*.test.ts",
       "validator-client/test/**/*.test.ts",
       "test/**/*.test.ts",
+      "desktop/test/*.test.ts",
     ],
     pool: "forks",
     testTimeout: 60_000,
