@@ -5,6 +5,7 @@ import {devCommand} from "./commands/dev.ts";
 import {infoCommand} from "./commands/info.ts";
 import {keysCommand} from "./commands/keys.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
+import {uiCommand} from "./commands/ui.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
 const commands: Record<string, Command> = {
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   info: infoCommand,
   keys: keysCommand,
   "mock-engine": mockEngineCommand,
+  ui: uiCommand,
   validator: validatorCommand,
 };
 

@@ -1,1 +1,3 @@
-export {};
+export * from "./host/index.ts";
+export * from "./server/index.ts";
+export * from "./shared/contract.ts";
