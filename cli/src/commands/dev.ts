@@ -15,6 +15,7 @@ import {type Command, UsageError} from "../command.ts";
 import {parseForkEpochs} from "./beacon.ts";
 import {copyKeystores, depositOptions} from "./devDeposits.ts";
 import {replayPayloads} from "./devReplay.ts";
+import {type DevUi, startDevUi} from "./devUi.ts";
 
 const HELP = `Usage: ceibo dev [options]
 
@@ -60,6 +61,8 @@ Options:
   --keymanager.port PORT  its port on 127.0.0.1 (default 5062; 0 = any free port); the bearer token is in
                           <dataDir>/vc/api-token.txt
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
+  --ui B                  true (default) or false: serve the desktop UI (dashboard) in your browser on 127.0.0.1;
+                          its URL, with a random session token, is printed once the node serves its API
   -h, --help              this help
 
 Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it.`;
@@ -140,6 +143,7 @@ export const devCommand: Command = {
         keymanager: {type: "string"},
         "keymanager.port": {type: "string"},
         "log-level": {type: "string"},
+        ui: {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
       strict: true,
@@ -148,6 +152,9 @@ export const devCommand: Command = {
       console.log(HELP);
       return 0;
     }
+    const uiOn = values.ui ?? "true";
+    if (uiOn !== "true" && uiOn !== "false") throw new UsageError("--ui must be true or false");
+    let ui: DevUi | null = null;
     const preset = values.preset;
     if (preset !== undefined && preset !== "minimal" && preset !== "mainnet") {
       throw new UsageError("--preset must be minimal or mainnet");
@@ -395,6 +402,10 @@ export const devCommand: Command = {
         }
       }
       say(`Beacon API: ${restUrl}`);
+      if (uiOn === "true") {
+        ui = await startDevUi(restUrl, dataDir, say);
+        if (ui !== null) say(`UI: ${ui.url}`);
+      }
 
       // 3. the validator client with every interop key
       const km = vcOn === "true" && kmOn === "true" && (await keymanagerAvailable());
@@ -440,6 +451,7 @@ export const devCommand: Command = {
     }
 
     async function finish(): Promise<number> {
+      await ui?.close();
       for (const tag of ["vc", "bn", "el"] as const) {
         for (const c of children.filter((x) => x.tag === tag)) await stop(c);
       }

@@ -95,7 +95,13 @@ export function createHost(opts: HostOptions): Host {
   const handlers: HostHandlers = {
     "app.info": async (req) => {
       empty(req, "app.info");
-      return {version: readVersion(), mode: opts.mode, dataDir, networks: NETWORKS};
+      return {
+        version: readVersion(),
+        mode: opts.mode,
+        dataDir,
+        networks: NETWORKS,
+        attached: opts.attachedBeaconUrl !== undefined,
+      };
     },
     "settings.get": async (req) => {
       empty(req, "settings.get");
@@ -149,6 +155,8 @@ export function createHost(opts: HostOptions): Host {
               "0",
               "--keymanager.port",
               "0",
+              "--ui",
+              "false",
               ...(opts.devArgs ?? []),
             ]),
             doppelgangerLine: /DOPPELGANGER_DETECTED|doppelganger detected/i,

@@ -60,7 +60,8 @@ export interface ProcessStatus {
 export interface Channels {
   "app.info": {
     req: Record<string, never>;
-    res: {version: string; mode: "browser" | "electron"; dataDir: string; networks: NetworkInfo[]};
+    /** attached: the node is run by `ceibo dev` (show the dashboard; node.start/stop are refused). */
+    res: {version: string; mode: "browser" | "electron"; dataDir: string; networks: NetworkInfo[]; attached: boolean};
   };
   "settings.get": {req: Record<string, never>; res: Settings};
   "settings.set": {req: Partial<Settings>; res: Settings};
@@ -156,3 +157,12 @@ export const HTTP_PATHS = {
   tokenHeader: "x-ceibo-token",
   cookie: "ceibo_session",
 } as const;
+
+/** Electron IPC: the two names used by main and preload (the channel name travels as an argument). */
+export const IPC = {rpc: "ceibo:rpc", event: "ceibo:event"} as const;
+
+/** What the preload exposes as `window.ceibo` in Electron (the renderer's transport wraps it). */
+export interface PreloadBridge {
+  call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
+  onEvent(listener: (event: HostEvent) => void): () => void;
+}
