@@ -146,6 +146,7 @@ describe("keys", () => {
     expect(checkDepositData(text, out.depositDataFile, depositNetworkByName("dev")).problems).toEqual([]);
     expect(readdirSync(out.keystoresDir).filter((f) => f.startsWith("keystore-"))).toHaveLength(2);
     expect(progress.at(-1)).toBe(2);
+    expect((await host.handlers["keys.list"]({})).pubkeys.sort()).toEqual([...out.pubkeys].sort());
     const pw = join(dir, "secrets", "keystore-password.txt");
     expect(statSync(pw).mode & 0o777).toBe(0o600);
     expect((await host.handlers["settings.get"]({})).depositDataFile).toBe(out.depositDataFile);

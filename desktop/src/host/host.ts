@@ -4,7 +4,7 @@
  * the Beacon API URL the proxy forwards to.
  */
 import {EventEmitter} from "node:events";
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from "node:fs";
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} from "../shared/contract.ts";
 import {badRequest} from "./errors.ts";
@@ -115,6 +115,20 @@ export function createHost(opts: HostOptions): Host {
     "keys.confirmMnemonic": async (req) => keys.confirm(req),
     "keys.importMnemonic": async (req) => keys.importMnemonic(req),
     "keys.forget": async (req) => keys.forget(req),
+    "keys.list": async (req) => {
+      empty(req, "keys.list");
+      const d = settings.get().keystoresDir;
+      if (d === null || !existsSync(d)) return {pubkeys: []};
+      const pubkeys: string[] = [];
+      for (const f of readdirSync(d).sort()) {
+        if (!/^keystore-.*\.json$/.test(f)) continue;
+        const k = JSON.parse(readFileSync(join(d, f), "utf8")) as {pubkey?: unknown};
+        if (typeof k.pubkey === "string" && /^(0x)?[0-9a-f]{96}$/.test(k.pubkey)) {
+          pubkeys.push(k.pubkey.startsWith("0x") ? k.pubkey : `0x${k.pubkey}`);
+        }
+      }
+      return {pubkeys};
+    },
     "keys.generate": async (req) => {
       const s = settings.get();
       const outDir = join(dataDir, "validator_keys");

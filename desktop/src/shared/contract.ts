@@ -93,6 +93,8 @@ export interface Channels {
     res: {keystoresDir: string; depositDataFile: string; pubkeys: string[]; problems: string[]};
   };
   "keys.forget": {req: {sessionId: string}; res: {forgotten: boolean}};
+  /** Pubkeys (0x…) of the keystores in settings.keystoresDir (empty before keys exist). */
+  "keys.list": {req: Record<string, never>; res: {pubkeys: string[]}};
   /** Start the node (dev: `ceibo dev --deposit-data … --keystores …`) as supervised children. */
   "node.start": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
   "node.stop": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
@@ -114,6 +116,7 @@ const CHANNEL_SET = {
   "keys.importMnemonic": true,
   "keys.generate": true,
   "keys.forget": true,
+  "keys.list": true,
   "node.start": true,
   "node.stop": true,
   "node.status": true,
