@@ -1,5 +1,5 @@
 /** The supervised processes' output: the tail once, then live lines; filtered by level and process. */
-import {type ReactNode, useEffect, useState} from "react";
+import {type ReactNode, useEffect, useRef, useState} from "react";
 import type {LogLine, ProcessName} from "../../shared/contract.ts";
 import {type MessageKey, useT} from "../i18n/i18n.tsx";
 import {transport} from "../transport.ts";
@@ -50,6 +50,15 @@ export function LogViewer(): ReactNode {
     };
   }, []);
 
+  const pre = useRef<HTMLPreElement>(null);
+  // follow the newest lines unless the user scrolled up
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when new lines arrive
+  useEffect(() => {
+    const el = pre.current;
+    if (el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 80 + el.clientHeight)
+      el.scrollTop = el.scrollHeight;
+  }, [lines, level]);
+
   const shown = level === "all" ? lines : lines.filter((l) => RANK[l.level] <= RANK[level]);
   return (
     <div className="logs">
@@ -64,6 +73,7 @@ export function LogViewer(): ReactNode {
         </select>
       </label>
       <pre
+        ref={pre}
         className="log-lines"
         data-testid="log-lines"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard

@@ -281,18 +281,25 @@ export function Dashboard({settings}: {settings: Settings}): ReactNode {
         <BalanceChart points={history} />
       </section>
 
-      <section className="card" aria-labelledby="feed-h">
+      <section className="card">
         <h2 id="feed-h">{t("dash.events")}</h2>
         {feed.length === 0 ? (
           <p>{t("dash.noEvents")}</p>
         ) : (
-          <ul className="feed" data-testid="event-feed" aria-live="off">
-            {feed.map((f) => (
-              <li key={f.id} data-topic={f.topic}>
-                {f.text}
-              </li>
-            ))}
-          </ul>
+          <section
+            className="feed"
+            aria-labelledby="feed-h"
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+            tabIndex={0}
+          >
+            <ul data-testid="event-feed">
+              {feed.map((f) => (
+                <li key={f.id} data-topic={f.topic}>
+                  {f.text}
+                </li>
+              ))}
+            </ul>
+          </section>
         )}
       </section>
 

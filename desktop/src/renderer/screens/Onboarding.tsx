@@ -43,10 +43,25 @@ async function clearClipboard(): Promise<void> {
   }
 }
 
+/** An error of the wizard itself: translated when shown, so it follows a language switch. */
+class WizardError extends Error {
+  readonly key: MessageKey;
+  readonly vars: Record<string, string | number> | undefined;
+  constructor(key: MessageKey, vars?: Record<string, string | number>) {
+    super(key);
+    this.key = key;
+    this.vars = vars;
+  }
+}
+
+type ErrorState = {key: MessageKey; vars?: Record<string, string | number>} | {text: string} | null;
+
 export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
   const t = useT();
   const [step, setStep] = useState<Step>("welcome");
-  const [error, setError] = useState<string | null>(null);
+  const [error, setErrorState] = useState<ErrorState>(null);
+  const setError = (e: string | null): void => setErrorState(e === null ? null : {text: e});
+  const fail = (key: MessageKey, vars?: Record<string, string | number>): void => setErrorState({key, vars});
   const [busy, setBusy] = useState(false);
   const headingRef = useRef<HTMLHeadingElement>(null);
 
@@ -94,7 +109,8 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
     try {
       await fn();
     } catch (e) {
-      setError((e as Error).message);
+      if (e instanceof WizardError) fail(e.key, e.vars);
+      else setError((e as Error).message);
     } finally {
       setBusy(false);
     }
@@ -122,7 +138,7 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
   const errorBox =
     error === null ? null : (
       <p role="alert" className="error" data-testid="error">
-        {error}
+        {"key" in error ? t(error.key, error.vars) : error.text}
       </p>
     );
 
@@ -367,12 +383,12 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
             void run(async () => {
-              if (sessionId === null) throw new Error(t("onb.confirm.noSession"));
+              if (sessionId === null) throw new WizardError("onb.confirm.noSession");
               const r = await transport.call("keys.confirmMnemonic", {
                 sessionId,
                 words: confirmWords.map((w) => w.trim().toLowerCase()) as [string, string, string],
               });
-              if (!r.confirmed) throw new Error(t("onb.confirm.wrong"));
+              if (!r.confirmed) throw new WizardError("onb.confirm.wrong");
               setConfirmWords(["", "", ""]);
               go("withdrawal");
             });
@@ -455,15 +471,15 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
         <form
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
-            if (!/^0x[0-9a-fA-F]{40}$/.test(address.trim())) return setError(t("onb.withdrawal.badAddress"));
+            if (!/^0x[0-9a-fA-F]{40}$/.test(address.trim())) return fail("onb.withdrawal.badAddress");
             const n = Number(count);
-            if (!Number.isInteger(n) || n < 1 || n > 100) return setError(t("onb.withdrawal.badCount"));
+            if (!Number.isInteger(n) || n < 1 || n > 100) return fail("onb.withdrawal.badCount");
             const a = Number(amount);
             if (!Number.isFinite(a) || a < 1 || a > maxAmount) {
-              return setError(t("onb.withdrawal.badAmount", {max: maxAmount}));
+              return fail("onb.withdrawal.badAmount", {max: maxAmount});
             }
-            if (password.length < 8) return setError(t("onb.withdrawal.shortPassword"));
-            if (password !== password2) return setError(t("onb.withdrawal.passwordMismatch"));
+            if (password.length < 8) return fail("onb.withdrawal.shortPassword");
+            if (password !== password2) return fail("onb.withdrawal.passwordMismatch");
             go("review");
           }}
         >
@@ -585,7 +601,7 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
           onSubmit={(e: FormEvent) => {
             e.preventDefault();
             void run(async () => {
-              if (sessionId === null) throw new Error(t("onb.confirm.noSession"));
+              if (sessionId === null) throw new WizardError("onb.confirm.noSession");
               setProgress(null);
               setStep("generating");
               try {
