@@ -25,7 +25,7 @@ export function App(): ReactNode {
       .then(([s, i]) => {
         setSettings(s);
         setInfo(i);
-        setView(s.onboarded ? "dashboard" : "onboarding");
+        setView(s.onboarded || i.attached ? "dashboard" : "onboarding");
       })
       .catch((e: Error) => setError(e.message));
   }, []);
@@ -68,7 +68,7 @@ export function App(): ReactNode {
   } else if (view === "settings") {
     body = <SettingsScreen info={info} settings={settings} update={update} />;
   } else {
-    body = <Dashboard settings={settings} />;
+    body = <Dashboard settings={settings} attached={info.attached} />;
   }
 
   return (
@@ -80,7 +80,7 @@ export function App(): ReactNode {
         <span className="brand" aria-hidden="true">
           ceibo
         </span>
-        {settings?.onboarded === true && (
+        {(settings?.onboarded === true || info?.attached === true) && (
           <nav aria-label={t("nav.label")}>
             <button
               type="button"

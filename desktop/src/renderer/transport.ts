@@ -8,6 +8,7 @@ import {
   type HostEvent,
   type HostTransport,
   HTTP_PATHS,
+  type PreloadBridge,
   type Req,
   type Res,
 } from "../shared/contract.ts";
@@ -68,8 +69,21 @@ function httpTransport(origin: string): HostTransport {
 
 declare global {
   interface Window {
-    ceibo?: HostTransport;
+    /** Electron's preload bridge (absent in a browser). */
+    ceibo?: PreloadBridge;
   }
 }
 
-export const transport: HostTransport = window.ceibo ?? httpTransport(window.location.origin);
+/** Electron: calls and events over the preload bridge; the Beacon API proxy is the same loopback server. */
+function bridgeTransport(bridge: PreloadBridge, origin: string): HostTransport {
+  return {
+    call: (channel, req) => bridge.call(channel, req),
+    onEvent: (listener) => bridge.onEvent(listener),
+    beaconBaseUrl: () => `${origin}${HTTP_PATHS.beacon}`,
+  };
+}
+
+export const transport: HostTransport =
+  window.ceibo !== undefined
+    ? bridgeTransport(window.ceibo, window.location.origin)
+    : httpTransport(window.location.origin);

@@ -28,7 +28,7 @@ interface FeedItem {
 const POLL_MS = 2000;
 const FEED_MAX = 30;
 
-export function Dashboard({settings}: {settings: Settings}): ReactNode {
+export function Dashboard({settings, attached}: {settings: Settings; attached: boolean}): ReactNode {
   const t = useT();
   const [processes, setProcesses] = useState<ProcessStatus[]>([]);
   const [beaconApi, setBeaconApi] = useState<string | null>(null);
@@ -67,8 +67,14 @@ export function Dashboard({settings}: {settings: Settings}): ReactNode {
             setSlotsPerEpoch(spe);
           }
           const [syncing, peers, fin] = await Promise.all([beacon.syncing(), beacon.peerCount(), beacon.finality()]);
-          // dev network: every validator of the chain is one of ours (genesis from our deposit data)
-          const validators = settings.network === "dev" ? await beacon.validators([]) : [];
+          // our keystores' validators; on a dev chain without our keystores (attached to `ceibo dev`), all of them
+          const {pubkeys} = await transport.call("keys.list", {});
+          const validators =
+            pubkeys.length > 0
+              ? await beacon.validators(pubkeys)
+              : settings.network === "dev"
+                ? await beacon.validators([])
+                : [];
           const headEpoch = Math.floor(Number(syncing.head_slot) / spe);
           const totalGwei = validators.reduce((a, v) => a + Number(v.balance), 0);
           setSnap({
@@ -165,17 +171,21 @@ export function Dashboard({settings}: {settings: Settings}): ReactNode {
             ))}
           </ul>
         )}
-        <div className="actions">
-          {running ? (
-            <button type="button" onClick={() => void control("node.stop")} disabled={busy}>
-              {t("dash.stop")}
-            </button>
-          ) : (
-            <button type="button" className="primary" onClick={() => void control("node.start")} disabled={busy}>
-              {t("dash.start")}
-            </button>
-          )}
-        </div>
+        {attached ? (
+          <p>{t("dash.attached")}</p>
+        ) : (
+          <div className="actions">
+            {running ? (
+              <button type="button" onClick={() => void control("node.stop")} disabled={busy}>
+                {t("dash.stop")}
+              </button>
+            ) : (
+              <button type="button" className="primary" onClick={() => void control("node.start")} disabled={busy}>
+                {t("dash.start")}
+              </button>
+            )}
+          </div>
+        )}
       </section>
 
       <section className="card" aria-labelledby="chain-h">
