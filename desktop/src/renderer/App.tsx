@@ -65,10 +65,16 @@ export function App(): ReactNode {
         }}
       />
     );
-  } else if (view === "settings") {
-    body = <SettingsScreen info={info} settings={settings} update={update} />;
   } else {
-    body = <Dashboard settings={settings} attached={info.attached} />;
+    // the dashboard stays mounted behind Settings so its balance history and event feed continue
+    body = (
+      <>
+        <div hidden={view !== "dashboard"}>
+          <Dashboard settings={settings} attached={info.attached} />
+        </div>
+        {view === "settings" && <SettingsScreen info={info} settings={settings} update={update} />}
+      </>
+    );
   }
 
   return (

@@ -51,12 +51,12 @@ export function LogViewer(): ReactNode {
   }, []);
 
   const pre = useRef<HTMLPreElement>(null);
-  // follow the newest lines unless the user scrolled up
+  /** Follow the newest lines unless the user scrolled up. */
+  const follow = useRef(true);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when new lines arrive
   useEffect(() => {
     const el = pre.current;
-    if (el !== null && el.scrollHeight - el.scrollTop - el.clientHeight < 80 + el.clientHeight)
-      el.scrollTop = el.scrollHeight;
+    if (el !== null && follow.current) el.scrollTop = el.scrollHeight;
   }, [lines, level]);
 
   const shown = level === "all" ? lines : lines.filter((l) => RANK[l.level] <= RANK[level]);
@@ -74,6 +74,10 @@ export function LogViewer(): ReactNode {
       </label>
       <pre
         ref={pre}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
         className="log-lines"
         data-testid="log-lines"
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
