@@ -53,6 +53,8 @@ describe("settings", () => {
       [{beaconUrl: "file:///etc/passwd"}, '"beaconUrl"'],
       [{executionUrl: "not a url"}, '"executionUrl"'],
       [{nope: 1}, 'unknown field "nope"'],
+      [{keystoresDir: "/etc"}, '"keystoresDir" is set by key generation'],
+      [{depositDataFile: "/etc/passwd"}, '"depositDataFile" is set by key generation'],
       [[], "JSON object"],
       [null, "JSON object"],
     ];

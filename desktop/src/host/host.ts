@@ -107,7 +107,15 @@ export function createHost(opts: HostOptions): Host {
       empty(req, "settings.get");
       return settings.get();
     },
-    "settings.set": async (req) => settings.set(req),
+    "settings.set": async (req) => {
+      // key paths are the host's to set (after keys.generate): the UI cannot point the node at other files
+      for (const k of ["keystoresDir", "depositDataFile"]) {
+        if (typeof req === "object" && req !== null && Object.hasOwn(req, k)) {
+          throw badRequest(`"${k}" is set by key generation, not by the UI`);
+        }
+      }
+      return settings.set(req);
+    },
     "keys.newMnemonic": async (req) => {
       empty(req, "keys.newMnemonic");
       return keys.newMnemonic();
