@@ -7,6 +7,7 @@ import {readdirSync, readFileSync, rmSync} from "node:fs";
 import {createServer, request} from "node:http";
 import type {AddressInfo} from "node:net";
 import {join} from "node:path";
+import {SecretKey} from "@chainsafe/blst";
 import type {Browser, BrowserContext, Page} from "playwright-core";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {until} from "../../../test/harness/processes.ts";
@@ -19,6 +20,8 @@ const RUN = process.env.DESKTOP_TEST === "1";
 const DEV_GENESIS_FORK_VERSION = "000ce1b0";
 const WITHDRAWAL_ADDRESS = `0x${"5a".repeat(20)}`;
 const PASSWORD = "correct horse battery";
+const TEST_MNEMONIC = `${Array(11).fill("abandon").join(" ")} about`;
+const EIP2334_VECTORS = "/work/shared/vectors/eip-2334/paths.json";
 
 function raw(
   ui: Ui,
@@ -190,8 +193,8 @@ describe.skipIf(!RUN)("desktop UI in Chromium against ceibo ui", () => {
     await page.getByRole("button", {name: "Siguiente"}).click();
     await expect.poll(() => page.getByTestId("error").textContent(), {timeout: 30_000}).toMatch(/mnemonic|checksum/i);
     await screen(page, "10-import-mnemonic-error");
-    // the standard BIP-39 test mnemonic is accepted
-    await page.getByTestId("existing-mnemonic").fill(`${Array(23).fill("abandon").join(" ")} art`);
+    // the standard 12-word BIP-39 test mnemonic is accepted
+    await page.getByTestId("existing-mnemonic").fill(TEST_MNEMONIC);
     await page.getByRole("button", {name: "Siguiente"}).click();
     await step(page, "withdrawal");
     expect(await foreignStrings(page, "es")).toEqual([]);
@@ -208,6 +211,40 @@ describe.skipIf(!RUN)("desktop UI in Chromium against ceibo ui", () => {
     await page.getByTestId("amount").fill("2048");
     expect(await foreignStrings(page, "en")).toEqual([]);
     await screen(page, "13-withdrawal-compounding-dark");
+
+    // one 0x02 key of 2048 ETH from the imported mnemonic; review and result in Spanish
+    await page.getByTestId("withdrawal-address").fill(WITHDRAWAL_ADDRESS);
+    await page.getByTestId("key-count").fill("1");
+    await page.getByTestId("password").fill(PASSWORD);
+    await page.getByTestId("password2").fill(PASSWORD);
+    await page.selectOption('[data-testid="language-select"]', "es");
+    await page.getByRole("button", {name: "Siguiente"}).click();
+    await step(page, "review");
+    expect(await foreignStrings(page, "es")).toEqual([]);
+    await screen(page, "23-review-compounding-es");
+    await page.getByTestId("generate").click();
+    await step(page, "done");
+    await page.getByTestId("deposit-valid").waitFor();
+    expect(await foreignStrings(page, "es")).toEqual([]);
+    await screen(page, "24-keys-ready-compounding-es");
+    const file = (await page.getByTestId("deposit-file").textContent()) ?? "";
+    const deposits = JSON.parse(readFileSync(file, "utf8")) as DepositEntry[];
+    expect(deposits).toHaveLength(1);
+    expect(checkDeposits(deposits, DEV_GENESIS_FORK_VERSION)).toEqual([]);
+    expect(deposits[0].withdrawal_credentials.replace(/^0x/, "")).toBe(
+      `02${"00".repeat(11)}${WITHDRAWAL_ADDRESS.slice(2)}`,
+    );
+    expect(Number(deposits[0].amount)).toBe(2048e9);
+    // the key is the mnemonic's m/12381/3600/0/0/0 (secret key from /work/shared/vectors/eip-2334/paths.json)
+    const vectors = JSON.parse(readFileSync(EIP2334_VECTORS, "utf8")) as {
+      derived_keys: {mnemonic: string; path: string; secret_key_hex: string}[];
+    };
+    const v = vectors.derived_keys.find((k) => k.mnemonic === TEST_MNEMONIC && k.path === "m/12381/3600/0/0/0");
+    expect(v).toBeDefined();
+    const pk = SecretKey.fromHex((v as {secret_key_hex: string}).secret_key_hex)
+      .toPublicKey()
+      .toHex();
+    expect(deposits[0].pubkey.replace(/^0x/, "")).toBe(pk.replace(/^0x/, ""));
     await ctx.close();
   });
 

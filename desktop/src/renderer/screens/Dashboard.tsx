@@ -19,10 +19,11 @@ interface Snapshot {
   validators: ValidatorEntry[];
 }
 
+/** Kept as data and translated when shown, so it follows a language switch. */
 interface FeedItem {
   id: number;
-  topic: string;
-  text: string;
+  topic: "head" | "finalized_checkpoint";
+  value: string;
 }
 
 const POLL_MS = 2000;
@@ -109,22 +110,23 @@ export function Dashboard({settings, attached}: {settings: Settings; attached: b
   useEffect(() => {
     if (beaconApi === null) return;
     const es = new EventSource(beacon.eventsUrl(["head", "finalized_checkpoint"]));
-    const onEvent = (topic: string) => (m: MessageEvent) => {
-      let text = "";
+    const onEvent = (topic: FeedItem["topic"]) => (m: MessageEvent) => {
+      let value: string | undefined;
       try {
-        const d = JSON.parse(m.data as string) as {slot?: string; epoch?: string; block?: string};
-        text = topic === "head" ? t("feed.head", {slot: d.slot ?? "?"}) : t("feed.finalized", {epoch: d.epoch ?? "?"});
+        const d = JSON.parse(m.data as string) as {slot?: string; epoch?: string};
+        value = topic === "head" ? d.slot : d.epoch;
       } catch {
         return;
       }
+      if (value === undefined) return;
       feedId.current += 1;
-      const item = {id: feedId.current, topic, text};
+      const item: FeedItem = {id: feedId.current, topic, value};
       setFeed((f) => [item, ...f].slice(0, FEED_MAX));
     };
     es.addEventListener("head", onEvent("head"));
     es.addEventListener("finalized_checkpoint", onEvent("finalized_checkpoint"));
     return () => es.close();
-  }, [beaconApi, t]);
+  }, [beaconApi]);
 
   const control = async (channel: "node.start" | "node.stop"): Promise<void> => {
     setBusy(true);
@@ -305,7 +307,7 @@ export function Dashboard({settings, attached}: {settings: Settings; attached: b
             <ul data-testid="event-feed">
               {feed.map((f) => (
                 <li key={f.id} data-topic={f.topic}>
-                  {f.text}
+                  {f.topic === "head" ? t("feed.head", {slot: f.value}) : t("feed.finalized", {epoch: f.value})}
                 </li>
               ))}
             </ul>
