@@ -96,6 +96,16 @@ describe.skipIf(!RUN)("host + supervised ceibo dev from UI-made deposit data", (
       180_000,
     );
     expect(first.map((v) => v.validator.pubkey).sort()).toEqual([...keys.pubkeys].sort());
+    // the validator client runs exactly these keys (host → Keymanager API with the token it keeps)
+    const listed = await until(
+      "keys.list from the validator client",
+      async () => {
+        const l = await h["keys.list"]({});
+        return l.source === "validatorClient" ? l : null;
+      },
+      60_000,
+    );
+    expect(listed.pubkeys.sort()).toEqual([...keys.pubkeys].sort());
     const start = first.reduce((s, v) => s + BigInt(v.balance), 0n);
     const fin = await until(
       "a finalized epoch",

@@ -9,6 +9,7 @@ import {join, resolve} from "node:path";
 import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} from "../shared/contract.ts";
 import {badRequest} from "./errors.ts";
 import {KeySessions} from "./keygen.ts";
+import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
 import {SettingsStore} from "./settings.ts";
 import {type ChildSpec, DOPPELGANGER_EXIT_CODE, DOPPELGANGER_REASON, SupervisedChild} from "./supervisor.ts";
 import {asObject, empty, int, oneOf, onlyKeys} from "./validate.ts";
@@ -63,6 +64,8 @@ export function createHost(opts: HostOptions): Host {
   const passwordFile = join(dataDir, "secrets", "keystore-password.txt");
   const children = new Map<ProcessName, SupervisedChild>();
   let beaconUrl: string | null = opts.attachedBeaconUrl ?? null;
+  /** The validator client's Keymanager API; its token stays in the host. */
+  let keymanager: KeymanagerEndpoint | null = null;
 
   const child = (spec: ChildSpec): SupervisedChild => {
     const c = new SupervisedChild(
@@ -71,6 +74,7 @@ export function createHost(opts: HostOptions): Host {
       (line) => {
         const m = /Beacon API(?: listening[^\n]*?|:) (http:\/\/[0-9.]+:\d+)/.exec(line.text);
         if (m !== null && (spec.name === "dev" || spec.name === "beacon")) beaconUrl = m[1];
+        keymanager = parseKeymanagerLine(line.text) ?? keymanager;
         emit({type: "log", process: spec.name, line});
       },
     );
@@ -84,6 +88,7 @@ export function createHost(opts: HostOptions): Host {
     // validator first, then the node
     for (const name of ["validator", "dev", "beacon"] as const) await children.get(name)?.stop();
     if (opts.attachedBeaconUrl === undefined) beaconUrl = null;
+    keymanager = null;
   };
 
   const ceibo = (args: string[]): Pick<ChildSpec, "command" | "args" | "cwd"> => ({
@@ -125,8 +130,15 @@ export function createHost(opts: HostOptions): Host {
     "keys.forget": async (req) => keys.forget(req),
     "keys.list": async (req) => {
       empty(req, "keys.list");
+      if (keymanager !== null) {
+        try {
+          return {pubkeys: await listKeystores(keymanager), source: "validatorClient"};
+        } catch {
+          // the validator client may be restarting: fall back to the keystore files
+        }
+      }
       const d = settings.get().keystoresDir;
-      if (d === null || !existsSync(d)) return {pubkeys: []};
+      if (d === null || !existsSync(d)) return {pubkeys: [], source: "keystores"};
       const pubkeys: string[] = [];
       for (const f of readdirSync(d).sort()) {
         if (!/^keystore-.*\.json$/.test(f)) continue;
@@ -135,7 +147,7 @@ export function createHost(opts: HostOptions): Host {
           pubkeys.push(k.pubkey.startsWith("0x") ? k.pubkey : `0x${k.pubkey}`);
         }
       }
-      return {pubkeys};
+      return {pubkeys, source: "keystores"};
     },
     "keys.generate": async (req) => {
       const s = settings.get();

@@ -93,8 +93,11 @@ export interface Channels {
     res: {keystoresDir: string; depositDataFile: string; pubkeys: string[]; problems: string[]};
   };
   "keys.forget": {req: {sessionId: string}; res: {forgotten: boolean}};
-  /** Pubkeys (0x…) of the keystores in settings.keystoresDir (empty before keys exist). */
-  "keys.list": {req: Record<string, never>; res: {pubkeys: string[]}};
+  /**
+   * Pubkeys (0x…): those the running validator client reports over its Keymanager API (the host holds the
+   * token), else those of the keystores in settings.keystoresDir (empty before keys exist).
+   */
+  "keys.list": {req: Record<string, never>; res: {pubkeys: string[]; source: "validatorClient" | "keystores"}};
   /** Start the node (dev: `ceibo dev --deposit-data … --keystores …`) as supervised children. */
   "node.start": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
   "node.stop": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
