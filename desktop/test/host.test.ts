@@ -179,6 +179,28 @@ describe("keys", () => {
     expect(existsSync(out.depositDataFile)).toBe(true);
   });
 
+  it("hoodi keys carry hoodi's fork version; starting needs an execution client and its JWT secret", async () => {
+    const dir = freshDir();
+    const host = createHost({dataDir: dir, mode: "browser", kdf: "pbkdf2"});
+    await host.handlers["settings.set"]({network: "hoodi"});
+    const {sessionId} = await host.handlers["keys.importMnemonic"]({mnemonic: `${"abandon ".repeat(23)}art`});
+    const out = await host.handlers["keys.generate"]({
+      sessionId,
+      withdrawalKind: "eth1",
+      withdrawalAddress: `0x${"11".repeat(20)}`,
+      count: 1,
+      amountEth: "32",
+      password: "correct horse battery",
+    });
+    const text = readFileSync(out.depositDataFile, "utf8");
+    expect(JSON.parse(text)[0].fork_version).toBe("10000910");
+    expect(checkDepositData(text, out.depositDataFile, depositNetworkByName("hoodi")).problems).toEqual([]);
+    expect(await refused(host.handlers["node.start"]({}))).toContain("needs an execution client");
+    await host.handlers["settings.set"]({executionUrl: "http://127.0.0.1:8551"});
+    expect(await refused(host.handlers["node.start"]({}))).toContain("JWT secret");
+    expect((await host.handlers["node.status"]({})).processes).toEqual([]);
+  });
+
   it("node.start before keys exist is refused with the step to take", async () => {
     const host = createHost({dataDir: freshDir(), mode: "browser"});
     expect(await refused(host.handlers["node.start"]({}))).toContain("keys first");
