@@ -1,7 +1,7 @@
 /** The built renderer (vite output) served from one folder; built on first run when missing. */
 import {spawnSync} from "node:child_process";
-import {existsSync, readFileSync, statSync} from "node:fs";
-import {extname, join, normalize, resolve, sep} from "node:path";
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync} from "node:fs";
+import {dirname, extname, join, normalize, resolve, sep} from "node:path";
 
 export const DESKTOP_DIR = resolve(import.meta.dirname, "../..");
 export const RENDERER_DIST = join(DESKTOP_DIR, "dist", "renderer");
@@ -19,19 +19,38 @@ const TYPES: Record<string, string> = {
   ".txt": "text/plain; charset=utf-8",
 };
 
-/** Builds the renderer with vite when `dir/index.html` is missing (a fresh clone); prints one line. */
+/**
+ * Builds the renderer with vite when `dir/index.html` is missing (a fresh clone); prints one line. Several
+ * processes may do this at once (parallel tests): each builds into its own temp dir and renames it into
+ * place; the first rename wins and the others drop theirs.
+ */
 export function ensureRendererBuilt(dir: string = RENDERER_DIST, log: (s: string) => void = console.log): void {
   if (existsSync(join(dir, "index.html"))) return;
   const config = join(DESKTOP_DIR, "src", "renderer", "vite.config.ts");
   if (!existsSync(config)) throw new Error(`the renderer is not built (${dir}) and ${config} is missing`);
   log(`Building the desktop UI (first run) into ${dir} …`);
-  const vite = resolve(DESKTOP_DIR, "..", "node_modules", "vite", "bin", "vite.js");
-  const r = spawnSync(process.execPath, [vite, "build", "--config", config, "--logLevel", "warn"], {
-    cwd: DESKTOP_DIR,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (r.status !== 0 || !existsSync(join(dir, "index.html"))) {
-    throw new Error(`building the desktop UI failed (vite exited ${r.status ?? r.signal})`);
+  mkdirSync(dirname(dir), {recursive: true});
+  const tmp = mkdtempSync(`${dir}.build-`);
+  try {
+    const vite = resolve(DESKTOP_DIR, "..", "node_modules", "vite", "bin", "vite.js");
+    const r = spawnSync(
+      process.execPath,
+      [vite, "build", "--config", config, "--outDir", tmp, "--emptyOutDir", "--logLevel", "warn"],
+      {cwd: DESKTOP_DIR, stdio: ["ignore", "inherit", "inherit"]},
+    );
+    if (r.status !== 0 || !existsSync(join(tmp, "index.html"))) {
+      throw new Error(`building the desktop UI failed (vite exited ${r.status ?? r.signal})`);
+    }
+    if (!existsSync(join(dir, "index.html"))) {
+      rmSync(dir, {recursive: true, force: true});
+      try {
+        renameSync(tmp, dir);
+      } catch (e) {
+        if (!existsSync(join(dir, "index.html"))) throw e;
+      }
+    }
+  } finally {
+    rmSync(tmp, {recursive: true, force: true});
   }
 }
 
