@@ -195,7 +195,11 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
                 />
                 <span>
                   <strong>{t(`network.${n.name}` as MessageKey)}</strong>
-                  <span className="hint">{n.needs.map((need) => t(`needs.${need}` as MessageKey)).join(" · ")}</span>
+                  {n.needs.map((need) => (
+                    <span key={need} className="hint need">
+                      {t(`needs.${need}` as MessageKey)}
+                    </span>
+                  ))}
                 </span>
               </label>
             ))}
