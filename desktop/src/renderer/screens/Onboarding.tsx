@@ -683,7 +683,11 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
           }}
         >
           {heading("onb.done.title")}
-          <p>{t("onb.done.keysWritten", {n: result?.pubkeys.length ?? 0})}</p>
+          <p>
+            {result?.pubkeys.length === 1
+              ? t("onb.done.keysWrittenOne")
+              : t("onb.done.keysWritten", {n: result?.pubkeys.length ?? 0})}
+          </p>
           <dl className="facts">
             <dt>{t("onb.done.keystores")}</dt>
             <dd>
