@@ -69,7 +69,20 @@ describe.skipIf(!RUN)("desktop UI in Chromium against ceibo ui", () => {
 
   beforeAll(async () => {
     rmSync(join(import.meta.dirname, "..", "..", "test-results"), {recursive: true, force: true});
-    [{browser, userDataDir}, main, aux] = await Promise.all([launch(), startUi("main"), startUi("aux")]);
+    // assigned one by one so that afterAll stops whatever did start when another start fails
+    const starting = [
+      launch().then((b) => {
+        ({browser, userDataDir} = b);
+      }),
+      startUi("main").then((u) => {
+        main = u;
+      }),
+      startUi("aux").then((u) => {
+        aux = u;
+      }),
+    ];
+    const results = await Promise.allSettled(starting);
+    for (const r of results) if (r.status === "rejected") throw r.reason;
   });
 
   afterAll(async () => {
