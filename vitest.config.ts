@@ -12,6 +12,7 @@ export default defineConfig({
       "validator-client/test/**/*.test.ts",
       "test/**/*.test.ts",
       "fuzz/**/*.test.ts",
+      "desktop/test/*.test.ts",
     ],
     pool: "forks",
     testTimeout: 60_000,

@@ -7,6 +7,7 @@ import {keysCommand} from "./commands/keys.ts";
 import {mockEngineCommand} from "./commands/mockEngine.ts";
 import {signerCommand} from "./commands/signer.ts";
 import {slashingProtectionCommand} from "./commands/slashingProtection.ts";
+import {uiCommand} from "./commands/ui.ts";
 import {validatorCommand} from "./commands/validator.ts";
 
 const commands: Record<string, Command> = {
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   "mock-engine": mockEngineCommand,
   "slashing-protection": slashingProtectionCommand,
   signer: signerCommand,
+  ui: uiCommand,
   validator: validatorCommand,
 };
 

@@ -15,6 +15,7 @@ import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts"
 import {parseForkEpochs} from "./beacon.ts";
 import {copyKeystores, depositOptions} from "./devDeposits.ts";
 import {replayPayloads} from "./devReplay.ts";
+import {type DevUi, startDevUi} from "./devUi.ts";
 
 const HELP = `Usage: ceibo dev [options]
 
@@ -68,6 +69,8 @@ Options:
   --metrics.address ADDR  metrics listen address of both (default 127.0.0.1)
   --log-level LEVEL       error | warn | info | debug for the beacon node and validator client (default info)
   --log-format FORMAT     human (default) or json, for the beacon node and validator client
+  --ui B                  true (default) or false: serve the desktop UI (dashboard) in your browser on 127.0.0.1;
+                          its URL, with a random session token, is printed once the node serves its API
 ${COMMON_HELP}
 
 Prints the Beacon API URL once the node serves it and the Keymanager API URL once the validator client serves it
@@ -170,6 +173,7 @@ export const DEV_OPTIONS = {
   "metrics.address": {type: "string"},
   "log-level": {type: "string"},
   "log-format": {type: "string"},
+  ui: {type: "string"},
 } as const satisfies OptionTable;
 
 export const devCommand: Command = {
@@ -177,6 +181,9 @@ export const devCommand: Command = {
   async run(argv) {
     const values = parseCommandOptions(argv, DEV_OPTIONS, {command: "dev", help: HELP});
     if (values === null) return 0;
+    const uiOn = values.ui ?? "true";
+    if (uiOn !== "true" && uiOn !== "false") throw new UsageError("--ui must be true or false");
+    let ui: DevUi | null = null;
     const preset = values.preset;
     if (preset !== undefined && preset !== "minimal" && preset !== "mainnet") {
       throw new UsageError("--preset must be minimal or mainnet");
@@ -435,6 +442,10 @@ export const devCommand: Command = {
         }
       }
       say(`Beacon API: ${restUrl}`);
+      if (uiOn === "true") {
+        ui = await startDevUi(restUrl, dataDir, say);
+        if (ui !== null) say(`UI: ${ui.url}`);
+      }
 
       // 3. the validator client with every interop key
       const km = vcOn === "true" && kmOn === "true" && (await keymanagerAvailable());
@@ -485,6 +496,7 @@ export const devCommand: Command = {
     }
 
     async function finish(): Promise<number> {
+      await ui?.close();
       for (const tag of ["vc", "bn", "el"] as const) {
         for (const c of children.filter((x) => x.tag === tag)) await stop(c);
       }

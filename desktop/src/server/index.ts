@@ -1,0 +1,3 @@
+export * from "./security.ts";
+export * from "./server.ts";
+export * from "./static.ts";

@@ -1,0 +1,174 @@
+/**
+ * The ONE typed contract between the renderer and the host. Browser mode carries it over
+ * `POST /rpc/<channel>` (JSON) + `GET /events` (SSE); Electron carries it over the preload's
+ * `window.ceibo` object. Channel names exist only here (`CHANNELS`); a missing handler is a compile
+ * error (`HostHandlers`). Runtime input validation lives in the host (`host/validate.ts`).
+ */
+
+export type NetworkName = "dev" | "hoodi" | "sepolia" | "mainnet";
+export const NETWORK_NAMES: readonly NetworkName[] = ["dev", "hoodi", "sepolia", "mainnet"];
+
+export type Language = "en" | "es";
+export type Theme = "system" | "light" | "dark";
+
+export interface Settings {
+  network: NetworkName;
+  language: Language;
+  theme: Theme;
+  /** Set once keys were generated and the node was started at least once. */
+  onboarded: boolean;
+  /** External beacon node (mainnet/testnets); the dev network uses the supervised `ceibo dev`. */
+  beaconUrl: string | null;
+  /** Execution client Engine API URL (mainnet/testnets only). */
+  executionUrl: string | null;
+  checkpointSyncUrl: string | null;
+  /** Written by `keys.generate`; paths inside the data dir. */
+  keystoresDir: string | null;
+  depositDataFile: string | null;
+}
+
+export interface NetworkInfo {
+  name: NetworkName;
+  /** What the user needs before choosing it (machine-readable; the renderer translates). */
+  needs: ("nothing" | "executionClient" | "checkpointSync" | "realEth" | "testnetEth")[];
+  depositAmountEth: number;
+}
+
+export type WithdrawalKind = "eth1" | "compounding";
+
+export interface LogLine {
+  ts: number;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+export type ProcessName = "dev" | "beacon" | "validator";
+export type ProcessState = "stopped" | "starting" | "running" | "restarting" | "failed" | "doppelganger";
+
+export interface ProcessStatus {
+  name: ProcessName;
+  state: ProcessState;
+  pid: number | null;
+  restarts: number;
+  lastExitCode: number | null;
+  /** A sentence for the user when state is failed/doppelganger (English; code gives the key). */
+  reason: string | null;
+  reasonCode: "none" | "doppelganger" | "crashLoop" | "spawnError" | "exited";
+}
+
+/** Every channel: its request and its response. */
+export interface Channels {
+  "app.info": {
+    req: Record<string, never>;
+    /** attached: the node is run by `ceibo dev` (show the dashboard; node.start/stop are refused). */
+    res: {version: string; mode: "browser" | "electron"; dataDir: string; networks: NetworkInfo[]; attached: boolean};
+  };
+  "settings.get": {req: Record<string, never>; res: Settings};
+  "settings.set": {req: Partial<Settings>; res: Settings};
+  /** A fresh 24-word mnemonic, held in host memory only; the renderer shows it once. */
+  "keys.newMnemonic": {
+    req: Record<string, never>;
+    res: {sessionId: string; words: string[]; confirmIndices: [number, number, number]};
+  };
+  /** The user re-enters the 3 words asked for (0-based indices from keys.newMnemonic). */
+  "keys.confirmMnemonic": {
+    req: {sessionId: string; words: [string, string, string]};
+    res: {confirmed: boolean};
+  };
+  /** An existing mnemonic; validated (word list + checksum), then held in host memory only. */
+  "keys.importMnemonic": {req: {mnemonic: string}; res: {sessionId: string}};
+  /** Keystores + deposit_data written into the data dir; the session's mnemonic is then wiped. */
+  "keys.generate": {
+    req: {
+      sessionId: string;
+      withdrawalKind: WithdrawalKind;
+      withdrawalAddress: string;
+      count: number;
+      /** Decimal ETH as typed, e.g. "32" (up to "2048" for compounding). */
+      amountEth: string;
+      /** Keystore password (≥ 8 characters); written only to a 0600 file for the validator client. */
+      password: string;
+      startIndex?: number;
+    };
+    res: {keystoresDir: string; depositDataFile: string; pubkeys: string[]; problems: string[]};
+  };
+  "keys.forget": {req: {sessionId: string}; res: {forgotten: boolean}};
+  /**
+   * Pubkeys (0x…): those the running validator client reports over its Keymanager API (the host holds the
+   * token), else those of the keystores in settings.keystoresDir (empty before keys exist).
+   */
+  "keys.list": {req: Record<string, never>; res: {pubkeys: string[]; source: "validatorClient" | "keystores"}};
+  /** Start the node (dev: `ceibo dev --deposit-data … --keystores …`) as supervised children. */
+  "node.start": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
+  "node.stop": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
+  "node.status": {req: Record<string, never>; res: {processes: ProcessStatus[]; beaconApi: string | null}};
+  "logs.tail": {req: {process: ProcessName; lines?: number}; res: {lines: LogLine[]}};
+}
+
+export type Channel = keyof Channels;
+export type Req<C extends Channel> = Channels[C]["req"];
+export type Res<C extends Channel> = Channels[C]["res"];
+
+/** Runtime list of channel names; `satisfies` keeps it equal to the interface's keys. */
+const CHANNEL_SET = {
+  "app.info": true,
+  "settings.get": true,
+  "settings.set": true,
+  "keys.newMnemonic": true,
+  "keys.confirmMnemonic": true,
+  "keys.importMnemonic": true,
+  "keys.generate": true,
+  "keys.forget": true,
+  "keys.list": true,
+  "node.start": true,
+  "node.stop": true,
+  "node.status": true,
+  "logs.tail": true,
+} as const satisfies Record<Channel, true>;
+export const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
+
+export function isChannel(name: string): name is Channel {
+  return Object.hasOwn(CHANNEL_SET, name);
+}
+
+/** The host implements every channel; leaving one out does not compile. */
+export type HostHandlers = {[C in Channel]: (req: Req<C>) => Promise<Res<C>>};
+
+/** Events pushed host → renderer (SSE `GET /events` in browser mode, `onEvent` in Electron). */
+export type HostEvent =
+  | {type: "keys.progress"; done: number; total: number}
+  | {type: "process"; status: ProcessStatus}
+  | {type: "log"; process: ProcessName; line: LogLine};
+
+/** What the renderer calls: the same shape over HTTP and over the preload bridge. */
+export interface HostTransport {
+  call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
+  /** Returns an unsubscribe function. */
+  onEvent(listener: (event: HostEvent) => void): () => void;
+  /** Base URL of the host's Beacon API proxy for `@ceibo/api`'s client (browser mode: `${origin}/beacon`). */
+  beaconBaseUrl(): string;
+}
+
+/** Errors cross the boundary as `{error: {code, message}}` with HTTP 4xx/5xx. */
+export interface HostErrorBody {
+  error: {code: "BAD_REQUEST" | "UNKNOWN_CHANNEL" | "UNAUTHORIZED" | "FORBIDDEN" | "INTERNAL"; message: string};
+}
+
+/** Browser-mode paths, shared by server and renderer. */
+export const HTTP_PATHS = {
+  rpc: "/rpc/",
+  events: "/events",
+  beacon: "/beacon",
+  /** Header carrying the session token (alternative to the session cookie). */
+  tokenHeader: "x-ceibo-token",
+  cookie: "ceibo_session",
+} as const;
+
+/** Electron IPC: the two names used by main and preload (the channel name travels as an argument). */
+export const IPC = {rpc: "ceibo:rpc", event: "ceibo:event"} as const;
+
+/** What the preload exposes as `window.ceibo` in Electron (the renderer's transport wraps it). */
+export interface PreloadBridge {
+  call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
+  onEvent(listener: (event: HostEvent) => void): () => void;
+}
