@@ -16,6 +16,7 @@ export interface KzgVerifier {
 /**
  * deneb is_data_available: the blobs and proofs retrieved for the block (retrieve_blobs_and_proofs) must match its
  * blob_kzg_commitments (kzg.verify_blob_kzg_proof_batch, which rejects unequal list lengths).
+ * Spec: `is_data_available` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/deneb/fork-choice.md#new-is_data_available
  */
 export function isDataAvailableDeneb(
   kzg: KzgVerifier,
@@ -37,7 +38,10 @@ export interface DataColumnSidecarLike {
   signedBlockHeader: {message: {slot: number}};
 }
 
-/** fulu verify_data_column_sidecar (p2p-interface.md): index range, blob count limits, matching list lengths */
+/**
+ * fulu verify_data_column_sidecar (p2p-interface.md): index range, blob count limits, matching list lengths
+ * Spec: `verify_data_column_sidecar` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#new-verify_data_column_sidecar
+ */
 export function verifyDataColumnSidecar(config: ChainConfig, sidecar: DataColumnSidecarLike): boolean {
   if (sidecar.index >= NUMBER_OF_COLUMNS) return false;
   if (sidecar.kzgCommitments.length === 0) return false;
@@ -48,7 +52,10 @@ export function verifyDataColumnSidecar(config: ChainConfig, sidecar: DataColumn
   return true;
 }
 
-/** fulu verify_data_column_sidecar_kzg_proofs: every cell of the column against its commitment and proof */
+/**
+ * fulu verify_data_column_sidecar_kzg_proofs: every cell of the column against its commitment and proof
+ * Spec: `verify_data_column_sidecar_kzg_proofs` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#new-verify_data_column_sidecar_kzg_proofs
+ */
 export function verifyDataColumnSidecarKzgProofs(kzg: KzgVerifier, sidecar: DataColumnSidecarLike): boolean {
   const cellIndices = new Array<number>(sidecar.column.length).fill(sidecar.index);
   return kzgVerifies(() =>
@@ -59,6 +66,7 @@ export function verifyDataColumnSidecarKzgProofs(kzg: KzgVerifier, sidecar: Data
 /**
  * fulu is_data_available over the column sidecars retrieved for the block (retrieve_column_sidecars): each must
  * be well formed and its cells must verify. Failing to retrieve the sidecars is the caller's "not available".
+ * Spec: `is_data_available` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/fork-choice.md#modified-is_data_available
  */
 export function isDataAvailableFulu(
   config: ChainConfig,

@@ -9,7 +9,10 @@ export interface PowBlock {
   totalDifficulty: bigint;
 }
 
-/** bellatrix is_valid_terminal_pow_block */
+/**
+ * bellatrix is_valid_terminal_pow_block
+ * Spec: `is_valid_terminal_pow_block` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/fork-choice.md#is_valid_terminal_pow_block
+ */
 export function isValidTerminalPowBlock(config: ChainConfig, block: PowBlock, parent: PowBlock): boolean {
   const isTotalDifficultyReached = block.totalDifficulty >= config.TERMINAL_TOTAL_DIFFICULTY;
   const isParentTotalDifficultyValid = parent.totalDifficulty < config.TERMINAL_TOTAL_DIFFICULTY;
@@ -23,6 +26,7 @@ const equal = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(B
  * bellatrix validate_merge_block, for a merge transition block (is_merge_transition_block on the parent state):
  * its payload's parent must be a valid terminal PoW block (or TERMINAL_BLOCK_HASH once its activation epoch is
  * reached). `getPowBlock` is get_pow_block (an execution client's eth_getBlockByHash): null = not available.
+ * Spec: `validate_merge_block` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/fork-choice.md#validate_merge_block
  */
 export function validateMergeBlock(
   config: ChainConfig,

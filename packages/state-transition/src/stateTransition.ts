@@ -18,6 +18,7 @@ export class StateTransitionError extends Error {}
 /**
  * phase0 state_transition: advance a COPY of `pre` to the block's slot, process the block, check the state root.
  * `pre` is left untouched; the post state is returned.
+ * Spec: `state_transition` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#beacon-chain-state-transition-function
  */
 export function stateTransition(
   pre: CachedBeaconState,
@@ -43,7 +44,10 @@ export function stateTransition(
   return post;
 }
 
-/** phase0 verify_block_signature (an unknown proposer index or a malformed key/signature is invalid). */
+/**
+ * phase0 verify_block_signature (an unknown proposer index or a malformed key/signature is invalid).
+ * Spec: `verify_block_signature` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#beacon-chain-state-transition-function
+ */
 export function verifyBlockSignature(cs: CachedBeaconState, signedBlock: SignedBeaconBlockAllForks): boolean {
   if (signedBlock.message.proposerIndex >= cs.state.validators.length) return false;
   return verifySignatureSet(getBlockProposerSignatureSet(cs, signedBlock));

@@ -10,17 +10,26 @@ import type {ForkChoice} from "./forkChoice.ts";
  * proto-array as the last head computation left them).
  */
 
-/** is_head_late */
+/**
+ * is_head_late
+ * Spec: `is_head_late` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_head_late
+ */
 export function isHeadLate(fc: ForkChoice, headRoot: RootHex): boolean {
   return !nodeOf(fc, headRoot).timely;
 }
 
-/** is_not_epoch_boundary */
+/**
+ * is_not_epoch_boundary
+ * Spec: `is_not_epoch_boundary` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_not_epoch_boundary
+ */
 export function isNotEpochBoundary(slot: number): boolean {
   return slot % SLOTS_PER_EPOCH !== 0;
 }
 
-/** is_ffg_competitive: head and parent have the same unrealized justification */
+/**
+ * is_ffg_competitive: head and parent have the same unrealized justification
+ * Spec: `is_ffg_competitive` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_ffg_competitive
+ */
 export function isFfgCompetitive(fc: ForkChoice, headRoot: RootHex, parentRoot: RootHex): boolean {
   const head = nodeOf(fc, headRoot);
   const parent = nodeOf(fc, parentRoot);
@@ -30,13 +39,19 @@ export function isFfgCompetitive(fc: ForkChoice, headRoot: RootHex, parentRoot: 
   );
 }
 
-/** is_finalization_ok */
+/**
+ * is_finalization_ok
+ * Spec: `is_finalization_ok` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_finalization_ok
+ */
 export function isFinalizationOk(fc: ForkChoice, slot: number): boolean {
   const epochsSinceFinalization = computeEpochAtSlot(slot) - fc.finalizedCheckpoint.epoch;
   return epochsSinceFinalization <= fc.config.REORG_MAX_EPOCHS_SINCE_FINALIZATION;
 }
 
-/** is_proposing_on_time */
+/**
+ * is_proposing_on_time
+ * Spec: `is_proposing_on_time` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_proposing_on_time
+ */
 export function isProposingOnTime(fc: ForkChoice): boolean {
   return fc.timeIntoSlotMs <= fc.slotComponentDurationMs(fc.config.PROPOSER_REORG_CUTOFF_BPS);
 }
@@ -44,6 +59,7 @@ export function isProposingOnTime(fc: ForkChoice): boolean {
 /**
  * is_head_weak: the head's attestation score plus the effective balance of the equivocating validators of the
  * head slot's committees is below REORG_HEAD_WEIGHT_THRESHOLD of a committee.
+ * Spec: `is_head_weak` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_head_weak
  */
 export function isHeadWeak(fc: ForkChoice, headRoot: RootHex): boolean {
   const reorgThreshold = fc.committeeFraction(fc.config.REORG_HEAD_WEIGHT_THRESHOLD);
@@ -66,14 +82,20 @@ export function isHeadWeak(fc: ForkChoice, headRoot: RootHex): boolean {
   return headWeight < reorgThreshold;
 }
 
-/** is_parent_strong: the parent's attestation score is above REORG_PARENT_WEIGHT_THRESHOLD of a committee */
+/**
+ * is_parent_strong: the parent's attestation score is above REORG_PARENT_WEIGHT_THRESHOLD of a committee
+ * Spec: `is_parent_strong` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_parent_strong
+ */
 export function isParentStrong(fc: ForkChoice, headRoot: RootHex): boolean {
   const parentThreshold = fc.committeeFraction(fc.config.REORG_PARENT_WEIGHT_THRESHOLD);
   const parent = nodeOf(fc, nodeOf(fc, headRoot).parentRoot);
   return parent.weight > parentThreshold;
 }
 
-/** is_proposer_equivocation: another known block has the same slot and proposer */
+/**
+ * is_proposer_equivocation: another known block has the same slot and proposer
+ * Spec: `is_proposer_equivocation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_proposer_equivocation
+ */
 export function isProposerEquivocation(fc: ForkChoice, headRoot: RootHex): boolean {
   const head = nodeOf(fc, headRoot);
   let matching = 0;
@@ -86,6 +108,7 @@ export function isProposerEquivocation(fc: ForkChoice, headRoot: RootHex): boole
 /**
  * get_proposer_head: the parent of `headRoot` when re-orging the head is allowed and worthwhile, else the head.
  * A head without a known parent (the anchor) is never re-orged.
+ * Spec: `get_proposer_head` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#get_proposer_head
  */
 export function getProposerHead(fc: ForkChoice, headRoot: RootHex, slot: number): ProtoNode {
   const head = nodeOf(fc, headRoot);

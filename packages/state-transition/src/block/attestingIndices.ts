@@ -3,7 +3,10 @@ import type {BitArray} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {AttestationAllForks, AttestationElectra, IndexedAttestation} from "../types.ts";
 
-/** electra get_committee_indices */
+/**
+ * electra get_committee_indices
+ * Spec: `get_committee_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-get_committee_indices
+ */
 export function getCommitteeIndices(committeeBits: BitArray): number[] {
   return committeeBits.getTrueBitIndexes();
 }
@@ -12,6 +15,7 @@ export function getCommitteeIndices(committeeBits: BitArray): number[] {
  * phase0 / electra get_attesting_indices, as an array of distinct indices in committee order (the spec's set).
  * Committees come from the epoch cache; before electra one committee (data.index), from electra every committee
  * of committee_bits with its slice of aggregation_bits.
+ * Spec: `get_attesting_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_attesting_indices (phase0; modified in electra)
  */
 export function getAttestingIndices(cs: CachedBeaconState, attestation: AttestationAllForks): number[] {
   const data = attestation.data;
@@ -32,7 +36,10 @@ export function getAttestingIndices(cs: CachedBeaconState, attestation: Attestat
   return out;
 }
 
-/** phase0 get_indexed_attestation (electra: same function over the electra get_attesting_indices) */
+/**
+ * phase0 get_indexed_attestation (electra: same function over the electra get_attesting_indices)
+ * Spec: `get_indexed_attestation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_indexed_attestation
+ */
 export function getIndexedAttestation(cs: CachedBeaconState, attestation: AttestationAllForks): IndexedAttestation {
   const attestingIndices = getAttestingIndices(cs, attestation).sort((a, b) => a - b);
   return {attestingIndices, data: attestation.data, signature: attestation.signature};

@@ -6,6 +6,7 @@ import type {IndexedAttestation} from "../types.ts";
 /**
  * phase0 is_valid_indexed_attestation: non-empty, strictly increasing indices of existing validators, and (when
  * `verifySignature`) a valid aggregate signature.
+ * Spec: `is_valid_indexed_attestation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#is_valid_indexed_attestation
  */
 export function isValidIndexedAttestation(
   cs: CachedBeaconState,

@@ -26,7 +26,10 @@ import {getBeaconProposerIndex} from "../util/proposer.ts";
 import {getAttestingIndices, getCommitteeIndices, getIndexedAttestation} from "./attestingIndices.ts";
 import {isValidIndexedAttestation} from "./isValidIndexedAttestation.ts";
 
-/** phase0 / altair / deneb / electra process_attestation */
+/**
+ * phase0 / altair / deneb / electra process_attestation
+ * Spec: `process_attestation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_attestation (phase0; modified in altair, deneb, electra)
+ */
 export function processAttestation(
   cs: CachedBeaconState,
   attestation: AttestationAllForks,
@@ -90,7 +93,10 @@ function validateAttestationCommittees(cs: CachedBeaconState, attestation: Attes
   }
 }
 
-/** phase0 process_attestation */
+/**
+ * phase0 process_attestation
+ * Spec: `process_attestation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#attestations-1
+ */
 function processAttestationPhase0(
   cs: CachedBeaconState,
   attestation: AttestationAllForks,
@@ -121,7 +127,10 @@ function processAttestationPhase0(
   }
 }
 
-/** altair / deneb get_attestation_participation_flag_indices */
+/**
+ * altair / deneb get_attestation_participation_flag_indices
+ * Spec: `get_attestation_participation_flag_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/deneb/beacon-chain.md#modified-get_attestation_participation_flag_indices (altair; modified in deneb)
+ */
 export function getAttestationParticipationFlagIndices(
   cs: CachedBeaconState,
   data: AttestationData,
@@ -147,7 +156,10 @@ export function getAttestationParticipationFlagIndices(
   return flags;
 }
 
-/** altair / deneb / electra process_attestation */
+/**
+ * altair / deneb / electra process_attestation
+ * Spec: `process_attestation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#modified-process_attestation
+ */
 function processAttestationAltair(
   cs: CachedBeaconState,
   attestation: AttestationAllForks,

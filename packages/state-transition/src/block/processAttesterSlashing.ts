@@ -7,14 +7,20 @@ import {getCurrentEpoch} from "../util/epoch.ts";
 import {isSlashableValidator} from "../util/validator.ts";
 import {isValidIndexedAttestation} from "./isValidIndexedAttestation.ts";
 
-/** phase0 is_slashable_attestation_data */
+/**
+ * phase0 is_slashable_attestation_data
+ * Spec: `is_slashable_attestation_data` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#is_slashable_attestation_data
+ */
 export function isSlashableAttestationData(data1: AttestationData, data2: AttestationData): boolean {
   const doubleVote = !ssz.phase0.AttestationData.equals(data1, data2) && data1.target.epoch === data2.target.epoch;
   const surroundVote = data1.source.epoch < data2.source.epoch && data2.target.epoch < data1.target.epoch;
   return doubleVote || surroundVote;
 }
 
-/** phase0 process_attester_slashing (electra: same function over the electra containers) */
+/**
+ * phase0 process_attester_slashing (electra: same function over the electra containers)
+ * Spec: `process_attester_slashing` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#attester-slashings
+ */
 export function processAttesterSlashing(
   cs: CachedBeaconState,
   attesterSlashing: AttesterSlashingLike,

@@ -20,6 +20,7 @@ export interface ProcessBlockOpts {
 /**
  * phase0 … fulu process_block. `cs` must be at the block's slot. Deposit signatures are always checked (they
  * decide whether a deposit creates a validator, not whether the block is valid).
+ * Spec: `process_block` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#block-processing (phase0; modified in altair, bellatrix, capella, electra, fulu)
  */
 export function processBlock(cs: CachedBeaconState, block: BeaconBlockAllForks, opts: ProcessBlockOpts): void {
   const {verifySignatures} = opts;

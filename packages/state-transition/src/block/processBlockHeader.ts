@@ -5,7 +5,10 @@ import {forkTypes} from "../util/forkTypes.ts";
 import {bytesEqual} from "../util/math.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
 
-/** phase0 process_block_header */
+/**
+ * phase0 process_block_header
+ * Spec: `process_block_header` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#block-header
+ */
 export function processBlockHeader(cs: CachedBeaconState, block: BeaconBlockAllForks): void {
   const state = cs.state;
   if (block.slot !== state.slot) throw Error(`block slot ${block.slot} is not the state's slot ${state.slot}`);

@@ -8,7 +8,10 @@ import {
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {bytesEqual} from "../util/math.ts";
 
-/** capella process_bls_to_execution_change */
+/**
+ * capella process_bls_to_execution_change
+ * Spec: `process_bls_to_execution_change` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/beacon-chain.md#new-process_bls_to_execution_change
+ */
 export function processBlsToExecutionChange(
   cs: CachedBeaconState,
   signedAddressChange: SignedBLSToExecutionChange,

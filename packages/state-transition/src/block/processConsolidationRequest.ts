@@ -19,7 +19,10 @@ import {switchToCompoundingValidator} from "./switchToCompoundingValidator.ts";
 
 export type ConsolidationRequest = ValueOf<typeof ssz.electra.ConsolidationRequest>;
 
-/** electra is_valid_switch_to_compounding_request */
+/**
+ * electra is_valid_switch_to_compounding_request
+ * Spec: `is_valid_switch_to_compounding_request` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-is_valid_switch_to_compounding_request
+ */
 export function isValidSwitchToCompoundingRequest(
   cs: CachedBeaconState,
   consolidationRequest: ConsolidationRequest,
@@ -39,7 +42,10 @@ export function isValidSwitchToCompoundingRequest(
   return true;
 }
 
-/** electra process_consolidation_request */
+/**
+ * electra process_consolidation_request
+ * Spec: `process_consolidation_request` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-process_consolidation_request
+ */
 export function processConsolidationRequest(cs: CachedBeaconState, consolidationRequest: ConsolidationRequest): void {
   const state = cs.state as BeaconStatePostElectra;
   if (isValidSwitchToCompoundingRequest(cs, consolidationRequest)) {

@@ -10,6 +10,7 @@ export type Deposit = ValueOf<typeof ssz.phase0.Deposit>;
 /**
  * phase0 / electra process_deposit (removed in fulu). The deposit's signature is always checked by apply_deposit
  * (an invalid one skips the deposit, it does not invalidate the block), whatever the block's signature policy.
+ * Spec: `process_deposit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_deposit (phase0; modified in electra)
  */
 export function processDeposit(cs: CachedBeaconState, deposit: Deposit): void {
   const state = cs.state;

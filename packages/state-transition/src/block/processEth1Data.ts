@@ -6,7 +6,10 @@ import {bytesEqual} from "../util/math.ts";
 
 export type Eth1Data = ValueOf<typeof ssz.phase0.Eth1Data>;
 
-/** phase0 process_eth1_data (votes are compared by hash_tree_root, which is equality for a container) */
+/**
+ * phase0 process_eth1_data (votes are compared by hash_tree_root, which is equality for a container)
+ * Spec: `process_eth1_data` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#eth1-data
+ */
 export function processEth1Data(cs: CachedBeaconState, body: {eth1Data: Eth1Data}): void {
   const state = cs.state;
   const eth1Data = body.eth1Data;

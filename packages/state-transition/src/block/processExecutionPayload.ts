@@ -28,14 +28,20 @@ function headerType(fork: number): ContainerTypeLike {
   return (forkTypes(fork) as unknown as Record<string, ContainerTypeLike>).ExecutionPayloadHeader;
 }
 
-/** bellatrix is_merge_transition_complete */
+/**
+ * bellatrix is_merge_transition_complete
+ * Spec: `is_merge_transition_complete` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/beacon-chain.md#is_merge_transition_complete
+ */
 export function isMergeTransitionComplete(cs: CachedBeaconState): boolean {
   const state = cs.state as BeaconStatePostBellatrix;
   const type = headerType(cs.fork);
   return !bytesEqual(state.latestExecutionPayloadHeader.hashTreeRoot(), type.hashTreeRoot(type.defaultValue()));
 }
 
-/** bellatrix is_merge_transition_block */
+/**
+ * bellatrix is_merge_transition_block
+ * Spec: `is_merge_transition_block` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/beacon-chain.md#is_merge_transition_block
+ */
 export function isMergeTransitionBlock(cs: CachedBeaconState, body: BeaconBlockBodyAllForks): boolean {
   const payloadType = (forkTypes(cs.fork) as unknown as Record<string, ContainerTypeLike>).ExecutionPayload;
   const payload = (body as unknown as BodyWithPayload).executionPayload;
@@ -43,19 +49,28 @@ export function isMergeTransitionBlock(cs: CachedBeaconState, body: BeaconBlockB
   return !isMergeTransitionComplete(cs) && !isDefault;
 }
 
-/** bellatrix is_execution_enabled */
+/**
+ * bellatrix is_execution_enabled
+ * Spec: `is_execution_enabled` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/beacon-chain.md#is_execution_enabled
+ */
 export function isExecutionEnabled(cs: CachedBeaconState, body: BeaconBlockBodyAllForks): boolean {
   return isMergeTransitionBlock(cs, body) || isMergeTransitionComplete(cs);
 }
 
-/** deneb kzg_commitment_to_versioned_hash */
+/**
+ * deneb kzg_commitment_to_versioned_hash
+ * Spec: `kzg_commitment_to_versioned_hash` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/deneb/beacon-chain.md#kzg_commitment_to_versioned_hash
+ */
 export function kzgCommitmentToVersionedHash(kzgCommitment: Uint8Array): Uint8Array {
   const hash = digest(kzgCommitment);
   hash[0] = VERSIONED_HASH_VERSION_KZG;
   return hash;
 }
 
-/** fulu get_blob_parameters (the blob schedule entry in force at `epoch`; electra's limit before any entry) */
+/**
+ * fulu get_blob_parameters (the blob schedule entry in force at `epoch`; electra's limit before any entry)
+ * Spec: `get_blob_parameters` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#new-get_blob_parameters
+ */
 export function getBlobParameters(config: ChainConfig, epoch: number): {epoch: number; maxBlobsPerBlock: number} {
   const entries = [...config.BLOB_SCHEDULE].sort((a, b) => b.EPOCH - a.EPOCH);
   for (const entry of entries) {
@@ -75,6 +90,7 @@ function maxBlobsPerBlock(cs: CachedBeaconState): number {
  * bellatrix / capella / deneb / electra / fulu process_execution_payload. `executionPayloadValid` is the execution
  * engine's verdict (verify_and_notify_new_payload with the payload, versioned hashes, parent beacon block root
  * and execution requests); the caller obtains it.
+ * Spec: `process_execution_payload` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#modified-process_execution_payload (bellatrix; modified in capella, deneb, electra, fulu)
  */
 export function processExecutionPayload(
   cs: CachedBeaconState,

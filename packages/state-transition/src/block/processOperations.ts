@@ -32,7 +32,10 @@ function expectedDepositCount(cs: CachedBeaconState): number {
   return Math.min(MAX_DEPOSITS, state.eth1Data.depositCount - state.eth1DepositIndex);
 }
 
-/** phase0 / capella / electra / fulu process_operations */
+/**
+ * phase0 / capella / electra / fulu process_operations
+ * Spec: `process_operations` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#modified-process_operations (phase0; modified in capella, electra, fulu)
+ */
 export function processOperations(cs: CachedBeaconState, body: BeaconBlockBodyAllForks, verifySignatures = true): void {
   const expectedDeposits = expectedDepositCount(cs);
   if (body.deposits.length !== expectedDeposits) {

@@ -6,7 +6,10 @@ import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 import {isSlashableValidator} from "../util/validator.ts";
 
-/** phase0 process_proposer_slashing */
+/**
+ * phase0 process_proposer_slashing
+ * Spec: `process_proposer_slashing` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#proposer-slashings
+ */
 export function processProposerSlashing(
   cs: CachedBeaconState,
   proposerSlashing: ProposerSlashing,

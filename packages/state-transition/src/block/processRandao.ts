@@ -6,7 +6,10 @@ import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 import {getRandaoMix} from "../util/seed.ts";
 
-/** phase0 process_randao (the reveal's signature is checked only when `verifySignature`) */
+/**
+ * phase0 process_randao (the reveal's signature is checked only when `verifySignature`)
+ * Spec: `process_randao` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#randao
+ */
 export function processRandao(cs: CachedBeaconState, body: {randaoReveal: Uint8Array}, verifySignature = true): void {
   const state = cs.state;
   const epoch = getCurrentEpoch(state);

@@ -12,7 +12,10 @@ import {getSyncAggregateSignatureSet, type SyncAggregate} from "../signatureSets
 import {decreaseBalance, increaseBalance} from "../util/balance.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
 
-/** altair process_sync_aggregate */
+/**
+ * altair process_sync_aggregate
+ * Spec: `process_sync_aggregate` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#sync-aggregate-processing
+ */
 export function processSyncAggregate(
   cs: CachedBeaconState,
   syncAggregate: SyncAggregate,

@@ -7,7 +7,10 @@ import {getCurrentEpoch} from "../util/epoch.ts";
 import {isActiveValidator} from "../util/validator.ts";
 import {getPendingBalanceToWithdraw} from "./processWithdrawalRequest.ts";
 
-/** phase0 / deneb / electra process_voluntary_exit */
+/**
+ * phase0 / deneb / electra process_voluntary_exit
+ * Spec: `process_voluntary_exit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_voluntary_exit (phase0; modified in deneb, electra)
+ */
 export function processVoluntaryExit(
   cs: CachedBeaconState,
   signedVoluntaryExit: SignedVoluntaryExit,

@@ -20,7 +20,10 @@ import {
 
 export type WithdrawalRequest = ValueOf<typeof ssz.electra.WithdrawalRequest>;
 
-/** electra get_pending_balance_to_withdraw (a scan of the pending partial withdrawals queue) */
+/**
+ * electra get_pending_balance_to_withdraw (a scan of the pending partial withdrawals queue)
+ * Spec: `get_pending_balance_to_withdraw` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-get_pending_balance_to_withdraw
+ */
 export function getPendingBalanceToWithdraw(cs: CachedBeaconState, validatorIndex: number): number {
   const queue = (cs.state as BeaconStatePostElectra).pendingPartialWithdrawals;
   let total = 0;
@@ -31,7 +34,10 @@ export function getPendingBalanceToWithdraw(cs: CachedBeaconState, validatorInde
   return total;
 }
 
-/** electra process_withdrawal_request */
+/**
+ * electra process_withdrawal_request
+ * Spec: `process_withdrawal_request` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-process_withdrawal_request
+ */
 export function processWithdrawalRequest(cs: CachedBeaconState, withdrawalRequest: WithdrawalRequest): void {
   const state = cs.state as BeaconStatePostElectra;
   const amount = withdrawalRequest.amount;

@@ -28,7 +28,10 @@ export interface ExpectedWithdrawals {
   processedSweepWithdrawalsCount: number;
 }
 
-/** capella get_balance_after_withdrawals */
+/**
+ * capella get_balance_after_withdrawals
+ * Spec: `get_balance_after_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/beacon-chain.md#new-get_balance_after_withdrawals
+ */
 export function getBalanceAfterWithdrawals(
   state: BeaconStateAllForks,
   validatorIndex: number,
@@ -39,7 +42,10 @@ export function getBalanceAfterWithdrawals(
   return state.balances.get(validatorIndex) - withdrawn;
 }
 
-/** electra is_eligible_for_partial_withdrawals */
+/**
+ * electra is_eligible_for_partial_withdrawals
+ * Spec: `is_eligible_for_partial_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-is_eligible_for_partial_withdrawals
+ */
 export function isEligibleForPartialWithdrawals(validator: ValidatorView, balance: number): boolean {
   return (
     validator.exitEpoch === FAR_FUTURE_EPOCH &&
@@ -52,7 +58,10 @@ function withdrawalAddress(validator: ValidatorView): Uint8Array {
   return validator.withdrawalCredentials.slice(12);
 }
 
-/** electra get_pending_partial_withdrawals: [withdrawals, next withdrawal index, processed count] */
+/**
+ * electra get_pending_partial_withdrawals: [withdrawals, next withdrawal index, processed count]
+ * Spec: `get_pending_partial_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-get_pending_partial_withdrawals
+ */
 export function getPendingPartialWithdrawals(
   cs: CachedBeaconState,
   withdrawalIndex: number,
@@ -95,7 +104,10 @@ export function getPendingPartialWithdrawals(
   return [withdrawals, withdrawalIndex, processedCount];
 }
 
-/** capella / electra get_validators_sweep_withdrawals: [withdrawals, next withdrawal index, processed count] */
+/**
+ * capella / electra get_validators_sweep_withdrawals: [withdrawals, next withdrawal index, processed count]
+ * Spec: `get_validators_sweep_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_validators_sweep_withdrawals (capella; modified in electra)
+ */
 export function getValidatorsSweepWithdrawals(
   cs: CachedBeaconState,
   withdrawalIndex: number,
@@ -138,7 +150,10 @@ export function getValidatorsSweepWithdrawals(
   return [withdrawals, withdrawalIndex, processedCount];
 }
 
-/** capella / electra get_expected_withdrawals */
+/**
+ * capella / electra get_expected_withdrawals
+ * Spec: `get_expected_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_expected_withdrawals (capella; modified in electra)
+ */
 export function getExpectedWithdrawals(cs: CachedBeaconState): ExpectedWithdrawals {
   const state = cs.state as BeaconStatePostCapella;
   let withdrawalIndex = state.nextWithdrawalIndex;
@@ -161,17 +176,26 @@ export function getExpectedWithdrawals(cs: CachedBeaconState): ExpectedWithdrawa
   return {withdrawals, processedPartialWithdrawalsCount, processedSweepWithdrawalsCount};
 }
 
-/** capella apply_withdrawals */
+/**
+ * capella apply_withdrawals
+ * Spec: `apply_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/beacon-chain.md#new-apply_withdrawals
+ */
 export function applyWithdrawals(state: BeaconStateAllForks, withdrawals: readonly Withdrawal[]): void {
   for (const w of withdrawals) decreaseBalance(state, w.validatorIndex, w.amount);
 }
 
-/** capella update_next_withdrawal_index */
+/**
+ * capella update_next_withdrawal_index
+ * Spec: `update_next_withdrawal_index` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/beacon-chain.md#new-update_next_withdrawal_index
+ */
 export function updateNextWithdrawalIndex(state: BeaconStatePostCapella, withdrawals: readonly Withdrawal[]): void {
   if (withdrawals.length !== 0) state.nextWithdrawalIndex = withdrawals[withdrawals.length - 1].index + 1;
 }
 
-/** electra update_pending_partial_withdrawals */
+/**
+ * electra update_pending_partial_withdrawals
+ * Spec: `update_pending_partial_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-update_pending_partial_withdrawals
+ */
 export function updatePendingPartialWithdrawals(
   state: BeaconStatePostElectra,
   processedPartialWithdrawalsCount: number,
@@ -179,7 +203,10 @@ export function updatePendingPartialWithdrawals(
   state.pendingPartialWithdrawals = state.pendingPartialWithdrawals.sliceFrom(processedPartialWithdrawalsCount);
 }
 
-/** capella update_next_withdrawal_validator_index */
+/**
+ * capella update_next_withdrawal_validator_index
+ * Spec: `update_next_withdrawal_validator_index` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/beacon-chain.md#new-update_next_withdrawal_validator_index
+ */
 export function updateNextWithdrawalValidatorIndex(
   state: BeaconStatePostCapella,
   withdrawals: readonly Withdrawal[],
@@ -195,7 +222,10 @@ export function updateNextWithdrawalValidatorIndex(
   }
 }
 
-/** capella / electra process_withdrawals */
+/**
+ * capella / electra process_withdrawals
+ * Spec: `process_withdrawals` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_withdrawals (capella; modified in electra)
+ */
 export function processWithdrawals(cs: CachedBeaconState, payload: {withdrawals: Withdrawal[]}): void {
   const state = cs.state as BeaconStatePostCapella;
   const expected = getExpectedWithdrawals(cs);

@@ -6,7 +6,10 @@ import type {BeaconStatePostElectra} from "../types.ts";
 /** bls.G2_POINT_AT_INFINITY: the signature placeholder of a pending deposit made from excess balance */
 const G2_POINT_AT_INFINITY = Uint8Array.from([0xc0, ...new Uint8Array(95)]);
 
-/** electra switch_to_compounding_validator */
+/**
+ * electra switch_to_compounding_validator
+ * Spec: `switch_to_compounding_validator` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-switch_to_compounding_validator
+ */
 export function switchToCompoundingValidator(cs: CachedBeaconState, index: number): void {
   const validator = cs.state.validators.get(index);
   const credentials = validator.withdrawalCredentials.slice();
@@ -15,7 +18,10 @@ export function switchToCompoundingValidator(cs: CachedBeaconState, index: numbe
   queueExcessActiveBalance(cs, index);
 }
 
-/** electra queue_excess_active_balance */
+/**
+ * electra queue_excess_active_balance
+ * Spec: `queue_excess_active_balance` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-queue_excess_active_balance
+ */
 export function queueExcessActiveBalance(cs: CachedBeaconState, index: number): void {
   const state = cs.state as BeaconStatePostElectra;
   const balance = state.balances.get(index);

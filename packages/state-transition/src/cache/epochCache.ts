@@ -275,7 +275,10 @@ function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint
   });
 }
 
-/** altair/electra get_next_sync_committee_indices, read from the state as it is now (effective balances included). */
+/**
+ * altair/electra get_next_sync_committee_indices, read from the state as it is now (effective balances included).
+ * Spec: `get_next_sync_committee_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_next_sync_committee_indices (altair; modified in electra)
+ */
 export function getNextSyncCommitteeIndices(fork: number, state: BeaconStateAllForks): number[] {
   const epoch = getCurrentEpoch(state) + 1;
   state.commit();

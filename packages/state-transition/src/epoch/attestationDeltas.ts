@@ -43,7 +43,10 @@ export function getBaseRewardsPhase0(cache: EpochTransitionCache): Float64Array 
   return out;
 }
 
-/** phase0 get_attestation_component_deltas, for the attesters flagged `flag` with total balance `attestingBalance`. */
+/**
+ * phase0 get_attestation_component_deltas, for the attesters flagged `flag` with total balance `attestingBalance`.
+ * Spec: `get_attestation_component_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#helpers-2
+ */
 function getAttestationComponentDeltas(
   cs: CachedBeaconState,
   cache: EpochTransitionCache,
@@ -71,18 +74,27 @@ function getAttestationComponentDeltas(
   return deltas;
 }
 
-/** phase0 get_source_deltas */
+/**
+ * phase0 get_source_deltas
+ * Spec: `get_source_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#components-of-attestation-deltas
+ */
 export function getSourceDeltas(cs: CachedBeaconState, cache: EpochTransitionCache = beforeProcessEpoch(cs)): Deltas {
   return getAttestationComponentDeltas(cs, cache, FLAG_PREV_SOURCE, cache.prevSourceBalance);
 }
 
-/** phase0 get_target_deltas */
+/**
+ * phase0 get_target_deltas
+ * Spec: `get_target_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#components-of-attestation-deltas
+ */
 export function getTargetDeltas(cs: CachedBeaconState, cache: EpochTransitionCache = beforeProcessEpoch(cs)): Deltas {
   if (cache.prevTargetError !== null) throw cache.prevTargetError;
   return getAttestationComponentDeltas(cs, cache, FLAG_PREV_TARGET, cache.prevTargetBalance);
 }
 
-/** phase0 get_head_deltas */
+/**
+ * phase0 get_head_deltas
+ * Spec: `get_head_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#components-of-attestation-deltas
+ */
 export function getHeadDeltas(cs: CachedBeaconState, cache: EpochTransitionCache = beforeProcessEpoch(cs)): Deltas {
   if (cache.prevTargetError !== null) throw cache.prevTargetError;
   if (cache.prevHeadError !== null) throw cache.prevHeadError;
@@ -92,6 +104,7 @@ export function getHeadDeltas(cs: CachedBeaconState, cache: EpochTransitionCache
 /**
  * phase0 get_inclusion_delay_deltas: the proposer of each attester's earliest-included matching source attestation
  * gets its proposer reward, the attester the rest of its base reward divided by the inclusion delay.
+ * Spec: `get_inclusion_delay_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#components-of-attestation-deltas
  */
 export function getInclusionDelayDeltas(
   cs: CachedBeaconState,
@@ -114,7 +127,10 @@ export function getInclusionDelayDeltas(
   return deltas;
 }
 
-/** phase0 get_inactivity_penalty_deltas */
+/**
+ * phase0 get_inactivity_penalty_deltas
+ * Spec: `get_inactivity_penalty_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#components-of-attestation-deltas
+ */
 export function getInactivityPenaltyDeltasPhase0(
   cs: CachedBeaconState,
   cache: EpochTransitionCache = beforeProcessEpoch(cs),
@@ -139,7 +155,10 @@ export function getInactivityPenaltyDeltasPhase0(
   return deltas;
 }
 
-/** phase0 get_attestation_deltas */
+/**
+ * phase0 get_attestation_deltas
+ * Spec: `get_attestation_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_attestation_deltas
+ */
 export function getAttestationDeltas(
   cs: CachedBeaconState,
   cache: EpochTransitionCache = beforeProcessEpoch(cs),

@@ -23,12 +23,18 @@ import {isInInactivityLeak, mulDiv} from "./util.ts";
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 
-/** altair get_base_reward_per_increment, from the cache's (exact) total active balance */
+/**
+ * altair get_base_reward_per_increment, from the cache's (exact) total active balance
+ * Spec: `get_base_reward_per_increment` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#get_base_reward_per_increment
+ */
 export function getBaseRewardPerIncrement(cache: EpochTransitionCache): number {
   return Number((INCREMENT * BigInt(BASE_REWARD_FACTOR)) / integerSquareRoot(cache.totalActiveBalance));
 }
 
-/** altair get_flag_index_deltas */
+/**
+ * altair get_flag_index_deltas
+ * Spec: `get_flag_index_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#get_flag_index_deltas
+ */
 export function getFlagIndexDeltas(
   cs: CachedBeaconState,
   flagIndex: number,
@@ -59,7 +65,10 @@ export function getFlagIndexDeltas(
   return deltas;
 }
 
-/** altair / bellatrix get_inactivity_penalty_deltas */
+/**
+ * altair / bellatrix get_inactivity_penalty_deltas
+ * Spec: `get_inactivity_penalty_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#modified-get_inactivity_penalty_deltas
+ */
 export function getInactivityPenaltyDeltasAltair(
   cs: CachedBeaconState,
   cache: EpochTransitionCache = beforeProcessEpoch(cs),
@@ -79,7 +88,10 @@ export function getInactivityPenaltyDeltasAltair(
   return deltas;
 }
 
-/** phase0 / altair / bellatrix get_inactivity_penalty_deltas, by the state's fork */
+/**
+ * phase0 / altair / bellatrix get_inactivity_penalty_deltas, by the state's fork
+ * Spec: `get_inactivity_penalty_deltas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/bellatrix/beacon-chain.md#modified-get_inactivity_penalty_deltas (phase0; modified in altair, bellatrix)
+ */
 export function getInactivityPenaltyDeltas(
   cs: CachedBeaconState,
   cache: EpochTransitionCache = beforeProcessEpoch(cs),

@@ -20,6 +20,7 @@ const UPWARD_THRESHOLD = HYSTERESIS_INCREMENT * HYSTERESIS_UPWARD_MULTIPLIER;
  * phase0 / electra process_effective_balance_updates (electra: the max effective balance depends on the withdrawal
  * credential). Writes each new effective balance to the state, the epoch cache and the epoch transition cache.
  * Validators appended by process_pending_deposits (beyond the cache) are read from the state.
+ * Spec: `process_effective_balance_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_effective_balance_updates (phase0; modified in electra)
  */
 export function processEffectiveBalanceUpdates(
   cs: CachedBeaconState,

@@ -22,6 +22,7 @@ import {processSyncCommitteeUpdates} from "./processSyncCommitteeUpdates.ts";
 /**
  * phase0 / altair / capella / electra / fulu process_epoch: the steps of the state's fork in the spec's order.
  * The registry is scanned once, into the epoch transition cache that every step reads.
+ * Spec: `process_epoch` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#modified-process_epoch (phase0; modified in altair, capella, electra, fulu)
  */
 export function processEpoch(cs: CachedBeaconState): void {
   const fork = cs.fork;

@@ -3,7 +3,10 @@ import {digest64} from "@chainsafe/as-sha256";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 
-/** phase0 process_historical_roots_update (phase0 … bellatrix) */
+/**
+ * phase0 process_historical_roots_update (phase0 … bellatrix)
+ * Spec: `process_historical_roots_update` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#historical-roots-updates
+ */
 export function processHistoricalRootsUpdate(cs: CachedBeaconState): void {
   const state = cs.state;
   // Set historical root accumulator

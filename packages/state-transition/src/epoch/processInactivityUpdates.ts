@@ -10,7 +10,10 @@ import {
 } from "./epochTransitionCache.ts";
 import {isInInactivityLeak} from "./util.ts";
 
-/** altair process_inactivity_updates */
+/**
+ * altair process_inactivity_updates
+ * Spec: `process_inactivity_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#inactivity-scores
+ */
 export function processInactivityUpdates(
   cs: CachedBeaconState,
   cache: EpochTransitionCache = beforeProcessEpoch(cs),

@@ -10,6 +10,7 @@ import {getBlockRoot} from "./util.ts";
 /**
  * phase0 / altair process_justification_and_finalization. The target balances come from the epoch transition
  * cache: phase0 from the matching target attestations, altair+ from the TIMELY_TARGET participation flags.
+ * Spec: `process_justification_and_finalization` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#justification-and-finalization (phase0; modified in altair)
  */
 export function processJustificationAndFinalization(
   cs: CachedBeaconState,
@@ -23,7 +24,10 @@ export function processJustificationAndFinalization(
   weighJustificationAndFinalization(state, cache.totalActiveBalance, cache.prevTargetBalance, cache.currTargetBalance);
 }
 
-/** phase0 weigh_justification_and_finalization (balances in Gwei, as bigint: they are registry-wide sums) */
+/**
+ * phase0 weigh_justification_and_finalization (balances in Gwei, as bigint: they are registry-wide sums)
+ * Spec: `weigh_justification_and_finalization` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#justification-and-finalization
+ */
 export function weighJustificationAndFinalization(
   state: BeaconStateAllForks,
   totalActiveBalance: bigint,

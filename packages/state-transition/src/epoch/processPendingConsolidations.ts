@@ -3,7 +3,10 @@ import type {BeaconStatePostElectra} from "../types.ts";
 import {decreaseBalance, increaseBalance} from "../util/balance.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 
-/** electra process_pending_consolidations */
+/**
+ * electra process_pending_consolidations
+ * Spec: `process_pending_consolidations` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-process_pending_consolidations
+ */
 export function processPendingConsolidations(cs: CachedBeaconState): void {
   const state = cs.state as BeaconStatePostElectra;
   const nextEpoch = getCurrentEpoch(state) + 1;

@@ -10,6 +10,7 @@ import {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCa
 /**
  * electra / fulu process_pending_deposits. fulu drops the check that every Eth1 bridge deposit is applied before
  * the first deposit request. The queue is read lazily: at most MAX_PENDING_DEPOSITS_PER_EPOCH entries are visited.
+ * Spec: `process_pending_deposits` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#modified-process_pending_deposits (electra; modified in fulu)
  */
 export function processPendingDeposits(
   cs: CachedBeaconState,

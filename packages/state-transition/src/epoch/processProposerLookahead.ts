@@ -9,6 +9,7 @@ import {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCa
  * fulu process_proposer_lookahead. get_beacon_proposer_indices(state, current + MIN_SEED_LOOKAHEAD + 1) uses the
  * cache's active indices of that epoch (registry updates cannot change them: they only set activation and exit
  * epochs at compute_activation_exit_epoch(current) or later) and the effective balances as they are now.
+ * Spec: `process_proposer_lookahead` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#new-process_proposer_lookahead
  */
 export function processProposerLookahead(
   cs: CachedBeaconState,

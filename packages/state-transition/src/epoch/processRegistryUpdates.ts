@@ -8,6 +8,7 @@ import {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCa
 /**
  * phase0 / deneb / electra process_registry_updates. Only the cache's registry candidates (eligible for the
  * activation queue, ejectable, or not yet activated) can be touched, so only those are visited, in index order.
+ * Spec: `process_registry_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_registry_updates (phase0; modified in deneb, electra)
  */
 export function processRegistryUpdates(
   cs: CachedBeaconState,
@@ -17,7 +18,10 @@ export function processRegistryUpdates(
   else processRegistryUpdatesPhase0(cs, cache);
 }
 
-/** phase0 process_registry_updates (deneb: activations limited by get_validator_activation_churn_limit) */
+/**
+ * phase0 process_registry_updates (deneb: activations limited by get_validator_activation_churn_limit)
+ * Spec: `process_registry_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#registry-updates
+ */
 function processRegistryUpdatesPhase0(cs: CachedBeaconState, cache: EpochTransitionCache): void {
   const {state, fork, config} = cs;
   const currentEpoch = getCurrentEpoch(state);
@@ -56,7 +60,10 @@ function processRegistryUpdatesPhase0(cs: CachedBeaconState, cache: EpochTransit
   }
 }
 
-/** electra process_registry_updates: eligibility, ejections and activations in one loop */
+/**
+ * electra process_registry_updates: eligibility, ejections and activations in one loop
+ * Spec: `process_registry_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_registry_updates
+ */
 function processRegistryUpdatesElectra(cs: CachedBeaconState, cache: EpochTransitionCache): void {
   const {state, fork, config} = cs;
   const currentEpoch = getCurrentEpoch(state);

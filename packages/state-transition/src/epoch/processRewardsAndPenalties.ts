@@ -9,6 +9,7 @@ import {getFlagIndexDeltas, getInactivityPenaltyDeltasAltair} from "./flagIndexD
  * phase0 / altair process_rewards_and_penalties. Each set of deltas is applied in the spec's order, with
  * increase_balance then decrease_balance (saturating at zero) per set, so the result matches the spec exactly
  * even where a balance hits zero in between.
+ * Spec: `process_rewards_and_penalties` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#rewards-and-penalties-1 (phase0; modified in altair)
  */
 export function processRewardsAndPenalties(
   cs: CachedBeaconState,

@@ -20,6 +20,7 @@ function proportionalSlashingMultiplier(fork: number): number {
 /**
  * phase0 / altair / bellatrix / electra process_slashings. Only slashed validators can be penalized, so only
  * the cache's slashed indices are visited. Products of registry-wide totals are computed on bigint.
+ * Spec: `process_slashings` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-process_slashings (phase0; modified in altair, bellatrix, electra)
  */
 export function processSlashings(cs: CachedBeaconState, cache: EpochTransitionCache = beforeProcessEpoch(cs)): void {
   const {state, fork} = cs;

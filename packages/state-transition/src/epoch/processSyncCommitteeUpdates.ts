@@ -6,7 +6,10 @@ import {getNextSyncCommitteeIndices} from "../cache/epochCache.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 
-/** altair get_next_sync_committee (with eth_aggregate_pubkeys: every pubkey must pass KeyValidate) */
+/**
+ * altair get_next_sync_committee (with eth_aggregate_pubkeys: every pubkey must pass KeyValidate)
+ * Spec: `get_next_sync_committee` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#get_next_sync_committee
+ */
 export function getNextSyncCommittee(cs: CachedBeaconState): {pubkeys: Uint8Array[]; aggregatePubkey: Uint8Array} {
   const state = cs.state;
   // getNextSyncCommitteeIndices reads committed validators only
@@ -17,7 +20,10 @@ export function getNextSyncCommittee(cs: CachedBeaconState): {pubkeys: Uint8Arra
   return {pubkeys, aggregatePubkey};
 }
 
-/** altair process_sync_committee_updates */
+/**
+ * altair process_sync_committee_updates
+ * Spec: `process_sync_committee_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#sync-committee-updates
+ */
 export function processSyncCommitteeUpdates(cs: CachedBeaconState): void {
   const state = cs.state as BeaconStatePostAltair;
   const nextEpoch = getCurrentEpoch(state) + 1;

@@ -11,7 +11,10 @@ export function mulDiv(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
-/** phase0 get_block_root_at_slot (with the spec's range assertion) */
+/**
+ * phase0 get_block_root_at_slot (with the spec's range assertion)
+ * Spec: `get_block_root_at_slot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_block_root_at_slot
+ */
 export function getBlockRootAtSlot(state: BeaconStateAllForks, slot: number): Uint8Array {
   if (!(slot < state.slot && state.slot <= slot + SLOTS_PER_HISTORICAL_ROOT)) {
     throw Error(`get_block_root_at_slot: slot ${slot} is out of range for state slot ${state.slot}`);
@@ -19,19 +22,28 @@ export function getBlockRootAtSlot(state: BeaconStateAllForks, slot: number): Ui
   return state.blockRoots.get(slot % SLOTS_PER_HISTORICAL_ROOT);
 }
 
-/** phase0 get_block_root */
+/**
+ * phase0 get_block_root
+ * Spec: `get_block_root` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_block_root
+ */
 export function getBlockRoot(state: BeaconStateAllForks, epoch: number): Uint8Array {
   return getBlockRootAtSlot(state, computeStartSlotAtEpoch(epoch));
 }
 
-/** phase0 get_finality_delay (uint64: a finalized epoch after the previous epoch is an underflow) */
+/**
+ * phase0 get_finality_delay (uint64: a finalized epoch after the previous epoch is an underflow)
+ * Spec: `get_finality_delay` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#helpers-2
+ */
 export function getFinalityDelay(state: BeaconStateAllForks): number {
   const delay = getPreviousEpoch(state) - state.finalizedCheckpoint.epoch;
   if (delay < 0) throw Error("get_finality_delay: finalized epoch is after the previous epoch (uint64 underflow)");
   return delay;
 }
 
-/** phase0 is_in_inactivity_leak */
+/**
+ * phase0 is_in_inactivity_leak
+ * Spec: `is_in_inactivity_leak` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#helpers-2
+ */
 export function isInInactivityLeak(state: BeaconStateAllForks): boolean {
   return getFinalityDelay(state) > MIN_EPOCHS_TO_INACTIVITY_PENALTY;
 }

@@ -54,6 +54,7 @@ export function createEmptyGenesisState(
 /**
  * phase0 initialize_beacon_state_from_eth1. Returns the phase0 candidate state (it may have no active validator,
  * so no epoch cache is built; wrap it with createCachedBeaconState once it is valid).
+ * Spec: `initialize_beacon_state_from_eth1` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#genesis
  */
 export function initializeBeaconStateFromEth1(
   config: ChainConfig,
@@ -93,7 +94,10 @@ export function initializeBeaconStateFromEth1(
   return state;
 }
 
-/** phase0 is_valid_genesis_state */
+/**
+ * phase0 is_valid_genesis_state
+ * Spec: `is_valid_genesis_state` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#genesis-state
+ */
 export function isValidGenesisState(config: ChainConfig, state: BeaconStatePhase0): boolean {
   if (state.genesisTime < config.MIN_GENESIS_TIME) return false;
   let activeCount = 0;

@@ -41,7 +41,10 @@ export function lightClientForkAtSlot(cfg: LightClientForkSchedule, slot: number
   return "altair";
 }
 
-/** phase0/altair compute_merkle_proof over a tree-backed SSZ object: the branch from the leaf up. */
+/**
+ * phase0/altair compute_merkle_proof over a tree-backed SSZ object: the branch from the leaf up.
+ * Spec: `compute_merkle_proof` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/light-client/full-node.md#compute_merkle_proof
+ */
 export function computeMerkleProof(node: Node, gindex: number): Uint8Array[] {
   return (createProof(node, {type: ProofType.single, gindex: BigInt(gindex)}) as SingleProof).witnesses;
 }
@@ -49,6 +52,7 @@ export function computeMerkleProof(node: Node, gindex: number): Uint8Array[] {
 /**
  * block_to_light_client_header (altair, capella and deneb full-node.md) in the block's own light-client form
  * (`blockFork` is the fork of the block's SSZ type).
+ * Spec: `block_to_light_client_header` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/deneb/light-client/full-node.md#modified-block_to_light_client_header (altair; modified in capella, deneb)
  */
 export function blockToLightClientHeader(
   cfg: LightClientForkSchedule,

@@ -52,12 +52,18 @@ export interface LightClientStore {
   currentMaxActiveParticipants: number;
 }
 
-/** altair compute_sync_committee_period */
+/**
+ * altair compute_sync_committee_period
+ * Spec: `compute_sync_committee_period` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/validator.md#sync-committee
+ */
 export function computeSyncCommitteePeriod(epoch: number): number {
   return Math.floor(epoch / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
 }
 
-/** altair compute_sync_committee_period_at_slot */
+/**
+ * altair compute_sync_committee_period_at_slot
+ * Spec: `compute_sync_committee_period_at_slot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/light-client/sync-protocol.md#compute_sync_committee_period_at_slot
+ */
 export function computeSyncCommitteePeriodAtSlot(slot: number): number {
   return computeSyncCommitteePeriod(computeEpochAtSlot(slot));
 }
@@ -91,7 +97,7 @@ export function getSubtreeIndex(gindex: number): number {
   return gindex % 2 ** floorlog2(gindex);
 }
 
-/** https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/light-client/sync-protocol.md#is_valid_normalized_merkle_branch */
+/** https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/light-client/sync-protocol.md#is_valid_normalized_merkle_branch */
 export function isValidNormalizedMerkleBranch(
   leaf: Uint8Array,
   branch: Uint8Array[],

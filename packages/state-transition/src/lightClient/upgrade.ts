@@ -37,7 +37,7 @@ function isDefaultForkHeader(fork: LightClientForkName, h: AnyForkHeader): boole
   return (type as {equals(a: unknown, b: unknown): boolean}).equals(h, type.defaultValue());
 }
 
-/** https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md (upgrade_lc_header_to_gloas) */
+/** https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md#upgrading-light-client-data (upgrade_lc_header_to_gloas) */
 export function upgradeLcHeaderToGloas(
   cfg: LightClientForkSchedule,
   fork: LightClientForkName,
@@ -68,7 +68,10 @@ export function upgradeLcHeaderToGloas(
   };
 }
 
-/** upgrade_lc_bootstrap_to_gloas */
+/**
+ * upgrade_lc_bootstrap_to_gloas
+ * Spec: `upgrade_lc_bootstrap_to_gloas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md#upgrading-light-client-data
+ */
 export function upgradeLcBootstrapToGloas(
   cfg: LightClientForkSchedule,
   fork: LightClientForkName,
@@ -84,7 +87,10 @@ export function upgradeLcBootstrapToGloas(
   };
 }
 
-/** upgrade_lc_update_to_gloas */
+/**
+ * upgrade_lc_update_to_gloas
+ * Spec: `upgrade_lc_update_to_gloas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md#upgrading-light-client-data
+ */
 export function upgradeLcUpdateToGloas(
   cfg: LightClientForkSchedule,
   fork: LightClientForkName,
@@ -101,7 +107,10 @@ export function upgradeLcUpdateToGloas(
   };
 }
 
-/** upgrade_lc_finality_update_to_gloas */
+/**
+ * upgrade_lc_finality_update_to_gloas
+ * Spec: `upgrade_lc_finality_update_to_gloas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md#upgrading-light-client-data
+ */
 export function upgradeLcFinalityUpdateToGloas(
   cfg: LightClientForkSchedule,
   fork: LightClientForkName,
@@ -116,7 +125,10 @@ export function upgradeLcFinalityUpdateToGloas(
   };
 }
 
-/** upgrade_lc_optimistic_update_to_gloas */
+/**
+ * upgrade_lc_optimistic_update_to_gloas
+ * Spec: `upgrade_lc_optimistic_update_to_gloas` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/gloas/light-client/fork.md#upgrading-light-client-data
+ */
 export function upgradeLcOptimisticUpdateToGloas(
   cfg: LightClientForkSchedule,
   fork: LightClientForkName,

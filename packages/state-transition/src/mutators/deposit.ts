@@ -33,7 +33,10 @@ export function findValidatorIndex(cs: CachedBeaconState, pubkey: Uint8Array): n
   return index;
 }
 
-/** phase0 / electra get_validator_from_deposit */
+/**
+ * phase0 / electra get_validator_from_deposit
+ * Spec: `get_validator_from_deposit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_validator_from_deposit (phase0; modified in electra)
+ */
 export function getValidatorFromDeposit(
   fork: number,
   pubkey: Uint8Array,
@@ -57,6 +60,7 @@ export function getValidatorFromDeposit(
 /**
  * phase0 / altair / electra add_validator_to_registry: appends the validator and its balance (altair+: zero
  * participation flags and inactivity score) and registers it in the epoch cache (pubkey index, effective balance).
+ * Spec: `add_validator_to_registry` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-add_validator_to_registry (phase0; modified in altair, electra)
  */
 export function addValidatorToRegistry(
   cs: CachedBeaconState,
@@ -82,6 +86,7 @@ export function addValidatorToRegistry(
  * electra is_valid_deposit_signature (also phase0 apply_deposit's proof-of-possession check): bls.Verify over the
  * DepositMessage with the fork-agnostic deposit domain (genesis fork version, zero root). A pubkey or signature
  * that does not decode to a valid point is an invalid signature, not an error.
+ * Spec: `is_valid_deposit_signature` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-is_valid_deposit_signature
  */
 export function isValidDepositSignature(
   cs: Pick<CachedBeaconState, "config">,
@@ -110,6 +115,7 @@ export function isValidDepositSignature(
  * phase0 / electra apply_deposit. phase0–deneb: a new pubkey with a valid proof of possession becomes a validator
  * with the deposited balance, a known pubkey gets its balance increased. electra (and fulu, which keeps it): a new
  * pubkey is registered with a zero balance and the amount is queued as a PendingDeposit (slot GENESIS_SLOT).
+ * Spec: `apply_deposit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-apply_deposit (phase0; modified in electra)
  */
 export function applyDeposit(
   cs: CachedBeaconState,
@@ -139,7 +145,10 @@ export function applyDeposit(
   }
 }
 
-/** electra apply_pending_deposit */
+/**
+ * electra apply_pending_deposit
+ * Spec: `apply_pending_deposit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-apply_pending_deposit
+ */
 export function applyPendingDeposit(cs: CachedBeaconState, deposit: PendingDepositValue): void {
   const index = findValidatorIndex(cs, deposit.pubkey);
   if (index === undefined) {

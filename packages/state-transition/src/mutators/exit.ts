@@ -7,6 +7,7 @@ import {computeActivationExitEpoch, getCurrentEpoch} from "../util/epoch.ts";
 /**
  * phase0 / electra initiate_validator_exit. phase0–deneb use the exit queue kept in the epoch cache (instead of
  * the spec's scan of every validator per exit); electra uses the balance-based churn in the state.
+ * Spec: `initiate_validator_exit` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-initiate_validator_exit (phase0; modified in electra)
  */
 export function initiateValidatorExit(cs: CachedBeaconState, index: number): void {
   const validator = cs.state.validators.get(index);
@@ -38,7 +39,10 @@ export function initiateValidatorExit(cs: CachedBeaconState, index: number): voi
   validator.withdrawableEpoch = withdrawableEpoch;
 }
 
-/** electra compute_exit_epoch_and_update_churn */
+/**
+ * electra compute_exit_epoch_and_update_churn
+ * Spec: `compute_exit_epoch_and_update_churn` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-compute_exit_epoch_and_update_churn
+ */
 export function computeExitEpochAndUpdateChurn(
   cs: CachedBeaconState<BeaconStatePostElectra>,
   exitBalance: number,
@@ -59,7 +63,10 @@ export function computeExitEpochAndUpdateChurn(
   return earliestExitEpoch;
 }
 
-/** electra compute_consolidation_epoch_and_update_churn */
+/**
+ * electra compute_consolidation_epoch_and_update_churn
+ * Spec: `compute_consolidation_epoch_and_update_churn` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#new-compute_consolidation_epoch_and_update_churn
+ */
 export function computeConsolidationEpochAndUpdateChurn(
   cs: CachedBeaconState<BeaconStatePostElectra>,
   consolidationBalance: number,

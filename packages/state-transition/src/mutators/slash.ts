@@ -24,7 +24,10 @@ function minSlashingPenaltyQuotient(fork: number): number {
   return MIN_SLASHING_PENALTY_QUOTIENT;
 }
 
-/** phase0 / altair / bellatrix / electra slash_validator */
+/**
+ * phase0 / altair / bellatrix / electra slash_validator
+ * Spec: `slash_validator` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-slash_validator (phase0; modified in altair, bellatrix, electra)
+ */
 export function slashValidator(cs: CachedBeaconState, slashedIndex: number, whistleblowerIndex?: number): void {
   const {state, fork} = cs;
   const epoch = getCurrentEpoch(state);

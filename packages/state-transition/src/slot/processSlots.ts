@@ -17,6 +17,7 @@ export function nextForkEpoch(cs: CachedBeaconState): number {
  * phase0 process_slots: advance to `slot`, running the epoch transition at each epoch boundary and the fork
  * upgrades scheduled in the chain config (`upgrade_to_<fork>` right after the slot reaches the fork epoch).
  * Mutates `cs` in place.
+ * Spec: `process_slots` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#beacon-chain-state-transition-function
  */
 export function processSlots(cs: CachedBeaconState, slot: number): void {
   if (cs.state.slot >= slot) {

@@ -10,7 +10,10 @@ import {copyUnchangedFields, setUpgradedFork} from "./upgradeCommon.ts";
 
 type PendingAttestation = ValueOf<typeof ssz.phase0.PendingAttestation>;
 
-/** altair upgrade_to_altair */
+/**
+ * altair upgrade_to_altair
+ * Spec: `upgrade_to_altair` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/fork.md#upgrading-the-state
+ */
 export function upgradeToAltair(cs: CachedBeaconState): BeaconStateAltair {
   const pre = cs.state as BeaconStatePhase0;
   const post = ssz.altair.BeaconState.defaultViewDU();
@@ -37,6 +40,7 @@ export function upgradeToAltair(cs: CachedBeaconState): BeaconStateAltair {
 /**
  * altair translate_participation. `cs` wraps the altair post state with an epoch cache of its epoch (committees).
  * The flags are accumulated in a byte array and written to previous_epoch_participation once.
+ * Spec: `translate_participation` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/fork.md#upgrading-the-state
  */
 export function translateParticipation(
   cs: CachedBeaconState<BeaconStateAltair>,

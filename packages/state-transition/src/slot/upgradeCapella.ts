@@ -4,7 +4,10 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStateBellatrix, BeaconStateCapella} from "../types.ts";
 import {copyUnchangedFields, setUpgradedFork} from "./upgradeCommon.ts";
 
-/** capella upgrade_to_capella */
+/**
+ * capella upgrade_to_capella
+ * Spec: `upgrade_to_capella` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/fork.md#upgrading-the-state
+ */
 export function upgradeToCapella(cs: CachedBeaconState): BeaconStateCapella {
   const pre = cs.state as BeaconStateBellatrix;
   // next_withdrawal_index = next_withdrawal_validator_index = 0, historical_summaries = []: the defaults

@@ -14,6 +14,7 @@ const G2_POINT_AT_INFINITY: Uint8Array = Uint8Array.from([0xc0, ...new Array<num
 /**
  * electra upgrade_to_electra. The churn limits read the total active balance from the epoch cache (the post
  * state has the same validators, balances and epoch as the pre state at that point).
+ * Spec: `upgrade_to_electra` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/fork.md#upgrading-the-state
  */
 export function upgradeToElectra(cs: CachedBeaconState): BeaconStateElectra {
   const pre = cs.state as BeaconStateDeneb;

@@ -7,7 +7,10 @@ import {getCurrentEpoch} from "../util/epoch.ts";
 import {computeProposers} from "../util/seed.ts";
 import {copyUnchangedFields, setUpgradedFork} from "./upgradeCommon.ts";
 
-/** fulu upgrade_to_fulu */
+/**
+ * fulu upgrade_to_fulu
+ * Spec: `upgrade_to_fulu` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/fork.md#upgrading-the-state
+ */
 export function upgradeToFulu(cs: CachedBeaconState): BeaconStateFulu {
   const pre = cs.state as BeaconStateElectra;
   const post = ssz.fulu.BeaconState.defaultViewDU();
@@ -20,6 +23,7 @@ export function upgradeToFulu(cs: CachedBeaconState): BeaconStateFulu {
 /**
  * fulu initialize_proposer_lookahead: the proposers of the current epoch and the MIN_SEED_LOOKAHEAD following
  * ones (fulu get_beacon_proposer_indices), from the epoch cache's active sets and effective balances.
+ * Spec: `initialize_proposer_lookahead` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/fork.md#new-initialize_proposer_lookahead
  */
 export function initializeProposerLookahead(cs: CachedBeaconState): number[] {
   const state: BeaconStateAllForks = cs.state;

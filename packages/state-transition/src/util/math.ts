@@ -26,7 +26,10 @@ export function uint64ToBytes(n: number | bigint): Uint8Array {
   return out;
 }
 
-/** bytes_to_uint64 (little-endian) of the first 8 bytes, as a bigint */
+/**
+ * bytes_to_uint64 (little-endian) of the first 8 bytes, as a bigint
+ * Spec: `bytes_to_uint64` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#bytes_to_uint64
+ */
 export function bytesToUint64(bytes: Uint8Array): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
 }

@@ -1,7 +1,10 @@
 import {digest64} from "@chainsafe/as-sha256";
 import {bytesEqual} from "./math.ts";
 
-/** phase0 compute_merkle_branch_root */
+/**
+ * phase0 compute_merkle_branch_root
+ * Spec: `compute_merkle_branch_root` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#compute_merkle_branch_root
+ */
 export function computeMerkleBranchRoot(
   leaf: Uint8Array,
   branch: Uint8Array[],
@@ -23,7 +26,10 @@ export function computeMerkleBranchRoot(
   return value;
 }
 
-/** phase0 is_valid_merkle_branch */
+/**
+ * phase0 is_valid_merkle_branch
+ * Spec: `is_valid_merkle_branch` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#is_valid_merkle_branch
+ */
 export function isValidMerkleBranch(
   leaf: Uint8Array,
   branch: Uint8Array[],

@@ -14,12 +14,18 @@ import {computeStartSlotAtEpoch} from "./epoch.ts";
 import {uint64ToBytes} from "./math.ts";
 import {computeShuffledIndex} from "./shuffle.ts";
 
-/** phase0 get_randao_mix */
+/**
+ * phase0 get_randao_mix
+ * Spec: `get_randao_mix` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_randao_mix
+ */
 export function getRandaoMix(state: BeaconStateAllForks, epoch: number): Uint8Array {
   return state.randaoMixes.get(epoch % EPOCHS_PER_HISTORICAL_VECTOR);
 }
 
-/** phase0 get_seed */
+/**
+ * phase0 get_seed
+ * Spec: `get_seed` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_seed
+ */
 export function getSeed(state: BeaconStateAllForks, epoch: number, domainType: Uint8Array): Uint8Array {
   const mix = getRandaoMix(state, epoch + EPOCHS_PER_HISTORICAL_VECTOR - MIN_SEED_LOOKAHEAD - 1);
   const input = new Uint8Array(4 + 8 + 32);
@@ -73,7 +79,10 @@ export function* sampleByEffectiveBalance(
   }
 }
 
-/** phase0 / electra compute_proposer_index */
+/**
+ * phase0 / electra compute_proposer_index
+ * Spec: `compute_proposer_index` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-compute_proposer_index (phase0; modified in electra)
+ */
 export function computeProposerIndex(
   fork: number,
   effectiveBalances: ArrayLike<number>,

@@ -97,6 +97,7 @@ function memoSource(round: number, block: number): Uint8Array {
  * The spec's `compute_shuffled_index(index, index_count, seed)`: the position that `index` is moved to.
  * Committees are `indices[computeShuffledIndex(i, n, seed)]` for `i` in the committee's range.
  * For whole lists use `unshuffleList`: ~n/256 hashes per round instead of up to 2 per index and round.
+ * Spec: `compute_shuffled_index` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#compute_shuffled_index
  */
 export function computeShuffledIndex(index: number, indexCount: number, seed: Uint8Array): number {
   assertSeed(seed);
