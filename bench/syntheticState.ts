@@ -11,7 +11,7 @@ import {
   SLOTS_PER_HISTORICAL_ROOT,
   SYNC_COMMITTEE_SIZE,
 } from "@ceibo/params";
-import {type BeaconStateFulu, computeProposers} from "@ceibo/state-transition";
+import {type BeaconStateFulu, computeProposerIndices} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {digest} from "@chainsafe/as-sha256";
 import {aggregatePublicKeys, PublicKey, SecretKey} from "@chainsafe/blst";
@@ -177,7 +177,7 @@ export function createSyntheticState(opts: SyntheticStateOpts): BeaconStateFulu 
   const effectiveBalances = new Float64Array(n).fill(32 * ETH);
   const lookahead: number[] = [];
   for (let e = 0; e <= MIN_SEED_LOOKAHEAD; e++) {
-    lookahead.push(...computeProposers(ForkSeq.fulu, state, epoch + e, active, effectiveBalances));
+    lookahead.push(...computeProposerIndices(ForkSeq.fulu, state, epoch + e, active, effectiveBalances));
   }
   state.proposerLookahead = ssz.fulu.ProposerLookahead.toViewDU(lookahead);
   state.commit();

@@ -1,6 +1,6 @@
 /**
  * Spec-test runner entry: `npm run spec-tests -- [--preset P] [--fork F] [--runner R] [--handler H] [--match PATTERN]
- *   [--json FILE] [--dir DIR] [--skip FILE]`
+ *   [--json FILE] [--dir DIR] [--skip FILE] [--write-summary FILE] [--check-summary FILE]`
  *
  * Preset constants are fixed per process (CEIBO_PRESET is read when @ceibo/params is imported), so this parent
  * process only discovers the presets present and runs one child process per preset, then merges the results.
@@ -15,6 +15,7 @@ import {
   emptyReport,
   formatFailures,
   formatSummary,
+  formatSummaryMarkdown,
   mergeReports,
   parseReport,
   type RunReport,
@@ -45,6 +46,9 @@ const USAGE = `Usage: npm run spec-tests -- [options]
   --dir DIR      vectors directory containing tests/ (default: $SPEC_TESTS_DIR or ../shared/spec-tests)
   --skip FILE    skip file (default: spec-tests/skip.yaml)
   --max-failures N  failures printed (default 50; all are in --json)
+  --write-summary FILE  write the markdown summary (runner × fork counts) to FILE (spec-tests/SUMMARY.md)
+  --check-summary FILE  exit 1 when the run's markdown summary differs from FILE (what \`npm test\` does)
+                 Both need a full run: no --preset/--fork/--runner/--handler/--match filter.
 `;
 
 interface Options {
@@ -58,6 +62,8 @@ interface Options {
   skip: string;
   maxFailures: number;
   childOut?: string;
+  writeSummary?: string;
+  checkSummary?: string;
 }
 
 /** Relative paths given by the user are relative to where they ran `npm run` (INIT_CWD), not the repo root. */
@@ -86,6 +92,8 @@ function parseOptions(argv: string[]): Options {
       skip: {type: "string"},
       "max-failures": {type: "string"},
       "child-out": {type: "string"},
+      "write-summary": {type: "string"},
+      "check-summary": {type: "string"},
       help: {type: "boolean", short: "h"},
     },
     strict: true,
@@ -104,7 +112,14 @@ function parseOptions(argv: string[]): Options {
         : DEFAULT_DIR;
   const maxFailures = values["max-failures"] === undefined ? 50 : Number(values["max-failures"]);
   if (!Number.isInteger(maxFailures) || maxFailures < 0) throw Error("--max-failures must be a non-negative integer");
+  const filtered = [values.preset, values.fork, values.runner, values.handler, values.match].some(
+    (v) => v !== undefined && v.length > 0,
+  );
+  if (filtered && (values["write-summary"] !== undefined || values["check-summary"] !== undefined))
+    throw Error("--write-summary and --check-summary need a full run: drop --preset/--fork/--runner/--handler/--match");
   return {
+    writeSummary: values["write-summary"] === undefined ? undefined : userPath(values["write-summary"]),
+    checkSummary: values["check-summary"] === undefined ? undefined : userPath(values["check-summary"]),
     presets: splitList(values.preset),
     forks: splitList(values.fork),
     runners: splitList(values.runner),
@@ -230,7 +245,39 @@ async function runParent(opts: Options): Promise<number> {
   process.stdout.write(`${out.join("\n")}\n`);
   if (opts.json !== undefined) writeFileSync(opts.json, `${JSON.stringify(toJsonReport(report), null, 1)}\n`);
   process.stderr.write(`done in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
-  return t.failed > 0 || t.passed + t.failed + t.skipped === 0 ? 1 : 0;
+  let summaryDiffers = false;
+  if (opts.writeSummary !== undefined || opts.checkSummary !== undefined) {
+    const md = formatSummaryMarkdown(report, summarySource(opts.dir));
+    if (opts.writeSummary !== undefined) {
+      writeFileSync(opts.writeSummary, md);
+      process.stderr.write(`summary written to ${opts.writeSummary}\n`);
+    }
+    if (opts.checkSummary !== undefined) {
+      const committed = existsSync(opts.checkSummary) ? readFileSync(opts.checkSummary, "utf8") : "";
+      summaryDiffers = committed !== md;
+      if (summaryDiffers) {
+        const a = committed.split("\n");
+        const b = md.split("\n");
+        const lines = [`spec-tests: this run differs from ${opts.checkSummary}:`];
+        for (let i = 0; i < Math.max(a.length, b.length) && lines.length < 21; i++)
+          if (a[i] !== b[i])
+            lines.push(
+              `  line ${i + 1}: committed ${JSON.stringify(a[i] ?? "")}`,
+              `  ${" ".repeat(String(i + 1).length + 6)}this run  ${JSON.stringify(b[i] ?? "")}`,
+            );
+        lines.push("run `npm run spec-tests:summary` and commit the file if the change is intended");
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+    }
+  }
+  return t.failed > 0 || t.passed + t.failed + t.skipped === 0 || summaryDiffers ? 1 : 0;
+}
+
+/** Where the vectors came from, as the summary names it (the default directory → the pinned release). */
+function summarySource(dir: string): string {
+  return dir === DEFAULT_DIR
+    ? "the vectors in `../shared/spec-tests` (consensus-specs a08d8a6, v1.7.0-alpha.13)"
+    : `the vectors in \`${dir}\``;
 }
 
 async function main(): Promise<void> {

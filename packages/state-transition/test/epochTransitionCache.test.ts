@@ -70,7 +70,7 @@ import type {
   Validator,
 } from "../src/types.ts";
 import {forkTypes} from "../src/util/forkTypes.ts";
-import {integerSquareRoot} from "../src/util/math.ts";
+import {integerSquareroot} from "../src/util/math.ts";
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -291,7 +291,7 @@ function refFlagIndexDeltas(cs: CachedBeaconState, flagIndex: number): Deltas {
   const participatingIncrements = refTotalBalance(vs, participating) / INC;
   const totalActive = refTotalBalance(vs, refActive(vs, EPOCH));
   const activeIncrements = totalActive / INC;
-  const perIncrement = (INC * BigInt(BASE_REWARD_FACTOR)) / integerSquareRoot(totalActive);
+  const perIncrement = (INC * BigInt(BASE_REWARD_FACTOR)) / integerSquareroot(totalActive);
   for (const i of refEligible(vs, EPOCH - 1)) {
     const baseReward = (BigInt(vs[i].effectiveBalance) / INC) * perIncrement;
     if (participating.has(i)) {
@@ -347,7 +347,7 @@ function refPhase0BaseReward(vs: Validator[], i: number): bigint {
   const total = refTotalBalance(vs, refActive(vs, EPOCH));
   return (
     (BigInt(vs[i].effectiveBalance) * BigInt(BASE_REWARD_FACTOR)) /
-    integerSquareRoot(total) /
+    integerSquareroot(total) /
     BigInt(BASE_REWARDS_PER_EPOCH)
   );
 }

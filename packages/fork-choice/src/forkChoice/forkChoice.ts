@@ -24,7 +24,7 @@ import type {CheckpointHex, ExecutionStatus, ProtoBlock, ProtoNode, RootHex} fro
 import {ProtoArray, type ViableLeaf} from "../protoArray/protoArray.ts";
 import {computeDeltas, Votes} from "../protoArray/votes.ts";
 import {checkpointKey, type ForkChoiceStateCache, MemoryStateCache} from "./stateCache.ts";
-import {checkpointOf, computePulledUpCheckpoints} from "./unrealized.ts";
+import {checkpointOf, computePulledUpTip} from "./unrealized.ts";
 import {toRootHex} from "./util.ts";
 
 /** phase0 fork-choice.md BASIS_POINTS */
@@ -339,7 +339,7 @@ export class ForkChoice {
     }
 
     // everything that can fail is computed before the store changes
-    const pulledUp = computePulledUpCheckpoints(postState);
+    const pulledUp = computePulledUpTip(postState);
     const currentEpoch = this.currentEpoch;
     // record_block_timeliness
     const timely =

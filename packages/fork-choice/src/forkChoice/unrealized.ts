@@ -11,8 +11,9 @@ export interface PulledUpCheckpoints {
  * The checkpoints of phase0 compute_pulled_up_tip: process_justification_and_finalization run on a copy of the
  * block's post-state (the post-state itself is untouched). The copy shares the epoch cache, which
  * justification and finalization only reads.
+ * Spec: `compute_pulled_up_tip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#compute_pulled_up_tip
  */
-export function computePulledUpCheckpoints(postState: CachedBeaconState): PulledUpCheckpoints {
+export function computePulledUpTip(postState: CachedBeaconState): PulledUpCheckpoints {
   postState.state.commit();
   const copy = new CachedBeaconState(postState.state.clone(), postState.config, postState.epochCtx, postState.fork);
   processJustificationAndFinalization(copy);

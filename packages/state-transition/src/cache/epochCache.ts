@@ -10,8 +10,8 @@ import {
 } from "@ceibo/params";
 import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {integerSquareRoot} from "../util/math.ts";
-import {computeProposers, computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
+import {integerSquareroot} from "../util/math.ts";
+import {computeProposerIndices, computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
 import {computeEpochShuffling, type EpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
 
@@ -163,7 +163,7 @@ export class EpochCache implements EpochCacheData {
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
         : currActive.length === 0
           ? []
-          : computeProposers(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
+          : computeProposerIndices(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
 
     const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
     const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
@@ -263,7 +263,7 @@ export class EpochCache implements EpochCacheData {
 export function computeBaseRewardPerIncrement(totalActiveBalanceIncrements: number): number {
   const totalActiveBalance = BigInt(totalActiveBalanceIncrements) * BigInt(EFFECTIVE_BALANCE_INCREMENT);
   return Number(
-    (BigInt(EFFECTIVE_BALANCE_INCREMENT) * BigInt(BASE_REWARD_FACTOR)) / integerSquareRoot(totalActiveBalance),
+    (BigInt(EFFECTIVE_BALANCE_INCREMENT) * BigInt(BASE_REWARD_FACTOR)) / integerSquareroot(totalActiveBalance),
   );
 }
 

@@ -6,7 +6,7 @@ import {
   PROPOSER_REWARD_QUOTIENT,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {integerSquareRoot} from "../util/math.ts";
+import {integerSquareroot} from "../util/math.ts";
 import {
   beforeProcessEpoch,
   type EpochTransitionCache,
@@ -33,7 +33,7 @@ export function zeroDeltas(n: number): Deltas {
  */
 export function getBaseRewardsPhase0(cache: EpochTransitionCache): Float64Array {
   if (cache.baseRewardsPhase0 !== null) return cache.baseRewardsPhase0;
-  const sqrtTotal = Number(integerSquareRoot(cache.totalActiveBalance));
+  const sqrtTotal = Number(integerSquareroot(cache.totalActiveBalance));
   const {effectiveBalances} = cache;
   const out = new Float64Array(effectiveBalances.length);
   for (let i = 0; i < out.length; i++) {

@@ -10,7 +10,7 @@ import {
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
-import {integerSquareRoot} from "../util/math.ts";
+import {integerSquareroot} from "../util/math.ts";
 import {type Deltas, getInactivityPenaltyDeltasPhase0, zeroDeltas} from "./attestationDeltas.ts";
 import {
   beforeProcessEpoch,
@@ -28,7 +28,7 @@ const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
  * Spec: `get_base_reward_per_increment` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#get_base_reward_per_increment
  */
 export function getBaseRewardPerIncrement(cache: EpochTransitionCache): number {
-  return Number((INCREMENT * BigInt(BASE_REWARD_FACTOR)) / integerSquareRoot(cache.totalActiveBalance));
+  return Number((INCREMENT * BigInt(BASE_REWARD_FACTOR)) / integerSquareroot(cache.totalActiveBalance));
 }
 
 /**

@@ -2,7 +2,7 @@ import {MIN_SEED_LOOKAHEAD, SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStateFulu} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {computeProposers} from "../util/seed.ts";
+import {computeProposerIndices} from "../util/seed.ts";
 import {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCache.ts";
 
 /**
@@ -22,6 +22,6 @@ export function processProposerLookahead(
   for (let i = 0; i < lastEpochStart; i++) state.proposerLookahead.set(i, lookahead[i + SLOTS_PER_EPOCH]);
   // Fill in the last epoch with new proposer indices
   const epoch = getCurrentEpoch(state) + MIN_SEED_LOOKAHEAD + 1;
-  const proposers = computeProposers(cs.fork, state, epoch, cache.lookaheadActiveIndices, cache.effectiveBalances);
+  const proposers = computeProposerIndices(cs.fork, state, epoch, cache.lookaheadActiveIndices, cache.effectiveBalances);
   for (let i = 0; i < SLOTS_PER_EPOCH; i++) state.proposerLookahead.set(lastEpochStart + i, proposers[i]);
 }

@@ -4,7 +4,7 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getEffectiveBalances} from "../cache/epochCache.ts";
 import type {BeaconStateAllForks, BeaconStateElectra, BeaconStateFulu} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {computeProposers} from "../util/seed.ts";
+import {computeProposerIndices} from "../util/seed.ts";
 import {copyUnchangedFields, setUpgradedFork} from "./upgradeCommon.ts";
 
 /**
@@ -33,7 +33,7 @@ export function initializeProposerLookahead(cs: CachedBeaconState): number[] {
   for (let i = 0; i <= MIN_SEED_LOOKAHEAD; i++) {
     const epoch = currentEpoch + i;
     const active = cs.epochCtx.getShufflingAtEpoch(epoch).activeIndices;
-    lookahead.push(...computeProposers(ForkSeq.fulu, state, epoch, active, effectiveBalances));
+    lookahead.push(...computeProposerIndices(ForkSeq.fulu, state, epoch, active, effectiveBalances));
   }
   return lookahead;
 }

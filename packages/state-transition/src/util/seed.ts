@@ -108,8 +108,11 @@ export function computeSyncCommitteeIndices(
   return out;
 }
 
-/** The proposer of every slot of `epoch` (phase0 get_beacon_proposer_index per slot; fulu compute_proposer_indices). */
-export function computeProposers(
+/**
+ * The proposer of every slot of `epoch` (phase0 get_beacon_proposer_index per slot; fulu compute_proposer_indices).
+ * Spec: `compute_proposer_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#new-compute_proposer_indices
+ */
+export function computeProposerIndices(
   fork: number,
   state: BeaconStateAllForks,
   epoch: number,
