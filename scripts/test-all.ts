@@ -1,13 +1,13 @@
 /**
  * `npm test`: typecheck, lint, unit tests and spec tests, each run even when an earlier one failed, then a
  * summary line per step; the exit code is non-zero when any step failed. The steps are npm scripts
- * (`npm run typecheck|lint|test:unit|spec-tests:check`); `TEST_ALL_STEPS=a,b` runs only those (as given), e.g. for the
+ * (`npm run typecheck|lint|check:imports|test:unit|spec-tests:check`); `TEST_ALL_STEPS=a,b` runs only those (as given), e.g. for the
  * script's own test.
  */
 import {spawn} from "node:child_process";
 
 // spec-tests:check = the spec tests, failing also when the run differs from the committed spec-tests/SUMMARY.md
-const DEFAULT_STEPS = ["typecheck", "lint", "test:unit", "spec-tests:check"];
+const DEFAULT_STEPS = ["typecheck", "lint", "check:imports", "test:unit", "spec-tests:check"];
 
 function runStep(script: string): Promise<{code: number; ms: number}> {
   const t0 = Date.now();

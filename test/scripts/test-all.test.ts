@@ -41,13 +41,14 @@ describe("npm test", () => {
           test: rootPkg.scripts.test,
           typecheck: mark("typecheck", 0),
           lint: mark("lint", 0),
+          "check:imports": mark("imports", 0),
           "test:unit": mark("unit", 1),
           "spec-tests:check": mark("spec", 0),
         },
       }),
     );
     const {code, out} = await npmTest(dir);
-    for (const step of ["typecheck", "lint", "unit", "spec"]) {
+    for (const step of ["typecheck", "lint", "imports", "unit", "spec"]) {
       expect(existsSync(join(dir, `${step}.ran`)), `${step} ran\n${out}`).toBe(true);
     }
     expect(code, out).not.toBe(0);

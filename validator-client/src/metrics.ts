@@ -22,7 +22,6 @@
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {Counter, collectDefaultMetrics, Gauge, Histogram, Registry} from "prom-client";
 import type {SigningKind} from "./signer/keys.ts";
-import type {ValidatorClient} from "./validatorClient.ts";
 
 /** What the signing gate reports (Signer.metrics). */
 export interface SignerMetricsHook {
@@ -54,9 +53,20 @@ const TYPE_LABEL: Record<SigningKind, string> = {
   VALIDATOR_REGISTRATION: "validator_registration",
 };
 
+/**
+ * What the metrics read of the running client at scrape time; `ValidatorClient` satisfies it (a structural type, so
+ * this file does not import the client that imports it).
+ */
+export interface MetricsSource {
+  clock: {currentEpoch: number; currentSlot: number};
+  duties: {attesterDutiesAt(slot: number): readonly unknown[]; proposerDutiesAt(slot: number): readonly unknown[]};
+  syncCommittee: {dutiesAt(slot: number): readonly unknown[]};
+  doppelganger: {isSafe(): boolean};
+}
+
 export class ValidatorClientMetrics implements SignerMetricsHook {
   readonly registry = new Registry();
-  private vc: ValidatorClient | null = null;
+  private vc: MetricsSource | null = null;
   readonly signedMessages: Counter<"type">;
   private readonly signedLighthouse = new Map<SigningKind, Counter>();
   readonly slashingRefusals: Counter<"type">;
@@ -175,7 +185,7 @@ export class ValidatorClientMetrics implements SignerMetricsHook {
         for (const [status, n] of counts) this.set({status}, n);
       },
     });
-    const epochDuties = (name: string, help: string, count: (vc: ValidatorClient, slot: number) => number): void => {
+    const epochDuties = (name: string, help: string, count: (vc: MetricsSource, slot: number) => number): void => {
       new Gauge({
         name,
         help,
@@ -228,7 +238,7 @@ export class ValidatorClientMetrics implements SignerMetricsHook {
   }
 
   /** Reads the client's state at scrape time (called by ValidatorClient once it is constructed). */
-  attach(vc: ValidatorClient): void {
+  attach(vc: MetricsSource): void {
     this.vc = vc;
   }
 

@@ -1,12 +1,11 @@
 import {type ReactNode, useCallback, useEffect, useState} from "react";
-import type {Channels, Language, Settings, Theme} from "../shared/contract.ts";
+import type {AppInfo, Language, Settings, Theme} from "../shared/contract.ts";
 import {I18nProvider, translator} from "./i18n/i18n.tsx";
 import {Dashboard} from "./screens/Dashboard.tsx";
 import {Onboarding} from "./screens/Onboarding.tsx";
 import {SettingsScreen} from "./screens/Settings.tsx";
 import {transport} from "./transport.ts";
 
-export type AppInfo = Channels["app.info"]["res"];
 type View = "onboarding" | "dashboard" | "settings";
 
 function effectiveTheme(theme: Theme): "light" | "dark" {

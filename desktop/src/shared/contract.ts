@@ -172,3 +172,6 @@ export interface PreloadBridge {
   call<C extends Channel>(channel: C, req: Req<C>): Promise<Res<C>>;
   onEvent(listener: (event: HostEvent) => void): () => void;
 }
+
+/** What the renderer learns of the app at start (`app.info`). */
+export type AppInfo = Channels["app.info"]["res"];

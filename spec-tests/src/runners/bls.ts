@@ -9,7 +9,7 @@ import {
   verify,
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
-import type {CaseFn} from "../registry.ts";
+import type {CaseFn} from "../caseFn.ts";
 import {bytesEqual, fromHex, toHex} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field} from "../util/yaml.ts";

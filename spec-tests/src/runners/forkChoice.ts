@@ -22,7 +22,7 @@ import {
   stateTransition,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {FORK_CHOICE_HANDLERS} from "../registry.ts";
+import {FORK_CHOICE_HANDLERS} from "../handlers.ts";
 import {caseFork, loadCachedState, testChainConfig} from "../util/state.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field, toNumber} from "../util/yaml.ts";

@@ -16,7 +16,8 @@ import {
   processWithdrawals,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import type {CaseFn, OPERATIONS_HANDLERS} from "../registry.ts";
+import type {CaseFn} from "../caseFn.ts";
+import type {OPERATIONS_HANDLERS} from "../handlers.ts";
 import {caseFork, expectInvalid, expectStateEqual, loadCachedState} from "../util/state.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field} from "../util/yaml.ts";

@@ -1,5 +1,5 @@
 import {isCompositeType} from "@chainsafe/ssz";
-import type {CaseFn} from "../registry.ts";
+import type {CaseFn} from "../caseFn.ts";
 import {firstDiff} from "../util/diff.ts";
 import {assertBytesEqual, fromHex, toHex} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";

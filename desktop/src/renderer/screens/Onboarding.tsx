@@ -5,8 +5,7 @@
  * words once and drops them when the user moves on.
  */
 import {type FormEvent, type ReactNode, useEffect, useId, useRef, useState} from "react";
-import type {Channels, NetworkName, Settings, WithdrawalKind} from "../../shared/contract.ts";
-import type {AppInfo} from "../App.tsx";
+import type {AppInfo, Channels, NetworkName, Settings, WithdrawalKind} from "../../shared/contract.ts";
 import {type MessageKey, useT} from "../i18n/i18n.tsx";
 import {transport} from "../transport.ts";
 

@@ -1,7 +1,6 @@
 /** Settings: language, theme, and the node's connections (execution client, checkpoint sync, beacon node). */
 import {type FormEvent, type ReactNode, useState} from "react";
-import type {Language, Settings, Theme} from "../../shared/contract.ts";
-import type {AppInfo} from "../App.tsx";
+import type {AppInfo, Language, Settings, Theme} from "../../shared/contract.ts";
 import {type MessageKey, useT} from "../i18n/i18n.tsx";
 import {Field} from "./Onboarding.tsx";
 
