@@ -1,5 +1,13 @@
 export {AttestationPool} from "./attestationPool.ts";
 export {
+  type BlsPoolStats,
+  BlsSingleThread,
+  type BlsVerifier,
+  BlsWorkerPool,
+  type BlsWorkerPoolOptions,
+  type VerifyOptions,
+} from "./bls/pool.ts";
+export {
   BeaconChain,
   type BeaconChainModules,
   type BeaconChainOpts,

@@ -1,0 +1,111 @@
+/**
+ * The BLS verification worker (a `worker_threads` Worker started by `BlsWorkerPool`). It receives batches of jobs,
+ * each job a list of serialized signature sets, and answers one boolean per job:
+ *
+ * 1. Sets that sign the same message (e.g. attestations of one committee) are first combined with random
+ *    coefficients (`aggregateWithRandomness`), so a group of n same-message sets costs one pairing, not n.
+ * 2. All sets of all jobs are verified with one randomized multi-pairing (`verifyMultipleAggregateSignatures`).
+ * 3. If that fails and the batch holds more than one job, each job is verified alone, so one bad message does not
+ *    fail its neighbours.
+ * A set whose public key or signature does not decode (not a valid point, not in the group) makes its job false.
+ */
+import {parentPort} from "node:worker_threads";
+import {
+  aggregateWithRandomness,
+  PublicKey,
+  Signature,
+  verify,
+  verifyMultipleAggregateSignatures,
+} from "@chainsafe/blst";
+import type {WireSet, WorkerRequest, WorkerResponse} from "./wire.ts";
+
+interface DecodedSet {
+  pk: PublicKey;
+  sig: Signature;
+  sigBytes: Uint8Array;
+  msg: Uint8Array;
+}
+
+function decode(set: WireSet): DecodedSet | null {
+  try {
+    // the public key is trusted (from the state's validated registry, or an aggregate of such keys): no group check;
+    // the signature comes from the network: group and infinity checked
+    return {
+      pk: PublicKey.fromBytes(set.pk),
+      sig: Signature.fromBytes(set.sig, true, true),
+      sigBytes: set.sig,
+      msg: set.msg,
+    };
+  } catch {
+    return null;
+  }
+}
+
+const hexKey = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+/** Verifies sets together; same-message sets combined first when asked (and when there are at least two). */
+function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
+  if (sets.length === 0) return true;
+  if (sets.length === 1) return verify(sets[0].msg, sets[0].pk, sets[0].sig);
+  let list: {msg: Uint8Array; pk: PublicKey; sig: Signature}[] = sets;
+  if (sameMessage) {
+    const groups = new Map<string, DecodedSet[]>();
+    for (const s of sets) {
+      const k = hexKey(s.msg);
+      const g = groups.get(k);
+      if (g === undefined) groups.set(k, [s]);
+      else g.push(s);
+    }
+    if (groups.size < sets.length) {
+      list = [];
+      for (const g of groups.values()) {
+        if (g.length === 1) list.push(g[0]);
+        else {
+          const {pk, sig} = aggregateWithRandomness(g.map((s) => ({pk: s.pk, sig: s.sigBytes})));
+          list.push({msg: g[0].msg, pk, sig});
+        }
+      }
+    }
+  }
+  if (list.length === 1) return verify(list[0].msg, list[0].pk, list[0].sig);
+  return verifyMultipleAggregateSignatures(list);
+}
+
+function handle(req: WorkerRequest): WorkerResponse {
+  const t0 = performance.now();
+  const decoded = req.jobs.map((job) => {
+    const out: DecodedSet[] = [];
+    for (const s of job) {
+      const d = decode(s);
+      if (d === null) return null;
+      out.push(d);
+    }
+    return out;
+  });
+  const results = decoded.map((d) => d !== null);
+  const valid = decoded.filter((d): d is DecodedSet[] => d !== null);
+  let retried = false;
+  if (valid.length > 0 && !verifySets(valid.flat(), req.sameMessage)) {
+    if (valid.length === 1) {
+      results[decoded.indexOf(valid[0])] = false;
+    } else {
+      retried = true;
+      decoded.forEach((d, i) => {
+        if (d !== null) results[i] = verifySets(d, req.sameMessage);
+      });
+    }
+  }
+  return {id: req.id, results, retried, ms: performance.now() - t0};
+}
+
+if (parentPort === null) throw Error("chain/bls/worker.ts runs only as a worker thread");
+const port = parentPort;
+port.on("message", (req: WorkerRequest) => {
+  let res: WorkerResponse;
+  try {
+    res = handle(req);
+  } catch (e) {
+    res = {id: req.id, results: [], retried: false, ms: 0, error: (e as Error).message};
+  }
+  port.postMessage(res);
+});

@@ -1,0 +1,108 @@
+/**
+ * BlsWorkerPool (chain/bls/pool.ts) with real worker threads and real blst signatures: valid and invalid sets,
+ * a batch with one bad message among good ones (only that call is false, the batch is retried call by call),
+ * same-message sets combined, aggregate sets, chunked block-sized calls, and a pool that closes cleanly.
+ */
+
+import type {SignatureSet} from "@ceibo/state-transition";
+import {aggregateSignatures, SecretKey} from "@chainsafe/blst";
+import {afterAll, describe, expect, it} from "vitest";
+import {BlsSingleThread, BlsWorkerPool} from "../src/chain/bls/pool.ts";
+
+const keys = Array.from({length: 16}, (_, i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i + 1)));
+const msg = (n: number) => new Uint8Array(32).fill(n);
+
+function single(k: number, m: number, signWith = k): SignatureSet {
+  return {
+    type: "single",
+    pubkey: keys[k].toPublicKey(),
+    signingRoot: msg(m),
+    signature: keys[signWith].sign(msg(m)).toBytes(),
+  };
+}
+
+function aggregate(ks: number[], m: number): SignatureSet {
+  return {
+    type: "aggregate",
+    pubkeys: ks.map((k) => keys[k].toPublicKey()),
+    signingRoot: msg(m),
+    signature: aggregateSignatures(ks.map((k) => keys[k].sign(msg(m)))).toBytes(),
+  };
+}
+
+const pool = new BlsWorkerPool({workers: 2, maxBufferedSets: 8, maxBufferWaitMs: 20, maxSetsPerChunk: 4});
+afterAll(() => pool.close());
+
+describe("BlsWorkerPool", {timeout: 60_000}, () => {
+  it("verifies valid sets true and a wrong signer false, batchable or not", async () => {
+    expect(await pool.verifySignatureSets([single(0, 1)])).toBe(true);
+    expect(await pool.verifySignatureSets([single(0, 1, 1)])).toBe(false);
+    expect(await pool.verifySignatureSets([single(0, 1)], {batchable: true})).toBe(true);
+    expect(await pool.verifySignatureSets([single(0, 1, 1)], {batchable: true})).toBe(false);
+    expect(await pool.verifySignatureSets([])).toBe(true);
+  });
+
+  it("a bad message in a batch fails only its own call", async () => {
+    const before = {...pool.stats};
+    const calls = Array.from({length: 8}, (_, i) => [single(i, 10 + i, i === 5 ? 6 : i)]);
+    const results = await Promise.all(calls.map((sets) => pool.verifySignatureSets(sets, {batchable: true})));
+    expect(results).toEqual([true, true, true, true, true, false, true, true]);
+    expect(pool.stats.batchRetries).toBeGreaterThan(before.batchRetries);
+    // 8 sets with maxBufferedSets 8: one batch, not eight
+    expect(pool.stats.batches - before.batches).toBe(1);
+  });
+
+  it("combines same-message sets (a committee's attestations) and still catches a forged one", async () => {
+    const good = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((k) => pool.verifySignatureSets([single(k, 42)], {batchable: true})),
+    );
+    expect(good).toEqual([true, true, true, true, true, true]);
+    // validator 3 claims a signature made by validator 9 over the same message
+    const mixed = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((k) => pool.verifySignatureSets([single(k, 43, k === 3 ? 9 : k)], {batchable: true})),
+    );
+    expect(mixed).toEqual([true, true, true, false, true, true]);
+  });
+
+  it("verifies aggregate sets, and an aggregate without signers is false", async () => {
+    expect(await pool.verifySignatureSets([aggregate([1, 2, 3, 4], 7)])).toBe(true);
+    expect(await pool.verifySignatureSets([{...aggregate([1, 2, 3, 4], 7), pubkeys: [keys[1].toPublicKey()]}])).toBe(
+      false,
+    );
+    expect(await pool.verifySignatureSets([{...aggregate([1], 7), pubkeys: []}])).toBe(false);
+  });
+
+  it("splits a block-sized call into chunks across workers; one bad set anywhere makes it false", async () => {
+    const sets = Array.from({length: 14}, (_, i) => single(i % 16, 100 + i));
+    expect(await pool.verifySignatureSets(sets)).toBe(true);
+    const bad = [...sets];
+    bad[11] = single(11, 111, 12);
+    expect(await pool.verifySignatureSets(bad)).toBe(false);
+  });
+
+  it("rejects a signature that is not a valid G2 point (false, no crash)", async () => {
+    const s = single(0, 1);
+    const garbage: SignatureSet = {...s, signature: new Uint8Array(96).fill(0xab)};
+    expect(await pool.verifySignatureSets([garbage], {batchable: true})).toBe(false);
+    expect(await pool.verifySignatureSets([s], {batchable: true})).toBe(true);
+  });
+
+  it("agrees with the main-thread verifier", async () => {
+    const main = new BlsSingleThread();
+    const cases: SignatureSet[][] = [
+      [single(1, 2)],
+      [single(1, 2, 3)],
+      [aggregate([4, 5], 6)],
+      [single(1, 2), single(2, 3)],
+    ];
+    for (const c of cases) expect(await pool.verifySignatureSets(c)).toBe(await main.verifySignatureSets(c));
+  });
+
+  it("closes after finishing what it was given", async () => {
+    const p = new BlsWorkerPool({workers: 1, maxBufferWaitMs: 50});
+    const pending = p.verifySignatureSets([single(2, 2)], {batchable: true});
+    await p.close();
+    expect(await pending).toBe(true);
+    await expect(p.verifySignatureSets([single(2, 2)])).rejects.toThrow(/closed/);
+  });
+});
