@@ -21,7 +21,7 @@ function single(k: number, m: number, signWith = k): SignatureSet {
   };
 }
 
-function aggregate(ks: number[], m: number): SignatureSet {
+function aggregate(ks: number[], m: number): Extract<SignatureSet, {type: "aggregate"}> {
   return {
     type: "aggregate",
     pubkeys: ks.map((k) => keys[k].toPublicKey()),

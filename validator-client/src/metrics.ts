@@ -62,6 +62,9 @@ export interface MetricsSource {
   duties: {attesterDutiesAt(slot: number): readonly unknown[]; proposerDutiesAt(slot: number): readonly unknown[]};
   syncCommittee: {dutiesAt(slot: number): readonly unknown[]};
   doppelganger: {isSafe(): boolean};
+  nodes: {statuses(): readonly {url: string; status: string}[]};
+  keys: {size: number};
+  indices: {indices(): readonly number[]; all(): Iterable<{status: string}>};
 }
 
 export class ValidatorClientMetrics implements SignerMetricsHook {
