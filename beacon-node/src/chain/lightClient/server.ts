@@ -196,6 +196,12 @@ export class LightClientServer {
     return (await this.buildBootstrap(toHex(blockRoot))) as StoredLightClientData | null;
   }
 
+  /** The best update of one sync-committee period, or null when none is known. */
+  async getBestUpdate(period: number): Promise<StoredLightClientData | null> {
+    const update = this.best.get(period) ?? (await this.chain.db.lightClient.getBestUpdate(period));
+    return update as StoredLightClientData | null;
+  }
+
   /** The best updates of `count` periods from `startPeriod`, stopping at the first period without one. */
   async getUpdates(startPeriod: number, count: number): Promise<StoredLightClientData[]> {
     const out: StoredLightClientData[] = [];
