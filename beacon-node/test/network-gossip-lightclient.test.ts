@@ -42,7 +42,10 @@ class FakePubsub {
   readonly published: {topic: string; data: Uint8Array; atMs: number}[] = [];
   private listener: ((evt: CustomEvent) => void) | null = null;
   private nextId = 0;
-  constructor(private readonly now: () => number) {}
+  private readonly now: () => number;
+  constructor(now: () => number) {
+    this.now = now;
+  }
   subscribe(topic: string): void {
     this.topics.add(topic);
   }
@@ -260,7 +263,7 @@ describe("light-client gossip validation (full node rules)", () => {
         lc.validateGossipLightClientOptimisticUpdate(
           ctx,
           state,
-          forged,
+          forged as never,
           ssz.electra.LightClientOptimisticUpdate.serialize(forged),
         ),
       ),
