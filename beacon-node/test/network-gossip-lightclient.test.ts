@@ -205,8 +205,11 @@ describe("light-client gossip validation (full node rules)", () => {
 
   beforeAll(() => {
     receiver = handler(rx);
+    // started before the latest update is due (its publisher would publish it at once) and the publisher stopped
+    nowMs = slotStart(LAST_SLOT) + 100;
     receiver.start();
     receiver.lightClientPublisher?.stop();
+    nowMs = slotStart(LAST_SLOT) + DUE_MS + 100;
   });
   afterAll(() => receiver.stop());
 

@@ -172,6 +172,11 @@ export class LightClientServer {
     }
   }
 
+  /** The latest update (highest attested slot, then signature slot), or null before the first. */
+  get latestUpdate(): ForkedLightClientData | null {
+    return this.latest;
+  }
+
   /** Subscribes to changes of the latest update (the source of getFinalityUpdate / getOptimisticUpdate). */
   onLatestUpdate(listener: (update: ForkedLightClientData) => void): () => void {
     this.latestListeners.add(listener);

@@ -57,9 +57,12 @@ export class LightClientGossipPublisher {
     this.logger = modules.logger;
   }
 
+  /** Listens to the light-client server; its current latest update (if any) is published when due, unless forwarded. */
   start(): void {
     if (this.unsubscribe !== null) return;
     this.unsubscribe = this.chain.lightClient.onLatestUpdate((u) => this.onLatestUpdate(u));
+    const latest = this.chain.lightClient.latestUpdate;
+    if (latest !== null) this.onLatestUpdate(latest);
   }
 
   stop(): void {
