@@ -26,6 +26,7 @@ const {ssz} = await import("@ceibo/types");
 const {lightClientTypes} = await import("@ceibo/state-transition");
 const {BeaconNode} = await import("../src/node/index.ts");
 const {ReqResp, ReqRespError, protocolId} = await import("../src/network/reqresp/index.ts");
+const lcServe = await import("../src/network/reqresp/lightClient.ts");
 const {ByteReader} = await import("../src/network/encoding/byteReader.ts");
 const {encodeSszSnappy, encodeSuccessChunk, readResponseChunk} = await import("../src/network/encoding/sszSnappy.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
@@ -355,5 +356,53 @@ describe("light-client requester checks against a misbehaving server", () => {
     expect((await rrB.lightClientUpdatesByRange(peerC, {startPeriod: 0, count: 2}).catch((e) => e)).code).toBe(
       "INVALID_RESPONSE_CONTENT",
     );
+  });
+});
+
+describe("LightClientUpdatesByRange serving rules (a source with updates of periods 2, 3 and 5, head in period 6)", () => {
+  const update = (period: number) => {
+    const data = ssz.electra.LightClientUpdate.defaultValue();
+    data.attestedHeader.beacon.slot = period * 64 + 10; // minimal: 64 slots per period
+    data.signatureSlot = period * 64 + 11;
+    return {fork: "electra" as const, data};
+  };
+  const source = {
+    reads: [] as number[],
+    async getBootstrap() {
+      return null;
+    },
+    async getBestUpdate(period: number) {
+      this.reads.push(period);
+      return [2, 3, 5].includes(period) ? update(period) : null;
+    },
+    getFinalityUpdate: () => null,
+    getOptimisticUpdate: () => ({fork: "electra" as const, data: update(6).data}),
+  };
+  const periods = async (startPeriod: number, count: number): Promise<number[]> =>
+    (await lcServe.serveLightClientUpdatesByRange(source, {startPeriod, count})).map((c) =>
+      Math.floor(ssz.electra.LightClientUpdate.deserialize(c.ssz).attestedHeader.beacon.slot / 64),
+    );
+
+  it("starts at the earliest known update in the range and stops at the first gap after it", async () => {
+    expect(await periods(0, 10)).toEqual([2, 3]);
+    expect(await periods(3, 10)).toEqual([3]);
+    expect(await periods(4, 10)).toEqual([5]);
+    expect(await periods(0, 2)).toEqual([]);
+    expect(await periods(6, 100)).toEqual([]);
+  });
+
+  it("reads no period past the head's, and at most MAX_REQUEST_LIGHT_CLIENT_UPDATES of them", async () => {
+    source.reads = [];
+    await periods(4, 2 ** 40);
+    expect(source.reads).toEqual([4, 5, 6]);
+    source.reads = [];
+    await periods(0, 0);
+    expect(source.reads).toEqual([]);
+    expect(lcServe.MAX_REQUEST_LIGHT_CLIENT_UPDATES).toBe(128);
+  });
+
+  it("each chunk's context slot is its attested header's", async () => {
+    const chunks = await lcServe.serveLightClientUpdatesByRange(source, {startPeriod: 5, count: 1});
+    expect(chunks.map((c) => c.contextSlot)).toEqual([5 * 64 + 10]);
   });
 });
