@@ -220,4 +220,28 @@ describe("backfill fetches the sidecars of blocks inside the data-availability w
       expect((r.indices ?? []).every((c) => peerCustody.includes(c))).toBe(true);
     }
   });
+
+  it("BeaconSync: a checkpoint-synced node range-syncs to the head, then backfills blocks and window sidecars", async () => {
+    const source = sources.electra as BeaconNode;
+    const d = await checkpointNode(source, "backfill-sc-d");
+    const anchorSlot = (await d.db.blockArchive.firstSlot()) as number;
+    const net = new fx.TestSyncNetwork();
+    const s = new sync.BeaconSync({
+      chain: d.chain,
+      db: d.db,
+      network: net,
+      opts: {range: {retryDelayMs: 100}, backfill: {epochsPerBatch: 1, retryDelayMs: 100}},
+    });
+    closers.unshift(() => s.stop());
+    await s.start();
+    net.addPeer(new fx.ServingPeer("good", source));
+    await fx.until(() => d.chain.head.blockRoot === source.chain.head.blockRoot, 60_000, "at the source's head");
+    await fx.until(() => s.backfill?.status.complete === true, 60_000, "backfill complete");
+    expect(s.backfill?.status).toMatchObject({oldestSlot: 0, complete: true, writtenBlocks: anchorSlot});
+    const below = await blocksBelow(source, anchorSlot);
+    expect(s.backfill?.writtenSidecars).toBe(below.filter((x) => x.slot >= WINDOW_START_SLOT).length);
+    for (const {slot, root} of below) {
+      expect((await d.db.blobSidecars.get(root)) === null, `slot ${slot}`).toBe(slot < WINDOW_START_SLOT);
+    }
+  });
 });
