@@ -295,6 +295,15 @@ describe("light-client gossip validation (full node rules)", () => {
     expect(receiver.metrics.received.light_client_finality_update.accepted).toBe(1);
   });
 
+  it("IGNOREs an update on the topic of another fork digest than its attested header's epoch", () => {
+    const {opt} = current();
+    const ctx = {chain: node.chain, seen: receiver.seen};
+    const attested = opt.data.attestedHeader.beacon.slot;
+    expect(codeOf(() => lc.checkLightClientTopicDigest(ctx, digestOfSlot(attested), opt.data))).toBe("ACCEPT");
+    const otherDigest = Buffer.from(node.chain.beaconConfig.computeForkDigest(0).map((b) => b ^ 0xff)).toString("hex");
+    expect(codeOf(() => lc.checkLightClientTopicDigest(ctx, otherDigest, opt.data))).toBe("IGNORE WRONG_FORK_DIGEST");
+  });
+
   it("REJECTs bytes that are not the topic's type", async () => {
     const {opt} = current();
     const topic = topicOf("light_client_optimistic_update", opt.data.attestedHeader.beacon.slot);

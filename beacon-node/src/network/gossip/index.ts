@@ -53,6 +53,7 @@ import {validateGossipBeaconBlock} from "./validation/block.ts";
 import {validateGossipBlsToExecutionChange} from "./validation/blsToExecutionChange.ts";
 import type {GossipValidationContext} from "./validation/common.ts";
 import {
+  checkLightClientTopicDigest,
   type LightClientFinalityUpdateValue,
   LightClientGossipState,
   type LightClientOptimisticUpdateValue,
@@ -554,12 +555,14 @@ export class GossipHandler {
       case "light_client_finality_update": {
         const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
         const update = value as LightClientFinalityUpdateValue;
+        checkLightClientTopicDigest(ctx, topic.forkDigest, update);
         validateGossipLightClientFinalityUpdate(ctx, this.lightClientState, update, bytes);
         return () => {};
       }
       case "light_client_optimistic_update": {
         const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
         const update = value as LightClientOptimisticUpdateValue;
+        checkLightClientTopicDigest(ctx, topic.forkDigest, update);
         validateGossipLightClientOptimisticUpdate(ctx, this.lightClientState, update, bytes);
         return () => {};
       }

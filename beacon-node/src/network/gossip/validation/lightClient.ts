@@ -15,13 +15,14 @@
  * - [IGNORE] received after get_sync_message_due_ms() since the start of signature_slot (with the allowance)
  * - [IGNORE] matches the locally computed one exactly (create_light_client_optimistic_update)
  *
- * The REJECT rules of the spec are the light-client ones (process_light_client_*_update); a full node only
+ * Also IGNOREd: an update on the topic of another fork digest than its ForkDigest context (the attested header's
+ * epoch). The REJECT rules of the spec are the light-client ones (process_light_client_*_update); a full node only
  * REJECTs what does not decode as the topic's type (the handler does). "Previously forwarded" includes what this
  * node published itself (`LightClientGossipState.recordFinality` / `recordOptimistic`).
  */
 import {BASIS_POINTS} from "@ceibo/fork-choice";
 import {SYNC_COMMITTEE_SIZE} from "@ceibo/params";
-import {lightClientTypes} from "@ceibo/state-transition";
+import {computeEpochAtSlot, lightClientTypes} from "@ceibo/state-transition";
 import type {BeaconChain} from "../../../chain/chain.ts";
 import {computeTimeAtSlotMs, type GossipValidationContext, ignore} from "./common.ts";
 
@@ -95,6 +96,22 @@ export function lightClientForwardTimeMs(
   signatureSlot: number,
 ): number {
   return computeTimeAtSlotMs({chain} as GossipValidationContext, signatureSlot) + getSyncMessageDueMs(chain);
+}
+
+/**
+ * The topic's fork digest must be the ForkDigest context of the update: the digest of
+ * compute_epoch_at_slot(attested_header.beacon.slot) (IGNORE otherwise: the message belongs to another digest's topic).
+ */
+export function checkLightClientTopicDigest(
+  ctx: GossipValidationContext,
+  topicDigestHex: string,
+  update: {attestedHeader: {beacon: {slot: number}}},
+): void {
+  const slot = update.attestedHeader.beacon.slot;
+  const expected = Buffer.from(ctx.chain.beaconConfig.computeForkDigest(computeEpochAtSlot(slot))).toString("hex");
+  if (topicDigestHex !== expected) {
+    ignore("WRONG_FORK_DIGEST", `attested slot ${slot} belongs to digest ${expected}, received on ${topicDigestHex}`);
+  }
 }
 
 function checkTiming(ctx: GossipValidationContext, signatureSlot: number, nowMs: number): void {
