@@ -160,7 +160,7 @@ describe("GossipHandler", () => {
     expect(e5.fulu.some((n) => n.startsWith("blob_sidecar"))).toBe(false);
     const e8 = at(8);
     expect(e8.electra).toEqual([]);
-    expect(e8.fulu).toHaveLength(7 + 2 + 1 + 2);
+    expect(e8.fulu).toHaveLength(9 + 2 + 1 + 2);
     // back to the chain's own time
     gossip.onSlot(2);
     expect(topicsOf(deneb).length).toBeGreaterThan(0);

@@ -131,7 +131,9 @@ describe("gossip between two hosts", () => {
     expect(topics).toContain(`/eth2/${digest}/bls_to_execution_change/ssz_snappy`);
     expect(topics).toContain(`/eth2/${digest}/beacon_attestation_63/ssz_snappy`);
     expect(topics.some((t) => t.includes("blob_sidecar"))).toBe(false); // fulu: data columns instead
-    expect(topics).toHaveLength(7 + nodeB.chain.config.ATTESTATION_SUBNET_COUNT);
+    expect(topics).toContain(`/eth2/${digest}/light_client_finality_update/ssz_snappy`);
+    expect(topics).toContain(`/eth2/${digest}/light_client_optimistic_update/ssz_snappy`);
+    expect(topics).toHaveLength(9 + nodeB.chain.config.ATTESTATION_SUBNET_COUNT);
   });
 
   it("a block published by A is validated, forwarded and imported by B", async () => {
@@ -220,5 +222,37 @@ describe("gossip between two hosts", () => {
     expect(scoreBefore).toBeGreaterThanOrEqual(0);
     // the chain of B did not move
     expect(nodeB.chain.head.slot).toBe(1);
+  });
+
+  it("light-client updates A publishes after get_sync_message_due_ms() are validated and ACCEPTed by B", async () => {
+    // B only validates here (its own publisher would send the same update and make A's a duplicate)
+    gossipB.lightClientPublisher?.stop();
+    const publishAndImport = async (slot: number): Promise<void> => {
+      await nodeA.runSlot(slot);
+      const block = nodeA.chain.blocks.get(nodeA.chain.head.blockRoot);
+      expect(block?.message.slot).toBe(slot);
+      await gossipA.publishBlock(block as NonNullable<typeof block>);
+      await waitFor(`B imports block ${slot}`, () => nodeB.chain.head.blockRoot === nodeA.chain.head.blockRoot);
+    };
+    setSlot(3);
+    await publishAndImport(3);
+    // block 4 carries the slot-3 sync committee messages over block 3: A's light-client server has an update signed
+    // at slot 4, which A publishes from get_sync_message_due_ms() (1999 ms of a 6 s slot) into slot 4
+    // (A's publisher is paused meanwhile so that B surely has block 4 first; restarted, it publishes the latest update)
+    gossipA.lightClientPublisher?.stop();
+    setSlot(4);
+    await publishAndImport(4);
+    await nodeA.chain.lightClient.idle();
+    await nodeB.chain.lightClient.idle();
+    expect(nodeA.chain.lightClient.getOptimisticUpdate()?.data.signatureSlot).toBe(4);
+    nowMs = GENESIS_TIME * 1000 + 4 * SLOT_MS + 2100;
+    gossipA.lightClientPublisher?.start();
+    await waitFor("B accepts both updates", () => {
+      const r = gossipB.metrics.received;
+      return r.light_client_optimistic_update.accepted === 1 && r.light_client_finality_update.accepted === 1;
+    });
+    expect(gossipA.metrics.published.light_client_optimistic_update).toBe(1);
+    expect(gossipA.metrics.published.light_client_finality_update).toBe(1);
+    expect(gossipB.lightClientState.optimisticAttestedSlot).toBe(3);
   });
 });

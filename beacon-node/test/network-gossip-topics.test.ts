@@ -135,14 +135,25 @@ describe("fork digests and topic strings (mainnet)", () => {
       "attester_slashing",
     ]);
     expect(names("altair")).toContain("sync_committee_contribution_and_proof");
+    // the light-client topics from altair (altair light-client p2p-interface.md)
+    expect(names("phase0").filter((n) => n.startsWith("light_client_"))).toEqual([]);
+    expect(names("altair").filter((n) => n.startsWith("light_client_"))).toEqual([
+      "light_client_finality_update",
+      "light_client_optimistic_update",
+    ]);
     expect(names("bellatrix")).not.toContain("bls_to_execution_change");
     expect(names("capella")).toContain("bls_to_execution_change");
     expect(names("deneb").filter((n) => n.startsWith("blob_sidecar_"))).toHaveLength(6);
     expect(names("electra").filter((n) => n.startsWith("blob_sidecar_"))).toHaveLength(9);
-    expect(names("fulu")).toHaveLength(7);
+    expect(names("fulu")).toHaveLength(9);
   });
 
   it("maps each topic to its fork's SSZ type", () => {
+    expect(gossipSszType("altair", "light_client_finality_update")).toBe(ssz.altair.LightClientFinalityUpdate);
+    expect(gossipSszType("bellatrix", "light_client_optimistic_update")).toBe(ssz.altair.LightClientOptimisticUpdate);
+    expect(gossipSszType("capella", "light_client_finality_update")).toBe(ssz.capella.LightClientFinalityUpdate);
+    expect(gossipSszType("deneb", "light_client_finality_update")).toBe(ssz.deneb.LightClientFinalityUpdate);
+    expect(gossipSszType("fulu", "light_client_optimistic_update")).toBe(ssz.electra.LightClientOptimisticUpdate);
     expect(gossipSszType("deneb", "beacon_attestation")).toBe(ssz.phase0.Attestation);
     expect(gossipSszType("electra", "beacon_attestation")).toBe(ssz.electra.SingleAttestation);
     expect(gossipSszType("deneb", "beacon_aggregate_and_proof")).toBe(ssz.phase0.SignedAggregateAndProof);

@@ -39,7 +39,12 @@ describe("protocols", () => {
       "/eth2/beacon_chain/req/data_column_sidecars_by_range/1/ssz_snappy ctx",
       "/eth2/beacon_chain/req/data_column_sidecars_by_root/1/ssz_snappy ctx",
       "/eth2/beacon_chain/req/beacon_blocks_by_head/1/ssz_snappy ctx",
+      "/eth2/beacon_chain/req/light_client_bootstrap/1/ssz_snappy ctx",
+      "/eth2/beacon_chain/req/light_client_updates_by_range/1/ssz_snappy ctx",
+      "/eth2/beacon_chain/req/light_client_finality_update/1/ssz_snappy ctx",
+      "/eth2/beacon_chain/req/light_client_optimistic_update/1/ssz_snappy ctx",
     ]);
+    expect(protocolById("/eth2/beacon_chain/req/light_client_finality_update/1/ssz_snappy")?.hasRequest).toBe(false);
     expect(protocolById("/eth2/beacon_chain/req/metadata/2/ssz_snappy")?.hasRequest).toBe(false);
     expect(protocolById("/eth2/beacon_chain/req/beacon_blocks_by_range/1/ssz_snappy")).toBeUndefined();
   });

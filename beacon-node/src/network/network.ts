@@ -57,6 +57,11 @@ export interface NetworkOpts {
   discv5?: boolean;
   /** Subscribe to (and advertise) every attestation and sync committee subnet. */
   subscribeAllSubnets?: boolean;
+  /**
+   * Serve light clients (default true): the light-client req/resp protocols (advertised through identify) and
+   * the light_client_finality_update / light_client_optimistic_update gossip topics.
+   */
+  lightClientServer?: boolean;
   /** The node's secp256k1 key (default: `<dataDir>/network/peer-id.json`, created on first start). */
   privateKey?: PrivateKey;
   /**
@@ -206,7 +211,8 @@ export class Network implements SyncNetwork, PeerReporter {
       onPing: (peer, seq) => pm().onPing(peer, seq),
     };
     const reporter: PeerReporter = {reportPeer: (peer, action, reason) => pm().reportPeer(peer, action, reason)};
-    const reqResp = new ReqResp({libp2p, config, chain, db, handlers, logger, reporter});
+    const lightClientServer = opts.lightClientServer ?? true;
+    const reqResp = new ReqResp({libp2p, config, chain, db, handlers, logger, reporter, lightClientServer});
     const gossip = new GossipHandler({
       pubsub: libp2p.services.pubsub,
       config,
@@ -214,6 +220,7 @@ export class Network implements SyncNetwork, PeerReporter {
       logger,
       reporter,
       messageIds,
+      lightClientServer,
       ...opts.gossip,
     });
 

@@ -10,8 +10,10 @@
  * archive (finalized blocks by slot + root index) in one atomic db batch each. Progress needs no record of its
  * own: the lowest archived block is the oldest verified one, so a restart continues from it.
  *
- * Blocks only: blob sidecars / data columns of the backfilled blocks are not fetched (deneb/fulu p2p-interface.md
- * asks a checkpoint-synced node to backfill them over the serve period; not done yet).
+ * With a `sidecars` module (BackfillSidecars, backfillSidecars.ts), the blocks inside the data-availability window
+ * (MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS / MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS from the current epoch) get
+ * their blob sidecars or custody columns fetched by range and verified with the batch, and written in the same db
+ * batch as the blocks; older blocks are backfilled alone. Without it: blocks only.
  */
 import {EventEmitter} from "node:events";
 import {type BeaconConfig, computeSigningRoot} from "@ceibo/config";
@@ -28,6 +30,7 @@ import type {PublicKey} from "@chainsafe/blst";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../network/types.ts";
+import {type BackfilledSidecars, type BackfillSidecars, BackfillSidecarsError} from "./backfillSidecars.ts";
 import {EPOCHS_PER_BATCH} from "./rangeSync.ts";
 import {checkRangeResponse, perSecond, toHex, withTimeout} from "./utils.ts";
 
@@ -61,6 +64,8 @@ interface BackfillBatch {
   peer: PeerIdStr | null;
   blocks: BlockWithFork[];
   roots: Uint8Array[];
+  /** Verified sidecars by block index (blocks inside the data-availability window). */
+  sidecars: Map<number, BackfilledSidecars>;
   attempts: number;
   failedPeers: Set<PeerIdStr>;
   /** A peer that returned this range empty although the chain below proved blocks were there. */
@@ -76,6 +81,8 @@ export interface BackfillStatus {
   complete: boolean;
   /** Blocks written by this run. */
   writtenBlocks: number;
+  /** Blob sidecars / data columns written with them (blocks inside the data-availability window). */
+  writtenSidecars: number;
 }
 
 export interface BackfillEvents {
@@ -92,6 +99,7 @@ export class BackfillSync {
   private readonly network: SyncNetwork;
   private readonly logger: Logger;
   private readonly getPubkey: (index: number) => PublicKey;
+  private readonly sidecars: BackfillSidecars | null;
   private readonly batchSlots: number;
   private readonly minSlotOpt: number | undefined;
   private readonly verifySignatures: boolean;
@@ -118,6 +126,8 @@ export class BackfillSync {
   private retryTimer: NodeJS.Timeout | null = null;
   private work: Promise<void> = Promise.resolve();
   writtenBlocks = 0;
+  /** Blob sidecars / data columns written by this run (blocks inside the data-availability window). */
+  writtenSidecars = 0;
   private progressMark = {time: Date.now(), written: 0};
 
   constructor(
@@ -128,6 +138,8 @@ export class BackfillSync {
       /** Public key of a validator index (any state at or after the anchor knows every older proposer). */
       getPubkey: (index: number) => PublicKey;
       logger?: Logger;
+      /** Fetches and verifies the sidecars of blocks inside the data-availability window (default: blocks only). */
+      sidecars?: BackfillSidecars;
     },
     opts: BackfillOpts = {},
   ) {
@@ -135,6 +147,7 @@ export class BackfillSync {
     this.config = modules.config;
     this.network = modules.network;
     this.getPubkey = modules.getPubkey;
+    this.sidecars = modules.sidecars ?? null;
     this.logger = modules.logger ?? silentLogger;
     this.batchSlots = (opts.epochsPerBatch ?? EPOCHS_PER_BATCH) * SLOTS_PER_EPOCH;
     this.minSlotOpt = opts.minSlot;
@@ -193,6 +206,7 @@ export class BackfillSync {
       minSlot: this.minSlot,
       complete: this.complete,
       writtenBlocks: this.writtenBlocks,
+      writtenSidecars: this.writtenSidecars,
     };
   }
 
@@ -224,6 +238,7 @@ export class BackfillSync {
         peer: null,
         blocks: [],
         roots: [],
+        sidecars: new Map(),
         attempts: 0,
         failedPeers: new Set(),
         suspectedEmptyPeer: null,
@@ -285,7 +300,7 @@ export class BackfillSync {
       `backfill ${req.startSlot}+${req.count}`,
     )
       .then(
-        (blocks) => {
+        async (blocks) => {
           if (batch.status !== "downloading" || batch.peer !== peer) return;
           const checked = checkRangeResponse(this.config, req, blocks);
           if (!checked.ok) {
@@ -293,8 +308,27 @@ export class BackfillSync {
             this.failBatch(batch, checked.reason);
             return;
           }
+          let sidecars = new Map<number, BackfilledSidecars>();
+          if (this.sidecars !== null) {
+            try {
+              sidecars = await withTimeout(
+                this.sidecars.fetch(peer, blocks, checked.roots),
+                this.requestTimeoutMs,
+                `backfill sidecars ${req.startSlot}+${req.count}`,
+              );
+            } catch (e) {
+              if (batch.status !== "downloading" || batch.peer !== peer) return;
+              if (e instanceof BackfillSidecarsError && e.invalid) {
+                this.network.reportPeer(e.peer ?? peer, "lowTolerance", `backfill sidecars: ${e.message}`);
+              }
+              this.failBatch(batch, `sidecars: ${(e as Error).message}`);
+              return;
+            }
+            if (batch.status !== "downloading" || batch.peer !== peer) return;
+          }
           batch.blocks = blocks;
           batch.roots = checked.roots;
+          batch.sidecars = sidecars;
           batch.status = "downloaded";
         },
         (e: unknown) => {
@@ -312,6 +346,7 @@ export class BackfillSync {
     batch.peer = null;
     batch.blocks = [];
     batch.roots = [];
+    batch.sidecars = new Map();
     batch.attempts++;
     if (batch.attempts >= this.maxAttempts) {
       this.logger.warn("Backfill batch keeps failing: pausing", {startSlot: batch.startSlot, reason});
@@ -375,10 +410,16 @@ export class BackfillSync {
       const {block} = batch.blocks[i];
       const root = batch.roots[i];
       write.add(() => this.db.blockArchive.putOps(root, block));
+      const sidecars = batch.sidecars.get(i);
+      if (sidecars?.blobSidecars !== undefined) write.putBlobSidecars(root, sidecars.blobSidecars);
+      if (sidecars?.dataColumnSidecars !== undefined) write.putDataColumnSidecars(root, sidecars.dataColumnSidecars);
     }
     await write.write();
     if (this.stopped) return;
     this.writtenBlocks += batch.blocks.length;
+    for (const s of batch.sidecars.values()) {
+      this.writtenSidecars += (s.blobSidecars?.length ?? 0) + (s.dataColumnSidecars?.length ?? 0);
+    }
     const oldest = batch.blocks[0].block.message;
     this.cursor = {slot: oldest.slot, expectedRoot: oldest.parentRoot};
     // the empty batches between the previous cursor and these blocks were really empty (they are dropped below);
@@ -393,6 +434,7 @@ export class BackfillSync {
     batch.status = "done";
     batch.blocks = [];
     batch.roots = [];
+    batch.sidecars = new Map();
     this.batches = this.batches.filter((b) => b.status !== "done");
     this.logger.debug("Backfilled blocks", {fromSlot: oldest.slot, toSlot: batch.endSlot - 1, peer});
     if (this.isDone() || batch.startSlot <= this.minSlot) this.finish();
@@ -459,6 +501,7 @@ export class BackfillSync {
       oldestSlot: this.cursor?.slot,
       minSlot: this.minSlot,
       written: this.writtenBlocks,
+      sidecars: this.writtenSidecars,
     });
     this.emitter.emit("complete", this.status);
   }

@@ -12,6 +12,7 @@ import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
 import {type BackfillOpts, BackfillSync, defaultBackfillMinSlot} from "./backfill.ts";
+import {BackfillSidecars} from "./backfillSidecars.ts";
 import {SyncDataAvailability, type SyncDataAvailabilityOpts} from "./dataAvailability.ts";
 import {RangeSync, type RangeSyncOpts, type SyncState} from "./rangeSync.ts";
 import {UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
@@ -23,6 +24,7 @@ export {
   BackfillSync,
   defaultBackfillMinSlot,
 } from "./backfill.ts";
+export {type BackfilledSidecars, BackfillSidecars, BackfillSidecarsError} from "./backfillSidecars.ts";
 export {
   type CheckpointAnchor,
   type CheckpointSource,
@@ -233,6 +235,13 @@ export class BeaconSync {
           logger: this.logger,
           getPubkey: (index) =>
             validatorPublicKey(this.chain.getBlockState(this.chain.finalizedCheckpoint.root), index),
+          sidecars: new BackfillSidecars({
+            config: this.chain.beaconConfig,
+            network: this.network,
+            kzg: () => this.chain.da.kzg,
+            custodyColumns: () => this.chain.da.custodyColumns,
+            currentEpoch: () => this.chain.clock.currentEpoch,
+          }),
         },
         {...opts, minSlot: opts.minSlot ?? defaultBackfillMinSlot(this.chain.clock.currentEpoch, minEpochs)},
       );

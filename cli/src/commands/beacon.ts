@@ -135,6 +135,9 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
+  --light-client-server BOOL  serve light clients over p2p (default true): the 4 light-client req/resp protocols
+                            and the light_client_finality_update / _optimistic_update gossip topics (the
+                            light-client Beacon API routes are always served)
 The node keys (libp2p identity, ENR) live in <data-dir>/<network>/network/; the peer store is kept there too.
 
 Sync:
@@ -230,6 +233,7 @@ export function parseP2pOptions(
   discv5: boolean;
   subscribeAllSubnets: boolean;
   supernode: boolean;
+  lightClientServer: boolean;
 } | null {
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
@@ -258,6 +262,7 @@ export function parseP2pOptions(
     discv5: boolOption("discv5", v.discv5, true),
     subscribeAllSubnets: values["subscribe-all-subnets"] === true,
     supernode: values.supernode === true,
+    lightClientServer: boolOption("light-client-server", v["light-client-server"], true),
   };
 }
 
@@ -320,6 +325,7 @@ export const BEACON_OPTIONS = {
   discv5: {type: "string"},
   "subscribe-all-subnets": {type: "boolean", default: false, deprecated: ["subscribeAllSubnets"]},
   supernode: {type: "boolean", default: false},
+  "light-client-server": {type: "string"},
   "checkpoint-sync-url": {type: "string"},
   "checkpoint-state": {type: "string"},
   "checkpoint-block": {type: "string"},

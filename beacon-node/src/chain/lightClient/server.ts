@@ -71,6 +71,8 @@ export class LightClientServer {
   /** The best update of each period seen so far (the db holds the same; this avoids a read per block). */
   private readonly best = new Map<number, ForkedLightClientData>();
   private queue: Promise<void> = Promise.resolve();
+  /** Called when the latest update changes (gossip publishes the finality / optimistic updates from it). */
+  private readonly latestListeners = new Set<(update: ForkedLightClientData) => void>();
   private readonly onBlock = (e: BlockEvent): void => this.enqueue(() => this.onImportedBlock(e.block));
   private readonly onFinalized = (e: FinalizedCheckpointEvent): void =>
     this.enqueue(() => this.onFinalizedBlock(e.block));
@@ -160,7 +162,25 @@ export class LightClientServer {
       (attestedSlot === latest.data.attestedHeader.beacon.slot && slot > latest.data.signatureSlot)
     ) {
       this.latest = update;
+      for (const listener of this.latestListeners) {
+        try {
+          listener(update);
+        } catch (e) {
+          this.chain.logger.warn("Light-client update listener failed", {error: (e as Error).message});
+        }
+      }
     }
+  }
+
+  /** The latest update (highest attested slot, then signature slot), or null before the first. */
+  get latestUpdate(): ForkedLightClientData | null {
+    return this.latest;
+  }
+
+  /** Subscribes to changes of the latest update (the source of getFinalityUpdate / getOptimisticUpdate). */
+  onLatestUpdate(listener: (update: ForkedLightClientData) => void): () => void {
+    this.latestListeners.add(listener);
+    return () => this.latestListeners.delete(listener);
   }
 
   private isBetter(a: ForkedLightClientData, b: ForkedLightClientData): boolean {
@@ -194,6 +214,12 @@ export class LightClientServer {
     const stored = await this.chain.db.lightClient.getBootstrap(blockRoot);
     if (stored !== null) return stored;
     return (await this.buildBootstrap(toHex(blockRoot))) as StoredLightClientData | null;
+  }
+
+  /** The best update of one sync-committee period, or null when none is known. */
+  async getBestUpdate(period: number): Promise<StoredLightClientData | null> {
+    const update = this.best.get(period) ?? (await this.chain.db.lightClient.getBestUpdate(period));
+    return update as StoredLightClientData | null;
   }
 
   /** The best updates of `count` periods from `startPeriod`, stopping at the first period without one. */

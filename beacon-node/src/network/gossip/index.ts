@@ -30,6 +30,7 @@ import type {OpPool} from "../../chain/opPool.ts";
 import {GossipSeenCaches} from "../../chain/seenCaches.ts";
 import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
+import {LightClientGossipPublisher} from "./lightClientPublisher.ts";
 import {compressGossipPayload, GossipMessageIds} from "./messageId.ts";
 import {GossipRetryQueue, type PendingGossip, retryWaitOf} from "./retryQueue.ts";
 import {
@@ -51,6 +52,14 @@ import {validateGossipAttesterSlashing} from "./validation/attesterSlashing.ts";
 import {validateGossipBeaconBlock} from "./validation/block.ts";
 import {validateGossipBlsToExecutionChange} from "./validation/blsToExecutionChange.ts";
 import type {GossipValidationContext} from "./validation/common.ts";
+import {
+  checkLightClientTopicDigest,
+  type LightClientFinalityUpdateValue,
+  LightClientGossipState,
+  type LightClientOptimisticUpdateValue,
+  validateGossipLightClientFinalityUpdate,
+  validateGossipLightClientOptimisticUpdate,
+} from "./validation/lightClient.ts";
 import {validateGossipProposerSlashing} from "./validation/proposerSlashing.ts";
 import {
   type SignedContributionAndProofValue,
@@ -101,6 +110,11 @@ export interface GossipHandlerModules {
   seen?: GossipSeenCaches;
   /** The pool ACCEPTed operations go to (default: a new one). */
   opPool?: OpPool;
+  /**
+   * Serve light clients on gossip (default true; `--light-client-server`): subscribe and validate the
+   * light_client_finality_update / light_client_optimistic_update topics and publish the node's new updates.
+   */
+  lightClientServer?: boolean;
 }
 
 export interface GossipCounters {
@@ -151,6 +165,10 @@ export class GossipHandler {
   readonly retryQueue: GossipRetryQueue<PendingGossip>;
   /** Verdicts and validation times (set by the node when it runs with --metrics). */
   metricsHook: GossipMetricsHook | null = null;
+  /** The light-client updates forwarded so far (validated or published). */
+  readonly lightClientState = new LightClientGossipState();
+  /** Publishes the node's new light-client updates (null without the light-client server). */
+  readonly lightClientPublisher: LightClientGossipPublisher | null;
 
   constructor(modules: GossipHandlerModules) {
     this.pubsub = modules.pubsub;
@@ -180,6 +198,15 @@ export class GossipHandler {
       maxAgeMs: 2 * modules.chain.clock.slotDurationMs,
       now: () => modules.chain.clock.now,
     });
+    this.lightClientPublisher =
+      modules.lightClientServer === false
+        ? null
+        : new LightClientGossipPublisher({
+            chain: modules.chain,
+            state: this.lightClientState,
+            target: this,
+            logger: modules.logger,
+          });
   }
 
   /** Listens to gossip and subscribes the topics of the current slot's fork digests. */
@@ -188,6 +215,7 @@ export class GossipHandler {
     this.started = true;
     this.pubsub.addEventListener("gossipsub:message", this.onGossipMessage);
     this.chain.emitter.on("block", this.onBlockImported);
+    this.lightClientPublisher?.start();
     this.updateSubscriptions(this.chain.clock.currentSlot);
   }
 
@@ -197,6 +225,7 @@ export class GossipHandler {
     this.started = false;
     this.pubsub.removeEventListener("gossipsub:message", this.onGossipMessage);
     this.chain.emitter.off("block", this.onBlockImported);
+    this.lightClientPublisher?.stop();
     for (const p of this.retryQueue.takeAll()) this.reportIgnoredLate(p);
     for (const {topics} of this.topicsByDigest.values()) for (const t of topics) this.pubsub.unsubscribe(t);
     this.topicsByDigest.clear();
@@ -276,7 +305,10 @@ export class GossipHandler {
     if (entry === undefined) return;
     const {fork} = entry;
     const want = new Set<string>();
-    for (const topic of coreGossipTopics(this.config.chain, fork, digest)) want.add(stringifyGossipTopic(topic));
+    for (const topic of coreGossipTopics(this.config.chain, fork, digest)) {
+      if (this.lightClientPublisher === null && topic.type.startsWith("light_client_")) continue;
+      want.add(stringifyGossipTopic(topic));
+    }
     const subnetTopics: [GossipTopic["type"], number[]][] = [
       ["beacon_attestation", this.attnets],
       ["sync_committee", this.syncnets],
@@ -520,6 +552,20 @@ export class GossipHandler {
         await hook.call(this.da, value as DataColumnSidecar, topic.subnet, peer);
         return () => {};
       }
+      case "light_client_finality_update": {
+        const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
+        const update = value as LightClientFinalityUpdateValue;
+        checkLightClientTopicDigest(ctx, topic.forkDigest, update);
+        validateGossipLightClientFinalityUpdate(ctx, this.lightClientState, update, bytes);
+        return () => {};
+      }
+      case "light_client_optimistic_update": {
+        const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
+        const update = value as LightClientOptimisticUpdateValue;
+        checkLightClientTopicDigest(ctx, topic.forkDigest, update);
+        validateGossipLightClientOptimisticUpdate(ctx, this.lightClientState, update, bytes);
+        return () => {};
+      }
     }
   }
 
@@ -720,6 +766,21 @@ export class GossipHandler {
     this.seen.blobSidecarTuples.add(header.slot, `${header.proposerIndex}:${sidecar.index}`);
     const subnet = computeSubnetForBlobSidecar(this.config.chain, fork, sidecar.index);
     return this.publishObject(this.topicAt(epoch, "blob_sidecar", subnet), sidecar);
+  }
+
+  /**
+   * Publishes a LightClientFinalityUpdate on light_client_finality_update of the digest of its attested header's
+   * epoch (the ForkDigest context of the topic). Callers record it in `lightClientState` (forwarded).
+   */
+  publishLightClientFinalityUpdate(update: {data: {attestedHeader: {beacon: {slot: number}}}}): Promise<number> {
+    const epoch = computeEpochAtSlot(update.data.attestedHeader.beacon.slot);
+    return this.publishObject(this.topicAt(epoch, "light_client_finality_update"), update.data);
+  }
+
+  /** Publishes a LightClientOptimisticUpdate on light_client_optimistic_update (digest of the attested epoch). */
+  publishLightClientOptimisticUpdate(update: {data: {attestedHeader: {beacon: {slot: number}}}}): Promise<number> {
+    const epoch = computeEpochAtSlot(update.data.attestedHeader.beacon.slot);
+    return this.publishObject(this.topicAt(epoch, "light_client_optimistic_update"), update.data);
   }
 
   /** Publishes a DataColumnSidecar on data_column_sidecar_{compute_subnet_for_data_column_sidecar(index)}. */

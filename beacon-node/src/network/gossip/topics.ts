@@ -11,7 +11,13 @@ import {
   SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
 } from "@ceibo/params";
-import {type CachedBeaconState, computeEpochAtSlot, getCurrentEpoch} from "@ceibo/state-transition";
+import {
+  type CachedBeaconState,
+  computeEpochAtSlot,
+  getCurrentEpoch,
+  lightClientForkOf,
+  lightClientTypes,
+} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {Type} from "@chainsafe/ssz";
 
@@ -27,6 +33,8 @@ export const GossipType = {
   bls_to_execution_change: "bls_to_execution_change",
   blob_sidecar: "blob_sidecar",
   data_column_sidecar: "data_column_sidecar",
+  light_client_finality_update: "light_client_finality_update",
+  light_client_optimistic_update: "light_client_optimistic_update",
 } as const;
 export type GossipType = (typeof GossipType)[keyof typeof GossipType];
 
@@ -64,6 +72,8 @@ export function isGossipTypeActive(fork: ForkName, type: GossipType): boolean {
   switch (type) {
     case "sync_committee":
     case "sync_committee_contribution_and_proof":
+    case "light_client_finality_update":
+    case "light_client_optimistic_update":
       return seq >= ForkSeq.altair;
     case "bls_to_execution_change":
       return seq >= ForkSeq.capella;
@@ -92,7 +102,10 @@ export function gossipSubnetCount(config: ChainConfig, fork: ForkName, type: Sub
   }
 }
 
-/** The global topics every node subscribes at a fork (blob sidecar subnets included up to electra). */
+/**
+ * The global topics every node subscribes at a fork (blob sidecar subnets included up to electra; the light-client
+ * topics from altair, left out by a node without its light-client server).
+ */
 export function coreGossipTopics(config: ChainConfig, fork: ForkName, forkDigest: string): GossipTopic[] {
   const topics: GossipTopic[] = [];
   const globals: GlobalGossipType[] = [
@@ -103,6 +116,8 @@ export function coreGossipTopics(config: ChainConfig, fork: ForkName, forkDigest
     "attester_slashing",
     "sync_committee_contribution_and_proof",
     "bls_to_execution_change",
+    "light_client_finality_update",
+    "light_client_optimistic_update",
   ];
   for (const type of globals) {
     if (isGossipTypeActive(fork, type)) topics.push({type, fork, forkDigest});
@@ -205,6 +220,11 @@ export function gossipSszType(fork: ForkName, type: GossipType): Type<unknown> {
       return ssz.deneb.BlobSidecar;
     case "data_column_sidecar":
       return ssz.fulu.DataColumnSidecar;
+    // altair … electra light-client p2p-interface.md: the light-client form of the topic's fork (electra's in fulu)
+    case "light_client_finality_update":
+      return lightClientTypes(lightClientForkOf(fork)).LightClientFinalityUpdate as unknown as Type<unknown>;
+    case "light_client_optimistic_update":
+      return lightClientTypes(lightClientForkOf(fork)).LightClientOptimisticUpdate as unknown as Type<unknown>;
   }
 }
 

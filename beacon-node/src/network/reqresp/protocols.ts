@@ -24,6 +24,10 @@ export const ReqRespMethod = {
   DataColumnSidecarsByRange: "data_column_sidecars_by_range",
   DataColumnSidecarsByRoot: "data_column_sidecars_by_root",
   BeaconBlocksByHead: "beacon_blocks_by_head",
+  LightClientBootstrap: "light_client_bootstrap",
+  LightClientUpdatesByRange: "light_client_updates_by_range",
+  LightClientFinalityUpdate: "light_client_finality_update",
+  LightClientOptimisticUpdate: "light_client_optimistic_update",
 } as const;
 export type ReqRespMethod = (typeof ReqRespMethod)[keyof typeof ReqRespMethod];
 
@@ -48,7 +52,8 @@ function def(method: ReqRespMethod, version: number, contextBytes = false, hasRe
 
 /**
  * Every protocol this node serves. Blocks v1 (deprecated, no context bytes) are not served; the metadata v1
- * answer is cheap and kept for old peers.
+ * answer is cheap and kept for old peers. The light-client protocols are served unless the node runs without its
+ * light-client server (`lightClientServer: false`).
  */
 export const PROTOCOLS: readonly ProtocolDef[] = [
   def(ReqRespMethod.Status, 1),
@@ -65,6 +70,11 @@ export const PROTOCOLS: readonly ProtocolDef[] = [
   def(ReqRespMethod.DataColumnSidecarsByRange, 1, true),
   def(ReqRespMethod.DataColumnSidecarsByRoot, 1, true),
   def(ReqRespMethod.BeaconBlocksByHead, 1, true),
+  // altair light-client p2p-interface.md (reqresp/lightClient.ts)
+  def(ReqRespMethod.LightClientBootstrap, 1, true),
+  def(ReqRespMethod.LightClientUpdatesByRange, 1, true),
+  def(ReqRespMethod.LightClientFinalityUpdate, 1, true, false),
+  def(ReqRespMethod.LightClientOptimisticUpdate, 1, true, false),
 ];
 
 const byId = new Map(PROTOCOLS.map((p) => [p.id, p]));

@@ -7,7 +7,11 @@
 import type {BeaconConfig} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
 import {type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
-import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {
+  computeEpochAtSlot,
+  computeSyncCommitteePeriodAtSlot,
+  type SignedBeaconBlockAllForks,
+} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {Connection, Libp2p, Stream} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
@@ -27,6 +31,20 @@ import {
 } from "../encoding/sszSnappy.ts";
 import type {BlockWithFork, MetadataMessage, PeerIdStr, PeerReporter, StatusMessage} from "../types.ts";
 import {ReqRespError, type ReqRespErrorCode, ResponseError} from "./errors.ts";
+import {
+  decodeLightClientChunk,
+  LIGHT_CLIENT_RATE_LIMITS,
+  type LightClientChunk,
+  type LightClientData,
+  type LightClientKind,
+  LightClientUpdatesByRangeRequest,
+  lightClientFormOf,
+  lightClientType,
+  MAX_REQUEST_LIGHT_CLIENT_UPDATES,
+  serveLatestLightClientUpdate,
+  serveLightClientBootstrap,
+  serveLightClientUpdatesByRange,
+} from "./lightClient.ts";
 import {
   deserializeMetadata,
   deserializeStatus,
@@ -92,6 +110,8 @@ export interface ReqRespModules {
   reporter: PeerReporter;
   rateLimits?: RateLimits;
   timeouts?: Partial<ReqRespTimeouts>;
+  /** Serve the light-client protocols from chain.lightClient (default true; `--light-client-server`). */
+  lightClientServer?: boolean;
 }
 
 /**
@@ -153,6 +173,7 @@ function defaultRateLimits(config: BeaconConfig, types: RequestTypes): Map<strin
     data_column_sidecars_by_range: {quota: types.maxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
     data_column_sidecars_by_root: {quota: types.maxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
     beacon_blocks_by_head: {quota: c.MAX_REQUEST_BLOCKS_DENEB, quotaTimeMs: 10_000},
+    ...LIGHT_CLIENT_RATE_LIMITS,
   };
   return new Map(Object.entries(limits));
 }
@@ -254,6 +275,8 @@ export class ReqResp {
   /** Fork digest (0x hex) → fork, for context bytes. */
   private readonly forkByDigest = new Map<string, ForkName>();
   private started = false;
+  /** The protocols registered with libp2p (every one of PROTOCOLS, or all but the light-client ones). */
+  private readonly served: readonly ProtocolDef[];
   private pruneTimer: NodeJS.Timeout | null = null;
   private earliestSlot = 0;
   /** Request counts and durations (set by the node when it runs with --metrics). */
@@ -282,13 +305,15 @@ export class ReqResp {
     }
     this.rateLimiter = new RateLimiter(quotas);
     for (const {digest, fork} of this.config.allForkDigests()) this.forkByDigest.set(digest, fork);
+    this.served =
+      modules.lightClientServer === false ? PROTOCOLS.filter((p) => !p.method.startsWith("light_client_")) : PROTOCOLS;
   }
 
   /** Registers a handler for every protocol of PROTOCOLS. */
   async start(): Promise<void> {
     if (this.started) return;
     this.earliestSlot = await this.findEarliestAvailableSlot();
-    for (const def of PROTOCOLS) {
+    for (const def of this.served) {
       await this.libp2p.handle(
         def.id,
         (stream, connection) => {
@@ -308,7 +333,7 @@ export class ReqResp {
     this.started = false;
     if (this.pruneTimer !== null) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
-    await this.libp2p.unhandle(PROTOCOLS.map((p) => p.id));
+    await this.libp2p.unhandle(this.served.map((p) => p.id));
   }
 
   /**
@@ -619,6 +644,135 @@ export class ReqResp {
         return sidecar;
       },
     });
+  }
+
+  /**
+   * GetLightClientBootstrap v1: the bootstrap of a post-altair block root. The header must be that block's
+   * (hash_tree_root(header.beacon) == blockRoot); the peer answers ResourceUnavailable (ERROR_RESPONSE, status 3)
+   * when it cannot produce one.
+   */
+  async lightClientBootstrap(peer: PeerIdStr, blockRoot: Uint8Array): Promise<LightClientData> {
+    const method = ReqRespMethod.LightClientBootstrap;
+    this.checkArg(blockRoot.length === 32, method, "blockRoot must be 32 bytes");
+    const [bootstrap] = await this.request<LightClientData>(peer, {
+      method,
+      request: () => ssz.phase0.Root.serialize(blockRoot),
+      maxChunks: 1,
+      bounds: (_def, context) => this.lightClientBounds(peer, method, context, "LightClientBootstrap"),
+      decode: (_def, bytes, context) => {
+        const value = this.decodeLightClient(peer, method, bytes, context, "LightClientBootstrap");
+        const root = ssz.phase0.BeaconBlockHeader.hashTreeRoot(value.data.header.beacon);
+        if (!equalBytes(root, blockRoot)) {
+          this.violation(peer, method, `bootstrap of block ${hex(root)}, requested ${hex(blockRoot)}`);
+        }
+        return value;
+      },
+    });
+    if (bootstrap === undefined) throw new ReqRespError("EMPTY_RESPONSE", "no LightClientBootstrap", {peer, method});
+    return bootstrap;
+  }
+
+  /**
+   * LightClientUpdatesByRange v1: at most min(count, MAX_REQUEST_LIGHT_CLIENT_UPDATES) updates, each of a period in
+   * [startPeriod, startPeriod + count) (the period of its attested header), in increasing period order.
+   */
+  async lightClientUpdatesByRange(
+    peer: PeerIdStr,
+    req: {startPeriod: number; count: number},
+  ): Promise<LightClientData[]> {
+    const method = ReqRespMethod.LightClientUpdatesByRange;
+    const max = MAX_REQUEST_LIGHT_CLIENT_UPDATES;
+    this.checkArg(Number.isSafeInteger(req.startPeriod) && req.startPeriod >= 0, method, "startPeriod ≥ 0");
+    this.checkArg(Number.isSafeInteger(req.count) && req.count >= 1 && req.count <= max, method, `count 1..${max}`);
+    const end = req.startPeriod + req.count;
+    let previous = -1;
+    return this.request<LightClientData>(peer, {
+      method,
+      request: () => LightClientUpdatesByRangeRequest.serialize(req),
+      maxChunks: req.count,
+      bounds: (_def, context) => this.lightClientBounds(peer, method, context, "LightClientUpdate"),
+      decode: (_def, bytes, context) => {
+        const value = this.decodeLightClient(peer, method, bytes, context, "LightClientUpdate");
+        const period = computeSyncCommitteePeriodAtSlot(value.data.attestedHeader.beacon.slot);
+        if (period < req.startPeriod || period >= end) {
+          this.violation(peer, method, `update of period ${period} outside [${req.startPeriod}, ${end})`);
+        }
+        if (period <= previous) this.violation(peer, method, `update of period ${period} after period ${previous}`);
+        previous = period;
+        return value;
+      },
+    });
+  }
+
+  /** GetLightClientFinalityUpdate v1: the peer's latest LightClientFinalityUpdate. */
+  lightClientFinalityUpdate(peer: PeerIdStr): Promise<LightClientData> {
+    return this.latestLightClientUpdate(peer, ReqRespMethod.LightClientFinalityUpdate, "LightClientFinalityUpdate");
+  }
+
+  /** GetLightClientOptimisticUpdate v1: the peer's latest LightClientOptimisticUpdate. */
+  lightClientOptimisticUpdate(peer: PeerIdStr): Promise<LightClientData> {
+    return this.latestLightClientUpdate(peer, ReqRespMethod.LightClientOptimisticUpdate, "LightClientOptimisticUpdate");
+  }
+
+  private async latestLightClientUpdate(
+    peer: PeerIdStr,
+    method: ReqRespMethod,
+    kind: "LightClientFinalityUpdate" | "LightClientOptimisticUpdate",
+  ): Promise<LightClientData> {
+    const [update] = await this.request<LightClientData>(peer, {
+      method,
+      request: () => null,
+      maxChunks: 1,
+      bounds: (_def, context) => this.lightClientBounds(peer, method, context, kind),
+      decode: (_def, bytes, context) => this.decodeLightClient(peer, method, bytes, context, kind),
+    });
+    if (update === undefined) throw new ReqRespError("EMPTY_RESPONSE", `no ${kind}`, {peer, method});
+    return update;
+  }
+
+  /** SSZ bounds of a light-client chunk: the form of the context's fork (none before altair). */
+  private lightClientBounds(
+    peer: PeerIdStr,
+    method: ReqRespMethod,
+    context: Uint8Array | null,
+    kind: LightClientKind,
+  ): SszSizeBounds {
+    const fork = this.forkOfContext(peer, method, context);
+    const form = lightClientFormOf(fork);
+    if (form === null) {
+      throw new ReqRespError("WRONG_CONTEXT_BYTES", `${kind} with the context of ${fork}`, {peer, method});
+    }
+    return boundsOf(lightClientType(form, kind));
+  }
+
+  /** Decodes a light-client chunk; its context bytes must be the fork digest of its header's (attested) epoch. */
+  private decodeLightClient(
+    peer: PeerIdStr,
+    method: ReqRespMethod,
+    bytes: Uint8Array,
+    context: Uint8Array | null,
+    kind: LightClientKind,
+  ): LightClientData {
+    const fork = this.forkOfContext(peer, method, context);
+    let decoded: ReturnType<typeof decodeLightClientChunk>;
+    try {
+      decoded = decodeLightClientChunk(kind, fork, bytes);
+    } catch (e) {
+      throw new ReqRespError("INVALID_RESPONSE", `undecodable ${kind}: ${(e as Error).message}`, {
+        peer,
+        method,
+        cause: e,
+      });
+    }
+    const expected = this.config.computeForkDigest(decoded.contextEpoch);
+    if (context === null || !equalBytes(context, expected)) {
+      throw new ReqRespError(
+        "WRONG_CONTEXT_BYTES",
+        `${kind} of epoch ${decoded.contextEpoch} came with context ${context === null ? "none" : hex(context)}, its fork digest is ${hex(expected)}`,
+        {peer, method},
+      );
+    }
+    return decoded.value;
   }
 
   private checkArg(ok: boolean, method: ReqRespMethod, what: string): void {
@@ -977,8 +1131,14 @@ export class ReqResp {
         return this.types.DataColumnsByRootIdentifiers;
       case "beacon_blocks_by_head":
         return BeaconBlocksByHeadRequest;
+      case "light_client_bootstrap":
+        return ssz.phase0.Root;
+      case "light_client_updates_by_range":
+        return LightClientUpdatesByRangeRequest;
       case "metadata":
-        throw new Error("GetMetaData has no request content");
+      case "light_client_finality_update":
+      case "light_client_optimistic_update":
+        throw new Error(`${def.method} has no request content`);
     }
   }
 
@@ -1007,6 +1167,10 @@ export class ReqResp {
       case "data_column_sidecars_by_range": {
         const r = request as {count: number; columns: number[]};
         return Math.max(1, Math.min(r.count * r.columns.length, this.types.maxRequestDataColumnSidecars()));
+      }
+      case "light_client_updates_by_range": {
+        const r = request as {count: number};
+        return Math.max(1, Math.min(r.count, MAX_REQUEST_LIGHT_CLIENT_UPDATES));
       }
       case "data_column_sidecars_by_root": {
         let n = 0;
@@ -1076,7 +1240,32 @@ export class ReqResp {
         yield* this.encodeSidecars(sidecars, ssz.fulu.DataColumnSidecar);
         return;
       }
+      case "light_client_bootstrap":
+        yield* this.encodeLightClient(
+          await serveLightClientBootstrap(this.chain.lightClient, request.value as Uint8Array),
+        );
+        return;
+      case "light_client_updates_by_range": {
+        const req = request.value as {startPeriod: number; count: number};
+        yield* this.encodeLightClient(await serveLightClientUpdatesByRange(this.chain.lightClient, req));
+        return;
+      }
+      case "light_client_finality_update":
+        yield* this.encodeLightClient(
+          serveLatestLightClientUpdate(this.chain.lightClient, "LightClientFinalityUpdate"),
+        );
+        return;
+      case "light_client_optimistic_update":
+        yield* this.encodeLightClient(
+          serveLatestLightClientUpdate(this.chain.lightClient, "LightClientOptimisticUpdate"),
+        );
+        return;
     }
+  }
+
+  /** Light-client chunks with the fork digest of their (attested) header's epoch as context bytes. */
+  private *encodeLightClient(chunks: LightClientChunk[]): Generator<Uint8Array> {
+    for (const c of chunks) yield encodeSuccessChunk(c.ssz, this.contextBytesAt(c.contextSlot));
   }
 
   private callHandler(name: string, run: () => void): void {
