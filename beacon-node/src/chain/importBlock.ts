@@ -27,6 +27,7 @@ import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
+import {forkChoiceSummaryOf} from "./snapshots.ts";
 
 export interface ImportBlockOpts {
   /**
@@ -191,6 +192,9 @@ async function importBlockStages(
   // 7. persistence: the block, and at the first block of an epoch the new epoch's checkpoint state
   stageDone("fork_choice");
   const batch = chain.db.batch().putBlock(rootBytes, signedBlock);
+  // its fork-choice summary, so a restart adds it to fork choice without a state transition (snapshots.ts)
+  const node = fc.getBlock(root);
+  if (node !== undefined) batch.putForkChoiceNode(rootBytes, forkChoiceSummaryOf(node));
   // the block's blob sidecars / custody columns, atomically with the block
   if (commitments.length > 0) chain.da.putSidecarsInBatch(batch, root);
   const epoch = computeEpochAtSlot(block.slot);
