@@ -100,6 +100,8 @@ Options:
   --dev.min-epochs-for-sidecars-requests N  MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and
                             MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of the dev chain (default 4096): a short
                             sidecar retention window for tests
+  --dev.history-window-epochs N  epochs of blocks --prune-history keeps on the dev chain (default the spec's
+                            max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, weak subjectivity period)): a short window for tests
   --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
@@ -134,6 +136,10 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
+  --prune-history           keep only the blocks peers may ask for: finalized blocks (with sidecars and archived
+                            states) older than max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, the weak subjectivity period)
+                            are deleted and backfill stops there. Recorded in the database: without the flag
+                            later, the node warns that history before slot X is gone and backfills it again
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
 The node keys (libp2p identity, ENR) live in <data-dir>/<network>/network/; the peer store is kept there too.
 
@@ -303,6 +309,8 @@ export const BEACON_OPTIONS = {
   "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
   "dev.min-epochs-for-sidecars-requests": {type: "string"},
   "archive-blobs": {type: "boolean", default: false},
+  "prune-history": {type: "boolean", default: false},
+  "dev.history-window-epochs": {type: "string"},
   "execution-urls": {type: "string", deprecated: ["execution.urls"]},
   "jwt-secret": {type: "string"},
   rest: {type: "string"},
@@ -537,6 +545,8 @@ export const beaconCommand: Command = {
         values["dev.min-epochs-for-sidecars-requests"],
       ),
       archiveBlobs: values["archive-blobs"] === true,
+      pruneHistory: values["prune-history"] === true,
+      devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
       jwtSecret,
       devSigning: signing === "true",
       rest,
