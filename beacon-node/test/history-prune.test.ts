@@ -6,7 +6,8 @@
  * say: over real libp2p req/resp Status v2 reports earliest_available_slot 48, BeaconBlocksByRange from before it
  * is ResourceUnavailable (error code 3) and from 48 on is served, BeaconBlocksByRoot leaves pruned blocks out;
  * the Beacon API answers 404 for pruned blocks by slot and by root. The mode is recorded in the database:
- * started without the flag the node warns that blocks before slot 48 are gone and that backfill refills them.
+ * started without the flag the node warns that blocks before slot 48 are gone and that backfill refills them;
+ * a backfill to genesis from a peer that kept them (an archive node on the same chain) restores them.
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -25,6 +26,9 @@ const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const {BeaconNode} = await import("../src/node/index.ts");
 const {ReqResp, ReqRespError} = await import("../src/network/reqresp/index.ts");
 const {HistoryPruner, historyCutoffSlot, historyWindowEpochs} = await import("../src/chain/history.ts");
+const {validatorPublicKey} = await import("@ceibo/state-transition");
+const fx = await import("./fixtures/syncNetwork.ts");
+const {BackfillSync} = await import("../src/sync/index.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was already loaded with ${ACTIVE_PRESET_NAME}`);
@@ -40,6 +44,8 @@ const CUTOFF = 48;
 const dir = mkdtempSync(join(tmpdir(), "ceibo-history-"));
 let nowMs = GENESIS_TIME * 1000;
 let node: BeaconNodeType;
+/** The same chain without pruning: the peer backfill refills from. */
+let archive: BeaconNodeType;
 const hosts: Libp2p[] = [];
 const rrs: ReqRespT[] = [];
 const rootsBySlot = new Map<number, string>();
@@ -58,10 +64,10 @@ const logger = {
 };
 const silent = {error() {}, warn() {}, info() {}, debug() {}};
 
-function init(pruneHistory: boolean): Promise<BeaconNodeType> {
+function init(pruneHistory: boolean, dataDir = join(dir, "pruned")): Promise<BeaconNodeType> {
   return BeaconNode.init({
     network: "dev",
-    dataDir: dir,
+    dataDir,
     devValidators: 64,
     genesisTime: GENESIS_TIME,
     slotDurationMs: SLOT_MS,
@@ -114,10 +120,12 @@ const rootBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice
 
 beforeAll(async () => {
   node = await init(true);
+  archive = await init(false, join(dir, "archive"));
   node.chain.emitter.on("block", ({slot, block}) => rootsBySlot.set(slot, block));
   for (let slot = 1; slot <= LAST_SLOT; slot++) {
     nowMs = GENESIS_TIME * 1000 + slot * SLOT_MS + 100;
     await node.runSlot(slot);
+    await archive.runSlot(slot);
   }
   await node.history?.idle();
 }, 600_000);
@@ -126,6 +134,7 @@ afterAll(async () => {
   for (const rr of rrs) await rr.stop();
   await Promise.all(hosts.map((h) => h.stop()));
   await node?.close();
+  await archive?.close();
   rmSync(dir, {recursive: true, force: true});
 });
 
@@ -240,11 +249,48 @@ describe("--prune-history with a 2-epoch window", () => {
     nowMs = GENESIS_TIME * 1000 + (LAST_SLOT + 1) * SLOT_MS + 100;
     await node.runSlot(LAST_SLOT + 1);
     expect(node.chain.head.slot, warnings.join("\n")).toBe(LAST_SLOT + 1);
+  }, 300_000);
 
+  it("backfill toward genesis (what the node starts when the mode is off) refills the pruned blocks", async () => {
+    // both nodes made the same chain (same keys, same deterministic mock payloads)
+    expect(archive.chain.finalizedCheckpoint).toEqual(node.chain.finalizedCheckpoint);
+    const net = new fx.TestSyncNetwork();
+    net.addPeer(new fx.ServingPeer("archive", archive));
+    const backfill = new BackfillSync(
+      {
+        db: node.db,
+        config: node.chain.beaconConfig,
+        network: net,
+        getPubkey: (i) => validatorPublicKey(node.chain.getHeadState(), i),
+      },
+      {minSlot: 0},
+    );
+    const done = new Promise((resolve) => backfill.emitter.once("complete", resolve));
+    await backfill.start();
+    expect(backfill.status.oldestSlot).toBe(CUTOFF);
+    await done;
+    expect(backfill.writtenBlocks).toBe(CUTOFF);
+    expect(await node.db.blockArchive.firstSlot()).toBe(0);
+    for (let slot = 1; slot < CUTOFF; slot++) {
+      expect(await node.db.blockArchive.getSlotByRoot(rootBytes(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).toBe(
+        slot,
+      );
+    }
+    await backfill.stop();
+    // the next start sees a whole database: no warning, the cursor is reset
+    await node.close();
+    warnings.length = 0;
+    node = await init(false);
+    expect(warnings.filter((w) => w.includes("--prune-history"))).toEqual([]);
+    expect(await node.db.metadata.get("historyPrunedToSlot")).toBe(0);
+
+    // and pruning again when asked
     await node.close();
     warnings.length = 0;
     node = await init(true);
     expect(node.history).not.toBeNull();
+    await node.history?.idle();
+    expect(await node.db.blockArchive.firstSlot()).toBe(CUTOFF);
     expect(warnings.filter((w) => w.includes("--prune-history"))).toEqual([]);
     expect(await node.db.metadata.get("pruneHistory")).toBe(1);
   }, 300_000);

@@ -33,6 +33,15 @@ const dir = mkdtempSync(join(tmpdir(), "ceibo-snapshots-"));
 let nowMs = GENESIS_TIME * 1000;
 let node: BeaconNodeType;
 let dv: DevValidatorsType;
+const warnings: string[] = [];
+const logger = {
+  error() {},
+  warn(m: string, ctx?: Record<string, unknown>) {
+    warnings.push(`${m} ${JSON.stringify(ctx ?? {})}`);
+  },
+  info() {},
+  debug() {},
+};
 
 /** A copy of the data dir taken right after the no-finality run (for the before/after measurement). */
 const copy = join(dir, "copy");
@@ -46,6 +55,7 @@ function init(dataDir = join(dir, "node")): Promise<BeaconNodeType> {
     slotDurationMs: SLOT_MS,
     nowMs: () => nowMs,
     devSigning: false,
+    logger,
   });
 }
 
@@ -114,6 +124,23 @@ describe("restart after epochs without finality", () => {
     // the copy of the no-finality database, its fork-choice summaries deleted: what the code before them did
     node = await init(copy);
     const withSummaries = node.chain.resumeStats;
+    expect(withSummaries?.replayedBlocks).toBe(5);
+    // a damaged snapshot (the epoch-8 one, cut short) is never loaded: the epoch-7 one is used, 8 + 5 blocks
+    const snapshots = await node.db.checkpointStates.checkpoints();
+    const epoch8 = snapshots.find((cp) => cp.epoch === 8);
+    expect(epoch8).toBeDefined();
+    const cp8 = epoch8 as {epoch: number; root: Uint8Array};
+    const value = (await node.db.checkpointStates.getValue(cp8)) as Uint8Array;
+    const key = node.db.checkpointStates.deleteOps(cp8)[0].key;
+    await node.db.kv.write([{type: "put", key, value: value.subarray(0, value.length - 1000)}]);
+    await node.close();
+    warnings.length = 0;
+    node = await init(copy);
+    expect(node.chain.resumeStats?.replayedBlocks).toBe(SLOTS_PER_EPOCH + 5);
+    expect(warnings.some((w) => w.startsWith("Ignored a stored state snapshot") && w.includes('"epoch":8'))).toBe(true);
+    expect(`0x${Buffer.from(node.chain.getHeadState().state.hashTreeRoot()).toString("hex")}`).toBe(
+      before.headStateRoot,
+    );
     const range = {gte: Uint8Array.of(Bucket.forkChoiceNode), lt: Uint8Array.of(Bucket.forkChoiceNode + 1)};
     const keys = await node.db.kv.keys(range);
     expect(keys.length).toBe(before.hotBlocks);

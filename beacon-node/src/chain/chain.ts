@@ -216,8 +216,9 @@ export class BeaconChain {
 
   /**
    * Resumes from the database: the anchor (genesis or the last finalized checkpoint) becomes fork choice's anchor
-   * and the hot blocks after it are replayed (state transition without signature checks: they were verified
-   * when first imported) and re-sent to the execution engine.
+   * and the hot blocks after it are added from their stored fork-choice summaries; states are regenerated from
+   * the stored epoch-boundary snapshots (snapshots.ts: at most one epoch of blocks replayed, without signature
+   * checks: they were verified when first imported). Blocks without a summary are replayed.
    */
   static async fromDb(modules: BeaconChainModules, opts: BeaconChainOpts = {}): Promise<BeaconChain> {
     const resume: ResumeData | null = await modules.db.loadAnchor();
@@ -263,15 +264,38 @@ export class BeaconChain {
     let snapshotsLoaded = 0;
     const loadCheckpoint = async (cp: {epoch: number; root: RootHex}): Promise<boolean> => {
       if (this.stateCache.getCheckpointState(cp) !== undefined) return true;
-      const st = await db.checkpointStates.get({epoch: cp.epoch, root: fromRootHex(cp.root)});
-      if (st === null) return false;
-      this.stateCache.setCheckpointState(cp, createCachedBeaconState(st.state, this.config, st.forkSeq));
-      snapshotsLoaded++;
-      return true;
+      try {
+        const st = await db.checkpointStates.get({epoch: cp.epoch, root: fromRootHex(cp.root)});
+        if (st === null) return false;
+        // the snapshot must be a state of that block at that epoch's first slot, else it is not used
+        const header = st.state.latestBlockHeader.toValue();
+        if (header.stateRoot.every((b) => b === 0)) header.stateRoot = st.stateRoot;
+        const blockRoot = toRootHex(ssz.phase0.BeaconBlockHeader.hashTreeRoot(header));
+        if (blockRoot !== cp.root || st.state.slot !== computeStartSlotAtEpoch(cp.epoch)) {
+          throw Error(`it is a state of block ${blockRoot} at slot ${st.state.slot}`);
+        }
+        this.stateCache.setCheckpointState(cp, createCachedBeaconState(st.state, this.config, st.forkSeq));
+        snapshotsLoaded++;
+        return true;
+      } catch (e) {
+        // a bad snapshot costs a longer replay, never a wrong state
+        this.logger.warn("Ignored a stored state snapshot", {
+          epoch: cp.epoch,
+          root: cp.root,
+          error: (e as Error).message,
+        });
+        return false;
+      }
     };
     for (const leaf of leaves) {
-      const found = nearestSnapshot(leaf.root, links, stored);
-      if (found !== null) await loadCheckpoint(found.checkpoint);
+      // a snapshot that cannot be used is skipped for the next one down the chain
+      let candidates = stored;
+      for (let found = nearestSnapshot(leaf.root, links, candidates); found !== null; ) {
+        if (await loadCheckpoint(found.checkpoint)) break;
+        const bad = found.checkpoint;
+        candidates = candidates.filter((cp) => !(cp.epoch === bad.epoch && toRootHex(cp.root) === bad.root));
+        found = nearestSnapshot(leaf.root, links, candidates);
+      }
     }
 
     let fromSummaries = 0;
