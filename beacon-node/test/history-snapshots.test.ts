@@ -46,7 +46,7 @@ const logger = {
 /** A copy of the data dir taken right after the no-finality run (for the before/after measurement). */
 const copy = join(dir, "copy");
 
-function init(dataDir = join(dir, "node")): Promise<BeaconNodeType> {
+function init(dataDir = join(dir, "node"), stateSnapshotEpochs?: number): Promise<BeaconNodeType> {
   return BeaconNode.init({
     network: "dev",
     dataDir,
@@ -56,6 +56,7 @@ function init(dataDir = join(dir, "node")): Promise<BeaconNodeType> {
     nowMs: () => nowMs,
     devSigning: false,
     logger,
+    ...(stateSnapshotEpochs !== undefined ? {chain: {stateSnapshotEpochs}} : {}),
   });
 }
 
@@ -156,5 +157,40 @@ describe("restart after epochs without finality", () => {
         `in ${withSummaries?.ms} ms with summaries and snapshots (first restart: ${boundedMs} ms); without: ` +
         `${stats?.replayedBlocks} replayed in ${stats?.ms} ms`,
     );
+  }, 300_000);
+});
+
+describe("snapshots every 3 epochs (--state-snapshot-epochs 3)", () => {
+  const dir3 = join(dir, "every3");
+  let n3: BeaconNodeType;
+  let headStateRoot = "";
+
+  beforeAll(async () => {
+    n3 = await init(dir3, 3);
+    const dv3 = new DevValidators(n3.chain, {indices: Array.from({length: 64}, (_, i) => i)});
+    for (let slot = 1; slot <= LAST_SLOT; slot++) {
+      nowMs = GENESIS_TIME * 1000 + slot * SLOT_MS + 100;
+      await n3.runSlot(slot);
+      if (slot <= LAST_VOTING_SLOT) await dv3.onSlot(slot);
+      else await dv3.propose(slot);
+    }
+    headStateRoot = n3.chain.head.stateRoot;
+    await n3.close();
+  }, 600_000);
+
+  afterAll(async () => {
+    await n3?.close();
+  });
+
+  it("stores unfinalized snapshots only at epochs 3 and 6; a restart replays at most 3 epochs of blocks", async () => {
+    n3 = await init(dir3, 3);
+    // finalized epoch 2: the unfinalized snapshots left are those of epochs 3 and 6 (crossed by blocks 24 and 48)
+    const epochs = (await n3.db.checkpointStates.checkpoints()).map((cp) => cp.epoch);
+    expect(epochs).toEqual([3, 6]);
+    // head 69, snapshot (6, block 48): blocks 49…69
+    expect(n3.chain.resumeStats?.replayedBlocks).toBe(21);
+    expect(n3.chain.resumeStats?.replayedBlocks).toBeLessThanOrEqual(3 * SLOTS_PER_EPOCH);
+    expect(n3.chain.head.stateRoot).toBe(headStateRoot);
+    expect(`0x${Buffer.from(n3.chain.getHeadState().state.hashTreeRoot()).toString("hex")}`).toBe(headStateRoot);
   }, 300_000);
 });

@@ -60,6 +60,11 @@ export interface BeaconChainOpts extends ChainStateCacheOpts {
   terminalBlockHash?: Uint8Array;
   /** KZG trusted setup (default: c-kzg's bundled mainnet setup, loaded on the first blob). */
   trustedSetupFile?: string;
+  /**
+   * Store an unfinalized state snapshot (checkpoint state) every this many epochs (default 1): a restart then
+   * replays at most this many epochs of blocks (snapshots.ts). Larger: less disk written, longer restarts.
+   */
+  stateSnapshotEpochs?: number;
 }
 
 export interface BeaconChainModules {
@@ -189,6 +194,13 @@ export class BeaconChain {
     this.clock = modules.clock;
     this.logger = modules.logger ?? silentLogger;
     this.opts = opts;
+    const every = opts.stateSnapshotEpochs;
+    if (every !== undefined && (!Number.isSafeInteger(every) || every < 1)) {
+      throw new ChainError(
+        "INVALID_ARGUMENT",
+        `state snapshot interval must be a positive number of epochs, got ${every}`,
+      );
+    }
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);

@@ -199,7 +199,9 @@ async function importBlockStages(
   if (commitments.length > 0) chain.da.putSidecarsInBatch(batch, root);
   const epoch = computeEpochAtSlot(block.slot);
   const parentSlot = fc.getBlock(parentRoot)?.slot ?? 0;
-  if (computeEpochAtSlot(parentSlot) < epoch) {
+  // every stateSnapshotEpochs epochs: this block crosses a multiple of it since its parent (snapshots.ts)
+  const every = chain.opts.stateSnapshotEpochs ?? 1;
+  if (Math.floor(computeEpochAtSlot(parentSlot) / every) < Math.floor(epoch / every)) {
     const cpRoot = block.slot === computeStartSlotAtEpoch(epoch) ? root : parentRoot;
     batch.putCheckpointState({epoch, root: fromRootHex(cpRoot)}, fc.getCheckpointState({epoch, root: cpRoot}));
   }

@@ -3,7 +3,7 @@
  *
  * Two things are on disk for the unfinalized (hot) part of the chain, each written in the block's import batch
  * (one LevelDB write: a crash leaves both or neither):
- * - a state snapshot at each epoch boundary: the checkpoint state (phase0 fork-choice.md
+ * - a state snapshot at epoch boundaries: the checkpoint state (phase0 fork-choice.md
  *   store_target_checkpoint_state) of the first block imported in an epoch, in the checkpoint-state bucket;
  *   archiveFinalized deletes those at or before the finalized epoch;
  * - the block's fork-choice summary: what on_block read from its post-state (justified, finalized and pulled-up
@@ -11,8 +11,10 @@
  *
  * At a restart (BeaconChain.fromDb) fork choice gets every hot block from its summary (no state transition), the
  * nearest snapshot below each leaf of the block tree and the justified checkpoint's state are loaded, and a state
- * is regenerated from the nearest snapshot on its chain: at most one epoch of blocks is replayed (the snapshot
- * interval is one epoch). Blocks stored without a summary (an older database) are replayed as before.
+ * is regenerated from the nearest snapshot on its chain: at most one snapshot interval of blocks is replayed
+ * (one epoch by default; `stateSnapshotEpochs` N: a snapshot when a block crosses a multiple of N epochs since
+ * its parent). A snapshot is checked (its block and slot) before use and skipped for the next one down when it
+ * cannot be read. Blocks stored without a summary (an older database) are replayed as before.
  */
 import type {ProtoBlock, ProtoNode, RootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";

@@ -136,6 +136,8 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
+  --state-snapshot-epochs N  store a state snapshot of the unfinalized chain every N epochs (default 1; kept
+                            until finalized): a restart replays at most N epochs of blocks; larger N writes less
   --prune-history           keep only the blocks peers may ask for: finalized blocks (with sidecars and archived
                             states) older than max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, the weak subjectivity period)
                             are deleted and backfill stops there. Recorded in the database: without the flag
@@ -310,6 +312,7 @@ export const BEACON_OPTIONS = {
   "dev.min-epochs-for-sidecars-requests": {type: "string"},
   "archive-blobs": {type: "boolean", default: false},
   "prune-history": {type: "boolean", default: false},
+  "state-snapshot-epochs": {type: "string"},
   "dev.history-window-epochs": {type: "string"},
   "execution-urls": {type: "string", deprecated: ["execution.urls"]},
   "jwt-secret": {type: "string"},
@@ -410,6 +413,9 @@ export const beaconCommand: Command = {
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
       throw new UsageError("--dev.slot-duration-ms must be at least 1000");
     }
+    const snapshotEpochs = nonNegativeInt("state-snapshot-epochs", values["state-snapshot-epochs"]);
+    if (snapshotEpochs !== undefined && snapshotEpochs < 1)
+      throw new UsageError("--state-snapshot-epochs must be at least 1");
     const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
@@ -550,7 +556,7 @@ export const beaconCommand: Command = {
       jwtSecret,
       devSigning: signing === "true",
       rest,
-      chain: {suggestedFeeRecipient: feeRecipient},
+      chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs},
       p2p,
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,
