@@ -173,6 +173,10 @@ describe("--prune-history with a 2-epoch window", () => {
     expect(await node.db.stateArchive.slots(0, CUTOFF)).toEqual([]);
     expect(await node.db.stateArchive.getBySlot(0)).toBeNull();
     expect(infos.some((m) => m.startsWith("Pruned block history"))).toBe(true);
+    // light-client bootstraps of pruned checkpoint blocks too; the finalized one (block 48) stays
+    expect(await node.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(16) ?? "0x"))).toBeNull();
+    expect(await node.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(CUTOFF) ?? "0x"))).not.toBeNull();
+    expect(await archive.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(16) ?? "0x"))).not.toBeNull();
   });
 
   it("req/resp: Status v2 earliest_available_slot, by range before it ResourceUnavailable, by root omits pruned", async () => {

@@ -11,7 +11,7 @@
  *
  * Only finalized (archived) blocks are pruned: the cut-off is the lower of the window's first slot and the
  * finalized block's slot. Per batch of slots, the archived blocks (slot key and root index), their blob / column
- * sidecars and archived states are deleted and the cursor `historyPrunedToSlot` moves, in ONE LevelDB write batch
+ * sidecars, light-client bootstraps and archived states are deleted and the cursor `historyPrunedToSlot` moves, in ONE LevelDB write batch
  * (deletes are idempotent: after a crash the next run continues from the last cursor). Batches yield to the event
  * loop between them.
  */
@@ -19,6 +19,7 @@ import type {ChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {readStateHeader} from "../db/codec.ts";
 import type {BatchOp, BeaconDb} from "../db/index.ts";
+import {Bucket, rootKey} from "../db/keys.ts";
 import {hashBlockRoot} from "../network/reqresp/serve.ts";
 import {computeMinEpochsForBlockRequests} from "../sync/weakSubjectivity.ts";
 import type {Logger} from "./logger.ts";
@@ -126,6 +127,8 @@ export class HistoryPruner {
         const root = hashBlockRoot(b.fork, b.ssz);
         ops.push(...db.blockArchive.deleteOps(root, b.slot), ...db.blobSidecars.deleteOps(root));
         ops.push(...(await db.dataColumnSidecars.deleteOps(root)));
+        // its light-client bootstrap, if one was stored (bootstraps are only owed inside the window)
+        ops.push({type: "del", key: rootKey(Bucket.lightClientBootstrap, root)});
         result.blocks++;
       }
       for (const slot of await db.stateArchive.slots(cursor, to)) {
