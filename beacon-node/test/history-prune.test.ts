@@ -12,6 +12,7 @@
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {monitorEventLoopDelay} from "node:perf_hooks";
 import {noise} from "@chainsafe/libp2p-noise";
 import {yamux} from "@chainsafe/libp2p-yamux";
 import type {Libp2p} from "@libp2p/interface";
@@ -298,4 +299,25 @@ describe("--prune-history with a 2-epoch window", () => {
     expect(warnings.filter((w) => w.includes("--prune-history"))).toEqual([]);
     expect(await node.db.metadata.get("pruneHistory")).toBe(1);
   }, 300_000);
+
+  it("in small batches with the event loop running between them (the archive node's db, batches of 4 slots)", async () => {
+    const delay = monitorEventLoopDelay({resolution: 1});
+    delay.enable();
+    const r = await new HistoryPruner({
+      db: archive.db,
+      config: archive.config,
+      logger: silent,
+      windowEpochs: WINDOW,
+      batchSlots: 4,
+    }).prune(8, CUTOFF, 0);
+    delay.disable();
+    expect(r.blocks).toBe(CUTOFF); // blocks 0…47
+    expect(r.batches).toBe(CUTOFF / 4);
+    expect(await archive.db.metadata.get("historyPrunedToSlot")).toBe(CUTOFF);
+    expect(await archive.db.blockArchive.firstSlot()).toBe(CUTOFF);
+    console.info(
+      `history: ${r.blocks} blocks, ${r.states} states in ${r.batches} batches of 4 slots, longest batch ` +
+        `${r.maxBatchMs.toFixed(1)} ms, max event-loop delay ${(delay.max / 1e6).toFixed(1)} ms`,
+    );
+  });
 });
