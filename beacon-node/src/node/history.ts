@@ -47,16 +47,20 @@ export async function checkHistoryMode(db: BeaconDb, pruneHistory: boolean, logg
     if (mode === 1) await db.metadata.put("pruneHistory", 0, {sync: true});
     return {prune: false, refill: false, earliestSlot};
   }
-  if (mode === 1 || prunedTo > 0) {
-    logger.warn(
-      `This database ran with --prune-history: blocks before slot ${earliestSlot ?? prunedTo} were deleted and are not ` +
-        "served. History pruning is off now, so backfill downloads them again from peers toward genesis once the node " +
-        "is synced (needs the p2p network); restart with --prune-history to keep pruning instead",
-    );
-    if (mode === 1) await db.metadata.put("pruneHistory", 0, {sync: true});
-    return {prune: false, refill: true, earliestSlot};
+  if (prunedTo === 0) {
+    if (mode === 1) {
+      logger.info("History pruning is off now (it had not deleted anything yet)");
+      await db.metadata.put("pruneHistory", 0, {sync: true});
+    }
+    return {prune: false, refill: false, earliestSlot};
   }
-  return {prune: false, refill: false, earliestSlot};
+  logger.warn(
+    `This database ran with --prune-history: blocks before slot ${earliestSlot ?? prunedTo} were deleted and are not ` +
+      "served. History pruning is off now, so backfill downloads them again from peers toward genesis once the node " +
+      "is synced (needs the p2p network); restart with --prune-history to keep pruning instead",
+  );
+  if (mode === 1) await db.metadata.put("pruneHistory", 0, {sync: true});
+  return {prune: false, refill: true, earliestSlot};
 }
 
 /** compute_weak_subjectivity_period of the chain's finalized state. */
