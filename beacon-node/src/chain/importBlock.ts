@@ -27,6 +27,7 @@ import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
+import {forkChoiceSummaryOf} from "./snapshots.ts";
 
 export interface ImportBlockOpts {
   /**
@@ -191,11 +192,16 @@ async function importBlockStages(
   // 7. persistence: the block, and at the first block of an epoch the new epoch's checkpoint state
   stageDone("fork_choice");
   const batch = chain.db.batch().putBlock(rootBytes, signedBlock);
+  // its fork-choice summary, so a restart adds it to fork choice without a state transition (snapshots.ts)
+  const node = fc.getBlock(root);
+  if (node !== undefined) batch.putForkChoiceNode(rootBytes, forkChoiceSummaryOf(node));
   // the block's blob sidecars / custody columns, atomically with the block
   if (commitments.length > 0) chain.da.putSidecarsInBatch(batch, root);
   const epoch = computeEpochAtSlot(block.slot);
   const parentSlot = fc.getBlock(parentRoot)?.slot ?? 0;
-  if (computeEpochAtSlot(parentSlot) < epoch) {
+  // every stateSnapshotEpochs epochs: this block crosses a multiple of it since its parent (snapshots.ts)
+  const every = chain.opts.stateSnapshotEpochs ?? 1;
+  if (Math.floor(computeEpochAtSlot(parentSlot) / every) < Math.floor(epoch / every)) {
     const cpRoot = block.slot === computeStartSlotAtEpoch(epoch) ? root : parentRoot;
     batch.putCheckpointState({epoch, root: fromRootHex(cpRoot)}, fc.getCheckpointState({epoch, root: cpRoot}));
   }

@@ -83,6 +83,23 @@ export class ChainStateCache implements ForkChoiceStateCache {
     }
   }
 
+  /**
+   * A cached checkpoint state of block `root` usable as a regeneration base for its descendant at `childSlot`
+   * (the checkpoint's first slot is before it; the highest such epoch), or, with `childSlot` null, the
+   * checkpoint state at the block's own slot (= its post-state). Used by regen so that states after a restart
+   * are rebuilt from the loaded snapshots (chain/snapshots.ts) instead of from the finalized state.
+   */
+  checkpointBase(root: RootHex, blockSlot: number, childSlot: number | null): CachedBeaconState | undefined {
+    let best: {epoch: number; state: CachedBeaconState} | undefined;
+    for (const {checkpoint, state} of this.checkpointStates.values()) {
+      if (checkpoint.root !== root) continue;
+      const slot = state.state.slot;
+      const valid = childSlot === null ? slot === blockSlot : slot >= blockSlot && slot < childSlot;
+      if (valid && (best === undefined || checkpoint.epoch > best.epoch)) best = {epoch: checkpoint.epoch, state};
+    }
+    return best?.state;
+  }
+
   onPruned(blockRoots: RootHex[], finalized: CheckpointHex): void {
     const gone = new Set(blockRoots);
     for (const root of blockRoots) this.blockStates.delete(root);

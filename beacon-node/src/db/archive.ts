@@ -8,6 +8,7 @@ import type {BatchOp, Kv} from "./kv.ts";
 import type {AnchorRepository, FinalizedAnchor} from "./repositories/anchor.ts";
 import type {BlockArchiveRepository, HotBlockEntry, HotBlockRepository} from "./repositories/blocks.ts";
 import type {RepoContext} from "./repositories/context.ts";
+import type {ForkChoiceNodeRepository} from "./repositories/forkChoiceNodes.ts";
 import type {BlobSidecarRepository, DataColumnSidecarRepository} from "./repositories/sidecars.ts";
 import {
   type CheckpointKey,
@@ -27,6 +28,8 @@ export interface ArchiveRepos {
   checkpointStates: CheckpointStateRepository;
   stateArchive: StateArchiveRepository;
   anchor: AnchorRepository;
+  /** Fork-choice summaries of hot blocks: deleted with the hot block (optional for callers without them). */
+  forkChoiceNodes?: ForkChoiceNodeRepository;
 }
 
 /** A block fork choice says is canonical (an ancestor of, or, the finalized block). */
@@ -158,6 +161,7 @@ export async function archiveFinalized(
   const ops: BatchOp[] = [];
   for (const b of ancestors) {
     ops.push(...r.blockArchive.putValueOps(b.root, b.slot, b.value), ...r.hotBlocks.deleteOps(b.root));
+    if (r.forkChoiceNodes !== undefined) ops.push(...r.forkChoiceNodes.deleteOps(b.root));
   }
 
   // Hot blocks that do not descend from the finalized block, with their sidecars.
@@ -165,6 +169,7 @@ export async function archiveFinalized(
   const {descendants, others} = splitByDescent(remaining, finalized.root, finalizedSlot);
   for (const b of others) {
     ops.push(...r.hotBlocks.deleteOps(b.root));
+    if (r.forkChoiceNodes !== undefined) ops.push(...r.forkChoiceNodes.deleteOps(b.root));
     if (ForkSeq[b.fork] >= ForkSeq.fulu) ops.push(...(await r.dataColumnSidecars.deleteOps(b.root)));
     else if (ForkSeq[b.fork] >= ForkSeq.deneb) ops.push(...r.blobSidecars.deleteOps(b.root));
   }

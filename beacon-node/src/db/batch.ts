@@ -3,6 +3,7 @@ import {DbError} from "./errors.ts";
 import type {BatchOp, Kv, WriteOpts} from "./kv.ts";
 import type {AnchorRepository, FinalizedAnchor} from "./repositories/anchor.ts";
 import type {HotBlockRepository} from "./repositories/blocks.ts";
+import type {ForkChoiceNodeRepository, ForkChoiceNodeSummary} from "./repositories/forkChoiceNodes.ts";
 import type {ChainMetadata, MetadataKey, MetadataRepository} from "./repositories/metadata.ts";
 import type {
   BlobSidecar,
@@ -19,6 +20,7 @@ export interface BatchRepos {
   checkpointStates: CheckpointStateRepository;
   anchor: AnchorRepository;
   metadata: MetadataRepository;
+  forkChoiceNodes?: ForkChoiceNodeRepository;
 }
 
 /**
@@ -55,6 +57,13 @@ export class DbBatch {
 
   putSerializedBlock(root: Uint8Array, ssz: Uint8Array): this {
     return this.add(() => this.repos.hotBlocks.putSerializedOps(root, ssz));
+  }
+
+  /** A hot block's fork-choice summary (stored with the block: a restart adds it to fork choice from this). */
+  putForkChoiceNode(root: Uint8Array, summary: ForkChoiceNodeSummary): this {
+    const repo = this.repos.forkChoiceNodes;
+    if (repo === undefined) throw new DbError("INVALID_ARGUMENT", "this batch has no fork-choice node repository");
+    return this.add(() => repo.putOps(root, summary));
   }
 
   deleteBlock(root: Uint8Array): this {

@@ -11,6 +11,7 @@ import {acquireInProcess, lockedError, readPidFile, releaseInProcess, removePidF
 import {AnchorRepository} from "./repositories/anchor.ts";
 import {BlockArchiveRepository, type ForkedBlock, HotBlockRepository} from "./repositories/blocks.ts";
 import type {RepoContext} from "./repositories/context.ts";
+import {ForkChoiceNodeRepository} from "./repositories/forkChoiceNodes.ts";
 import {LightClientRepository} from "./repositories/lightClient.ts";
 import {MetadataRepository} from "./repositories/metadata.ts";
 import {BlobSidecarRepository, DataColumnSidecarRepository} from "./repositories/sidecars.ts";
@@ -66,6 +67,8 @@ export class BeaconDb {
   readonly anchor: AnchorRepository;
   readonly metadata: MetadataRepository;
   readonly lightClient: LightClientRepository;
+  /** Fork-choice summaries of hot blocks (restart without replaying every unfinalized block). */
+  readonly forkChoiceNodes: ForkChoiceNodeRepository;
 
   /** The byte store under the repositories (public for the metrics hook and the size gauge). */
   readonly kv: Kv;
@@ -96,6 +99,7 @@ export class BeaconDb {
     this.anchor = new AnchorRepository(ctx);
     this.metadata = new MetadataRepository(ctx);
     this.lightClient = new LightClientRepository(ctx);
+    this.forkChoiceNodes = new ForkChoiceNodeRepository(ctx);
     this.repos = {
       ctx,
       kv,
@@ -106,6 +110,7 @@ export class BeaconDb {
       checkpointStates: this.checkpointStates,
       stateArchive: this.stateArchive,
       anchor: this.anchor,
+      forkChoiceNodes: this.forkChoiceNodes,
     };
   }
 

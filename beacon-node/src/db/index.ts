@@ -7,6 +7,7 @@ export {Bucket} from "./keys.ts";
 export type {BatchOp, WriteOpts} from "./kv.ts";
 export type {FinalizedAnchor} from "./repositories/anchor.ts";
 export type {ForkedBlock, HotBlockEntry, SerializedBlock} from "./repositories/blocks.ts";
+export type {ForkChoiceNodeSummary} from "./repositories/forkChoiceNodes.ts";
 export type {ChainMetadata, MetadataKey} from "./repositories/metadata.ts";
 export type {BlobSidecar, DataColumnSidecar} from "./repositories/sidecars.ts";
 export type {CheckpointKey, StateInput, StoredState} from "./repositories/states.ts";

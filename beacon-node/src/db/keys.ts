@@ -32,6 +32,11 @@ export const Bucket = {
   lightClientBestUpdate: 0x0b,
   /** Light-client bootstraps. Key: block root (32). Value: LC fork byte ‖ SSZ LightClientBootstrap. */
   lightClientBootstrap: 0x0c,
+  /**
+   * Fork-choice summaries of hot blocks (what on_block computed from the post-state), so a restart rebuilds fork
+   * choice without replaying every unfinalized block. Key: block root (32). Value: SSZ ForkChoiceNodeSummary.
+   */
+  forkChoiceNode: 0x14,
 } as const;
 export type Bucket = (typeof Bucket)[keyof typeof Bucket];
 

@@ -44,6 +44,7 @@ import {Network} from "../network/index.ts";
 import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
 import {attachedOf, CustodyKeeper, persistedCustodyGroupCount} from "./custodyPersistence.ts";
 import {DevValidators} from "./devValidators.ts";
+import {attachHistoryPruner, checkHistoryMode, type HistoryPruner, historyBackfillMinSlot} from "./history.ts";
 import {createApiNetwork} from "./networkApi.ts";
 import {startRestApi} from "./restApi.ts";
 import {attachSidecarPruner, type SidecarPruner, withDevRetention} from "./retention.ts";
@@ -101,6 +102,10 @@ export interface BeaconNodeOpts {
    * config's 4096; dev only, for short retention windows in tests).
    */
   devMinEpochsForSidecarsRequests?: number;
+  /** Keep only the blocks of the retention window (`--prune-history`, chain/history.ts); recorded in the db. */
+  pruneHistory?: boolean;
+  /** Epochs of blocks kept by pruneHistory instead of max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, WS period) (dev, tests). */
+  devHistoryWindowEpochs?: number;
   jwtSecret?: Uint8Array;
   /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
   rest?: {address: string; port: number; allowedHosts?: string[]} | null;
@@ -183,6 +188,8 @@ export class BeaconNode {
   readonly statusListeners: ((s: SlotStatus) => void)[] = [];
   /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
   retention: SidecarPruner | null = null;
+  /** History pruning (`--prune-history`; null when off). */
+  history: HistoryPruner | null = null;
   /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
   custodyKeeper: CustodyKeeper | null = null;
 
@@ -380,6 +387,7 @@ export class BeaconNode {
         }
       }
 
+      const historyMode = await checkHistoryMode(db, opts.pruneHistory === true, logger);
       const genesisTime = (await db.metadata.get("genesisTime")) as number;
       const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
       const chain = await BeaconChain.fromDb(
@@ -439,7 +447,13 @@ export class BeaconNode {
         // fulu: sample and custody the columns of this node id (das-core.md)
         chain.custody.samplingColumns = network.custody.samplingColumns;
         chain.custody.custodyColumns = network.custody.custodyColumns;
-        sync = new BeaconSync({chain, db, network, logger});
+        // --prune-history: backfill down to the window's start; after it was turned off: back to genesis
+        const backfill = historyMode.prune
+          ? {minSlot: historyBackfillMinSlot(chain, opts.devHistoryWindowEpochs)}
+          : historyMode.refill
+            ? {minSlot: 0}
+            : undefined;
+        sync = new BeaconSync({chain, db, network, logger, ...(backfill !== undefined ? {opts: {backfill}} : {})});
         syncRef = sync;
         const net = network;
         if (devValidators !== null) {
@@ -500,6 +514,11 @@ export class BeaconNode {
       node.custodyKeeper = custodyKeeper;
       if (custodyKeeper !== null) node.statusListeners.push(() => void custodyKeeper.persist());
       node.retention = attachSidecarPruner(chain, db, config, logger, opts.archiveBlobs === true);
+      if (historyMode.prune) {
+        node.history = attachHistoryPruner(chain, db, config, logger, opts.devHistoryWindowEpochs, (slot) =>
+          network?.reqResp.setEarliestAvailableSlot(slot),
+        );
+      }
       return node;
     } catch (e) {
       for (const close of undo.reverse()) await close().catch(() => {});
@@ -598,6 +617,7 @@ export class BeaconNode {
       await this.network?.stop();
       await this.mockEngine?.close();
       await this.retention?.stop();
+      await this.history?.stop();
       await this.custodyKeeper?.stop();
       await this.db.close();
       this.logger.info("Beacon node stopped, database closed");

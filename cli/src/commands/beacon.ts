@@ -100,6 +100,8 @@ Options:
   --dev.min-epochs-for-sidecars-requests N  MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and
                             MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of the dev chain (default 4096): a short
                             sidecar retention window for tests
+  --dev.history-window-epochs N  epochs of blocks --prune-history keeps on the dev chain (default the spec's
+                            max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, weak subjectivity period)): a short window for tests
   --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
@@ -134,6 +136,12 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
+  --state-snapshot-epochs N  store a state snapshot of the unfinalized chain every N epochs (default 1; kept
+                            until finalized): a restart replays at most N epochs of blocks; larger N writes less
+  --prune-history           keep only the blocks peers may ask for: finalized blocks (with sidecars and archived
+                            states) older than max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, the weak subjectivity period)
+                            are deleted and backfill stops there. Recorded in the database: without the flag
+                            later, the node warns that history before slot X is gone and backfills it again
   --supernode               PeerDAS supernode (fulu): custody, sample and serve all 128 data columns
   --light-client-server BOOL  serve light clients over p2p (default true): the 4 light-client req/resp protocols
                             and the light_client_finality_update / _optimistic_update gossip topics (the
@@ -308,6 +316,9 @@ export const BEACON_OPTIONS = {
   "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
   "dev.min-epochs-for-sidecars-requests": {type: "string"},
   "archive-blobs": {type: "boolean", default: false},
+  "prune-history": {type: "boolean", default: false},
+  "state-snapshot-epochs": {type: "string"},
+  "dev.history-window-epochs": {type: "string"},
   "execution-urls": {type: "string", deprecated: ["execution.urls"]},
   "jwt-secret": {type: "string"},
   rest: {type: "string"},
@@ -408,6 +419,9 @@ export const beaconCommand: Command = {
     if (slotDurationMs !== undefined && slotDurationMs < 1000) {
       throw new UsageError("--dev.slot-duration-ms must be at least 1000");
     }
+    const snapshotEpochs = nonNegativeInt("state-snapshot-epochs", values["state-snapshot-epochs"]);
+    if (snapshotEpochs !== undefined && snapshotEpochs < 1)
+      throw new UsageError("--state-snapshot-epochs must be at least 1");
     const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
@@ -543,10 +557,12 @@ export const beaconCommand: Command = {
         values["dev.min-epochs-for-sidecars-requests"],
       ),
       archiveBlobs: values["archive-blobs"] === true,
+      pruneHistory: values["prune-history"] === true,
+      devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
       jwtSecret,
       devSigning: signing === "true",
       rest,
-      chain: {suggestedFeeRecipient: feeRecipient},
+      chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs},
       p2p,
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,

@@ -19,6 +19,13 @@ export interface ChainMetadata {
   custodyGroupCount: number;
   /** MetaData.seq_number the node announced last (restored at start, so peers see it only grow). */
   metadataSeqNumber: number;
+  /**
+   * 1 when the node ran with `--prune-history` (finalized blocks older than the retention window are deleted),
+   * 0 after it was turned off again (then `historyPrunedToSlot` says from where blocks are missing).
+   */
+  pruneHistory: number;
+  /** Finalized blocks (with their sidecars and archived states) below this slot were deleted (chain/history.ts). */
+  historyPrunedToSlot: number;
 }
 export type MetadataKey = keyof ChainMetadata;
 
@@ -69,6 +76,8 @@ const codecs: {[K in MetadataKey]: Codec<ChainMetadata[K]>} = {
   dataColumnSidecarsPrunedToSlot: uint64Codec,
   custodyGroupCount: uint64Codec,
   metadataSeqNumber: uint64Codec,
+  pruneHistory: uint64Codec,
+  historyPrunedToSlot: uint64Codec,
 };
 
 function codecOf<K extends MetadataKey>(key: K): Codec<ChainMetadata[K]> {

@@ -338,8 +338,9 @@ export class ReqResp {
 
   /**
    * The slot of the earliest block this node can serve (fulu Status v2 earliest_available_slot): the genesis
-   * block when the archive has it, else the anchor block a checkpoint sync started from. Backfill lowers it
-   * with setEarliestAvailableSlot.
+   * block when the archive has it, else the first archived block (the anchor block a checkpoint sync started
+   * from, or the first kept by --prune-history). Backfill lowers it and history pruning raises it with
+   * setEarliestAvailableSlot.
    */
   get earliestAvailableSlot(): number {
     return this.earliestSlot;
@@ -351,7 +352,8 @@ export class ReqResp {
 
   private async findEarliestAvailableSlot(): Promise<number> {
     if ((await this.db.blockArchive.getSerializedBySlot(0)) !== null) return 0;
-    return (await this.db.anchor.get())?.blockSlot ?? 0;
+    // the archive is contiguous from its first block (checkpoint anchor, backfill, or --prune-history's cut-off)
+    return (await this.db.blockArchive.firstSlot()) ?? (await this.db.anchor.get())?.blockSlot ?? 0;
   }
 
   /** Forgets a disconnected peer's rate-limit buckets. */

@@ -388,6 +388,36 @@ export class ForkChoice {
     return this.protoArray.getNode(blockRoot) as ProtoNode;
   }
 
+  /**
+   * on_block for a block whose post-state was computed before (a restart): `summary` holds what onBlock read from
+   * that post-state (the node it created). Runs the same checks that need no state and the same checkpoint updates
+   * (update_checkpoints, update_unrealized_checkpoints, compute_pulled_up_tip); no state is cached for the block
+   * (it is regenerated on demand). The block is not timely (record_block_timeliness: it is not the current slot's).
+   */
+  onBlockSummary(
+    block: BeaconBlockAllForks,
+    summary: Omit<ProtoBlock, "executionStatus" | "timely">,
+    executionStatus: ExecutionStatus,
+  ): ProtoNode {
+    const known = this.protoArray.getNode(summary.blockRoot);
+    if (known !== undefined) return known;
+    this.checkBlock(block, summary.blockRoot);
+    if (summary.slot !== block.slot || summary.parentRoot !== toRootHex(block.parentRoot)) {
+      throw new ForkChoiceError("POST_STATE_MISMATCH", `the summary of block ${summary.blockRoot} is not that block's`);
+    }
+    const status: ExecutionStatus = summary.executionBlockHash === null ? "preMerge" : executionStatus;
+    this.protoArray.onBlock({...summary, executionStatus: status, timely: false});
+    if (status === "valid") this.protoArray.setExecutionValid(summary.blockRoot);
+    const justified = {epoch: summary.justifiedEpoch, root: summary.justifiedRoot};
+    const finalized = {epoch: summary.finalizedEpoch, root: summary.finalizedRoot};
+    const pulledJustified = {epoch: summary.unrealizedJustifiedEpoch, root: summary.unrealizedJustifiedRoot};
+    const pulledFinalized = {epoch: summary.unrealizedFinalizedEpoch, root: summary.unrealizedFinalizedRoot};
+    this.updateCheckpoints(justified, finalized);
+    this.updateUnrealizedCheckpoints(pulledJustified, pulledFinalized);
+    if (computeEpochAtSlot(block.slot) < this.currentEpoch) this.updateCheckpoints(pulledJustified, pulledFinalized);
+    return this.protoArray.getNode(summary.blockRoot) as ProtoNode;
+  }
+
   /** phase0 update_checkpoints (then prunes the tree if finality moved far enough) */
   private updateCheckpoints(justified: CheckpointHex, finalized: CheckpointHex): void {
     if (justified.epoch > this.justifiedCheckpoint.epoch) this.justifiedCheckpoint = justified;
