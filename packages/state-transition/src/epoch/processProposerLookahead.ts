@@ -22,6 +22,12 @@ export function processProposerLookahead(
   for (let i = 0; i < lastEpochStart; i++) state.proposerLookahead.set(i, lookahead[i + SLOTS_PER_EPOCH]);
   // Fill in the last epoch with new proposer indices
   const epoch = getCurrentEpoch(state) + MIN_SEED_LOOKAHEAD + 1;
-  const proposers = computeProposerIndices(cs.fork, state, epoch, cache.lookaheadActiveIndices, cache.effectiveBalances);
+  const proposers = computeProposerIndices(
+    cs.fork,
+    state,
+    epoch,
+    cache.lookaheadActiveIndices,
+    cache.effectiveBalances,
+  );
   for (let i = 0; i < SLOTS_PER_EPOCH; i++) state.proposerLookahead.set(lastEpochStart + i, proposers[i]);
 }
