@@ -10,7 +10,9 @@ import {
   ApiError,
   type BeaconApiBackend,
   type BlockHeaderResponse,
+  isPostBellatrix,
   isPostDeneb,
+  type PublishBlockOutcome,
   type PublishedBlock,
   type SignedBeaconBlock,
   typesAt,
@@ -25,6 +27,8 @@ import {
   reconstructDataColumnSidecars,
 } from "../chain/da/index.ts";
 import {BlockError, fromRootHex} from "../chain/index.ts";
+import {blindBlock} from "../execution/builder/index.ts";
+import {unblindAndPublish} from "./builderFlow.ts";
 import type {ApiContext, ResolvedBlock} from "./context.ts";
 
 function headerOf(r: ResolvedBlock): BlockHeaderResponse {
@@ -132,54 +136,28 @@ export function blockHandlers(
       const r = await ctx.resolveBlock(blockId);
       return {data: r.block as SignedBeaconBlock, version: r.fork, ...meta(r)};
     },
-    async getBlindedBlock() {
-      throw ApiError.notImplemented("blinded blocks are not served yet (no builder support)");
+    async getBlindedBlock({blockId}) {
+      // builder-specs BlindedBeaconBlock: the payload replaced by its header (before bellatrix: the block itself)
+      const r = await ctx.resolveBlock(blockId);
+      const data = isPostBellatrix(r.fork)
+        ? {message: blindBlock(r.fork, r.block.message as never), signature: r.block.signature}
+        : r.block;
+      return {data: data as SignedBeaconBlock, version: r.fork, ...meta(r)};
     },
-    async publishBlockV2({version, signedBlockContents}) {
-      const postDeneb = isPostDeneb(version);
-      const contents = signedBlockContents as PublishedBlock & {
-        signedBlock?: SignedBeaconBlockAllForks;
-        kzgProofs?: Uint8Array[];
-        blobs?: Uint8Array[];
-      };
-      const signedBlock = (postDeneb ? contents.signedBlock : contents) as SignedBeaconBlockAllForks;
-      const slot = signedBlock.message.slot;
+    publishBlockV2: publishFull,
+    async publishBlindedBlockV2({version, signedBlindedBlock}) {
+      const slot = (signedBlindedBlock as {message: {slot: number}}).message.slot;
       const expected: ForkName = chain.forkNameAtSlot(slot);
       if (expected !== version) {
         throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
       }
-      const fork = chain.beaconConfig.getForkSeq(slot);
-      const commitments = postDeneb
-        ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
-        : [];
-      let sidecars: BlockSidecars = {};
-      if (postDeneb) {
-        // counts first (clear 400s), then the KZG checks while building the sidecars / columns of the block
-        checkPublishedBlobCounts(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
-        try {
-          sidecars = chain.da.addBlockWithBlobs(signedBlock, contents.blobs ?? [], contents.kzgProofs ?? [], {
-            verify: true,
-          });
-        } catch (e) {
-          if (e instanceof DaError) throw ApiError.badRequest(`Invalid blobs: ${e.message}`);
-          throw e;
-        }
+      // before bellatrix a "blinded" block is a full block (the route says so)
+      if (!isPostBellatrix(version)) {
+        return publishFull({version, signedBlockContents: signedBlindedBlock as unknown as PublishedBlock});
       }
-      try {
-        const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
-        ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
-        ctx.network?.publishBlock(signedBlock, sidecars);
-      } catch (e) {
-        if (e instanceof BlockError) {
-          if (e.code === "ALREADY_KNOWN") return "imported";
-          throw ApiError.badRequest(`Invalid block: ${e.message}`);
-        }
-        throw e;
-      }
-      return "imported";
-    },
-    async publishBlindedBlockV2() {
-      throw ApiError.notImplemented("blinded block publishing needs a builder, which this node does not have");
+      return unblindAndPublish(ctx, version, signedBlindedBlock as never, (contents) =>
+        publishFull({version, signedBlockContents: contents}),
+      );
     },
     async getBlockRoot({blockId}) {
       const r = await ctx.resolveBlock(blockId);
@@ -232,4 +210,54 @@ export function blockHandlers(
       return {data, ...meta(r)};
     },
   };
+
+  async function publishFull({
+    version,
+    signedBlockContents,
+  }: {
+    version: ForkName;
+    signedBlockContents: PublishedBlock;
+  }): Promise<PublishBlockOutcome> {
+    const postDeneb = isPostDeneb(version);
+    const contents = signedBlockContents as PublishedBlock & {
+      signedBlock?: SignedBeaconBlockAllForks;
+      kzgProofs?: Uint8Array[];
+      blobs?: Uint8Array[];
+    };
+    const signedBlock = (postDeneb ? contents.signedBlock : contents) as SignedBeaconBlockAllForks;
+    const slot = signedBlock.message.slot;
+    const expected: ForkName = chain.forkNameAtSlot(slot);
+    if (expected !== version) {
+      throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
+    }
+    const fork = chain.beaconConfig.getForkSeq(slot);
+    const commitments = postDeneb
+      ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
+      : [];
+    let sidecars: BlockSidecars = {};
+    if (postDeneb) {
+      // counts first (clear 400s), then the KZG checks while building the sidecars / columns of the block
+      checkPublishedBlobCounts(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
+      try {
+        sidecars = chain.da.addBlockWithBlobs(signedBlock, contents.blobs ?? [], contents.kzgProofs ?? [], {
+          verify: true,
+        });
+      } catch (e) {
+        if (e instanceof DaError) throw ApiError.badRequest(`Invalid blobs: ${e.message}`);
+        throw e;
+      }
+    }
+    try {
+      const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
+      ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
+      ctx.network?.publishBlock(signedBlock, sidecars);
+    } catch (e) {
+      if (e instanceof BlockError) {
+        if (e.code === "ALREADY_KNOWN") return "imported";
+        throw ApiError.badRequest(`Invalid block: ${e.message}`);
+      }
+      throw e;
+    }
+    return "imported";
+  }
 }
