@@ -245,6 +245,31 @@ function builderSuite(fork: "fulu" | "electra", full: boolean): void {
       }
       expect(r.errors).toEqual([]);
       expect((procs[2] as Proc).output).toMatch(/Proposed block .*blinded=true/);
+
+      // publishBlindedBlockV2 through the API (request body checked against the OpenAPI schema): a signed blinded
+      // block the chain already has goes to the relay again and is answered 200 (imported); one whose proposer
+      // signature is wrong is a 400 before any builder is asked
+      const slot = found[0].slot;
+      const signedBlinded = await getJson<{data: {message: unknown; signature: string}}>(
+        `${api}/eth/v1/beacon/blinded_blocks/${slot}`,
+      );
+      const op = findOperation("POST", "/eth/v2/beacon/blinded_blocks");
+      const reqSchema = op?.requestBody?.content["application/json"]?.schema;
+      expect(reqSchema).toBeDefined();
+      expect(validate(reqSchema as Record<string, unknown>, signedBlinded.data)).toBeUndefined();
+      const publish = (body: unknown) =>
+        fetch(`${api}/eth/v2/beacon/blinded_blocks`, {
+          method: "POST",
+          headers: {"content-type": "application/json", "eth-consensus-version": fork},
+          body: JSON.stringify(body),
+        });
+      expect((await publish(signedBlinded.data)).status).toBe(200);
+      const forged = {...signedBlinded.data, signature: `0x${"aa".repeat(96)}`};
+      const refused = await publish(forged);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as {message: string}).message).toMatch(/proposer signature/);
+      expect(r.submittedSignatures.has(forged.signature)).toBe(false);
+      expect(r.submittedSignatures.has(signedBlinded.data.signature)).toBe(true);
     });
 
     it("produceBlockV3 answers a blinded block with the value headers (OpenAPI-valid)", async () => {

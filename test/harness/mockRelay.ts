@@ -93,6 +93,8 @@ export class MockRelay {
   readonly built = new Map<string, Built>();
   /** Block hashes whose payload was revealed (v1) or published (v2), with the slot. */
   readonly revealed = new Map<string, number>();
+  /** Signatures (0x) of every signed blinded block submitted (v1 or v2). */
+  readonly submittedSignatures = new Set<string>();
   readonly errors: string[] = [];
   private readonly engine: ExecutionEngineHttp;
   private readonly attributes = new Map<string, Attributes>();
@@ -325,6 +327,7 @@ export class MockRelay {
       message: {slot: number; body: Record<string, unknown>};
       signature: Uint8Array;
     };
+    this.submittedSignatures.add(toHex(signed.signature));
     const blockHash = toHex((signed.message.body.executionPayloadHeader as {blockHash: Uint8Array}).blockHash);
     const built = this.built.get(blockHash);
     if (built === undefined) return this.send(res, 400, {code: 400, message: `unknown payload ${blockHash}`});
