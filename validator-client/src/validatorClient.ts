@@ -100,7 +100,8 @@ export class ValidatorClient {
             api,
             signer: this.signer,
             log: m.log,
-            validators: () => this.indices.all(),
+            // builder-specs is_eligible_for_registration: active or pending (an exited key would fail the batch)
+            validators: () => this.indices.all().filter((v) => /^(pending|active)_/.test(v.status)),
             feeRecipientOf: (id) => this.feeRecipientOf(id),
             gasLimitOf: (id) => this.gasLimitOf(id),
           })
