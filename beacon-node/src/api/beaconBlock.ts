@@ -12,7 +12,6 @@ import {
   type BlockHeaderResponse,
   isPostBellatrix,
   isPostDeneb,
-  type PublishBlockOutcome,
   type PublishedBlock,
   type SignedBeaconBlock,
   typesAt,
@@ -96,7 +95,7 @@ export function blockHandlers(
   | "getBlobs"
 > {
   const chain = ctx.chain;
-  return {
+  const handlers: ReturnType<typeof blockHandlers> = {
     async getBlockHeaders({slot, parentRoot}) {
       if (slot === undefined && parentRoot === undefined) {
         const r = await ctx.resolveBlock("head");
@@ -144,20 +143,61 @@ export function blockHandlers(
         : r.block;
       return {data: data as SignedBeaconBlock, version: r.fork, ...meta(r)};
     },
-    publishBlockV2: publishFull,
-    async publishBlindedBlockV2({version, signedBlindedBlock}) {
+    async publishBlockV2({version, signedBlockContents}) {
+      const postDeneb = isPostDeneb(version);
+      const contents = signedBlockContents as PublishedBlock & {
+        signedBlock?: SignedBeaconBlockAllForks;
+        kzgProofs?: Uint8Array[];
+        blobs?: Uint8Array[];
+      };
+      const signedBlock = (postDeneb ? contents.signedBlock : contents) as SignedBeaconBlockAllForks;
+      const slot = signedBlock.message.slot;
+      const expected: ForkName = chain.forkNameAtSlot(slot);
+      if (expected !== version) {
+        throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
+      }
+      const fork = chain.beaconConfig.getForkSeq(slot);
+      const commitments = postDeneb
+        ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
+        : [];
+      let sidecars: BlockSidecars = {};
+      if (postDeneb) {
+        // counts first (clear 400s), then the KZG checks while building the sidecars / columns of the block
+        checkPublishedBlobCounts(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
+        try {
+          sidecars = chain.da.addBlockWithBlobs(signedBlock, contents.blobs ?? [], contents.kzgProofs ?? [], {
+            verify: true,
+          });
+        } catch (e) {
+          if (e instanceof DaError) throw ApiError.badRequest(`Invalid blobs: ${e.message}`);
+          throw e;
+        }
+      }
+      try {
+        const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
+        ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
+        ctx.network?.publishBlock(signedBlock, sidecars);
+      } catch (e) {
+        if (e instanceof BlockError) {
+          if (e.code === "ALREADY_KNOWN") return "imported";
+          throw ApiError.badRequest(`Invalid block: ${e.message}`);
+        }
+        throw e;
+      }
+      return "imported";
+    },
+    async publishBlindedBlockV2({version, signedBlindedBlock, broadcastValidation}) {
       const slot = (signedBlindedBlock as {message: {slot: number}}).message.slot;
       const expected: ForkName = chain.forkNameAtSlot(slot);
       if (expected !== version) {
         throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
       }
-      // before bellatrix a "blinded" block is a full block (the route says so)
-      if (!isPostBellatrix(version)) {
-        return publishFull({version, signedBlockContents: signedBlindedBlock as unknown as PublishedBlock});
-      }
-      return unblindAndPublish(ctx, version, signedBlindedBlock as never, (contents) =>
-        publishFull({version, signedBlockContents: contents}),
-      );
+      // before bellatrix a "blinded" block is a full block (the route says so); from bellatrix the builder unblinds
+      // it (api/builderFlow.ts) and the full block takes publishBlockV2's path
+      const publishFull = (signedBlockContents: PublishedBlock) =>
+        handlers.publishBlockV2({version, signedBlockContents, broadcastValidation});
+      if (!isPostBellatrix(version)) return publishFull(signedBlindedBlock as unknown as PublishedBlock);
+      return unblindAndPublish(ctx, version, signedBlindedBlock as never, publishFull);
     },
     async getBlockRoot({blockId}) {
       const r = await ctx.resolveBlock(blockId);
@@ -210,54 +250,5 @@ export function blockHandlers(
       return {data, ...meta(r)};
     },
   };
-
-  async function publishFull({
-    version,
-    signedBlockContents,
-  }: {
-    version: ForkName;
-    signedBlockContents: PublishedBlock;
-  }): Promise<PublishBlockOutcome> {
-    const postDeneb = isPostDeneb(version);
-    const contents = signedBlockContents as PublishedBlock & {
-      signedBlock?: SignedBeaconBlockAllForks;
-      kzgProofs?: Uint8Array[];
-      blobs?: Uint8Array[];
-    };
-    const signedBlock = (postDeneb ? contents.signedBlock : contents) as SignedBeaconBlockAllForks;
-    const slot = signedBlock.message.slot;
-    const expected: ForkName = chain.forkNameAtSlot(slot);
-    if (expected !== version) {
-      throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
-    }
-    const fork = chain.beaconConfig.getForkSeq(slot);
-    const commitments = postDeneb
-      ? ((signedBlock.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [])
-      : [];
-    let sidecars: BlockSidecars = {};
-    if (postDeneb) {
-      // counts first (clear 400s), then the KZG checks while building the sidecars / columns of the block
-      checkPublishedBlobCounts(fork, commitments, contents.blobs ?? [], contents.kzgProofs ?? []);
-      try {
-        sidecars = chain.da.addBlockWithBlobs(signedBlock, contents.blobs ?? [], contents.kzgProofs ?? [], {
-          verify: true,
-        });
-      } catch (e) {
-        if (e instanceof DaError) throw ApiError.badRequest(`Invalid blobs: ${e.message}`);
-        throw e;
-      }
-    }
-    try {
-      const imported = await chain.importBlock(signedBlock, {dataAvailable: true});
-      ctx.liveness.seen(computeEpochAtSlot(slot), imported.postState.state.latestBlockHeader.proposerIndex);
-      ctx.network?.publishBlock(signedBlock, sidecars);
-    } catch (e) {
-      if (e instanceof BlockError) {
-        if (e.code === "ALREADY_KNOWN") return "imported";
-        throw ApiError.badRequest(`Invalid block: ${e.message}`);
-      }
-      throw e;
-    }
-    return "imported";
-  }
+  return handlers;
 }
