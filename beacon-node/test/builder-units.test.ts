@@ -223,6 +223,17 @@ describe("builder HTTP client against a local server", () => {
     );
   });
 
+  it("a relay URL with its pubkey (mev-boost form): the key is kept, requests go to the plain URL", async () => {
+    const pk = Buffer.from(builderKey.toPublicKey().toBytes()).toString("hex");
+    const withKey = new BuilderHttpClient({url: url.replace("http://", `http://0x${pk}@`)});
+    expect(Buffer.from(withKey.pubkey ?? []).toString("hex")).toBe(pk);
+    expect(withKey.url).toBe(url);
+    behaviour = () => ({status: 200});
+    await withKey.status();
+    expect(seen.at(-1)?.headers.authorization).toBeUndefined();
+    expect(() => new BuilderHttpClient({url: url.replace("http://", "http://user:pw@")})).toThrow(/relay pubkey/);
+  });
+
   it("an unreachable builder is UNREACHABLE; a bad URL is refused at once", async () => {
     const down = new BuilderHttpClient({url: "http://127.0.0.1:1"});
     expect(((await down.status().catch((e) => e)) as BuilderError).code).toBe("UNREACHABLE");

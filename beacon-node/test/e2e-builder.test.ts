@@ -134,7 +134,11 @@ function builderSuite(fork: "fulu" | "electra", full: boolean): void {
         jwtSecret: Uint8Array.from(Buffer.from(JWT.slice(2), "hex")),
         genesisForkVersion: new Uint8Array(4),
       });
-      const relayUrl = await relay.start();
+      // the relay's URL in mev-boost's form, with its pubkey: the node accepts only bids signed by that key
+      const relayUrl = (await relay.start()).replace(
+        "http://",
+        `http://0x${Buffer.from(relay.pubkey).toString("hex")}@`,
+      );
 
       genesisTime = Math.ceil(Date.now() / 1000) + 8;
       const bn = ceibo(

@@ -118,7 +118,8 @@ Options:
   --rest.allowed-hosts H[,H…]  host names the Beacon API answers besides localhost and IP addresses (the Host
                             header is checked against DNS rebinding; * = any), e.g. the docker service name
   --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
-  --builder-url URL         a builder / relay / mev-boost (builder-specs, e.g. http://127.0.0.1:18550): block
+  --builder-url URL         a builder / relay / mev-boost (builder-specs, e.g. http://127.0.0.1:18550, or a relay
+                            as http://0xRELAYPUBKEY@host: then only bids signed by that key count): block
                             proposals compare its bid with the local payload (produceBlockV3 builder_boost_factor)
                             and registrations (register_validator) are forwarded to it. Bids are verified
                             (signature, parent hash, registered fee recipient, value > 0); a builder that is

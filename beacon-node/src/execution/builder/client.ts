@@ -14,7 +14,7 @@ import {type BuilderFork, builderBidTypes, isBuilderFork, type SignedBuilderBid}
 export const BUILDER_PROPOSAL_DELAY_TOLERANCE_MS = 1000;
 
 export interface BuilderClientOpts {
-  /** Base URL of the builder / relay / mev-boost (e.g. http://127.0.0.1:18550). */
+  /** Base URL of the builder / relay / mev-boost (e.g. http://127.0.0.1:18550, or http://0xRELAYPUBKEY@host). */
   url: string;
   /** getHeader timeout in ms (default BUILDER_PROPOSAL_DELAY_TOLERANCE, 1000). */
   getHeaderTimeoutMs?: number;
@@ -62,7 +62,10 @@ function hexList(value: unknown, length: number, what: string): Uint8Array[] {
 }
 
 export class BuilderHttpClient {
+  /** The base URL (without a relay pubkey). */
   readonly url: string;
+  /** The relay's BLS pubkey from a `http://0xPUBKEY@host` URL: bids signed by another key are refused. */
+  readonly pubkey: Uint8Array | null = null;
   readonly getHeaderTimeoutMs: number;
   private readonly submitTimeoutMs: number;
   private readonly timeoutMs: number;
@@ -77,7 +80,19 @@ export class BuilderHttpClient {
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
       throw new BuilderError("UNREACHABLE", `builder URL ${opts.url} must be http(s)`);
     }
-    this.url = opts.url.replace(/\/+$/, "");
+    // a relay URL in mev-boost's form names the relay's BLS key: http://0xPUBKEY@host:port (its bids must be signed
+    // with that key)
+    if (parsed.username !== "") {
+      if (!/^0x[0-9a-fA-F]{96}$/.test(parsed.username) || parsed.password !== "") {
+        throw new BuilderError(
+          "UNREACHABLE",
+          `builder URL ${opts.url}: only a 0x… relay pubkey may stand before the @`,
+        );
+      }
+      this.pubkey = Uint8Array.from(Buffer.from(parsed.username.slice(2), "hex"));
+      parsed.username = "";
+    }
+    this.url = parsed.toString().replace(/\/+$/, "");
     this.getHeaderTimeoutMs = opts.getHeaderTimeoutMs ?? BUILDER_PROPOSAL_DELAY_TOLERANCE_MS;
     this.submitTimeoutMs = opts.submitTimeoutMs ?? 4000;
     this.timeoutMs = opts.timeoutMs ?? 3000;

@@ -116,7 +116,11 @@ export class BuilderService {
       return null;
     }
     try {
-      processBid(result.version, result.bid, {...want, feeRecipient: registration.feeRecipient});
+      processBid(result.version, result.bid, {
+        ...want,
+        feeRecipient: registration.feeRecipient,
+        ...(this.client.pubkey !== null ? {builderPubkey: this.client.pubkey} : {}),
+      });
     } catch (e) {
       if (!(e instanceof BidError)) throw e;
       this.log.warn("Builder bid invalid: local payload", {slot, reason: e.message});
