@@ -414,7 +414,8 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
 
   getGasLimit(pubkey: string): string {
     this.known(pubkey);
-    return (this.vc.perValidator.get(pubkey)?.gasLimit ?? DEFAULT_GAS_LIMIT).toString();
+    // the override, else the client's --gas-limit (default DEFAULT_GAS_LIMIT): what the registrations carry
+    return this.vc.gasLimitOf(pubkey).toString();
   }
   setGasLimit(pubkey: string, gasLimit: bigint): void {
     this.update(pubkey, (s) => {

@@ -34,6 +34,15 @@ export interface ValidatorClientOptions {
    * every epoch's first slot, so the finalized checkpoint's block is from the epoch before).
    */
   skipProposal?: (slot: number) => boolean;
+  /**
+   * Builder (MEV-boost) proposals (--builder): validator registrations each epoch and produceBlockV3 with
+   * `builderBoostFactor` (percent; default omitted = 100). Without it the client asks for local payloads only
+   * (builder_boost_factor=0).
+   */
+  builder?: {boostFactor?: bigint};
+  /** Gas limit registered for validators without a Keymanager API override (default 60_000_000). */
+  gasLimit?: bigint;
 }
 
-export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000};
+/** gasLimit: what current clients register by default (as keymanagerBackend's DEFAULT_GAS_LIMIT). */
+export const defaultValidatorClientOptions = {doppelganger: true, requestTimeoutMs: 12_000, gasLimit: 60_000_000n};

@@ -15,6 +15,7 @@ import {graffitiBytes, proposeBlock} from "./services/blockProposal.ts";
 import {Doppelganger} from "./services/doppelganger.ts";
 import {DutiesService} from "./services/duties.ts";
 import {IndexTracker} from "./services/indices.ts";
+import {RegistrationService} from "./services/registration.ts";
 import {SyncCommitteeService} from "./services/syncCommittee.ts";
 import {type KeyStore, Signer} from "./signer/index.ts";
 
@@ -22,7 +23,7 @@ import {type KeyStore, Signer} from "./signer/index.ts";
 export interface ValidatorSettings {
   feeRecipient?: Uint8Array;
   graffiti?: string;
-  /** Stored and served; used once the builder flow (validator registrations) exists. */
+  /** The gas limit of the validator's builder registrations (--builder). */
   gasLimit?: bigint;
 }
 
@@ -41,6 +42,8 @@ export class ValidatorClient {
   readonly duties: DutiesService;
   readonly syncCommittee: SyncCommitteeService;
   readonly doppelganger: Doppelganger;
+  /** Builder registrations (--builder), null without. */
+  readonly registrations: RegistrationService | null;
   readonly stopped: Promise<ValidatorClientError | undefined>;
   /** The keys the signing gate signs with (the Keymanager API adds and removes keys here). */
   readonly keys: KeyStore;
@@ -91,6 +94,18 @@ export class ValidatorClient {
     this.indices.onAdded = (id) => this.doppelganger.watch(id, this.clock.currentEpoch);
     this.indices.onRemoved = (id) => this.doppelganger.forget(id);
     if (opts.graffiti !== undefined) this.graffiti = graffitiBytes(opts.graffiti);
+    this.registrations =
+      opts.builder !== undefined
+        ? new RegistrationService({
+            api,
+            signer: this.signer,
+            log: m.log,
+            // builder-specs is_eligible_for_registration: active or pending (an exited key would fail the batch)
+            validators: () => this.indices.all().filter((v) => /^(pending|active)_/.test(v.status)),
+            feeRecipientOf: (id) => this.feeRecipientOf(id),
+            gasLimitOf: (id) => this.gasLimitOf(id),
+          })
+        : null;
     this.signer.metrics = opts.metrics ?? null;
     opts.metrics?.attach(this);
     this.stopped = new Promise((resolve) => {
@@ -140,6 +155,15 @@ export class ValidatorClient {
   /** The fee recipient for a validator: its Keymanager API override, else `--fee-recipient`. */
   feeRecipientOf(pubkeyHex: string): Uint8Array | undefined {
     return this.perValidator.get(pubkeyHex.toLowerCase())?.feeRecipient ?? this.opts.feeRecipient;
+  }
+
+  /** The registered gas limit of a validator: its Keymanager API override, else `--gas-limit` (60_000_000). */
+  gasLimitOf(pubkeyHex: string): bigint {
+    return (
+      this.perValidator.get(pubkeyHex.toLowerCase())?.gasLimit ??
+      this.opts.gasLimit ??
+      defaultValidatorClientOptions.gasLimit
+    );
   }
 
   /** The graffiti (text) for a validator: its Keymanager API override, else `--graffiti`. */
@@ -193,6 +217,15 @@ export class ValidatorClient {
       await this.doppelganger.check(
         epoch,
         this.indices.all().map((v) => ({index: v.index, ownLastEpoch: own.get(toHex(v.pubkey)) ?? -1})),
+      );
+    }
+    // builder registrations: on their own (a builder that is down must not hold up the duties); retried next epoch
+    if (this.registrations !== null) {
+      const registrations = this.registrations;
+      this.track(
+        registrations
+          .run(epoch)
+          .catch((e: unknown) => this.log.warn("Builder registrations failed", {epoch, error: e})),
       );
     }
     const tasks: [string, () => Promise<void>][] = [
@@ -287,7 +320,13 @@ export class ValidatorClient {
     }
     if (!this.doppelganger.isSafe() || signal.aborted) return;
     const safe = (pubkey: Uint8Array): boolean => this.doppelganger.isSafeKey(toHex(pubkey));
-    const deps = {api: this.nodes.api, signer: this.signer, log: this.log, graffiti: this.graffiti};
+    const deps = {
+      api: this.nodes.api,
+      signer: this.signer,
+      log: this.log,
+      graffiti: this.graffiti,
+      builderBoostFactor: this.opts.builder === undefined ? 0n : this.opts.builder.boostFactor,
+    };
     // a proposal is made at the start of the slot, never late in it; the genesis slot has no proposal. On a slow
     // machine the previous slot's proposal may still be in flight: wait for it, or this block would be built on
     // the block before it (and be refused for its parent root)
@@ -316,7 +355,7 @@ export class ValidatorClient {
   private async propose(
     slot: number,
     duties: ProposerDuty[],
-    deps: {api: BeaconApiClient; signer: Signer; log: Logger; graffiti?: Uint8Array},
+    deps: {api: BeaconApiClient; signer: Signer; log: Logger; graffiti?: Uint8Array; builderBoostFactor?: bigint},
   ): Promise<void> {
     for (const duty of duties) {
       try {

@@ -10,6 +10,7 @@ import {
   ApiError,
   type BeaconApiBackend,
   type BlockHeaderResponse,
+  isPostBellatrix,
   isPostDeneb,
   type PublishedBlock,
   type SignedBeaconBlock,
@@ -25,6 +26,8 @@ import {
   reconstructDataColumnSidecars,
 } from "../chain/da/index.ts";
 import {BlockError, fromRootHex} from "../chain/index.ts";
+import {blindBlock} from "../execution/builder/index.ts";
+import {unblindAndPublish} from "./builderFlow.ts";
 import type {ApiContext, ResolvedBlock} from "./context.ts";
 
 function headerOf(r: ResolvedBlock): BlockHeaderResponse {
@@ -92,7 +95,7 @@ export function blockHandlers(
   | "getBlobs"
 > {
   const chain = ctx.chain;
-  return {
+  const handlers: ReturnType<typeof blockHandlers> = {
     async getBlockHeaders({slot, parentRoot}) {
       if (slot === undefined && parentRoot === undefined) {
         const r = await ctx.resolveBlock("head");
@@ -132,8 +135,13 @@ export function blockHandlers(
       const r = await ctx.resolveBlock(blockId);
       return {data: r.block as SignedBeaconBlock, version: r.fork, ...meta(r)};
     },
-    async getBlindedBlock() {
-      throw ApiError.notImplemented("blinded blocks are not served yet (no builder support)");
+    async getBlindedBlock({blockId}) {
+      // builder-specs BlindedBeaconBlock: the payload replaced by its header (before bellatrix: the block itself)
+      const r = await ctx.resolveBlock(blockId);
+      const data = isPostBellatrix(r.fork)
+        ? {message: blindBlock(r.fork, r.block.message as never), signature: r.block.signature}
+        : r.block;
+      return {data: data as SignedBeaconBlock, version: r.fork, ...meta(r)};
     },
     async publishBlockV2({version, signedBlockContents}) {
       const postDeneb = isPostDeneb(version);
@@ -178,8 +186,18 @@ export function blockHandlers(
       }
       return "imported";
     },
-    async publishBlindedBlockV2() {
-      throw ApiError.notImplemented("blinded block publishing needs a builder, which this node does not have");
+    async publishBlindedBlockV2({version, signedBlindedBlock, broadcastValidation}) {
+      const slot = (signedBlindedBlock as {message: {slot: number}}).message.slot;
+      const expected: ForkName = chain.forkNameAtSlot(slot);
+      if (expected !== version) {
+        throw ApiError.badRequest(`the block at slot ${slot} is a ${expected} block, but was sent as ${version}`);
+      }
+      // before bellatrix a "blinded" block is a full block (the route says so); from bellatrix the builder unblinds
+      // it (api/builderFlow.ts) and the full block takes publishBlockV2's path
+      const publishFull = (signedBlockContents: PublishedBlock) =>
+        handlers.publishBlockV2({version, signedBlockContents, broadcastValidation});
+      if (!isPostBellatrix(version)) return publishFull(signedBlindedBlock as unknown as PublishedBlock);
+      return unblindAndPublish(ctx, version, signedBlindedBlock as never, publishFull);
     },
     async getBlockRoot({blockId}) {
       const r = await ctx.resolveBlock(blockId);
@@ -232,4 +250,5 @@ export function blockHandlers(
       return {data, ...meta(r)};
     },
   };
+  return handlers;
 }

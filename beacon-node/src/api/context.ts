@@ -3,6 +3,7 @@
  * `state_id` / `block_id`), the "state advanced to a slot" cache, and the node-side records the API keeps
  * (fee recipients, subscriptions, liveness, operation pools, API-local events).
  */
+
 import {EventEmitter} from "node:events";
 import {ApiError, type BeaconEvent, type BlockId, type StateId} from "@ceibo/api";
 import {type RootHex, toRootHex} from "@ceibo/fork-choice";
@@ -16,6 +17,7 @@ import {
 } from "@ceibo/state-transition";
 import type {BlockSidecars} from "../chain/da/index.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "../chain/index.ts";
+import type {BuilderService} from "../execution/builder/index.ts";
 import {LivenessTracker} from "./liveness.ts";
 import {OperationPools} from "./opPools.ts";
 import {SubmittedAttestations, SubmittedSyncMessages} from "./submitted.ts";
@@ -113,6 +115,8 @@ export class ApiContext {
   readonly emitter = new EventEmitter<ApiEvents>();
   /** The p2p network (set by the node when it has one). */
   network: ApiNetwork | null = null;
+  /** The builder (MEV-boost) connection (set by the node with --builder-url; api/builderFlow.ts uses it). */
+  builder: BuilderService | null = null;
   /** `${headRoot}:${slot}` → the head state processed through empty slots (few entries). */
   private readonly advanced = new Map<string, CachedBeaconState>();
 

@@ -45,7 +45,6 @@ import {
   getIndexedAttestation,
   getIndexedAttestationSignatureSet,
   getRandaoSignatureSet,
-  processBlock,
   type SignatureSet,
   validatorPublicKey,
   verifySignatureSet,
@@ -54,6 +53,8 @@ import {
 import {ssz} from "@ceibo/types";
 import {sha256} from "@noble/hashes/sha2.js";
 import {ChainError, fromRootHex, G2_POINT_AT_INFINITY} from "../chain/index.ts";
+import {processForStateRoot} from "../chain/produceBlock.ts";
+import {produceWithBuilder} from "./builderFlow.ts";
 import type {ApiContext} from "./context.ts";
 import {committeeOf} from "./pool.ts";
 import {SYNC_SUBCOMMITTEE_SIZE} from "./submitted.ts";
@@ -227,7 +228,7 @@ export function validatorHandlers(
       return {data, executionOptimistic: ctx.isOptimistic(chain.head.blockRoot)};
     },
 
-    async produceBlockV3({slot, randaoReveal, graffiti, skipRandaoVerification}) {
+    async produceBlockV3({slot, randaoReveal, graffiti, skipRandaoVerification, builderBoostFactor}) {
       const head = chain.head;
       if (slot <= head.slot) throw ApiError.badRequest(`slot ${slot} is not after the head slot ${head.slot}`);
       if (slot > chain.clock.currentSlot + 1) {
@@ -244,12 +245,9 @@ export function validatorHandlers(
       const proposerIndex = pre.epochCtx.getBeaconProposer(slot);
       let produced: Awaited<ReturnType<typeof chain.produceBlock>>;
       try {
-        produced = await chain.produceBlock({
-          slot,
-          randaoReveal,
-          graffiti,
-          feeRecipient: ctx.feeRecipients.get(proposerIndex)?.feeRecipient,
-        });
+        // with --builder-url: the builder's bid against the local payload (api/builderFlow.ts)
+        const opts = {slot, randaoReveal, graffiti, feeRecipient: ctx.feeRecipients.get(proposerIndex)?.feeRecipient};
+        produced = (await produceWithBuilder(ctx, pre, opts, builderBoostFactor)).produced;
       } catch (e) {
         if (e instanceof ChainError && e.code === "INVALID_ARGUMENT") throw ApiError.badRequest(e.message);
         throw e;
@@ -260,19 +258,21 @@ export function validatorHandlers(
       try {
         const post = (head.slot < slot ? pre : chain.getHeadState()).clone();
         const before = post.state.balances.get(proposerIndex);
-        processBlock(post, produced.block, {verifySignatures: false, executionPayloadValid: true});
+        processForStateRoot(post, produced.block, produced.blinded);
         consensusBlockValue = BigInt(Math.max(0, post.state.balances.get(proposerIndex) - before)) * GWEI_TO_WEI;
       } catch {
         consensusBlockValue = 0n;
       }
       const bundle = produced.blobsBundle ?? {commitments: [], proofs: [], blobs: []};
       const data = (
-        isPostDeneb(version) ? {block: produced.block, kzgProofs: bundle.proofs, blobs: bundle.blobs} : produced.block
+        isPostDeneb(version) && !produced.blinded
+          ? {block: produced.block, kzgProofs: bundle.proofs, blobs: bundle.blobs}
+          : produced.block
       ) as ProducedBlock;
       return {
         data,
         version,
-        executionPayloadBlinded: false,
+        executionPayloadBlinded: produced.blinded,
         executionPayloadValue: produced.executionPayloadValue,
         consensusBlockValue,
       };
@@ -486,8 +486,15 @@ export function validatorHandlers(
         ctx.feeRecipients.set(p.validatorIndex, {feeRecipient: p.feeRecipient, epoch});
       }
     },
-    async registerValidator() {
-      // accepted: this node has no builder (MEV-boost) connection, registrations have nowhere to go
+    async registerValidator({registrations}) {
+      // without --builder-url: accepted, nowhere to go. With a builder: kept (the fee recipient a bid must pay) and
+      // forwarded; a builder that refuses or is down is a 502 naming it (the registrations are kept)
+      if (ctx.builder === null) return;
+      try {
+        await ctx.builder.registerValidators(registrations);
+      } catch (e) {
+        throw new ApiError(502, `the builder did not take the registrations: ${(e as Error).message}`);
+      }
     },
     async getLiveness({epoch, indices}) {
       if (!ctx.liveness.covers(epoch, currentEpoch())) {

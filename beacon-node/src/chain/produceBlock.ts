@@ -6,7 +6,7 @@
  * root by processing the block on a copy of the head state (compute_new_state_root).
  */
 import {toRootHex} from "@ceibo/fork-choice";
-import {ForkSeq} from "@ceibo/params";
+import {FORK_NAMES, ForkSeq} from "@ceibo/params";
 import {
   type BeaconBlockAllForks,
   type CachedBeaconState,
@@ -18,6 +18,7 @@ import {
   processBlock,
   processSlots,
 } from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
 import type {BlobsBundle, ExecutionPayload, ExecutionRequests, PayloadAttributes} from "../execution/index.ts";
 import type {BeaconChain} from "./chain.ts";
 import {ChainError} from "./errors.ts";
@@ -30,6 +31,16 @@ export interface ProduceBlockOpts {
   graffiti?: Uint8Array;
   /** Overrides the chain's suggested fee recipient. */
   feeRecipient?: Uint8Array;
+  /**
+   * A blinded block (builder-specs): the body commits to this builder bid's header (and its blob commitments and
+   * execution requests) instead of a payload from the engine. The caller verified the bid (process_bid).
+   */
+  builderBid?: {
+    header: Record<string, unknown> & {timestamp: number};
+    blobKzgCommitments?: Uint8Array[];
+    executionRequests?: unknown;
+    value: bigint;
+  };
 }
 
 export interface ProducedBlock {
@@ -39,6 +50,8 @@ export interface ProducedBlock {
   blobsBundle?: BlobsBundle;
   /** Wei. */
   executionPayloadValue: bigint;
+  /** A BlindedBeaconBlock (opts.builderBid): the body has `executionPayloadHeader`. */
+  blinded: boolean;
 }
 
 export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): Promise<ProducedBlock> {
@@ -74,7 +87,19 @@ export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): 
   }
   let blobsBundle: BlobsBundle | undefined;
   let executionPayloadValue = 0n;
-  if (fork >= ForkSeq.bellatrix) {
+  const bid = opts.builderBid;
+  if (bid !== undefined && fork < ForkSeq.bellatrix) {
+    throw new ChainError("INVALID_ARGUMENT", "a builder bid for a block before bellatrix");
+  }
+  if (bid !== undefined) {
+    body.executionPayloadHeader = bid.header;
+    executionPayloadValue = bid.value;
+    if (fork >= ForkSeq.capella) body.blsToExecutionChanges = ops.blsToExecutionChanges;
+    if (fork >= ForkSeq.deneb) body.blobKzgCommitments = bid.blobKzgCommitments ?? [];
+    if (fork >= ForkSeq.electra) {
+      body.executionRequests = bid.executionRequests ?? {deposits: [], withdrawals: [], consolidations: []};
+    }
+  } else if (fork >= ForkSeq.bellatrix) {
     const built = await buildPayload(chain, state, slot, head.blockRoot, parentRoot, opts.feeRecipient);
     body.executionPayload = built.executionPayload;
     executionPayloadValue = built.blockValue;
@@ -96,9 +121,10 @@ export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): 
     body,
   } as unknown as BeaconBlockAllForks;
   // compute_new_state_root on a copy (the block's signatures are not made yet)
+  const blinded = bid !== undefined;
   const post = state.clone();
   try {
-    processBlock(post, block, {verifySignatures: false, executionPayloadValid: true});
+    processForStateRoot(post, block, blinded);
   } catch (e) {
     if ((body.attestations as unknown[]).length === 0) {
       throw new ChainError("PRODUCE_FAILED", `the produced block is invalid: ${(e as Error).message}`, {cause: e});
@@ -109,12 +135,38 @@ export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): 
     });
     body.attestations = [];
     const retry = state.clone();
-    processBlock(retry, block, {verifySignatures: false, executionPayloadValid: true});
+    processForStateRoot(retry, block, blinded);
     block.stateRoot = retry.state.hashTreeRoot();
-    return {block, proposerIndex, blobsBundle, executionPayloadValue};
+    return {block, proposerIndex, blobsBundle, executionPayloadValue, blinded};
   }
   block.stateRoot = post.state.hashTreeRoot();
-  return {block, proposerIndex, blobsBundle, executionPayloadValue};
+  return {block, proposerIndex, blobsBundle, executionPayloadValue, blinded};
+}
+
+/**
+ * process_block for compute_new_state_root. A blinded block (builder-specs) is processed as the block it commits
+ * to: process_execution_payload checks the header's fields (parent hash, prev_randao, timestamp, blob limit)
+ * exactly as the payload's and caches the header as it is, and process_withdrawals sees the expected withdrawals
+ * (the bid's withdrawals_root was checked against them). So the payload stand-in carries the header's fields, no
+ * transactions and the expected withdrawals, and the cached header is then set to the builder's own.
+ */
+export function processForStateRoot(cs: CachedBeaconState, block: BeaconBlockAllForks, blinded: boolean): void {
+  if (!blinded) {
+    processBlock(cs, block, {verifySignatures: false, executionPayloadValid: true});
+    return;
+  }
+  const {executionPayloadHeader: header, ...rest} = block.body as unknown as Record<string, unknown> & {
+    executionPayloadHeader: Record<string, unknown>;
+  };
+  const {transactionsRoot: _t, withdrawalsRoot: _w, ...fields} = header;
+  const standIn: Record<string, unknown> = {...fields, transactions: []};
+  if (cs.fork >= ForkSeq.capella) standIn.withdrawals = getExpectedWithdrawals(cs).withdrawals;
+  const full = {...block, body: {...rest, executionPayload: standIn}} as unknown as BeaconBlockAllForks;
+  processBlock(cs, full, {verifySignatures: false, executionPayloadValid: true});
+  const headerType = (ssz[FORK_NAMES[cs.fork]] as unknown as Record<string, {toViewDU(v: unknown): unknown}>)
+    .ExecutionPayloadHeader;
+  (cs.state as unknown as {latestExecutionPayloadHeader: unknown}).latestExecutionPayloadHeader =
+    headerType.toViewDU(header);
 }
 
 /** forkchoiceUpdated with payload attributes on the head, then getPayload. */

@@ -2,6 +2,7 @@
  * The beacon node's composition root: database → execution engine → chain → clock loop (→ dev validators),
  * started in that order with one AbortSignal and closed in reverse.
  */
+
 import {randomBytes} from "node:crypto";
 import {readFileSync} from "node:fs";
 import {join} from "node:path";
@@ -32,6 +33,7 @@ import type {FastifyInstance} from "fastify";
 import {createGossipDataAvailability} from "../chain/da/index.ts";
 import {BeaconChain, type BeaconChainOpts, ChainError, Clock, type Logger, silentLogger} from "../chain/index.ts";
 import {BeaconDb} from "../db/index.ts";
+import {BuilderService, type BuilderServiceOpts} from "../execution/builder/index.ts";
 import {
   type ExecutionEngine,
   ExecutionEngineHttp,
@@ -116,6 +118,11 @@ export interface BeaconNodeOpts {
   p2p?: P2pOpts | null;
   /** Start an empty data dir from a finalized checkpoint (URL of a trusted Beacon API, or SSZ files). */
   checkpoint?: CheckpointOpts | null;
+  /**
+   * A builder / relay / mev-boost (builder-specs) for produceBlockV3 and the blinded routes (`--builder-url`;
+   * null/undefined: none, local payloads only). Needs the Beacon API (`rest`).
+   */
+  builder?: BuilderServiceOpts | null;
   /** Prometheus metrics and the validator monitor (null: none). The CLI serves `node.metrics.registry`. */
   metrics?: NodeMetricsOpts | null;
   logger?: Logger;
@@ -469,6 +476,11 @@ export class BeaconNode {
         metrics?.attachApi(started.api.context);
         apiCtx = started.api.context;
         if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
+        if (opts.builder != null) {
+          const builder = new BuilderService(opts.builder, logger);
+          started.api.context.builder = builder;
+          void builder.checkStatus();
+        }
         rest = started;
         undo.push(() => started.server.close());
         logger.info("Beacon API listening", {url: rest.url});

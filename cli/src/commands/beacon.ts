@@ -120,6 +120,16 @@ Options:
   --rest.allowed-hosts H[,H…]  host names the Beacon API answers besides localhost and IP addresses (the Host
                             header is checked against DNS rebinding; * = any), e.g. the docker service name
   --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
+  --builder-url URL         a builder / relay / mev-boost (builder-specs, e.g. http://127.0.0.1:18550, or a relay
+                            as http://0xRELAYPUBKEY@host: then only bids signed by that key count): block
+                            proposals compare its bid with the local payload (produceBlockV3 builder_boost_factor)
+                            and registrations (register_validator) are forwarded to it. Bids are verified
+                            (signature, parent hash, registered fee recipient, value > 0); a builder that is
+                            down, late, invalid or tripped by the circuit breaker means a local payload
+  --builder.timeout-ms MS   how long a bid may take (default 1000, BUILDER_PROPOSAL_DELAY_TOLERANCE)
+  --builder.fault-inspection-window N  circuit breaker: slots looked back at (default 32)
+  --builder.allowed-faults N  circuit breaker: missed slots allowed in the window (default 5); more → local
+                            payloads only until the missed slots leave the window
 
 Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 discovery):
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
@@ -326,6 +336,10 @@ export const BEACON_OPTIONS = {
   "rest.port": {type: "string"},
   "rest.allowed-hosts": {type: "string"},
   "suggested-fee-recipient": {type: "string", deprecated: ["suggestedFeeRecipient"]},
+  "builder-url": {type: "string", deprecated: ["builder.urls"]},
+  "builder.timeout-ms": {type: "string"},
+  "builder.fault-inspection-window": {type: "string"},
+  "builder.allowed-faults": {type: "string"},
   p2p: {type: "string"},
   "listen-address": {type: "string", deprecated: ["listenAddress"]},
   port: {type: "string"},
@@ -346,6 +360,38 @@ export const BEACON_OPTIONS = {
   "log-level": {type: "string"},
   ...LOG_OPTIONS,
 } as const satisfies OptionTable;
+
+/** --builder-url and its circuit breaker / timeout options (null: no builder). */
+function parseBuilderOptions(values: Record<string, string | boolean | undefined>) {
+  const url = values["builder-url"] as string | undefined;
+  const keys = ["builder.timeout-ms", "builder.fault-inspection-window", "builder.allowed-faults"];
+  if (url === undefined) {
+    const given = keys.find((k) => values[k] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} needs --builder-url`);
+    return null;
+  }
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw Error();
+  } catch {
+    throw new UsageError(`--builder-url must be an http(s) URL, got "${url}"`);
+  }
+  const window = nonNegativeInt("builder.fault-inspection-window", values["builder.fault-inspection-window"] as string);
+  const allowed = nonNegativeInt("builder.allowed-faults", values["builder.allowed-faults"] as string);
+  const timeout = nonNegativeInt("builder.timeout-ms", values["builder.timeout-ms"] as string);
+  if (window !== undefined && window < 1) throw new UsageError("--builder.fault-inspection-window must be at least 1");
+  const w = window ?? 32;
+  if (allowed !== undefined && allowed >= w) {
+    throw new UsageError(`--builder.allowed-faults must be below the fault inspection window (${w})`);
+  }
+  if (timeout !== undefined && timeout < 1) throw new UsageError("--builder.timeout-ms must be at least 1");
+  return {
+    url,
+    ...(timeout !== undefined ? {getHeaderTimeoutMs: timeout} : {}),
+    ...(window !== undefined ? {faultInspectionWindow: window} : {}),
+    ...(allowed !== undefined ? {allowedFaults: allowed} : {}),
+  };
+}
 
 export const beaconCommand: Command = {
   summary: "run a beacon node: mainnet, hoodi, sepolia (checkpoint sync + execution client), dev or custom",
@@ -490,6 +536,7 @@ export const beaconCommand: Command = {
     if (url !== undefined && values["jwt-secret"] === undefined) {
       throw new UsageError("--execution-urls needs --jwt-secret FILE");
     }
+    const builderOpts = parseBuilderOptions(values);
     const dataDir = resolve(values["data-dir"] ?? "ceibo-data");
     // a public network needs a starting state (unless the data dir holds its chain) and a real execution client
     if (isPublic) {
@@ -563,6 +610,7 @@ export const beaconCommand: Command = {
       devSigning: signing === "true",
       rest,
       chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs},
+      builder: builderOpts,
       p2p,
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,

@@ -46,6 +46,15 @@ Options:
                                 is DIR/slashing-protection, the keystore cache DIR/validator-key-cache.json
   --fee-recipient 0x…           20-byte execution address sent with prepare_beacon_proposer each epoch
   --graffiti TEXT               graffiti in proposed blocks (UTF-8, at most 32 bytes)
+  --builder                     builder (MEV-boost) proposals: each epoch every validator's registration (fee
+                                recipient, gas limit) is signed and sent to the beacon node (register_validator),
+                                which forwards it to its --builder-url; proposals ask for the builder's bid
+                                (blinded blocks, signed through the same slashing-protection gate). Without it
+                                proposals use local payloads only (builder_boost_factor=0)
+  --builder.boost-factor PCT    builder_boost_factor: the bid counts PCT % of its value against the local payload
+                                (default 100: the higher value wins; 0: local only; 200: prefer the builder)
+  --gas-limit N                 gas limit in the registrations (default 60000000); per validator:
+                                Keymanager API POST /eth/v1/validator/{pubkey}/gas_limit
   --doppelganger-protection B   true (default) or false. When true and the chain is past its genesis epoch,
                                 the client first watches liveness for 2 epochs and signs nothing; if any of its
                                 validators is seen live meanwhile it exits (code 3): another client uses the keys
@@ -98,6 +107,9 @@ export const VALIDATOR_OPTIONS = {
   "data-dir": {type: "string", deprecated: ["dataDir"]},
   "fee-recipient": {type: "string"},
   graffiti: {type: "string"},
+  builder: {type: "boolean", default: false},
+  "builder.boost-factor": {type: "string"},
+  "gas-limit": {type: "string", deprecated: ["defaultGasLimit"]},
   "doppelganger-protection": {type: "string"},
   "log-level": {type: "string"},
   ...LOG_OPTIONS,
@@ -147,6 +159,16 @@ export const validatorCommand: Command = {
     if (values.graffiti !== undefined && Buffer.byteLength(values.graffiti, "utf8") > 32) {
       throw new UsageError("--graffiti must be at most 32 bytes of UTF-8");
     }
+    const uint = (name: string, text: string | undefined): bigint | undefined => {
+      if (text === undefined) return undefined;
+      if (!/^\d+$/.test(text) || BigInt(text) >= 2n ** 64n)
+        throw new UsageError(`--${name} must be a uint64, got "${text}"`);
+      return BigInt(text);
+    };
+    const boostFactor = uint("builder.boost-factor", values["builder.boost-factor"]);
+    const gasLimit = uint("gas-limit", values["gas-limit"]);
+    if (gasLimit === 0n) throw new UsageError("--gas-limit must be above 0");
+    if (!values.builder && boostFactor !== undefined) throw new UsageError("--builder.boost-factor needs --builder");
     const metricsServerOpts = parseMetricsOptions(values, VALIDATOR_METRICS_PORT);
     const dp = values["doppelganger-protection"] ?? "true";
     if (dp !== "true" && dp !== "false") throw new UsageError("--doppelganger-protection must be true or false");
@@ -252,6 +274,8 @@ export const validatorCommand: Command = {
           metrics,
           ...(skipProposal !== undefined ? {skipProposal} : {}),
           distributed: values.distributed,
+          ...(values.builder ? {builder: boostFactor !== undefined ? {boostFactor} : {}} : {}),
+          ...(gasLimit !== undefined ? {gasLimit} : {}),
         },
         keys,
       );

@@ -20,13 +20,19 @@ export function graffitiBytes(graffiti: string): Uint8Array {
  * protected) → publishBlockV2 (block contents with blobs and KZG proofs from deneb) or publishBlindedBlockV2.
  */
 export async function proposeBlock(
-  deps: {api: BeaconApiClient; signer: Signer; log: Logger; graffiti?: Uint8Array},
+  deps: {api: BeaconApiClient; signer: Signer; log: Logger; graffiti?: Uint8Array; builderBoostFactor?: bigint},
   pubkey: Uint8Array,
   slot: number,
 ): Promise<void> {
   const {api, signer, log} = deps;
   const randaoReveal = await signer.signRandao(pubkey, Math.floor(slot / SLOTS_PER_EPOCH));
-  const produced = await api.produceBlockV3({slot, randaoReveal, graffiti: deps.graffiti});
+  // builder_boost_factor: 0 = local payload only (no --builder), absent = 100 (plain comparison of the values)
+  const produced = await api.produceBlockV3({
+    slot,
+    randaoReveal,
+    graffiti: deps.graffiti,
+    ...(deps.builderBoostFactor !== undefined ? {builderBoostFactor: deps.builderBoostFactor} : {}),
+  });
   const version = produced.version;
   const data = produced.data as ProducedBlock;
   const blinded = produced.executionPayloadBlinded;
