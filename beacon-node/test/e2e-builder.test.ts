@@ -16,7 +16,8 @@
  *      missed slots leave the window (the relay is asked, its payloads are proposed again).
  * A second, shorter chain runs electra (`--dev.fork electra`, the engine too): phase 1 only, through
  * submitBlindedBlock v1 (the relay reveals the payload, the node unblinds, imports and publishes the block); it runs
- * with `npm run test:builder` (BUILDER_ELECTRA_TEST=1), not in the default `npm test`.
+ * with the fulu chain in `npm run test:builder` (BUILDER_TEST=1), its own suite (run by .ci/run): the "no missed
+ * slot" checks need the processes to keep slot time, which a default `npm test` beside CPU burners cannot promise.
  * Answers of the blinded routes and produceBlockV3's blinded answer are validated against the Beacon API OpenAPI.
  */
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
@@ -417,6 +418,11 @@ function builderSuite(fork: "fulu" | "electra", full: boolean): void {
   });
 }
 
-builderSuite("fulu", true);
-// the electra (v1) case is in `npm run test:builder` only (keeps the default run ~80 s shorter)
-if (process.env.BUILDER_ELECTRA_TEST === "1") builderSuite("electra", false);
+if (process.env.BUILDER_TEST === "1") {
+  builderSuite("fulu", true);
+  builderSuite("electra", false);
+} else {
+  describe.skip("builder flow (set BUILDER_TEST=1, or run npm run test:builder)", () => {
+    it("fulu and electra", () => {});
+  });
+}

@@ -115,8 +115,8 @@ Options:
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
   --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
                             client needs (duties, block production/publishing, attestations, aggregates,
-                            sync committee), state/block queries, config, events, debug; light client and
-                            rewards answer 501
+                            sync committee), state/block queries, config, events, debug, light client,
+                            rewards, blinded blocks (with --builder-url); no route answers 501
   --rest.allowed-hosts H[,H…]  host names the Beacon API answers besides localhost and IP addresses (the Host
                             header is checked against DNS rebinding; * = any), e.g. the docker service name
   --suggested-fee-recipient 0x…  20-byte fee recipient of the payloads this node builds (default zero address)
