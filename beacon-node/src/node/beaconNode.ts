@@ -512,9 +512,22 @@ export class BeaconNode {
     const wait = this.clock.msUntilGenesis;
     if (wait > 0) this.logger.info("Waiting for genesis", {seconds: Math.ceil(wait / 1000)});
     this.loop = this.clock
-      .run(async (slot) => {
-        await this.runSlot(slot);
-      }, this.controller.signal)
+      .run(
+        async (slot) => {
+          await this.runSlot(slot);
+        },
+        this.controller.signal,
+        ({jumpMs, fromSlot, toSlot}) => {
+          const seconds = (Math.abs(jumpMs) / 1000).toFixed(1);
+          if (jumpMs > 0) {
+            this.logger.warn(
+              `Wall clock jumped forward by ${seconds} s: slot ${fromSlot} → ${toSlot}; the slots in between are missed`,
+            );
+          } else {
+            this.logger.warn(`Wall clock jumped back by ${seconds} s: waiting for slot ${fromSlot} (now ${toSlot})`);
+          }
+        },
+      )
       .catch((e) => {
         this.logger.error("Slot loop stopped", {error: (e as Error).message});
       });
