@@ -19,7 +19,7 @@ describe.runIf(RUN)("fault: beacon node suspended for 30 s", () => {
 
   afterAll(async () => {
     await chain.stop();
-    rmSync(dir, {recursive: true, force: true});
+    if (process.env.FAULTS_KEEP !== "1") rmSync(dir, {recursive: true, force: true});
   });
 
   it("catches up after SIGSTOP/SIGCONT: head at the wall-clock slot, finality continues, duties resume", async () => {
