@@ -15,7 +15,7 @@ import {finalizedEpoch, head, until} from "../harness/processes.ts";
 import {attested, FaultChain, lines, SLOTS_PER_EPOCH, VALIDATORS} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
-const SLOT_MS = 2000;
+const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);
 const JUMP_S = (SLOTS_PER_EPOCH * SLOT_MS) / 1000;
 const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 

@@ -14,7 +14,7 @@ import {finalizedEpoch, head, until} from "../harness/processes.ts";
 import {FaultChain, lines, SLOTS_PER_EPOCH, sleep, VALIDATORS} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
-const SLOT_MS = 2000;
+const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);
 const DISK_MB = 64;
 
 /** Writes zeros to `file` until the filesystem is full; returns the bytes written. */

@@ -22,7 +22,7 @@ import {finalizedEpoch, freePort, getJson, head, type Proc, until} from "../harn
 import {attested, type EngineProc, FaultChain, lines, SLOTS_PER_EPOCH, sleep, syncing} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
-const SLOT_MS = 2000;
+const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);
 const EPOCH_MS = SLOT_MS * SLOTS_PER_EPOCH;
 const B_FROM = 48; // B's validator client holds 48..63, A's 0..47
 
