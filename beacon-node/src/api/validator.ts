@@ -286,6 +286,10 @@ export function validatorHandlers(
       }
       let headRoot = chain.head.blockRoot;
       if (chain.head.slot > slot) headRoot = chain.forkChoice.getAncestor(headRoot, slot).blockRoot;
+      // sync/optimistic.md "Attesting": an optimistic validator MUST NOT participate in attestation
+      if (ctx.isOptimistic(headRoot)) {
+        throw ApiError.syncing(`the head block ${headRoot} is optimistic (its execution payload is not verified yet)`);
+      }
       const state = ctx.stateAtSlot(headRoot, slot);
       const epoch = computeEpochAtSlot(slot);
       const committees = state.epochCtx.getCommitteeCountPerSlot(epoch);

@@ -38,6 +38,7 @@ import type {ChainMetricsHook} from "../metrics/hooks.ts";
 import {AttestationPool} from "./attestationPool.ts";
 import type {Clock} from "./clock.ts";
 import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
+import {DeferredBlockWrites} from "./deferredWrites.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
@@ -174,6 +175,8 @@ export class BeaconChain {
   private lastForkchoiceKey = "";
   /** The engine's last answer to forkchoiceUpdated ("VALID", "SYNCING", … or "ERROR"). */
   elStatus = "UNKNOWN";
+  /** Block writes that failed on a full disk / I/O error, written again before newer ones (deferredWrites.ts). */
+  readonly blockWrites: DeferredBlockWrites;
   /** Block import timings (set by the node when it runs with --metrics). */
   metrics: ChainMetricsHook | null = null;
   /** Blocks replayed by state regeneration since start (logs, tests: restart replay is bounded by snapshots). */
@@ -193,6 +196,7 @@ export class BeaconChain {
     this.engine = modules.engine;
     this.clock = modules.clock;
     this.logger = modules.logger ?? silentLogger;
+    this.blockWrites = new DeferredBlockWrites(this.logger);
     this.opts = opts;
     const every = opts.stateSnapshotEpochs;
     if (every !== undefined && (!Number.isSafeInteger(every) || every < 1)) {
@@ -403,6 +407,7 @@ export class BeaconChain {
   async onSlot(slot: number): Promise<void> {
     await this.enqueue(async () => {
       this.tick();
+      await this.blockWrites.flush();
       this.applyPendingVotes();
       this.attestationPool.prune(slot);
       this.syncCommitteePool.prune(slot);
@@ -530,6 +535,7 @@ export class BeaconChain {
   async onFinalityMaybeChanged(): Promise<void> {
     const cp = this.forkChoice.finalizedCheckpoint;
     if (cp.epoch <= this.finalized.epoch) return;
+    if (this.blockWrites.pending > 0) return; // archiving needs the blocks on disk: at a later slot
     const state = this.getBlockState(cp.root);
     const finalizedNode = this.forkChoice.getBlock(cp.root);
     await this.db.archiveFinalized({epoch: cp.epoch, root: fromRootHex(cp.root)}, undefined, {state});
@@ -579,8 +585,10 @@ export class BeaconChain {
         this.updateHead();
       }
     } catch (e) {
+      // once per outage (it is retried every slot; the node's status line says the engine is offline)
+      if (this.elStatus !== "ERROR") this.logger.warn("forkchoiceUpdated failed", {error: (e as Error).message});
+      else this.logger.debug("forkchoiceUpdated failed", {error: (e as Error).message});
       this.elStatus = "ERROR";
-      this.logger.warn("forkchoiceUpdated failed", {error: (e as Error).message});
     }
   }
 

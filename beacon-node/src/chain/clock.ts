@@ -7,6 +7,17 @@ export interface ClockOpts {
   slotDurationMs: number;
   /** Wall clock in milliseconds (default Date.now); tests pass a manual clock. */
   nowMs?: () => number;
+  /** A monotonic clock in milliseconds (default performance.now): tells a wall-clock jump from a late wake-up. */
+  monotonicMs?: () => number;
+}
+
+/** A step of the wall clock seen by `Clock.run` (e.g. an NTP correction): not a process pause, which moves both. */
+export interface ClockJump {
+  /** How far the wall clock moved beyond the monotonic clock (ms; negative: backwards). */
+  jumpMs: number;
+  /** The slot the loop expected next, and the wall-clock slot after the jump. */
+  fromSlot: number;
+  toSlot: number;
 }
 
 /**
@@ -18,6 +29,7 @@ export class Clock {
   readonly genesisTime: number;
   readonly slotDurationMs: number;
   private readonly nowMs: () => number;
+  private readonly monotonicMs: () => number;
 
   constructor(opts: ClockOpts) {
     if (!Number.isSafeInteger(opts.genesisTime) || opts.genesisTime < 0) {
@@ -29,6 +41,7 @@ export class Clock {
     this.genesisTime = opts.genesisTime;
     this.slotDurationMs = opts.slotDurationMs;
     this.nowMs = opts.nowMs ?? Date.now;
+    this.monotonicMs = opts.monotonicMs ?? (() => performance.now());
   }
 
   /** Milliseconds since the Unix epoch. */
@@ -70,13 +83,26 @@ export class Clock {
   /**
    * Calls `onSlot(slot)` at the start of every slot from the current one (immediately for the current slot), until
    * `signal` aborts. Calls never overlap: a slow handler delays the next call, and skipped slots are reported
-   * once each in order. Resolves when aborted.
+   * once each in order. Resolves when aborted. `onJump` hears of every wall-clock step of at least half a slot
+   * (and 1 s) against the monotonic clock, forward or back (the loop then just follows the wall clock).
    */
-  async run(onSlot: (slot: number) => Promise<void> | void, signal: AbortSignal): Promise<void> {
+  async run(
+    onSlot: (slot: number) => Promise<void> | void,
+    signal: AbortSignal,
+    onJump?: (jump: ClockJump) => void,
+  ): Promise<void> {
     let next = this.currentSlot;
     if (this.nowMs() < this.genesisTime * 1000) await sleep(this.msUntilGenesis, signal);
+    let wall = this.nowMs();
+    let mono = this.monotonicMs();
     while (!signal.aborted) {
+      const [wallNow, monoNow] = [this.nowMs(), this.monotonicMs()];
+      const jumpMs = wallNow - wall - (monoNow - mono);
+      [wall, mono] = [wallNow, monoNow];
       const current = this.currentSlot;
+      if (Math.abs(jumpMs) >= Math.max(1000, this.slotDurationMs / 2)) {
+        onJump?.({jumpMs, fromSlot: next, toSlot: current});
+      }
       while (next <= current && !signal.aborted) {
         await onSlot(next);
         next++;

@@ -205,7 +205,8 @@ async function importBlockStages(
     const cpRoot = block.slot === computeStartSlotAtEpoch(epoch) ? root : parentRoot;
     batch.putCheckpointState({epoch, root: fromRootHex(cpRoot)}, fc.getCheckpointState({epoch, root: cpRoot}));
   }
-  await batch.write();
+  // a failed write (disk full) is kept and written again before newer blocks: fork choice already has the block
+  await chain.blockWrites.write(batch, block.slot, root);
   stageDone("persist");
 
   // 8. head, finality, engine
@@ -239,6 +240,9 @@ async function verifyPayload(
   try {
     status = await chain.engine.notifyNewPayload(chain.forkNameAtSlot(ctx.slot), body.executionPayload, extras);
   } catch (e) {
+    // not a verdict (optimistic.md "Execution Engine Errors"): the block is not imported; the node reports the
+    // engine offline until a call succeeds again
+    chain.elStatus = "ERROR";
     throw new BlockError("EXECUTION_ENGINE_ERROR", `newPayload failed: ${(e as Error).message}`, {...ctx, cause: e});
   }
   switch (status.status) {

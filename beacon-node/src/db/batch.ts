@@ -131,7 +131,13 @@ export class DbBatch {
         {cause: this.failure},
       );
     }
-    await this.kv.write(ops, opts);
+    try {
+      await this.kv.write(ops, opts);
+    } catch (e) {
+      // nothing was written (one LevelDB batch): the same ops may be written again (e.g. once the disk has room)
+      this.state = "open";
+      throw e;
+    }
     this.state = "written";
   }
 }

@@ -1,3 +1,4 @@
+import {statfsSync} from "node:fs";
 import type {ClassicLevel} from "classic-level";
 import type {DbMetricsHook} from "../metrics/hooks.ts";
 import {DbError} from "./errors.ts";
@@ -13,6 +14,9 @@ export interface KeyRange {
   limit?: number;
 }
 
+/** Free space a database needs before it is reopened after a failed write (its log replays into a table). */
+const REOPEN_MIN_FREE_BYTES = 16 * 1024 * 1024;
+
 export interface WriteOpts {
   /** fsync the LevelDB log before resolving (survives power loss, not only a process crash). Default false. */
   sync?: boolean;
@@ -26,6 +30,9 @@ export class Kv {
   private readonly level: ClassicLevel<Uint8Array, Uint8Array>;
   readonly location: string;
   private closed = false;
+  /** A write failed (disk full, I/O error): reopen before the next one. */
+  private failedWrite = false;
+  private reopening: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Operation durations (set by the node when it runs with --metrics). */
   metricsHook: DbMetricsHook | null = null;
@@ -46,7 +53,36 @@ export class Kv {
   /** Writes every op in one LevelDB write batch: all of them land or none does. */
   write(ops: BatchOp[], opts: WriteOpts = {}): Promise<void> {
     if (ops.length === 0) return this.track("write", async () => {});
-    return this.track("write", () => this.level.batch(ops, {sync: opts.sync ?? false}));
+    return this.track("write", async () => {
+      if (this.failedWrite) await this.reopenAfterFailedWrite();
+      try {
+        await this.level.batch(ops, {sync: opts.sync ?? false});
+      } catch (e) {
+        this.failedWrite = true;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * After a failed write (e.g. ENOSPC) LevelDB's log may end in a torn record that later records would be appended
+   * behind — and lost with it on the next open. So before writing again the database is closed and opened (LevelDB
+   * recovers the log up to its last whole record and starts a new one), once the disk has room for that.
+   */
+  private reopenAfterFailedWrite(): Promise<void> {
+    this.reopening ??= (async () => {
+      const {bavail, bsize} = statfsSync(this.location);
+      const free = bavail * bsize;
+      if (free < REOPEN_MIN_FREE_BYTES) {
+        throw Error(`No space left on device (ENOSPC): ${free} bytes free, waiting for ${REOPEN_MIN_FREE_BYTES}`);
+      }
+      await this.level.close();
+      await this.level.open();
+      this.failedWrite = false;
+    })().finally(() => {
+      this.reopening = null;
+    });
+    return this.reopening;
   }
 
   /** Every [key, value] in a range, in key order (reverse if asked). */
@@ -83,7 +119,10 @@ export class Kv {
       started = Promise.reject(e);
     }
     const p = started.catch((e: unknown) => {
-      throw new DbError("IO_ERROR", `database ${this.location}: ${what} failed: ${(e as Error).message}`, {cause: e});
+      const message = (e as Error).message;
+      // LevelDB says "No space left on device": name the errno and what it means
+      const full = /No space left on device|ENOSPC/i.test(message) ? "the disk is full (ENOSPC): " : "";
+      throw new DbError("IO_ERROR", `database ${this.location}: ${what} failed: ${full}${message}`, {cause: e});
     });
     this.inFlight.add(p);
     const done = (ok: boolean): void => {

@@ -199,6 +199,8 @@ export class BeaconNode {
   history: HistoryPruner | null = null;
   /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
   custodyKeeper: CustodyKeeper | null = null;
+  /** Whether the last slot found the execution client unusable (its warning is logged on the change). */
+  private elOffline = false;
 
   private constructor(parts: {
     config: ChainConfig;
@@ -546,9 +548,27 @@ export class BeaconNode {
     const wait = this.clock.msUntilGenesis;
     if (wait > 0) this.logger.info("Waiting for genesis", {seconds: Math.ceil(wait / 1000)});
     this.loop = this.clock
-      .run(async (slot) => {
-        await this.runSlot(slot);
-      }, this.controller.signal)
+      .run(
+        async (slot) => {
+          // one slot's failure (e.g. a database write on a full disk) must not end the loop: the next slot retries
+          try {
+            await this.runSlot(slot);
+          } catch (e) {
+            this.logger.error(`Slot ${slot} failed (retried at the next slot): ${(e as Error).message}`);
+          }
+        },
+        this.controller.signal,
+        ({jumpMs, fromSlot, toSlot}) => {
+          const seconds = (Math.abs(jumpMs) / 1000).toFixed(1);
+          if (jumpMs > 0) {
+            this.logger.warn(
+              `Wall clock jumped forward by ${seconds} s: slot ${fromSlot} → ${toSlot}; the slots in between are missed`,
+            );
+          } else {
+            this.logger.warn(`Wall clock jumped back by ${seconds} s: waiting for slot ${fromSlot} (now ${toSlot})`);
+          }
+        },
+      )
       .catch((e) => {
         this.logger.error("Slot loop stopped", {error: (e as Error).message});
       });
@@ -581,11 +601,18 @@ export class BeaconNode {
           : ` | peers ${connected}`;
     const syncing = this.sync !== null && !this.sync.isSynced() ? ` | ${this.sync.state}` : "";
     if (status.elStatus === "ERROR" && this.mockEngine === null) {
-      const url = (this.engine as {url?: string}).url ?? "the execution client";
-      this.logger.warn(
-        `Execution client ${url} is not usable (unreachable, or refusing our JWT): the node cannot follow the chain; ` +
-          "check that it runs there and uses the same --jwt-secret file",
-      );
+      // once when it goes away, then once an epoch while it stays away
+      if (!this.elOffline || slot % SLOTS_PER_EPOCH === 0) {
+        const url = (this.engine as {url?: string}).url ?? "the execution client";
+        this.logger.warn(
+          `Execution client ${url} is not usable (unreachable, or refusing our JWT): the node cannot follow the chain; ` +
+            "check that it runs there and uses the same --jwt-secret file",
+        );
+      }
+      this.elOffline = true;
+    } else if (this.elOffline && status.elStatus !== "ERROR") {
+      this.elOffline = false;
+      this.logger.info("Execution client is reachable again", {status: status.elStatus});
     }
     this.logger.info(
       // the wall-clock slot and epoch, the head, checkpoints, the sync committee's votes in the head block's sync

@@ -32,6 +32,10 @@ Options:
                                 mainnet setup bundled with c-kzg)
   --chain-id N                  chain id for eth_chainId and blob transactions (default 1337)
   --verbose                     log every payload received and built
+  --invalid-payload-timestamps T[,T…]
+                                fault injection for tests: engine_newPayload answers INVALID for a payload
+                                with one of these timestamps (and for its descendants); more can be
+                                added at runtime with the JSON-RPC call mock_addInvalidPayloadTimestamps([T…])
 ${COMMON_HELP}`;
 
 function parseNonNegativeInt(name: string, value: string | undefined): number | undefined {
@@ -58,6 +62,7 @@ export const MOCK_ENGINE_OPTIONS = {
   "trusted-setup": {type: "string"},
   "chain-id": {type: "string"},
   verbose: {type: "boolean", default: false},
+  "invalid-payload-timestamps": {type: "string"},
 } as const satisfies OptionTable;
 
 export const mockEngineCommand: Command = {
@@ -117,6 +122,10 @@ export const mockEngineCommand: Command = {
     const chainIdText = values["chain-id"];
     if (chainIdText !== undefined && !/^\d+$/.test(chainIdText)) throw new UsageError("--chain-id must be an integer");
     const verbose = values.verbose;
+    const invalidTimestamps = (values["invalid-payload-timestamps"] ?? "")
+      .split(",")
+      .filter((t) => t !== "")
+      .map((t) => parseNonNegativeInt("invalid-payload-timestamps", t.trim()) as number);
     const server = new MockEngineServer({
       host: values.host ?? "127.0.0.1",
       port,
@@ -127,6 +136,7 @@ export const mockEngineCommand: Command = {
       blobsPerBlock: parseNonNegativeInt("blobs-per-block", values["blobs-per-block"]),
       trustedSetupFile: values["trusted-setup"],
       chainId: chainIdText === undefined ? undefined : BigInt(chainIdText),
+      invalidTimestamps,
       log: verbose ? (message, context) => console.log(`${message} ${JSON.stringify(context ?? {})}`) : undefined,
     });
     if ((parseNonNegativeInt("blobs-per-block", values["blobs-per-block"]) ?? 0) > 0) {

@@ -80,6 +80,11 @@ export interface MockEngineOpts {
   nowSeconds?: () => number;
   /** Called for each handled method (for the CLI's log). */
   log?: (message: string, context?: Record<string, unknown>) => void;
+  /**
+   * Fault injection for tests: newPayload answers INVALID (latestValidHash: the parent's) for a payload with one
+   * of these timestamps, as an execution client that found its transactions invalid would.
+   */
+  invalidTimestamps?: number[];
 }
 
 interface Build {
@@ -124,6 +129,7 @@ export class MockExecutionEngine {
   /** Hashes deemed INVALID, with the latestValidHash of the answer (payload validation is idempotent). */
   private readonly invalid = new Map<string, Uint8Array | null>();
   private readonly overrides = new Map<string, PayloadStatus["status"]>();
+  private readonly invalidTimestamps: Set<number>;
   private readonly builds = new Map<string, Build>();
   private readonly blobsPerBlock: number;
   private readonly nowSeconds: () => number;
@@ -143,6 +149,7 @@ export class MockExecutionEngine {
     this.blobPool = new BlobPool(opts.trustedSetupFile);
     this.nowSeconds = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
     this.log = opts.log ?? (() => {});
+    this.invalidTimestamps = new Set(opts.invalidTimestamps ?? []);
     this.genesis = this.createGenesis(opts);
     this.blocks.set(hexKey(this.genesis.hash), this.genesis);
     this.head = this.genesis;
@@ -244,6 +251,15 @@ export class MockExecutionEngine {
         }
         case "eth_getBlockByNumber":
           return this.getBlockByNumber(p[0]);
+        case "mock_addInvalidPayloadTimestamps":
+          // fault injection at runtime (same JWT-authenticated port): the `invalidTimestamps` option, added to
+          for (const [i, t] of asArray(p[0], "params[0]").entries()) {
+            if (!Number.isSafeInteger(t) || (t as number) < 0) {
+              throw new RpcError(EngineRpcErrorCode.INVALID_PARAMS, `params[0][${i}] must be a timestamp in seconds`);
+            }
+            this.invalidTimestamps.add(t as number);
+          }
+          return [...this.invalidTimestamps];
         default:
           throw new RpcError(
             EngineRpcErrorCode.METHOD_NOT_FOUND,
@@ -319,6 +335,10 @@ export class MockExecutionEngine {
     if (this.blocks.has(key)) return {status: "VALID", latestValidHash: hash, validationError: null};
     // 5. ancestry
     const parentKey = hexKey(payload.parentHash);
+    if (this.invalidTimestamps.has(payload.timestamp)) {
+      const lvh = this.blocks.has(parentKey) ? payload.parentHash : null;
+      return this.markInvalid(hash, lvh, `payload at timestamp ${payload.timestamp} marked INVALID (fault injection)`);
+    }
     if (this.invalid.has(parentKey)) {
       const lvh = this.invalid.get(parentKey) ?? null;
       return this.markInvalid(hash, lvh, "parent block is INVALID");
