@@ -106,7 +106,10 @@ export class MockRelay {
     this.opts = opts;
     this.secretKey = SecretKey.fromKeygen(opts.keySeed ?? new Uint8Array(32).fill(7));
     this.pubkey = this.secretKey.toPublicKey().toBytes();
-    this.engine = new ExecutionEngineHttp({url: opts.engineUrl, jwtSecret: opts.jwtSecret});
+    // a relay is not held to the proposer's 1 s getPayload limit (the node's own getHeader timeout is what the test
+    // exercises): on a loaded machine the mock engine may take longer, which must not count as a relay error
+    const slow = Object.fromEntries([1, 2, 3, 4, 5].map((v) => [`engine_getPayloadV${v}`, 5000]));
+    this.engine = new ExecutionEngineHttp({url: opts.engineUrl, jwtSecret: opts.jwtSecret, timeouts: slow});
   }
 
   async start(port = 0): Promise<string> {
