@@ -131,6 +131,8 @@ export interface P2pOpts {
   subscribeAllSubnets: boolean;
   /** PeerDAS supernode: custody group count NUMBER_OF_CUSTODY_GROUPS (all columns). */
   supernode?: boolean;
+  /** Dev only: the peer block-list file (NetworkOpts.peerBlockListFile). */
+  peerBlockListFile?: string;
 }
 
 export interface CheckpointOpts {
@@ -417,6 +419,7 @@ export class BeaconNode {
             targetPeers: p2p.targetPeers,
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
+            peerBlockListFile: p2p.peerBlockListFile,
             custodyGroupCount: p2p.supernode
               ? config.NUMBER_OF_CUSTODY_GROUPS
               : ((await persistedCustodyGroupCount(db)) ?? undefined),
