@@ -1,5 +1,14 @@
 import {describe, expect, it} from "vitest";
-import {finalityStall, isErrorLine, parseDuration, rssSlopeMbPerHour, verdict, vmRssBytes} from "./analysis.ts";
+import {
+  errorKind,
+  finalityStall,
+  groupErrors,
+  isErrorLine,
+  parseDuration,
+  rssSlopeMbPerHour,
+  verdict,
+  vmRssBytes,
+} from "./analysis.ts";
 
 describe("soak analysis", () => {
   it("parses durations", () => {
@@ -45,6 +54,20 @@ describe("soak analysis", () => {
     expect(isErrorLine("12:00:01.123 WARN  [beacon] Peer sent an ERROR response")).toBe(false);
     expect(isErrorLine("12:00:01.123 INFO  [beacon] errors=0 ERROR_COUNT=0")).toBe(false);
     expect(isErrorLine('{"level":"info","msg":"error rate fine"}')).toBe(false);
+  });
+
+  it("groups error lines by kind (numbers, hex and ports masked)", () => {
+    const a =
+      '12:00:01.123 ERROR [validator] Block proposal failed slot=92 error="http://127.0.0.1:44839: getPayload 0xb559f6: timeout"';
+    const b =
+      '12:07:09.001 ERROR [validator] Block proposal failed slot=7 error="http://127.0.0.1:3701: getPayload 0x1c: timeout"';
+    const c = "12:07:09.001 ERROR [beacon] Database write failed";
+    expect(errorKind(a)).toBe('Block proposal failed slot=N error="http://N.N.N.N:N: getPayload 0x…: timeout"');
+    expect(errorKind(b)).toBe(errorKind(a));
+    expect(groupErrors([c, a, b])).toEqual([
+      {kind: errorKind(a), count: 2},
+      {kind: "Database write failed", count: 1},
+    ]);
   });
 
   it("counts finality stall against the healthy lag of 2 epochs, from epoch 4 on", () => {

@@ -65,6 +65,23 @@ export function isErrorLine(line: string): boolean {
 }
 
 /**
+ * What kind of error a log line is, for grouping: its message and context with times, numbers, hex values and
+ * URLs' ports replaced (`Block proposal failed slot=N proposer=N error="… getPayload 0x… …"`).
+ */
+export function errorKind(line: string): string {
+  const m = /(?:ERROR|FATAL)\s+\[[^\]]*\]\s+(.*)$/.exec(line);
+  const text = m !== null ? m[1] : line;
+  return text.replace(/0x[0-9a-fA-F]+|\d+/g, (m) => (m.startsWith("0x") ? "0x…" : "N")).slice(0, 200);
+}
+
+/** Error lines grouped by errorKind, most frequent first. */
+export function groupErrors(lines: string[]): {kind: string; count: number}[] {
+  const counts = new Map<string, number>();
+  for (const l of lines) counts.set(errorKind(l), (counts.get(errorKind(l)) ?? 0) + 1);
+  return [...counts].map(([kind, count]) => ({kind, count})).sort((a, b) => b.count - a.count);
+}
+
+/**
  * Finality of one node at one epoch sample, taken in the middle of `epoch` (its epoch transition is then
  * behind the head even if the first slots were empty). A healthy chain has justified `epoch - 1` and finalized
  * `epoch - 2` then, so the lag `epoch - finalized` is 2; `stall` is how many epochs finality is behind that (0

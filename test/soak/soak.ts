@@ -29,6 +29,7 @@ import {connectedPeers, DevNet, identity} from "../harness/devnet.ts";
 import {finalizedEpoch, head, type Proc} from "../harness/processes.ts";
 import {
   finalityStall,
+  groupErrors,
   isErrorLine,
   parseDuration,
   rssSlopeMbPerHour,
@@ -398,6 +399,11 @@ lines.push(
     `at epoch ${lastRow?.epoch ?? "-"}; peers ${lastRow?.peers.join("/") ?? "-"}; RSS slope over samples after ` +
     `${(warmupMs / 60_000).toFixed(1)} min; shutdown ${shutdownMs} ms`,
 );
+const errorKinds = groupErrors(tracked.flatMap((t) => t.errorLines));
+if (errorKinds.length > 0) {
+  lines.push("ERROR lines by kind:");
+  for (const k of errorKinds) lines.push(`${pad(k.count, 6)}  ${k.kind}`);
+}
 lines.push(v.ok ? "soak: PASS" : `soak: FAIL\n  ${v.reasons.join("\n  ")}`);
 
 const report = {
@@ -426,6 +432,7 @@ const report = {
   })),
   epochs,
   headAgreement: {samples: epochs.length, agreed},
+  errorKinds,
   maxFinalityStall: maxStall,
   flaggedEpochs: flagged.map((r) => r.epoch),
   verdict: v,
