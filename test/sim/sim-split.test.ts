@@ -22,7 +22,7 @@ import {getJson, head} from "../harness/processes.ts";
 const RUN = process.env.SIM_TEST === "1";
 const VALIDATORS = 64;
 const SLOTS_PER_EPOCH = 8; // minimal preset
-const SLOT_MS = Number(process.env.SIM_SLOT_MS ?? 3000);
+const SLOT_MS = Number(process.env.SIM_SLOT_MS ?? 4000);
 const SPLIT_EPOCHS = 2;
 
 interface Finality {
