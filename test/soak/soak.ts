@@ -21,7 +21,17 @@
  * - fewer than 4 epochs were sampled.
  * Exit status 2 for bad options. Ctrl-C ends the run early and still reports.
  */
-import {closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync} from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
@@ -127,6 +137,10 @@ const epochMs = slotMs * SLOTS_PER_EPOCH;
 
 const dir = values["out-dir"] !== undefined ? resolve(values["out-dir"]) : mkdtempSync(join(tmpdir(), "ceibo-soak-"));
 mkdirSync(dir, {recursive: true});
+// a folder of an earlier run would hand its chains (another genesis) to the new nodes
+if (existsSync(join(dir, "node1")) || existsSync(join(dir, "soak-report.json"))) {
+  fail(`--out-dir ${dir} already holds a soak run; give a new or empty folder`);
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => b / 1e6;
 
