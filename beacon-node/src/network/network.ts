@@ -19,6 +19,7 @@ import {GossipHandler, type GossipHandlerModules, GossipMessageIds} from "./goss
 import {gossipsubOptions} from "./gossip/options.ts";
 import {GOSSIP_SCORE_THRESHOLDS} from "./gossip/scoring.ts";
 import {createLibp2pHost, type Libp2pHost, loadOrCreatePeerKey} from "./libp2p.ts";
+import {PeerBlockList} from "./peers/blockList.ts";
 import {type PeerInfo, PeerManager, type PeerManagerOpts} from "./peers/peerManager.ts";
 import {PeerScoreStore} from "./peers/score.ts";
 import {nodeIdToBigInt, type SubnetState, SubnetSubscriptions} from "./peers/subnets.ts";
@@ -75,6 +76,11 @@ export interface NetworkOpts {
   dev?: boolean;
   /** identify agent version (default "ceibo/<version>"). */
   agentVersion?: string;
+  /**
+   * Dev networks only (`--dev.peer-block-list`): a file of peer ids this node refuses and disconnects, re-read
+   * when it changes (network splits in the simulation; peers/blockList.ts).
+   */
+  peerBlockListFile?: string;
   /** Peer manager timings (tests). */
   peerManager?: Pick<
     PeerManagerOpts,
@@ -129,6 +135,8 @@ export class Network implements SyncNetwork, PeerReporter {
   private readonly localEnr: SignableENR;
   private readonly enrAddress: string | null;
   private subscribed = {attnets: "", syncnets: "", columns: ""};
+  /** The dev-only peer block list (NetworkOpts.peerBlockListFile). */
+  private blockList: PeerBlockList | null = null;
   private started = false;
   /** Custody columns of connected peers, by the custody group count they were computed for. */
   private readonly peerCustody = new Map<PeerIdStr, {count: number; columns: readonly number[]}>();
@@ -174,7 +182,9 @@ export class Network implements SyncNetwork, PeerReporter {
     if (privateKey.type !== "secp256k1") throw Error(`the peer key must be secp256k1, got ${privateKey.type}`);
 
     const scores = new PeerScoreStore({gossipsubGraylistThreshold: GOSSIP_SCORE_THRESHOLDS.graylistThreshold});
-    const banned = (peerId: PeerId): boolean => scores.isBanned(peerId.toString());
+    const blockList = opts.peerBlockListFile !== undefined ? new PeerBlockList(opts.peerBlockListFile, logger) : null;
+    const banned = (peerId: PeerId): boolean =>
+      scores.isBanned(peerId.toString()) || (blockList?.has(peerId.toString()) ?? false);
     const connectionGater: ConnectionGater = {
       denyDialPeer: banned,
       denyInboundEncryptedConnection: banned,
@@ -265,7 +275,7 @@ export class Network implements SyncNetwork, PeerReporter {
         ...opts.peerManager,
       },
     );
-    return new Network({
+    const network = new Network({
       config,
       chain,
       logger,
@@ -279,6 +289,8 @@ export class Network implements SyncNetwork, PeerReporter {
       enrAddress,
       custody: new NodeCustody(config.chain, enr.nodeId, opts.custodyGroupCount),
     });
+    network.blockList = blockList;
+    return network;
   }
 
   /** Starts listening, req/resp, gossip, discovery and the peer manager (which dials static/persisted peers). */
@@ -302,6 +314,16 @@ export class Network implements SyncNetwork, PeerReporter {
       throw e;
     }
     this.peerManager.start();
+    // dev-only block list: newly listed peers are disconnected at once (the gater refuses them from then on);
+    // peers taken off it may be dialed again without waiting out a dial-failure backoff
+    this.blockList?.start(({blocked, unblocked}) => {
+      for (const peer of blocked) {
+        this.libp2p.hangUp(peerIdFromString(peer)).catch((e: Error) => {
+          this.logger.debug("Disconnecting a blocked peer failed", {peer, error: e.message});
+        });
+      }
+      for (const peer of unblocked) this.peerManager.clearDialBackoff(peer);
+    });
     this.started = true;
     this.logger.info("Network started", {
       peerId: this.peerId,
@@ -314,6 +336,7 @@ export class Network implements SyncNetwork, PeerReporter {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.blockList?.stop();
     await this.peerManager.stop();
     await this.discovery?.stop();
     this.gossip.stop();

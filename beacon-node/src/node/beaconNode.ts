@@ -145,6 +145,8 @@ export interface P2pOpts {
   supernode?: boolean;
   /** Serve light clients over p2p: the light-client req/resp protocols and gossip topics (default true). */
   lightClientServer?: boolean;
+  /** Dev only: the peer block-list file (NetworkOpts.peerBlockListFile). */
+  peerBlockListFile?: string;
 }
 
 export interface CheckpointOpts {
@@ -437,6 +439,7 @@ export class BeaconNode {
             discv5: p2p.discv5,
             subscribeAllSubnets: p2p.subscribeAllSubnets,
             lightClientServer: p2p.lightClientServer,
+            peerBlockListFile: p2p.peerBlockListFile,
             custodyGroupCount: p2p.supernode
               ? config.NUMBER_OF_CUSTODY_GROUPS
               : ((await persistedCustodyGroupCount(db)) ?? undefined),

@@ -106,6 +106,8 @@ Options:
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
   --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
                             false when a validator client does it)
+  --dev.peer-block-list FILE  peer ids (one a line, # comments) this node refuses and disconnects; re-read
+                            whenever FILE changes, a missing FILE is an empty list (network splits in tests)
   --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
                             on public networks; without it a dev node starts a MOCK engine in-process.
                             Old spelling: --execution.urls. An unreachable or JWT-refusing engine is warned
@@ -325,6 +327,7 @@ export const BEACON_OPTIONS = {
   "dev.eth1-block-hash": {type: "string", deprecated: ["dev.eth1BlockHash"]},
   "dev.blobs-per-block": {type: "string", deprecated: ["dev.blobsPerBlock"]},
   "dev.min-epochs-for-sidecars-requests": {type: "string"},
+  "dev.peer-block-list": {type: "string"},
   "archive-blobs": {type: "boolean", default: false},
   "prune-history": {type: "boolean", default: false},
   "state-snapshot-epochs": {type: "string"},
@@ -531,6 +534,10 @@ export const beaconCommand: Command = {
         ? {p2p: true, listenAddress: "0.0.0.0", bootnodes: publicNetwork?.bootnodes}
         : {p2p: false, listenAddress: "127.0.0.1"},
     );
+    const peerBlockList = values["dev.peer-block-list"];
+    if (peerBlockList !== undefined && (values.network !== "dev" || p2p === null)) {
+      throw new UsageError("--dev.peer-block-list is for --network dev with --p2p true");
+    }
     const checkpoint = parseCheckpointOptions(values);
     const url = values["execution-urls"];
     if (url !== undefined && values["jwt-secret"] === undefined) {
@@ -611,7 +618,7 @@ export const beaconCommand: Command = {
       rest,
       chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs},
       builder: builderOpts,
-      p2p,
+      p2p: p2p && peerBlockList !== undefined ? {...p2p, peerBlockListFile: resolve(peerBlockList)} : p2p,
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,
       logger,

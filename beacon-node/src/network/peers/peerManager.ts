@@ -322,6 +322,11 @@ export class PeerManager implements PeerReporter {
     return this.peers.get(peer)?.metadata ?? null;
   }
 
+  /** The peer may be dialed again at once (e.g. taken off the dev block list after dials to it failed). */
+  clearDialBackoff(peer: PeerIdStr): void {
+    this.dialBackoff.delete(peer);
+  }
+
   isBanned(peer: PeerIdStr): boolean {
     return this.scores.isBanned(peer);
   }
