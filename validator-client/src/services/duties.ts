@@ -156,7 +156,19 @@ export class DutiesService {
     const next = this.attester.get(epoch + 1);
     const jobs: Promise<void>[] = [];
     if (cur !== undefined && cur.dependentRoot !== previousDutyDependentRoot) jobs.push(this.pollAttester(epoch));
-    if (next !== undefined && next.dependentRoot !== currentDutyDependentRoot) jobs.push(this.pollAttester(epoch + 1));
+    if (next !== undefined && next.dependentRoot !== currentDutyDependentRoot) {
+      jobs.push(this.pollAttester(epoch + 1));
+      // the next epoch's proposer duties fetched ahead depend on the same block from fulu on (the state's
+      // proposer_lookahead): without this, the first slots of the next epoch were proposed with the old
+      // duties and the node refused the RANDAO reveal of the wrong proposer (found by `npm run soak`)
+      if (this.proposer.has(epoch + 1)) {
+        jobs.push(
+          this.pollProposer(epoch + 1).catch((e) =>
+            this.log.debug("Next epoch's proposer duties not fetched yet", {epoch: epoch + 1, error: e}),
+          ),
+        );
+      }
+    }
     const prop = this.proposer.get(epoch);
     if (
       prop !== undefined &&
