@@ -48,14 +48,19 @@ export class JsonRpcHttpClient {
     const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
     let res: Response;
     let text: string;
+    const payload = JSON.stringify({jsonrpc: "2.0", id, method, params});
     try {
-      res = await fetch(this.url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify({jsonrpc: "2.0", id, method, params}),
-        signal: combined,
-      });
-      text = await res.text();
+      try {
+        res = await fetch(this.url, {method: "POST", headers, body: payload, signal: combined});
+        text = await res.text();
+      } catch (e) {
+        // a kept-alive connection the server closed just as we reused it (its keep-alive timeout racing ours, more
+        // likely on a loaded machine): the request never reached the server, or Engine API calls are idempotent,
+        // so it is sent once more on a new connection
+        if (combined.aborted || !isConnectionReset(e)) throw e;
+        res = await fetch(this.url, {method: "POST", headers, body: payload, signal: combined});
+        text = await res.text();
+      }
     } catch (e) {
       if (timeout.aborted) {
         throw new ExecutionEngineError("TIMEOUT", `no response within ${timeoutMs} ms`, {method, cause: e});
@@ -110,4 +115,10 @@ export class JsonRpcHttpClient {
     if (!("result" in body)) throw new ExecutionEngineError("INVALID_RESPONSE", "response has no result", {method});
     return body.result;
   }
+}
+
+/** ECONNRESET / "other side closed" on a connection (not a refused one, not a timeout). */
+function isConnectionReset(e: unknown): boolean {
+  const cause = (e as {cause?: {code?: string}}).cause;
+  return cause?.code === "ECONNRESET" || cause?.code === "UND_ERR_SOCKET" || cause?.code === "EPIPE";
 }
