@@ -263,6 +263,8 @@ async function bnTrial(i: number): Promise<void> {
 
 async function vcTrial(i: number): Promise<void> {
   await sleep(500 + random() * slotMs * SLOTS_PER_EPOCH);
+  // while it signs: its beacon node answers (not while node 1 is itself down or restarting)
+  await until("node 1's API for a validator-client kill", 600_000, async () => (await head(api)).slot >= 0);
   phases.vcSigning++;
   await vc.kill("SIGKILL");
   vc = startValidator();
@@ -715,7 +717,11 @@ try {
     },
     [bn],
   );
-  type Kind = "bn" | "cp" | "bf" | "vc";
+  // node 2 runs from here on (a fresh checkpoint sync; not a trial): node 1's peer when it restarts (node 1 with
+  // p2p and no peer at all would wait for peers to sync from when it is more than an epoch behind the clock)
+  await freshCp();
+  await (currentCp() as {proc: Proc}).proc.waitFor(/Beacon API listening/, 180_000);
+  type Kind = "bn" | "cp" | "bf";
   const shuffle = (xs: Kind[]): Kind[] => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -724,7 +730,7 @@ try {
     return xs;
   };
   // node 2's trials come after the first quarter: by then the chain has a history worth backfilling
-  const others = shuffle([...Array(bnTrials - cpTrials - bfTrials).fill("bn"), ...Array(vcTrials).fill("vc")]);
+  const others = shuffle(Array(bnTrials - cpTrials - bfTrials).fill("bn"));
   const quarter = Math.floor(others.length / 4);
   const order = [
     ...others.slice(0, quarter),
@@ -733,22 +739,32 @@ try {
   // the scan also runs every 2 s in the background: blocks leave fork choice (and their epochs' states the
   // caches) soon after finalization, trials can take longer than that
   const scanTimer = setInterval(() => void scan().catch(() => undefined), 2000);
+  // validator-client trials run in their own loop beside the beacon-node trials
+  let stop = false;
+  const vcLoop = (async () => {
+    while (nv < vcTrials && !stop) {
+      const t = Date.now();
+      await vcTrial(++nv);
+      console.log(`vc trial ${nv}: ${Math.round((Date.now() - t) / 1000)} s, failures so far ${failures.length}`);
+    }
+  })();
   let nc = 0;
   let nf = 0;
-  for (const kind of order) {
-    const t = Date.now();
-    if (kind === "bn") await bnTrial(++nb);
-    else if (kind === "vc") await vcTrial(++nv);
-    else if (kind === "cp") await cpTrial(++nc);
-    else await bfTrial(++nf);
-    await scan().catch((e: unknown) =>
-      fail(`scan after ${kind} trial`, "campaign", "other", (e as Error).message.slice(0, 300)),
-    );
-    const fin = await finality().catch(() => ({epoch: -1}));
-    const n = {bn: nb, vc: nv, cp: nc, bf: nf}[kind];
-    console.log(
-      `${kind} trial ${n}: ${Math.round((Date.now() - t) / 1000)} s, finalized epoch ${fin.epoch}, failures so far ${failures.length}`,
-    );
+  try {
+    for (const kind of order) {
+      const t = Date.now();
+      if (kind === "bn") await bnTrial(++nb);
+      else if (kind === "cp") await cpTrial(++nc);
+      else await bfTrial(++nf);
+      const fin = await finality().catch(() => ({epoch: -1}));
+      const n = {bn: nb, cp: nc, bf: nf}[kind];
+      console.log(
+        `${kind} trial ${n}: ${Math.round((Date.now() - t) / 1000)} s, finalized epoch ${fin.epoch}, failures so far ${failures.length}`,
+      );
+    }
+  } finally {
+    if (nb + nc + nf < order.length) stop = true;
+    await vcLoop;
   }
   nb += nc + nf;
   clearInterval(scanTimer);
