@@ -163,6 +163,9 @@ function startBeacon(): Proc {
       String(p2pPort),
       "--target-peers",
       "10",
+      // node 2 (when it runs): dialled at once on start, so a restarted node 1 has its peer back within a second
+      // or two (a peer's redial waits for its next 30 s heartbeat)
+      ...(node2Addr === "" ? [] : ["--static-peers", node2Addr]),
     ],
     env,
     {logFile: join(dir, "bn.log")},
@@ -351,12 +354,25 @@ function startCp(d: CpDir): Proc {
     const b = linesWith(proc.output, "Backfill started")[0];
     if (b !== undefined) d.minSlot = Number(logField(b, "toSlot"));
     if (proc.output.includes("Backfill complete")) d.backfillComplete = true;
+    if (!askedIdentity && proc.output.includes("Beacon API listening")) {
+      askedIdentity = true;
+      void identity(cpApi)
+        .then((id) => {
+          node2Addr = p2pAddr(id);
+        })
+        .catch(() => undefined);
+    }
   };
+  let askedIdentity = false;
   proc.child.stdout?.on("data", watch);
   return proc;
 }
 
 let node1Addr = "";
+/** Node 2's multiaddr (its peer id changes with every fresh dir). */
+let node2Addr = "";
+const p2pAddr = (id: {p2p_addresses: string[]; peer_id: string}): string =>
+  id.p2p_addresses.find((a) => a.includes("/p2p/")) ?? `${id.p2p_addresses[0]}/p2p/${id.peer_id}`;
 
 async function freshCp(): Promise<Proc> {
   if (cp !== null) await retireCp();
@@ -703,7 +719,7 @@ try {
   bn = startBeacon();
   await bn.waitFor(/Beacon API listening/, 120_000);
   const id = await identity(api);
-  node1Addr = id.p2p_addresses.find((a) => a.includes("/p2p/")) ?? `${id.p2p_addresses[0]}/p2p/${id.peer_id}`;
+  node1Addr = p2pAddr(id);
   vc = startValidator();
   console.log(
     `crash campaign in ${dir}: ${bnTrials} beacon-node SIGKILLs (${cpTrials} during checkpoint sync and ${bfTrials} during backfill of node 2), ${vcTrials} validator-client SIGKILLs, ${slotMs} ms slots, seed ${seed}`,
