@@ -1,10 +1,11 @@
 /**
  * `npm run test:crash -- [--trials N] [--bn-trials N] [--vc-trials N] [--cp-trials N] [--backfill-trials N]
  * [--slot-ms MS] [--seed N] [--results FILE] [--keep]`: the SIGKILL crash campaign (issue 14 item 2). One dev
- * chain (minimal preset, 64 interop validators, fulu from genesis): beacon node 1 (`ceibo beacon --network dev
- * --p2p true`, the chain's only producer) and a validator client (`ceibo validator`, all 64 keys), plus a second
- * beacon node (node 2) that checkpoint-syncs from node 1's Beacon API and backfills from it over p2p. Every
- * process is separate, with persistent data directories.
+ * chain (minimal preset, 64 interop validators, fulu from genesis, 1 s slots): beacon node 1 (`ceibo beacon
+ * --network dev --p2p true`, the chain's only producer) and a validator client (`ceibo validator`, all 64 keys),
+ * plus a second beacon node (node 2): first synced from genesis as node 1's peer, then, for its trials, on fresh
+ * data dirs that checkpoint-sync from node 1's Beacon API and backfill from it over p2p. Every process is
+ * separate, with persistent data directories.
  *
  * Beacon-node trials (default 100, `--bn-trials`), in four phases (`--cp-trials` and `--backfill-trials` of them
  * go to node 2; default 15 and 20 per 100):
@@ -27,13 +28,15 @@
  *   anchor, and the head moves on. A dir whose backfill had kills is checked when its backfill completes (and the
  *   last one at the end): node 2's chain from its anchor down to the backfill's lowest slot is served block by
  *   block, each the parent of the one above, each root the same as node 1's.
- * Validator-client trials (default 100): SIGKILL it at a random instant (it signs every slot), start it again on
- * the same data directory (its slashing-protection database).
- * At the end, a scan of everything node 1 saw: every block in fork choice (two blocks of one proposer at one
+ * Validator-client trials (default 100), in their own loop beside the node trials: SIGKILL it at a random instant
+ * while node 1 answers (it signs every slot), start it again on the same data directory (its slashing-protection
+ * database).
+ * Every 5 s and at the end, a scan of everything node 1 saw: every block in fork choice (two blocks of one proposer at one
  * slot = a double proposal) and every attestation in those blocks, expanded to validator indices through the
  * committees (two votes of one validator for one target with different data = a double vote; a vote that
  * surrounds another = a surround vote).
- * Prints every failure and a summary, writes it as JSON (`--results`, default test/crash/results/last.json);
+ * Prints every failure and a summary, writes it as JSON (`--results`, default test/crash/results/last.json; also
+ * after every trial, with complete: false);
  * exit status 1 on any failure or slashable message.
  */
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
@@ -282,6 +285,8 @@ async function vcTrial(i: number): Promise<void> {
 
 interface CpDir {
   path: string;
+  /** Started with --checkpoint-sync-url (the first dir syncs from genesis: node 1's peer from the start). */
+  checkpoint: boolean;
   /** The checkpoint it started from (from its "starting from the checkpoint" log line). */
   anchor: {epoch: number; slot: number; root: string} | null;
   /** The lowest slot its backfill goes to ("Backfill started … toSlot="). */
@@ -334,8 +339,7 @@ function startCp(d: CpDir): Proc {
       "10",
       "--static-peers",
       node1Addr,
-      "--checkpoint-sync-url",
-      api,
+      ...(d.checkpoint ? ["--checkpoint-sync-url", api] : []),
     ],
     env,
     {logFile: join(dir, "cp.log")},
@@ -356,9 +360,9 @@ function startCp(d: CpDir): Proc {
     if (proc.output.includes("Backfill complete")) d.backfillComplete = true;
     if (!askedIdentity && proc.output.includes("Beacon API listening")) {
       askedIdentity = true;
-      void identity(cpApi)
-        .then((id) => {
-          node2Addr = p2pAddr(id);
+      void until("node 2's p2p address", 120_000, async () => p2pAddr(await identity(cpApi)), [proc])
+        .then((a) => {
+          node2Addr = a;
         })
         .catch(() => undefined);
     }
@@ -371,12 +375,17 @@ function startCp(d: CpDir): Proc {
 let node1Addr = "";
 /** Node 2's multiaddr (its peer id changes with every fresh dir). */
 let node2Addr = "";
-const p2pAddr = (id: {p2p_addresses: string[]; peer_id: string}): string =>
-  id.p2p_addresses.find((a) => a.includes("/p2p/")) ?? `${id.p2p_addresses[0]}/p2p/${id.peer_id}`;
+/** The node's TCP multiaddr with its peer id (null until its libp2p host listens). */
+const p2pAddr = (id: {p2p_addresses: string[]; peer_id: string}): string | null => {
+  const a = id.p2p_addresses.find((x) => x.startsWith("/ip4/"));
+  if (a === undefined) return null;
+  return a.includes("/p2p/") ? a : `${a}/p2p/${id.peer_id}`;
+};
 
-async function freshCp(): Promise<Proc> {
+async function freshCp(checkpoint = true): Promise<Proc> {
   if (cp !== null) await retireCp();
   const d: CpDir = {
+    checkpoint,
     path: join(dir, `cp${++cpDirs}`),
     anchor: null,
     minSlot: null,
@@ -507,7 +516,7 @@ async function bfTrial(i: number): Promise<void> {
   // backfill that completes before the chosen instant is not a trial: again on a fresh dir, sooner
   let fraction = 0.9;
   for (let attempt = 1; ; attempt++) {
-    if (cp === null || !cp.proc.running || cp.dir.backfillComplete) await freshCp();
+    if (cp === null || !cp.proc.running || !cp.dir.checkpoint || cp.dir.backfillComplete) await freshCp();
     const {proc, dir: d} = cp as unknown as {proc: Proc; dir: CpDir};
     let pre: {fin: {epoch: number; root: string}; head: {root: string; slot: number}; oldest: number};
     try {
@@ -708,101 +717,14 @@ async function scanForkChoice(): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------- run
-
-const start = Date.now();
-let nb = 0;
-let nv = 0;
-let summary: Record<string, unknown> = {};
-let coverage = {canonicalBlocks: 0, scanned: 0};
-try {
-  bn = startBeacon();
-  await bn.waitFor(/Beacon API listening/, 120_000);
-  const id = await identity(api);
-  node1Addr = p2pAddr(id);
-  vc = startValidator();
-  console.log(
-    `crash campaign in ${dir}: ${bnTrials} beacon-node SIGKILLs (${cpTrials} during checkpoint sync and ${bfTrials} during backfill of node 2), ${vcTrials} validator-client SIGKILLs, ${slotMs} ms slots, seed ${seed}`,
-  );
-  await until(
-    "finalization",
-    180_000,
-    async () => {
-      await scan();
-      return (await finality()).epoch >= 2;
-    },
-    [bn],
-  );
-  // node 2 runs from here on (a fresh checkpoint sync; not a trial): node 1's peer when it restarts (node 1 with
-  // p2p and no peer at all would wait for peers to sync from when it is more than an epoch behind the clock)
-  await freshCp();
-  await (currentCp() as {proc: Proc}).proc.waitFor(/Beacon API listening/, 180_000);
-  type Kind = "bn" | "cp" | "bf";
-  const shuffle = (xs: Kind[]): Kind[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
-  // node 2's trials come after the first quarter: by then the chain has a history worth backfilling
-  const others = shuffle(Array(bnTrials - cpTrials - bfTrials).fill("bn"));
-  const quarter = Math.floor(others.length / 4);
-  const order = [
-    ...others.slice(0, quarter),
-    ...shuffle([...others.slice(quarter), ...Array(cpTrials).fill("cp"), ...Array(bfTrials).fill("bf")]),
-  ];
-  // the scan also runs every 2 s in the background: blocks leave fork choice (and their epochs' states the
-  // caches) soon after finalization, trials can take longer than that
-  const scanTimer = setInterval(() => void scan().catch(() => undefined), 2000);
-  // validator-client trials run in their own loop beside the beacon-node trials
-  let stop = false;
-  const vcLoop = (async () => {
-    while (nv < vcTrials && !stop) {
-      const t = Date.now();
-      await vcTrial(++nv);
-      console.log(`vc trial ${nv}: ${Math.round((Date.now() - t) / 1000)} s, failures so far ${failures.length}`);
-    }
-  })();
-  let nc = 0;
-  let nf = 0;
-  try {
-    for (const kind of order) {
-      const t = Date.now();
-      if (kind === "bn") await bnTrial(++nb);
-      else if (kind === "cp") await cpTrial(++nc);
-      else await bfTrial(++nf);
-      const fin = await finality().catch(() => ({epoch: -1}));
-      const n = {bn: nb, cp: nc, bf: nf}[kind];
-      console.log(
-        `${kind} trial ${n}: ${Math.round((Date.now() - t) / 1000)} s, finalized epoch ${fin.epoch}, failures so far ${failures.length}`,
-      );
-    }
-  } finally {
-    if (nb + nc + nf < order.length) stop = true;
-    await vcLoop;
-  }
-  nb += nc + nf;
-  clearInterval(scanTimer);
-  // let the last restarts settle, then the chain must still finalize
-  const fin0 = (await finality()).epoch;
-  await until("finality to advance after the last trial", 120_000, async () => (await finality()).epoch > fin0, [bn]);
-  await scan();
-  // how much of the canonical chain the scans saw
-  const chain = await canonical.below((await head(api)).root);
-  coverage = {canonicalBlocks: chain.length, scanned: chain.filter((h) => scanned.blocks.has(h.root)).length};
-  // node 2's last backfill (if it was killed) completes and links to its anchor
-  const last = currentCp();
-  if (last !== null && last.dir.backfillKills > 0 && !last.dir.checked) await checkBackfilledChain(last.dir, last.proc);
-} catch (e) {
-  fail("campaign", "campaign", "other", `aborted: ${(e as Error).message.slice(0, 2000)}`);
-} finally {
+/** The campaign's summary so far (`complete` at the end). */
+function summarize(complete: boolean): Record<string, unknown> {
   let votes = 0;
   for (const l of scanned.votes.values()) votes += l.length;
   const seconds = Math.round((Date.now() - start) / 1000);
-  for (const m of scanned.slashable) console.log(`SLASHABLE ${m}`);
   const count = (k: Failure["kind"]) => failures.filter((f) => f.kind === k).length;
-  summary = {
+  return {
+    complete,
     seed,
     slotMs,
     seconds,
@@ -838,19 +760,125 @@ try {
       slashable: scanned.slashable.length,
       slashableList: scanned.slashable,
     },
-    finalizedEpoch: (await finality().catch(() => ({epoch: -1}))).epoch,
+    finalizedEpoch: lastSeenFinalized,
     processStarts: {beaconNode1: bnStarts, node2: cpStarts, validatorClient: vcStarts},
   };
-  console.log(
-    `crash campaign: ${nb} beacon-node trials (import ${phases.import}, finalization/archiving ${phases.finalization}, checkpoint sync ${phases.checkpointSync}, backfill ${phases.backfill}), ${nv} validator-client trials; ${failures.length} failures (database open ${count("dbOpen")}, resume ${count("resume")}, backfill ${count("backfill")}, other ${count("other")}); scanned ${scanned.blocks.size} blocks (${coverage.scanned} of the ${coverage.canonicalBlocks} canonical ones), ${scanned.attestations} attestations (${scanned.unscannable} without committees), ${votes} distinct votes of ${scanned.votes.size} validators: ${scanned.slashable.length} slashable; ${seconds} s`,
-  );
+}
+
+/** Written after every trial too, so a run stopped early still leaves its numbers. */
+function writeSummary(complete: boolean): void {
   try {
     mkdirSync(dirname(resultsFile), {recursive: true});
-    writeFileSync(resultsFile, `${JSON.stringify(summary, null, 2)}\n`);
-    console.log(`summary written to ${resultsFile}`);
+    writeFileSync(resultsFile, `${JSON.stringify(summarize(complete), null, 2)}\n`);
   } catch (e) {
     console.error(`could not write ${resultsFile}: ${(e as Error).message}`);
   }
+}
+
+// ---------------------------------------------------------------- run
+
+const start = Date.now();
+let nb = 0;
+let nv = 0;
+let lastSeenFinalized = -1;
+let coverage = {canonicalBlocks: 0, scanned: 0};
+try {
+  bn = startBeacon();
+  await bn.waitFor(/Beacon API listening/, 120_000);
+  node1Addr = await until("node 1's p2p address", 120_000, async () => p2pAddr(await identity(api)), [bn]);
+  // node 2 runs from the start (this first one syncs from genesis; the trials' ones checkpoint-sync): node 1's
+  // peer. Node 1 is the only producer: with p2p and no peer at all it would stop as "stalled" once it fell more
+  // than an epoch behind the clock (a restart, a busy machine) and never catch up; a peer that is not ahead of
+  // it makes it "synced"
+  await freshCp(false);
+  await (currentCp() as {proc: Proc}).proc.waitFor(/Beacon API listening/, 180_000);
+  vc = startValidator();
+  console.log(
+    `crash campaign in ${dir}: ${bnTrials} beacon-node SIGKILLs (${cpTrials} during checkpoint sync and ${bfTrials} during backfill of node 2), ${vcTrials} validator-client SIGKILLs, ${slotMs} ms slots, seed ${seed}`,
+  );
+  await until(
+    "finalization",
+    180_000,
+    async () => {
+      await scan();
+      return (await finality()).epoch >= 2;
+    },
+    [bn],
+  );
+  type Kind = "bn" | "cp" | "bf";
+  const shuffle = (xs: Kind[]): Kind[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  };
+  // node 2's trials come after the first quarter: by then the chain has a history worth backfilling
+  const others = shuffle(Array(bnTrials - cpTrials - bfTrials).fill("bn"));
+  const quarter = Math.floor(others.length / 4);
+  const order = [
+    ...others.slice(0, quarter),
+    ...shuffle([...others.slice(quarter), ...Array(cpTrials).fill("cp"), ...Array(bfTrials).fill("bf")]),
+  ];
+  // the scan also runs every 5 s in the background: blocks leave fork choice (and their epochs' states the
+  // caches) soon after finalization, trials can take longer than that
+  const scanTimer = setInterval(() => void scan().catch(() => undefined), 5000);
+  // validator-client trials run in their own loop beside the beacon-node trials
+  let stop = false;
+  const vcLoop = (async () => {
+    while (nv < vcTrials && !stop) {
+      const t = Date.now();
+      await vcTrial(++nv);
+      console.log(`vc trial ${nv}: ${Math.round((Date.now() - t) / 1000)} s, failures so far ${failures.length}`);
+      writeSummary(false);
+    }
+  })();
+  let nc = 0;
+  let nf = 0;
+  try {
+    for (const kind of order) {
+      const t = Date.now();
+      if (kind === "bn") await bnTrial(++nb);
+      else if (kind === "cp") await cpTrial(++nc);
+      else await bfTrial(++nf);
+      const fin = await finality().catch(() => ({epoch: -1}));
+      lastSeenFinalized = Math.max(lastSeenFinalized, fin.epoch);
+      writeSummary(false);
+      const n = {bn: nb, cp: nc, bf: nf}[kind];
+      console.log(
+        `${kind} trial ${n}: ${Math.round((Date.now() - t) / 1000)} s, finalized epoch ${fin.epoch}, failures so far ${failures.length}`,
+      );
+    }
+  } finally {
+    if (nb + nc + nf < order.length) stop = true;
+    await vcLoop;
+  }
+  nb += nc + nf;
+  clearInterval(scanTimer);
+  // let the last restarts settle, then the chain must still finalize
+  const fin0 = (await finality()).epoch;
+  await until("finality to advance after the last trial", 120_000, async () => (await finality()).epoch > fin0, [bn]);
+  await scan();
+  // how much of the canonical chain the scans saw
+  const chain = await canonical.below((await head(api)).root);
+  coverage = {canonicalBlocks: chain.length, scanned: chain.filter((h) => scanned.blocks.has(h.root)).length};
+  // node 2's last backfill (if it was killed) completes and links to its anchor
+  const last = currentCp();
+  if (last !== null && last.dir.backfillKills > 0 && !last.dir.checked) await checkBackfilledChain(last.dir, last.proc);
+} catch (e) {
+  fail("campaign", "campaign", "other", `aborted: ${(e as Error).message.slice(0, 2000)}`);
+} finally {
+  lastSeenFinalized = (await finality().catch(() => ({epoch: lastSeenFinalized}))).epoch;
+  let votes = 0;
+  for (const l of scanned.votes.values()) votes += l.length;
+  const seconds = Math.round((Date.now() - start) / 1000);
+  for (const m of scanned.slashable) console.log(`SLASHABLE ${m}`);
+  const count = (k: Failure["kind"]) => failures.filter((f) => f.kind === k).length;
+  console.log(
+    `crash campaign: ${nb} beacon-node trials (import ${phases.import}, finalization/archiving ${phases.finalization}, checkpoint sync ${phases.checkpointSync}, backfill ${phases.backfill}), ${nv} validator-client trials; ${failures.length} failures (database open ${count("dbOpen")}, resume ${count("resume")}, backfill ${count("backfill")}, other ${count("other")}); scanned ${scanned.blocks.size} blocks (${coverage.scanned} of the ${coverage.canonicalBlocks} canonical ones), ${scanned.attestations} attestations (${scanned.unscannable} without committees), ${votes} distinct votes of ${scanned.votes.size} validators: ${scanned.slashable.length} slashable; ${seconds} s`,
+  );
+  writeSummary(true);
+  console.log(`summary written to ${resultsFile}`);
   process.exitCode = failures.length > 0 || scanned.slashable.length > 0 ? 1 : 0;
   await Promise.all([
     vc?.kill("SIGTERM", 10_000),
