@@ -267,7 +267,16 @@ async function bnTrial(i: number): Promise<void> {
   }
 }
 
+let vcLastFinalized = -1;
+
 async function vcTrial(i: number): Promise<void> {
+  // finality moves on since the previous validator-client kill first: a client down for a few seconds every few
+  // seconds would leave too few votes for any epoch to be justified (and kills would test nothing but that)
+  await until("finality to advance before the validator-client kill", 30 * slotMs * SLOTS_PER_EPOCH, async () => {
+    const f = (await finality()).epoch;
+    return f > vcLastFinalized ? f : null;
+  }).catch(() => fail(`vc trial ${i}`, "campaign", "other", `finality did not advance past epoch ${vcLastFinalized}`));
+  vcLastFinalized = (await finality().catch(() => ({epoch: vcLastFinalized}))).epoch;
   await sleep(500 + random() * slotMs * SLOTS_PER_EPOCH);
   // while it signs: its beacon node answers (not while node 1 is itself down or restarting)
   await until("node 1's API for a validator-client kill", 600_000, async () => (await head(api)).slot >= 0);
