@@ -418,7 +418,7 @@ async function checkBackfilledChain(d: CpDir, proc: Proc): Promise<void> {
   d.checked = true;
   const name = `backfill check of ${d.path}`;
   try {
-    await until("node 2's backfill to complete", 900_000, async () => d.backfillComplete, [proc], 1000);
+    await until("node 2's backfill to complete", 300_000, async () => d.backfillComplete, [proc], 1000);
     if (d.anchor === null || d.minSlot === null) throw Error("no anchor / backfill range in the log");
     const ref = await canonical.below(d.anchor.root);
     const r = await checkLinkedChain(cpApi, d.anchor.root, d.minSlot, ref);
@@ -484,10 +484,18 @@ async function cpTrial(i: number): Promise<void> {
   const restarted = startCp(d);
   const t = Date.now();
   try {
-    const m = await Promise.race([
-      restarted.waitFor(/already holds a chain/, 180_000).then(() => "resumed"),
-      restarted.waitFor(/Checkpoint sync: fetching/, 180_000).then(() => "refetch"),
-    ]);
+    const m = await until(
+      "node 2 to resume from its anchor or fetch a checkpoint again",
+      180_000,
+      async () =>
+        restarted.output.includes("already holds a chain")
+          ? "resumed"
+          : restarted.output.includes("Checkpoint sync: fetching")
+            ? "refetch"
+            : null,
+      [restarted],
+      100,
+    );
     if (m === "refetch") {
       cpStats.refetched++;
       const t0 = Date.now();
@@ -835,7 +843,9 @@ try {
   const vcLoop = (async () => {
     while (nv < vcTrials && !stop) {
       const t = Date.now();
-      await vcTrial(++nv);
+      await vcTrial(++nv).catch((e: unknown) =>
+        fail(`vc trial ${nv}`, "vcSigning", "other", (e as Error).message.slice(0, 800)),
+      );
       console.log(`vc trial ${nv}: ${Math.round((Date.now() - t) / 1000)} s, failures so far ${failures.length}`);
       writeSummary(false);
     }
