@@ -101,6 +101,26 @@ describe("ForkChoice store", () => {
     expect(fc.getProposerScore()).toBe(Math.floor(((VALIDATORS * BALANCE) / SLOTS_PER_EPOCH) * 0.4));
   });
 
+  it("on_tick with slots that are not whole seconds (1500 ms) catches up slot by slot and ends", () => {
+    // before the fix the catch-up loop never ended: the next slot's time rounded down to a time inside the
+    // current slot (genesis + 1 s is still slot 0 with 1.5 s slots)
+    const cfg15 = createDevChainConfig({
+      forkEpochs: {altair: 0, bellatrix: Number.POSITIVE_INFINITY},
+      slotDurationMs: 1500,
+    });
+    const state = createInteropGenesisState(cfg15, {validatorCount: VALIDATORS, genesisTime: GENESIS_TIME});
+    const block = {...g.block, stateRoot: state.state.hashTreeRoot()};
+    const fc = ForkChoice.fromAnchor(state, block);
+    fc.onTick(GENESIS_TIME + 1);
+    expect(fc.currentSlot).toBe(0);
+    fc.onTick(GENESIS_TIME + 2);
+    expect(fc.currentSlot).toBe(1);
+    // 3 epochs and a bit at once: slot floor(37 000 / 1500) = 24
+    fc.onTick(GENESIS_TIME + 37);
+    expect(fc.currentSlot).toBe(24);
+    expect(fc.time).toBe(GENESIS_TIME + 37);
+  });
+
   it("refuses an anchor block that does not commit to the anchor state", () => {
     const block = {...g.block, stateRoot: new Uint8Array(32).fill(1)};
     expect(codeOf(() => ForkChoice.fromAnchor(g.state, block))).toBe("INVALID_ANCHOR");

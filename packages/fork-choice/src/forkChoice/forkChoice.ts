@@ -218,8 +218,9 @@ export class ForkChoice {
     }
     const tickSlot = Math.floor(((time - this.genesisTime) * 1000) / this.config.SLOT_DURATION_MS);
     while (this.currentSlot < tickSlot) {
-      const previousTime =
-        this.genesisTime + Math.floor(((this.currentSlot + 1) * this.config.SLOT_DURATION_MS) / 1000);
+      // the first whole second of the next slot: rounded up, since a SLOT_DURATION_MS that is not whole seconds
+      // (1500) would otherwise give a time still inside the current slot, and this loop would never end
+      const previousTime = this.genesisTime + Math.ceil(((this.currentSlot + 1) * this.config.SLOT_DURATION_MS) / 1000);
       this.onTickPerSlot(previousTime);
     }
     this.onTickPerSlot(time);
