@@ -34,8 +34,9 @@ async function resettingServer(resets: number): Promise<{url: string; requests: 
       res.end(JSON.stringify({jsonrpc: "2.0", id, result: "0x1"}));
     });
   });
-  await new Promise<void>((r) => server?.listen(0, "127.0.0.1", () => r()));
-  return {url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, requests: () => n};
+  const s = server;
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  return {url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, requests: () => n};
 }
 
 describe("JsonRpcHttpClient and reset connections", () => {
