@@ -25,6 +25,7 @@ import {
   parseGossipTopic,
   stringifyGossipTopic,
 } from "../../beacon-node/src/network/gossip/topics.ts";
+import {LightClientUpdatesByRangeRequest} from "../../beacon-node/src/network/reqresp/lightClient.ts";
 import {metadataType, statusType} from "../../beacon-node/src/network/reqresp/messages.ts";
 import {
   BeaconBlocksByHeadRequest,
@@ -84,6 +85,10 @@ function requestTypeOf(def: ProtocolDef): Decoder {
       return requestTypes.DataColumnsByRootIdentifiers as unknown as Decoder;
     case "beacon_blocks_by_head":
       return BeaconBlocksByHeadRequest as unknown as Decoder;
+    case "light_client_bootstrap":
+      return ssz.phase0.Root as unknown as Decoder;
+    case "light_client_updates_by_range":
+      return LightClientUpdatesByRangeRequest as unknown as Decoder;
     default:
       throw Error(`no request content for ${def.method}`);
   }
@@ -108,6 +113,14 @@ function responseTypeOf(def: ProtocolDef, fork: string): Decoder {
     case "blob_sidecars_by_range":
     case "blob_sidecars_by_root":
       return (types[fork].BlobSidecar ?? types.deneb.BlobSidecar) as Decoder;
+    case "light_client_bootstrap":
+      return (types[fork].LightClientBootstrap ?? types.altair.LightClientBootstrap) as Decoder;
+    case "light_client_updates_by_range":
+      return (types[fork].LightClientUpdate ?? types.altair.LightClientUpdate) as Decoder;
+    case "light_client_finality_update":
+      return (types[fork].LightClientFinalityUpdate ?? types.altair.LightClientFinalityUpdate) as Decoder;
+    case "light_client_optimistic_update":
+      return (types[fork].LightClientOptimisticUpdate ?? types.altair.LightClientOptimisticUpdate) as Decoder;
     default:
       return types.fulu.DataColumnSidecar;
   }
