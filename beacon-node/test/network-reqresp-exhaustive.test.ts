@@ -6,6 +6,8 @@
 import path from "node:path";
 import ts from "typescript";
 import {describe, expect, it} from "vitest";
+import {HANDLERS} from "../src/network/reqresp/handlers/index.ts";
+import {PROTOCOLS} from "../src/network/reqresp/protocols.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const dir = path.join(root, "beacon-node/src/network/reqresp");
@@ -94,4 +96,16 @@ describe("req/resp handler table exhaustiveness", () => {
     files.set(handlersFile, handlers);
     expect(check(files)).toEqual([]);
   }, 240_000);
+
+  it("a handler reads request content exactly for the protocols that have it (GetMetaData and the latest light-client updates have none)", () => {
+    const withoutRequest = PROTOCOLS.filter((def) => HANDLERS[def.method].requestType === null).map((def) => def.id);
+    expect(withoutRequest).toEqual(PROTOCOLS.filter((def) => !def.hasRequest).map((def) => def.id));
+    expect(withoutRequest).toEqual([
+      "/eth2/beacon_chain/req/metadata/1/ssz_snappy",
+      "/eth2/beacon_chain/req/metadata/2/ssz_snappy",
+      "/eth2/beacon_chain/req/metadata/3/ssz_snappy",
+      "/eth2/beacon_chain/req/light_client_finality_update/1/ssz_snappy",
+      "/eth2/beacon_chain/req/light_client_optimistic_update/1/ssz_snappy",
+    ]);
+  });
 });
