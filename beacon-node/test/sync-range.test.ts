@@ -1,5 +1,5 @@
 /**
- * Range sync and unknown-block lookup between real in-process chains (sync/rangeSync.ts, sync/unknownBlock.ts):
+ * Range sync and unknown-block lookup between real in-process chains (sync/range/, sync/unknownBlock.ts):
  * node A (interop validators, dev signing) makes and finalizes a chain; fresh nodes from the same genesis sync
  * from peers that serve A's blocks through the SyncNetwork seam (test/fixtures/syncNetwork.ts).
  */

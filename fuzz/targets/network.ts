@@ -62,7 +62,7 @@ interface Decoder {
 }
 const boundsOf = (t: {minSize: number; maxSize: number}): SszSizeBounds => ({minSize: t.minSize, maxSize: t.maxSize});
 
-/** The request type a server decodes for a protocol (reqResp.ts requestType). */
+/** The request type a server decodes for a protocol (the requestType of its handler, reqresp/handlers/). */
 function requestTypeOf(def: ProtocolDef): Decoder {
   switch (def.method) {
     case "status":
@@ -94,7 +94,7 @@ function requestTypeOf(def: ProtocolDef): Decoder {
   }
 }
 
-/** The response chunk type of a protocol at a fork (the requester's decode in reqResp.ts). */
+/** The response chunk type of a protocol at a fork (the requester's decode, reqresp/responses.ts). */
 function responseTypeOf(def: ProtocolDef, fork: string): Decoder {
   const types = ssz as unknown as Record<string, Record<string, Decoder>>;
   switch (def.method) {

@@ -31,7 +31,7 @@ import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../network/types.ts";
 import {type BackfilledSidecars, type BackfillSidecars, BackfillSidecarsError} from "./backfillSidecars.ts";
-import {EPOCHS_PER_BATCH} from "./rangeSync.ts";
+import {EPOCHS_PER_BATCH} from "./range/range.ts";
 import {checkRangeResponse, perSecond, toHex, withTimeout} from "./utils.ts";
 
 export interface BackfillOpts {

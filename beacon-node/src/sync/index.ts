@@ -14,7 +14,7 @@ import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
 import {type BackfillOpts, BackfillSync, defaultBackfillMinSlot} from "./backfill.ts";
 import {BackfillSidecars} from "./backfillSidecars.ts";
 import {SyncDataAvailability, type SyncDataAvailabilityOpts} from "./dataAvailability.ts";
-import {RangeSync, type RangeSyncOpts, type SyncState} from "./rangeSync.ts";
+import {RangeSync, type RangeSyncOpts, type SyncState} from "./range/range.ts";
 import {UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
 import {computeMinEpochsForBlockRequests} from "./weakSubjectivity.ts";
 
@@ -47,7 +47,7 @@ export {
   type RangeSyncOpts,
   type SyncState,
   type SyncTarget,
-} from "./rangeSync.ts";
+} from "./range/range.ts";
 export {type BlockDataAvailability, UnknownBlockSync, type UnknownBlockSyncOpts} from "./unknownBlock.ts";
 export {
   computeMinEpochsForBlockRequests,
