@@ -36,6 +36,7 @@ import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import type {ChainMetricsHook} from "../metrics/hooks.ts";
 import {AttestationPool} from "./attestationPool.ts";
+import {BlsSingleThread, type BlsVerifier, BlsWorkerPool} from "./bls/pool.ts";
 import type {Clock} from "./clock.ts";
 import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
 import {DeferredBlockWrites} from "./deferredWrites.ts";
@@ -66,6 +67,11 @@ export interface BeaconChainOpts extends ChainStateCacheOpts {
    * replays at most this many epochs of blocks (snapshots.ts). Larger: less disk written, longer restarts.
    */
   stateSnapshotEpochs?: number;
+  /**
+   * BLS verification threads (`--bls.workers`): N > 0 a `BlsWorkerPool` of N workers that gossip validation and
+   * block import share; 0 or undefined the main thread (`BlsSingleThread`). Ignored when `modules.bls` is given.
+   */
+  blsWorkers?: number;
 }
 
 export interface BeaconChainModules {
@@ -75,6 +81,8 @@ export interface BeaconChainModules {
   engine: ExecutionEngine | null;
   clock: Clock;
   logger?: Logger;
+  /** The BLS verifier (default: from `opts.blsWorkers`); the chain closes it in `close()`. */
+  bls?: BlsVerifier;
 }
 
 /** An electra SingleAttestation (the unaggregated attestation of one validator). */
@@ -147,6 +155,8 @@ export class BeaconChain {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly opts: BeaconChainOpts;
+  /** Every BLS signature the chain and gossip validation check goes through here (worker pool or main thread). */
+  readonly bls: BlsVerifier;
   readonly forkChoice: ForkChoice;
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
@@ -205,6 +215,11 @@ export class BeaconChain {
         `state snapshot interval must be a positive number of epochs, got ${every}`,
       );
     }
+    this.bls =
+      modules.bls ??
+      (opts.blsWorkers !== undefined && opts.blsWorkers > 0
+        ? new BlsWorkerPool({workers: opts.blsWorkers})
+        : new BlsSingleThread());
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
@@ -705,6 +720,11 @@ export class BeaconChain {
     if (node === undefined) throw new ChainError("UNKNOWN_BLOCK", `unknown block ${root}`);
     if (node.slot <= computeStartSlotAtEpoch(epoch)) return {epoch, root};
     return {epoch, root: this.forkChoice.getAncestor(root, computeStartSlotAtEpoch(epoch)).blockRoot};
+  }
+
+  /** Closes what the chain owns that outlives a stopped node otherwise: the BLS worker threads. Idempotent. */
+  async close(): Promise<void> {
+    await this.bls.close();
   }
 
   /** Epoch of the head slot, for status lines. */

@@ -21,7 +21,6 @@ import {
   processSlots,
   type SignedBeaconBlockAllForks,
   stateTransition,
-  verifySignatureSets,
 } from "@ceibo/state-transition";
 import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
@@ -130,13 +129,15 @@ async function importBlockStages(
     throw new BlockError("INVALID_STATE_TRANSITION", `process_slots: ${(e as Error).message}`, {...ctx, cause: e});
   }
   stageDone("pre_state");
-  let sigsValid: boolean;
+  let sets: ReturnType<typeof getBlockSignatureSets>;
   try {
-    sigsValid = verifySignatureSets(getBlockSignatureSets(preState, signedBlock));
+    sets = getBlockSignatureSets(preState, signedBlock);
   } catch (e) {
     // a set that cannot even be built (unknown validator, bad committee bits) makes the block invalid
     throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});
   }
+  // through the chain's BLS verifier (the worker pool shared with gossip; a block is not batched with gossip)
+  const sigsValid = await chain.bls.verifySignatureSets(sets);
   if (!sigsValid) throw new BlockError("INVALID_SIGNATURE", "a signature of the block is invalid", ctx);
   stageDone("signatures");
 

@@ -470,9 +470,9 @@ export class GossipHandler {
     switch (topic.type) {
       case "beacon_block": {
         const block = value as SignedBeaconBlockAllForks;
-        let validated: ReturnType<typeof validateGossipBeaconBlock>;
+        let validated: Awaited<ReturnType<typeof validateGossipBeaconBlock>>;
         try {
-          validated = validateGossipBeaconBlock(ctx, block, topic.fork);
+          validated = await validateGossipBeaconBlock(ctx, block, topic.fork);
         } catch (e) {
           if (e instanceof GossipValidationError && e.code === "PARENT_UNKNOWN")
             this.onUnknownBlockParent?.(block, peer);
@@ -481,7 +481,7 @@ export class GossipHandler {
         return () => this.importGossipBlock(block, validated.blockRoot, validated.blockRootHex, peer);
       }
       case "beacon_aggregate_and_proof": {
-        const validated = validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
+        const validated = await validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
         return () => {
           this.opPool.addAggregate(validated.aggregate, validated.committeeIndex);
           // blocks this node proposes carry the network's aggregates (merged with the singles it holds)
@@ -497,7 +497,7 @@ export class GossipHandler {
       }
       case "beacon_attestation": {
         const att = value as AttestationPhase0 | SingleAttestationValue;
-        const validated = validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
+        const validated = await validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
         return () => {
           try {
             this.chain.submitAttestation({
@@ -512,30 +512,30 @@ export class GossipHandler {
         };
       }
       case "voluntary_exit": {
-        validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
+        await validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
         return () => this.opPool.addVoluntaryExit(value as SignedVoluntaryExit);
       }
       case "proposer_slashing": {
-        validateGossipProposerSlashing(ctx, value as ProposerSlashing);
+        await validateGossipProposerSlashing(ctx, value as ProposerSlashing);
         return () => this.opPool.addProposerSlashing(value as ProposerSlashing);
       }
       case "attester_slashing": {
         const slashing = value as AttesterSlashingLike;
-        const indices = validateGossipAttesterSlashing(ctx, slashing);
+        const indices = await validateGossipAttesterSlashing(ctx, slashing);
         return () => this.onAttesterSlashing(slashing, indices);
       }
       case "sync_committee_contribution_and_proof": {
         const signed = value as SignedContributionAndProofValue;
-        validateGossipContributionAndProof(ctx, signed);
+        await validateGossipContributionAndProof(ctx, signed);
         return () => this.opPool.addSyncContribution(signed.message.contribution);
       }
       case "sync_committee": {
         const msg = value as SyncCommitteeMessageValue;
-        validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
+        await validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
         return () => this.chain.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
       }
       case "bls_to_execution_change": {
-        validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
+        await validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
         return () => this.opPool.addBlsToExecutionChange(value as SignedBLSToExecutionChange);
       }
       case "blob_sidecar": {

@@ -86,12 +86,12 @@ export function checkVotedBlockAndTarget(ctx: GossipValidationContext, data: Att
 }
 
 /** p2p-interface.md validate_beacon_attestation_gossip; marks (target epoch, attester) seen when it passes. */
-export function validateGossipAttestation(
+export async function validateGossipAttestation(
   ctx: GossipValidationContext,
   fork: ForkName,
   attestation: AttestationPhase0 | SingleAttestationValue,
   subnet: number,
-): ValidatedAttestation {
+): Promise<ValidatedAttestation> {
   const electra = ForkSeq[fork] >= ForkSeq.electra;
   const {data} = attestation;
   const targetEpoch = data.target.epoch;
@@ -157,12 +157,15 @@ export function validateGossipAttestation(
 
   // [IGNORE] No other valid attestation seen for this target epoch and validator
   const seenKey = String(attesterIndex);
-  if (ctx.seen.attestationValidatorEpochs.has(targetEpoch, seenKey)) {
-    ignore("ATTESTATION_ALREADY_KNOWN", `validator ${attesterIndex} already attested in epoch ${targetEpoch}`);
-  }
+  const checkSeen = (): void => {
+    if (ctx.seen.attestationValidatorEpochs.has(targetEpoch, seenKey)) {
+      ignore("ATTESTATION_ALREADY_KNOWN", `validator ${attesterIndex} already attested in epoch ${targetEpoch}`);
+    }
+  };
+  checkSeen();
 
   // [REJECT] The attestation signature is valid
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SIGNATURE",
       message: `invalid attestation signature of validator ${attesterIndex}`,
@@ -174,6 +177,8 @@ export function validateGossipAttestation(
         }),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   // [IGNORE] The current finalized checkpoint is an ancestor of the voted block
   if (!descendsFromFinalized(ctx, votedRootHex)) {
