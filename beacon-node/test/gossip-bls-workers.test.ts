@@ -20,7 +20,7 @@ const {computeSigningRoot} = await import("@ceibo/config");
 const params = await import("@ceibo/params");
 const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
-const {validateGossipAttestation} = await import("../src/network/gossip/validation/attestation.ts");
+const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
 const {computeSubnetForAttestation} = await import("../src/network/gossip/topics.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;

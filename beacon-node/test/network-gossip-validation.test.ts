@@ -1,5 +1,5 @@
 /**
- * Gossip validators (network/gossip/validation) on real signed objects of in-process dev chains (minimal preset,
+ * Gossip validators (chain/validation) on real signed objects of in-process dev chains (minimal preset,
  * 64 interop validators, manual clock): a fulu chain (SingleAttestation, electra aggregates and slashings) and a
  * deneb chain (phase0 Attestation with one bit, phase0 aggregates). Each rule is exercised with a message that
  * breaks it, next to a valid message that passes.
@@ -21,16 +21,16 @@ const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
 const {BitArray} = await import("@chainsafe/ssz");
 const {aggregateSignatures, Signature} = await import("@chainsafe/blst");
-const {validateGossipBeaconBlock} = await import("../src/network/gossip/validation/block.ts");
-const {validateGossipAttestation} = await import("../src/network/gossip/validation/attestation.ts");
-const {validateGossipAggregateAndProof} = await import("../src/network/gossip/validation/aggregateAndProof.ts");
+const {validateGossipBeaconBlock} = await import("../src/chain/validation/block.ts");
+const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
+const {validateGossipAggregateAndProof} = await import("../src/chain/validation/aggregateAndProof.ts");
 const {validateGossipSyncCommitteeMessage, validateGossipContributionAndProof} = await import(
-  "../src/network/gossip/validation/syncCommittee.ts"
+  "../src/chain/validation/syncCommittee.ts"
 );
-const {validateGossipVoluntaryExit} = await import("../src/network/gossip/validation/voluntaryExit.ts");
-const {validateGossipProposerSlashing} = await import("../src/network/gossip/validation/proposerSlashing.ts");
-const {validateGossipAttesterSlashing} = await import("../src/network/gossip/validation/attesterSlashing.ts");
-const {validateGossipBlsToExecutionChange} = await import("../src/network/gossip/validation/blsToExecutionChange.ts");
+const {validateGossipVoluntaryExit} = await import("../src/chain/validation/voluntaryExit.ts");
+const {validateGossipProposerSlashing} = await import("../src/chain/validation/proposerSlashing.ts");
+const {validateGossipAttesterSlashing} = await import("../src/chain/validation/attesterSlashing.ts");
+const {validateGossipBlsToExecutionChange} = await import("../src/chain/validation/blsToExecutionChange.ts");
 const {computeSubnetForAttestation, computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} = await import(
   "../src/network/gossip/topics.ts"
 );

@@ -121,18 +121,14 @@ export function poolHandlers(
         .sort((x, y) => x - y)
         .join(",");
       ctx.opPools.attesterSlashings.set(key, attesterSlashing as AttesterSlashing);
-      chain.opPool.addAttesterSlashing(
-        attesterSlashing as never,
+      // kept for blocks, and fork choice's on_attester_slashing
+      chain.onAttesterSlashing(
+        attesterSlashing,
         key
           .split(",")
           .filter((k) => k !== "")
           .map(Number),
       );
-      try {
-        chain.forkChoice.onAttesterSlashing(attesterSlashing as never, {verifySignature: false});
-      } catch {
-        // fork choice's own checks: the slashing is valid on the head state, the equivocation still counts there
-      }
       ctx.emit({type: "attester_slashing", message: attesterSlashing as never});
       ctx.network?.publishAttesterSlashing(attesterSlashing);
     },
@@ -142,7 +138,7 @@ export function poolHandlers(
     async submitPoolProposerSlashings({proposerSlashing}) {
       validateOnHead(ctx, "proposer slashing", (cs) => processProposerSlashing(cs, proposerSlashing, true));
       ctx.opPools.proposerSlashings.set(proposerSlashing.signedHeader1.message.proposerIndex, proposerSlashing);
-      chain.opPool.addProposerSlashing(proposerSlashing);
+      chain.addProposerSlashing(proposerSlashing);
       ctx.emit({type: "proposer_slashing", message: proposerSlashing});
       ctx.network?.publishProposerSlashing(proposerSlashing);
     },
@@ -172,7 +168,7 @@ export function poolHandlers(
     async submitPoolVoluntaryExit({signedVoluntaryExit}) {
       validateOnHead(ctx, "voluntary exit", (cs) => processVoluntaryExit(cs, signedVoluntaryExit, true));
       ctx.opPools.voluntaryExits.set(signedVoluntaryExit.message.validatorIndex, signedVoluntaryExit);
-      chain.opPool.addVoluntaryExit(signedVoluntaryExit);
+      chain.addVoluntaryExit(signedVoluntaryExit);
       ctx.emit({type: "voluntary_exit", message: signedVoluntaryExit});
       ctx.network?.publishVoluntaryExit(signedVoluntaryExit);
     },
@@ -186,7 +182,7 @@ export function poolHandlers(
         try {
           validateOnHead(ctx, "BLS to execution change", (cs) => processBlsToExecutionChange(cs, change, true));
           ctx.opPools.blsToExecutionChanges.set(change.message.validatorIndex, change);
-          chain.opPool.addBlsToExecutionChange(change);
+          chain.addBlsToExecutionChange(change);
           ctx.emit({type: "bls_to_execution_change", message: change});
           ctx.network?.publishBlsToExecutionChange(change);
         } catch (e) {

@@ -19,14 +19,19 @@ import {
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {
+  type AttestationAllForks,
   type AttestationData,
+  type AttesterSlashingLike,
   type CachedBeaconState,
   computeEpochAtSlot,
   computeStartSlotAtEpoch,
   createCachedBeaconState,
   forkTypes,
   getDomain,
+  type ProposerSlashing,
   type SignedBeaconBlockAllForks,
+  type SignedBLSToExecutionChange,
+  type SignedVoluntaryExit,
   stateTransition,
   validatorPublicKey,
 } from "@ceibo/state-transition";
@@ -695,6 +700,70 @@ export class BeaconChain {
       valid = false;
     }
     if (!valid) reject("invalid signature");
+    this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
+  }
+
+  // ---------------------------------------------------------------- verified operations (gossip, Beacon API)
+  // The chain is the only writer of fork choice and of its pools: the network and the API hand it what they verified.
+
+  /**
+   * A verified aggregate (gossip ACCEPT or the Beacon API): kept for blocks (op pool; the attestation pool merges it
+   * with the single attesters it holds) and its attesters' votes given to fork choice once its slot is over
+   * (phase0 on_attestation, validate_on_attestation: not from a block).
+   */
+  onAggregate(aggregate: AttestationAllForks, committeeIndex: number, attestingIndices: number[]): void {
+    this.opPool.addAggregate(aggregate, committeeIndex);
+    this.attestationPool.addAggregate(
+      aggregate.data,
+      committeeIndex,
+      aggregate.aggregationBits.toBoolArray(),
+      aggregate.signature,
+    );
+    this.pendingVotes.push({attestingIndices, data: aggregate.data});
+    if (aggregate.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+  }
+
+  /**
+   * A verified attester slashing (gossip ACCEPT or the Beacon API): kept for blocks, and fork choice's
+   * on_attester_slashing (the equivocating validators stop counting; signatures were verified by the caller).
+   */
+  onAttesterSlashing(slashing: AttesterSlashingLike, slashableIndices: number[]): void {
+    this.opPool.addAttesterSlashing(slashing, slashableIndices);
+    try {
+      this.forkChoice.onAttesterSlashing(slashing, {verifySignature: false});
+    } catch (e) {
+      // fork choice's own checks (e.g. not slashable on its justified state): the op pool still has it
+      this.logger.debug("Attester slashing not applied by fork choice", {error: (e as Error).message});
+    }
+  }
+
+  /** A verified voluntary exit, kept for blocks. */
+  addVoluntaryExit(exit: SignedVoluntaryExit): void {
+    this.opPool.addVoluntaryExit(exit);
+  }
+
+  /** A verified proposer slashing, kept for blocks. */
+  addProposerSlashing(slashing: ProposerSlashing): void {
+    this.opPool.addProposerSlashing(slashing);
+  }
+
+  /** A verified BLS-to-execution change, kept for blocks. */
+  addBlsToExecutionChange(change: SignedBLSToExecutionChange): void {
+    this.opPool.addBlsToExecutionChange(change);
+  }
+
+  /** A verified sync committee contribution, kept for the next block's SyncAggregate. */
+  addSyncContribution(contribution: Parameters<OpPool["addSyncContribution"]>[0]): void {
+    this.opPool.addSyncContribution(contribution);
+  }
+
+  /** A sync committee message verified by gossip validation, kept for the next block's SyncAggregate. */
+  addVerifiedSyncCommitteeMessage(msg: {
+    slot: number;
+    beaconBlockRoot: Uint8Array;
+    validatorIndex: number;
+    signature: Uint8Array;
+  }): void {
     this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
   }
 

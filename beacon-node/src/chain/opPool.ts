@@ -26,7 +26,7 @@ import {
   type SignedVoluntaryExit,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import type {SignedContributionAndProofValue} from "../network/gossip/validation/syncCommittee.ts";
+import type {SignedContributionAndProofValue} from "./validation/syncCommittee.ts";
 
 type SyncCommitteeContribution = SignedContributionAndProofValue["message"]["contribution"];
 

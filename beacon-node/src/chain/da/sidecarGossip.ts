@@ -2,7 +2,7 @@
  * What the blob_sidecar_{subnet_id} and data_column_sidecar_{subnet_id} gossip rules share (deneb, electra and fulu
  * p2p-interface.md validate_blob_sidecar_gossip / validate_data_column_sidecar_gossip): the `Seen` tuples
  * (blob_sidecar_tuples, data_column_sidecar_tuples), the checks of the sidecar's signed block header against the
- * store, and the expected-proposer check. The validators themselves are in network/gossip/validation/.
+ * store, and the expected-proposer check. The validators themselves are in chain/validation/.
  */
 import {toRootHex} from "@ceibo/fork-choice";
 import {DOMAIN_BEACON_PROPOSER, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";

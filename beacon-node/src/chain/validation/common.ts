@@ -7,9 +7,9 @@ import type {CheckpointHex, ProtoNode} from "@ceibo/fork-choice";
 import {toRootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {type CachedBeaconState, computeStartSlotAtEpoch, type SignatureSet} from "@ceibo/state-transition";
-import type {BeaconChain} from "../../../chain/chain.ts";
-import type {GossipSeenCaches} from "../../../chain/seenCaches.ts";
-import {GossipValidationError} from "../../types.ts";
+import {GossipValidationError} from "../../network/types.ts";
+import type {BeaconChain} from "../chain.ts";
+import type {GossipSeenCaches} from "../seenCaches.ts";
 
 export interface GossipValidationContext {
   chain: BeaconChain;

@@ -19,7 +19,7 @@ import {
   getIndexedAttestationSignatureSet,
 } from "@ceibo/state-transition";
 import type {BitArray} from "@chainsafe/ssz";
-import {computeSubnetForAttestation} from "../topics.ts";
+import {computeSubnetForAttestation} from "../../network/gossip/topics.ts";
 import {
   currentTimeMs,
   descendsFromFinalized,

@@ -19,7 +19,7 @@ import {
 import {type CachedBeaconState, computeEpochAtSlot, validatorPublicKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BitArray} from "@chainsafe/ssz";
-import {computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} from "../topics.ts";
+import {computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} from "../../network/gossip/topics.ts";
 import {
   currentTimeMs,
   type GossipValidationContext,
