@@ -55,6 +55,7 @@ import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produce
 import {type ChainLink, nearestSnapshot, protoBlockOf} from "./snapshots.ts";
 import {ChainStateCache, type ChainStateCacheOpts} from "./stateCache.ts";
 import {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
+import type {GossipVerifiedBlock, VerifiedAttestation} from "./verified.ts";
 
 export interface BeaconChainOpts extends ChainStateCacheOpts {
   /** Fee recipient for payloads this node builds (20 bytes; default the zero address). */
@@ -442,7 +443,10 @@ export class BeaconChain {
   // ---------------------------------------------------------------- blocks
 
   /** Runs the block import pipeline (importBlock.ts); imports run one at a time. */
-  importBlock(signedBlock: SignedBeaconBlockAllForks, opts: ImportBlockOpts = {}): Promise<ImportedBlock> {
+  importBlock(
+    signedBlock: SignedBeaconBlockAllForks | GossipVerifiedBlock,
+    opts: ImportBlockOpts = {},
+  ): Promise<ImportedBlock> {
     return this.enqueue(() => {
       this.tick();
       return importBlock(this, signedBlock, opts);
@@ -658,6 +662,17 @@ export class BeaconChain {
     this.attestationPool.add(data, att.committeeIndex, committee.length, position, att.signature);
     this.pendingVotes.push({attestingIndices: [att.attesterIndex], data});
     if (data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+  }
+
+  /**
+   * A gossip attestation that passed validation (VerifiedAttestation: committee and signature verified on the
+   * target checkpoint's shuffling): added to the pool and counted as an LMD vote (at the next slot if its own slot
+   * is not over), without checking it again.
+   */
+  onGossipAttestation(att: VerifiedAttestation): void {
+    this.attestationPool.add(att.data, att.committeeIndex, att.committeeSize, att.committeePosition, att.signature);
+    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data: att.data});
+    if (att.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
   }
 
   /**

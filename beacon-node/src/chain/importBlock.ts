@@ -27,6 +27,7 @@ import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
 import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
 import {forkChoiceSummaryOf} from "./snapshots.ts";
+import {type GossipVerifiedBlock, isGossipVerifiedBlock} from "./verified.ts";
 
 export interface ImportBlockOpts {
   /**
@@ -62,16 +63,20 @@ type BodyWithPayload = {
   executionRequests?: ExecutionRequests;
 };
 
+/**
+ * Imports a block: a plain signed block (req/resp sync, the Beacon API, the node's own) is checked in full; a
+ * `GossipVerifiedBlock` keeps the root and proposer signature gossip validation verified (verified.ts).
+ */
 export async function importBlock(
   chain: BeaconChain,
-  signedBlock: SignedBeaconBlockAllForks,
+  input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
 ): Promise<ImportedBlock> {
   const metrics = chain.metrics;
-  if (metrics === null) return importBlockStages(chain, signedBlock, opts, null);
+  if (metrics === null) return importBlockStages(chain, input, opts, null);
   const t0 = performance.now();
   try {
-    const imported = await importBlockStages(chain, signedBlock, opts, metrics);
+    const imported = await importBlockStages(chain, input, opts, metrics);
     metrics.blockImported(true, (performance.now() - t0) / 1000);
     return imported;
   } catch (e) {
@@ -82,10 +87,12 @@ export async function importBlock(
 
 async function importBlockStages(
   chain: BeaconChain,
-  signedBlock: SignedBeaconBlockAllForks,
+  input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
   metrics: ChainMetricsHook | null,
 ): Promise<ImportedBlock> {
+  const gossipVerified = isGossipVerifiedBlock(input) ? input : null;
+  const signedBlock = gossipVerified !== null ? gossipVerified.signedBlock : (input as SignedBeaconBlockAllForks);
   let tStage = performance.now();
   const stageDone = (stage: BlockImportStage): void => {
     if (metrics === null) return;
@@ -99,7 +106,8 @@ async function importBlockStages(
   }
   let rootBytes: Uint8Array;
   try {
-    rootBytes = blockRootOf(chain.beaconConfig, block);
+    // a gossip-verified block's root was computed (and its proposer signature checked over it) by gossip validation
+    rootBytes = gossipVerified !== null ? gossipVerified.blockRoot : blockRootOf(chain.beaconConfig, block);
   } catch (e) {
     throw new BlockError("INVALID_BLOCK", `cannot hash the block: ${(e as Error).message}`, {
       slot: block.slot,
@@ -131,7 +139,8 @@ async function importBlockStages(
   stageDone("pre_state");
   let sets: ReturnType<typeof getBlockSignatureSets>;
   try {
-    sets = getBlockSignatureSets(preState, signedBlock);
+    // gossip verified the proposer signature: the batch leaves it out
+    sets = getBlockSignatureSets(preState, signedBlock, {skipProposer: gossipVerified !== null});
   } catch (e) {
     // a set that cannot even be built (unknown validator, bad committee bits) makes the block invalid
     throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});

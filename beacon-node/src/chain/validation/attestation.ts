@@ -20,6 +20,7 @@ import {
 } from "@ceibo/state-transition";
 import type {BitArray} from "@chainsafe/ssz";
 import {computeSubnetForAttestation} from "../../network/gossip/topics.ts";
+import type {VerifiedAttestation} from "../verified.ts";
 import {
   currentTimeMs,
   descendsFromFinalized,
@@ -40,17 +41,6 @@ export interface SingleAttestationValue {
   attesterIndex: number;
   data: AttestationData;
   signature: Uint8Array;
-}
-
-/** A gossip attestation of either shape that passed validation, with what the chain needs to use it. */
-export interface ValidatedAttestation {
-  data: AttestationData;
-  signature: Uint8Array;
-  committeeIndex: number;
-  attesterIndex: number;
-  /** The attester's position in its committee, and the committee's size. */
-  committeePosition: number;
-  committeeSize: number;
 }
 
 /**
@@ -91,7 +81,7 @@ export async function validateGossipAttestation(
   fork: ForkName,
   attestation: AttestationPhase0 | SingleAttestationValue,
   subnet: number,
-): Promise<ValidatedAttestation> {
+): Promise<VerifiedAttestation> {
   const electra = ForkSeq[fork] >= ForkSeq.electra;
   const {data} = attestation;
   const targetEpoch = data.target.epoch;
@@ -186,6 +176,7 @@ export async function validateGossipAttestation(
   }
 
   ctx.seen.attestationValidatorEpochs.add(targetEpoch, seenKey);
+  // the signature and committee membership are verified: the chain does not check them again
   return {
     data,
     signature: attestation.signature,
@@ -193,5 +184,5 @@ export async function validateGossipAttestation(
     attesterIndex,
     committeePosition,
     committeeSize: committee.length,
-  };
+  } as VerifiedAttestation;
 }

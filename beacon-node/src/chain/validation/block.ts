@@ -13,6 +13,7 @@ import {
   validatorPublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import type {GossipVerifiedBlock} from "../verified.ts";
 import {
   currentTimeMs,
   descendsFromFinalized,
@@ -24,11 +25,6 @@ import {
   verifySetsOrReject,
 } from "./common.ts";
 
-export interface ValidatedBlock {
-  blockRoot: Uint8Array;
-  blockRootHex: string;
-}
-
 type BodyWithPayload = {
   executionPayload?: {timestamp: number; blockHash: Uint8Array};
   blobKzgCommitments?: Uint8Array[];
@@ -39,7 +35,7 @@ export async function validateGossipBeaconBlock(
   ctx: GossipValidationContext,
   signedBlock: SignedBeaconBlockAllForks,
   fork: ForkName,
-): Promise<ValidatedBlock> {
+): Promise<GossipVerifiedBlock> {
   const {chain, seen} = ctx;
   const config = chain.beaconConfig;
   const fc = chain.forkChoice;
@@ -184,5 +180,6 @@ export async function validateGossipBeaconBlock(
   }
 
   seen.proposerSlots.add(block.slot, proposerKey);
-  return {blockRoot, blockRootHex};
+  // root and proposer signature verified: block import does not check them again
+  return {signedBlock, blockRoot, blockRootHex} as GossipVerifiedBlock;
 }

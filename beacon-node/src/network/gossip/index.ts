@@ -51,6 +51,7 @@ import {
   validateGossipSyncCommitteeMessage,
 } from "../../chain/validation/syncCommittee.ts";
 import {validateGossipVoluntaryExit} from "../../chain/validation/voluntaryExit.ts";
+import type {GossipVerifiedBlock} from "../../chain/verified.ts";
 import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
 import {LightClientGossipPublisher} from "./lightClientPublisher.ts";
@@ -474,7 +475,7 @@ export class GossipHandler {
             this.onUnknownBlockParent?.(block, peer);
           throw e;
         }
-        return () => this.importGossipBlock(block, validated.blockRoot, validated.blockRootHex, peer);
+        return () => this.importGossipBlock(validated, peer);
       }
       case "beacon_aggregate_and_proof": {
         const validated = await validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
@@ -484,18 +485,8 @@ export class GossipHandler {
       case "beacon_attestation": {
         const att = value as AttestationPhase0 | SingleAttestationValue;
         const validated = await validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
-        return () => {
-          try {
-            this.chain.submitAttestation({
-              committeeIndex: validated.committeeIndex,
-              attesterIndex: validated.attesterIndex,
-              data: validated.data,
-              signature: validated.signature,
-            });
-          } catch (e) {
-            this.logger.debug("Gossip attestation not taken by the chain", {error: (e as Error).message});
-          }
-        };
+        // committee and signature verified: the chain takes it as it is (no second signature check)
+        return () => this.chain.onGossipAttestation(validated);
       }
       case "voluntary_exit": {
         await validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
@@ -556,19 +547,15 @@ export class GossipHandler {
   }
 
   /** Imports a block that passed gossip validation; a block failing import marks its root invalid. */
-  private async importGossipBlock(
-    block: SignedBeaconBlockAllForks,
-    blockRoot: Uint8Array,
-    blockRootHex: string,
-    peer: PeerIdStr,
-  ): Promise<void> {
+  private async importGossipBlock(verified: GossipVerifiedBlock, peer: PeerIdStr): Promise<void> {
+    const {signedBlock: block, blockRoot, blockRootHex} = verified;
     const commitments = (block.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [];
     let dataAvailable: boolean | undefined;
     if (commitments.length > 0 && this.da?.isDataAvailable !== undefined) {
       dataAvailable = await this.da.isDataAvailable(block, blockRoot);
     }
     try {
-      await this.chain.importBlock(block, {dataAvailable});
+      await this.chain.importBlock(verified, {dataAvailable});
       this.logger.debug("Imported gossip block", {slot: block.message.slot, root: blockRootHex});
     } catch (e) {
       if (!(e instanceof BlockError)) throw e;
