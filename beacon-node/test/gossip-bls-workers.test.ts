@@ -3,7 +3,8 @@
  * (minimal preset, 64 interop validators, manual clock) whose chain verifies on 2 worker threads. Blocks are
  * imported through the pool; gossip attestations are verified there as batchable calls (several messages share a
  * batch), a forged one among valid ones is REJECTed alone, and two copies of one attestation in flight at the same
- * time give one ACCEPT and one IGNORE (the Seen rule is checked again after the signature await).
+ * time give one ACCEPT and one IGNORE (the Seen rule is checked again after the signature await). A gossip-verified
+ * block is imported without its proposer signature in the batch (one set fewer than the block has).
  */
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
@@ -21,6 +22,7 @@ const params = await import("@ceibo/params");
 const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
 const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
+const {validateGossipBeaconBlock} = await import("../src/chain/validation/block.ts");
 const {computeSubnetForAttestation} = await import("../src/network/gossip/topics.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -148,5 +150,35 @@ describe("gossip validation with --bls.workers 2", {timeout: 120_000}, () => {
       verdict(() => validateGossipAttestation(ctx, "fulu", {...att}, subnetOf(3))),
     ]);
     expect(verdicts.sort()).toEqual(["ACCEPT", "IGNORE ATTESTATION_ALREADY_KNOWN"]);
+  });
+
+  it("imports a gossip-verified block without verifying its proposer signature again", async () => {
+    // a block for slot 3 on the head, produced by the chain and signed by its proposer
+    const state = node.chain.getHeadState().clone();
+    st.processSlots(state, 3);
+    const proposer = state.epochCtx.getBeaconProposer(3);
+    const epoch = st.computeEpochAtSlot(3);
+    const randaoReveal = st
+      .interopSecretKey(proposer)
+      .sign(computeSigningRoot(ssz.phase0.Epoch, epoch, st.getDomain(state.state, params.DOMAIN_RANDAO, epoch)))
+      .toBytes(true);
+    const {block} = await node.chain.produceBlock({slot: 3, randaoReveal});
+    const domain = st.getDomain(state.state, params.DOMAIN_BEACON_PROPOSER, epoch);
+    const signed = {
+      message: block,
+      signature: st
+        .interopSecretKey(proposer)
+        .sign(computeSigningRoot(ssz.fulu.BeaconBlock as never, block, domain))
+        .toBytes(true),
+    };
+    const allSets = st.getBlockSignatureSets(state, signed).length;
+    expect(allSets).toBeGreaterThanOrEqual(2); // proposer + randao at least
+
+    const verified = await validateGossipBeaconBlock({chain: node.chain, seen: new GossipSeenCaches()}, signed, "fulu");
+    const before = {...pool().stats};
+    await node.chain.importBlock(verified);
+    expect(node.chain.head.blockRoot).toBe(verified.blockRootHex);
+    expect(pool().stats.calls - before.calls).toBe(1);
+    expect(pool().stats.sets - before.sets).toBe(allSets - 1);
   });
 });
