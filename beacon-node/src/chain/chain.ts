@@ -41,6 +41,7 @@ import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import type {ChainMetricsHook} from "../metrics/hooks.ts";
 import {AttestationPool} from "./attestationPool.ts";
+import {fromRootHex} from "./blockRoot.ts";
 import {BlsSingleThread, type BlsVerifier, BlsWorkerPool} from "./bls/pool.ts";
 import type {Clock} from "./clock.ts";
 import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
@@ -48,37 +49,18 @@ import {DeferredBlockWrites} from "./deferredWrites.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
+import type {BeaconChainOpts, IBeaconChain} from "./interface.ts";
 import {LightClientServer} from "./lightClient/server.ts";
 import {type Logger, silentLogger} from "./logger.ts";
 import {OpPool} from "./opPool.ts";
 import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produceBlock.ts";
 import {type ChainLink, nearestSnapshot, protoBlockOf} from "./snapshots.ts";
-import {ChainStateCache, type ChainStateCacheOpts} from "./stateCache.ts";
+import {ChainStateCache} from "./stateCache.ts";
 import {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
 import type {GossipVerifiedBlock, VerifiedAttestation} from "./verified.ts";
 
-export interface BeaconChainOpts extends ChainStateCacheOpts {
-  /** Fee recipient for payloads this node builds (20 bytes; default the zero address). */
-  suggestedFeeRecipient?: Uint8Array;
-  /**
-   * bellatrix validator.md get_terminal_pow_block for a chain that starts before bellatrix (dev chains: the
-   * execution client's genesis block, TERMINAL_TOTAL_DIFFICULTY 0): the parent of the merge transition block's
-   * payload. Without it no block can be produced at bellatrix+ before the merge.
-   */
-  terminalBlockHash?: Uint8Array;
-  /** KZG trusted setup (default: c-kzg's bundled mainnet setup, loaded on the first blob). */
-  trustedSetupFile?: string;
-  /**
-   * Store an unfinalized state snapshot (checkpoint state) every this many epochs (default 1): a restart then
-   * replays at most this many epochs of blocks (snapshots.ts). Larger: less disk written, longer restarts.
-   */
-  stateSnapshotEpochs?: number;
-  /**
-   * BLS verification threads (`--bls.workers`): N > 0 a `BlsWorkerPool` of N workers that gossip validation and
-   * block import share; 0 or undefined the main thread (`BlsSingleThread`). Ignored when `modules.bls` is given.
-   */
-  blsWorkers?: number;
-}
+export {blockRootOf, fromRootHex} from "./blockRoot.ts";
+export type {BeaconChainOpts} from "./interface.ts";
 
 export interface BeaconChainModules {
   config: ChainConfig;
@@ -100,18 +82,6 @@ export interface SingleAttestation {
 }
 
 const ZERO_HASH = new Uint8Array(32);
-
-export function fromRootHex(hex: RootHex): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
-}
-
-/** hash_tree_root of a block of the fork active at its slot. */
-export function blockRootOf(config: BeaconConfig, block: SignedBeaconBlockAllForks["message"]): Uint8Array {
-  const type = forkTypes(config.getForkSeq(block.slot)).BeaconBlock as unknown as {
-    hashTreeRoot(v: unknown): Uint8Array;
-  };
-  return type.hashTreeRoot(block);
-}
 
 /**
  * The anchor block of a genesis state: its latest_block_header with the state root filled in and an empty body
@@ -153,7 +123,7 @@ export interface ResumeStats {
  * (produceBlock.ts), persistence of blocks / checkpoint states / finalized anchor, and the execution engine's
  * forkchoice state. Emits `head`, `block`, `finalized_checkpoint` and `chain_reorg`.
  */
-export class BeaconChain {
+export class BeaconChain implements IBeaconChain {
   readonly config: ChainConfig;
   readonly beaconConfig: BeaconConfig;
   readonly db: BeaconDb;

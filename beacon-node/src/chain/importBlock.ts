@@ -24,8 +24,9 @@ import {
 } from "@ceibo/state-transition";
 import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
-import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
+import {blockRootOf, fromRootHex} from "./blockRoot.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
+import type {IBeaconChain} from "./interface.ts";
 import {forkChoiceSummaryOf} from "./snapshots.ts";
 import {type GossipVerifiedBlock, isGossipVerifiedBlock} from "./verified.ts";
 
@@ -68,7 +69,7 @@ type BodyWithPayload = {
  * `GossipVerifiedBlock` keeps the root and proposer signature gossip validation verified (verified.ts).
  */
 export async function importBlock(
-  chain: BeaconChain,
+  chain: IBeaconChain,
   input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
 ): Promise<ImportedBlock> {
@@ -86,7 +87,7 @@ export async function importBlock(
 }
 
 async function importBlockStages(
-  chain: BeaconChain,
+  chain: IBeaconChain,
   input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
   metrics: ChainMetricsHook | null,
@@ -230,7 +231,7 @@ async function importBlockStages(
 }
 
 async function verifyPayload(
-  chain: BeaconChain,
+  chain: IBeaconChain,
   root: RootHex,
   parentRoot: Uint8Array,
   fork: number,
@@ -246,7 +247,7 @@ async function verifyPayload(
           executionRequests: fork >= ForkSeq.electra ? body.executionRequests : undefined,
         }
       : {};
-  let status: Awaited<ReturnType<NonNullable<BeaconChain["engine"]>["notifyNewPayload"]>>;
+  let status: Awaited<ReturnType<NonNullable<IBeaconChain["engine"]>["notifyNewPayload"]>>;
   try {
     status = await chain.engine.notifyNewPayload(chain.forkNameAtSlot(ctx.slot), body.executionPayload, extras);
   } catch (e) {
@@ -279,7 +280,7 @@ async function verifyPayload(
 }
 
 /** Tells the attestation pool which attesters a block carried, per committee. */
-function markIncluded(chain: BeaconChain, postState: CachedBeaconState, attestation: AttestationAllForks): void {
+function markIncluded(chain: IBeaconChain, postState: CachedBeaconState, attestation: AttestationAllForks): void {
   try {
     const {data} = attestation;
     const bits = attestation.aggregationBits.toBoolArray();

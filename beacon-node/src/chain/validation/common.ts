@@ -8,11 +8,11 @@ import {toRootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {type CachedBeaconState, computeStartSlotAtEpoch, type SignatureSet} from "@ceibo/state-transition";
 import {GossipValidationError} from "../../network/types.ts";
-import type {BeaconChain} from "../chain.ts";
+import type {IBeaconChain} from "../interface.ts";
 import type {GossipSeenCaches} from "../seenCaches.ts";
 
 export interface GossipValidationContext {
-  chain: BeaconChain;
+  chain: IBeaconChain;
   seen: GossipSeenCaches;
 }
 
