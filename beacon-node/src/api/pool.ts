@@ -87,25 +87,29 @@ export function poolHandlers(
     async submitPoolAttestationsV2({version, attestations}) {
       const failures: IndexedFailure[] = [];
       const electra = isPostElectra(version);
-      attestations.forEach((item, index) => {
-        try {
-          const single = electra ? (item as SingleAttestation) : singleOf(ctx, item as Attestation);
-          if (chain.forkNameAtSlot(single.data.slot) !== version) {
-            throw new ChainError("INVALID_ATTESTATION", `slot ${single.data.slot} is not in the ${version} fork`);
+      // signatures through the chain's BLS worker pool, the submitted attestations sharing its batches
+      await Promise.all(
+        attestations.map(async (item, index) => {
+          try {
+            const single = electra ? (item as SingleAttestation) : singleOf(ctx, item as Attestation);
+            if (chain.forkNameAtSlot(single.data.slot) !== version) {
+              throw new ChainError("INVALID_ATTESTATION", `slot ${single.data.slot} is not in the ${version} fork`);
+            }
+            await chain.submitAttestationAsync(single);
+            const committee = committeeOf(ctx, single.data, single.committeeIndex);
+            const position = committee.indexOf(single.attesterIndex);
+            ctx.attestations.add(single.data, single.committeeIndex, committee.length, position, single.signature);
+            ctx.liveness.seen(single.data.target.epoch, single.attesterIndex);
+            if (electra) ctx.emit({type: "single_attestation", message: single});
+            else ctx.emit({type: "attestation", message: item as Attestation});
+            ctx.network?.publishAttestation(item, single.committeeIndex);
+          } catch (e) {
+            if (e instanceof ChainError || e instanceof ApiError) failures.push({index, message: e.message});
+            else throw e;
           }
-          chain.submitAttestation(single);
-          const committee = committeeOf(ctx, single.data, single.committeeIndex);
-          const position = committee.indexOf(single.attesterIndex);
-          ctx.attestations.add(single.data, single.committeeIndex, committee.length, position, single.signature);
-          ctx.liveness.seen(single.data.target.epoch, single.attesterIndex);
-          if (electra) ctx.emit({type: "single_attestation", message: single});
-          else ctx.emit({type: "attestation", message: item as Attestation});
-          ctx.network?.publishAttestation(item, single.committeeIndex);
-        } catch (e) {
-          if (e instanceof ChainError || e instanceof ApiError) failures.push({index, message: e.message});
-          else throw e;
-        }
-      });
+        }),
+      );
+      failures.sort((a, b) => a.index - b.index);
       if (failures.length > 0) {
         throw ApiError.indexed(`${failures.length} of ${attestations.length} attestations failed validation`, failures);
       }

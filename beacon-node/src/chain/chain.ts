@@ -29,11 +29,13 @@ import {
   forkTypes,
   getDomain,
   type ProposerSlashing,
+  type SignatureSet,
   type SignedBeaconBlockAllForks,
   type SignedBLSToExecutionChange,
   type SignedVoluntaryExit,
   stateTransition,
   validatorPublicKey,
+  verifySignatureSet,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {Signature, verify} from "@chainsafe/blst";
@@ -594,6 +596,34 @@ export class BeaconChain implements IBeaconChain {
    * if its own slot is not over: phase0 validate_on_attestation).
    */
   submitAttestation(att: SingleAttestation): void {
+    const checked = this.checkAttestation(att);
+    let valid = false;
+    try {
+      valid = verifySignatureSet(checked.set);
+    } catch {
+      valid = false;
+    }
+    if (!valid) checked.reject("invalid signature");
+    this.acceptAttestation(att, checked.committeeSize, checked.position);
+  }
+
+  /**
+   * `submitAttestation` with the signature verified through the chain's BLS verifier as a batchable call (the
+   * Beacon API: a validator client's attestations of a slot share worker-thread batches).
+   */
+  async submitAttestationAsync(att: SingleAttestation): Promise<void> {
+    const checked = this.checkAttestation(att);
+    if (!(await this.bls.verifySignatureSets([checked.set], {batchable: true}))) checked.reject("invalid signature");
+    this.acceptAttestation(att, checked.committeeSize, checked.position);
+  }
+
+  /** The checks of `submitAttestation` before the signature; returns the signature set to verify. */
+  private checkAttestation(att: SingleAttestation): {
+    set: SignatureSet;
+    committeeSize: number;
+    position: number;
+    reject: (why: string) => never;
+  } {
     const {data} = att;
     const reject = (why: string): never => {
       throw new ChainError("INVALID_ATTESTATION", `${why} (slot ${data.slot}, validator ${att.attesterIndex})`);
@@ -621,17 +651,25 @@ export class BeaconChain implements IBeaconChain {
       objectRoot: ssz.phase0.AttestationData.hashTreeRoot(data),
       domain,
     });
-    let valid = false;
+    let set: SignatureSet;
     try {
-      const key = validatorPublicKey(targetState, att.attesterIndex);
-      valid = verify(signingRoot, key, Signature.fromBytes(att.signature, true));
+      set = {
+        type: "single",
+        pubkey: validatorPublicKey(targetState, att.attesterIndex),
+        signingRoot,
+        signature: att.signature,
+      };
     } catch {
-      valid = false;
+      set = reject("invalid signature");
     }
-    if (!valid) reject("invalid signature");
-    this.attestationPool.add(data, att.committeeIndex, committee.length, position, att.signature);
-    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data});
-    if (data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+    return {set, committeeSize: committee.length, position, reject};
+  }
+
+  /** A checked attestation: into the pool and counted as a vote (at the next slot if its slot is not over). */
+  private acceptAttestation(att: SingleAttestation, committeeSize: number, position: number): void {
+    this.attestationPool.add(att.data, att.committeeIndex, committeeSize, position, att.signature);
+    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data: att.data});
+    if (att.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
   }
 
   /**
