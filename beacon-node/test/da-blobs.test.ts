@@ -18,7 +18,7 @@ const {ssz} = await import("@ceibo/types");
 const da = await import("../src/chain/da/index.ts");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipBlobSidecar} = await import("../src/network/gossip/validation/blobSidecar.ts");
+const {validateGossipBlobSidecar} = await import("../src/chain/validation/blobSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;

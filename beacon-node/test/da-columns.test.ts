@@ -20,7 +20,7 @@ const {processSlots} = await import("@ceibo/state-transition");
 const da = await import("../src/chain/da/index.ts");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipDataColumnSidecar} = await import("../src/network/gossip/validation/dataColumnSidecar.ts");
+const {validateGossipDataColumnSidecar} = await import("../src/chain/validation/dataColumnSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;

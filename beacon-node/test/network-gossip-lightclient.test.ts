@@ -1,5 +1,5 @@
 /**
- * The light-client gossip topics (altair light-client p2p-interface.md, gossip/validation/lightClient.ts,
+ * The light-client gossip topics (altair light-client p2p-interface.md, chain/validation/lightClient.ts,
  * gossip/lightClientPublisher.ts): GossipHandlers over a recording stand-in for the gossipsub service, on a real
  * in-process fulu dev chain (minimal preset, 64 interop validators signing sync committee messages, manual clock)
  * whose light-client server derives the updates. Publishing (topics, digests, bytes, when), subscription, and the
@@ -15,7 +15,7 @@ process.env.CEIBO_PRESET = "minimal";
 const {BeaconNode} = await import("../src/node/index.ts");
 const {GossipHandler} = await import("../src/network/gossip/index.ts");
 const {compressGossipPayload, decompressGossipPayload} = await import("../src/network/gossip/messageId.ts");
-const lc = await import("../src/network/gossip/validation/lightClient.ts");
+const lc = await import("../src/chain/validation/lightClient.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
 const {ssz} = await import("@ceibo/types");
 const {SYNC_COMMITTEE_SIZE} = await import("@ceibo/params");

@@ -1,5 +1,5 @@
 /**
- * Gossip validators (network/gossip/validation) on real signed objects of in-process dev chains (minimal preset,
+ * Gossip validators (chain/validation) on real signed objects of in-process dev chains (minimal preset,
  * 64 interop validators, manual clock): a fulu chain (SingleAttestation, electra aggregates and slashings) and a
  * deneb chain (phase0 Attestation with one bit, phase0 aggregates). Each rule is exercised with a message that
  * breaks it, next to a valid message that passes.
@@ -21,16 +21,16 @@ const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
 const {BitArray} = await import("@chainsafe/ssz");
 const {aggregateSignatures, Signature} = await import("@chainsafe/blst");
-const {validateGossipBeaconBlock} = await import("../src/network/gossip/validation/block.ts");
-const {validateGossipAttestation} = await import("../src/network/gossip/validation/attestation.ts");
-const {validateGossipAggregateAndProof} = await import("../src/network/gossip/validation/aggregateAndProof.ts");
+const {validateGossipBeaconBlock} = await import("../src/chain/validation/block.ts");
+const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
+const {validateGossipAggregateAndProof} = await import("../src/chain/validation/aggregateAndProof.ts");
 const {validateGossipSyncCommitteeMessage, validateGossipContributionAndProof} = await import(
-  "../src/network/gossip/validation/syncCommittee.ts"
+  "../src/chain/validation/syncCommittee.ts"
 );
-const {validateGossipVoluntaryExit} = await import("../src/network/gossip/validation/voluntaryExit.ts");
-const {validateGossipProposerSlashing} = await import("../src/network/gossip/validation/proposerSlashing.ts");
-const {validateGossipAttesterSlashing} = await import("../src/network/gossip/validation/attesterSlashing.ts");
-const {validateGossipBlsToExecutionChange} = await import("../src/network/gossip/validation/blsToExecutionChange.ts");
+const {validateGossipVoluntaryExit} = await import("../src/chain/validation/voluntaryExit.ts");
+const {validateGossipProposerSlashing} = await import("../src/chain/validation/proposerSlashing.ts");
+const {validateGossipAttesterSlashing} = await import("../src/chain/validation/attesterSlashing.ts");
+const {validateGossipBlsToExecutionChange} = await import("../src/chain/validation/blsToExecutionChange.ts");
 const {computeSubnetForAttestation, computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} = await import(
   "../src/network/gossip/topics.ts"
 );
@@ -49,9 +49,9 @@ const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 const sk = (i: number) => st.interopSecretKey(i);
 
 /** The validator's verdict as "ACCEPT" or "<IGNORE|REJECT> <code>". */
-function verdict(run: () => unknown): string {
+async function verdict(run: () => unknown): Promise<string> {
   try {
-    run();
+    await run();
     return "ACCEPT";
   } catch (e) {
     if (e instanceof GossipValidationError) return `${e.acceptance} ${e.code}`;
@@ -177,27 +177,27 @@ describe("gossip validation on a fulu dev chain", () => {
   });
 
   describe("beacon_block", () => {
-    it("accepts a valid block once; the same proposer's block for the slot again is IGNOREd", () => {
+    it("accepts a valid block once; the same proposer's block for the slot again is IGNOREd", async () => {
       const ctx = dev.ctx();
-      expect(verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("ACCEPT");
-      expect(verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("IGNORE REPEAT_PROPOSAL");
+      expect(await verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("ACCEPT");
+      expect(await verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("IGNORE REPEAT_PROPOSAL");
     });
 
-    it("rejects a block signed by another key, and a block of the wrong fork's topic", () => {
+    it("rejects a block signed by another key, and a block of the wrong fork's topic", async () => {
       const wrongKey = dev.signBlock(b3.message, (b3.message.proposerIndex + 1) % VALIDATORS);
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), wrongKey, "fulu"))).toBe(
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), wrongKey, "fulu"))).toBe(
         "REJECT INVALID_PROPOSER_SIGNATURE",
       );
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "electra"))).toBe("REJECT INCORRECT_FORK");
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "electra"))).toBe("REJECT INCORRECT_FORK");
     });
 
     it("ignores a block of a future slot, with MAXIMUM_GOSSIP_CLOCK_DISPARITY (500 ms) of allowance", async () => {
       const b4 = await dev.blockAt(4);
       try {
         dev.setTime(3, SLOT_MS - 501);
-        expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("IGNORE FUTURE_SLOT");
+        expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("IGNORE FUTURE_SLOT");
         dev.setTime(3, SLOT_MS - 500);
-        expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("ACCEPT");
+        expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("ACCEPT");
       } finally {
         dev.setTime(3);
       }
@@ -209,9 +209,9 @@ describe("gossip validation on a fulu dev chain", () => {
           b.parentRoot = new Uint8Array(32).fill(7);
         },
       });
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), orphan, "fulu"))).toBe("IGNORE PARENT_UNKNOWN");
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), orphan, "fulu"))).toBe("IGNORE PARENT_UNKNOWN");
       const orphanBadSig = dev.signBlock(orphan.message, (orphan.message.proposerIndex + 1) % VALIDATORS);
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), orphanBadSig, "fulu"))).toBe(
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), orphanBadSig, "fulu"))).toBe(
         "REJECT INVALID_PROPOSER_SIGNATURE",
       );
     });
@@ -225,13 +225,13 @@ describe("gossip validation on a fulu dev chain", () => {
         },
       });
       const ctx = dev.ctx();
-      expect(verdict(() => validateGossipBeaconBlock(ctx, block, "fulu"))).toBe("REJECT INCORRECT_PROPOSER");
+      expect(await verdict(() => validateGossipBeaconBlock(ctx, block, "fulu"))).toBe("REJECT INCORRECT_PROPOSER");
       expect(ctx.seen.invalidBlocks.get(hex(dev.blockRoot(block)))).toBe("consensus");
     });
 
-    it("rejects a block whose proposer index is not a validator", () => {
+    it("rejects a block whose proposer index is not a validator", async () => {
       const block = dev.signBlock({...b3.message, proposerIndex: 1000}, 0);
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
         "REJECT PROPOSER_INDEX_OUT_OF_RANGE",
       );
     });
@@ -242,7 +242,9 @@ describe("gossip validation on a fulu dev chain", () => {
           (b.body as unknown as {executionPayload: {timestamp: number}}).executionPayload.timestamp += 1;
         },
       });
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe("REJECT INCORRECT_TIMESTAMP");
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+        "REJECT INCORRECT_TIMESTAMP",
+      );
     });
 
     it("rejects a block not later than its parent", async () => {
@@ -256,7 +258,9 @@ describe("gossip validation on a fulu dev chain", () => {
             GENESIS_TIME + (2 * SLOT_MS) / 1000;
         },
       });
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe("REJECT NOT_LATER_THAN_PARENT");
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+        "REJECT NOT_LATER_THAN_PARENT",
+      );
     });
 
     it("rejects more blob commitments than the epoch allows", async () => {
@@ -269,7 +273,7 @@ describe("gossip validation on a fulu dev chain", () => {
           );
         },
       });
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
         "REJECT TOO_MANY_KZG_COMMITMENTS",
       );
     });
@@ -280,7 +284,7 @@ describe("gossip validation on a fulu dev chain", () => {
           b.slot = 0;
         },
       });
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
         "IGNORE NOT_LATER_THAN_FINALIZED",
       );
     });
@@ -294,10 +298,10 @@ describe("gossip validation on a fulu dev chain", () => {
       });
       const ctx = dev.ctx();
       ctx.seen.invalidBlocks.add(hex(parent), "consensus");
-      expect(verdict(() => validateGossipBeaconBlock(ctx, child, "fulu"))).toBe("REJECT PARENT_INVALID");
+      expect(await verdict(() => validateGossipBeaconBlock(ctx, child, "fulu"))).toBe("REJECT PARENT_INVALID");
       const ctx2 = dev.ctx();
       ctx2.seen.invalidBlocks.add(hex(parent), "execution");
-      expect(verdict(() => validateGossipBeaconBlock(ctx2, child, "fulu"))).toBe("IGNORE PARENT_PAYLOAD_INVALID");
+      expect(await verdict(() => validateGossipBeaconBlock(ctx2, child, "fulu"))).toBe("IGNORE PARENT_PAYLOAD_INVALID");
     });
   });
 
@@ -306,8 +310,8 @@ describe("gossip validation on a fulu dev chain", () => {
       await dev.chain.importBlock(b3, {dataAvailable: true});
     });
 
-    it("ignores an already imported block", () => {
-      expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "fulu"))).toBe("IGNORE ALREADY_KNOWN");
+    it("ignores an already imported block", async () => {
+      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "fulu"))).toBe("IGNORE ALREADY_KNOWN");
     });
 
     describe("beacon_attestation_{subnet} (SingleAttestation)", () => {
@@ -325,67 +329,67 @@ describe("gossip validation on a fulu dev chain", () => {
           index,
         );
 
-      it("accepts a valid attestation on its subnet once, then IGNOREs the validator's repeat", () => {
+      it("accepts a valid attestation on its subnet once, then IGNOREs the validator's repeat", async () => {
         const data = dev.attestationData(3, 0);
         const [a] = dev.committee(3, 0);
         const ctx = dev.ctx();
         // minimal preset, 64 validators: 2 committees of 4 per slot, so committee 0 of slot 3 is on subnet 6
         expect(subnetOf(3)).toBe(6);
-        const result = validateGossipAttestation(ctx, "fulu", single(data, a), 6);
+        const result = await validateGossipAttestation(ctx, "fulu", single(data, a), 6);
         expect(result.attesterIndex).toBe(a);
         expect(result.committeePosition).toBe(0);
-        expect(verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
           "IGNORE ATTESTATION_ALREADY_KNOWN",
         );
       });
 
-      it("rejects the wrong subnet, a bad signature, a non-member, a non-zero data.index, a committee out of range", () => {
+      it("rejects the wrong subnet, a bad signature, a non-member, a non-zero data.index, a committee out of range", async () => {
         const data = dev.attestationData(3, 0);
         const committee = dev.committee(3, 0);
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const check = (att: ReturnType<typeof single>, subnet = 6) =>
           verdict(() => validateGossipAttestation(dev.ctx(), "fulu", att, subnet));
-        expect(check(single(data, committee[1]), 7)).toBe("REJECT INVALID_SUBNET_ID");
-        expect(check(single(data, committee[1], committee[2]))).toBe("REJECT INVALID_SIGNATURE");
-        expect(check(single(data, outsider))).toBe("REJECT ATTESTER_NOT_IN_COMMITTEE");
-        expect(check(single({...data, index: 1}, committee[1]))).toBe("REJECT NON_ZERO_DATA_INDEX");
-        expect(check(single(data, committee[1], committee[1], 2))).toBe("REJECT COMMITTEE_INDEX_OUT_OF_RANGE");
-        expect(check(single({...data, target: {epoch: 0, root: data.beaconBlockRoot}}, committee[1]))).toBe(
+        expect(await check(single(data, committee[1]), 7)).toBe("REJECT INVALID_SUBNET_ID");
+        expect(await check(single(data, committee[1], committee[2]))).toBe("REJECT INVALID_SIGNATURE");
+        expect(await check(single(data, outsider))).toBe("REJECT ATTESTER_NOT_IN_COMMITTEE");
+        expect(await check(single({...data, index: 1}, committee[1]))).toBe("REJECT NON_ZERO_DATA_INDEX");
+        expect(await check(single(data, committee[1], committee[1], 2))).toBe("REJECT COMMITTEE_INDEX_OUT_OF_RANGE");
+        expect(await check(single({...data, target: {epoch: 0, root: data.beaconBlockRoot}}, committee[1]))).toBe(
           "REJECT INVALID_TARGET_ROOT",
         );
-        expect(check(single({...data, target: {...data.target, epoch: 1}}, committee[1]))).toBe(
+        expect(await check(single({...data, target: {...data.target, epoch: 1}}, committee[1]))).toBe(
           "REJECT BAD_TARGET_EPOCH",
         );
       });
 
-      it("ignores an unknown voted block, rejects one that failed validation", () => {
+      it("ignores an unknown voted block, rejects one that failed validation", async () => {
         const data = {...dev.attestationData(3, 0), beaconBlockRoot: new Uint8Array(32).fill(3)};
         const [a] = dev.committee(3, 0);
-        expect(verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
           "IGNORE UNKNOWN_BEACON_BLOCK_ROOT",
         );
         const ctx = dev.ctx();
         ctx.seen.invalidBlocks.add(hex(data.beaconBlockRoot), "consensus");
-        expect(verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
           "REJECT INVALID_BEACON_BLOCK",
         );
       });
 
-      it("ignores attestations of a future slot and of epochs before the previous one", () => {
+      it("ignores attestations of a future slot and of epochs before the previous one", async () => {
         const [a] = dev.committee(3, 0);
         const future = {...dev.attestationData(3, 0), slot: 5};
-        expect(verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(future, a), subnetOf(5)))).toBe(
+        expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(future, a), subnetOf(5)))).toBe(
           "IGNORE FUTURE_SLOT",
         );
         const data = dev.attestationData(3, 0);
         try {
           dev.setTime(2 * params.SLOTS_PER_EPOCH + 1);
-          expect(verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
+          expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
             "IGNORE NOT_CURRENT_OR_PREVIOUS_EPOCH",
           );
           // the whole next epoch still accepts it (deneb EIP-7045)
           dev.setTime(2 * params.SLOTS_PER_EPOCH - 1);
-          expect(verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe("ACCEPT");
+          expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe("ACCEPT");
         } finally {
           dev.setTime(3);
         }
@@ -436,10 +440,10 @@ describe("gossip validation on a fulu dev chain", () => {
         return {message, signature};
       };
 
-      it("accepts an aggregate, IGNOREs subsets and repeats, accepts a strict superset by another aggregator", () => {
+      it("accepts an aggregate, IGNOREs subsets and repeats, accepts a strict superset by another aggregator", async () => {
         const committee = dev.committee(3, 0);
         const ctx = dev.ctx();
-        const first = validateGossipAggregateAndProof(
+        const first = await validateGossipAggregateAndProof(
           ctx,
           "fulu",
           build({aggregator: committee[0], positions: [0, 1, 2]}),
@@ -448,36 +452,36 @@ describe("gossip validation on a fulu dev chain", () => {
           [committee[0], committee[1], committee[2]].sort((a, b) => a - b),
         );
         expect(
-          verdict(() =>
+          await verdict(() =>
             validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[1], positions: [1, 2]})),
           ),
         ).toBe("IGNORE AGGREGATE_ALREADY_KNOWN");
         expect(
-          verdict(() =>
+          await verdict(() =>
             validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[0], positions: [3]})),
           ),
         ).toBe("IGNORE AGGREGATOR_ALREADY_KNOWN");
         expect(
-          verdict(() =>
+          await verdict(() =>
             validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[1], positions: [0, 1, 2, 3]})),
           ),
         ).toBe("ACCEPT");
       });
 
-      it("rejects bad committee bits, empty aggregates, outsiders and bad signatures", () => {
+      it("rejects bad committee bits, empty aggregates, outsiders and bad signatures", async () => {
         const committee = dev.committee(3, 0);
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const check = (opts: Parameters<typeof build>[0]) =>
           verdict(() => validateGossipAggregateAndProof(dev.ctx(), "fulu", build(opts)));
-        expect(check({aggregator: committee[0], positions: [0], committeeBits: [0, 1]})).toBe(
+        expect(await check({aggregator: committee[0], positions: [0], committeeBits: [0, 1]})).toBe(
           "REJECT NOT_EXACTLY_ONE_COMMITTEE_BIT",
         );
-        expect(check({aggregator: committee[0], positions: []})).toBe("REJECT EMPTY_AGGREGATION_BITS");
-        expect(check({aggregator: outsider, positions: [0]})).toBe("REJECT AGGREGATOR_NOT_IN_COMMITTEE");
-        expect(check({aggregator: committee[0], positions: [0], aggregatorKey: committee[1]})).toBe(
+        expect(await check({aggregator: committee[0], positions: []})).toBe("REJECT EMPTY_AGGREGATION_BITS");
+        expect(await check({aggregator: outsider, positions: [0]})).toBe("REJECT AGGREGATOR_NOT_IN_COMMITTEE");
+        expect(await check({aggregator: committee[0], positions: [0], aggregatorKey: committee[1]})).toBe(
           "REJECT INVALID_SELECTION_PROOF",
         );
-        expect(check({aggregator: committee[0], positions: [0, 1], dropSignatureOf: 1})).toBe(
+        expect(await check({aggregator: committee[0], positions: [0, 1], dropSignatureOf: 1})).toBe(
           "REJECT INVALID_SIGNATURE",
         );
       });
@@ -496,7 +500,7 @@ describe("gossip validation on a fulu dev chain", () => {
           )
           .toBytes(true);
 
-      it("accepts a member's message on its subnet once; rejects other subnets, bad signatures, non-members", () => {
+      it("accepts a member's message on its subnet once; rejects other subnets, bad signatures, non-members", async () => {
         const state = dev.headState();
         const committee = getSyncCommitteeIndicesAtSlot(state, 3) as number[];
         const member = committee[0];
@@ -509,29 +513,31 @@ describe("gossip validation on a fulu dev chain", () => {
           signature: syncSign(member, rootOf3()),
         };
         const ctx = dev.ctx();
-        expect(verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe("ACCEPT");
-        expect(verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe(
+        expect(await verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe("ACCEPT");
+        expect(await verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe(
           "IGNORE SYNC_MESSAGE_ALREADY_KNOWN",
         );
         const otherSubnet = [0, 1, 2, 3].find((s) => !subnets.includes(s));
         if (otherSubnet !== undefined) {
-          expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, otherSubnet))).toBe(
+          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, otherSubnet))).toBe(
             "REJECT INVALID_SUBNET_ID",
           );
         }
         const bad = {...msg, signature: syncSign(member + 1, rootOf3())};
-        expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), bad, 0))).toBe("REJECT INVALID_SIGNATURE");
+        expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), bad, 0))).toBe(
+          "REJECT INVALID_SIGNATURE",
+        );
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const outsiderMsg = {...msg, validatorIndex: outsider, signature: syncSign(outsider, rootOf3())};
-        expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), outsiderMsg, 0))).toBe(
+        expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), outsiderMsg, 0))).toBe(
           "REJECT INVALID_SUBNET_ID",
         );
-        expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), {...msg, validatorIndex: 999}, 0))).toBe(
-          "REJECT VALIDATOR_INDEX_OUT_OF_RANGE",
-        );
+        expect(
+          await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), {...msg, validatorIndex: 999}, 0)),
+        ).toBe("REJECT VALIDATOR_INDEX_OUT_OF_RANGE");
       });
 
-      it("ignores messages that are not for the current slot (500 ms of disparity)", () => {
+      it("ignores messages that are not for the current slot (500 ms of disparity)", async () => {
         const committee = getSyncCommitteeIndicesAtSlot(dev.headState(), 2) as number[];
         const member = committee[0];
         const subnet = computeSubnetsForSyncCommittee(dev.headState(), member, 2)[0];
@@ -543,11 +549,11 @@ describe("gossip validation on a fulu dev chain", () => {
         };
         try {
           dev.setTime(3, 501);
-          expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe(
+          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe(
             "IGNORE NOT_CURRENT_SLOT",
           );
           dev.setTime(3, 499);
-          expect(verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe("ACCEPT");
+          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe("ACCEPT");
         } finally {
           dev.setTime(3);
         }
@@ -592,22 +598,22 @@ describe("gossip validation on a fulu dev chain", () => {
         return {message, signature};
       };
 
-      it("accepts a contribution once; rejects empty, out-of-range, outsider aggregators and bad signatures", () => {
+      it("accepts a contribution once; rejects empty, out-of-range, outsider aggregators and bad signatures", async () => {
         const ctx = dev.ctx();
-        expect(verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1, 2]})))).toBe(
+        expect(await verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1, 2]})))).toBe(
           "ACCEPT",
         );
-        expect(verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1]})))).toBe(
+        expect(await verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1]})))).toBe(
           "IGNORE CONTRIBUTION_ALREADY_KNOWN",
         );
         const check = (opts: Parameters<typeof contribution>[0]) =>
           verdict(() => validateGossipContributionAndProof(dev.ctx(), contribution(opts)));
-        expect(check({positions: []})).toBe("REJECT EMPTY_AGGREGATION_BITS");
-        expect(check({positions: [0], subcommittee: 4})).toBe("REJECT INVALID_SUBCOMMITTEE_INDEX");
+        expect(await check({positions: []})).toBe("REJECT EMPTY_AGGREGATION_BITS");
+        expect(await check({positions: [0], subcommittee: 4})).toBe("REJECT INVALID_SUBCOMMITTEE_INDEX");
         const committee = getSyncCommitteeIndicesAtSlot(dev.headState(), 3) as number[];
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.slice(0, 8).includes(i)) as number;
-        expect(check({positions: [0], aggregator: outsider})).toBe("REJECT AGGREGATOR_NOT_IN_SUBCOMMITTEE");
-        expect(check({positions: [0], key: outsider})).toBe("REJECT INVALID_SELECTION_PROOF");
+        expect(await check({positions: [0], aggregator: outsider})).toBe("REJECT AGGREGATOR_NOT_IN_SUBCOMMITTEE");
+        expect(await check({positions: [0], key: outsider})).toBe("REJECT INVALID_SELECTION_PROOF");
       });
     });
 
@@ -627,20 +633,24 @@ describe("gossip validation on a fulu dev chain", () => {
         };
       };
 
-      it("voluntary exits: SHARD_COMMITTEE_PERIOD, range, future epoch, signature, first exit per validator", () => {
-        expect(verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4)))).toBe("REJECT SHORT_ACTIVE_PERIOD");
-        expect(verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(999)))).toBe(
+      it("voluntary exits: SHARD_COMMITTEE_PERIOD, range, future epoch, signature, first exit per validator", async () => {
+        expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4)))).toBe("REJECT SHORT_ACTIVE_PERIOD");
+        expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(999)))).toBe(
           "REJECT VALIDATOR_INDEX_OUT_OF_RANGE",
         );
         const config = dev.chain.config as {SHARD_COMMITTEE_PERIOD: number};
         const saved = config.SHARD_COMMITTEE_PERIOD;
         config.SHARD_COMMITTEE_PERIOD = 0;
         try {
-          expect(verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 1)))).toBe("REJECT FUTURE_EXIT_EPOCH");
-          expect(verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 0, 5)))).toBe("REJECT INVALID_SIGNATURE");
+          expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 1)))).toBe(
+            "REJECT FUTURE_EXIT_EPOCH",
+          );
+          expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 0, 5)))).toBe(
+            "REJECT INVALID_SIGNATURE",
+          );
           const ctx = dev.ctx();
-          expect(verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("ACCEPT");
-          expect(verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("IGNORE EXIT_ALREADY_KNOWN");
+          expect(await verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("ACCEPT");
+          expect(await verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("IGNORE EXIT_ALREADY_KNOWN");
         } finally {
           config.SHARD_COMMITTEE_PERIOD = saved;
         }
@@ -666,22 +676,22 @@ describe("gossip validation on a fulu dev chain", () => {
           .toBytes(true),
       });
 
-      it("proposer slashings: two signed headers of one slot and proposer", () => {
+      it("proposer slashings: two signed headers of one slot and proposer", async () => {
         const ctx = dev.ctx();
         const valid = {signedHeader1: signHeader(header(7, 1)), signedHeader2: signHeader(header(7, 2))};
-        expect(verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("ACCEPT");
-        expect(verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
+        expect(await verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("ACCEPT");
+        expect(await verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
         const check = (s: typeof valid) => verdict(() => validateGossipProposerSlashing(dev.ctx(), s));
-        expect(check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 1))})).toBe(
+        expect(await check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 1))})).toBe(
           "REJECT HEADERS_EQUAL",
         );
-        expect(check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 2, 2))})).toBe(
+        expect(await check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 2, 2))})).toBe(
           "REJECT SLOTS_DIFFER",
         );
-        expect(check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(9, 2))})).toBe(
+        expect(await check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(9, 2))})).toBe(
           "REJECT PROPOSERS_DIFFER",
         );
-        expect(check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 2), 9)})).toBe(
+        expect(await check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 2), 9)})).toBe(
           "REJECT INVALID_SIGNATURE",
         );
       });
@@ -691,21 +701,21 @@ describe("gossip validation on a fulu dev chain", () => {
         return {attestingIndices: indices, data, signature: aggregate(keys.map((k) => dev.signAttestation(data, k)))};
       };
 
-      it("attester slashings: a double vote of validators 5 and 9", () => {
+      it("attester slashings: a double vote of validators 5 and 9", async () => {
         const ctx = dev.ctx();
         const valid = {attestation1: indexed([5, 9], 1), attestation2: indexed([5, 9], 2)};
-        expect(validateGossipAttesterSlashing(ctx, valid)).toEqual([5, 9]);
-        expect(verdict(() => validateGossipAttesterSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
+        expect(await validateGossipAttesterSlashing(ctx, valid)).toEqual([5, 9]);
+        expect(await verdict(() => validateGossipAttesterSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
         const check = (s: typeof valid) => verdict(() => validateGossipAttesterSlashing(dev.ctx(), s));
         const same = indexed([5, 9], 1);
-        expect(check({attestation1: same, attestation2: same})).toBe("REJECT NOT_SLASHABLE_DATA");
-        expect(check({attestation1: indexed([9, 5], 1), attestation2: indexed([5, 9], 2)})).toBe(
+        expect(await check({attestation1: same, attestation2: same})).toBe("REJECT NOT_SLASHABLE_DATA");
+        expect(await check({attestation1: indexed([9, 5], 1), attestation2: indexed([5, 9], 2)})).toBe(
           "REJECT INVALID_INDEXED_ATTESTATION",
         );
-        expect(check({attestation1: indexed([5, 9], 1, [5, 10]), attestation2: indexed([5, 9], 2)})).toBe(
+        expect(await check({attestation1: indexed([5, 9], 1, [5, 10]), attestation2: indexed([5, 9], 2)})).toBe(
           "REJECT INVALID_SIGNATURE",
         );
-        expect(check({attestation1: indexed([5, 999], 1, [5]), attestation2: indexed([5, 9], 2)})).toBe(
+        expect(await check({attestation1: indexed([5, 999], 1, [5]), attestation2: indexed([5, 9], 2)})).toBe(
           "REJECT VALIDATOR_INDEX_OUT_OF_RANGE",
         );
       });
@@ -729,20 +739,22 @@ describe("gossip validation on a fulu dev chain", () => {
         };
       };
 
-      it("BLS to execution changes: credentials, signature, first change per validator", () => {
+      it("BLS to execution changes: credentials, signature, first change per validator", async () => {
         const ctx = dev.ctx();
-        expect(verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe("ACCEPT");
-        expect(verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe("IGNORE CHANGE_ALREADY_KNOWN");
+        expect(await verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe("ACCEPT");
+        expect(await verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe(
+          "IGNORE CHANGE_ALREADY_KNOWN",
+        );
         const check = (c: ReturnType<typeof change>) => verdict(() => validateGossipBlsToExecutionChange(dev.ctx(), c));
-        expect(check(change(11, 12))).toBe("REJECT WRONG_WITHDRAWAL_PUBKEY");
-        expect(check(change(11, 11, 12))).toBe("REJECT INVALID_SIGNATURE");
-        expect(check(change(999))).toBe("REJECT VALIDATOR_INDEX_OUT_OF_RANGE");
+        expect(await check(change(11, 12))).toBe("REJECT WRONG_WITHDRAWAL_PUBKEY");
+        expect(await check(change(11, 11, 12))).toBe("REJECT INVALID_SIGNATURE");
+        expect(await check(change(999))).toBe("REJECT VALIDATOR_INDEX_OUT_OF_RANGE");
         // [IGNORE] before the capella fork epoch (by the wall clock)
         const config = dev.chain.config as {CAPELLA_FORK_EPOCH: number};
         const saved = config.CAPELLA_FORK_EPOCH;
         config.CAPELLA_FORK_EPOCH = 1;
         try {
-          expect(check(change(12))).toBe("IGNORE PRE_CAPELLA");
+          expect(await check(change(12))).toBe("IGNORE PRE_CAPELLA");
         } finally {
           config.CAPELLA_FORK_EPOCH = saved;
         }
@@ -776,26 +788,26 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
     };
   };
 
-  it("accepts an unaggregated Attestation (one bit) once; rejects several bits and a wrong bit count", () => {
+  it("accepts an unaggregated Attestation (one bit) once; rejects several bits and a wrong bit count", async () => {
     const committee = dev.committee(3, 0);
     const ctx = dev.ctx();
     const subnet = computeSubnetForAttestation(dev.chain.config, 2, 3, 0);
-    const result = validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet);
+    const result = await validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet);
     expect(result.attesterIndex).toBe(committee[2]);
     expect(
-      verdict(() => validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet)),
+      await verdict(() => validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet)),
     ).toBe("IGNORE ATTESTATION_ALREADY_KNOWN");
     const check = (att: ReturnType<typeof phase0Attestation>) =>
       verdict(() => validateGossipAttestation(dev.ctx(), "deneb", att, subnet));
-    expect(check(phase0Attestation([1, 3], committee.length))).toBe("REJECT NOT_EXACTLY_ONE_AGGREGATION_BIT");
-    expect(check(phase0Attestation([3], committee.length + 1))).toBe("REJECT WRONG_NUMBER_OF_AGGREGATION_BITS");
-    expect(check(phase0Attestation([3], committee.length, () => committee[1]))).toBe("REJECT INVALID_SIGNATURE");
-    expect(check({...phase0Attestation([3], committee.length), data: {...dev.attestationData(3, 0), index: 2}})).toBe(
-      "REJECT COMMITTEE_INDEX_OUT_OF_RANGE",
-    );
+    expect(await check(phase0Attestation([1, 3], committee.length))).toBe("REJECT NOT_EXACTLY_ONE_AGGREGATION_BIT");
+    expect(await check(phase0Attestation([3], committee.length + 1))).toBe("REJECT WRONG_NUMBER_OF_AGGREGATION_BITS");
+    expect(await check(phase0Attestation([3], committee.length, () => committee[1]))).toBe("REJECT INVALID_SIGNATURE");
+    expect(
+      await check({...phase0Attestation([3], committee.length), data: {...dev.attestationData(3, 0), index: 2}}),
+    ).toBe("REJECT COMMITTEE_INDEX_OUT_OF_RANGE");
   });
 
-  it("accepts a phase0 SignedAggregateAndProof", () => {
+  it("accepts a phase0 SignedAggregateAndProof", async () => {
     const committee = dev.committee(3, 0);
     const state = dev.headState();
     const aggregator = committee[1];
@@ -816,10 +828,10 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
       )
       .toBytes(true);
     const ctx = dev.ctx();
-    const result = validateGossipAggregateAndProof(ctx, "deneb", {message, signature});
+    const result = await validateGossipAggregateAndProof(ctx, "deneb", {message, signature});
     expect(result.committeeIndex).toBe(0);
     expect(result.attestingIndices.length).toBe(3);
-    expect(verdict(() => validateGossipAggregateAndProof(ctx, "deneb", {message, signature}))).toBe(
+    expect(await verdict(() => validateGossipAggregateAndProof(ctx, "deneb", {message, signature}))).toBe(
       "IGNORE AGGREGATE_ALREADY_KNOWN",
     );
   });
@@ -835,9 +847,11 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
         );
       },
     });
-    expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "deneb"))).toBe("REJECT TOO_MANY_KZG_COMMITMENTS");
+    expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "deneb"))).toBe(
+      "REJECT TOO_MANY_KZG_COMMITMENTS",
+    );
     const valid = await dev.blockAt(4);
-    expect(verdict(() => validateGossipBeaconBlock(dev.ctx(), valid, "deneb"))).toBe("ACCEPT");
+    expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), valid, "deneb"))).toBe("ACCEPT");
   });
 });
 
@@ -856,7 +870,7 @@ describe("gossip validation on a capella dev chain (attestation propagation rang
     await dev.close();
   });
 
-  it("accepts attestations for ATTESTATION_PROPAGATION_SLOT_RANGE slots (with 500 ms of disparity), then IGNOREs", () => {
+  it("accepts attestations for ATTESTATION_PROPAGATION_SLOT_RANGE slots (with 500 ms of disparity), then IGNOREs", async () => {
     const range = dev.chain.config.ATTESTATION_PROPAGATION_SLOT_RANGE;
     const data = dev.attestationData(3, 0);
     const [a] = dev.committee(3, 0);
@@ -870,11 +884,11 @@ describe("gossip validation on a capella dev chain (attestation propagation rang
     try {
       // the window ends when slot 3 + range + 1 starts, plus the disparity
       dev.setTime(3 + range + 1, 500);
-      expect(check()).toBe("ACCEPT");
+      expect(await check()).toBe("ACCEPT");
       dev.setTime(3 + range + 1, 501);
-      expect(check()).toBe("IGNORE NOT_WITHIN_PROPAGATION_RANGE");
+      expect(await check()).toBe("IGNORE NOT_WITHIN_PROPAGATION_RANGE");
       dev.setTime(2, SLOT_MS - 501);
-      expect(check()).toBe("IGNORE NOT_WITHIN_PROPAGATION_RANGE");
+      expect(await check()).toBe("IGNORE NOT_WITHIN_PROPAGATION_RANGE");
     } finally {
       dev.setTime(3);
     }

@@ -87,25 +87,29 @@ export function poolHandlers(
     async submitPoolAttestationsV2({version, attestations}) {
       const failures: IndexedFailure[] = [];
       const electra = isPostElectra(version);
-      attestations.forEach((item, index) => {
-        try {
-          const single = electra ? (item as SingleAttestation) : singleOf(ctx, item as Attestation);
-          if (chain.forkNameAtSlot(single.data.slot) !== version) {
-            throw new ChainError("INVALID_ATTESTATION", `slot ${single.data.slot} is not in the ${version} fork`);
+      // signatures through the chain's BLS worker pool, the submitted attestations sharing its batches
+      await Promise.all(
+        attestations.map(async (item, index) => {
+          try {
+            const single = electra ? (item as SingleAttestation) : singleOf(ctx, item as Attestation);
+            if (chain.forkNameAtSlot(single.data.slot) !== version) {
+              throw new ChainError("INVALID_ATTESTATION", `slot ${single.data.slot} is not in the ${version} fork`);
+            }
+            await chain.submitAttestationAsync(single);
+            const committee = committeeOf(ctx, single.data, single.committeeIndex);
+            const position = committee.indexOf(single.attesterIndex);
+            ctx.attestations.add(single.data, single.committeeIndex, committee.length, position, single.signature);
+            ctx.liveness.seen(single.data.target.epoch, single.attesterIndex);
+            if (electra) ctx.emit({type: "single_attestation", message: single});
+            else ctx.emit({type: "attestation", message: item as Attestation});
+            ctx.network?.publishAttestation(item, single.committeeIndex);
+          } catch (e) {
+            if (e instanceof ChainError || e instanceof ApiError) failures.push({index, message: e.message});
+            else throw e;
           }
-          chain.submitAttestation(single);
-          const committee = committeeOf(ctx, single.data, single.committeeIndex);
-          const position = committee.indexOf(single.attesterIndex);
-          ctx.attestations.add(single.data, single.committeeIndex, committee.length, position, single.signature);
-          ctx.liveness.seen(single.data.target.epoch, single.attesterIndex);
-          if (electra) ctx.emit({type: "single_attestation", message: single});
-          else ctx.emit({type: "attestation", message: item as Attestation});
-          ctx.network?.publishAttestation(item, single.committeeIndex);
-        } catch (e) {
-          if (e instanceof ChainError || e instanceof ApiError) failures.push({index, message: e.message});
-          else throw e;
-        }
-      });
+        }),
+      );
+      failures.sort((a, b) => a.index - b.index);
       if (failures.length > 0) {
         throw ApiError.indexed(`${failures.length} of ${attestations.length} attestations failed validation`, failures);
       }
@@ -121,18 +125,14 @@ export function poolHandlers(
         .sort((x, y) => x - y)
         .join(",");
       ctx.opPools.attesterSlashings.set(key, attesterSlashing as AttesterSlashing);
-      chain.opPool.addAttesterSlashing(
-        attesterSlashing as never,
+      // kept for blocks, and fork choice's on_attester_slashing
+      chain.onAttesterSlashing(
+        attesterSlashing,
         key
           .split(",")
           .filter((k) => k !== "")
           .map(Number),
       );
-      try {
-        chain.forkChoice.onAttesterSlashing(attesterSlashing as never, {verifySignature: false});
-      } catch {
-        // fork choice's own checks: the slashing is valid on the head state, the equivocation still counts there
-      }
       ctx.emit({type: "attester_slashing", message: attesterSlashing as never});
       ctx.network?.publishAttesterSlashing(attesterSlashing);
     },
@@ -142,7 +142,7 @@ export function poolHandlers(
     async submitPoolProposerSlashings({proposerSlashing}) {
       validateOnHead(ctx, "proposer slashing", (cs) => processProposerSlashing(cs, proposerSlashing, true));
       ctx.opPools.proposerSlashings.set(proposerSlashing.signedHeader1.message.proposerIndex, proposerSlashing);
-      chain.opPool.addProposerSlashing(proposerSlashing);
+      chain.addProposerSlashing(proposerSlashing);
       ctx.emit({type: "proposer_slashing", message: proposerSlashing});
       ctx.network?.publishProposerSlashing(proposerSlashing);
     },
@@ -172,7 +172,7 @@ export function poolHandlers(
     async submitPoolVoluntaryExit({signedVoluntaryExit}) {
       validateOnHead(ctx, "voluntary exit", (cs) => processVoluntaryExit(cs, signedVoluntaryExit, true));
       ctx.opPools.voluntaryExits.set(signedVoluntaryExit.message.validatorIndex, signedVoluntaryExit);
-      chain.opPool.addVoluntaryExit(signedVoluntaryExit);
+      chain.addVoluntaryExit(signedVoluntaryExit);
       ctx.emit({type: "voluntary_exit", message: signedVoluntaryExit});
       ctx.network?.publishVoluntaryExit(signedVoluntaryExit);
     },
@@ -186,7 +186,7 @@ export function poolHandlers(
         try {
           validateOnHead(ctx, "BLS to execution change", (cs) => processBlsToExecutionChange(cs, change, true));
           ctx.opPools.blsToExecutionChanges.set(change.message.validatorIndex, change);
-          chain.opPool.addBlsToExecutionChange(change);
+          chain.addBlsToExecutionChange(change);
           ctx.emit({type: "bls_to_execution_change", message: change});
           ctx.network?.publishBlsToExecutionChange(change);
         } catch (e) {

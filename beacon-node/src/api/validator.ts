@@ -361,11 +361,8 @@ export function validatorHandlers(
           if (!verifySignatureSets(sets)) throw Error("a signature of the aggregate and proof is invalid");
           ctx.liveness.seen(data.target.epoch, aggregatorIndex);
           for (const i of indexed.attestingIndices) ctx.liveness.seen(data.target.epoch, i);
-          try {
-            chain.forkChoice.onAttestation(aggregate as AttestationAllForks, false, {verifySignature: false});
-          } catch {
-            // not applicable yet (its slot is not over) or already counted: the pool's votes cover it
-          }
+          // kept for blocks; its votes reach fork choice once its slot is over
+          chain.onAggregate(aggregate as AttestationAllForks, committeeIndex[0], indexed.attestingIndices);
           ctx.emit({type: "attestation", message: aggregate as never});
           ctx.network?.publishAggregateAndProof(signed);
         } catch (e) {
@@ -470,6 +467,7 @@ export function validatorHandlers(
           ];
           if (!verifySignatureSets(sets)) throw Error("a signature of the contribution and proof is invalid");
           ctx.liveness.seen(epoch, aggregatorIndex);
+          chain.addSyncContribution(contribution as never);
           ctx.emit({type: "contribution_and_proof", message: signed});
           ctx.network?.publishContributionAndProof(signed);
         } catch (e) {

@@ -19,16 +19,23 @@ import {
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {
+  type AttestationAllForks,
   type AttestationData,
+  type AttesterSlashingLike,
   type CachedBeaconState,
   computeEpochAtSlot,
   computeStartSlotAtEpoch,
   createCachedBeaconState,
   forkTypes,
   getDomain,
+  type ProposerSlashing,
+  type SignatureSet,
   type SignedBeaconBlockAllForks,
+  type SignedBLSToExecutionChange,
+  type SignedVoluntaryExit,
   stateTransition,
   validatorPublicKey,
+  verifySignatureSet,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {Signature, verify} from "@chainsafe/blst";
@@ -36,37 +43,26 @@ import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import type {ChainMetricsHook} from "../metrics/hooks.ts";
 import {AttestationPool} from "./attestationPool.ts";
+import {fromRootHex} from "./blockRoot.ts";
+import {BlsSingleThread, type BlsVerifier, BlsWorkerPool} from "./bls/pool.ts";
 import type {Clock} from "./clock.ts";
 import {type ColumnCustody, DataAvailabilityTracker} from "./da/index.ts";
 import {DeferredBlockWrites} from "./deferredWrites.ts";
 import {ChainError} from "./errors.ts";
 import type {ChainEvents} from "./events.ts";
 import {type ImportBlockOpts, type ImportedBlock, importBlock} from "./importBlock.ts";
+import type {BeaconChainOpts, IBeaconChain} from "./interface.ts";
 import {LightClientServer} from "./lightClient/server.ts";
 import {type Logger, silentLogger} from "./logger.ts";
 import {OpPool} from "./opPool.ts";
 import {type ProduceBlockOpts, type ProducedBlock, produceBlock} from "./produceBlock.ts";
 import {type ChainLink, nearestSnapshot, protoBlockOf} from "./snapshots.ts";
-import {ChainStateCache, type ChainStateCacheOpts} from "./stateCache.ts";
+import {ChainStateCache} from "./stateCache.ts";
 import {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
+import type {GossipVerifiedBlock, VerifiedAttestation} from "./verified.ts";
 
-export interface BeaconChainOpts extends ChainStateCacheOpts {
-  /** Fee recipient for payloads this node builds (20 bytes; default the zero address). */
-  suggestedFeeRecipient?: Uint8Array;
-  /**
-   * bellatrix validator.md get_terminal_pow_block for a chain that starts before bellatrix (dev chains: the
-   * execution client's genesis block, TERMINAL_TOTAL_DIFFICULTY 0): the parent of the merge transition block's
-   * payload. Without it no block can be produced at bellatrix+ before the merge.
-   */
-  terminalBlockHash?: Uint8Array;
-  /** KZG trusted setup (default: c-kzg's bundled mainnet setup, loaded on the first blob). */
-  trustedSetupFile?: string;
-  /**
-   * Store an unfinalized state snapshot (checkpoint state) every this many epochs (default 1): a restart then
-   * replays at most this many epochs of blocks (snapshots.ts). Larger: less disk written, longer restarts.
-   */
-  stateSnapshotEpochs?: number;
-}
+export {blockRootOf, fromRootHex} from "./blockRoot.ts";
+export type {BeaconChainOpts} from "./interface.ts";
 
 export interface BeaconChainModules {
   config: ChainConfig;
@@ -75,6 +71,8 @@ export interface BeaconChainModules {
   engine: ExecutionEngine | null;
   clock: Clock;
   logger?: Logger;
+  /** The BLS verifier (default: from `opts.blsWorkers`); the chain closes it in `close()`. */
+  bls?: BlsVerifier;
 }
 
 /** An electra SingleAttestation (the unaggregated attestation of one validator). */
@@ -86,18 +84,6 @@ export interface SingleAttestation {
 }
 
 const ZERO_HASH = new Uint8Array(32);
-
-export function fromRootHex(hex: RootHex): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
-}
-
-/** hash_tree_root of a block of the fork active at its slot. */
-export function blockRootOf(config: BeaconConfig, block: SignedBeaconBlockAllForks["message"]): Uint8Array {
-  const type = forkTypes(config.getForkSeq(block.slot)).BeaconBlock as unknown as {
-    hashTreeRoot(v: unknown): Uint8Array;
-  };
-  return type.hashTreeRoot(block);
-}
 
 /**
  * The anchor block of a genesis state: its latest_block_header with the state root filled in and an empty body
@@ -139,7 +125,7 @@ export interface ResumeStats {
  * (produceBlock.ts), persistence of blocks / checkpoint states / finalized anchor, and the execution engine's
  * forkchoice state. Emits `head`, `block`, `finalized_checkpoint` and `chain_reorg`.
  */
-export class BeaconChain {
+export class BeaconChain implements IBeaconChain {
   readonly config: ChainConfig;
   readonly beaconConfig: BeaconConfig;
   readonly db: BeaconDb;
@@ -147,6 +133,8 @@ export class BeaconChain {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly opts: BeaconChainOpts;
+  /** Every BLS signature the chain and gossip validation check goes through here (worker pool or main thread). */
+  readonly bls: BlsVerifier;
   readonly forkChoice: ForkChoice;
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
@@ -205,6 +193,11 @@ export class BeaconChain {
         `state snapshot interval must be a positive number of epochs, got ${every}`,
       );
     }
+    this.bls =
+      modules.bls ??
+      (opts.blsWorkers !== undefined && opts.blsWorkers > 0
+        ? new BlsWorkerPool({workers: opts.blsWorkers})
+        : new BlsSingleThread());
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
@@ -422,7 +415,10 @@ export class BeaconChain {
   // ---------------------------------------------------------------- blocks
 
   /** Runs the block import pipeline (importBlock.ts); imports run one at a time. */
-  importBlock(signedBlock: SignedBeaconBlockAllForks, opts: ImportBlockOpts = {}): Promise<ImportedBlock> {
+  importBlock(
+    signedBlock: SignedBeaconBlockAllForks | GossipVerifiedBlock,
+    opts: ImportBlockOpts = {},
+  ): Promise<ImportedBlock> {
     return this.enqueue(() => {
       this.tick();
       return importBlock(this, signedBlock, opts);
@@ -600,6 +596,34 @@ export class BeaconChain {
    * if its own slot is not over: phase0 validate_on_attestation).
    */
   submitAttestation(att: SingleAttestation): void {
+    const checked = this.checkAttestation(att);
+    let valid = false;
+    try {
+      valid = verifySignatureSet(checked.set);
+    } catch {
+      valid = false;
+    }
+    if (!valid) checked.reject("invalid signature");
+    this.acceptAttestation(att, checked.committeeSize, checked.position);
+  }
+
+  /**
+   * `submitAttestation` with the signature verified through the chain's BLS verifier as a batchable call (the
+   * Beacon API: a validator client's attestations of a slot share worker-thread batches).
+   */
+  async submitAttestationAsync(att: SingleAttestation): Promise<void> {
+    const checked = this.checkAttestation(att);
+    if (!(await this.bls.verifySignatureSets([checked.set], {batchable: true}))) checked.reject("invalid signature");
+    this.acceptAttestation(att, checked.committeeSize, checked.position);
+  }
+
+  /** The checks of `submitAttestation` before the signature; returns the signature set to verify. */
+  private checkAttestation(att: SingleAttestation): {
+    set: SignatureSet;
+    committeeSize: number;
+    position: number;
+    reject: (why: string) => never;
+  } {
     const {data} = att;
     const reject = (why: string): never => {
       throw new ChainError("INVALID_ATTESTATION", `${why} (slot ${data.slot}, validator ${att.attesterIndex})`);
@@ -627,17 +651,36 @@ export class BeaconChain {
       objectRoot: ssz.phase0.AttestationData.hashTreeRoot(data),
       domain,
     });
-    let valid = false;
+    let set: SignatureSet;
     try {
-      const key = validatorPublicKey(targetState, att.attesterIndex);
-      valid = verify(signingRoot, key, Signature.fromBytes(att.signature, true));
+      set = {
+        type: "single",
+        pubkey: validatorPublicKey(targetState, att.attesterIndex),
+        signingRoot,
+        signature: att.signature,
+      };
     } catch {
-      valid = false;
+      set = reject("invalid signature");
     }
-    if (!valid) reject("invalid signature");
-    this.attestationPool.add(data, att.committeeIndex, committee.length, position, att.signature);
-    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data});
-    if (data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+    return {set, committeeSize: committee.length, position, reject};
+  }
+
+  /** A checked attestation: into the pool and counted as a vote (at the next slot if its slot is not over). */
+  private acceptAttestation(att: SingleAttestation, committeeSize: number, position: number): void {
+    this.attestationPool.add(att.data, att.committeeIndex, committeeSize, position, att.signature);
+    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data: att.data});
+    if (att.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+  }
+
+  /**
+   * A gossip attestation that passed validation (VerifiedAttestation: committee and signature verified on the
+   * target checkpoint's shuffling): added to the pool and counted as an LMD vote (at the next slot if its own slot
+   * is not over), without checking it again.
+   */
+  onGossipAttestation(att: VerifiedAttestation): void {
+    this.attestationPool.add(att.data, att.committeeIndex, att.committeeSize, att.committeePosition, att.signature);
+    this.pendingVotes.push({attestingIndices: [att.attesterIndex], data: att.data});
+    if (att.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
   }
 
   /**
@@ -683,6 +726,70 @@ export class BeaconChain {
     this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
   }
 
+  // ---------------------------------------------------------------- verified operations (gossip, Beacon API)
+  // The chain is the only writer of fork choice and of its pools: the network and the API hand it what they verified.
+
+  /**
+   * A verified aggregate (gossip ACCEPT or the Beacon API): kept for blocks (op pool; the attestation pool merges it
+   * with the single attesters it holds) and its attesters' votes given to fork choice once its slot is over
+   * (phase0 on_attestation, validate_on_attestation: not from a block).
+   */
+  onAggregate(aggregate: AttestationAllForks, committeeIndex: number, attestingIndices: number[]): void {
+    this.opPool.addAggregate(aggregate, committeeIndex);
+    this.attestationPool.addAggregate(
+      aggregate.data,
+      committeeIndex,
+      aggregate.aggregationBits.toBoolArray(),
+      aggregate.signature,
+    );
+    this.pendingVotes.push({attestingIndices, data: aggregate.data});
+    if (aggregate.data.slot < this.forkChoice.currentSlot) this.applyPendingVotes();
+  }
+
+  /**
+   * A verified attester slashing (gossip ACCEPT or the Beacon API): kept for blocks, and fork choice's
+   * on_attester_slashing (the equivocating validators stop counting; signatures were verified by the caller).
+   */
+  onAttesterSlashing(slashing: AttesterSlashingLike, slashableIndices: number[]): void {
+    this.opPool.addAttesterSlashing(slashing, slashableIndices);
+    try {
+      this.forkChoice.onAttesterSlashing(slashing, {verifySignature: false});
+    } catch (e) {
+      // fork choice's own checks (e.g. not slashable on its justified state): the op pool still has it
+      this.logger.debug("Attester slashing not applied by fork choice", {error: (e as Error).message});
+    }
+  }
+
+  /** A verified voluntary exit, kept for blocks. */
+  addVoluntaryExit(exit: SignedVoluntaryExit): void {
+    this.opPool.addVoluntaryExit(exit);
+  }
+
+  /** A verified proposer slashing, kept for blocks. */
+  addProposerSlashing(slashing: ProposerSlashing): void {
+    this.opPool.addProposerSlashing(slashing);
+  }
+
+  /** A verified BLS-to-execution change, kept for blocks. */
+  addBlsToExecutionChange(change: SignedBLSToExecutionChange): void {
+    this.opPool.addBlsToExecutionChange(change);
+  }
+
+  /** A verified sync committee contribution, kept for the next block's SyncAggregate. */
+  addSyncContribution(contribution: Parameters<OpPool["addSyncContribution"]>[0]): void {
+    this.opPool.addSyncContribution(contribution);
+  }
+
+  /** A sync committee message verified by gossip validation, kept for the next block's SyncAggregate. */
+  addVerifiedSyncCommitteeMessage(msg: {
+    slot: number;
+    beaconBlockRoot: Uint8Array;
+    validatorIndex: number;
+    signature: Uint8Array;
+  }): void {
+    this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
+  }
+
   private applyPendingVotes(): void {
     const keep: typeof this.pendingVotes = [];
     for (const vote of this.pendingVotes) {
@@ -705,6 +812,11 @@ export class BeaconChain {
     if (node === undefined) throw new ChainError("UNKNOWN_BLOCK", `unknown block ${root}`);
     if (node.slot <= computeStartSlotAtEpoch(epoch)) return {epoch, root};
     return {epoch, root: this.forkChoice.getAncestor(root, computeStartSlotAtEpoch(epoch)).blockRoot};
+  }
+
+  /** Closes what the chain owns that outlives a stopped node otherwise: the BLS worker threads. Idempotent. */
+  async close(): Promise<void> {
+    await this.bls.close();
   }
 
   /** Epoch of the head slot, for status lines. */

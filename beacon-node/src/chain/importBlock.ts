@@ -21,13 +21,14 @@ import {
   processSlots,
   type SignedBeaconBlockAllForks,
   stateTransition,
-  verifySignatureSets,
 } from "@ceibo/state-transition";
 import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
-import {type BeaconChain, blockRootOf, fromRootHex} from "./chain.ts";
+import {blockRootOf, fromRootHex} from "./blockRoot.ts";
 import {BlockError, type BlockErrorCode} from "./errors.ts";
+import type {IBeaconChain} from "./interface.ts";
 import {forkChoiceSummaryOf} from "./snapshots.ts";
+import {type GossipVerifiedBlock, isGossipVerifiedBlock} from "./verified.ts";
 
 export interface ImportBlockOpts {
   /**
@@ -63,16 +64,20 @@ type BodyWithPayload = {
   executionRequests?: ExecutionRequests;
 };
 
+/**
+ * Imports a block: a plain signed block (req/resp sync, the Beacon API, the node's own) is checked in full; a
+ * `GossipVerifiedBlock` keeps the root and proposer signature gossip validation verified (verified.ts).
+ */
 export async function importBlock(
-  chain: BeaconChain,
-  signedBlock: SignedBeaconBlockAllForks,
+  chain: IBeaconChain,
+  input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
 ): Promise<ImportedBlock> {
   const metrics = chain.metrics;
-  if (metrics === null) return importBlockStages(chain, signedBlock, opts, null);
+  if (metrics === null) return importBlockStages(chain, input, opts, null);
   const t0 = performance.now();
   try {
-    const imported = await importBlockStages(chain, signedBlock, opts, metrics);
+    const imported = await importBlockStages(chain, input, opts, metrics);
     metrics.blockImported(true, (performance.now() - t0) / 1000);
     return imported;
   } catch (e) {
@@ -82,11 +87,13 @@ export async function importBlock(
 }
 
 async function importBlockStages(
-  chain: BeaconChain,
-  signedBlock: SignedBeaconBlockAllForks,
+  chain: IBeaconChain,
+  input: SignedBeaconBlockAllForks | GossipVerifiedBlock,
   opts: ImportBlockOpts,
   metrics: ChainMetricsHook | null,
 ): Promise<ImportedBlock> {
+  const gossipVerified = isGossipVerifiedBlock(input) ? input : null;
+  const signedBlock = gossipVerified !== null ? gossipVerified.signedBlock : (input as SignedBeaconBlockAllForks);
   let tStage = performance.now();
   const stageDone = (stage: BlockImportStage): void => {
     if (metrics === null) return;
@@ -100,7 +107,8 @@ async function importBlockStages(
   }
   let rootBytes: Uint8Array;
   try {
-    rootBytes = blockRootOf(chain.beaconConfig, block);
+    // a gossip-verified block's root was computed (and its proposer signature checked over it) by gossip validation
+    rootBytes = gossipVerified !== null ? gossipVerified.blockRoot : blockRootOf(chain.beaconConfig, block);
   } catch (e) {
     throw new BlockError("INVALID_BLOCK", `cannot hash the block: ${(e as Error).message}`, {
       slot: block.slot,
@@ -130,13 +138,16 @@ async function importBlockStages(
     throw new BlockError("INVALID_STATE_TRANSITION", `process_slots: ${(e as Error).message}`, {...ctx, cause: e});
   }
   stageDone("pre_state");
-  let sigsValid: boolean;
+  let sets: ReturnType<typeof getBlockSignatureSets>;
   try {
-    sigsValid = verifySignatureSets(getBlockSignatureSets(preState, signedBlock));
+    // gossip verified the proposer signature: the batch leaves it out
+    sets = getBlockSignatureSets(preState, signedBlock, {skipProposer: gossipVerified !== null});
   } catch (e) {
     // a set that cannot even be built (unknown validator, bad committee bits) makes the block invalid
     throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});
   }
+  // through the chain's BLS verifier (the worker pool shared with gossip; a block is not batched with gossip)
+  const sigsValid = await chain.bls.verifySignatureSets(sets);
   if (!sigsValid) throw new BlockError("INVALID_SIGNATURE", "a signature of the block is invalid", ctx);
   stageDone("signatures");
 
@@ -220,7 +231,7 @@ async function importBlockStages(
 }
 
 async function verifyPayload(
-  chain: BeaconChain,
+  chain: IBeaconChain,
   root: RootHex,
   parentRoot: Uint8Array,
   fork: number,
@@ -236,7 +247,7 @@ async function verifyPayload(
           executionRequests: fork >= ForkSeq.electra ? body.executionRequests : undefined,
         }
       : {};
-  let status: Awaited<ReturnType<NonNullable<BeaconChain["engine"]>["notifyNewPayload"]>>;
+  let status: Awaited<ReturnType<NonNullable<IBeaconChain["engine"]>["notifyNewPayload"]>>;
   try {
     status = await chain.engine.notifyNewPayload(chain.forkNameAtSlot(ctx.slot), body.executionPayload, extras);
   } catch (e) {
@@ -269,7 +280,7 @@ async function verifyPayload(
 }
 
 /** Tells the attestation pool which attesters a block carried, per committee. */
-function markIncluded(chain: BeaconChain, postState: CachedBeaconState, attestation: AttestationAllForks): void {
+function markIncluded(chain: IBeaconChain, postState: CachedBeaconState, attestation: AttestationAllForks): void {
   try {
     const {data} = attestation;
     const bits = attestation.aggregationBits.toBoolArray();

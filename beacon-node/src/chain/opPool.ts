@@ -26,9 +26,16 @@ import {
   type SignedVoluntaryExit,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import type {SignedContributionAndProofValue} from "../network/gossip/validation/syncCommittee.ts";
+import type {BitArray} from "@chainsafe/ssz";
 
-type SyncCommitteeContribution = SignedContributionAndProofValue["message"]["contribution"];
+/** altair SyncCommitteeContribution (the shape gossip validation gives, validation/syncCommittee.ts). */
+type SyncCommitteeContribution = {
+  slot: number;
+  beaconBlockRoot: Uint8Array;
+  subcommitteeIndex: number;
+  aggregationBits: BitArray;
+  signature: Uint8Array;
+};
 
 export interface BlockOperations {
   proposerSlashings: ProposerSlashing[];

@@ -20,8 +20,8 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BlobsBundle, ExecutionPayload, ExecutionRequests, PayloadAttributes} from "../execution/index.ts";
-import type {BeaconChain} from "./chain.ts";
 import {ChainError} from "./errors.ts";
+import type {IBeaconChain} from "./interface.ts";
 
 export interface ProduceBlockOpts {
   slot: number;
@@ -54,7 +54,7 @@ export interface ProducedBlock {
   blinded: boolean;
 }
 
-export async function produceBlock(chain: BeaconChain, opts: ProduceBlockOpts): Promise<ProducedBlock> {
+export async function produceBlock(chain: IBeaconChain, opts: ProduceBlockOpts): Promise<ProducedBlock> {
   const {slot} = opts;
   const head = chain.head;
   if (!Number.isSafeInteger(slot) || slot <= head.slot) {
@@ -171,7 +171,7 @@ export function processForStateRoot(cs: CachedBeaconState, block: BeaconBlockAll
 
 /** forkchoiceUpdated with payload attributes on the head, then getPayload. */
 async function buildPayload(
-  chain: BeaconChain,
+  chain: IBeaconChain,
   state: CachedBeaconState,
   slot: number,
   headRoot: string,

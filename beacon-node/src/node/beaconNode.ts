@@ -406,6 +406,7 @@ export class BeaconNode {
         // a chain that starts before bellatrix merges onto the execution genesis block (TTD 0)
         {terminalBlockHash: genesisBlockHash, ...opts.chain},
       );
+      undo.push(() => chain.close()); // the BLS worker threads
       if (resumed) {
         logger.info("Resumed chain from the database", {
           headSlot: chain.head.slot,
@@ -657,6 +658,7 @@ export class BeaconNode {
       await this.loop;
       await this.sync?.stop();
       await this.network?.stop();
+      await this.chain.close();
       await this.mockEngine?.close();
       await this.retention?.stop();
       await this.history?.stop();

@@ -1,4 +1,5 @@
 import {readFileSync} from "node:fs";
+import {availableParallelism} from "node:os";
 import {resolve} from "node:path";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
@@ -148,6 +149,8 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
+  --bls.workers N           threads verifying BLS signatures (gossip batched, block imports) off the main
+                            thread (default: cores - 1, at least 1); 0 verifies on the main thread
   --state-snapshot-epochs N  store a state snapshot of the unfinalized chain every N epochs (default 1; kept
                             until finalized): a restart replays at most N epochs of blocks; larger N writes less
   --prune-history           keep only the blocks peers may ask for: finalized blocks (with sidecars and archived
@@ -331,6 +334,7 @@ export const BEACON_OPTIONS = {
   "archive-blobs": {type: "boolean", default: false},
   "prune-history": {type: "boolean", default: false},
   "state-snapshot-epochs": {type: "string"},
+  "bls.workers": {type: "string"},
   "dev.history-window-epochs": {type: "string"},
   "execution-urls": {type: "string", deprecated: ["execution.urls"]},
   "jwt-secret": {type: "string"},
@@ -471,6 +475,7 @@ export const beaconCommand: Command = {
     const snapshotEpochs = nonNegativeInt("state-snapshot-epochs", values["state-snapshot-epochs"]);
     if (snapshotEpochs !== undefined && snapshotEpochs < 1)
       throw new UsageError("--state-snapshot-epochs must be at least 1");
+    const blsWorkers = nonNegativeInt("bls.workers", values["bls.workers"]) ?? Math.max(1, availableParallelism() - 1);
     const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
@@ -616,7 +621,7 @@ export const beaconCommand: Command = {
       jwtSecret,
       devSigning: signing === "true",
       rest,
-      chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs},
+      chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs, blsWorkers},
       builder: builderOpts,
       p2p: p2p && peerBlockList !== undefined ? {...p2p, peerBlockListFile: resolve(peerBlockList)} : p2p,
       checkpoint,

@@ -18,7 +18,7 @@ import {
 } from "@ceibo/state-transition";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar, DbBatch} from "../../db/index.ts";
 import type {ExecutionEngine} from "../../execution/index.ts";
-import {blockRootOf, fromRootHex} from "../chain.ts";
+import {blockRootOf, fromRootHex} from "../blockRoot.ts";
 import {type Logger, silentLogger} from "../logger.ts";
 import {
   getBlobSidecars,

@@ -5,9 +5,9 @@
  */
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {ExecutionEngine} from "../../execution/index.ts";
-import {validateGossipBlobSidecar} from "../../network/gossip/validation/blobSidecar.ts";
-import {validateGossipDataColumnSidecar} from "../../network/gossip/validation/dataColumnSidecar.ts";
 import type {Logger} from "../logger.ts";
+import {validateGossipBlobSidecar} from "../validation/blobSidecar.ts";
+import {validateGossipDataColumnSidecar} from "../validation/dataColumnSidecar.ts";
 import type {BlockSidecars, DataAvailabilityTracker} from "./availability.ts";
 import type {BlobSidecar} from "./blobSidecars.ts";
 import {computeSubnetForDataColumnSidecar} from "./custody.ts";

@@ -2,9 +2,10 @@
  * What the blob_sidecar_{subnet_id} and data_column_sidecar_{subnet_id} gossip rules share (deneb, electra and fulu
  * p2p-interface.md validate_blob_sidecar_gossip / validate_data_column_sidecar_gossip): the `Seen` tuples
  * (blob_sidecar_tuples, data_column_sidecar_tuples), the checks of the sidecar's signed block header against the
- * store, and the expected-proposer check. The validators themselves are in network/gossip/validation/.
+ * store, and the expected-proposer check. The validators themselves are in chain/validation/.
  */
-import {toRootHex} from "@ceibo/fork-choice";
+import type {BeaconConfig, ChainConfig} from "@ceibo/config";
+import {type ForkChoice, type RootHex, toRootHex} from "@ceibo/fork-choice";
 import {DOMAIN_BEACON_PROPOSER, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
   type BeaconStateFulu,
@@ -17,14 +18,18 @@ import {
 import {ssz} from "@ceibo/types";
 import {Signature, verify} from "@chainsafe/blst";
 import {GossipValidationError} from "../../network/types.ts";
-import type {BeaconChain} from "../chain.ts";
+import type {Clock} from "../clock.ts";
 import type {SignedBeaconBlockHeader} from "./merkle.ts";
 
 /** The parts of the chain the sidecar gossip rules read. */
-export type SidecarGossipChain = Pick<
-  BeaconChain,
-  "beaconConfig" | "config" | "clock" | "forkChoice" | "getHeadState" | "getBlockState"
->;
+export interface SidecarGossipChain {
+  readonly beaconConfig: BeaconConfig;
+  readonly config: ChainConfig;
+  readonly clock: Clock;
+  readonly forkChoice: ForkChoice;
+  getHeadState(): CachedBeaconState;
+  getBlockState(root: RootHex): CachedBeaconState;
+}
 
 const MAX_PROPOSER_CACHE = 32;
 

@@ -8,8 +8,6 @@ import type {BeaconConfig} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
 import type {ForkName} from "@ceibo/params";
 import {
-  type AttestationAllForks,
-  type AttestationData,
   type AttestationPhase0,
   type AttesterSlashingLike,
   computeEpochAtSlot,
@@ -28,6 +26,32 @@ import {BlockError} from "../../chain/errors.ts";
 import type {Logger} from "../../chain/logger.ts";
 import type {OpPool} from "../../chain/opPool.ts";
 import {GossipSeenCaches} from "../../chain/seenCaches.ts";
+import {
+  type SignedAggregateAndProofValue,
+  validateGossipAggregateAndProof,
+} from "../../chain/validation/aggregateAndProof.ts";
+import {type SingleAttestationValue, validateGossipAttestation} from "../../chain/validation/attestation.ts";
+import {validateGossipAttesterSlashing} from "../../chain/validation/attesterSlashing.ts";
+import {validateGossipBeaconBlock} from "../../chain/validation/block.ts";
+import {validateGossipBlsToExecutionChange} from "../../chain/validation/blsToExecutionChange.ts";
+import type {GossipValidationContext} from "../../chain/validation/common.ts";
+import {
+  checkLightClientTopicDigest,
+  type LightClientFinalityUpdateValue,
+  LightClientGossipState,
+  type LightClientOptimisticUpdateValue,
+  validateGossipLightClientFinalityUpdate,
+  validateGossipLightClientOptimisticUpdate,
+} from "../../chain/validation/lightClient.ts";
+import {validateGossipProposerSlashing} from "../../chain/validation/proposerSlashing.ts";
+import {
+  type SignedContributionAndProofValue,
+  type SyncCommitteeMessageValue,
+  validateGossipContributionAndProof,
+  validateGossipSyncCommitteeMessage,
+} from "../../chain/validation/syncCommittee.ts";
+import {validateGossipVoluntaryExit} from "../../chain/validation/voluntaryExit.ts";
+import type {GossipVerifiedBlock} from "../../chain/verified.ts";
 import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
 import {LightClientGossipPublisher} from "./lightClientPublisher.ts";
@@ -46,28 +70,6 @@ import {
   isGossipTypeActive,
   stringifyGossipTopic,
 } from "./topics.ts";
-import {type SignedAggregateAndProofValue, validateGossipAggregateAndProof} from "./validation/aggregateAndProof.ts";
-import {type SingleAttestationValue, validateGossipAttestation} from "./validation/attestation.ts";
-import {validateGossipAttesterSlashing} from "./validation/attesterSlashing.ts";
-import {validateGossipBeaconBlock} from "./validation/block.ts";
-import {validateGossipBlsToExecutionChange} from "./validation/blsToExecutionChange.ts";
-import type {GossipValidationContext} from "./validation/common.ts";
-import {
-  checkLightClientTopicDigest,
-  type LightClientFinalityUpdateValue,
-  LightClientGossipState,
-  type LightClientOptimisticUpdateValue,
-  validateGossipLightClientFinalityUpdate,
-  validateGossipLightClientOptimisticUpdate,
-} from "./validation/lightClient.ts";
-import {validateGossipProposerSlashing} from "./validation/proposerSlashing.ts";
-import {
-  type SignedContributionAndProofValue,
-  type SyncCommitteeMessageValue,
-  validateGossipContributionAndProof,
-  validateGossipSyncCommitteeMessage,
-} from "./validation/syncCommittee.ts";
-import {validateGossipVoluntaryExit} from "./validation/voluntaryExit.ts";
 
 export {type BlockOperations, OpPool} from "../../chain/opPool.ts";
 export {GossipMessageIds} from "./messageId.ts";
@@ -108,8 +110,6 @@ export interface GossipHandlerModules {
   messageIds?: GossipMessageIds;
   /** The Seen caches (default: new ones), e.g. to share the sidecar tuples and invalid blocks with the DA module. */
   seen?: GossipSeenCaches;
-  /** The pool ACCEPTed operations go to (default: a new one). */
-  opPool?: OpPool;
   /**
    * Serve light clients on gossip (default true; `--light-client-server`): subscribe and validate the
    * light_client_finality_update / light_client_optimistic_update topics and publish the node's new updates.
@@ -141,6 +141,7 @@ const INVALID_BLOCK_CODES = new Set(["INVALID_SIGNATURE", "INVALID_STATE_TRANSIT
 
 export class GossipHandler {
   readonly seen: GossipSeenCaches;
+  /** The chain's op pool (read-only here: ACCEPTed operations go through chain methods). */
   readonly opPool: OpPool;
   readonly metrics: GossipMetrics;
   private readonly pubsub: GossipSub;
@@ -158,8 +159,6 @@ export class GossipHandler {
   private attnets: number[] = [];
   private syncnets: number[] = [];
   private dataColumnSubnets: number[] = [];
-  /** Aggregates whose votes fork choice takes once their slot is over (validate_on_attestation). */
-  private pendingVotes: {attestingIndices: number[]; data: AttestationData}[] = [];
   private started = false;
   /** Messages IGNOREd only for timing (unknown voted block, future slot), validated again later (retryQueue.ts). */
   readonly retryQueue: GossipRetryQueue<PendingGossip>;
@@ -185,7 +184,7 @@ export class GossipHandler {
     this.onUnknownBlockParent = modules.onUnknownBlockParent;
     this.messageIds = modules.messageIds ?? new GossipMessageIds(modules.config);
     this.seen = modules.seen ?? new GossipSeenCaches();
-    this.opPool = modules.opPool ?? modules.chain.opPool;
+    this.opPool = modules.chain.opPool;
     this.ctx = {chain: modules.chain, seen: this.seen};
     const received = {} as Record<GossipType, GossipCounters>;
     const published = {} as Record<GossipType, number>;
@@ -233,8 +232,8 @@ export class GossipHandler {
 
   /**
    * Once per slot: topics of the fork digests active within two epochs of now (the next fork's topics two
-   * epochs early, the previous fork's until two epochs after), seen-cache pruning, and the aggregate votes whose
-   * slot is over.
+   * epochs early, the previous fork's until two epochs after), seen-cache pruning and retries. (The chain prunes
+   * its pools and applies pending votes in its own onSlot.)
    */
   onSlot(slot: number): void {
     if (this.started) this.updateSubscriptions(slot);
@@ -243,8 +242,6 @@ export class GossipHandler {
       computeStartSlotAtEpoch(this.chain.finalizedCheckpoint.epoch),
       this.chain.config.ATTESTATION_PROPAGATION_SLOT_RANGE,
     );
-    this.opPool.prune(slot);
-    this.applyPendingVotes();
     for (const p of this.retryQueue.takeExpired()) this.reportIgnoredLate(p);
     for (const p of this.retryQueue.takeForSlot(slot)) void this.retry(p);
   }
@@ -470,73 +467,53 @@ export class GossipHandler {
     switch (topic.type) {
       case "beacon_block": {
         const block = value as SignedBeaconBlockAllForks;
-        let validated: ReturnType<typeof validateGossipBeaconBlock>;
+        let validated: Awaited<ReturnType<typeof validateGossipBeaconBlock>>;
         try {
-          validated = validateGossipBeaconBlock(ctx, block, topic.fork);
+          validated = await validateGossipBeaconBlock(ctx, block, topic.fork);
         } catch (e) {
           if (e instanceof GossipValidationError && e.code === "PARENT_UNKNOWN")
             this.onUnknownBlockParent?.(block, peer);
           throw e;
         }
-        return () => this.importGossipBlock(block, validated.blockRoot, validated.blockRootHex, peer);
+        return () => this.importGossipBlock(validated, peer);
       }
       case "beacon_aggregate_and_proof": {
-        const validated = validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
-        return () => {
-          this.opPool.addAggregate(validated.aggregate, validated.committeeIndex);
-          // blocks this node proposes carry the network's aggregates (merged with the singles it holds)
-          this.chain.attestationPool.addAggregate(
-            validated.aggregate.data,
-            validated.committeeIndex,
-            validated.aggregate.aggregationBits.toBoolArray(),
-            validated.aggregate.signature,
-          );
-          this.pendingVotes.push({attestingIndices: validated.attestingIndices, data: validated.aggregate.data});
-          this.applyPendingVotes();
-        };
+        const validated = await validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
+        // blocks this node proposes carry the network's aggregates; fork choice takes the votes
+        return () => this.chain.onAggregate(validated.aggregate, validated.committeeIndex, validated.attestingIndices);
       }
       case "beacon_attestation": {
         const att = value as AttestationPhase0 | SingleAttestationValue;
-        const validated = validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
-        return () => {
-          try {
-            this.chain.submitAttestation({
-              committeeIndex: validated.committeeIndex,
-              attesterIndex: validated.attesterIndex,
-              data: validated.data,
-              signature: validated.signature,
-            });
-          } catch (e) {
-            this.logger.debug("Gossip attestation not taken by the chain", {error: (e as Error).message});
-          }
-        };
+        const validated = await validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
+        // committee and signature verified: the chain takes it as it is (no second signature check)
+        return () => this.chain.onGossipAttestation(validated);
       }
       case "voluntary_exit": {
-        validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
-        return () => this.opPool.addVoluntaryExit(value as SignedVoluntaryExit);
+        await validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
+        return () => this.chain.addVoluntaryExit(value as SignedVoluntaryExit);
       }
       case "proposer_slashing": {
-        validateGossipProposerSlashing(ctx, value as ProposerSlashing);
-        return () => this.opPool.addProposerSlashing(value as ProposerSlashing);
+        await validateGossipProposerSlashing(ctx, value as ProposerSlashing);
+        return () => this.chain.addProposerSlashing(value as ProposerSlashing);
       }
       case "attester_slashing": {
         const slashing = value as AttesterSlashingLike;
-        const indices = validateGossipAttesterSlashing(ctx, slashing);
-        return () => this.onAttesterSlashing(slashing, indices);
+        const indices = await validateGossipAttesterSlashing(ctx, slashing);
+        return () => this.chain.onAttesterSlashing(slashing, indices);
       }
       case "sync_committee_contribution_and_proof": {
         const signed = value as SignedContributionAndProofValue;
-        validateGossipContributionAndProof(ctx, signed);
-        return () => this.opPool.addSyncContribution(signed.message.contribution);
+        await validateGossipContributionAndProof(ctx, signed);
+        return () => this.chain.addSyncContribution(signed.message.contribution);
       }
       case "sync_committee": {
         const msg = value as SyncCommitteeMessageValue;
-        validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
-        return () => this.chain.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
+        await validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
+        return () => this.chain.addVerifiedSyncCommitteeMessage(msg);
       }
       case "bls_to_execution_change": {
-        validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
-        return () => this.opPool.addBlsToExecutionChange(value as SignedBLSToExecutionChange);
+        await validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
+        return () => this.chain.addBlsToExecutionChange(value as SignedBLSToExecutionChange);
       }
       case "blob_sidecar": {
         // the DA module validates (validation/blobSidecar.ts) and records the sidecar (chain/da gossipAdapter.ts)
@@ -570,19 +547,15 @@ export class GossipHandler {
   }
 
   /** Imports a block that passed gossip validation; a block failing import marks its root invalid. */
-  private async importGossipBlock(
-    block: SignedBeaconBlockAllForks,
-    blockRoot: Uint8Array,
-    blockRootHex: string,
-    peer: PeerIdStr,
-  ): Promise<void> {
+  private async importGossipBlock(verified: GossipVerifiedBlock, peer: PeerIdStr): Promise<void> {
+    const {signedBlock: block, blockRoot, blockRootHex} = verified;
     const commitments = (block.message.body as {blobKzgCommitments?: Uint8Array[]}).blobKzgCommitments ?? [];
     let dataAvailable: boolean | undefined;
     if (commitments.length > 0 && this.da?.isDataAvailable !== undefined) {
       dataAvailable = await this.da.isDataAvailable(block, blockRoot);
     }
     try {
-      await this.chain.importBlock(block, {dataAvailable});
+      await this.chain.importBlock(verified, {dataAvailable});
       this.logger.debug("Imported gossip block", {slot: block.message.slot, root: blockRootHex});
     } catch (e) {
       if (!(e instanceof BlockError)) throw e;
@@ -600,34 +573,6 @@ export class GossipHandler {
       }
       this.logger.warn("Gossip block not imported", {slot: block.message.slot, root: blockRootHex, error: e.message});
     }
-  }
-
-  private onAttesterSlashing(slashing: AttesterSlashingLike, indices: number[]): void {
-    this.opPool.addAttesterSlashing(slashing, indices);
-    try {
-      // fork choice on_attester_slashing: the validators stop counting (signatures were verified on gossip)
-      this.chain.forkChoice.onAttesterSlashing(slashing, {verifySignature: false});
-    } catch (e) {
-      this.logger.debug("Attester slashing not applied by fork choice", {error: (e as Error).message});
-    }
-  }
-
-  /** Gives fork choice the votes of ACCEPTed aggregates whose slot is over (on_attestation, not from a block). */
-  private applyPendingVotes(): void {
-    const currentSlot = this.chain.forkChoice.currentSlot;
-    const keep: typeof this.pendingVotes = [];
-    for (const vote of this.pendingVotes) {
-      if (vote.data.slot >= currentSlot) {
-        keep.push(vote);
-        continue;
-      }
-      try {
-        this.chain.forkChoice.onIndexedAttestation(vote, false);
-      } catch (e) {
-        this.logger.debug("Aggregate vote not applied", {slot: vote.data.slot, error: (e as Error).message});
-      }
-    }
-    this.pendingVotes = keep;
   }
 
   // ---------------------------------------------------------------- publishing
@@ -677,7 +622,7 @@ export class GossipHandler {
     return this.publishObject(this.topicAt(epoch, "beacon_attestation", sub), attestation);
   }
 
-  /** Publishes a SignedAggregateAndProof (phase0 or electra) and keeps its aggregate for blocks. */
+  /** Publishes a SignedAggregateAndProof (phase0 or electra); the caller gives the aggregate to the chain. */
   publishAggregateAndProof(signed: SignedAggregateAndProofValue): Promise<number> {
     const {aggregate, aggregatorIndex} = signed.message;
     const {data} = aggregate;
@@ -687,13 +632,6 @@ export class GossipHandler {
     const key = committeeBits !== undefined ? `${dataRootHex}:${committeeIndex}` : dataRootHex;
     this.seen.aggregatorEpochs.add(data.target.epoch, String(aggregatorIndex));
     this.seen.aggregateDataRoots.add(data.slot, key, aggregate.aggregationBits.uint8Array);
-    this.opPool.addAggregate(aggregate as AttestationAllForks, committeeIndex);
-    this.chain.attestationPool.addAggregate(
-      data,
-      committeeIndex,
-      aggregate.aggregationBits.toBoolArray(),
-      aggregate.signature,
-    );
     return this.publishObject(this.topicAt(computeEpochAtSlot(data.slot), "beacon_aggregate_and_proof"), signed);
   }
 
@@ -725,7 +663,6 @@ export class GossipHandler {
       `${Buffer.from(contribution.beaconBlockRoot).toString("hex")}:${contribution.subcommitteeIndex}`,
       contribution.aggregationBits.uint8Array,
     );
-    this.opPool.addSyncContribution(contribution);
     return this.publishObject(
       this.topicAt(computeEpochAtSlot(contribution.slot), "sync_committee_contribution_and_proof"),
       signed,
@@ -734,13 +671,11 @@ export class GossipHandler {
 
   publishVoluntaryExit(exit: SignedVoluntaryExit): Promise<number> {
     this.seen.voluntaryExitIndices.add(exit.message.validatorIndex);
-    this.opPool.addVoluntaryExit(exit);
     return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "voluntary_exit"), exit);
   }
 
   publishProposerSlashing(slashing: ProposerSlashing): Promise<number> {
     this.seen.proposerSlashingIndices.add(slashing.signedHeader1.message.proposerIndex);
-    this.opPool.addProposerSlashing(slashing);
     return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "proposer_slashing"), slashing);
   }
 
@@ -748,13 +683,11 @@ export class GossipHandler {
     const indices2 = new Set(slashing.attestation2.attestingIndices);
     const indices = slashing.attestation1.attestingIndices.filter((i) => indices2.has(i));
     for (const i of indices) this.seen.attesterSlashingIndices.add(i);
-    this.opPool.addAttesterSlashing(slashing, indices);
     return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "attester_slashing"), slashing);
   }
 
   publishBlsToExecutionChange(change: SignedBLSToExecutionChange): Promise<number> {
     this.seen.blsToExecutionChangeIndices.add(change.message.validatorIndex);
-    this.opPool.addBlsToExecutionChange(change);
     return this.publishObject(this.topicAt(this.chain.clock.currentEpoch, "bls_to_execution_change"), change);
   }
 

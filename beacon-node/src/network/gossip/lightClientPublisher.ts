@@ -25,7 +25,7 @@ import {
   type LightClientGossipState,
   type LightClientOptimisticUpdateValue,
   lightClientForwardTimeMs,
-} from "./validation/lightClient.ts";
+} from "../../chain/validation/lightClient.ts";
 
 export interface LightClientPublishTarget {
   publishLightClientFinalityUpdate(update: ForkedLightClientData): Promise<number>;

@@ -12,14 +12,20 @@ import {
 import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
 
 /** p2p-interface.md validate_voluntary_exit_gossip; marks the validator seen when the exit passes. */
-export function validateGossipVoluntaryExit(ctx: GossipValidationContext, signedExit: SignedVoluntaryExit): void {
+export async function validateGossipVoluntaryExit(
+  ctx: GossipValidationContext,
+  signedExit: SignedVoluntaryExit,
+): Promise<void> {
   const exit = signedExit.message;
   const index = exit.validatorIndex;
 
-  // [IGNORE] The first valid voluntary exit received for the validator
-  if (ctx.seen.voluntaryExitIndices.has(index)) {
-    ignore("EXIT_ALREADY_KNOWN", `already seen a voluntary exit of validator ${index}`);
-  }
+  // [IGNORE] The first valid voluntary exit received for the validator (again after the signature check)
+  const checkSeen = (): void => {
+    if (ctx.seen.voluntaryExitIndices.has(index)) {
+      ignore("EXIT_ALREADY_KNOWN", `already seen a voluntary exit of validator ${index}`);
+    }
+  };
+  checkSeen();
 
   const state = ctx.chain.getHeadState();
   // [REJECT] The validator index is valid
@@ -40,13 +46,15 @@ export function validateGossipVoluntaryExit(ctx: GossipValidationContext, signed
     reject("SHORT_ACTIVE_PERIOD", `validator ${index} has not been active for SHARD_COMMITTEE_PERIOD`);
   }
   // [REJECT] The signature is valid
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SIGNATURE",
       message: `invalid voluntary exit signature of validator ${index}`,
       build: () => getVoluntaryExitSignatureSet(state, signedExit),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   ctx.seen.voluntaryExitIndices.add(index);
 }

@@ -9,15 +9,21 @@ import {ssz} from "@ceibo/types";
 import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
 
 /** p2p-interface.md validate_proposer_slashing_gossip; marks the proposer seen when the slashing passes. */
-export function validateGossipProposerSlashing(ctx: GossipValidationContext, slashing: ProposerSlashing): void {
+export async function validateGossipProposerSlashing(
+  ctx: GossipValidationContext,
+  slashing: ProposerSlashing,
+): Promise<void> {
   const header1 = slashing.signedHeader1.message;
   const header2 = slashing.signedHeader2.message;
   const proposerIndex = header1.proposerIndex;
 
-  // [IGNORE] The first valid proposer slashing received for this proposer
-  if (ctx.seen.proposerSlashingIndices.has(proposerIndex)) {
-    ignore("SLASHING_ALREADY_KNOWN", `already seen a proposer slashing of validator ${proposerIndex}`);
-  }
+  // [IGNORE] The first valid proposer slashing received for this proposer (again after the signature check)
+  const checkSeen = (): void => {
+    if (ctx.seen.proposerSlashingIndices.has(proposerIndex)) {
+      ignore("SLASHING_ALREADY_KNOWN", `already seen a proposer slashing of validator ${proposerIndex}`);
+    }
+  };
+  checkSeen();
   // [REJECT] The header slots match
   if (header1.slot !== header2.slot) reject("SLOTS_DIFFER", `header slots ${header1.slot} and ${header2.slot}`);
   // [REJECT] The header proposer indices match
@@ -37,10 +43,12 @@ export function validateGossipProposerSlashing(ctx: GossipValidationContext, sla
   // [REJECT] The signatures are valid
   const sets = (): ReturnType<typeof getProposerSlashingSignatureSets> =>
     getProposerSlashingSignatureSets(state, slashing);
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {code: "INVALID_SIGNATURE", message: "invalid signature on header 1", build: () => sets()[0]},
     {code: "INVALID_SIGNATURE", message: "invalid signature on header 2", build: () => sets()[1]},
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   ctx.seen.proposerSlashingIndices.add(proposerIndex);
 }

@@ -23,7 +23,7 @@
 import {BASIS_POINTS} from "@ceibo/fork-choice";
 import {SYNC_COMMITTEE_SIZE} from "@ceibo/params";
 import {computeEpochAtSlot, lightClientTypes} from "@ceibo/state-transition";
-import type {BeaconChain} from "../../../chain/chain.ts";
+import type {BeaconChain} from "../chain.ts";
 import {computeTimeAtSlotMs, type GossipValidationContext, ignore} from "./common.ts";
 
 /** The fields the rules read (any light-client fork's form). */

@@ -6,19 +6,13 @@
 import type {CheckpointHex, ProtoNode} from "@ceibo/fork-choice";
 import {toRootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
-import {
-  type CachedBeaconState,
-  computeStartSlotAtEpoch,
-  type SignatureSet,
-  verifySignatureSet,
-  verifySignatureSets,
-} from "@ceibo/state-transition";
-import type {BeaconChain} from "../../../chain/chain.ts";
-import type {GossipSeenCaches} from "../../../chain/seenCaches.ts";
-import {GossipValidationError} from "../../types.ts";
+import {type CachedBeaconState, computeStartSlotAtEpoch, type SignatureSet} from "@ceibo/state-transition";
+import {GossipValidationError} from "../../network/types.ts";
+import type {IBeaconChain} from "../interface.ts";
+import type {GossipSeenCaches} from "../seenCaches.ts";
 
 export interface GossipValidationContext {
-  chain: BeaconChain;
+  chain: IBeaconChain;
   seen: GossipSeenCaches;
 }
 
@@ -112,10 +106,19 @@ export function getCheckpointState(ctx: GossipValidationContext, checkpoint: Che
 }
 
 /**
- * Verifies signature sets in one batch; when the batch fails, finds the first invalid set and REJECTs with its
- * code. A set that cannot be built (bad public key) throws inside `build` and REJECTs with its code too.
+ * Verifies signature sets through the chain's BLS verifier (`chain.bls`: the worker pool, or the main thread with
+ * `--bls.workers 0`) as one batchable call (gossip: may wait a few milliseconds to share a multi-pairing with other
+ * messages). When the call fails, finds the first invalid set and REJECTs with its code. A set that cannot be built
+ * (bad public key) throws inside `build` and REJECTs with its code too.
+ *
+ * Validation awaits here, so other messages are validated meanwhile: after it the caller repeats its "first valid
+ * message" (Seen) rules and marks the message seen in the same synchronous run, so that two messages in flight for
+ * the same key are not both ACCEPTed.
  */
-export function verifySetsOrReject(entries: {code: string; message: string; build: () => SignatureSet}[]): void {
+export async function verifySetsOrReject(
+  ctx: GossipValidationContext,
+  entries: {code: string; message: string; build: () => SignatureSet}[],
+): Promise<void> {
   const sets: SignatureSet[] = [];
   for (const e of entries) {
     try {
@@ -124,12 +127,17 @@ export function verifySetsOrReject(entries: {code: string; message: string; buil
       reject(e.code, `${e.message}: ${(err as Error).message}`);
     }
   }
-  if (verifySignatureSets(sets)) return;
-  for (let i = 0; i < sets.length; i++) {
-    if (!verifySignatureSet(sets[i])) reject(entries[i].code, entries[i].message);
+  const bls = ctx.chain.bls;
+  if (!(await bls.verifySignatureSets(sets, {batchable: true}))) {
+    // one set: it is the invalid one; several: verify each alone to name the one that failed
+    if (sets.length > 1) {
+      for (let i = 0; i < sets.length; i++) {
+        if (!(await bls.verifySignatureSets([sets[i]]))) reject(entries[i].code, entries[i].message);
+      }
+    }
+    // a batch is all-or-nothing: treat it as the first set's failure
+    reject(entries[0].code, entries[0].message);
   }
-  // the batch failed but each set verifies alone: treat as the first set's failure (a batch is all-or-nothing)
-  reject(entries[0].code, entries[0].message);
 }
 
 /** bytes_to_uint64(hash(signature)[0:8]) % modulo == 0 (phase0 is_aggregator, altair is_sync_committee_aggregator). */

@@ -18,14 +18,15 @@
  * and, before those, [REJECT] the sidecar's slot is in fulu or later (not a spec rule: the type exists there only).
  */
 import {ForkSeq} from "@ceibo/params";
-import type {DataAvailabilityTracker} from "../../../chain/da/availability.ts";
-import {computeSubnetForDataColumnSidecar} from "../../../chain/da/custody.ts";
+import type {DataColumnSidecar} from "../../db/index.ts";
+import type {DataAvailabilityTracker} from "../da/availability.ts";
+import {computeSubnetForDataColumnSidecar} from "../da/custody.ts";
 import {
   verifyDataColumnSidecar,
   verifyDataColumnSidecarInclusionProof,
   verifyDataColumnSidecarKzgProofs,
-} from "../../../chain/da/dataColumns.ts";
-import {DaError} from "../../../chain/da/errors.ts";
+} from "../da/dataColumns.ts";
+import {DaError} from "../da/errors.ts";
 import {
   ignore,
   reject,
@@ -33,8 +34,7 @@ import {
   type SidecarHeaderCheckOpts,
   validateSidecarBlockHeader,
   validateSidecarProposer,
-} from "../../../chain/da/sidecarGossip.ts";
-import type {DataColumnSidecar} from "../../../db/index.ts";
+} from "../da/sidecarGossip.ts";
 
 /**
  * Validates a DataColumnSidecar received on data_column_sidecar_{subnet}. Throws GossipValidationError

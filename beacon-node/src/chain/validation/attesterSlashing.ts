@@ -16,15 +16,21 @@ import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "
  * p2p-interface.md validate_attester_slashing_gossip; returns the intersection of the attesting indices and
  * marks it seen when the slashing passes.
  */
-export function validateGossipAttesterSlashing(ctx: GossipValidationContext, slashing: AttesterSlashingLike): number[] {
+export async function validateGossipAttesterSlashing(
+  ctx: GossipValidationContext,
+  slashing: AttesterSlashingLike,
+): Promise<number[]> {
   const {attestation1, attestation2} = slashing;
   const indices2 = new Set(attestation2.attestingIndices);
   const slashableIndices = [...new Set(attestation1.attestingIndices)].filter((i) => indices2.has(i));
 
-  // [IGNORE] At least one index in the intersection has not yet been seen
-  if (slashableIndices.every((i) => ctx.seen.attesterSlashingIndices.has(i))) {
-    ignore("SLASHING_ALREADY_KNOWN", "every index of the slashing was already seen");
-  }
+  // [IGNORE] At least one index in the intersection has not yet been seen (again after the signature check)
+  const checkSeen = (): void => {
+    if (slashableIndices.every((i) => ctx.seen.attesterSlashingIndices.has(i))) {
+      ignore("SLASHING_ALREADY_KNOWN", "every index of the slashing was already seen");
+    }
+  };
+  checkSeen();
   // [REJECT] The attestation data is slashable (double vote or surround vote)
   if (!isSlashableAttestationData(attestation1.data, attestation2.data)) {
     reject("NOT_SLASHABLE_DATA", "the attestation data is neither a double nor a surround vote");
@@ -41,13 +47,16 @@ export function validateGossipAttesterSlashing(ctx: GossipValidationContext, sla
       reject("INVALID_INDEXED_ATTESTATION", `indexed attestation ${n + 1} is not valid`);
     }
   }
-  verifySetsOrReject(
+  await verifySetsOrReject(
+    ctx,
     [attestation1, attestation2].map((att, n) => ({
       code: "INVALID_SIGNATURE",
       message: `invalid signature of indexed attestation ${n + 1}`,
       build: () => getIndexedAttestationSignatureSet(state, att),
     })),
   );
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
   // [REJECT] At least one validator in the intersection is slashable
   const currentEpoch = getCurrentEpoch(state.state);
   if (!slashableIndices.some((i) => isSlashableValidator(state.state.validators.getReadonly(i), currentEpoch))) {

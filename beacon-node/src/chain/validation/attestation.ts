@@ -19,7 +19,8 @@ import {
   getIndexedAttestationSignatureSet,
 } from "@ceibo/state-transition";
 import type {BitArray} from "@chainsafe/ssz";
-import {computeSubnetForAttestation} from "../topics.ts";
+import {computeSubnetForAttestation} from "../../network/gossip/topics.ts";
+import type {VerifiedAttestation} from "../verified.ts";
 import {
   currentTimeMs,
   descendsFromFinalized,
@@ -40,17 +41,6 @@ export interface SingleAttestationValue {
   attesterIndex: number;
   data: AttestationData;
   signature: Uint8Array;
-}
-
-/** A gossip attestation of either shape that passed validation, with what the chain needs to use it. */
-export interface ValidatedAttestation {
-  data: AttestationData;
-  signature: Uint8Array;
-  committeeIndex: number;
-  attesterIndex: number;
-  /** The attester's position in its committee, and the committee's size. */
-  committeePosition: number;
-  committeeSize: number;
 }
 
 /**
@@ -86,12 +76,12 @@ export function checkVotedBlockAndTarget(ctx: GossipValidationContext, data: Att
 }
 
 /** p2p-interface.md validate_beacon_attestation_gossip; marks (target epoch, attester) seen when it passes. */
-export function validateGossipAttestation(
+export async function validateGossipAttestation(
   ctx: GossipValidationContext,
   fork: ForkName,
   attestation: AttestationPhase0 | SingleAttestationValue,
   subnet: number,
-): ValidatedAttestation {
+): Promise<VerifiedAttestation> {
   const electra = ForkSeq[fork] >= ForkSeq.electra;
   const {data} = attestation;
   const targetEpoch = data.target.epoch;
@@ -157,12 +147,15 @@ export function validateGossipAttestation(
 
   // [IGNORE] No other valid attestation seen for this target epoch and validator
   const seenKey = String(attesterIndex);
-  if (ctx.seen.attestationValidatorEpochs.has(targetEpoch, seenKey)) {
-    ignore("ATTESTATION_ALREADY_KNOWN", `validator ${attesterIndex} already attested in epoch ${targetEpoch}`);
-  }
+  const checkSeen = (): void => {
+    if (ctx.seen.attestationValidatorEpochs.has(targetEpoch, seenKey)) {
+      ignore("ATTESTATION_ALREADY_KNOWN", `validator ${attesterIndex} already attested in epoch ${targetEpoch}`);
+    }
+  };
+  checkSeen();
 
   // [REJECT] The attestation signature is valid
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SIGNATURE",
       message: `invalid attestation signature of validator ${attesterIndex}`,
@@ -174,6 +167,8 @@ export function validateGossipAttestation(
         }),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   // [IGNORE] The current finalized checkpoint is an ancestor of the voted block
   if (!descendsFromFinalized(ctx, votedRootHex)) {
@@ -181,6 +176,7 @@ export function validateGossipAttestation(
   }
 
   ctx.seen.attestationValidatorEpochs.add(targetEpoch, seenKey);
+  // the signature and committee membership are verified: the chain does not check them again
   return {
     data,
     signature: attestation.signature,
@@ -188,5 +184,5 @@ export function validateGossipAttestation(
     attesterIndex,
     committeePosition,
     committeeSize: committee.length,
-  };
+  } as VerifiedAttestation;
 }

@@ -20,13 +20,14 @@
  */
 import {ForkSeq} from "@ceibo/params";
 import {computeEpochAtSlot} from "@ceibo/state-transition";
-import type {DataAvailabilityTracker} from "../../../chain/da/availability.ts";
+import type {BlobSidecar} from "../../db/index.ts";
+import type {DataAvailabilityTracker} from "../da/availability.ts";
 import {
   computeSubnetForBlobSidecar,
   verifyBlobSidecarInclusionProof,
   verifyBlobSidecarKzgProof,
-} from "../../../chain/da/blobSidecars.ts";
-import {DaError} from "../../../chain/da/errors.ts";
+} from "../da/blobSidecars.ts";
+import {DaError} from "../da/errors.ts";
 import {
   ignore,
   reject,
@@ -34,8 +35,7 @@ import {
   type SidecarHeaderCheckOpts,
   validateSidecarBlockHeader,
   validateSidecarProposer,
-} from "../../../chain/da/sidecarGossip.ts";
-import type {BlobSidecar} from "../../../db/index.ts";
+} from "../da/sidecarGossip.ts";
 
 /**
  * Validates a BlobSidecar received on blob_sidecar_{subnet}. Throws GossipValidationError (network/types.ts) with

@@ -11,10 +11,10 @@ import {
 import {currentTimeMs, type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
 
 /** capella validate_bls_to_execution_change_gossip; marks the validator seen when the change passes. */
-export function validateGossipBlsToExecutionChange(
+export async function validateGossipBlsToExecutionChange(
   ctx: GossipValidationContext,
   signedChange: SignedBLSToExecutionChange,
-): void {
+): Promise<void> {
   const change = signedChange.message;
   const index = change.validatorIndex;
   const chain = ctx.chain;
@@ -25,10 +25,13 @@ export function validateGossipBlsToExecutionChange(
     sinceGenesisMs < 0 ? 0 : computeEpochAtSlot(Math.floor(sinceGenesisMs / chain.config.SLOT_DURATION_MS));
   if (currentEpoch < chain.config.CAPELLA_FORK_EPOCH) ignore("PRE_CAPELLA", "the current epoch is before capella");
 
-  // [IGNORE] The first valid BLS to execution change received for the validator
-  if (ctx.seen.blsToExecutionChangeIndices.has(index)) {
-    ignore("CHANGE_ALREADY_KNOWN", `already seen a BLS to execution change of validator ${index}`);
-  }
+  // [IGNORE] The first valid BLS to execution change received for the validator (again after the signature check)
+  const checkSeen = (): void => {
+    if (ctx.seen.blsToExecutionChangeIndices.has(index)) {
+      ignore("CHANGE_ALREADY_KNOWN", `already seen a BLS to execution change of validator ${index}`);
+    }
+  };
+  checkSeen();
   const state = chain.getHeadState();
   // [REJECT] The validator index is valid
   if (index >= state.state.validators.length) reject("VALIDATOR_INDEX_OUT_OF_RANGE", `${index} is not a validator`);
@@ -43,13 +46,15 @@ export function validateGossipBlsToExecutionChange(
     reject("WRONG_WITHDRAWAL_PUBKEY", `from_bls_pubkey does not match the credentials of validator ${index}`);
   }
   // [REJECT] The signature is valid (from_bls_pubkey, fork-agnostic domain)
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SIGNATURE",
       message: `invalid BLS to execution change signature of validator ${index}`,
       build: () => getBlsToExecutionChangeSignatureSet(state, signedChange),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   ctx.seen.blsToExecutionChangeIndices.add(index);
 }

@@ -19,7 +19,7 @@ import {
 import {type CachedBeaconState, computeEpochAtSlot, validatorPublicKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BitArray} from "@chainsafe/ssz";
-import {computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} from "../topics.ts";
+import {computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} from "../../network/gossip/topics.ts";
 import {
   currentTimeMs,
   type GossipValidationContext,
@@ -69,11 +69,11 @@ function syncCommitteeAt(state: CachedBeaconState, slot: number): number[] {
 }
 
 /** altair validate_sync_committee_message_gossip; marks (slot, validator, subnet) seen when it passes. */
-export function validateGossipSyncCommitteeMessage(
+export async function validateGossipSyncCommitteeMessage(
   ctx: GossipValidationContext,
   msg: SyncCommitteeMessageValue,
   subnet: number,
-): void {
+): Promise<void> {
   // [IGNORE] The message's slot is for the current slot
   if (!isCurrentSlot(ctx, msg.slot, currentTimeMs(ctx))) {
     ignore("NOT_CURRENT_SLOT", `sync committee message of slot ${msg.slot} is not for the current slot`);
@@ -91,15 +91,18 @@ export function validateGossipSyncCommitteeMessage(
     reject("INVALID_SUBNET_ID", `validator ${msg.validatorIndex} is not in sync subcommittee ${subnet}`);
   }
 
-  // [IGNORE] No other valid message for this slot, validator and subnet
+  // [IGNORE] No other valid message for this slot, validator and subnet (again after the signature check)
   const key = `${msg.validatorIndex}:${subnet}`;
-  if (ctx.seen.syncMessageValidatorSlots.has(msg.slot, key)) {
-    ignore("SYNC_MESSAGE_ALREADY_KNOWN", `validator ${msg.validatorIndex} already signed slot ${msg.slot}`);
-  }
+  const checkSeen = (): void => {
+    if (ctx.seen.syncMessageValidatorSlots.has(msg.slot, key)) {
+      ignore("SYNC_MESSAGE_ALREADY_KNOWN", `validator ${msg.validatorIndex} already signed slot ${msg.slot}`);
+    }
+  };
+  checkSeen();
 
   // [REJECT] The signature is valid for beacon_block_root
   const epoch = computeEpochAtSlot(msg.slot);
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SIGNATURE",
       message: `invalid sync committee signature of validator ${msg.validatorIndex}`,
@@ -115,6 +118,8 @@ export function validateGossipSyncCommitteeMessage(
       }),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   ctx.seen.syncMessageValidatorSlots.add(msg.slot, key);
 }
@@ -123,10 +128,10 @@ export function validateGossipSyncCommitteeMessage(
  * altair validate_sync_committee_contribution_and_proof_gossip; marks (slot, aggregator, subcommittee) and the
  * contribution's bits of (slot, block root, subcommittee) seen when it passes.
  */
-export function validateGossipContributionAndProof(
+export async function validateGossipContributionAndProof(
   ctx: GossipValidationContext,
   signed: SignedContributionAndProofValue,
-): void {
+): Promise<void> {
   const contributionAndProof = signed.message;
   const {contribution, aggregatorIndex} = contributionAndProof;
   const config = ctx.chain.beaconConfig;
@@ -170,21 +175,24 @@ export function validateGossipContributionAndProof(
   // [IGNORE] No contribution with a superset of these bits for (slot, beacon_block_root, subcommittee) was seen
   const dataKey = `${Buffer.from(contribution.beaconBlockRoot).toString("hex")}:${contribution.subcommitteeIndex}`;
   const bits = contribution.aggregationBits.uint8Array;
-  if (ctx.seen.syncContributionData.isKnownSuperset(contribution.slot, dataKey, bits)) {
-    ignore("CONTRIBUTION_ALREADY_KNOWN", "a contribution with a superset of these bits was already seen");
-  }
-
   // [IGNORE] The first valid contribution for (slot, aggregator, subcommittee)
   const aggregatorKey = `${aggregatorIndex}:${contribution.subcommitteeIndex}`;
-  if (ctx.seen.syncContributionAggregatorSlots.has(contribution.slot, aggregatorKey)) {
-    ignore("AGGREGATOR_ALREADY_KNOWN", `validator ${aggregatorIndex} already sent a contribution for this slot`);
-  }
+  // both Seen rules, again after the signature check
+  const checkSeen = (): void => {
+    if (ctx.seen.syncContributionData.isKnownSuperset(contribution.slot, dataKey, bits)) {
+      ignore("CONTRIBUTION_ALREADY_KNOWN", "a contribution with a superset of these bits was already seen");
+    }
+    if (ctx.seen.syncContributionAggregatorSlots.has(contribution.slot, aggregatorKey)) {
+      ignore("AGGREGATOR_ALREADY_KNOWN", `validator ${aggregatorIndex} already sent a contribution for this slot`);
+    }
+  };
+  checkSeen();
 
   // [REJECT] selection proof, aggregator signature and the contribution's aggregate signature (one batch)
   const epoch = computeEpochAtSlot(contribution.slot);
   const aggregatorPubkey = (): ReturnType<typeof validatorPublicKey> => validatorPublicKey(state, aggregatorIndex);
   const pubkeys = state.epochCtx.pubkeyCache;
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SELECTION_PROOF",
       message: `invalid sync selection proof of validator ${aggregatorIndex}`,
@@ -228,6 +236,8 @@ export function validateGossipContributionAndProof(
       }),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   ctx.seen.syncContributionAggregatorSlots.add(contribution.slot, aggregatorKey);
   ctx.seen.syncContributionData.add(contribution.slot, dataKey, bits);

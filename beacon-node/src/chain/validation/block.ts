@@ -13,6 +13,7 @@ import {
   validatorPublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import type {GossipVerifiedBlock} from "../verified.ts";
 import {
   currentTimeMs,
   descendsFromFinalized,
@@ -24,22 +25,17 @@ import {
   verifySetsOrReject,
 } from "./common.ts";
 
-export interface ValidatedBlock {
-  blockRoot: Uint8Array;
-  blockRootHex: string;
-}
-
 type BodyWithPayload = {
   executionPayload?: {timestamp: number; blockHash: Uint8Array};
   blobKzgCommitments?: Uint8Array[];
 };
 
 /** p2p-interface.md validate_beacon_block_gossip; marks (slot, proposer_index) seen when the block passes. */
-export function validateGossipBeaconBlock(
+export async function validateGossipBeaconBlock(
   ctx: GossipValidationContext,
   signedBlock: SignedBeaconBlockAllForks,
   fork: ForkName,
-): ValidatedBlock {
+): Promise<GossipVerifiedBlock> {
   const {chain, seen} = ctx;
   const config = chain.beaconConfig;
   const fc = chain.forkChoice;
@@ -63,9 +59,13 @@ export function validateGossipBeaconBlock(
 
   // [IGNORE] The block is the first block with valid signature received for the slot and proposer
   const proposerKey = String(block.proposerIndex);
-  if (seen.proposerSlots.has(block.slot, proposerKey)) {
-    ignore("REPEAT_PROPOSAL", `already seen a block of proposer ${block.proposerIndex} at slot ${block.slot}`);
-  }
+  // (checked again after the signature: another block of the proposer may have passed meanwhile)
+  const checkSeen = (): void => {
+    if (seen.proposerSlots.has(block.slot, proposerKey)) {
+      ignore("REPEAT_PROPOSAL", `already seen a block of proposer ${block.proposerIndex} at slot ${block.slot}`);
+    }
+  };
+  checkSeen();
   const blockRoot = ssz[fork].BeaconBlock.hashTreeRoot(block as never);
   const blockRootHex = toRootHex(blockRoot);
   // a block already imported (e.g. by sync) was received with a valid signature too
@@ -85,7 +85,7 @@ export function validateGossipBeaconBlock(
   }
 
   // [REJECT] The proposer signature is valid (the domain of the block's own epoch in the fork schedule)
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_PROPOSER_SIGNATURE",
       message: `invalid proposer signature on block ${blockRootHex}`,
@@ -101,6 +101,8 @@ export function validateGossipBeaconBlock(
       }),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   const body = block.body as unknown as BodyWithPayload;
   const parentRootHex = toRootHex(block.parentRoot);
@@ -178,5 +180,6 @@ export function validateGossipBeaconBlock(
   }
 
   seen.proposerSlots.add(block.slot, proposerKey);
-  return {blockRoot, blockRootHex};
+  // root and proposer signature verified: block import does not check them again
+  return {signedBlock, blockRoot, blockRootHex} as GossipVerifiedBlock;
 }

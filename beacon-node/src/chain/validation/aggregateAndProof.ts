@@ -60,11 +60,11 @@ export function isAggregator(committeeSize: number, slotSignature: Uint8Array): 
  * p2p-interface.md validate_beacon_aggregate_and_proof_gossip; marks (target epoch, aggregator) and the
  * aggregation bits of (data root[, committee index]) seen when it passes.
  */
-export function validateGossipAggregateAndProof(
+export async function validateGossipAggregateAndProof(
   ctx: GossipValidationContext,
   fork: ForkName,
   signedAggregateAndProof: SignedAggregateAndProofValue,
-): ValidatedAggregate {
+): Promise<ValidatedAggregate> {
   const electra = ForkSeq[fork] >= ForkSeq.electra;
   const aggregateAndProof = signedAggregateAndProof.message;
   const {aggregate, aggregatorIndex} = aggregateAndProof;
@@ -115,15 +115,18 @@ export function validateGossipAggregateAndProof(
   const dataRootHex = toRootHex(ssz.phase0.AttestationData.hashTreeRoot(data));
   const aggregateKey = electra ? `${dataRootHex}:${committeeIndex}` : dataRootHex;
   const bits = aggregate.aggregationBits.uint8Array;
-  if (ctx.seen.aggregateDataRoots.isKnownSuperset(data.slot, aggregateKey, bits)) {
-    ignore("AGGREGATE_ALREADY_KNOWN", "an aggregate with a superset of these bits was already seen");
-  }
-
   // [IGNORE] This is the first valid aggregate for this epoch and aggregator
   const aggregatorKey = String(aggregatorIndex);
-  if (ctx.seen.aggregatorEpochs.has(targetEpoch, aggregatorKey)) {
-    ignore("AGGREGATOR_ALREADY_KNOWN", `validator ${aggregatorIndex} already aggregated in epoch ${targetEpoch}`);
-  }
+  // both Seen rules, again after the signature check
+  const checkSeen = (): void => {
+    if (ctx.seen.aggregateDataRoots.isKnownSuperset(data.slot, aggregateKey, bits)) {
+      ignore("AGGREGATE_ALREADY_KNOWN", "an aggregate with a superset of these bits was already seen");
+    }
+    if (ctx.seen.aggregatorEpochs.has(targetEpoch, aggregatorKey)) {
+      ignore("AGGREGATOR_ALREADY_KNOWN", `validator ${aggregatorIndex} already aggregated in epoch ${targetEpoch}`);
+    }
+  };
+  checkSeen();
 
   // [REJECT] The selection proof selects the validator as an aggregator
   if (!isAggregator(committee.length, aggregateAndProof.selectionProof)) {
@@ -139,7 +142,7 @@ export function validateGossipAggregateAndProof(
   const aggregatorPubkey = (): ReturnType<typeof validatorPublicKey> =>
     validatorPublicKey(shufflingState, aggregatorIndex);
   const aggregateAndProofType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
-  verifySetsOrReject([
+  await verifySetsOrReject(ctx, [
     {
       code: "INVALID_SELECTION_PROOF",
       message: `invalid selection proof of validator ${aggregatorIndex}`,
@@ -174,6 +177,8 @@ export function validateGossipAggregateAndProof(
       build: () => getIndexedAttestationSignatureSet(shufflingState, getIndexedAttestation(shufflingState, aggregate)),
     },
   ]);
+  // Seen again: other messages were validated during the await (its "first valid" rule)
+  checkSeen();
 
   // [IGNORE] The finalized checkpoint is an ancestor of the voted block
   if (!descendsFromFinalized(ctx, votedRootHex)) {
