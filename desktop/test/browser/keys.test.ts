@@ -158,6 +158,7 @@ describe.skipIf(!RUN)("key-management screen in Chromium against ceibo ui", () =
     );
     const listed = await rows().evaluateAll((r) => r.map((x) => (x as HTMLElement).dataset.pubkey));
     expect(listed.sort()).toEqual([...pubkeys].sort());
+    expect(await foreignStrings(page, "en")).toEqual([]);
     await screen(page, "keys-list");
   });
 

@@ -105,20 +105,32 @@ function KeyTable({keys, onAction}: {keys: KmKey[]; onAction: (p: Panel) => void
                 <code title={k.pubkey}>{short(k.pubkey)}</code>
               </td>
               <td>
-                {t(k.kind === "local" ? "km.kind.local" : "km.kind.remote")}
-                {k.readonly ? ` (${t("km.readonly")})` : ""}
+                <span>{t(k.kind === "local" ? "km.kind.local" : "km.kind.remote")}</span>
+                {k.readonly && (
+                  <>
+                    {" "}
+                    <span>{t("km.readonly")}</span>
+                  </>
+                )}
               </td>
               <td>{k.index ?? "–"}</td>
               <td data-testid="km-status">
-                {k.status ?? t("km.status.unknown")}
-                {k.exitEpoch !== null ? ` · ${t("km.exitEpoch", {epoch: k.exitEpoch})}` : ""}
+                <span>{k.status !== null ? t(`km.st.${k.status}` as MessageKey) : t("km.status.unknown")}</span>
+                {k.exitEpoch !== null && (
+                  <>
+                    <br />
+                    <span>{t("km.exitEpoch", {epoch: k.exitEpoch})}</span>
+                  </>
+                )}
               </td>
               <td>{eth(k.balanceGwei)}</td>
               <td>{k.withdrawalPrefix ?? "–"}</td>
               <td>
                 <code data-testid="km-fee">{k.config?.feeRecipient ?? "–"}</code>
               </td>
-              <td>{k.config?.graffiti ?? "–"}</td>
+              <td>
+                <code>{k.config?.graffiti ?? "–"}</code>
+              </td>
               <td>{k.config?.gasLimit ?? "–"}</td>
               <td className="actions">
                 <button
