@@ -167,11 +167,12 @@ describe.skipIf(!RUN)("key-management screen in Chromium against ceibo ui", () =
     await row(pk).getByTestId("km-edit").click();
     await page.getByTestId("km-fee-input").fill(FEE);
     await page.getByTestId("km-graffiti-input").fill("ceibo keys");
+    await page.getByTestId("km-gas-input").fill("36000000");
     await page.getByTestId("km-save").click();
     await page.getByTestId("km-edit-status").waitFor();
     expect(await page.getByTestId("km-edit-status").getAttribute("class")).toBe("ok");
     await until("the row shows the fee recipient", 30_000, async () =>
-      (await row(pk).getByTestId("km-fee").textContent()) === FEE ? true : null,
+      (await row(pk).getByTestId("km-fee").getAttribute("title")) === FEE ? true : null,
     );
     // independently: the validator client's Keymanager API (token from the file it wrote)
     const tokenFile = join(ui.dataDir, "dev");
@@ -179,6 +180,7 @@ describe.skipIf(!RUN)("key-management screen in Chromium against ceibo ui", () =
     const km = createKeymanagerApiClient({baseUrl: await kmUrl(ui), token: readFileSync(token, "utf8").trim()});
     expect((await km.listFeeRecipient({pubkey: pk})).data.ethaddress).toBe(FEE);
     expect((await km.getGraffiti({pubkey: pk})).data.graffiti).toBe("ceibo keys");
+    expect((await km.getGasLimit({pubkey: pk})).data.gasLimit).toBe(36_000_000n);
     expect((await km.listFeeRecipient({pubkey: pubkeys[2]})).data.ethaddress).not.toBe(FEE);
     await screen(page, "keys-settings");
   });

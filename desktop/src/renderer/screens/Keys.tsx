@@ -11,6 +11,11 @@ import {transport} from "../transport.ts";
 import {Field} from "./Onboarding.tsx";
 
 const short = (pk: string): string => `${pk.slice(0, 10)}…${pk.slice(-6)}`;
+const shortAddr = (a: string): string => `${a.slice(0, 6)}…${a.slice(-4)}`;
+/** Hex in a table cell: on one line (the full value in the title). */
+const NOWRAP = {whiteSpace: "nowrap", wordBreak: "normal"} as const;
+/** The row's buttons wrap onto more lines rather than widen the table. */
+const ACTIONS = {display: "flex", flexWrap: "wrap", gap: "0.25rem", maxWidth: "12rem"} as const;
 const eth = (gwei: number | null): string => (gwei === null ? "–" : (gwei / 1e9).toFixed(4));
 
 type Panel = {kind: "edit" | "delete" | "exit"; key: KmKey} | null;
@@ -87,14 +92,12 @@ function KeyTable({keys, onAction}: {keys: KmKey[]; onAction: (p: Panel) => void
         <thead>
           <tr>
             <th scope="col">{t("km.col.pubkey")}</th>
-            <th scope="col">{t("km.col.kind")}</th>
             <th scope="col">{t("km.col.index")}</th>
             <th scope="col">{t("km.col.status")}</th>
             <th scope="col">{t("km.col.balance")}</th>
             <th scope="col">{t("km.col.withdrawal")}</th>
             <th scope="col">{t("km.col.feeRecipient")}</th>
             <th scope="col">{t("km.col.graffiti")}</th>
-            <th scope="col">{t("km.col.gasLimit")}</th>
             <th scope="col">{t("km.col.actions")}</th>
           </tr>
         </thead>
@@ -102,9 +105,10 @@ function KeyTable({keys, onAction}: {keys: KmKey[]; onAction: (p: Panel) => void
           {keys.map((k) => (
             <tr key={k.pubkey} data-testid="km-row" data-pubkey={k.pubkey} data-status={k.status ?? ""}>
               <td>
-                <code title={k.pubkey}>{short(k.pubkey)}</code>
-              </td>
-              <td>
+                <code title={k.pubkey} style={NOWRAP}>
+                  {short(k.pubkey)}
+                </code>
+                <br />
                 <span>{t(k.kind === "local" ? "km.kind.local" : "km.kind.remote")}</span>
                 {k.readonly && (
                   <>
@@ -126,40 +130,43 @@ function KeyTable({keys, onAction}: {keys: KmKey[]; onAction: (p: Panel) => void
               <td>{eth(k.balanceGwei)}</td>
               <td>{k.withdrawalPrefix ?? "–"}</td>
               <td>
-                <code data-testid="km-fee">{k.config?.feeRecipient ?? "–"}</code>
+                <code data-testid="km-fee" title={k.config?.feeRecipient} style={NOWRAP}>
+                  {k.config !== null ? shortAddr(k.config.feeRecipient) : "–"}
+                </code>
               </td>
               <td>
                 <code>{k.config?.graffiti ?? "–"}</code>
               </td>
-              <td>{k.config?.gasLimit ?? "–"}</td>
-              <td className="actions">
-                <button
-                  type="button"
-                  data-testid="km-edit"
-                  aria-label={t("km.editFor", {key: short(k.pubkey)})}
-                  onClick={() => onAction({kind: "edit", key: k})}
-                >
-                  {t("km.edit")}
-                </button>{" "}
-                <button
-                  type="button"
-                  data-testid="km-delete"
-                  disabled={k.readonly || k.kind !== "local"}
-                  title={k.readonly ? t("km.readonlyHint") : undefined}
-                  aria-label={t("km.deleteFor", {key: short(k.pubkey)})}
-                  onClick={() => onAction({kind: "delete", key: k})}
-                >
-                  {t("km.delete")}
-                </button>{" "}
-                <button
-                  type="button"
-                  data-testid="km-exit"
-                  disabled={k.status !== "active_ongoing"}
-                  aria-label={t("km.exitFor", {key: short(k.pubkey)})}
-                  onClick={() => onAction({kind: "exit", key: k})}
-                >
-                  {t("km.exit")}
-                </button>
+              <td>
+                <div style={ACTIONS}>
+                  <button
+                    type="button"
+                    data-testid="km-edit"
+                    aria-label={t("km.editFor", {key: short(k.pubkey)})}
+                    onClick={() => onAction({kind: "edit", key: k})}
+                  >
+                    {t("km.edit")}
+                  </button>
+                  <button
+                    type="button"
+                    data-testid="km-delete"
+                    disabled={k.readonly || k.kind !== "local"}
+                    title={k.readonly ? t("km.readonlyHint") : undefined}
+                    aria-label={t("km.deleteFor", {key: short(k.pubkey)})}
+                    onClick={() => onAction({kind: "delete", key: k})}
+                  >
+                    {t("km.delete")}
+                  </button>
+                  <button
+                    type="button"
+                    data-testid="km-exit"
+                    disabled={k.status !== "active_ongoing"}
+                    aria-label={t("km.exitFor", {key: short(k.pubkey)})}
+                    onClick={() => onAction({kind: "exit", key: k})}
+                  >
+                    {t("km.exit")}
+                  </button>
+                </div>
               </td>
             </tr>
           ))}
