@@ -66,13 +66,25 @@ function writeFileAtomic(file: string, text: string): void {
   renameSync(tmp, file);
 }
 
+/** The typed client; an unreadable token file is one clear error (its path, never its content). */
+function clientOf(km: KeymanagerEndpoint): KeymanagerApiClient {
+  try {
+    return keymanagerClient(km);
+  } catch (e) {
+    throw new HostError(
+      "INTERNAL",
+      `cannot read the Keymanager API token file ${km.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+}
+
 export function keyManagementHandlers(ctx: KeyManagementContext): KmHandlers {
   const exportsDir = join(ctx.dataDir, "slashing-protection-exports");
 
   const client = (): KeymanagerApiClient => {
     const km = ctx.keymanager();
     if (km === null) throw badRequest("the validator client is not running (start the node first)");
-    return keymanagerClient(km);
+    return clientOf(km);
   };
   const beacon = () => {
     const url = ctx.beaconUrl();
@@ -98,7 +110,7 @@ export function keyManagementHandlers(ctx: KeyManagementContext): KmHandlers {
       empty(req, "km.list");
       const km = ctx.keymanager();
       if (km === null) return {available: false, keys: [], exportsDir};
-      const c = keymanagerClient(km);
+      const c = clientOf(km);
       let local: Awaited<ReturnType<KeymanagerApiClient["listKeys"]>>;
       let remote: Awaited<ReturnType<KeymanagerApiClient["listRemoteKeys"]>>;
       try {
@@ -210,28 +222,36 @@ export function keyManagementHandlers(ctx: KeyManagementContext): KmHandlers {
       const o = asObject(req, "km.setConfig");
       onlyKeys(o, ["pubkey", "feeRecipient", "graffiti", "gasLimit"], "km.setConfig");
       const pubkey = pubkeyOf(o, "pubkey");
+      // every field is checked before anything is changed
+      let fee: string | null | undefined;
+      if (o.feeRecipient === null || o.feeRecipient === undefined) fee = o.feeRecipient;
+      else {
+        fee = str(o, "feeRecipient", 100).toLowerCase();
+        if (!ADDRESS.test(fee)) throw badRequest(`"feeRecipient" must be an address: 0x and 40 hex digits`);
+      }
+      let graffiti: string | null | undefined;
+      if (o.graffiti === null || o.graffiti === undefined) graffiti = o.graffiti;
+      else {
+        graffiti = str(o, "graffiti", 100);
+        if (Buffer.byteLength(graffiti, "utf8") > 32) throw badRequest(`"graffiti" is more than 32 bytes of UTF-8`);
+      }
+      let gasLimit: bigint | null | undefined;
+      if (o.gasLimit === null || o.gasLimit === undefined) gasLimit = o.gasLimit;
+      else {
+        const g = str(o, "gasLimit", 30);
+        if (!/^[1-9][0-9]{0,19}$/.test(g) || BigInt(g) >= 2n ** 64n) {
+          throw badRequest(`"gasLimit" must be a whole number above 0 (at most 2^64-1)`);
+        }
+        gasLimit = BigInt(g);
+      }
       const c = client();
       try {
-        if (o.feeRecipient === null) await c.deleteFeeRecipient({pubkey});
-        else if (o.feeRecipient !== undefined) {
-          const a = str(o, "feeRecipient", 100).toLowerCase();
-          if (!ADDRESS.test(a)) throw badRequest(`"feeRecipient" must be an address: 0x and 40 hex digits`);
-          await c.setFeeRecipient({pubkey, body: {ethaddress: a}});
-        }
-        if (o.graffiti === null) await c.deleteGraffiti({pubkey});
-        else if (o.graffiti !== undefined) {
-          const g = str(o, "graffiti", 100);
-          if (Buffer.byteLength(g, "utf8") > 32) throw badRequest(`"graffiti" is more than 32 bytes of UTF-8`);
-          await c.setGraffiti({pubkey, body: {graffiti: g}});
-        }
-        if (o.gasLimit === null) await c.deleteGasLimit({pubkey});
-        else if (o.gasLimit !== undefined) {
-          const g = str(o, "gasLimit", 30);
-          if (!/^[1-9][0-9]{0,19}$/.test(g) || BigInt(g) >= 2n ** 64n) {
-            throw badRequest(`"gasLimit" must be a whole number above 0`);
-          }
-          await c.setGasLimit({pubkey, body: {gasLimit: BigInt(g)}});
-        }
+        if (fee === null) await c.deleteFeeRecipient({pubkey});
+        else if (fee !== undefined) await c.setFeeRecipient({pubkey, body: {ethaddress: fee}});
+        if (graffiti === null) await c.deleteGraffiti({pubkey});
+        else if (graffiti !== undefined) await c.setGraffiti({pubkey, body: {graffiti}});
+        if (gasLimit === null) await c.deleteGasLimit({pubkey});
+        else if (gasLimit !== undefined) await c.setGasLimit({pubkey, body: {gasLimit}});
       } catch (e) {
         throw kmError(e);
       }
