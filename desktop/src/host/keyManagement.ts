@@ -268,9 +268,18 @@ export function keyManagementHandlers(ctx: KeyManagementContext): KmHandlers {
       if (confirm !== pubkey) throw badRequest("the typed public key does not match the key to exit");
       const api = beacon();
       const c = client();
+      // The exit's epoch is the head state's (phase0 process_voluntary_exit: get_current_epoch(state) >=
+      // voluntary_exit.epoch). The validator client's clock may already be in the next epoch while the node's head
+      // is not (no block yet at the boundary): an exit for that epoch would be refused. An earlier epoch is valid.
+      const [spec, head] = await Promise.all([api.getSpec(), api.getBlockHeader({blockId: "head"})]);
+      const slotsPerEpoch = Number(spec.data.SLOTS_PER_EPOCH);
+      if (!Number.isSafeInteger(slotsPerEpoch) || slotsPerEpoch <= 0) {
+        throw new HostError("INTERNAL", "the beacon node's spec has no SLOTS_PER_EPOCH");
+      }
+      const epoch = Math.floor(head.data.header.message.slot / slotsPerEpoch);
       let signed: Awaited<ReturnType<KeymanagerApiClient["signVoluntaryExit"]>>["data"];
       try {
-        signed = (await c.signVoluntaryExit({pubkey})).data;
+        signed = (await c.signVoluntaryExit({pubkey, epoch})).data;
       } catch (e) {
         throw kmError(e);
       }

@@ -244,7 +244,11 @@ describe.skipIf(!RUN)("key-management screen in Chromium against ceibo ui", () =
     await screen(page, "keys-exit-confirm");
     await page.getByTestId("km-exit-input").fill(pk);
     await page.getByTestId("km-exit-confirm").click();
-    await page.getByTestId("km-exit-result").waitFor({timeout: 60_000});
+    // the result, or the refusal the screen shows (named in the failure)
+    await page.locator('[data-testid="km-exit-result"], [role="alert"]').first().waitFor({timeout: 60_000});
+    const refusal = await page.locator('[role="alert"]').allTextContents();
+    expect(refusal).toEqual([]);
+    await page.getByTestId("km-exit-result").waitFor();
     const api = createBeaconApiClient({baseUrl: beaconUrl});
     const index = (await api.postStateValidators({stateId: "head", validatorIds: [pk as `0x${string}`]})).data[0].index;
     expect(await page.getByTestId("km-exit-result").textContent()).toContain(`${index}`);
@@ -270,6 +274,12 @@ describe.skipIf(!RUN)("key-management screen in Chromium against ceibo ui", () =
     // no English string of the tables left on the screen
     expect(await foreignStrings(page, "es")).toEqual([]);
     await screen(page, "keys-es");
+  });
+
+  test("the screen in the dark theme (axe: contrast)", async () => {
+    await page.getByTestId("theme-toggle").click();
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    await screen(page, "keys-dark");
   });
 });
 
