@@ -27,7 +27,8 @@ const LAYERS: Record<string, number> = {
   "packages/state-transition": 3,
   "packages/fork-choice": 4,
   "packages/api": 4,
-  keymanager: 4,
+  // keymanager's server registers the Keymanager API routes defined in packages/api: it sits just above api
+  keymanager: 4.5,
   "beacon-node": 5,
   "validator-client": 5,
   "spec-tests": 5,

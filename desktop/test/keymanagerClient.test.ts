@@ -25,13 +25,17 @@ describe("Keymanager client in the host", () => {
       seen.push(req.headers.authorization);
       const ok = req.headers.authorization === "Bearer tok123" && req.url === "/eth/v1/keystores";
       res.writeHead(ok ? 200 : 401, {"content-type": "application/json"});
-      res.end(JSON.stringify(ok ? {data: [{validating_pubkey: "0xaa", derivation_path: "", readonly: false}]} : {}));
+      res.end(
+        JSON.stringify(
+          ok ? {data: [{validating_pubkey: `0x${"aa".repeat(48)}`, derivation_path: "", readonly: false}]} : {},
+        ),
+      );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       writeFileSync(join(dir, "t"), "tok123\n");
-      expect(await listKeystores({url, tokenFile: join(dir, "t")})).toEqual(["0xaa"]);
+      expect(await listKeystores({url, tokenFile: join(dir, "t")})).toEqual([`0x${"aa".repeat(48)}`]);
       writeFileSync(join(dir, "t"), "wrong\n");
       await expect(listKeystores({url, tokenFile: join(dir, "t")})).rejects.toThrow(/HTTP 401/);
       expect(seen).toEqual(["Bearer tok123", "Bearer wrong"]);

@@ -3,6 +3,7 @@ import {type ChildProcess, spawn, spawnSync} from "node:child_process";
 import {mkdtempSync, readFileSync, rmSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
+import {createKeymanagerApiClient} from "@ceibo/api";
 import {createDevChainConfig, toHex} from "@ceibo/config";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {afterAll, describe, expect, it} from "vitest";
@@ -81,17 +82,14 @@ describe("ceibo validator --keymanager", () => {
     const token = readFileSync(tokenFile, "utf8").trim();
     expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
     expect(first.out()).not.toContain(token);
-    const auth = {authorization: `Bearer ${token}`, "content-type": "application/json"};
     expect((await fetch(`${url}/eth/v1/keystores`)).status).toBe(401);
     const ks = JSON.stringify(
       await encryptKeystore(interopSecretKey(5).toBytes(), "pw", {kdf: "pbkdf2", cost: 2, path: "m/12381/3600/5/0/0"}),
     );
-    const imp = await fetch(`${url}/eth/v1/keystores`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({keystores: [ks], passwords: ["pw"]}),
+    const imp = await createKeymanagerApiClient({baseUrl: url, token}).importKeystores({
+      body: {keystores: [ks], passwords: ["pw"]},
     });
-    expect(await imp.json()).toEqual({data: [{status: "imported"}]});
+    expect(imp).toEqual({data: [{status: "imported"}]});
     first.child.kill("SIGTERM");
     expect(await first.exited, first.out()).toBe(0);
 
@@ -99,12 +97,12 @@ describe("ceibo validator --keymanager", () => {
     const second = startVc([...args, "--keymanager.port", "0", "--keymanager.token-file", tokenFile]);
     const url2 = await second.url;
     expect(second.out()).toMatch(/Loaded keys imported through the Keymanager API local=1 remote=0/);
-    const list = await fetch(`${url2}/eth/v1/keystores`, {headers: auth});
-    expect(await list.json()).toEqual({
+    const list = await createKeymanagerApiClient({baseUrl: url2, token}).listKeys();
+    expect(list).toEqual({
       data: [
         {
-          validating_pubkey: toHex(interopSecretKey(5).toPublicKey().toBytes(true)),
-          derivation_path: "m/12381/3600/5/0/0",
+          validatingPubkey: toHex(interopSecretKey(5).toPublicKey().toBytes(true)),
+          derivationPath: "m/12381/3600/5/0/0",
           readonly: false,
         },
       ],

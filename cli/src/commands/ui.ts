@@ -18,6 +18,8 @@ Options:
   --port N              port on 127.0.0.1 (default 0 = any free port)
   --data-dir DIR        settings, keys and chain data (default ~/.ceibo/desktop)
   --keystore-kdf KDF    scrypt (default) or pbkdf2 for the keystores the UI writes (pbkdf2 is faster)
+  --dev.shard-committee-period N  dev network only: epochs a validator must be active before it may exit
+                        (default: the preset's; 0 lets the key-management screen exit keys at once)
   -h, --help            this help
 
 Secrets: a mnemonic stays in this process's memory only (never written, logged, or passed to a child);
@@ -32,6 +34,7 @@ export const uiCommand: Command = {
         port: {type: "string"},
         "data-dir": {type: "string"},
         "keystore-kdf": {type: "string"},
+        "dev.shard-committee-period": {type: "string"},
         help: {type: "boolean", short: "h", default: false},
       },
       strict: true,
@@ -49,7 +52,12 @@ export const uiCommand: Command = {
     const dataDir = resolve(values["data-dir"] ?? join(homedir(), ".ceibo", "desktop"));
 
     ensureRendererBuilt();
-    const host = createHost({dataDir, mode: "browser", kdf});
+    const scp = values["dev.shard-committee-period"];
+    if (scp !== undefined && !/^\d{1,6}$/.test(scp)) {
+      throw new UsageError(`--dev.shard-committee-period must be a whole number of epochs, got "${scp}"`);
+    }
+    const devArgs = scp !== undefined ? ["--shard-committee-period", scp] : [];
+    const host = createHost({dataDir, mode: "browser", kdf, devArgs});
     const server = await startUiServer({host, port: Number(portText), staticDir: RENDERER_DIST});
     console.log(`ceibo ui: data dir ${dataDir}`);
     console.log(`ceibo ui: open ${server.url}`);

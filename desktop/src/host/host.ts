@@ -9,6 +9,7 @@ import {join, resolve} from "node:path";
 import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} from "../shared/contract.ts";
 import {badRequest} from "./errors.ts";
 import {KeySessions} from "./keygen.ts";
+import {keyManagementHandlers} from "./keyManagement.ts";
 import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
 import {SettingsStore} from "./settings.ts";
 import {type ChildSpec, DOPPELGANGER_EXIT_CODE, DOPPELGANGER_REASON, SupervisedChild} from "./supervisor.ts";
@@ -260,6 +261,7 @@ export function createHost(opts: HostOptions): Host {
       const n = o.lines === undefined ? 500 : int(o, "lines", 1, 2000);
       return {lines: children.get(name)?.logs.last(n) ?? []};
     },
+    ...keyManagementHandlers({dataDir, keymanager: () => keymanager, beaconUrl: () => beaconUrl}),
   };
 
   return {handlers, events, beaconUrl: () => beaconUrl, close: stopAll};

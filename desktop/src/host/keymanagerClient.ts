@@ -1,9 +1,10 @@
 /**
- * A small typed client for the validator client's Keymanager API, used by the host only: the bearer token
- * is read from the file the validator client wrote and never reaches the renderer. Stop-gap until the
- * Keymanager API routes are defined once in packages/api.
+ * The validator client's Keymanager API as the host reaches it: `@ceibo/api`'s typed client (the routes are
+ * defined once in packages/api). The bearer token is read from the file the validator client wrote and stays in
+ * the host: it never reaches the renderer, a log, argv or the environment.
  */
 import {readFileSync} from "node:fs";
+import {createKeymanagerApiClient, type KeymanagerApiClient} from "@ceibo/api";
 
 export interface KeymanagerEndpoint {
   url: string;
@@ -20,15 +21,14 @@ export function parseKeymanagerLine(line: string): KeymanagerEndpoint | null {
   return {url: m[1], tokenFile: m[2] ?? m[3]};
 }
 
+/** A typed client for the endpoint, with the token read from its file now (a restarted client may rotate it). */
+export function keymanagerClient(km: KeymanagerEndpoint, timeoutMs = 10_000): KeymanagerApiClient {
+  const token = readFileSync(km.tokenFile, "utf8").trim();
+  return createKeymanagerApiClient({baseUrl: km.url, token, timeoutMs});
+}
+
 /** GET /eth/v1/keystores: the pubkeys the validator client has loaded. */
 export async function listKeystores(km: KeymanagerEndpoint, timeoutMs = 10_000): Promise<string[]> {
-  const token = readFileSync(km.tokenFile, "utf8").trim();
-  const r = await fetch(new URL("/eth/v1/keystores", km.url), {
-    headers: {authorization: `Bearer ${token}`, accept: "application/json"},
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!r.ok) throw new Error(`Keymanager API GET /eth/v1/keystores: HTTP ${r.status}`);
-  const body = (await r.json()) as {data?: {validating_pubkey?: unknown}[]};
-  if (!Array.isArray(body.data)) throw new Error("Keymanager API GET /eth/v1/keystores: no data array");
-  return body.data.map((k) => String(k.validating_pubkey));
+  const res = await keymanagerClient(km, timeoutMs).listKeys();
+  return res.data.map((k) => k.validatingPubkey);
 }

@@ -103,6 +103,65 @@ export interface Channels {
   "node.stop": {req: Record<string, never>; res: {processes: ProcessStatus[]}};
   "node.status": {req: Record<string, never>; res: {processes: ProcessStatus[]; beaconApi: string | null}};
   "logs.tail": {req: {process: ProcessName; lines?: number}; res: {lines: LogLine[]}};
+  // ---- key management (the validator client's Keymanager API, through the host: the token stays there)
+  /** Local and remote keys of the running validator client with their chain status and per-key settings. */
+  "km.list": {req: Record<string, never>; res: KmList};
+  /** EIP-2335 keystores (JSON text) with one password each and an optional EIP-3076 interchange (JSON text). */
+  "km.import": {
+    req: {keystores: string[]; passwords: string[]; slashingProtection?: string};
+    res: {statuses: KmStatus[]};
+  };
+  /** Deletes local keys; the returned EIP-3076 interchange is written to `interchangeFile` before answering. */
+  "km.delete": {req: {pubkeys: string[]}; res: {statuses: KmStatus[]; interchangeFile: string}};
+  /** Per-key settings; a field left out is unchanged, `null` goes back to the validator client's default. */
+  "km.setConfig": {
+    req: {pubkey: string; feeRecipient?: string | null; graffiti?: string | null; gasLimit?: string | null};
+    res: KmKeyConfig;
+  };
+  /**
+   * Voluntary exit (irreversible): `confirmPubkey` must repeat `pubkey`. Signed through the Keymanager API,
+   * submitted to the beacon node's pool; the exit queue ahead is read from the head state.
+   */
+  "km.exit": {
+    req: {pubkey: string; confirmPubkey: string};
+    res: {validatorIndex: number; epoch: number; queueAhead: number; inPool: boolean};
+  };
+}
+
+export interface KmKeyConfig {
+  feeRecipient: string;
+  graffiti: string;
+  gasLimit: string;
+}
+
+export interface KmKey {
+  pubkey: string;
+  kind: "local" | "remote";
+  readonly: boolean;
+  /** Remote keys: the signer's URL. */
+  url: string | null;
+  derivationPath: string | null;
+  /** From the beacon node's head state (null: not known to the chain, or the node is unreachable). */
+  index: number | null;
+  status: string | null;
+  balanceGwei: number | null;
+  exitEpoch: number | null;
+  /** "0x00" BLS, "0x01" execution address, "0x02" compounding. */
+  withdrawalPrefix: string | null;
+  config: KmKeyConfig | null;
+}
+
+export interface KmList {
+  /** false: no validator client with a Keymanager API is running. */
+  available: boolean;
+  keys: KmKey[];
+  /** Where interchange files of deleted keys are written. */
+  exportsDir: string;
+}
+
+export interface KmStatus {
+  status: string;
+  message?: string;
 }
 
 export type Channel = keyof Channels;
@@ -124,6 +183,11 @@ const CHANNEL_SET = {
   "node.stop": true,
   "node.status": true,
   "logs.tail": true,
+  "km.list": true,
+  "km.import": true,
+  "km.delete": true,
+  "km.setConfig": true,
+  "km.exit": true,
 } as const satisfies Record<Channel, true>;
 export const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
 

@@ -5,6 +5,8 @@
  * Forbidden responses). Errors are `{message}` with the matching status; malformed input is a 400 that says what
  * is wrong. The token is never logged.
  */
+import {ApiError, type KeymanagerApiHandlers, registerKeymanagerApi} from "@ceibo/api";
+import {ssz} from "@ceibo/types";
 import Fastify, {type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
 import {KeymanagerApiError, type KeymanagerBackend} from "./backend.ts";
 import {isAllowedHost, isLoopbackAddress} from "./hostCheck.ts";
@@ -28,20 +30,6 @@ export interface KeymanagerServerOptions {
 }
 
 export const DEFAULT_KEYMANAGER_PORT = 5062;
-
-const PUBKEY = {type: "string", pattern: "^0x[a-fA-F0-9]{96}$"} as const;
-const UINT64 = {type: "string", pattern: "^(0|[1-9][0-9]{0,19})$"} as const;
-const ADDRESS = {type: "string", pattern: "^0x[a-fA-F0-9]{40}$"} as const;
-const PUBKEY_PARAMS = {type: "object", required: ["pubkey"], properties: {pubkey: PUBKEY}} as const;
-const PUBKEYS_BODY = {
-  type: "object",
-  required: ["pubkeys"],
-  properties: {pubkeys: {type: "array", items: PUBKEY}},
-} as const;
-
-const UINT64_MAX = 2n ** 64n - 1n;
-
-type PubkeyReq = FastifyRequest<{Params: {pubkey: string}}>;
 
 /** Builds the server (not listening yet). */
 export function buildKeymanagerServer(opts: KeymanagerServerOptions): FastifyInstance {
@@ -83,222 +71,106 @@ export function buildKeymanagerServer(opts: KeymanagerServerOptions): FastifyIns
     reply.code(404).send({message: `route ${req.method} ${req.url.split("?")[0]} not found`});
   });
 
-  server.setErrorHandler((err: FastifyError | KeymanagerApiError | Error, req, reply) => {
-    if (err instanceof KeymanagerApiError) {
+  const errorHandler = (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void => {
+    if (err instanceof KeymanagerApiError || err instanceof ApiError) {
       if (err.status >= 500) opts.onError?.("Keymanager API error", {route: req.routeOptions.url, error: err.message});
-      return reply.code(err.status).send({message: err.message});
+      void reply.code(err.status).send({message: err.message});
+      return;
     }
     const fe = err as FastifyError;
-    if (fe.validation) {
-      return reply.code(400).send({message: `invalid request: ${fe.message}`});
-    }
     if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).send({message: fe.message});
+      void reply.code(fe.statusCode).send({message: fe.message});
+      return;
     }
     opts.onError?.("Keymanager API internal error", {route: req.routeOptions.url, error: err.message});
-    return reply.code(500).send({message: `internal error: ${err.message}`});
-  });
+    void reply.code(500).send({message: `internal error: ${err.message}`});
+  };
+  server.setErrorHandler(errorHandler);
 
-  const pk = (req: PubkeyReq) => req.params.pubkey.toLowerCase();
+  registerKeymanagerApi(server, keymanagerHandlers(backend), {errorHandler});
+  return server;
+}
 
-  // ---- local keystores
-  server.get("/eth/v1/keystores", async () => {
-    const keys = await backend.listKeystores();
-    return {
-      data: keys.map((k) => ({
-        validating_pubkey: k.validatingPubkey,
-        ...(k.derivationPath ? {derivation_path: k.derivationPath} : {}),
-        readonly: k.readonly,
-      })),
-    };
-  });
-
-  server.post<{Body: {keystores: string[]; passwords: string[]; slashing_protection?: string}}>(
-    "/eth/v1/keystores",
-    {
-      schema: {
-        body: {
-          type: "object",
-          required: ["keystores", "passwords"],
-          properties: {
-            keystores: {type: "array", items: {type: "string"}},
-            passwords: {type: "array", items: {type: "string"}},
-            slashing_protection: {type: "string"},
-          },
-        },
-      },
+/**
+ * The route handlers over a backend: the checks the spec's schemas cannot express (same-length keystores and
+ * passwords, no 0x00…00 fee recipient, gas_limit above 0, graffiti of at most 32 bytes of UTF-8).
+ */
+function keymanagerHandlers(backend: KeymanagerBackend): KeymanagerApiHandlers {
+  return {
+    async listKeys() {
+      const keys = await backend.listKeystores();
+      return {
+        data: keys.map((k) => ({
+          validatingPubkey: k.validatingPubkey,
+          ...(k.derivationPath ? {derivationPath: k.derivationPath} : {}),
+          readonly: k.readonly,
+        })),
+      };
     },
-    async (req) => {
-      const {keystores, passwords, slashing_protection} = req.body;
+    async importKeystores({body}) {
+      const {keystores, passwords, slashingProtection} = body;
       if (keystores.length !== passwords.length) {
         throw new KeymanagerApiError(
           "BAD_REQUEST",
           `keystores and passwords must have the same length (${keystores.length} ≠ ${passwords.length})`,
         );
       }
-      const statuses = await backend.importKeystores(keystores, passwords, slashing_protection);
-      return {data: statuses};
+      return {data: await backend.importKeystores(keystores, passwords, slashingProtection)};
     },
-  );
-
-  server.delete<{Body: {pubkeys: string[]}}>("/eth/v1/keystores", {schema: {body: PUBKEYS_BODY}}, async (req) => {
-    const {statuses, slashingProtection} = await backend.deleteKeystores(req.body.pubkeys.map((p) => p.toLowerCase()));
-    return {data: statuses, slashing_protection: slashingProtection};
-  });
-
-  // ---- remote keys
-  server.get("/eth/v1/remotekeys", async () => {
-    const keys = await backend.listRemoteKeys();
-    return {data: keys.map((k) => ({pubkey: k.pubkey, url: k.url, readonly: k.readonly}))};
-  });
-
-  server.post<{Body: {remote_keys: {pubkey: string; url?: string}[]}}>(
-    "/eth/v1/remotekeys",
-    {
-      schema: {
-        body: {
-          type: "object",
-          required: ["remote_keys"],
-          properties: {
-            remote_keys: {
-              type: "array",
-              items: {type: "object", required: ["pubkey"], properties: {pubkey: PUBKEY, url: {type: "string"}}},
-            },
-          },
-        },
-      },
+    async deleteKeys({body}) {
+      const {statuses, slashingProtection} = await backend.deleteKeystores(body.pubkeys);
+      return {data: statuses, slashingProtection};
     },
-    async (req) => {
-      const keys = req.body.remote_keys.map((k) => ({
-        pubkey: k.pubkey.toLowerCase(),
-        ...(k.url !== undefined ? {url: k.url} : {}),
-      }));
-      return {data: await backend.importRemoteKeys(keys)};
+    async listRemoteKeys() {
+      const keys = await backend.listRemoteKeys();
+      return {data: keys.map((k) => ({pubkey: k.pubkey, url: k.url, readonly: k.readonly}))};
     },
-  );
-
-  server.delete<{Body: {pubkeys: string[]}}>("/eth/v1/remotekeys", {schema: {body: PUBKEYS_BODY}}, async (req) => {
-    return {data: await backend.deleteRemoteKeys(req.body.pubkeys.map((p) => p.toLowerCase()))};
-  });
-
-  // ---- fee recipient
-  server.get<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/feerecipient",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req) => ({data: {pubkey: pk(req), ethaddress: await backend.getFeeRecipient(pk(req))}}),
-  );
-  server.post<{Params: {pubkey: string}; Body: {ethaddress: string}}>(
-    "/eth/v1/validator/:pubkey/feerecipient",
-    {
-      schema: {
-        params: PUBKEY_PARAMS,
-        body: {type: "object", required: ["ethaddress"], properties: {ethaddress: ADDRESS}},
-      },
+    async importRemoteKeys({body}) {
+      return {data: await backend.importRemoteKeys(body.remoteKeys)};
     },
-    async (req, reply) => {
-      if (/^0x0{40}$/.test(req.body.ethaddress)) {
+    async deleteRemoteKeys({body}) {
+      return {data: await backend.deleteRemoteKeys(body.pubkeys)};
+    },
+    async listFeeRecipient({pubkey}) {
+      return {data: {pubkey, ethaddress: await backend.getFeeRecipient(pubkey)}};
+    },
+    async setFeeRecipient({pubkey, body}) {
+      if (/^0x0{40}$/.test(body.ethaddress)) {
         throw new KeymanagerApiError("BAD_REQUEST", "the 0x00…00 fee recipient cannot be set through the API");
       }
-      await backend.setFeeRecipient(pk(req), req.body.ethaddress.toLowerCase());
-      return noContent(reply, 202);
+      await backend.setFeeRecipient(pubkey, body.ethaddress);
     },
-  );
-  server.delete<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/feerecipient",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req, reply) => {
-      await backend.deleteFeeRecipient(pk(req));
-      return noContent(reply, 204);
+    async deleteFeeRecipient({pubkey}) {
+      await backend.deleteFeeRecipient(pubkey);
     },
-  );
-
-  // ---- gas limit
-  server.get<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/gas_limit",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req) => ({data: {pubkey: pk(req), gas_limit: await backend.getGasLimit(pk(req))}}),
-  );
-  server.post<{Params: {pubkey: string}; Body: {gas_limit: string}}>(
-    "/eth/v1/validator/:pubkey/gas_limit",
-    {
-      schema: {
-        params: PUBKEY_PARAMS,
-        body: {type: "object", required: ["gas_limit"], properties: {gas_limit: UINT64}},
-      },
+    async getGasLimit({pubkey}) {
+      return {data: {pubkey, gasLimit: BigInt(await backend.getGasLimit(pubkey))}};
     },
-    async (req, reply) => {
-      const gasLimit = BigInt(req.body.gas_limit);
-      if (gasLimit === 0n || gasLimit > UINT64_MAX) {
-        throw new KeymanagerApiError("BAD_REQUEST", `gas_limit must be a uint64 above 0, got ${req.body.gas_limit}`);
+    async setGasLimit({pubkey, body}) {
+      if (body.gasLimit === 0n) {
+        throw new KeymanagerApiError("BAD_REQUEST", `gas_limit must be a uint64 above 0, got ${body.gasLimit}`);
       }
-      await backend.setGasLimit(pk(req), gasLimit);
-      return noContent(reply, 202);
+      await backend.setGasLimit(pubkey, body.gasLimit);
     },
-  );
-  server.delete<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/gas_limit",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req, reply) => {
-      await backend.deleteGasLimit(pk(req));
-      return noContent(reply, 204);
+    async deleteGasLimit({pubkey}) {
+      await backend.deleteGasLimit(pubkey);
     },
-  );
-
-  // ---- graffiti
-  server.get<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/graffiti",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req) => ({data: {pubkey: pk(req), graffiti: await backend.getGraffiti(pk(req))}}),
-  );
-  server.post<{Params: {pubkey: string}; Body: {graffiti: string}}>(
-    "/eth/v1/validator/:pubkey/graffiti",
-    {
-      schema: {
-        params: PUBKEY_PARAMS,
-        body: {type: "object", required: ["graffiti"], properties: {graffiti: {type: "string"}}},
-      },
+    async getGraffiti({pubkey}) {
+      return {data: {pubkey, graffiti: await backend.getGraffiti(pubkey)}};
     },
-    async (req, reply) => {
-      const bytes = Buffer.byteLength(req.body.graffiti, "utf8");
+    async setGraffiti({pubkey, body}) {
+      const bytes = Buffer.byteLength(body.graffiti, "utf8");
       if (bytes > 32) throw new KeymanagerApiError("BAD_REQUEST", `graffiti is ${bytes} bytes of UTF-8, at most 32`);
-      await backend.setGraffiti(pk(req), req.body.graffiti);
-      return noContent(reply, 202);
+      await backend.setGraffiti(pubkey, body.graffiti);
     },
-  );
-  server.delete<{Params: {pubkey: string}}>(
-    "/eth/v1/validator/:pubkey/graffiti",
-    {schema: {params: PUBKEY_PARAMS}},
-    async (req, reply) => {
-      await backend.deleteGraffiti(pk(req));
-      return noContent(reply, 204);
+    async deleteGraffiti({pubkey}) {
+      await backend.deleteGraffiti(pubkey);
     },
-  );
-
-  // ---- voluntary exit
-  server.post<{Params: {pubkey: string}; Querystring: {epoch?: string}}>(
-    "/eth/v1/validator/:pubkey/voluntary_exit",
-    {
-      schema: {
-        params: PUBKEY_PARAMS,
-        querystring: {type: "object", properties: {epoch: UINT64}},
-      },
+    async signVoluntaryExit({pubkey, epoch}) {
+      const signed = await backend.signVoluntaryExit(pubkey, epoch);
+      return {data: ssz.phase0.SignedVoluntaryExit.fromJson(signed)};
     },
-    async (req) => {
-      const e = req.query.epoch;
-      let epoch: number | undefined;
-      if (e !== undefined) {
-        epoch = Number(e);
-        if (!Number.isSafeInteger(epoch)) throw new KeymanagerApiError("BAD_REQUEST", `epoch ${e} is out of range`);
-      }
-      return {data: await backend.signVoluntaryExit(pk(req), epoch)};
-    },
-  );
-
-  return server;
-}
-
-function noContent(reply: FastifyReply, status: 202 | 204): FastifyReply {
-  return reply.code(status).send();
+  };
 }
 
 /** The warning for a listen address reachable from other machines (the API speaks plain HTTP), else null. */

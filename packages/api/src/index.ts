@@ -1,3 +1,4 @@
+export * from "./keymanager/routes.ts";
 export * from "./routes/beaconBlock.ts";
 export * from "./routes/beaconPool.ts";
 export * from "./routes/beaconState.ts";

@@ -7,7 +7,7 @@ import type {ParamCodec} from "./params.ts";
  * are both derived from these values; the tests check each against the OpenAPI files.
  */
 export interface RouteDef<S extends ArgSpecs = ArgSpecs, Res = unknown> {
-  readonly method: "GET" | "POST";
+  readonly method: "GET" | "POST" | "DELETE";
   /** OpenAPI style: `/eth/v1/beacon/states/{state_id}/root`. */
   readonly url: string;
   readonly args: S;

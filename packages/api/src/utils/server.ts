@@ -34,6 +34,8 @@ export interface RegisterOptions {
   exclude?: (operationId: string, url: string) => boolean;
   /** A ": ping" comment on every event stream this often (keeps proxies from closing it). 0 = never. */
   sseHeartbeatMs?: number;
+  /** The routes' error handler (default `apiErrorHandler`: `{code, message}`). */
+  errorHandler?: (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => void;
 }
 
 /**
@@ -55,7 +57,7 @@ export function registerRoutes<R extends RouteTable>(
     }
   }
   app.register(async (scope) => {
-    scope.setErrorHandler(apiErrorHandler);
+    scope.setErrorHandler(opts.errorHandler ?? apiErrorHandler);
     if (!scope.hasContentTypeParser("application/octet-stream")) {
       scope.addContentTypeParser("application/octet-stream", {parseAs: "buffer"}, (_req, body, done) =>
         done(null, body),
