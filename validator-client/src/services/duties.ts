@@ -1,8 +1,8 @@
 import type {AttesterDuty, BeaconApiClient, ProposerDuty} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
 import {SLOTS_PER_EPOCH, TARGET_AGGREGATORS_PER_COMMITTEE} from "@ceibo/params";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
-import type {Logger} from "../logger.ts";
 import type {Signer} from "../signer/index.ts";
 import type {IndexTracker} from "./indices.ts";
 

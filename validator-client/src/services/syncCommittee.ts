@@ -8,9 +8,9 @@ import {
   TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@ceibo/params";
 import type {ssz} from "@ceibo/types";
+import type {Logger} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {ValueOf} from "@chainsafe/ssz";
-import type {Logger} from "../logger.ts";
 import type {Signer} from "../signer/index.ts";
 import type {IndexTracker} from "./indices.ts";
 

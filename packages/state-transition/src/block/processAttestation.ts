@@ -10,6 +10,7 @@ import {
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "../epoch/util.ts";
 import type {
@@ -21,7 +22,7 @@ import type {
 } from "../types.ts";
 import {increaseBalance} from "../util/balance.ts";
 import {computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {bytesEqual, intSqrt} from "../util/math.ts";
+import {intSqrt} from "../util/math.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
 import {getAttestingIndices, getCommitteeIndices, getIndexedAttestation} from "./attestingIndices.ts";
 import {isValidIndexedAttestation} from "./isValidIndexedAttestation.ts";

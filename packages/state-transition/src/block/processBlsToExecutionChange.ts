@@ -1,4 +1,5 @@
 import {BLS_WITHDRAWAL_PREFIX, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
+import {bytesEqual} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {
@@ -6,7 +7,6 @@ import {
   type SignedBLSToExecutionChange,
 } from "../signatureSets/blsToExecutionChange.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
-import {bytesEqual} from "../util/math.ts";
 
 /**
  * capella process_bls_to_execution_change

@@ -1,13 +1,13 @@
 import type {ChainConfig} from "@ceibo/config";
 import {ForkSeq, VERSIONED_HASH_VERSION_KZG} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconBlockBodyAllForks, BeaconStatePostBellatrix} from "../types.ts";
 import {computeTimeAtSlot, getCurrentEpoch} from "../util/epoch.ts";
 import {forkTypes} from "../util/forkTypes.ts";
-import {bytesEqual} from "../util/math.ts";
 import {getRandaoMix} from "../util/seed.ts";
 
 type ExecutionPayloadBellatrix = ValueOf<typeof ssz.bellatrix.ExecutionPayload>;

@@ -1,10 +1,10 @@
 import type {ForkName} from "@ceibo/params";
 import {EXECUTION_PAYLOAD_GINDEX, MIN_SYNC_COMMITTEE_PARTICIPANTS} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {createProof, type Node, ProofType, type SingleProof} from "@chainsafe/persistent-merkle-tree";
 import type {BeaconStateAllForks, SignedBeaconBlockAllForks} from "../types.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {
   computeSyncCommitteePeriodAtSlot,
   currentSyncCommitteeGindexAtSlot,

@@ -13,9 +13,9 @@ import {
   UPDATE_TIMEOUT,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {fastAggregateVerify, PublicKey, Signature} from "@chainsafe/blst";
 import {computeEpochAtSlot} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {computeMerkleBranchRoot, isValidMerkleBranch} from "../util/merkle.ts";
 import {
   CURRENT_SYNC_COMMITTEE_GINDEX_GLOAS,
