@@ -1,7 +1,8 @@
 import {createDevChainConfig} from "@ceibo/config";
+import {isAggregator, isSyncCommitteeAggregator} from "@ceibo/state-transition";
 import {fromHex, toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
-import {chainConfigFromSpec, isAggregator, isSyncCommitteeAggregator, SlotClock} from "../src/index.ts";
+import {chainConfigFromSpec, SlotClock} from "../src/index.ts";
 
 const v = (b: number) => Uint8Array.from([b, 0, 0, 1]);
 

@@ -20,6 +20,7 @@ export * from "./slot/processSlots.ts";
 export * from "./slot/upgrade.ts";
 export * from "./stateTransition.ts";
 export * from "./types.ts";
+export * from "./util/aggregator.ts";
 export * from "./util/balance.ts";
 export * from "./util/churn.ts";
 export * from "./util/domain.ts";

@@ -42,6 +42,8 @@ import {
   getIndexedAttestation,
   getIndexedAttestationSignatureSet,
   getRandaoMix,
+  isAggregator,
+  isSyncCommitteeAggregator,
   processBlock,
   processSlots,
   type SignedBeaconBlockAllForks,
@@ -53,7 +55,6 @@ import {toHex} from "@ceibo/utils";
 import {aggregateSignatures, PublicKey, Signature, verify} from "@chainsafe/blst";
 import {BitArray, type Type, type ValueOf} from "@chainsafe/ssz";
 import type {FastifyInstance} from "fastify";
-import {isAggregator, isSyncCommitteeAggregator} from "../../src/index.ts";
 
 type Block = ValueOf<typeof ssz.fulu.BeaconBlock>;
 type Attestation = ValueOf<typeof ssz.electra.Attestation>;
