@@ -26,6 +26,7 @@ export * from "./util/churn.ts";
 export * from "./util/domain.ts";
 export * from "./util/epoch.ts";
 export * from "./util/forkTypes.ts";
+export * from "./util/kzg.ts";
 export * from "./util/math.ts";
 export * from "./util/merkle.ts";
 export * from "./util/proposer.ts";
