@@ -6,6 +6,7 @@ export * from "./cache/epochCache.ts";
 export * from "./cache/epochShuffling.ts";
 export * from "./cache/pubkeyCache.ts";
 export * from "./epoch/index.ts";
+export * from "./errors.ts";
 export * from "./genesis/fromDeposits.ts";
 export * from "./genesis/initializeBeaconState.ts";
 export * from "./genesis/interop.ts";

@@ -1,9 +1,11 @@
+import {StateHelperError} from "../errors.ts";
 /**
  * phase0 integer_squareroot (exact for every uint64, on bigint)
  * Spec: `integer_squareroot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#integer_squareroot
  */
 export function integerSquareroot(n: bigint): bigint {
-  if (n < 0n) throw Error("integerSquareroot of a negative number");
+  if (n < 0n)
+    throw new StateHelperError({code: "NEGATIVE_SQUARE_ROOT"}, `integerSquareroot of a negative number: ${n}`);
   if (n < 2n) return n;
   let x = n;
   let y = (x + 1n) / 2n;
