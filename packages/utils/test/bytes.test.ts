@@ -1,4 +1,5 @@
 import {describe, expect, it} from "vitest";
+import {toHexPortable} from "../src/bytes.ts";
 import {
   bytesEqual,
   bytesEqualConstantTime,
@@ -26,6 +27,14 @@ describe("toHex / fromHex", () => {
     const view = big.subarray(3, 70_001);
     expect(toHex(view)).toBe(`0x${Buffer.from(view).toString("hex")}`);
     expect(fromHex(toHex(view))).toEqual(view);
+  });
+
+  it("the portable encoder (browsers, no Buffer) gives the same hex", () => {
+    const all = Uint8Array.from({length: 256}, (_, i) => i);
+    expect(toHexPortable(all)).toBe(Buffer.from(all).toString("hex"));
+    const big = new Uint8Array(20_001).map((_, i) => (i * 31) & 0xff);
+    expect(toHexPortable(big.subarray(1))).toBe(Buffer.from(big.subarray(1)).toString("hex"));
+    expect(toHexPortable(new Uint8Array())).toBe("");
   });
 
   it("rejects bad input with one error naming what and why", () => {
