@@ -2,10 +2,12 @@
  * Pure parts of the Beacon API backend: validator statuses (beacon-APIs validator-flow.md), the config/spec
  * value format, and the aggregator selection of phase0/altair validator.md.
  */
+
 import {mainnetChainConfig} from "@ceibo/config";
 import {FAR_FUTURE_EPOCH} from "@ceibo/params";
+import {isAggregator} from "@ceibo/state-transition";
 import {describe, expect, it} from "vitest";
-import {getValidatorStatus, isAggregator, specValues} from "../src/api/index.ts";
+import {getValidatorStatus, specValues} from "../src/api/index.ts";
 
 const base = {
   pubkey: new Uint8Array(48),

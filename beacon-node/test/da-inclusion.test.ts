@@ -5,8 +5,10 @@
  * vector's branch, verify_blob_sidecar_inclusion_proof / verify_data_column_sidecar_inclusion_proof accept sidecars
  * carrying it, and reject them when the commitment(s), the index, a branch node or the body root is changed.
  */
+
 import {existsSync, readdirSync, readFileSync} from "node:fs";
 import {join} from "node:path";
+import {fromHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 
 // The vectors' BeaconBlockBody objects are minimal-preset SSZ: load the consensus packages with CEIBO_PRESET=minimal
@@ -25,7 +27,6 @@ if (ACTIVE_PRESET_NAME !== "minimal") {
 }
 
 const VECTORS = new URL("../../../shared/spec-tests/tests/minimal", import.meta.url).pathname;
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/^0x/, ""), "hex"));
 
 interface Vector {
   name: string;
@@ -59,9 +60,9 @@ function loadVectors(fork: "deneb" | "electra" | "fulu"): Vector[] {
     const decoded = numberTyped.deserialize(bytes);
     const numberBody = Buffer.from(numberTyped.hashTreeRoot(decoded)).equals(node.root) ? decoded : null;
     const yaml = readFileSync(join(caseDir, "proof.yaml"), "utf8");
-    const leaf = hex((yaml.match(/^leaf: '(0x[0-9a-f]+)'/m) as RegExpMatchArray)[1]);
+    const leaf = fromHex((yaml.match(/^leaf: '(0x[0-9a-f]+)'/m) as RegExpMatchArray)[1]);
     const leafIndex = BigInt((yaml.match(/^leaf_index: (\d+)/m) as RegExpMatchArray)[1]);
-    const branch = [...yaml.matchAll(/^- '(0x[0-9a-f]{64})'/gm)].map((m) => hex(m[1]));
+    const branch = [...yaml.matchAll(/^- '(0x[0-9a-f]{64})'/gm)].map((m) => fromHex(m[1]));
     return {name, body, node, numberBody, leaf, leafIndex, branch};
   });
 }

@@ -10,11 +10,11 @@ import {
   type SignedBeaconBlockAllForks,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from "vitest";
 import {BeaconDb, type BlobSidecar, type DataColumnSidecar, DbError} from "../src/db/index.ts";
 
 const rand = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const ZERO = new Uint8Array(32);
 
 /** An electra chain from genesis that forks to fulu at epoch 2 (slot 64): blob sidecars before, columns after. */
@@ -209,9 +209,13 @@ describe("writeAnchor / archiveFinalized / loadAnchor", () => {
     expect(resumed?.anchor.checkpoint).toEqual({epoch: 0, root: g.root});
     expect(resumed?.anchor.stateSlot).toBe(0);
     expect(resumed?.anchor.blockSlot).toBe(0);
-    expect(hex(resumed?.state.state.hashTreeRoot() ?? ZERO)).toBe(hex(g.state.state.hashTreeRoot()));
+    expect(toHexUnprefixed(resumed?.state.state.hashTreeRoot() ?? ZERO)).toBe(
+      toHexUnprefixed(g.state.state.hashTreeRoot()),
+    );
     expect(resumed?.state.fork).toBe("electra");
-    expect(hex(blockType("electra").hashTreeRoot(resumed?.block.block.message))).toBe(hex(g.root));
+    expect(toHexUnprefixed(blockType("electra").hashTreeRoot(resumed?.block.block.message))).toBe(
+      toHexUnprefixed(g.root),
+    );
     expect(resumed?.hotBlocks).toEqual([]);
     expect(await db.metadata.getAll()).toEqual({
       genesisTime: GENESIS_TIME,
@@ -267,9 +271,9 @@ describe("writeAnchor / archiveFinalized / loadAnchor", () => {
     // blocks: canonical ≤ 63 archived by slot and root, gone from hot; forks A and C gone; the rest hot
     for (const [slot, b] of chain.canonical) {
       if (slot <= 63) {
-        expect(hex(blockType(forkAt(slot)).hashTreeRoot((await db.blockArchive.getBySlot(slot))?.block.message))).toBe(
-          hex(b.root),
-        );
+        expect(
+          toHexUnprefixed(blockType(forkAt(slot)).hashTreeRoot((await db.blockArchive.getBySlot(slot))?.block.message)),
+        ).toBe(toHexUnprefixed(b.root));
         expect(await db.blockArchive.getSlotByRoot(b.root)).toBe(slot);
         expect(await db.hotBlocks.has(b.root)).toBe(false);
       } else {
@@ -290,13 +294,13 @@ describe("writeAnchor / archiveFinalized / loadAnchor", () => {
     expect(await db.dataColumnSidecars.getIndices(chain.roots.C66)).toEqual([]);
 
     // states
-    expect((await db.checkpointStates.checkpoints()).map((cp) => [cp.epoch, hex(cp.root)])).toEqual([
-      [3, hex(cp3.root)],
+    expect((await db.checkpointStates.checkpoints()).map((cp) => [cp.epoch, toHexUnprefixed(cp.root)])).toEqual([
+      [3, toHexUnprefixed(cp3.root)],
     ]);
     expect(await db.stateArchive.slots()).toEqual([0, 64]);
-    expect(hex((await db.stateArchive.getByRoot(result.anchor.stateRoot))?.state.hashTreeRoot() ?? ZERO)).toBe(
-      hex(finalizedState.state.hashTreeRoot()),
-    );
+    expect(
+      toHexUnprefixed((await db.stateArchive.getByRoot(result.anchor.stateRoot))?.state.hashTreeRoot() ?? ZERO),
+    ).toBe(toHexUnprefixed(finalizedState.state.hashTreeRoot()));
 
     // restart: the node resumes from the finalized checkpoint with the hot blocks that descend from it
     await db.close();
@@ -304,22 +308,24 @@ describe("writeAnchor / archiveFinalized / loadAnchor", () => {
     const resumed = await db.loadAnchor();
     expect(resumed?.anchor).toEqual(result.anchor);
     expect(resumed?.state.fork).toBe("fulu");
-    expect(hex(resumed?.block.block.message.stateRoot ?? ZERO)).toBe(hex(c(63).block.message.stateRoot));
+    expect(toHexUnprefixed(resumed?.block.block.message.stateRoot ?? ZERO)).toBe(
+      toHexUnprefixed(c(63).block.message.stateRoot),
+    );
     const expectedHot = [
       ...[...chain.canonical.entries()].filter(([s]) => s > 63),
       [71, {root: chain.roots.B71}],
       [72, {root: chain.roots.B72}],
     ] as [number, {root: Uint8Array}][];
     expectedHot.sort((a, b) => a[0] - b[0] || Buffer.compare(a[1].root, b[1].root));
-    expect(resumed?.hotBlocks.map((b) => [b.block.message.slot, hex(b.root)])).toEqual(
-      expectedHot.map(([s, b]) => [s, hex(b.root)]),
+    expect(resumed?.hotBlocks.map((b) => [b.block.message.slot, toHexUnprefixed(b.root)])).toEqual(
+      expectedHot.map(([s, b]) => [s, toHexUnprefixed(b.root)]),
     );
     expect(resumed?.orphanedHotBlocks).toBe(0);
     // parents come before children
-    const seen = new Set([hex(c(63).root)]);
+    const seen = new Set([toHexUnprefixed(c(63).root)]);
     for (const b of resumed?.hotBlocks ?? []) {
-      expect(seen.has(hex(b.block.message.parentRoot))).toBe(true);
-      seen.add(hex(b.root));
+      expect(seen.has(toHexUnprefixed(b.block.message.parentRoot))).toBe(true);
+      seen.add(toHexUnprefixed(b.root));
     }
 
     // the same checkpoint again is a no-op; an older one is refused
@@ -400,7 +406,7 @@ describe("writeAnchor / archiveFinalized / loadAnchor", () => {
     await put(child);
     await put(orphan);
     const resumed = await db.loadAnchor();
-    expect(resumed?.hotBlocks.map((b) => hex(b.root))).toEqual([hex(child.root)]);
+    expect(resumed?.hotBlocks.map((b) => toHexUnprefixed(b.root))).toEqual([toHexUnprefixed(child.root)]);
     expect(resumed?.orphanedHotBlocks).toBe(1);
   });
 });

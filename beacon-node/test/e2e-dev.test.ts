@@ -8,10 +8,12 @@
  *   the same --data-dir (the mock engine keeps running: it is the execution client): the node resumes at or after
  *   the head it had and finality advances again.
  */
+
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {BeaconApiClient} from "@ceibo/api";
+import {toHex} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import type {LiveValidators, SlotRecord} from "./fixtures/liveValidators.ts";
 import {ceibo, type Proc} from "./fixtures/processes.ts";
@@ -35,7 +37,6 @@ const VALIDATORS = 64;
 const SLOT_MS = 1000;
 /** The interop genesis' latest_execution_payload_header.block_hash (INTEROP_ETH1_BLOCK_HASH): the mock's genesis. */
 const EL_GENESIS_HASH = `0x${"42".repeat(32)}`;
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 const dir = mkdtempSync(join(tmpdir(), "ceibo-e2e-dev-"));
 const jwtFile = join(dir, "jwt.hex");
@@ -175,14 +176,14 @@ describe("dev chain: mock engine + beacon node + API-only validator loop, three 
         blockHash: Uint8Array;
         blockNumber: number;
       };
-      expect(hex(payload.parentHash)).toBe(parentHash);
+      expect(toHex(payload.parentHash)).toBe(parentHash);
       expect(payload.blockNumber).toBe(++number);
-      parentHash = hex(payload.blockHash);
+      parentHash = toHex(payload.blockHash);
     }
     expect(number).toBeGreaterThanOrEqual(upTo.length);
     beforeKill = {
       headSlot: fin.headSlot,
-      headRoot: hex((await api.getBlockRoot({blockId: "head"})).data.root),
+      headRoot: toHex((await api.getBlockRoot({blockId: "head"})).data.root),
       finalized: checkpoints.finalized.epoch,
       slot: fin.slot,
     };

@@ -7,11 +7,13 @@
  * → engine_getPayloadV2), imported by it as VALID (engine_newPayloadV2) and become its head, and the chain must
  * finalize epoch 2. Slow (about 1.5 min): runs only with EJS_TEST=1 (`npm run test:ethereumjs`).
  */
+
 import {spawnSync} from "node:child_process";
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {BeaconApiClient} from "@ceibo/api";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ceibo, freePort, NODE, type Proc, Proc as ProcClass, ROOT} from "./fixtures/processes.ts";
 
@@ -30,8 +32,6 @@ const {createBeaconApiClient} = await import("@ceibo/api");
 const {ssz} = await import("@ceibo/types");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
-
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 type EthBlock = {
   hash: string;
@@ -144,7 +144,7 @@ describe.skipIf(!ENABLED)("dev chain on EthereumJS 0.10.5 (real execution client
       const genesisState = await api.getStateV2({stateId: "genesis"});
       expect(genesisState.version).toBe(c.fork);
       const header = ssz[c.fork].BeaconState.deserialize(genesisState.data).latestExecutionPayloadHeader;
-      expect(hex(header.blockHash)).toBe(elGenesisHash);
+      expect(toHex(header.blockHash)).toBe(elGenesisHash);
 
       // wait for finality (32 slots of 2 s and the genesis delay)
       let finalized = 0;
@@ -173,17 +173,17 @@ describe.skipIf(!ENABLED)("dev chain on EthereumJS 0.10.5 (real execution client
           feeRecipient: Uint8Array;
           timestamp: number;
         };
-        expect(hex(p.parentHash)).toBe(parent);
-        expect(hex(p.feeRecipient)).toBe(FEE_RECIPIENT);
-        const el = (await eth("eth_getBlockByHash", [hex(p.blockHash), false])) as EthBlock;
+        expect(toHex(p.parentHash)).toBe(parent);
+        expect(toHex(p.feeRecipient)).toBe(FEE_RECIPIENT);
+        const el = (await eth("eth_getBlockByHash", [toHex(p.blockHash), false])) as EthBlock;
         expect(el, `EthereumJS does not know the payload of slot ${slot}`).not.toBeNull();
         expect(Number(el?.number)).toBe(p.blockNumber);
         expect(el?.parentHash).toBe(parent);
         expect(el?.miner).toBe(FEE_RECIPIENT);
         expect(Number(el?.timestamp)).toBe(p.timestamp);
         // deneb: the EL block commits to the parent beacon block root it was given (EIP-4788, engine V3)
-        if (c.fork === "deneb") expect(el?.parentBeaconBlockRoot).toBe(hex(block.data.message.parentRoot));
-        parent = hex(p.blockHash);
+        if (c.fork === "deneb") expect(el?.parentBeaconBlockRoot).toBe(toHex(block.data.message.parentRoot));
+        parent = toHex(p.blockHash);
         blocks++;
       }
       expect(blocks).toBeGreaterThanOrEqual(headSlot - 2);

@@ -1,6 +1,7 @@
 import {createHmac} from "node:crypto";
 import {readFileSync} from "node:fs";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {
   asBytes,
@@ -47,8 +48,9 @@ import {
   verifyJwt,
 } from "../src/execution/index.ts";
 
-const h = (s: string) => Uint8Array.from(Buffer.from(s.replace(/^0x/, ""), "hex"));
-const x = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
+/** Hex with or without 0x (the vectors mix both). */
+const h = (s: string): Uint8Array => fromHex(s, "test vector hex", {prefixOptional: true});
+
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 // Blocks of the execution-apis test chain, one per fork Paris..Osaka (see execution-vectors.json "source").
@@ -123,15 +125,15 @@ describe("Engine API value encoding", () => {
 
 describe("tries and header commitments", () => {
   it("empty trie root and ommers hash are the well-known constants", () => {
-    expect(x(EMPTY_TRIE_ROOT)).toBe("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
-    expect(x(EMPTY_OMMERS_HASH)).toBe("0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347");
+    expect(toHex(EMPTY_TRIE_ROOT)).toBe("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
+    expect(toHex(EMPTY_OMMERS_HASH)).toBe("0x1dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d49347");
   });
 
   it("trie roots of the classic key/value vectors (embedded nodes, extensions, values in branches)", () => {
     const pairs = (kv: [string, string][]) => kv.map(([k, v]) => ({key: utf8(k), value: utf8(v)}));
     // geth trie_test.go / py-trie: "do" → "dog" → "doge" → "horse"
     expect(
-      x(
+      toHex(
         trieRoot(
           pairs([
             ["do", "verb"],
@@ -141,7 +143,7 @@ describe("tries and header commitments", () => {
       ),
     ).toBe("0x779db3986dd4f38416bfde49750ef7b13c6ecb3e2221620bcad9267e94604d36");
     expect(
-      x(
+      toHex(
         trieRoot(
           pairs([
             ["do", "verb"],
@@ -153,7 +155,7 @@ describe("tries and header commitments", () => {
     ).toBe("0xef7b2fe20f5d2c30c46ad4d83c39811bcbf1721aef2e805c0e107947320888b6");
     const puppy = "0x5991bb8c6514148a29db676a14ac506cd2cd5775ace63c30a4fe457715e9ac84";
     expect(
-      x(
+      toHex(
         trieRoot(
           pairs([
             ["do", "verb"],
@@ -166,7 +168,7 @@ describe("tries and header commitments", () => {
     ).toBe(puppy);
     // empty values are absent keys (geth TestEmptyValues)
     expect(
-      x(
+      toHex(
         trieRoot(
           pairs([
             ["do", "verb"],
@@ -190,7 +192,7 @@ describe("tries and header commitments", () => {
   });
 
   it("EIP-7685 requests hash of no requests is sha256 of nothing", () => {
-    expect(x(computeRequestsHash([]))).toBe("0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(toHex(computeRequestsHash([]))).toBe("0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     // request types with empty data are left out of the commitment
     expect(computeRequestsHash([Uint8Array.of(0)])).toEqual(computeRequestsHash([]));
   });
@@ -218,9 +220,9 @@ describe("tries and header commitments", () => {
       nonce: new Uint8Array(8),
       baseFeePerGas: 0x34187b238n,
     };
-    expect(x(computeHeaderHash(header))).toBe("0x6da69709cd5a34079b6604d29cd78fc01dacd7c6268980057ad92a2bede87351");
+    expect(toHex(computeHeaderHash(header))).toBe("0x6da69709cd5a34079b6604d29cd78fc01dacd7c6268980057ad92a2bede87351");
     // one bit of any field changes the hash
-    expect(x(computeHeaderHash({...header, gasUsed: header.gasUsed + 1n}))).not.toBe(
+    expect(toHex(computeHeaderHash({...header, gasUsed: header.gasUsed + 1n}))).not.toBe(
       "0x6da69709cd5a34079b6604d29cd78fc01dacd7c6268980057ad92a2bede87351",
     );
   });
@@ -234,25 +236,25 @@ function decodeBlock(v: Vector) {
   // Legacy transactions are RLP lists inside the block; typed ones are byte strings (EIP-2718).
   const transactions = asList(txs, "txs").map((t) => (t instanceof Uint8Array ? t : rlpEncode(t)));
   const json: Record<string, unknown> = {
-    parentHash: x(f[0]),
-    feeRecipient: x(f[2]),
-    stateRoot: x(f[3]),
-    receiptsRoot: x(f[5]),
-    logsBloom: x(f[6]),
-    prevRandao: x(f[13]),
+    parentHash: toHex(f[0]),
+    feeRecipient: toHex(f[2]),
+    stateRoot: toHex(f[3]),
+    receiptsRoot: toHex(f[5]),
+    logsBloom: toHex(f[6]),
+    prevRandao: toHex(f[13]),
     blockNumber: q(f[8]),
     gasLimit: q(f[9]),
     gasUsed: q(f[10]),
     timestamp: q(f[11]),
-    extraData: x(f[12]),
+    extraData: toHex(f[12]),
     baseFeePerGas: q(f[15]),
     blockHash: v.expectedHash,
-    transactions: transactions.map(x),
+    transactions: transactions.map(toHex),
   };
   if (withdrawals !== undefined) {
     json.withdrawals = asList(withdrawals, "withdrawals").map((w) => {
       const [index, validatorIndex, address, amount] = asList(w, "withdrawal").map((i) => asBytes(i, "w"));
-      return {index: q(index), validatorIndex: q(validatorIndex), address: x(address), amount: q(amount)};
+      return {index: q(index), validatorIndex: q(validatorIndex), address: toHex(address), amount: q(amount)};
     });
   }
   if (f.length > 17) {
@@ -274,18 +276,20 @@ describe("execution block hash of real blocks, Paris..Osaka (execution-apis test
       const b = decodeBlock(v);
       const version = v.fork === "bellatrix" ? 1 : v.fork === "capella" ? 2 : 3;
       const payload = parseExecutionPayload(b.json, version);
-      expect(x(computeTransactionsRoot(b.transactions))).toBe(x(b.fields[4]));
+      expect(toHex(computeTransactionsRoot(b.transactions))).toBe(toHex(b.fields[4]));
       if (version >= 2) {
-        expect(x(computeWithdrawalsRoot((payload as ExecutionPayloadCapella).withdrawals))).toBe(x(b.fields[16]));
+        expect(toHex(computeWithdrawalsRoot((payload as ExecutionPayloadCapella).withdrawals))).toBe(
+          toHex(b.fields[16]),
+        );
       }
-      const emptyRequests = b.requestsHash !== undefined && x(b.requestsHash) === x(computeRequestsHash([]));
+      const emptyRequests = b.requestsHash !== undefined && toHex(b.requestsHash) === toHex(computeRequestsHash([]));
       if (b.requestsHash === undefined || emptyRequests) {
         // the whole path: payload (+ parent beacon block root, + no requests) → header → hash
         const ctx = {
           parentBeaconBlockRoot: b.parentBeaconBlockRoot,
           executionRequestsList: emptyRequests ? [] : undefined,
         };
-        expect(x(computeExecutionBlockHash(v.fork, payload, ctx))).toBe(v.expectedHash);
+        expect(toHex(computeExecutionBlockHash(v.fork, payload, ctx))).toBe(v.expectedHash);
         expect(isValidBlockHash(v.fork, payload, ctx)).toBe(true);
         expect(isValidBlockHash(v.fork, {...payload, gasUsed: payload.gasUsed + 1}, ctx)).toBe(false);
       } else {
@@ -293,7 +297,7 @@ describe("execution block hash of real blocks, Paris..Osaka (execution-apis test
         const header = executionBlockHeaderFromPayload("deneb", payload, {
           parentBeaconBlockRoot: b.parentBeaconBlockRoot,
         });
-        expect(x(computeHeaderHash({...header, requestsHash: b.requestsHash}))).toBe(v.expectedHash);
+        expect(toHex(computeHeaderHash({...header, requestsHash: b.requestsHash}))).toBe(v.expectedHash);
       }
     });
   }
@@ -451,7 +455,7 @@ describe("Engine API JSON ⇄ SSZ converters", () => {
       [1, 1 + 76],
       [2, 1 + 116],
     ]);
-    expect(x(list[0].subarray(1, 21))).toBe(`0x${"01".repeat(20)}`);
+    expect(toHex(list[0].subarray(1, 21))).toBe(`0x${"01".repeat(20)}`);
     expect(list[0].subarray(69)).toEqual(Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0)); // amount, little-endian
     expect(getExecutionRequests(list)).toEqual(requests);
     expect(parseExecutionRequests(serializeExecutionRequests(requests))).toEqual(requests);

@@ -3,11 +3,13 @@
  * cache folder outside the project's dependencies), started as a process with JWT on loopback ports. Slow (the first
  * install takes ~1.5 min, each client start ~10 s): runs only with EJS_TEST=1, i.e. `npm run test:ethereumjs`.
  */
+
 import {type ChildProcess, spawn, spawnSync} from "node:child_process";
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {createServer} from "node:net";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {fromHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {
   bytesToData,
@@ -26,7 +28,6 @@ import {
 const ENABLED = process.env.EJS_TEST === "1";
 const ROOT = new URL("../../", import.meta.url).pathname;
 const GENESIS = new URL("../../../shared/interop/ethereumjs/genesis-shanghai.json", import.meta.url).pathname;
-const h = (s: string) => Uint8Array.from(Buffer.from(s.slice(2), "hex"));
 
 /** The execution forks to try: the genesis config activating each at time 0, and the CL fork it maps to. */
 const CASES = [
@@ -46,28 +47,28 @@ async function freePort(): Promise<number> {
 /** eth_getBlockByNumber JSON → header (to check our RLP/keccak against the client's own block hash). */
 function headerOfBlockJson(b: Record<string, string>): ExecutionBlockHeader {
   const header: ExecutionBlockHeader = {
-    parentHash: h(b.parentHash),
-    ommersHash: h(b.sha3Uncles),
-    beneficiary: h(b.miner),
-    stateRoot: h(b.stateRoot),
-    transactionsRoot: h(b.transactionsRoot),
-    receiptsRoot: h(b.receiptsRoot),
-    logsBloom: h(b.logsBloom),
+    parentHash: fromHex(b.parentHash),
+    ommersHash: fromHex(b.sha3Uncles),
+    beneficiary: fromHex(b.miner),
+    stateRoot: fromHex(b.stateRoot),
+    transactionsRoot: fromHex(b.transactionsRoot),
+    receiptsRoot: fromHex(b.receiptsRoot),
+    logsBloom: fromHex(b.logsBloom),
     difficulty: BigInt(b.difficulty),
     number: BigInt(b.number),
     gasLimit: BigInt(b.gasLimit),
     gasUsed: BigInt(b.gasUsed),
     timestamp: BigInt(b.timestamp),
-    extraData: h(b.extraData),
-    mixHash: h(b.mixHash),
-    nonce: h(b.nonce),
+    extraData: fromHex(b.extraData),
+    mixHash: fromHex(b.mixHash),
+    nonce: fromHex(b.nonce),
     baseFeePerGas: BigInt(b.baseFeePerGas),
   };
-  if (b.withdrawalsRoot) header.withdrawalsRoot = h(b.withdrawalsRoot);
+  if (b.withdrawalsRoot) header.withdrawalsRoot = fromHex(b.withdrawalsRoot);
   if (b.blobGasUsed) header.blobGasUsed = BigInt(b.blobGasUsed);
   if (b.excessBlobGas) header.excessBlobGas = BigInt(b.excessBlobGas);
-  if (b.parentBeaconBlockRoot) header.parentBeaconBlockRoot = h(b.parentBeaconBlockRoot);
-  if (b.requestsHash) header.requestsHash = h(b.requestsHash);
+  if (b.parentBeaconBlockRoot) header.parentBeaconBlockRoot = fromHex(b.parentBeaconBlockRoot);
+  if (b.requestsHash) header.requestsHash = fromHex(b.requestsHash);
   return header;
 }
 
@@ -168,9 +169,9 @@ describe.skipIf(!ENABLED)("EthereumJS 0.10.5 as the execution engine", () => {
 
         // Our RLP + keccak reproduces the client's genesis block hash.
         const g = (await rpc.request("eth_getBlockByNumber", ["0x0", false], 2000)) as Record<string, string>;
-        expect(h(g.sha3Uncles)).toEqual(EMPTY_OMMERS_HASH);
+        expect(fromHex(g.sha3Uncles)).toEqual(EMPTY_OMMERS_HASH);
         expect(bytesToData(computeHeaderHash(headerOfBlockJson(g)))).toBe(g.hash);
-        const genesisHash = h(g.hash);
+        const genesisHash = fromHex(g.hash);
 
         const attributes: PayloadAttributes = {
           timestamp: Math.floor(Date.now() / 1000),

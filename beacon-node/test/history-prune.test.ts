@@ -9,10 +9,12 @@
  * started without the flag the node warns that blocks before slot 48 are gone and that backfill refills them;
  * a backfill to genesis from a peer that kept them (an archive node on the same chain) restores them.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {monitorEventLoopDelay} from "node:perf_hooks";
+import {fromHex} from "@ceibo/utils";
 import {noise} from "@chainsafe/libp2p-noise";
 import {yamux} from "@chainsafe/libp2p-yamux";
 import type {Libp2p} from "@libp2p/interface";
@@ -117,8 +119,6 @@ async function makeHost(): Promise<Libp2p> {
   return host;
 }
 
-const rootBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
-
 beforeAll(async () => {
   node = await init(true);
   archive = await init(false, join(dir, "archive"));
@@ -162,22 +162,22 @@ describe("--prune-history with a 2-epoch window", () => {
     const archived = (await node.db.blockArchive.rangeSerialized(0, LAST_SLOT + 1)).map((b) => b.slot);
     expect(archived[0]).toBe(CUTOFF);
     for (let slot = 1; slot < CUTOFF; slot++) {
-      expect(await node.db.blockArchive.getSlotByRoot(rootBytes(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).toBe(
+      expect(await node.db.blockArchive.getSlotByRoot(fromHex(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).toBe(
         null,
       );
-      expect(await node.db.getBlock(rootBytes(rootsBySlot.get(slot) ?? "0x"))).toBeNull();
+      expect(await node.db.getBlock(fromHex(rootsBySlot.get(slot) ?? "0x"))).toBeNull();
     }
     for (let slot = CUTOFF; slot <= LAST_SLOT; slot++) {
-      expect(await node.db.getBlock(rootBytes(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).not.toBeNull();
+      expect(await node.db.getBlock(fromHex(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).not.toBeNull();
     }
     // archived states before the cut-off too (the genesis state included)
     expect(await node.db.stateArchive.slots(0, CUTOFF)).toEqual([]);
     expect(await node.db.stateArchive.getBySlot(0)).toBeNull();
     expect(infos.some((m) => m.startsWith("Pruned block history"))).toBe(true);
     // light-client bootstraps of pruned checkpoint blocks too; the finalized one (block 48) stays
-    expect(await node.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(16) ?? "0x"))).toBeNull();
-    expect(await node.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(CUTOFF) ?? "0x"))).not.toBeNull();
-    expect(await archive.db.lightClient.getBootstrap(rootBytes(rootsBySlot.get(16) ?? "0x"))).not.toBeNull();
+    expect(await node.db.lightClient.getBootstrap(fromHex(rootsBySlot.get(16) ?? "0x"))).toBeNull();
+    expect(await node.db.lightClient.getBootstrap(fromHex(rootsBySlot.get(CUTOFF) ?? "0x"))).not.toBeNull();
+    expect(await archive.db.lightClient.getBootstrap(fromHex(rootsBySlot.get(16) ?? "0x"))).not.toBeNull();
   });
 
   it("req/resp: Status v2 earliest_available_slot, by range before it ResourceUnavailable, by root omits pruned", async () => {
@@ -208,8 +208,8 @@ describe("--prune-history with a 2-epoch window", () => {
     expect(served.map((b) => b.block.message.slot)).toEqual(Array.from({length: 16}, (_, i) => CUTOFF + i));
 
     const byRoot = await client.beaconBlocksByRoot(peer, [
-      rootBytes(rootsBySlot.get(10) ?? "0x"),
-      rootBytes(rootsBySlot.get(50) ?? "0x"),
+      fromHex(rootsBySlot.get(10) ?? "0x"),
+      fromHex(rootsBySlot.get(50) ?? "0x"),
     ]);
     expect(byRoot.map((b) => b.block.message.slot)).toEqual([50]);
   });
@@ -277,7 +277,7 @@ describe("--prune-history with a 2-epoch window", () => {
     expect(backfill.writtenBlocks).toBe(CUTOFF);
     expect(await node.db.blockArchive.firstSlot()).toBe(0);
     for (let slot = 1; slot < CUTOFF; slot++) {
-      expect(await node.db.blockArchive.getSlotByRoot(rootBytes(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).toBe(
+      expect(await node.db.blockArchive.getSlotByRoot(fromHex(rootsBySlot.get(slot) ?? "0x")), `slot ${slot}`).toBe(
         slot,
       );
     }

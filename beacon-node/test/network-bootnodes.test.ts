@@ -10,7 +10,9 @@
  * EF bootnodes, although hoodi started at deneb), or no eth2 field at all.
  * So this test asserts the digest belongs to the network (and is never another network's), and counts them.
  */
-import {BeaconConfig, computeForkDataRoot, networks, PUBLIC_NETWORK_NAMES, toHex} from "@ceibo/config";
+
+import {BeaconConfig, computeForkDataRoot, networks, PUBLIC_NETWORK_NAMES} from "@ceibo/config";
+import {toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {decodeEnrTxt, readEth2Fields} from "../src/network/discovery/enr.ts";
 

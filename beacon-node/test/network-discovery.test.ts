@@ -3,14 +3,15 @@
  * compute_subscribed_subnets against pyspec-generated vectors, and real discv5 nodes on 127.0.0.1 that find each
  * other through a bootnode while a node of another network is filtered out.
  */
+
 import {createSocket} from "node:dgram";
-import {BeaconConfig, computeForkDigest, hex, hoodiChainConfig, mainnetChainConfig, networks} from "@ceibo/config";
+import {BeaconConfig, computeForkDigest, hoodiChainConfig, mainnetChainConfig, networks} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME} from "@ceibo/params";
+import {fromHex, silentLogger, toHexUnprefixed} from "@ceibo/utils";
 import {ENR, SignableENR} from "@chainsafe/enr";
 import {generateKeyPair} from "@libp2p/crypto/keys";
 import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {afterAll, describe, expect, it} from "vitest";
-import {silentLogger} from "../src/chain/logger.ts";
 import {type DiscoveredPeer, Discovery} from "../src/network/discovery/discv5.ts";
 import {
   computeEnrForkId,
@@ -28,7 +29,6 @@ import {
 } from "../src/network/discovery/enr.ts";
 import {computeSubscribedSubnets, SubnetSubscriptions} from "../src/network/peers/subnets.ts";
 
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const mainnet = new BeaconConfig(mainnetChainConfig, networks.mainnet.genesis!.genesisValidatorsRoot);
 const hoodi = new BeaconConfig(hoodiChainConfig, networks.hoodi.genesis!.genesisValidatorsRoot);
 
@@ -90,9 +90,9 @@ describe("ENR eth2 / attnets / syncnets / cgc / nfd", () => {
     expect(enr.ip).toBe("3.17.30.69");
     expect(enr.udp).toBe(9000);
     const fields = readEth2Fields(enr);
-    expect(toHex(fields.eth2!.forkDigest)).toBe("b5303f2a");
-    expect(toHex(fields.eth2!.forkDigest)).toBe(toHex(mainnet.computeForkDigest(0)));
-    expect(toHex(fields.eth2!.nextForkVersion)).toBe("00000000");
+    expect(toHexUnprefixed(fields.eth2!.forkDigest)).toBe("b5303f2a");
+    expect(toHexUnprefixed(fields.eth2!.forkDigest)).toBe(toHexUnprefixed(mainnet.computeForkDigest(0)));
+    expect(toHexUnprefixed(fields.eth2!.nextForkVersion)).toBe("00000000");
     expect(fields.eth2!.nextForkEpoch).toBe(Number.POSITIVE_INFINITY);
     expect(fields.attnets).toEqual(new Array(64).fill(false));
   });
@@ -100,7 +100,7 @@ describe("ENR eth2 / attnets / syncnets / cgc / nfd", () => {
   it("mainnet Lighthouse bootnode: our ENRForkID at genesis is its eth2 entry byte for byte (altair next)", () => {
     const enr = decodeEnrTxt(MAINNET_LIGHTHOUSE_BOOTNODE)!;
     const published = enr.kvs.get(ENR_KEY.eth2)!;
-    expect(toHex(encodeEnrForkId(computeEnrForkId(mainnet, 0)))).toBe(toHex(published));
+    expect(toHexUnprefixed(encodeEnrForkId(computeEnrForkId(mainnet, 0)))).toBe(toHexUnprefixed(published));
     expect(decodeEnrForkId(published).nextForkEpoch).toBe(mainnetChainConfig.ALTAIR_FORK_EPOCH);
   });
 
@@ -111,19 +111,21 @@ describe("ENR eth2 / attnets / syncnets / cgc / nfd", () => {
       networks.mainnet.genesis!.genesisValidatorsRoot,
     );
     const ours = encodeEnrForkId(computeEnrForkId(capellaOnly, mainnetChainConfig.CAPELLA_FORK_EPOCH + 10));
-    expect(toHex(ours)).toBe(toHex(enr.kvs.get(ENR_KEY.eth2)!));
-    expect(toHex(ours)).toBe("bba4da9603000000ffffffffffffffff");
+    expect(toHexUnprefixed(ours)).toBe(toHexUnprefixed(enr.kvs.get(ENR_KEY.eth2)!));
+    expect(toHexUnprefixed(ours)).toBe("bba4da9603000000ffffffffffffffff");
   });
 
   it("hoodi bootnodes: genesis ENRForkID with electra next, a genesis-version bootnode, attnets bit order", () => {
     const ef = decodeEnrTxt(HOODI_EF_BOOTNODE)!;
-    expect(toHex(encodeEnrForkId(computeEnrForkId(hoodi, 0)))).toBe(toHex(ef.kvs.get(ENR_KEY.eth2)!));
+    expect(toHexUnprefixed(encodeEnrForkId(computeEnrForkId(hoodi, 0)))).toBe(
+      toHexUnprefixed(ef.kvs.get(ENR_KEY.eth2)!),
+    );
     expect(readEth2Fields(ef).eth2!.nextForkEpoch).toBe(2048);
     // a bootnode that advertises GENESIS_FORK_VERSION: compute_fork_digest(GENESIS_FORK_VERSION, hoodi's root)
     const pre = readEth2Fields(decodeEnrTxt(HOODI_GENESIS_VERSION_BOOTNODE)!).eth2!;
     const digest = computeForkDigest(hoodiChainConfig.GENESIS_FORK_VERSION, hoodi.genesisValidatorsRoot);
-    expect(toHex(pre.forkDigest)).toBe(toHex(digest));
-    expect(toHex(pre.nextForkVersion)).toBe(toHex(hoodiChainConfig.GENESIS_FORK_VERSION));
+    expect(toHexUnprefixed(pre.forkDigest)).toBe(toHexUnprefixed(digest));
+    expect(toHexUnprefixed(pre.nextForkVersion)).toBe(toHexUnprefixed(hoodiChainConfig.GENESIS_FORK_VERSION));
     // attnets 0x0018000000000000: bits 11 and 12 (SSZ bitvector: bit i is bit i%8 of byte i/8)
     const fields = readEth2Fields(decodeEnrTxt(HOODI_EF_BOOTNODE_2)!);
     expect(fields.attnets!.flatMap((b, i) => (b ? [i] : []))).toEqual([11, 12]);
@@ -138,33 +140,35 @@ describe("ENR eth2 / attnets / syncnets / cgc / nfd", () => {
     expect(bpo.length).toBeGreaterThan(0);
     const atFulu = computeEnrForkId(mainnet, fulu);
     expect(atFulu.nextForkEpoch).toBe(bpo[0]);
-    expect(toHex(atFulu.nextForkVersion)).toBe(toHex(mainnetChainConfig.FULU_FORK_VERSION));
-    expect(toHex(computeNextForkDigest(mainnet, fulu))).toBe(toHex(mainnet.computeForkDigest(bpo[0])));
-    expect(toHex(computeNextForkDigest(mainnet, fulu))).not.toBe(toHex(atFulu.forkDigest));
+    expect(toHexUnprefixed(atFulu.nextForkVersion)).toBe(toHexUnprefixed(mainnetChainConfig.FULU_FORK_VERSION));
+    expect(toHexUnprefixed(computeNextForkDigest(mainnet, fulu))).toBe(
+      toHexUnprefixed(mainnet.computeForkDigest(bpo[0])),
+    );
+    expect(toHexUnprefixed(computeNextForkDigest(mainnet, fulu))).not.toBe(toHexUnprefixed(atFulu.forkDigest));
     // before fulu: the next fork is fulu itself, with its version
     const beforeFulu = computeEnrForkId(mainnet, fulu - 1);
     expect(beforeFulu.nextForkEpoch).toBe(fulu);
-    expect(toHex(beforeFulu.nextForkVersion)).toBe(toHex(mainnetChainConfig.FULU_FORK_VERSION));
+    expect(toHexUnprefixed(beforeFulu.nextForkVersion)).toBe(toHexUnprefixed(mainnetChainConfig.FULU_FORK_VERSION));
     // after the last scheduled fork: nothing next, nfd is zero
     const last = bpo[bpo.length - 1];
     expect(computeEnrForkId(mainnet, last).nextForkEpoch).toBe(Number.POSITIVE_INFINITY);
-    expect(toHex(computeNextForkDigest(mainnet, last))).toBe("00000000");
+    expect(toHexUnprefixed(computeNextForkDigest(mainnet, last))).toBe("00000000");
   });
 
   it("cgc is big-endian without leading zeros (0 is empty); bitvectors are length-checked", () => {
-    expect(toHex(encodeCgc(0))).toBe("");
-    expect(toHex(encodeCgc(4))).toBe("04");
-    expect(toHex(encodeCgc(128))).toBe("80");
-    expect(toHex(encodeCgc(256))).toBe("0100");
-    expect(decodeCgc(hex("0x0100"))).toBe(256);
+    expect(toHexUnprefixed(encodeCgc(0))).toBe("");
+    expect(toHexUnprefixed(encodeCgc(4))).toBe("04");
+    expect(toHexUnprefixed(encodeCgc(128))).toBe("80");
+    expect(toHexUnprefixed(encodeCgc(256))).toBe("0100");
+    expect(decodeCgc(fromHex("0x0100"))).toBe(256);
     expect(decodeCgc(new Uint8Array(0))).toBe(0);
-    expect(() => decodeCgc(hex("0x0004"))).toThrow();
+    expect(() => decodeCgc(fromHex("0x0004"))).toThrow();
     const bits = new Array(64).fill(false);
     bits[0] = true;
     bits[9] = true;
-    expect(toHex(encodeBitvector(bits))).toBe("0102000000000000");
-    expect(() => decodeBitvector(hex("0x00"), 64)).toThrow();
-    expect(() => decodeBitvector(hex("0x10"), 4)).toThrow(); // bit 4 set in a 4-bit vector
+    expect(toHexUnprefixed(encodeBitvector(bits))).toBe("0102000000000000");
+    expect(() => decodeBitvector(fromHex("0x00"), 64)).toThrow();
+    expect(() => decodeBitvector(fromHex("0x10"), 4)).toThrow(); // bit 4 set in a 4-bit vector
   });
 
   it("updateLocalEnr writes the entries once (seq bumps only on change) and they read back", async () => {
@@ -178,11 +182,11 @@ describe("ENR eth2 / attnets / syncnets / cgc / nfd", () => {
     expect(updateLocalEnr(enr, mainnet, 1000, local)).toBe(false);
     expect(enr.seq).toBe(seq);
     const read = readEth2Fields(ENR.decodeTxt(enr.encodeTxt()));
-    expect(toHex(read.eth2!.forkDigest)).toBe(toHex(mainnet.computeForkDigest(1000)));
+    expect(toHexUnprefixed(read.eth2!.forkDigest)).toBe(toHexUnprefixed(mainnet.computeForkDigest(1000)));
     expect(read.attnets).toEqual(attnets);
     expect(read.syncnets).toEqual([false, true, false, false]);
     expect(read.cgc).toBe(4);
-    expect(toHex(read.nfd!)).toBe(toHex(computeNextForkDigest(mainnet, 1000)));
+    expect(toHexUnprefixed(read.nfd!)).toBe(toHexUnprefixed(computeNextForkDigest(mainnet, 1000)));
     // without fulu scheduled there is no cgc / nfd
     const noFulu = new BeaconConfig({...mainnetChainConfig, FULU_FORK_EPOCH: Infinity}, mainnet.genesisValidatorsRoot);
     expect(updateLocalEnr(enr, noFulu, 1000, local)).toBe(true);

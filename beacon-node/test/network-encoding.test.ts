@@ -14,8 +14,10 @@
  *   padding case (20 padding chunks before an 84-byte Status exceed max_compressed_len).
  * - protobuf encoding guide: varint 300 = ac 02.
  */
+
 import {randomBytes} from "node:crypto";
 import {ssz} from "@ceibo/types";
+import {concatBytes, fromHex, toHexUnprefixed} from "@ceibo/utils";
 import {crc32c} from "@node-rs/crc32";
 import {compressSync} from "snappy";
 import {describe, expect, it} from "vitest";
@@ -41,9 +43,9 @@ import {
   readVarint,
 } from "../src/network/encoding/sszSnappy.ts";
 
-const h = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/^0x/, "").replace(/\s/g, ""), "hex"));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const concat = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(Buffer.concat(parts));
+/** Hex without 0x, spaces allowed between frames. */
+const h = (s: string): Uint8Array => fromHex(s.replace(/\s/g, ""), "test vector hex", {prefixOptional: true});
+
 const MAX_PAYLOAD_SIZE = 10 * 2 ** 20;
 const reader = (...chunks: Uint8Array[]): ByteReader => new ByteReader(bytesSource(...chunks));
 /** The same bytes delivered one byte per stream chunk (the decoder must not depend on chunk boundaries). */
@@ -104,7 +106,7 @@ const LIGHTHOUSE_STATUS_FRAMES = h(
 
 describe("snappy framing format", () => {
   it("stream identifier and CRC-32C match framing_format.txt and the CRC-32C check value", () => {
-    expect(toHex(STREAM_IDENTIFIER)).toBe("ff060000" + Buffer.from("sNaPpY").toString("hex"));
+    expect(toHexUnprefixed(STREAM_IDENTIFIER)).toBe("ff060000" + Buffer.from("sNaPpY").toString("hex"));
     expect(crc32c("123456789") >>> 0).toBe(0xe3069283);
     // the masked checksum stored in Lodestar's Ping frame (bytes 4..8 of the data chunk, little-endian)
     const frame = LODESTAR_PING.encoded.subarray(11);
@@ -123,12 +125,14 @@ describe("snappy framing format", () => {
   });
 
   it("encodes Lodestar's payloads to the same frames (uncompressed when snappy does not save 1/8)", () => {
-    expect(toHex(encodeSnappyFrames(LODESTAR_PING.ssz))).toBe(toHex(LODESTAR_PING.encoded.subarray(1)));
-    expect(toHex(encodeSnappyFrames(ssz.phase0.Status.serialize(lodestarStatus)))).toBe(
-      toHex(LODESTAR_STATUS.subarray(1)),
+    expect(toHexUnprefixed(encodeSnappyFrames(LODESTAR_PING.ssz))).toBe(
+      toHexUnprefixed(LODESTAR_PING.encoded.subarray(1)),
+    );
+    expect(toHexUnprefixed(encodeSnappyFrames(ssz.phase0.Status.serialize(lodestarStatus)))).toBe(
+      toHexUnprefixed(LODESTAR_STATUS.subarray(1)),
     );
     const block = ssz.phase0.SignedBeaconBlock.serialize(lodestarBlockPhase0);
-    expect(toHex(encodeSnappyFrames(block))).toBe(toHex(LODESTAR_BLOCK_PHASE0.subarray(2)));
+    expect(toHexUnprefixed(encodeSnappyFrames(block))).toBe(toHexUnprefixed(LODESTAR_BLOCK_PHASE0.subarray(2)));
   });
 
   it("round-trips large inputs in chunks of at most 65536 uncompressed bytes, compressed or stored", () => {
@@ -159,13 +163,13 @@ describe("snappy framing format", () => {
     const body = LODESTAR_PING.encoded.subarray(11);
     const padding = h("fe030000 000000");
     const skippable = h("80020000 abcd");
-    expect(decodeSnappyFrames(concat(STREAM_IDENTIFIER, padding, skippable, body))).toEqual(LODESTAR_PING.ssz);
+    expect(decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, padding, skippable, body))).toEqual(LODESTAR_PING.ssz);
     await expectCode(
-      () => decodeSnappyFrames(concat(STREAM_IDENTIFIER, h("02000000"), body)),
+      () => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, h("02000000"), body)),
       "SNAPPY_RESERVED_UNSKIPPABLE_CHUNK",
     );
     await expectCode(
-      () => decodeSnappyFrames(concat(STREAM_IDENTIFIER, h("7f010000 00"), body)),
+      () => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, h("7f010000 00"), body)),
       "SNAPPY_RESERVED_UNSKIPPABLE_CHUNK",
     );
   });
@@ -173,33 +177,39 @@ describe("snappy framing format", () => {
   it("refuses a missing or wrong stream identifier, a bad checksum, truncation and oversized chunks", async () => {
     const body = LODESTAR_PING.encoded.subarray(11);
     await expectCode(() => decodeSnappyFrames(body), "SNAPPY_MISSING_STREAM_IDENTIFIER");
-    await expectCode(() => decodeSnappyFrames(concat(h("ff060000734e61507058"), body)), "SNAPPY_BAD_STREAM_IDENTIFIER");
+    await expectCode(
+      () => decodeSnappyFrames(concatBytes(h("ff060000734e61507058"), body)),
+      "SNAPPY_BAD_STREAM_IDENTIFIER",
+    );
     const badCrc = Uint8Array.from(body);
     badCrc[4] ^= 0x01;
-    await expectCode(() => decodeSnappyFrames(concat(STREAM_IDENTIFIER, badCrc)), "SNAPPY_BAD_CHECKSUM");
-    await expectCode(() => decodeSnappyFrames(concat(STREAM_IDENTIFIER, body.subarray(0, 10))), "SNAPPY_TRUNCATED");
-    await expectCode(() => decodeSnappyFrames(concat(STREAM_IDENTIFIER, h("0100"))), "SNAPPY_TRUNCATED");
+    await expectCode(() => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, badCrc)), "SNAPPY_BAD_CHECKSUM");
+    await expectCode(
+      () => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, body.subarray(0, 10))),
+      "SNAPPY_TRUNCATED",
+    );
+    await expectCode(() => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, h("0100"))), "SNAPPY_TRUNCATED");
     // an uncompressed chunk of 65537 bytes
     const big = new Uint8Array(65537);
-    const bigChunk = concat(
+    const bigChunk = concatBytes(
       h("01"),
       Uint8Array.from([65541 & 0xff, (65541 >> 8) & 0xff, 65541 >> 16]),
       new Uint8Array(4),
       big,
     );
-    await expectCode(() => decodeSnappyFrames(concat(STREAM_IDENTIFIER, bigChunk)), "SNAPPY_CHUNK_TOO_LARGE");
+    await expectCode(() => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, bigChunk)), "SNAPPY_CHUNK_TOO_LARGE");
     // a compressed chunk whose snappy block declares 65537 bytes (never decompressed)
     const declared = compressSync(new Uint8Array(65537));
     const len = declared.length + 4;
-    const declaredChunk = concat(
+    const declaredChunk = concatBytes(
       Uint8Array.from([0x00, len & 0xff, (len >> 8) & 0xff, len >> 16]),
       new Uint8Array(4),
       declared,
     );
-    await expectCode(() => decodeSnappyFrames(concat(STREAM_IDENTIFIER, declaredChunk)), "SNAPPY_CHUNK_TOO_LARGE");
+    await expectCode(() => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, declaredChunk)), "SNAPPY_CHUNK_TOO_LARGE");
     // a compressed chunk that is not snappy
     await expectCode(
-      () => decodeSnappyFrames(concat(STREAM_IDENTIFIER, h("00080000 00000000 05ffffff"))),
+      () => decodeSnappyFrames(concatBytes(STREAM_IDENTIFIER, h("00080000 00000000 05ffffff"))),
       "SNAPPY_DECOMPRESS_FAILED",
     );
   });
@@ -207,7 +217,7 @@ describe("snappy framing format", () => {
   it("reads exactly n bytes from a stream and stops at the chunk that completes them", async () => {
     const framed = encodeSnappyFrames(new Uint8Array(100_000).fill(3));
     const trailer = h("abcdef");
-    const r = reader(concat(framed, trailer));
+    const r = reader(concatBytes(framed, trailer));
     const {data, framedBytes} = await readSnappyFrames(r, 100_000, maxCompressedLen(100_000));
     expect(data).toEqual(new Uint8Array(100_000).fill(3));
     expect(framedBytes).toBe(framed.length);
@@ -217,9 +227,9 @@ describe("snappy framing format", () => {
 
 describe("ssz_snappy request and response chunks", () => {
   it("length prefix: protobuf varints, max_compressed_len as Lighthouse computes it", async () => {
-    expect(toHex(encodeVarint(300))).toBe("ac02");
-    expect(toHex(encodeVarint(0))).toBe("00");
-    expect(toHex(encodeVarint(84))).toBe("54");
+    expect(toHexUnprefixed(encodeVarint(300))).toBe("ac02");
+    expect(toHexUnprefixed(encodeVarint(0))).toBe("00");
+    expect(toHexUnprefixed(encodeVarint(84))).toBe("54");
     expect(await readVarint(reader(h("ac02")))).toBe(300n);
     expect(await readVarint(reader(h("ffffffffffffffffff01")))).toBe(2n ** 64n - 1n);
     expect(maxCompressedLen(84)).toBe(130);
@@ -250,20 +260,22 @@ describe("ssz_snappy request and response chunks", () => {
   });
 
   it("our encoder produces Lodestar's request bytes", () => {
-    expect(toHex(encodeSszSnappy(LODESTAR_PING.ssz))).toBe(toHex(LODESTAR_PING.encoded));
-    expect(toHex(encodeSszSnappy(ssz.phase0.Status.serialize(lodestarStatus)))).toBe(toHex(LODESTAR_STATUS));
+    expect(toHexUnprefixed(encodeSszSnappy(LODESTAR_PING.ssz))).toBe(toHexUnprefixed(LODESTAR_PING.encoded));
+    expect(toHexUnprefixed(encodeSszSnappy(ssz.phase0.Status.serialize(lodestarStatus)))).toBe(
+      toHexUnprefixed(LODESTAR_STATUS),
+    );
     expect(
-      toHex(
+      toHexUnprefixed(
         encodeSszSnappy(
           ssz.phase0.Metadata.serialize({seqNumber: 9n, attnets: ssz.phase0.AttestationSubnets.defaultValue()}),
         ),
       ),
-    ).toBe(toHex(LODESTAR_METADATA_PHASE0));
+    ).toBe(toHexUnprefixed(LODESTAR_METADATA_PHASE0));
   });
 
   it("reads response chunks: success chunks in sequence, then a clean end", async () => {
     // Lodestar encoders.ts "Multiple chunks with success": [0, ping] [0, ping]
-    const stream = concat(h("00"), LODESTAR_PING.encoded, h("00"), LODESTAR_PING.encoded);
+    const stream = concatBytes(h("00"), LODESTAR_PING.encoded, h("00"), LODESTAR_PING.encoded);
     const opts = {contextBytes: false, boundsFor: () => ssz.phase0.Ping, maxPayloadSize: MAX_PAYLOAD_SIZE};
     for (const r of [reader(stream), byteByByte(stream)]) {
       const a = await readResponseChunk(r, opts);
@@ -278,7 +290,7 @@ describe("ssz_snappy request and response chunks", () => {
     const opts = {contextBytes: false, boundsFor: () => ssz.phase0.Ping, maxPayloadSize: MAX_PAYLOAD_SIZE};
     const serverError = h("02 0a ff060000734e61507059010e000049b97aaf544553545f4552524f52");
     expect(await readResponseChunk(reader(serverError), opts)).toEqual({result: 2, errorMessage: "TEST_ERROR"});
-    expect(toHex(encodeErrorChunk(2, "TEST_ERROR"))).toBe(toHex(serverError));
+    expect(toHexUnprefixed(encodeErrorChunk(2, "TEST_ERROR"))).toBe(toHexUnprefixed(serverError));
     expect(await readResponseChunk(reader(h("01")), opts)).toEqual({result: 1, errorMessage: ""});
     // an error message is cut to the 256 bytes of ErrorMessage
     const long = await readResponseChunk(reader(encodeErrorChunk(3, "x".repeat(1000))), opts);
@@ -288,7 +300,7 @@ describe("ssz_snappy request and response chunks", () => {
   it("context bytes: a success chunk carries 4 of them before the payload; the bounds follow them", async () => {
     const context = h("0a0b0c0d");
     const chunk = encodeSuccessChunk(LODESTAR_PING.ssz, context);
-    expect(toHex(chunk)).toBe("00" + "0a0b0c0d" + toHex(LODESTAR_PING.encoded));
+    expect(toHexUnprefixed(chunk)).toBe("00" + "0a0b0c0d" + toHexUnprefixed(LODESTAR_PING.encoded));
     const seen: (Uint8Array | null)[] = [];
     const decoded = await readResponseChunk(reader(chunk), {
       contextBytes: true,
@@ -318,7 +330,7 @@ describe("ssz_snappy request and response chunks", () => {
       // Lodestar: 12 zero bytes as a Status → length 0 < 84
       await expectCode(readRequest(reader(new Uint8Array(12)), status, MAX_PAYLOAD_SIZE), "LENGTH_UNDER_SSZ_MIN_SIZE");
       await expectCode(
-        readRequest(reader(concat(encodeVarint(85), STREAM_IDENTIFIER)), status, MAX_PAYLOAD_SIZE),
+        readRequest(reader(concatBytes(encodeVarint(85), STREAM_IDENTIFIER)), status, MAX_PAYLOAD_SIZE),
         "LENGTH_OVER_SSZ_MAX_SIZE",
       );
       const block = ssz.phase0.SignedBeaconBlock;
@@ -334,14 +346,18 @@ describe("ssz_snappy request and response chunks", () => {
 
     it("frames beyond max_compressed_len(n) (Lighthouse malicious padding, and one huge padding chunk)", async () => {
       const statusSsz = status.serialize({...lodestarStatus, finalizedEpoch: 1, headSlot: 1});
-      const padding = concat(...Array.from({length: 20}, () => h("fe000000")));
-      const malicious = concat(encodeVarint(84), STREAM_IDENTIFIER, padding, encodeSnappyFrames(statusSsz));
+      const padding = concatBytes(...Array.from({length: 20}, () => h("fe000000")));
+      const malicious = concatBytes(encodeVarint(84), STREAM_IDENTIFIER, padding, encodeSnappyFrames(statusSsz));
       await expectCode(readRequest(reader(malicious), status, MAX_PAYLOAD_SIZE), "TOO_MANY_COMPRESSED_BYTES");
       // the same without the padding is fine
       expect(
-        await readRequest(reader(concat(encodeVarint(84), encodeSnappyFrames(statusSsz))), status, MAX_PAYLOAD_SIZE),
+        await readRequest(
+          reader(concatBytes(encodeVarint(84), encodeSnappyFrames(statusSsz))),
+          status,
+          MAX_PAYLOAD_SIZE,
+        ),
       ).toEqual(statusSsz);
-      const hugePadding = concat(LODESTAR_PING.encoded.subarray(0, 11), h("feffff00"));
+      const hugePadding = concatBytes(LODESTAR_PING.encoded.subarray(0, 11), h("feffff00"));
       await expectCode(
         readRequest(reader(hugePadding), ssz.phase0.Ping, MAX_PAYLOAD_SIZE),
         "TOO_MANY_COMPRESSED_BYTES",
@@ -369,20 +385,20 @@ describe("ssz_snappy request and response chunks", () => {
       badCrc[15] ^= 0xff;
       await expectCode(readRequest(reader(badCrc), ssz.phase0.Ping, MAX_PAYLOAD_SIZE), "SNAPPY_BAD_CHECKSUM");
       // Lodestar's "wrong snappy data": its first bytes read as a chunk header declaring 0x6e6f72 bytes
-      const wrong = concat(encodeVarint(84), Buffer.from("wrong snappy data"));
+      const wrong = concatBytes(encodeVarint(84), Buffer.from("wrong snappy data"));
       await expectCode(readRequest(reader(wrong), status, MAX_PAYLOAD_SIZE), "TOO_MANY_COMPRESSED_BYTES");
-      const noIdentifier = concat(encodeVarint(8), LODESTAR_PING.encoded.subarray(11));
+      const noIdentifier = concatBytes(encodeVarint(8), LODESTAR_PING.encoded.subarray(11));
       await expectCode(
         readRequest(reader(noIdentifier), ssz.phase0.Ping, MAX_PAYLOAD_SIZE),
         "SNAPPY_MISSING_STREAM_IDENTIFIER",
       );
       // length prefix 8 but the frames hold 16 bytes (uncompressed chunk) / declare 84 (compressed chunk)
-      const sixteen = concat(encodeVarint(8), encodeSnappyFrames(new Uint8Array(16)));
+      const sixteen = concatBytes(encodeVarint(8), encodeSnappyFrames(new Uint8Array(16)));
       await expectCode(
         readSszSnappyPayload(reader(sixteen), {minSize: 0, maxSize: 100}, MAX_PAYLOAD_SIZE),
         "TOO_MANY_UNCOMPRESSED_BYTES",
       );
-      const compressed84 = concat(encodeVarint(8), LODESTAR_STATUS.subarray(1));
+      const compressed84 = concatBytes(encodeVarint(8), LODESTAR_STATUS.subarray(1));
       await expectCode(
         readSszSnappyPayload(reader(compressed84), {minSize: 0, maxSize: 100}, MAX_PAYLOAD_SIZE),
         "TOO_MANY_UNCOMPRESSED_BYTES",
@@ -391,7 +407,7 @@ describe("ssz_snappy request and response chunks", () => {
 
     it("bytes after a request payload", async () => {
       await expectCode(
-        readRequest(reader(concat(LODESTAR_PING.encoded, h("00"))), ssz.phase0.Ping, MAX_PAYLOAD_SIZE),
+        readRequest(reader(concatBytes(LODESTAR_PING.encoded, h("00"))), ssz.phase0.Ping, MAX_PAYLOAD_SIZE),
         "TRAILING_BYTES",
       );
       await expectCode(
@@ -403,11 +419,11 @@ describe("ssz_snappy request and response chunks", () => {
     it("an empty payload may be bare or framed, but frames must then carry nothing", async () => {
       const roots = {minSize: 0, maxSize: 32 * 128};
       expect(await readRequest(reader(h("00")), roots, MAX_PAYLOAD_SIZE)).toEqual(new Uint8Array(0));
-      expect(await readRequest(reader(concat(h("00"), STREAM_IDENTIFIER)), roots, MAX_PAYLOAD_SIZE)).toEqual(
+      expect(await readRequest(reader(concatBytes(h("00"), STREAM_IDENTIFIER)), roots, MAX_PAYLOAD_SIZE)).toEqual(
         new Uint8Array(0),
       );
       await expectCode(
-        readRequest(reader(concat(h("00"), encodeSnappyFrames(new Uint8Array(32)))), roots, MAX_PAYLOAD_SIZE),
+        readRequest(reader(concatBytes(h("00"), encodeSnappyFrames(new Uint8Array(32)))), roots, MAX_PAYLOAD_SIZE),
         "TOO_MANY_UNCOMPRESSED_BYTES",
       );
     });

@@ -5,9 +5,11 @@
  * whose light-client server derives the updates. Publishing (topics, digests, bytes, when), subscription, and the
  * ACCEPT / IGNORE / REJECT verdicts of received messages.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 
 const savedPreset = process.env.CEIBO_PRESET;
@@ -33,7 +35,6 @@ const LAST_SLOT = 33;
 /** get_sync_message_due_ms() with SYNC_MESSAGE_DUE_BPS 3333: 3333 * 6000 // 10000. */
 const DUE_MS = 1999;
 const DISPARITY_MS = 500;
-const hexOf = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 const unzip = (data: Uint8Array): Uint8Array => decompressGossipPayload(node.chain.config, data);
 
 class FakePubsub {
@@ -172,8 +173,8 @@ describe("light-client gossip: subscription and publishing", () => {
     }
     // the last one is the server's current optimistic update, byte for byte
     const current = node.chain.lightClient.getOptimisticUpdate();
-    expect(hexOf(unzip(published[published.length - 1].data))).toBe(
-      hexOf(ssz.electra.LightClientOptimisticUpdate.serialize(current?.data)),
+    expect(toHex(unzip(published[published.length - 1].data))).toBe(
+      toHex(ssz.electra.LightClientOptimisticUpdate.serialize(current?.data)),
     );
   });
 

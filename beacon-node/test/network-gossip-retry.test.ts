@@ -6,9 +6,11 @@
  * that never comes is IGNOREd when its wait expires (two slots); an attestation of a future slot is ACCEPTed when
  * that slot arrives.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {fromHex, toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 
 const savedPreset = process.env.CEIBO_PRESET;
@@ -28,8 +30,6 @@ type Node = Awaited<ReturnType<typeof BeaconNode.init>>;
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
 const sk = (i: number) => st.interopSecretKey(i);
-const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
-const bytes = (h: string) => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
 
 class FakePubsub {
   readonly results = new Map<string, string>();
@@ -141,7 +141,7 @@ describe("gossip retry queue", () => {
       index: 0,
       beaconBlockRoot: root,
       source: state.state.currentJustifiedCheckpoint.toValue(),
-      target: {epoch: 0, root: bytes(node.chain.checkpointOf(node.chain.head.blockRoot, 0).root)},
+      target: {epoch: 0, root: fromHex(node.chain.checkpointOf(node.chain.head.blockRoot, 0).root)},
     };
     const signature = sk(attesterIndex)
       .sign(
@@ -173,7 +173,7 @@ describe("gossip retry queue", () => {
     expect(gossip.retryQueue.counts.queued).toBe(1);
 
     await node.chain.importBlock(block as never);
-    expect(node.chain.forkChoice.hasBlock(hex(root))).toBe(true);
+    expect(node.chain.forkChoice.hasBlock(toHex(root))).toBe(true);
     await until("a verdict", () => pubsub.results.has(msgId));
     expect(pubsub.results.get(msgId)).toBe("accept");
     expect(gossip.retryQueue.size).toBe(0);
@@ -198,7 +198,7 @@ describe("gossip retry queue", () => {
 
   it("an attestation of a future slot is queued and ACCEPTed when its slot arrives", async () => {
     // at slot 3 (block of slot 1 is the head), an attestation of slot 4 for that head block
-    const att = attestation(4, bytes(node.chain.head.blockRoot), 2);
+    const att = attestation(4, fromHex(node.chain.head.blockRoot), 2);
     const msgId = pubsub.send(att.topic, att.payload);
     await until("the attestation to be queued", () => gossip.retryQueue.size === 1);
     expect(pubsub.results.get(msgId)).toBeUndefined();

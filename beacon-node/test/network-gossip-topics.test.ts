@@ -3,9 +3,11 @@
  * and topic strings are compared with values other clients use on mainnet; message-ids with SHA256 computed here
  * from the spec formula over hand-built snappy blocks.
  */
+
 import {createHash} from "node:crypto";
-import {BeaconConfig, hex, mainnetChainConfig, networks} from "@ceibo/config";
+import {BeaconConfig, mainnetChainConfig, networks} from "@ceibo/config";
 import {ssz} from "@ceibo/types";
+import {fromHex} from "@ceibo/utils";
 import {BitArray} from "@chainsafe/ssz";
 import {createPeerScoreParams, validatePeerScoreParams, validatePeerScoreThresholds} from "@libp2p/gossipsub/score";
 import {describe, expect, it} from "vitest";
@@ -216,7 +218,7 @@ describe("message-id and payload limits", () => {
     const data = compressGossipPayload(exit);
     const id = msgIds.msgIdFn(unsigned(topic, data));
     expect(id).toHaveLength(20);
-    expect(Buffer.from(id).toString("hex")).toBe(sha20(hex("0x01000000"), u64le(topic.length), topic, exit));
+    expect(Buffer.from(id).toString("hex")).toBe(sha20(fromHex("0x01000000"), u64le(topic.length), topic, exit));
     // the decoded payload is kept for the handler
     const payload = msgIds.payloadOf(unsigned(topic, data));
     expect(payload.ok && payload.topic.type).toBe("voluntary_exit");
@@ -231,7 +233,7 @@ describe("message-id and payload limits", () => {
     const topic = "/eth2/bba4da96/beacon_block/ssz_snappy";
     const raw = Uint8Array.from([9, 16, ...hello]);
     expect(Buffer.from(msgIds.msgIdFn(unsigned(topic, raw))).toString("hex")).toBe(
-      sha20(hex("0x00000000"), u64le(topic.length), topic, raw),
+      sha20(fromHex("0x00000000"), u64le(topic.length), topic, raw),
     );
     const payload = msgIds.payloadOf(unsigned(topic, raw));
     expect(payload.ok).toBe(false);
@@ -239,7 +241,7 @@ describe("message-id and payload limits", () => {
     const exitTopic = "/eth2/bba4da96/voluntary_exit/ssz_snappy";
     const oversized = compressGossipPayload(new Uint8Array(200));
     expect(Buffer.from(msgIds.msgIdFn(unsigned(exitTopic, oversized))).toString("hex")).toBe(
-      sha20(hex("0x00000000"), u64le(exitTopic.length), exitTopic, oversized),
+      sha20(fromHex("0x00000000"), u64le(exitTopic.length), exitTopic, oversized),
     );
     expect(computeMessageIdAltair(mainnetChainConfig, topic, raw, null)).toEqual(msgIds.msgIdFn(unsigned(topic, raw)));
   });
@@ -248,9 +250,9 @@ describe("message-id and payload limits", () => {
     const topic = "/eth2/b5303f2a/voluntary_exit/ssz_snappy";
     const exit = new Uint8Array(112).fill(1);
     const data = compressGossipPayload(exit);
-    expect(Buffer.from(msgIds.msgIdFn(unsigned(topic, data))).toString("hex")).toBe(sha20(hex("0x01000000"), exit));
+    expect(Buffer.from(msgIds.msgIdFn(unsigned(topic, data))).toString("hex")).toBe(sha20(fromHex("0x01000000"), exit));
     const raw = Uint8Array.from([200, 1, 0]);
-    expect(Buffer.from(msgIds.msgIdFn(unsigned(topic, raw))).toString("hex")).toBe(sha20(hex("0x00000000"), raw));
+    expect(Buffer.from(msgIds.msgIdFn(unsigned(topic, raw))).toString("hex")).toBe(sha20(fromHex("0x00000000"), raw));
   });
 
   it("fast message ids differ by topic and data", () => {

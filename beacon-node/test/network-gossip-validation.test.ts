@@ -4,9 +4,11 @@
  * deneb chain (phase0 Attestation with one bit, phase0 aggregates). Each rule is exercised with a message that
  * breaks it, next to a valid message that passes.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 
 // the dev chains run the minimal preset: load the consensus packages with it (this file has its own process)
@@ -45,7 +47,6 @@ type AttestationData = import("@ceibo/state-transition").AttestationData;
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
 const VALIDATORS = 64;
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 const sk = (i: number) => st.interopSecretKey(i);
 
 /** The validator's verdict as "ACCEPT" or "<IGNORE|REJECT> <code>". */
@@ -226,7 +227,7 @@ describe("gossip validation on a fulu dev chain", () => {
       });
       const ctx = dev.ctx();
       expect(await verdict(() => validateGossipBeaconBlock(ctx, block, "fulu"))).toBe("REJECT INCORRECT_PROPOSER");
-      expect(ctx.seen.invalidBlocks.get(hex(dev.blockRoot(block)))).toBe("consensus");
+      expect(ctx.seen.invalidBlocks.get(toHex(dev.blockRoot(block)))).toBe("consensus");
     });
 
     it("rejects a block whose proposer index is not a validator", async () => {
@@ -297,10 +298,10 @@ describe("gossip validation on a fulu dev chain", () => {
         },
       });
       const ctx = dev.ctx();
-      ctx.seen.invalidBlocks.add(hex(parent), "consensus");
+      ctx.seen.invalidBlocks.add(toHex(parent), "consensus");
       expect(await verdict(() => validateGossipBeaconBlock(ctx, child, "fulu"))).toBe("REJECT PARENT_INVALID");
       const ctx2 = dev.ctx();
-      ctx2.seen.invalidBlocks.add(hex(parent), "execution");
+      ctx2.seen.invalidBlocks.add(toHex(parent), "execution");
       expect(await verdict(() => validateGossipBeaconBlock(ctx2, child, "fulu"))).toBe("IGNORE PARENT_PAYLOAD_INVALID");
     });
   });
@@ -369,7 +370,7 @@ describe("gossip validation on a fulu dev chain", () => {
           "IGNORE UNKNOWN_BEACON_BLOCK_ROOT",
         );
         const ctx = dev.ctx();
-        ctx.seen.invalidBlocks.add(hex(data.beaconBlockRoot), "consensus");
+        ctx.seen.invalidBlocks.add(toHex(data.beaconBlockRoot), "consensus");
         expect(await verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
           "REJECT INVALID_BEACON_BLOCK",
         );

@@ -10,10 +10,10 @@ import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {BeaconConfig, createDevChainConfig} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME, SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {Logger} from "@ceibo/utils";
 import {generateKeyPair} from "@libp2p/crypto/keys";
 import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {afterAll, describe, expect, it} from "vitest";
-import type {Logger} from "../src/chain/logger.ts";
 import type {DiscoveredPeer, Discovery} from "../src/network/discovery/discv5.ts";
 import {
   PeerManager,

@@ -4,9 +4,11 @@
  * electra fork digest as context, parallel requests queue behind MAX_CONCURRENT_REQUESTS, and a requester
  * refuses blob sidecars outside the requested range.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {noise} from "@chainsafe/libp2p-noise";
 import {yamux} from "@chainsafe/libp2p-yamux";
 import type {Libp2p, Stream} from "@libp2p/interface";
@@ -32,7 +34,6 @@ type BlobSidecarT = ReturnType<typeof ssz.deneb.BlobSidecar.defaultValue>;
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
 const LAST_SLOT = 12;
-const hexOf = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "ceibo-reqresp-blobs-"));
 let nowMs = GENESIS_TIME * 1000;
 let nodeA: BeaconNodeType;
@@ -186,8 +187,8 @@ describe("req/resp on an electra chain", () => {
     ]);
     const expected = [...(stored.get(3)?.sidecars ?? []), ...(stored.get(9)?.sidecars ?? [])];
     for (let i = 0; i < expected.length; i++) {
-      expect(hexOf(ssz.deneb.BlobSidecar.serialize(sidecars[i]))).toBe(
-        hexOf(ssz.deneb.BlobSidecar.serialize(expected[i])),
+      expect(toHex(ssz.deneb.BlobSidecar.serialize(sidecars[i]))).toBe(
+        toHex(ssz.deneb.BlobSidecar.serialize(expected[i])),
       );
     }
     expect(await rrB.blobSidecarsByRange(peerA, {startSlot: 4, count: 5})).toEqual([]);

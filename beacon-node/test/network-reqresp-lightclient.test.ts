@@ -6,9 +6,11 @@
  * chain that finalizes; node B is a fresh node of the same genesis (no light-client data); host D runs without
  * the light-client server; host C plays a misbehaving server.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {noise} from "@chainsafe/libp2p-noise";
 import {yamux} from "@chainsafe/libp2p-yamux";
 import {identify} from "@libp2p/identify";
@@ -38,7 +40,6 @@ const SLOTS_PER_EPOCH = 8;
 const LAST_SLOT = 33;
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
-const hexOf = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 const LC_IDS = [
   protocolId("light_client_bootstrap", 1),
   protocolId("light_client_updates_by_range", 1),
@@ -104,7 +105,7 @@ function makeReqResp(
 }
 
 const serialize = (kind: string, v: {fork: string; data: unknown}): string =>
-  hexOf(
+  toHex(
     (
       lightClientTypes(v.fork as "electra")[kind as "LightClientUpdate"] as unknown as {
         serialize(x: unknown): Uint8Array;
@@ -189,13 +190,13 @@ describe("light-client req/resp between two nodes", () => {
     const got = await rrB.lightClientBootstrap(peerA, root);
     expect(got.fork).toBe("electra"); // fulu serves electra's light-client form
     expect(serialize("LightClientBootstrap", got)).toBe(serialize("LightClientBootstrap", expected));
-    expect(hexOf(ssz.phase0.BeaconBlockHeader.hashTreeRoot(got.data.header.beacon))).toBe(rootHex);
+    expect(toHex(ssz.phase0.BeaconBlockHeader.hashTreeRoot(got.data.header.beacon))).toBe(rootHex);
     // the current sync committee is the finalized state's
     const state = nodeA.chain.getBlockState(rootHex).state as unknown as {
       currentSyncCommittee: {hashTreeRoot(): Uint8Array};
     };
-    expect(hexOf(ssz.altair.SyncCommittee.hashTreeRoot(got.data.currentSyncCommittee))).toBe(
-      hexOf(state.currentSyncCommittee.hashTreeRoot()),
+    expect(toHex(ssz.altair.SyncCommittee.hashTreeRoot(got.data.currentSyncCommittee))).toBe(
+      toHex(state.currentSyncCommittee.hashTreeRoot()),
     );
   });
 
@@ -233,7 +234,7 @@ describe("light-client req/resp between two nodes", () => {
     // signed in the head block (slot 33) over its parent; the finalized header is A's finalized checkpoint block
     expect(gotFin.data.signatureSlot).toBe(LAST_SLOT);
     expect(gotFin.data.attestedHeader.beacon.slot).toBe(LAST_SLOT - 1);
-    expect(hexOf(ssz.phase0.BeaconBlockHeader.hashTreeRoot(gotFin.data.finalizedHeader.beacon))).toBe(
+    expect(toHex(ssz.phase0.BeaconBlockHeader.hashTreeRoot(gotFin.data.finalizedHeader.beacon))).toBe(
       nodeA.chain.finalizedCheckpoint.root,
     );
     const gotOpt = await rrB.lightClientOptimisticUpdate(peerA);
@@ -264,7 +265,7 @@ describe("light-client req/resp between two nodes", () => {
     });
     if (chunk === null || "errorMessage" in chunk) throw Error("no success chunk");
     const update = ssz.electra.LightClientFinalityUpdate.deserialize(chunk.ssz);
-    expect(hexOf(chunk.contextBytes ?? new Uint8Array())).toBe(hexOf(digestAtSlot(update.attestedHeader.beacon.slot)));
+    expect(toHex(chunk.contextBytes ?? new Uint8Array())).toBe(toHex(digestAtSlot(update.attestedHeader.beacon.slot)));
     // a bootstrap request of the wrong size is an invalid request (and A reports the peer)
     const before = reportsA.length;
     const s2 = await hostB.dialProtocol(hostA.peerId, protocolId("light_client_bootstrap", 1));
@@ -339,10 +340,10 @@ describe("light-client requester checks against a misbehaving server", () => {
       "INVALID_RESPONSE_CONTENT",
     );
     expect(
-      hexOf(
+      toHex(
         ssz.phase0.BeaconBlockHeader.hashTreeRoot((await rrB.lightClientBootstrap(peerC, root)).data.header.beacon),
       ),
-    ).toBe(hexOf(root));
+    ).toBe(toHex(root));
     const updateChunk = encodeSuccessChunk(
       ssz.electra.LightClientUpdate.serialize(best.data),
       digestAtSlot(best.data.attestedHeader.beacon.slot),

@@ -5,9 +5,11 @@
  * from fork choice) with a few empty slots; node B starts from the same genesis and asks A. A third, raw libp2p
  * host plays a misbehaving server for the requester-side checks.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {noise} from "@chainsafe/libp2p-noise";
 import {yamux} from "@chainsafe/libp2p-yamux";
 import type {Libp2p, Stream} from "@libp2p/interface";
@@ -40,7 +42,6 @@ const LAST_SLOT = 40;
 const EMPTY_SLOTS = new Set([5, 37]);
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
-const hexOf = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 interface Recorder {
   statuses: {peer: string; status: StatusMessage}[];
@@ -127,7 +128,7 @@ async function canonicalChainOfA(): Promise<{slot: number; root: string; bytes: 
     if (stored === null) throw Error(`A lacks block ${root}`);
     const type = ssz[stored.fork].SignedBeaconBlock as unknown as {serialize(v: unknown): Uint8Array};
     out.push({slot: stored.block.message.slot, root, bytes: type.serialize(stored.block)});
-    root = stored.block.message.slot === 0 ? null : hexOf(stored.block.message.parentRoot);
+    root = stored.block.message.slot === 0 ? null : toHex(stored.block.message.parentRoot);
   }
   return out.reverse();
 }
@@ -187,14 +188,14 @@ describe("req/resp between two nodes", () => {
     const ours = statusOf(nodeB);
     const theirs = await rrB.status(peerA, ours);
     const expected = statusOf(nodeA);
-    expect(hexOf(theirs.headRoot)).toBe(hexOf(expected.headRoot));
+    expect(toHex(theirs.headRoot)).toBe(toHex(expected.headRoot));
     expect(theirs.headSlot).toBe(LAST_SLOT);
     expect(theirs.finalizedEpoch).toBe(expected.finalizedEpoch);
-    expect(hexOf(theirs.forkDigest)).toBe(hexOf(expected.forkDigest));
+    expect(toHex(theirs.forkDigest)).toBe(toHex(expected.forkDigest));
     expect(theirs.earliestAvailableSlot).toBe(0); // v2 (fulu is scheduled): A has its genesis block
     const seen = recA.statuses.at(-1);
     expect(seen?.peer).toBe(hostB.peerId.toString());
-    expect(hexOf(seen?.status.headRoot ?? new Uint8Array())).toBe(hexOf(ours.headRoot));
+    expect(toHex(seen?.status.headRoot ?? new Uint8Array())).toBe(toHex(ours.headRoot));
     expect(seen?.status.earliestAvailableSlot).toBe(0);
   });
 
@@ -208,7 +209,7 @@ describe("req/resp between two nodes", () => {
     const chain = await canonicalChainOfA();
     const blocks = await rrB.beaconBlocksByRange(peerA, {startSlot: 0, count: 64});
     expect(blocks.map((b) => b.block.message.slot)).toEqual(chain.map((b) => b.slot));
-    for (let i = 0; i < blocks.length; i++) expect(hexOf(blocks[i].bytes)).toBe(hexOf(chain[i].bytes));
+    for (let i = 0; i < blocks.length; i++) expect(toHex(blocks[i].bytes)).toBe(toHex(chain[i].bytes));
     // a window: [4, 12) skips slot 5
     const window = await rrB.beaconBlocksByRange(peerA, {startSlot: 4, count: 8});
     expect(window.map((b) => b.block.message.slot)).toEqual([4, 6, 7, 8, 9, 10, 11]);
@@ -233,7 +234,7 @@ describe("req/resp between two nodes", () => {
       ...wanted.slice(1).map((b) => Buffer.from(b.root.slice(2), "hex")),
     ];
     const blocks = await rrB.beaconBlocksByRoot(peerA, roots);
-    expect(blocks.map((b) => hexOf(b.bytes))).toEqual(wanted.map((b) => hexOf(b.bytes)));
+    expect(blocks.map((b) => toHex(b.bytes))).toEqual(wanted.map((b) => toHex(b.bytes)));
   });
 
   it("BeaconBlocksByHead (fulu): the block at the root and its ancestors, newest first", async () => {
@@ -248,7 +249,7 @@ describe("req/resp between two nodes", () => {
     // down to genesis, across the empty slot 5
     const all = await rrB.beaconBlocksByHead(peerA, {beaconRoot: rootAt(7), count: 20});
     expect(all.map((b) => b.block.message.slot)).toEqual([7, 6, 4, 3, 2, 1, 0]);
-    expect(hexOf(all[0].bytes)).toBe(hexOf(chain.find((x) => x.slot === 7)?.bytes ?? new Uint8Array()));
+    expect(toHex(all[0].bytes)).toBe(toHex(chain.find((x) => x.slot === 7)?.bytes ?? new Uint8Array()));
     expect(await rrB.beaconBlocksByHead(peerA, {beaconRoot: new Uint8Array(32).fill(3), count: 4})).toEqual([]);
   });
 

@@ -6,7 +6,9 @@
  * (test/fixtures/syncNetwork.ts). At current epoch 4 the data-availability window is epochs [1, 4]: the backfilled
  * blocks of slots 8.. get their blob sidecars / custody columns (verified, stored), those of slots 1..7 none.
  */
+
 import {rmSync} from "node:fs";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {BeaconNode} from "../src/node/index.ts";
 
@@ -28,7 +30,6 @@ const HEAD_SLOT = 32;
 const WINDOW_EPOCHS = 3;
 /** First slot of the window [current_epoch - 3, current_epoch] at current epoch 4. */
 const WINDOW_START_SLOT = 8;
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 const dirs: string[] = [];
 const nodes: BeaconNode[] = [];
@@ -167,8 +168,8 @@ describe("backfill fetches the sidecars of blocks inside the data-availability w
       }
       const original = await source.db.blobSidecars.get(root);
       expect(stored?.sidecars.length, `slot ${slot}`).toBe(1);
-      expect(hex(ssz.deneb.BlobSidecar.serialize(stored?.sidecars[0] as never))).toBe(
-        hex(ssz.deneb.BlobSidecar.serialize(original?.sidecars[0] as never)),
+      expect(toHex(ssz.deneb.BlobSidecar.serialize(stored?.sidecars[0] as never))).toBe(
+        toHex(ssz.deneb.BlobSidecar.serialize(original?.sidecars[0] as never)),
       );
     }
     // blob sidecars were only ever asked for inside the window

@@ -3,10 +3,12 @@
  * finalizes a chain and serves its Beacon API; a new node starts from A's finalized state fetched over HTTP,
  * range-syncs to A's head from that anchor, then backfills to genesis through peers, some of them lying.
  */
+
 import {rmSync, writeFileSync} from "node:fs";
 import {createServer, type Server} from "node:http";
 import type {AddressInfo} from "node:net";
 import {join} from "node:path";
+import {fromHex, toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import type {BeaconNode} from "../src/node/index.ts";
 import type {BeaconSync, CheckpointAnchor, FetchCheckpointOpts} from "../src/sync/index.ts";
@@ -23,8 +25,6 @@ if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was loaded with ${ACTIVE_PRESET_NAME}`);
 
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-const unhex = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
 const SLOTS_PER_EPOCH = 8;
 const EPOCH_MS = SLOTS_PER_EPOCH * fx.SLOT_MS;
 
@@ -147,13 +147,13 @@ describe("checkpoint sync: fetch and verify", () => {
   it("downloads A's finalized state and block over the Beacon API and checks them", async () => {
     expect(a.chain.finalizedCheckpoint.epoch).toBe(3);
     anchor = await sync.fetchCheckpoint({url}, baseOpts);
-    expect(hex(anchor.checkpoint.root)).toBe(a.chain.finalizedCheckpoint.root);
+    expect(toHex(anchor.checkpoint.root)).toBe(a.chain.finalizedCheckpoint.root);
     expect(anchor.checkpoint.epoch).toBe(3);
     expect(anchor.state.slot).toBe(24);
     expect(anchor.block.message.slot).toBe(24);
-    expect(hex(anchor.stateRoot)).toBe(hex(anchor.block.message.stateRoot));
-    expect(hex(anchor.stateRoot)).toBe(
-      hex(a.chain.getBlockState(a.chain.finalizedCheckpoint.root).state.hashTreeRoot()),
+    expect(toHex(anchor.stateRoot)).toBe(toHex(anchor.block.message.stateRoot));
+    expect(toHex(anchor.stateRoot)).toBe(
+      toHex(a.chain.getBlockState(a.chain.finalizedCheckpoint.root).state.hashTreeRoot()),
     );
     expect(anchor.fork).toBe("fulu");
     // electra formula, minimal config: t = 64 * 32 ETH; churn = max(64 ETH, t / 32) = 64 ETH;
@@ -173,7 +173,7 @@ describe("checkpoint sync: fetch and verify", () => {
     );
     const forced = await sync.fetchCheckpoint({url}, {...at(261), force: true});
     expect(forced.withinWsPeriod).toBe(false);
-    expect(hex(forced.blockRoot)).toBe(hex(anchor.blockRoot));
+    expect(toHex(forced.blockRoot)).toBe(toHex(anchor.blockRoot));
   });
 
   it("names what does not match our network", async () => {
@@ -224,35 +224,35 @@ describe("checkpoint sync: fetch and verify", () => {
     const blockBytes = ssz.fulu.SignedBeaconBlock.serialize(anchor.block as never);
     const routes = {
       "/eth/v2/debug/beacon/states/finalized": {bytes: advanced.state.serialize(), version: "fulu"},
-      [`/eth/v2/beacon/blocks/${hex(anchor.blockRoot)}`]: {bytes: blockBytes, version: "fulu"},
-      [`/eth/v2/debug/beacon/states/${hex(anchor.stateRoot)}`]: {bytes: post.state.serialize(), version: "fulu"},
+      [`/eth/v2/beacon/blocks/${toHex(anchor.blockRoot)}`]: {bytes: blockBytes, version: "fulu"},
+      [`/eth/v2/debug/beacon/states/${toHex(anchor.stateRoot)}`]: {bytes: post.state.serialize(), version: "fulu"},
     };
     const server = await fakeServer(routes);
     const got = await sync.fetchCheckpoint({url: server.url}, baseOpts);
     expect(got.state.slot).toBe(24);
-    expect(hex(got.stateRoot)).toBe(hex(anchor.stateRoot));
+    expect(toHex(got.stateRoot)).toBe(toHex(anchor.stateRoot));
     expect(server.paths).toEqual(Object.keys(routes));
 
     // without the post-state the advanced state cannot anchor fork choice
     const noPost = await fakeServer({
       ...routes,
-      [`/eth/v2/debug/beacon/states/${hex(anchor.stateRoot)}`]: undefined as never,
+      [`/eth/v2/debug/beacon/states/${toHex(anchor.stateRoot)}`]: undefined as never,
     });
     await expectCode(sync.fetchCheckpoint({url: noPost.url}, baseOpts), "FETCH_FAILED", /HTTP 404/);
     // a post-state that is not the block's
     const wrongPost = await fakeServer({
       ...routes,
-      [`/eth/v2/debug/beacon/states/${hex(anchor.stateRoot)}`]: {bytes: advanced.state.serialize(), version: "fulu"},
+      [`/eth/v2/debug/beacon/states/${toHex(anchor.stateRoot)}`]: {bytes: advanced.state.serialize(), version: "fulu"},
     });
     await expectCode(sync.fetchCheckpoint({url: wrongPost.url}, baseOpts), "STATE_ROOT_MISMATCH");
   });
 
   it("refuses a block that is not the state's latest block header, and a mislabelled fork", async () => {
     const post = a.chain.getBlockState(a.chain.finalizedCheckpoint.root);
-    const head = await a.db.getBlock(unhex(a.chain.head.blockRoot));
+    const head = await a.db.getBlock(fromHex(a.chain.head.blockRoot));
     const wrongBlock = await fakeServer({
       "/eth/v2/debug/beacon/states/finalized": {bytes: post.state.serialize(), version: "fulu"},
-      [`/eth/v2/beacon/blocks/${hex(anchor.blockRoot)}`]: {
+      [`/eth/v2/beacon/blocks/${toHex(anchor.blockRoot)}`]: {
         bytes: ssz.fulu.SignedBeaconBlock.serialize(head?.block as never),
         version: "fulu",
       },
@@ -272,7 +272,7 @@ describe("checkpoint sync: fetch and verify", () => {
     writeFileSync(stateFile, a.chain.getBlockState(a.chain.finalizedCheckpoint.root).state.serialize());
     writeFileSync(blockFile, ssz.fulu.SignedBeaconBlock.serialize(anchor.block as never));
     const got = await sync.fetchCheckpoint({stateFile, blockFile}, baseOpts);
-    expect(hex(got.blockRoot)).toBe(hex(anchor.blockRoot));
+    expect(toHex(got.blockRoot)).toBe(toHex(anchor.blockRoot));
     await expectCode(sync.fetchCheckpoint({stateFile}, baseOpts), "MISSING_BLOCK", /needs its block/);
   });
 });
@@ -374,8 +374,8 @@ describe("checkpoint sync: start from the anchor, range sync to the head, backfi
     for (const blk of canonical.filter((x) => x.message.slot <= 24)) {
       const stored = await d.db.blockArchive.getBySlot(blk.message.slot);
       expect(stored, `slot ${blk.message.slot}`).not.toBeNull();
-      expect(hex(ssz.fulu.SignedBeaconBlock.serialize(stored?.block as never))).toBe(
-        hex(ssz.fulu.SignedBeaconBlock.serialize(blk as never)),
+      expect(toHex(ssz.fulu.SignedBeaconBlock.serialize(stored?.block as never))).toBe(
+        toHex(ssz.fulu.SignedBeaconBlock.serialize(blk as never)),
       );
     }
     let cursor = (await d.db.blockArchive.getByRoot(anchor.blockRoot))?.block;
@@ -385,7 +385,7 @@ describe("checkpoint sync: start from the anchor, range sync to the head, backfi
       links++;
     }
     expect(links).toBe(24);
-    expect(hex(cursor?.message.parentRoot ?? new Uint8Array(1))).toBe(hex(new Uint8Array(32)));
+    expect(toHex(cursor?.message.parentRoot ?? new Uint8Array(1))).toBe(toHex(new Uint8Array(32)));
 
     // the lying peers were caught and their batches taken from the honest one
     expect(net.reportsOf("good")).toEqual([]);

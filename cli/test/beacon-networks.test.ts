@@ -6,12 +6,14 @@
  * NOTHING leaves the machine: --bootnodes none (hoodi's real bootnodes are never added), every listener on
  * 127.0.0.1, no static peers, the checkpoint read from files and the engine a local `ceibo mock-engine`.
  */
+
 import {spawnSync} from "node:child_process";
 import {createHash, randomBytes} from "node:crypto";
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {type AddressInfo, createServer} from "node:net";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {CEIBO, ceibo, freePort, getJson, NODE, type Proc, until} from "../../test/harness/processes.ts";
 
@@ -26,7 +28,6 @@ else process.env.CEIBO_PRESET = savedPreset;
 const HOODI = networks.hoodi;
 const HOODI_GT = HOODI.genesis?.genesisTime as number;
 const HOODI_GVR = HOODI.genesis?.genesisValidatorsRoot as Uint8Array;
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 const dirs: string[] = [];
 const procs: Proc[] = [];
@@ -188,7 +189,9 @@ describe("ceibo beacon --network hoodi", () => {
       "false",
     ]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`has genesis_validators_root 0x(07){32}, this network's is ${hex(HOODI_GVR)}`));
+    expect(r.stderr).toMatch(
+      new RegExp(`has genesis_validators_root 0x(07){32}, this network's is ${toHex(HOODI_GVR)}`),
+    );
     expect(existsSync(join(wrongDir, "ceibo-data.json"))).toBe(false);
     // that data dir holds no chain: it still needs a starting state
     const again = run([
@@ -230,7 +233,7 @@ describe("ceibo beacon --network hoodi", () => {
     ]);
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stderr).toContain(
-      `${file} has genesis_validators_root ${hex(state.genesisValidatorsRoot)}, not hoodi's ${hex(HOODI_GVR)}`,
+      `${file} has genesis_validators_root ${toHex(state.genesisValidatorsRoot)}, not hoodi's ${toHex(HOODI_GVR)}`,
     );
     expect(existsSync(join(work, "genesis", "ceibo-data.json"))).toBe(false);
   }, 60_000);
@@ -274,7 +277,7 @@ describe("ceibo beacon --network hoodi", () => {
       () => getJson<{data: {genesis_validators_root: string; genesis_time: string}}>(`${api}/eth/v1/beacon/genesis`),
       [bn],
     );
-    expect(genesis.data.genesis_validators_root).toBe(hex(HOODI_GVR));
+    expect(genesis.data.genesis_validators_root).toBe(toHex(HOODI_GVR));
     expect(genesis.data.genesis_time).toBe(String(HOODI_GT));
     const spec = await getJson<{data: Record<string, string>}>(`${api}/eth/v1/config/spec`);
     expect(spec.data.CONFIG_NAME).toBe("hoodi");
@@ -297,7 +300,7 @@ describe("ceibo beacon --network hoodi", () => {
     expect(peers.data.connected).toBe("0");
     expect(bn.output).toMatch(new RegExp(`Checkpoint sync: starting from the checkpoint.*${cp.slot}`));
     const record = JSON.parse(readFileSync(join(dataDir, "ceibo-data.json"), "utf8"));
-    expect(record).toMatchObject({network: "hoodi", preset: "mainnet", genesisValidatorsRoot: hex(HOODI_GVR)});
+    expect(record).toMatchObject({network: "hoodi", preset: "mainnet", genesisValidatorsRoot: toHex(HOODI_GVR)});
     expect(await bn.kill("SIGTERM", 30_000)).toBe(0);
     expect(bn.output).toMatch(/Received SIGTERM, shutting down/);
     expect(bn.output).toMatch(/Beacon node stopped, database closed/);
@@ -353,7 +356,7 @@ describe("ceibo beacon --network hoodi", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toBe(
-      `ceibo beacon: data dir ${dataDir} belongs to network hoodi (genesis validators root ${hex(HOODI_GVR)}, ` +
+      `ceibo beacon: data dir ${dataDir} belongs to network hoodi (genesis validators root ${toHex(HOODI_GVR)}, ` +
         `genesis time ${HOODI_GT}), not dev; use another --data-dir or remove it`,
     );
     expect(snapshot(dataDir)).toEqual(before);

@@ -4,10 +4,12 @@
  * both roots recomputed, every signature verified with @chainsafe/blst under DOMAIN_DEPOSIT with the network's
  * published genesis fork version, and the keys re-derived with blst's own EIP-2333 from @scure/bip39's seed.
  */
+
 import {createHash} from "node:crypto";
 import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {decrypt} from "@chainsafe/bls-keystore";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {ByteVectorType, ContainerType, UintNumberType} from "@chainsafe/ssz";
@@ -40,7 +42,6 @@ const GENESIS_FORK_VERSION: Record<string, string> = {
 };
 
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/^0x/, ""), "hex"));
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 interface Entry {
   pubkey: string;
@@ -80,13 +81,15 @@ function checkEntry(e: Entry, network: string): void {
     withdrawal_credentials: unhex(e.withdrawal_credentials),
     amount: e.amount,
   };
-  expect(hex(DepositMessage.hashTreeRoot(message))).toBe(e.deposit_message_root);
-  expect(hex(DepositData.hashTreeRoot({...message, signature: unhex(e.signature)}))).toBe(e.deposit_data_root);
+  expect(toHexUnprefixed(DepositMessage.hashTreeRoot(message))).toBe(e.deposit_message_root);
+  expect(toHexUnprefixed(DepositData.hashTreeRoot({...message, signature: unhex(e.signature)}))).toBe(
+    e.deposit_data_root,
+  );
   const forkDataRoot = ForkData.hashTreeRoot({
     current_version: unhex(forkVersion),
     genesis_validators_root: new Uint8Array(32),
   });
-  const domain = unhex(DOMAIN_DEPOSIT + hex(forkDataRoot).slice(0, 56));
+  const domain = unhex(DOMAIN_DEPOSIT + toHexUnprefixed(forkDataRoot).slice(0, 56));
   const signingRoot = SigningData.hashTreeRoot({object_root: DepositMessage.hashTreeRoot(message), domain});
   const ok = verify(
     signingRoot,
@@ -174,7 +177,7 @@ describe("ceibo keys new: deposit data verified independently", () => {
         expect(e.amount).toBe(c.amountGwei);
         // the key is the EIP-2334 signing key of index i, as blst derives it
         const signing = blstKey(seed, [12381, 3600, i, 0, 0]);
-        expect(e.pubkey).toBe(hex(signing.toPublicKey().toBytes(true)));
+        expect(e.pubkey).toBe(toHexUnprefixed(signing.toPublicKey().toBytes(true)));
         const wc = e.withdrawal_credentials;
         if (c.prefix === "00") {
           const withdrawalPk = blstKey(seed, [12381, 3600, i, 0]).toPublicKey().toBytes(true);
@@ -187,7 +190,7 @@ describe("ceibo keys new: deposit data verified independently", () => {
         expect(ks.pubkey).toBe(e.pubkey);
         expect(ks.path).toBe(`m/12381/3600/${i}/0/0`);
         expect(ks.crypto.kdf.function).toBe("pbkdf2");
-        expect(hex(await decrypt(ks, PASSWORD))).toBe(hex(signing.toBytes()));
+        expect(toHexUnprefixed(await decrypt(ks, PASSWORD))).toBe(toHexUnprefixed(signing.toBytes()));
       }
 
       // the mnemonic is in no file written, nor in the process's argv or environment; neither is the password
@@ -331,7 +334,7 @@ describe("ceibo keys recover: the EIP-2334 path vectors", () => {
       const signing = keys.find((k) => k.path === `m/12381/3600/${i}/0/0`) as Derived;
       const withdrawal = keys.find((k) => k.path === `m/12381/3600/${i}/0`) as Derived;
       const ks = JSON.parse(readFileSync(join(outDir, names[1 + i]), "utf8"));
-      expect(`0x${hex(await decrypt(ks, PASSWORD))}`).toBe(signing.secret_key_hex);
+      expect(`0x${toHexUnprefixed(await decrypt(ks, PASSWORD))}`).toBe(signing.secret_key_hex);
       const withdrawalPk = SecretKey.fromBytes(unhex(withdrawal.secret_key_hex)).toPublicKey().toBytes(true);
       expect(entries[i].withdrawal_credentials).toBe(
         `00${createHash("sha256").update(withdrawalPk).digest("hex").slice(2)}`,

@@ -4,12 +4,14 @@
  * through fastify's in-process `inject`, with a backend that parses keystores and interchanges as the validator
  * client does).
  */
+
 import {ApiClientError, ApiError, beaconApiRoutes, DecodeError} from "@ceibo/api";
 import {KeystoreError, parseKeystore} from "@ceibo/keymanager";
 import {buildKeymanagerServer, KeymanagerApiError, type KeymanagerBackend} from "@ceibo/keymanager/api";
 import {parseInterchange, SlashingProtectionError} from "@ceibo/slashing-protection";
+import {concatBytes} from "@ceibo/utils";
 import {parseArgs} from "../../packages/api/src/utils/args.ts";
-import {concat, type FuzzTarget, select, selector, text, utf8} from "../target.ts";
+import {type FuzzTarget, select, selector, text, utf8} from "../target.ts";
 
 type AnyRoute = {
   method: string;
@@ -74,7 +76,7 @@ const beaconApiArgs: FuzzTarget = {
       '{"p":{"state_id":"head","block_id":"head"},"q":{"id":["1","0x00"]},"h":{"eth-consensus-version":"fulu"},"b":[{"slot":"1","index":"0"}]}',
       '{"b":{"data":{}}}',
     ];
-    return routes.flatMap((_, i) => bodies.map((b) => concat(selector(i), utf8(b))));
+    return routes.flatMap((_, i) => bodies.map((b) => concatBytes(selector(i), utf8(b))));
   },
   run(data) {
     const {index, rest} = select(data, routes.length);
@@ -121,7 +123,7 @@ const beaconApiResponse: FuzzTarget = {
         '{"data":[]}',
         '{"data":{},"version":"fulu","execution_optimistic":false,"finalized":false}',
         '{"data":"0x00"}',
-      ].map((b) => concat(selector(i), utf8(b))),
+      ].map((b) => concatBytes(selector(i), utf8(b))),
     ),
   run(data) {
     const {index, rest} = select(data, routes.length);
@@ -239,7 +241,7 @@ const keymanagerApi: FuzzTarget = {
       JSON.stringify({remote_keys: [{pubkey: PUBKEY, url: "http://127.0.0.1:9000"}]}),
       JSON.stringify({ethaddress: `0x${"11".repeat(20)}`, gas_limit: "30000000", graffiti: "hi"}),
     ];
-    return KM_ROUTES.flatMap((_, i) => bodies.map((b) => concat(selector(i), Uint8Array.of(0), utf8(b))));
+    return KM_ROUTES.flatMap((_, i) => bodies.map((b) => concatBytes(selector(i), Uint8Array.of(0), utf8(b))));
   },
   async run(data) {
     server ??= buildKeymanagerServer({backend, token: TOKEN});

@@ -3,8 +3,10 @@
  * protocol, gossip messages (topic, message id, snappy payload, SSZ of the topic's type) and ENRs — the code that
  * reads bytes a peer sent.
  */
+
 import {BeaconConfig, networks} from "@ceibo/config";
 import {ssz} from "@ceibo/types";
+import {concatBytes} from "@ceibo/utils";
 import {decodeEnrTxt, readEth2Fields} from "../../beacon-node/src/network/discovery/enr.ts";
 import {ByteReader, bytesSource} from "../../beacon-node/src/network/encoding/byteReader.ts";
 import {isEncodingError} from "../../beacon-node/src/network/encoding/errors.ts";
@@ -34,7 +36,6 @@ import {
   RequestTypes,
 } from "../../beacon-node/src/network/reqresp/protocols.ts";
 import {
-  concat,
   type FuzzTarget,
   InvariantViolation,
   isPlainError,
@@ -154,7 +155,7 @@ const reqrespRequest: FuzzTarget = {
   seeds: () =>
     requestProtocols.map((def, i) => {
       const type = requestTypeOf(def);
-      return concat(selector(i), encodeSszSnappy(type.serialize(type.defaultValue())));
+      return concatBytes(selector(i), encodeSszSnappy(type.serialize(type.defaultValue())));
     }),
   async run(data) {
     const {index, rest} = select(data, requestProtocols.length);
@@ -176,8 +177,8 @@ const reqrespResponse: FuzzTarget = {
       const fork = "fulu";
       const type = responseTypeOf(def, fork);
       const context = def.contextBytes ? config.computeForkDigest(CURRENT_EPOCH) : undefined;
-      out.push(concat(selector(i), encodeSuccessChunk(type.serialize(type.defaultValue()), context)));
-      out.push(concat(selector(i), encodeErrorChunk(3, "resource unavailable")));
+      out.push(concatBytes(selector(i), encodeSuccessChunk(type.serialize(type.defaultValue()), context)));
+      out.push(concatBytes(selector(i), encodeErrorChunk(3, "resource unavailable")));
     });
     return out;
   },
@@ -227,7 +228,7 @@ const gossipMessage: FuzzTarget = {
     gossipTopics.forEach((topicStr, i) => {
       const topic = parseGossipTopic(config.chain, digests, topicStr);
       const type = gossipSszType(topic.fork, topic.type) as unknown as Decoder;
-      out.push(concat(selector(i), compressGossipPayload(type.serialize(type.defaultValue()))));
+      out.push(concatBytes(selector(i), compressGossipPayload(type.serialize(type.defaultValue()))));
     });
     return out;
   },

@@ -9,18 +9,11 @@
  * `minSize`, so every decoding site checks `minSize <= length <= maxSize` first (req/resp: LENGTH_UNDER_SSZ_MIN_SIZE);
  * the target does the same, and within those bounds anything but a plain Error is a crash.
  */
+
 import {ForkName} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
-import {
-  bytesEqual,
-  concat,
-  type FuzzTarget,
-  InvariantViolation,
-  isPlainError,
-  isSszOffsetRangeError,
-  select,
-  selector,
-} from "../target.ts";
+import {bytesEqual, concatBytes} from "@ceibo/utils";
+import {type FuzzTarget, InvariantViolation, isPlainError, isSszOffsetRangeError, select, selector} from "../target.ts";
 
 interface SszType {
   deserialize(b: Uint8Array): unknown;
@@ -53,7 +46,7 @@ function sszTarget(fork: string): FuzzTarget {
       const out: Uint8Array[] = [];
       types.forEach(({type}, i) => {
         const bytes = type.serialize(type.defaultValue());
-        out.push(concat(selector(i), bytes.length <= MAX_SEED_BYTES ? bytes : new Uint8Array(0)));
+        out.push(concatBytes(selector(i), bytes.length <= MAX_SEED_BYTES ? bytes : new Uint8Array(0)));
       });
       return out;
     },

@@ -8,12 +8,14 @@
  *
  * Prints a table; never asserts on time.
  */
+
 import {randomBytes} from "node:crypto";
 import {mkdtempSync, rmSync} from "node:fs";
 import {loadavg, tmpdir} from "node:os";
 import {join} from "node:path";
 import {parseArgs} from "node:util";
-import {mainnetChainConfig, toHex} from "@ceibo/config";
+import {mainnetChainConfig} from "@ceibo/config";
+import {toHex} from "@ceibo/utils";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {startWeb3SignerServer} from "../src/web3signer/index.ts";
 

@@ -6,9 +6,10 @@
  * GCM additional data; the cache is only used when the keystore-set hash still matches. See README.md for the
  * security trade-off.
  */
+
 import {createCipheriv, createDecipheriv, createHash, randomBytes, scryptSync} from "node:crypto";
 import {readFile, rename, rm, writeFile} from "node:fs/promises";
-import {bytesEqual, fromHex, toHex} from "./hex.ts";
+import {bytesEqual, fromHex, toHex} from "@ceibo/utils";
 import type {DecryptedKey} from "./keystore.ts";
 import {secretToPubkey} from "./keystore.ts";
 
@@ -87,7 +88,12 @@ function headerAad(h: KeyCacheHeader): Buffer {
 }
 
 function deriveCacheKey(ikm: Uint8Array, kdf: KeyCacheHeader["kdf"]): Buffer {
-  return scryptSync(ikm, fromHex(kdf.salt), 32, {N: kdf.n, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.n * kdf.r});
+  return scryptSync(ikm, fromHex(kdf.salt, "cache kdf salt", {prefixOptional: true}), 32, {
+    N: kdf.n,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem: 256 * kdf.n * kdf.r,
+  });
 }
 
 export interface WriteKeyCacheOptions {
@@ -120,7 +126,7 @@ export async function writeKeyCache(cachePath: string, opts: WriteKeyCacheOption
     plain.set(k.secretKey, i * ENTRY_BYTES + 48);
   });
   const key = deriveCacheKey(opts.keyMaterial, header.kdf);
-  const c = createCipheriv("aes-256-gcm", key, fromHex(header.cipher.iv));
+  const c = createCipheriv("aes-256-gcm", key, fromHex(header.cipher.iv, "cache cipher iv", {prefixOptional: true}));
   c.setAAD(headerAad(header));
   const ciphertext = Buffer.concat([c.update(plain), c.final()]);
   plain.fill(0);
@@ -188,7 +194,7 @@ export async function readKeyCache(cachePath: string, opts: ReadKeyCacheOptions)
   let plain: Buffer;
   const key = deriveCacheKey(opts.keyMaterial, kdf);
   try {
-    const d = createDecipheriv("aes-256-gcm", key, fromHex(f.cipher.iv));
+    const d = createDecipheriv("aes-256-gcm", key, fromHex(f.cipher.iv, "cache cipher iv", {prefixOptional: true}));
     d.setAAD(headerAad(f));
     d.setAuthTag(Buffer.from(f.tag, "hex"));
     plain = Buffer.concat([d.update(Buffer.from(f.ciphertext, "base64")), d.final()]);

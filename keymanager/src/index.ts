@@ -1,7 +1,6 @@
 export * from "./cache.ts";
 export * from "./derivation.ts";
 export * from "./errors.ts";
-export * from "./hex.ts";
 export * from "./keygen/index.ts";
 export * from "./keystore.ts";
 export * from "./keystoreDir.ts";

@@ -4,7 +4,9 @@
  *
  * Spec: https://eips.ethereum.org/EIPS/eip-2335 (version 4).
  */
+
 import {readFile} from "node:fs/promises";
+import {bytesEqual, fromHex, toHex} from "@ceibo/utils";
 import {
   create,
   decrypt,
@@ -15,7 +17,6 @@ import {
 } from "@chainsafe/bls-keystore";
 import {SecretKey} from "@chainsafe/blst";
 import {KeystoreError} from "./errors.ts";
-import {bytesEqual, fromHex, toHex} from "./hex.ts";
 
 export type {IKeystore};
 
@@ -74,7 +75,7 @@ export function validateKeystoreObject(obj: unknown, path: string): ParsedKeysto
   const keystore = obj as IKeystore;
 
   if (!/^[0-9a-fA-F]{96}$/.test(keystore.pubkey)) throw invalid(path, "pubkey must be 48 bytes of hex");
-  const pubkey = fromHex(keystore.pubkey);
+  const pubkey = fromHex(keystore.pubkey, "keystore pubkey", {prefixOptional: true});
 
   const {kdf, cipher, checksum} = keystore.crypto;
   if (!/^[0-9a-fA-F]{32}$/.test(cipher.params.iv)) throw invalid(path, "cipher.params.iv must be 16 bytes of hex");

@@ -5,10 +5,11 @@
  * keystore in a password directory, named after the pubkey (`<pubkey>.txt` or `<pubkey>`, with or without 0x, as
  * Lighthouse / Teku / Nimbus accept) or after the keystore (`keystore-….txt`).
  */
+
 import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {basename, join, resolve} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {KeystoreError} from "./errors.ts";
-import {toHex} from "./hex.ts";
 import {type ParsedKeystore, parseKeystore} from "./keystore.ts";
 
 export interface KeystoreFile {

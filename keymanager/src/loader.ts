@@ -2,8 +2,10 @@
  * Load a validator's signing keys: lock every keystore, then take the keys from the encrypted fast-restart cache
  * when it is still valid for this keystore set, else decrypt the keystores in parallel and (re)write the cache.
  */
+
 import {readFile} from "node:fs/promises";
 import {resolve} from "node:path";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import {
   type CacheKeySource,
   cachePasswordKeyMaterial,
@@ -15,7 +17,6 @@ import {
   writeKeyCache,
 } from "./cache.ts";
 import {KeystoreError} from "./errors.ts";
-import {bytesEqual, toHex} from "./hex.ts";
 import type {DecryptedKey} from "./keystore.ts";
 import {acquireKeystoreLocks, type KeyLock} from "./lockfile.ts";
 import {type DecryptJob, type DecryptProgress, decryptKeystoresParallel} from "./pool.ts";

@@ -3,14 +3,16 @@
  * Beacon API server of a test chain; slashing-protection LevelDB in a temp dir). Every request we send as valid
  * and every response is checked against the OpenAPI spec in ../shared/apis/keymanager-APIs.
  */
+
 import {randomBytes} from "node:crypto";
 import {existsSync, mkdtempSync, readFileSync, rmSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {computeDomain, computeSigningRoot, createDevChainConfig, toHex} from "@ceibo/config";
+import {computeDomain, computeSigningRoot, createDevChainConfig} from "@ceibo/config";
 import {DOMAIN_RANDAO, DOMAIN_VOLUNTARY_EXIT, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {
   addKeymanagerKeys,
   KeyStore,

@@ -1,11 +1,13 @@
 /** `ceibo validator --keymanager` as a child process against a real Beacon API server (test chain). */
+
 import {type ChildProcess, spawn, spawnSync} from "node:child_process";
 import {mkdtempSync, readFileSync, rmSync, statSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
 import {createKeymanagerApiClient} from "@ceibo/api";
-import {createDevChainConfig, toHex} from "@ceibo/config";
+import {createDevChainConfig} from "@ceibo/config";
 import {interopSecretKey} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {TestChain} from "../../validator-client/test/utils/testChain.ts";
 import {encryptKeystore} from "../src/keystore.ts";

@@ -1,4 +1,5 @@
 import {readFileSync} from "node:fs";
+import {fromHex, toHex} from "@ceibo/utils";
 import {SecretKey} from "@chainsafe/blst";
 import {wordlist as english} from "@scure/bip39/wordlists/english.js";
 import {wordlist as italian} from "@scure/bip39/wordlists/italian.js";
@@ -24,7 +25,6 @@ import {
   withdrawalKeyPath,
 } from "../src/derivation.ts";
 import {KeystoreError} from "../src/errors.ts";
-import {fromHex, toHex} from "../src/hex.ts";
 
 const VECTORS = new URL("../../../shared/vectors/", import.meta.url);
 /** JSON.parse that keeps integers past 2^53 exact (as strings). */
@@ -62,11 +62,11 @@ describe("EIP-2333 test cases", () => {
   const {test_cases} = readJson<{test_cases: KdfCase[]}>("eip-2333/test_cases.json");
   for (const c of test_cases) {
     it(`${c.name}: master and child keys`, () => {
-      const master = deriveMasterSK(fromHex(c.seed));
+      const master = deriveMasterSK(fromHex(c.seed, "seed", {prefixOptional: true}));
       expect(master.toString()).toBe(c.master_SK);
       expect(deriveChildSK(master, c.child_index).toString()).toBe(c.child_SK);
       // Independent cross-check against blst's built-in EIP-2333.
-      const blstMaster = SecretKey.deriveMasterEip2333(fromHex(c.seed));
+      const blstMaster = SecretKey.deriveMasterEip2333(fromHex(c.seed, "seed", {prefixOptional: true}));
       expect(toHex(blstMaster.toBytes())).toBe(toHex(i2osp(master, 32)));
       if (c.bip39_source)
         expect(toHex(mnemonicToSeed(c.bip39_source.mnemonic, c.bip39_source.passphrase))).toBe(c.seed);
@@ -81,7 +81,7 @@ describe("EIP-2333 test cases", () => {
 describe("EIP-2333 intermediate values (Lamport)", () => {
   const {vector: v} = readJson<{vector: IntermediateCase}>("eip-2333/intermediate_values.json");
   it("lamport_0, lamport_1, compressed_lamport_PK and child_SK", () => {
-    const master = deriveMasterSK(fromHex(v.seed));
+    const master = deriveMasterSK(fromHex(v.seed, "seed", {prefixOptional: true}));
     expect(master.toString()).toBe(v.master_SK);
     const {lamport0, lamport1} = parentSKToLamportSKs(master, v.child_index);
     expect(lamport0.map(toHex)).toEqual(v.lamport_0);
@@ -96,7 +96,7 @@ describe("staking-deposit-cli key derivation vectors", () => {
   const {kdf_tests} = readJson<{kdf_tests: KdfCase[]}>("staking-deposit-cli/key_derivation_test_vectors/tree_kdf.json");
   kdf_tests.forEach((c, i) => {
     it(`tree_kdf #${i}`, () => {
-      const master = deriveMasterSK(fromHex(c.seed));
+      const master = deriveMasterSK(fromHex(c.seed, "seed", {prefixOptional: true}));
       expect(master.toString()).toBe(c.master_SK);
       expect(deriveChildSK(master, c.child_index).toString()).toBe(c.child_SK);
     });
@@ -134,7 +134,9 @@ describe("staking-deposit-cli key derivation vectors", () => {
       const list = lists[language];
       expect(list, `no word list for ${language}`).toBeDefined();
       for (const [entropy, mnemonic, seed] of cases) {
-        expect(entropyToMnemonic(fromHex(entropy), list).normalize("NFKD")).toBe(mnemonic.normalize("NFKD"));
+        expect(entropyToMnemonic(fromHex(entropy, "entropy", {prefixOptional: true}), list).normalize("NFKD")).toBe(
+          mnemonic.normalize("NFKD"),
+        );
         expect(toHex(mnemonicToEntropy(mnemonic, list))).toBe(`0x${entropy}`);
         expect(toHex(mnemonicToSeed(mnemonic, "TREZOR", list))).toBe(`0x${seed}`);
       }

@@ -1,8 +1,8 @@
 import {readFileSync} from "node:fs";
+import {fromHex, toHex} from "@ceibo/utils";
 import {create} from "@chainsafe/bls-keystore";
 import {describe, expect, it} from "vitest";
 import {KeystoreError} from "../src/errors.ts";
-import {fromHex, toHex} from "../src/hex.ts";
 import {
   decryptKeystore,
   encryptKeystore,
@@ -47,7 +47,10 @@ describe("EIP-2335 vectors", () => {
       expect(toHex(key.secretKey)).toBe(v.expected_secret);
       expect(toHex(key.pubkey)).toBe(v.expected_pubkey);
       if (name === "pbkdf2") {
-        const key2 = await decryptKeystore(ks, fromHex(v.password_nfkd_utf8_hex));
+        const key2 = await decryptKeystore(
+          ks,
+          fromHex(v.password_nfkd_utf8_hex, "password_nfkd_utf8_hex", {prefixOptional: true}),
+        );
         expect(toHex(key2.secretKey)).toBe(v.expected_secret);
       }
     });

@@ -1,8 +1,9 @@
 /** `ceibo signer` as a child process: help, bad input, per-key password files, keystore locks, a clean stop. */
+
 import {randomBytes} from "node:crypto";
 import {mkdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {toHex} from "@ceibo/config";
+import {toHex} from "@ceibo/utils";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {afterAll, describe, expect, it} from "vitest";
 import {ceibo, freePort, type Proc} from "../../test/harness/processes.ts";

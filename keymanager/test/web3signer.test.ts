@@ -5,9 +5,11 @@
  * typed body and refuses a mismatch), so the roots are checked against another implementation's numbers.
  * Fixture: test/fixtures/web3signer-eth2-api.json (schemas and examples only, provenance inside).
  */
+
 import {randomBytes} from "node:crypto";
 import {readFileSync, rmSync} from "node:fs";
-import {mainnetChainConfig, toHex} from "@ceibo/config";
+import {mainnetChainConfig} from "@ceibo/config";
+import {fromHex, toHex} from "@ceibo/utils";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {Ajv} from "ajv";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
@@ -27,8 +29,6 @@ const validateRequest = ajv.compile({...API.signRequest, definitions: API.defini
 const validateResponse = ajv.compile({...API.signResponse200, definitions: API.definitions});
 const validatePublicKeys = ajv.compile({...API.publicKeysResponse200, definitions: API.definitions});
 
-const hexOf = (b: Uint8Array) => toHex(b);
-const bytes = (h: string) => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
 const newKey = () => SecretKey.fromKeygen(randomBytes(32));
 
 const dirs: string[] = [];
@@ -71,11 +71,15 @@ async function sign(
 }
 
 function verifies(key: SecretKey, root: string, sigHex: string): boolean {
-  return verify(bytes(root), PublicKey.fromBytes(key.toPublicKey().toBytes(true)), Signature.fromBytes(bytes(sigHex)));
+  return verify(
+    fromHex(root),
+    PublicKey.fromBytes(key.toPublicKey().toBytes(true)),
+    Signature.fromBytes(fromHex(sigHex)),
+  );
 }
 
 /** The examples' network: mainnet fork epochs, GENESIS_FORK_VERSION 0x00000001 (their fork_info's previous version). */
-const EXAMPLES_CHAIN = {...mainnetChainConfig, GENESIS_FORK_VERSION: bytes("0x00000001")};
+const EXAMPLES_CHAIN = {...mainnetChainConfig, GENESIS_FORK_VERSION: fromHex("0x00000001")};
 const GVR = `0x${"11".repeat(32)}`;
 const forkInfo = (gvr = GVR) => ({
   fork: {previous_version: "0x00000000", current_version: "0x00000000", epoch: "0"},
@@ -121,7 +125,7 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
     expect(await up.text()).toBe("OK");
     const list = (await (await fetch(`${s.url}/api/v1/eth2/publicKeys`)).json()) as string[];
     expect(validatePublicKeys(list), JSON.stringify(validatePublicKeys.errors)).toBe(true);
-    expect([...list].sort()).toEqual(keys.map((k) => hexOf(k.toPublicKey().toBytes(true))).sort());
+    expect([...list].sort()).toEqual(keys.map((k) => toHex(k.toPublicKey().toBytes(true))).sort());
   });
 
   /**
@@ -150,7 +154,7 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
     for (const [i, ex] of API.examples.entries()) {
       expect(validateRequest(ex.body), `${ex.name}: ${JSON.stringify(validateRequest.errors)}`).toBe(true);
       // one key per example: the block examples share slot 0 with different roots (a double proposal for one key)
-      const pk = hexOf(keys[i].toPublicKey().toBytes(true));
+      const pk = toHex(keys[i].toPublicKey().toBytes(true));
       const r = await sign(s, pk, ex.body);
       if (ANSWERED_400.includes(ex.name)) {
         expect(r.status, `${ex.name}: ${r.text}`).toBe(400);
@@ -186,19 +190,19 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
 
   it("answers the bare hex signature as text/plain when JSON is not asked for", async () => {
     const ex = API.examples.find((e) => e.body.type === "RANDAO_REVEAL") as {body: Json};
-    const r = await sign(s, hexOf(keys[0].toPublicKey().toBytes(true)), ex.body, "text/plain");
+    const r = await sign(s, toHex(keys[0].toPublicKey().toBytes(true)), ex.body, "text/plain");
     expect(r.status).toBe(200);
     expect(r.type).toMatch(/^text\/plain/);
     expect(r.text).toMatch(/^0x[0-9a-f]{192}$/);
     expect(verifies(keys[0], ex.body.signingRoot as string, r.text)).toBe(true);
     // the identifier without its 0x, upper case: the same key
-    const bare = await sign(s, hexOf(keys[0].toPublicKey().toBytes(true)).slice(2).toUpperCase(), ex.body);
+    const bare = await sign(s, toHex(keys[0].toPublicKey().toBytes(true)).slice(2).toUpperCase(), ex.body);
     expect(bare.status).toBe(200);
     expect(verifies(keys[0], ex.body.signingRoot as string, JSON.parse(bare.text).signature)).toBe(true);
   });
 
   it("400 for a signingRoot that is not the body's, malformed requests and bad identifiers; 404 for an unknown key", async () => {
-    const pk = hexOf(keys[0].toPublicKey().toBytes(true));
+    const pk = toHex(keys[0].toPublicKey().toBytes(true));
     const ex = API.examples.find((e) => e.body.type === "AGGREGATION_SLOT") as {body: Json};
     const before = s.signed.get("AGGREGATION_SLOT");
     const wrongRoot = await sign(s, pk, {...ex.body, signingRoot: `0x${"ab".repeat(32)}`});
@@ -224,7 +228,7 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
       expect(r.text).toMatch(re);
     }
     expect((await sign(s, "0x1234", ex.body)).status).toBe(400);
-    const unknown = await sign(s, hexOf(newKey().toPublicKey().toBytes(true)), ex.body);
+    const unknown = await sign(s, toHex(newKey().toPublicKey().toBytes(true)), ex.body);
     expect(unknown.status).toBe(404);
   });
 });
@@ -232,7 +236,7 @@ describe("ceibo signer: Web3Signer eth2 API", () => {
 describe("ceibo signer: its own slashing protection", () => {
   it("a double vote sent straight over HTTP is refused with 412 (logged once), nothing is signed; also after a restart", async () => {
     const key = newKey();
-    const pk = hexOf(key.toPublicKey().toBytes(true));
+    const pk = toHex(key.toPublicKey().toBytes(true));
     const dir = tempDir("ceibo-signer-sp-");
     dirs.push(dir);
     const logs: string[] = [];
@@ -274,7 +278,7 @@ describe("ceibo signer: its own slashing protection", () => {
 
   it("20 conflicting votes sent at once: exactly one is signed, 19 answer 412", async () => {
     const key = newKey();
-    const pk = hexOf(key.toPublicKey().toBytes(true));
+    const pk = toHex(key.toPublicKey().toBytes(true));
     const s = await start([key]);
     const answers = await Promise.all(
       Array.from({length: 20}, (_, i) =>
@@ -291,14 +295,14 @@ describe("ceibo signer: its own slashing protection", () => {
     dirs.push(dir);
     const key = newKey();
     const s = await start([key], dir);
-    expect((await sign(s, hexOf(key.toPublicKey().toBytes(true)), attestation(0, 1))).status).toBe(200);
+    expect((await sign(s, toHex(key.toPublicKey().toBytes(true)), attestation(0, 1))).status).toBe(200);
     await s.close();
     await expect(
       startWeb3SignerServer({
         keys: [{pubkey: key.toPublicKey().toBytes(true), secretKey: key.toBytes()}],
         dataDir: dir,
         chain: mainnetChainConfig,
-        genesisValidatorsRoot: bytes(`0x${"bb".repeat(32)}`),
+        genesisValidatorsRoot: fromHex(`0x${"bb".repeat(32)}`),
         port: 0,
       }),
     ).rejects.toThrow(/holds slashing protection for genesis validators root 0x1111.*not 0xbbbb/);

@@ -1,3 +1,4 @@
+import {bytesEqual} from "@ceibo/utils";
 import {SlashingProtectionError} from "./errors.ts";
 
 /** Byte layout of the LevelDB keys. Every integer is a big-endian u64 so keys sort numerically. */
@@ -21,10 +22,6 @@ export const ROOT_LENGTH = 32;
 /** Length of prefix byte + chain id + pubkey. */
 export const VALIDATOR_PREFIX_LENGTH = 1 + 4 + PUBKEY_LENGTH;
 const U64_MAX = (1n << 64n) - 1n;
-
-export function toHex(bytes: Uint8Array): string {
-  return "0x" + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
 
 /** Parse 0x-prefixed hex of an exact byte length (or accept bytes of that length). */
 export function bytesOf(value: Uint8Array | string, length: number, what: string): Uint8Array {
@@ -120,6 +117,7 @@ export function rootOrNull(value: Uint8Array | undefined): Uint8Array | null {
   return value && value.length === ROOT_LENGTH ? value : null;
 }
 
-export function equalBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  return a !== null && b !== null && Buffer.compare(a, b) === 0;
+/** Whether two signing roots are the same: an unknown (null) root is never the same as anything. */
+export function sameRoot(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a !== null && b !== null && bytesEqual(a, b);
 }

@@ -5,11 +5,11 @@
  * in-process lock. See README.md for the rules and the key layout.
  * https://eips.ethereum.org/EIPS/eip-3076
  */
+import {toHex} from "@ceibo/utils";
 import {ClassicLevel} from "classic-level";
 import {
   bytesOf,
   chainKey,
-  equalBytes,
   keyWithU64s,
   PREFIX,
   PUBKEY_LENGTH,
@@ -17,7 +17,7 @@ import {
   ROOT_LENGTH,
   readU64,
   rootOrNull,
-  toHex,
+  sameRoot,
   u64Of,
   VALIDATOR_PREFIX_LENGTH,
   validatorKey,
@@ -129,7 +129,7 @@ export class SlashingProtection {
       const existing = await this.db.get(key);
       const details = {pubkey: toHex(pk), slot: s.toString(), signingRoot: toHex(root)};
       if (existing !== undefined) {
-        if (equalBytes(rootOrNull(existing), root)) return "repeat";
+        if (sameRoot(rootOrNull(existing), root)) return "repeat";
         throw new SlashingProtectionError("DOUBLE_BLOCK", `a different block was already signed at slot ${s}`, {
           ...details,
           existingSigningRoot: rootOrNull(existing) && toHex(existing),
@@ -201,7 +201,7 @@ export class SlashingProtection {
       // Same target: an exact repeat is safe, anything else is a double vote.
       const targetPrefix = keyWithU64s(PREFIX.attByTarget, chain, pk, target);
       const sameTarget = await this.attestationsByTarget(targetPrefix, prefixEnd(targetPrefix));
-      if (sameTarget.some((e) => e.source === source && equalBytes(e.signingRoot, root))) return "repeat";
+      if (sameTarget.some((e) => e.source === source && sameRoot(e.signingRoot, root))) return "repeat";
       if (sameTarget.length > 0) throw conflict("DOUBLE_VOTE", "already voted for this target with", sameTarget[0]);
 
       // New surrounds existing: e.source > source and e.target < target. Walk records with a higher source
@@ -268,7 +268,7 @@ export class SlashingProtection {
   ): Promise<ImportResult> {
     const gvr = bytesOf(genesisValidatorsRoot, ROOT_LENGTH, "genesisValidatorsRoot");
     const doc = parseInterchange(json);
-    if (!equalBytes(doc.genesisValidatorsRoot, gvr)) {
+    if (!sameRoot(doc.genesisValidatorsRoot, gvr)) {
       throw new SlashingProtectionError(
         "GENESIS_VALIDATORS_ROOT_MISMATCH",
         `interchange is for genesis_validators_root ${toHex(doc.genesisValidatorsRoot)}, expected ${toHex(gvr)}`,
@@ -645,7 +645,7 @@ function max(values: bigint[]): bigint {
 /** Two records of the same message: keep the root only if both agree on it (absent = unknown). */
 function mergeRoot(prev: Uint8Array | null | undefined, next: Uint8Array | null): Uint8Array | null {
   if (prev === undefined) return next;
-  return equalBytes(prev, next) ? next : null;
+  return sameRoot(prev, next) ? next : null;
 }
 
 /** One attestation that is at least as strict as all of `atts`: highest source, highest target. */

@@ -1,3 +1,4 @@
+import {toHex} from "@ceibo/utils";
 import {aggregateSignatures, SecretKey} from "@chainsafe/blst";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {defaultRegistry} from "../src/registry.ts";
@@ -12,7 +13,6 @@ import {FakeTree} from "./fakeTree.ts";
  * - the spec's special cases (empty inputs, the infinity points, zero secret key).
  */
 const R = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n;
-const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 const skBytes = (n: bigint) => new Uint8Array(Buffer.from(n.toString(16).padStart(64, "0"), "hex"));
 const sk = (n: bigint) => SecretKey.fromBytes(skBytes(n));
 
@@ -24,13 +24,13 @@ const M2 = new Uint8Array(32).fill(0xab);
 const PK_INFINITY = `0xc0${"00".repeat(47)}`;
 const SIG_INFINITY = `0xc0${"00".repeat(95)}`;
 
-const pkA = hex(sk(A).toPublicKey().toBytes());
-const pkB = hex(sk(B).toPublicKey().toBytes());
-const pkSum = hex(sk(SUM).toPublicKey().toBytes());
+const pkA = toHex(sk(A).toPublicKey().toBytes());
+const pkB = toHex(sk(B).toPublicKey().toBytes());
+const pkSum = toHex(sk(SUM).toPublicKey().toBytes());
 const sigA1 = sk(A).sign(M1);
 const sigB1 = sk(B).sign(M1);
 const sigB2 = sk(B).sign(M2);
-const sigSum1 = hex(sk(SUM).sign(M1).toBytes());
+const sigSum1 = toHex(sk(SUM).sign(M1).toBytes());
 
 function yaml(input: unknown, output: unknown): string {
   return `${JSON.stringify({input, output})}\n`; // JSON is YAML
@@ -38,53 +38,53 @@ function yaml(input: unknown, output: unknown): string {
 
 type Case = {handler: string; name: string; input: unknown; output: unknown};
 const cases: Case[] = [
-  {handler: "sign", name: "sign_sum_key", input: {privkey: hex(skBytes(SUM)), message: hex(M1)}, output: sigSum1},
+  {handler: "sign", name: "sign_sum_key", input: {privkey: toHex(skBytes(SUM)), message: toHex(M1)}, output: sigSum1},
   {
     handler: "sign",
     name: "sign_zero_privkey",
-    input: {privkey: hex(new Uint8Array(32)), message: hex(M1)},
+    input: {privkey: toHex(new Uint8Array(32)), message: toHex(M1)},
     output: null,
   },
-  {handler: "sign", name: "sign_privkey_r", input: {privkey: hex(skBytes(R)), message: hex(M1)}, output: null},
+  {handler: "sign", name: "sign_privkey_r", input: {privkey: toHex(skBytes(R)), message: toHex(M1)}, output: null},
 
   {
     handler: "verify",
     name: "verify_valid",
-    input: {pubkey: pkA, message: hex(M1), signature: hex(sigA1.toBytes())},
+    input: {pubkey: pkA, message: toHex(M1), signature: toHex(sigA1.toBytes())},
     output: true,
   },
   {
     handler: "verify",
     name: "verify_wrong_message",
-    input: {pubkey: pkA, message: hex(M2), signature: hex(sigA1.toBytes())},
+    input: {pubkey: pkA, message: toHex(M2), signature: toHex(sigA1.toBytes())},
     output: false,
   },
   {
     handler: "verify",
     name: "verify_wrong_pubkey",
-    input: {pubkey: pkB, message: hex(M1), signature: hex(sigA1.toBytes())},
+    input: {pubkey: pkB, message: toHex(M1), signature: toHex(sigA1.toBytes())},
     output: false,
   },
   {
     handler: "verify",
     name: "verify_infinity_pubkey_and_signature",
-    input: {pubkey: PK_INFINITY, message: hex(M1), signature: SIG_INFINITY},
+    input: {pubkey: PK_INFINITY, message: toHex(M1), signature: SIG_INFINITY},
     output: false,
   },
   {
     handler: "verify",
     name: "verify_garbage_signature",
-    input: {pubkey: pkA, message: hex(M1), signature: `0x${"ff".repeat(96)}`},
+    input: {pubkey: pkA, message: toHex(M1), signature: `0x${"ff".repeat(96)}`},
     output: false,
   },
 
   {
     handler: "aggregate",
     name: "aggregate_linear",
-    input: [hex(sigA1.toBytes()), hex(sigB1.toBytes())],
+    input: [toHex(sigA1.toBytes()), toHex(sigB1.toBytes())],
     output: sigSum1,
   },
-  {handler: "aggregate", name: "aggregate_single", input: [hex(sigB2.toBytes())], output: hex(sigB2.toBytes())},
+  {handler: "aggregate", name: "aggregate_single", input: [toHex(sigB2.toBytes())], output: toHex(sigB2.toBytes())},
   {handler: "aggregate", name: "aggregate_empty", input: [], output: null},
   {handler: "aggregate", name: "aggregate_infinity", input: [SIG_INFINITY], output: SIG_INFINITY},
 
@@ -95,37 +95,37 @@ const cases: Case[] = [
   {
     handler: "fast_aggregate_verify",
     name: "fav_valid",
-    input: {pubkeys: [pkA, pkB], message: hex(M1), signature: sigSum1},
+    input: {pubkeys: [pkA, pkB], message: toHex(M1), signature: sigSum1},
     output: true,
   },
   {
     handler: "fast_aggregate_verify",
     name: "fav_missing_key",
-    input: {pubkeys: [pkA], message: hex(M1), signature: sigSum1},
+    input: {pubkeys: [pkA], message: toHex(M1), signature: sigSum1},
     output: false,
   },
   {
     handler: "fast_aggregate_verify",
     name: "fav_empty_infinity",
-    input: {pubkeys: [], message: hex(M1), signature: SIG_INFINITY},
+    input: {pubkeys: [], message: toHex(M1), signature: SIG_INFINITY},
     output: false,
   },
   {
     handler: "eth_fast_aggregate_verify",
     name: "efav_empty_infinity",
-    input: {pubkeys: [], message: hex(M1), signature: SIG_INFINITY},
+    input: {pubkeys: [], message: toHex(M1), signature: SIG_INFINITY},
     output: true,
   },
   {
     handler: "eth_fast_aggregate_verify",
     name: "efav_empty_other_sig",
-    input: {pubkeys: [], message: hex(M1), signature: sigSum1},
+    input: {pubkeys: [], message: toHex(M1), signature: sigSum1},
     output: false,
   },
   {
     handler: "eth_fast_aggregate_verify",
     name: "efav_valid",
-    input: {pubkeys: [pkA, pkB], message: hex(M1), signature: sigSum1},
+    input: {pubkeys: [pkA, pkB], message: toHex(M1), signature: sigSum1},
     output: true,
   },
 
@@ -134,8 +134,8 @@ const cases: Case[] = [
     name: "av_valid",
     input: {
       pubkeys: [pkA, pkB],
-      messages: [hex(M1), hex(M2)],
-      signature: hex(aggregateSignatures([sigA1, sigB2]).toBytes()),
+      messages: [toHex(M1), toHex(M2)],
+      signature: toHex(aggregateSignatures([sigA1, sigB2]).toBytes()),
     },
     output: true,
   },
@@ -144,8 +144,8 @@ const cases: Case[] = [
     name: "av_swapped_messages",
     input: {
       pubkeys: [pkA, pkB],
-      messages: [hex(M2), hex(M1)],
-      signature: hex(aggregateSignatures([sigA1, sigB2]).toBytes()),
+      messages: [toHex(M2), toHex(M1)],
+      signature: toHex(aggregateSignatures([sigA1, sigB2]).toBytes()),
     },
     output: false,
   },
@@ -161,8 +161,8 @@ const cases: Case[] = [
     name: "batch_valid",
     input: {
       pubkeys: [pkA, pkB],
-      messages: [hex(M1), hex(M2)],
-      signatures: [hex(sigA1.toBytes()), hex(sigB2.toBytes())],
+      messages: [toHex(M1), toHex(M2)],
+      signatures: [toHex(sigA1.toBytes()), toHex(sigB2.toBytes())],
     },
     output: true,
   },
@@ -171,8 +171,8 @@ const cases: Case[] = [
     name: "batch_one_bad",
     input: {
       pubkeys: [pkA, pkB],
-      messages: [hex(M1), hex(M1)],
-      signatures: [hex(sigA1.toBytes()), hex(sigB2.toBytes())],
+      messages: [toHex(M1), toHex(M1)],
+      signatures: [toHex(sigA1.toBytes()), toHex(sigB2.toBytes())],
     },
     output: false,
   },
@@ -181,13 +181,13 @@ const cases: Case[] = [
   {
     handler: "verify",
     name: "WRONG_verify_expects_false",
-    input: {pubkey: pkA, message: hex(M1), signature: hex(sigA1.toBytes())},
+    input: {pubkey: pkA, message: toHex(M1), signature: toHex(sigA1.toBytes())},
     output: false,
   },
   {
     handler: "sign",
     name: "WRONG_sign_expects_other_sig",
-    input: {privkey: hex(skBytes(A)), message: hex(M1)},
+    input: {privkey: toHex(skBytes(A)), message: toHex(M1)},
     output: sigSum1,
   },
 ];

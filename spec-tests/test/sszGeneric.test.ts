@@ -1,4 +1,5 @@
 import {createHash} from "node:crypto";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {defaultRegistry} from "../src/registry.ts";
 import type {RunReport} from "../src/report.ts";
@@ -13,7 +14,6 @@ const chunk = (...bytes: number[]) => {
   c.set(bytes);
   return c;
 };
-const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString("hex")}`;
 
 type Valid = {handler: string; name: string; ssz: number[]; value: string; root: Uint8Array};
 const valid: Valid[] = [
@@ -56,7 +56,7 @@ describe("ssz_generic runner", () => {
       t.addCase(`general/phase0/ssz_generic/${c.handler}/valid/${c.name}`, {
         "serialized.ssz_snappy": snappyCompress(new Uint8Array(c.ssz)),
         "value.yaml": `${c.value}\n`,
-        "meta.yaml": `root: '${hex(c.root)}'\n`,
+        "meta.yaml": `root: '${toHex(c.root)}'\n`,
       });
     }
     for (const c of invalid) {
@@ -68,7 +68,7 @@ describe("ssz_generic runner", () => {
     t.addCase("general/phase0/ssz_generic/uints/valid/uint_16_WRONG_root", {
       "serialized.ssz_snappy": snappyCompress(new Uint8Array([1, 0])),
       "value.yaml": "1\n",
-      "meta.yaml": `root: '${hex(chunk(2))}'\n`,
+      "meta.yaml": `root: '${toHex(chunk(2))}'\n`,
     });
     t.addCase("general/phase0/ssz_generic/uints/invalid/uint_16_WRONG_actually_valid", {
       "serialized.ssz_snappy": snappyCompress(new Uint8Array([1, 0])),

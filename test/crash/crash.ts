@@ -39,10 +39,12 @@
  * after every trial, with complete: false);
  * exit status 1 on any failure or slashable message.
  */
+
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {dirname, join} from "node:path";
 import {parseArgs} from "node:util";
+import {fromHex, sleep} from "@ceibo/utils";
 import {identity} from "../harness/devnet.ts";
 import {ceibo, freePort, getJson, head, type Proc, ROOT, until} from "../harness/processes.ts";
 import {CanonicalChain, checkLinkedChain, finalityOf, header, linesWith, logField, oldestServed} from "./chainWalk.ts";
@@ -90,7 +92,6 @@ const random = (): number => {
   rngState ^= rngState << 5;
   return (rngState >>> 0) / 2 ** 32;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), "ceibo-crash-"));
 const genesisTime = Math.floor(Date.now() / 1000) + 8;
@@ -618,11 +619,10 @@ async function killedBackfillRestarts(
 
 // ---------------------------------------------------------------- the scan
 
-const hexBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.slice(2), "hex"));
 const bitsOf = (bytes: Uint8Array, n: number): boolean[] =>
   Array.from({length: n}, (_, i) => ((bytes[i >> 3] >> (i & 7)) & 1) === 1);
 function bitlist(h: string): boolean[] {
-  const b = hexBytes(h);
+  const b = fromHex(h);
   let last = b.length * 8 - 1;
   while (last >= 0 && ((b[last >> 3] >> (last & 7)) & 1) === 0) last--;
   return bitsOf(b, Math.max(0, last));
@@ -702,7 +702,7 @@ async function scanForkChoice(): Promise<void> {
         scanned.unscannable++;
         continue;
       }
-      const cb = hexBytes(a.committee_bits);
+      const cb = fromHex(a.committee_bits);
       const members: number[] = [];
       bitsOf(cb, cb.length * 8).forEach((set, ci) => {
         if (set) members.push(...(committees.get(`${a.data.slot}/${ci}`) ?? []));

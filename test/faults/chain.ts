@@ -4,6 +4,7 @@
  * `ceibo validator` with interop keys — separate processes, persistent data dirs in the run directory, free
  * ports on 127.0.0.1. Each process can be given extra environment (e.g. libfaketime's LD_PRELOAD).
  */
+
 import {randomBytes} from "node:crypto";
 import {mkdirSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
@@ -206,5 +207,3 @@ export function attested(vcOutput: string): {slot: number; head: string}[] {
     head: m[2],
   }));
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

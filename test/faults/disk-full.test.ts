@@ -5,13 +5,15 @@
  * filler is removed import again (the head reaches the wall-clock slot); stopped and started again, its database
  * opens and the chain goes on. `npm run test:faults` (FAULTS_TEST=1).
  */
+
 import {execFileSync} from "node:child_process";
 import {closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {sleep} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {finalizedEpoch, head, until} from "../harness/processes.ts";
-import {FaultChain, lines, SLOTS_PER_EPOCH, sleep, VALIDATORS} from "./chain.ts";
+import {FaultChain, lines, SLOTS_PER_EPOCH, VALIDATORS} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
 const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);

@@ -11,15 +11,17 @@
  *    and B's validator client must never attest to it (its "Attested" lines name the head root of every vote).
  * `npm run test:faults` (FAULTS_TEST=1).
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {JsonRpcHttpClient, readJwtSecret} from "@ceibo/beacon-node/execution";
+import {sleep} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {replayPayloads} from "../../cli/src/commands/devReplay.ts";
 import {identity, sameHead} from "../harness/devnet.ts";
 import {finalizedEpoch, freePort, getJson, head, type Proc, until} from "../harness/processes.ts";
-import {attested, type EngineProc, FaultChain, lines, SLOTS_PER_EPOCH, sleep, syncing} from "./chain.ts";
+import {attested, type EngineProc, FaultChain, lines, SLOTS_PER_EPOCH, syncing} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
 const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);

@@ -3,12 +3,14 @@
  * catch up: its head back at the wall-clock slot, finality moving on, the validator client attesting again.
  * `npm run test:faults` (FAULTS_TEST=1).
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {sleep} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {finalizedEpoch, head, until} from "../harness/processes.ts";
-import {attested, FaultChain, SLOTS_PER_EPOCH, sleep, VALIDATORS} from "./chain.ts";
+import {attested, FaultChain, SLOTS_PER_EPOCH, VALIDATORS} from "./chain.ts";
 
 const RUN = process.env.FAULTS_TEST === "1";
 const SLOT_MS = Number(process.env.FAULTS_SLOT_MS ?? 2000);

@@ -16,11 +16,13 @@
  *
  * Load it after CEIBO_PRESET is set (it uses the SSZ types of the active preset).
  */
+
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from "node:http";
 import type {AddressInfo} from "node:net";
-import {computeSigningRoot, toHex} from "@ceibo/config";
+import {computeSigningRoot} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {
   type BuilderFork,
@@ -71,7 +73,6 @@ interface Built {
   executionRequests?: ExecutionRequests;
 }
 
-const hexToBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ""), "hex"));
 const ZERO32 = new Uint8Array(32);
 /** The extra data of every payload the relay builds. */
 export const RELAY_EXTRA_DATA = Uint8Array.from(Buffer.from("ceibo mock relay"));
@@ -184,14 +185,14 @@ export class MockRelay {
     };
     const attributes: PayloadAttributes = {
       timestamp: Number(a.timestamp),
-      prevRandao: hexToBytes(a.prev_randao),
-      suggestedFeeRecipient: hexToBytes(a.suggested_fee_recipient),
+      prevRandao: fromHex(a.prev_randao),
+      suggestedFeeRecipient: fromHex(a.suggested_fee_recipient),
     };
     if (a.withdrawals !== undefined) {
       attributes.withdrawals = a.withdrawals.map((w) => ssz.capella.Withdrawal.fromJson(w));
     }
     if (a.parent_beacon_block_root !== undefined)
-      attributes.parentBeaconBlockRoot = hexToBytes(a.parent_beacon_block_root);
+      attributes.parentBeaconBlockRoot = fromHex(a.parent_beacon_block_root);
     const slot = Number(d.proposal_slot);
     this.attributes.set(`${slot}:${d.parent_block_hash.toLowerCase()}`, {
       slot,
@@ -272,7 +273,7 @@ export class MockRelay {
     const feeRecipient = this.feeRecipient ?? registration.feeRecipient;
     const fcu = await this.engine.notifyForkchoiceUpdate(
       fork,
-      {headBlockHash: hexToBytes(parentHash), safeBlockHash: ZERO32, finalizedBlockHash: ZERO32},
+      {headBlockHash: fromHex(parentHash), safeBlockHash: ZERO32, finalizedBlockHash: ZERO32},
       {...attrs.attributes, suggestedFeeRecipient: feeRecipient},
     );
     if (fcu.payloadId === null) {

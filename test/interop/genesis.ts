@@ -4,7 +4,8 @@
  * block hash, and list the BeaconState fields whose hash_tree_root differ (with the differing sub-fields of the
  * fork and the execution payload header). Needs CEIBO_PRESET=minimal in the importing process.
  */
-import {BeaconConfig, type ChainConfig, chainConfigFromYaml, toHex} from "@ceibo/config";
+
+import {BeaconConfig, type ChainConfig, chainConfigFromYaml} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME, ForkSeq} from "@ceibo/params";
 import {
   type CachedBeaconState,
@@ -14,6 +15,7 @@ import {
   stateTransition,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import type {ValueOf} from "@chainsafe/ssz";
 
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error("test/interop/genesis.ts needs CEIBO_PRESET=minimal");

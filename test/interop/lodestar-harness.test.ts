@@ -11,9 +11,11 @@
  * message ids), ceibo's state transition over Lodestar's blocks, static peering by ENR, and that the chain
  * produces blocks for several epochs and finalizes. First run installs Lodestar (~1.5 min).
  */
+
 import {mkdtempSync, readFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {
   installLodestar,
@@ -55,14 +57,12 @@ async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | u
 type GenesisModule = typeof import("./genesis.ts");
 type ProbeModule = typeof import("./probe.ts");
 type TypesModule = typeof import("@ceibo/types");
-type ConfigModule = typeof import("@ceibo/config");
 type EnrModule = typeof import("@chainsafe/enr");
 
 describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
   let g: GenesisModule;
   let p: ProbeModule;
   let types: TypesModule;
-  let cfg: ConfigModule;
   let enrLib: EnrModule;
   const dir = mkdtempSync(join(tmpdir(), "ceibo-interop-lodestar-"));
   let el: MockEngine | undefined;
@@ -93,7 +93,6 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
       g = await import("./genesis.ts");
       p = await import("./probe.ts");
       types = await import("@ceibo/types");
-      cfg = await import("@ceibo/config");
       enrLib = await import("@chainsafe/enr");
     } finally {
       if (saved === undefined) delete process.env.CEIBO_PRESET;
@@ -131,7 +130,7 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
     expect(lodestar.spec.CAPELLA_FORK_EPOCH).toBe("0");
     expect(chainConfig.CAPELLA_FORK_EPOCH).toBe(0);
     expect(chainConfig.SLOT_DURATION_MS).toBe(SLOT_SECONDS * 1000);
-    expect(cfg.toHex(chainConfig.CAPELLA_FORK_VERSION)).toBe(lodestar.spec.CAPELLA_FORK_VERSION);
+    expect(toHex(chainConfig.CAPELLA_FORK_VERSION)).toBe(lodestar.spec.CAPELLA_FORK_VERSION);
 
     // genesis.ssz decodes with ceibo's capella types; its block root is Lodestar's slot-0 block root
     const header = (await (await fetch(`${lodestar.restUrl}/eth/v1/beacon/headers/0`)).json()) as {
@@ -142,15 +141,15 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
       data: {genesis_validators_root: string; genesis_fork_version: string};
     };
     const state = g.decodeCapellaState(genesisBytes);
-    expect(cfg.toHex(state.genesisValidatorsRoot)).toBe(genesis.data.genesis_validators_root);
+    expect(toHex(state.genesisValidatorsRoot)).toBe(genesis.data.genesis_validators_root);
 
     // the fork digest ceibo computes is the one in Lodestar's ENR eth2 field (ENRForkID)
     const enr = enrLib.ENR.decodeTxt(lodestar.enr);
     const eth2 = enr.kvs.get("eth2");
     if (eth2 === undefined) throw Error("Lodestar's ENR has no eth2 field");
     const forkId = types.ssz.phase0.ENRForkID.deserialize(eth2);
-    expect(cfg.toHex(forkId.forkDigest)).toBe(cfg.toHex(forkDigest));
-    expect(cfg.toHex(forkId.nextForkVersion)).toBe(lodestar.spec.CAPELLA_FORK_VERSION);
+    expect(toHex(forkId.forkDigest)).toBe(toHex(forkDigest));
+    expect(toHex(forkId.nextForkVersion)).toBe(lodestar.spec.CAPELLA_FORK_VERSION);
     expect(forkId.nextForkEpoch).toBe(Number.POSITIVE_INFINITY);
     expect(enr.ip).toBe("127.0.0.1");
     expect(enr.tcp).toBe(lodestar.p2pPort);
@@ -209,7 +208,7 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
     expect(protocols).not.toContain("/meshsub/1.2.0");
 
     const status = await probe.requestStatus();
-    expect(cfg.toHex(status.forkDigest)).toBe(cfg.toHex(forkDigest));
+    expect(toHex(status.forkDigest)).toBe(toHex(forkDigest));
     expect(status.finalizedEpoch).toBe(0);
     const metadata = await probe.requestMetadata();
     expect(metadata.seqNumber).toBeGreaterThanOrEqual(0n);
@@ -224,7 +223,7 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
 
   it("gossips its blocks on the capella beacon_block topic and subscribes the core topics", async () => {
     const probe = probes[0];
-    const digest = cfg.toHex(forkDigest).slice(2);
+    const digest = toHex(forkDigest).slice(2);
     const topic = (name: string): string => `/eth2/${digest}/${name}/ssz_snappy`;
     probe.node.services.pubsub.subscribe(topic("beacon_block"));
     await probe.waitFor("Lodestar's core topic subscriptions", 30_000, () =>
@@ -271,7 +270,7 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
     });
     const blocks = await probe.blocksByRange(1, head.slot);
     expect(blocks.length).toBeGreaterThan(SLOTS_PER_EPOCH);
-    for (const b of blocks) expect(cfg.toHex(b.context)).toBe(cfg.toHex(forkDigest));
+    for (const b of blocks) expect(toHex(b.context)).toBe(toHex(forkDigest));
     const post = g.replayCapellaBlocks(
       chainConfig,
       genesisBytes,
@@ -279,7 +278,7 @@ describe.skipIf(!RUN)("Lodestar 1.5.1 interop harness", () => {
     );
     const last = types.ssz.capella.SignedBeaconBlock.deserialize(blocks[blocks.length - 1].ssz).message;
     expect(post.state.slot).toBe(last.slot);
-    const lastRoot = cfg.toHex(types.ssz.capella.BeaconBlock.hashTreeRoot(last));
+    const lastRoot = toHex(types.ssz.capella.BeaconBlock.hashTreeRoot(last));
     const lodestarRoot = (await (await fetch(`${lodestar.restUrl}/eth/v1/beacon/headers/${last.slot}`)).json()) as {
       data: {root: string};
     };

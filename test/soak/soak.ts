@@ -21,6 +21,7 @@
  * - fewer than 4 epochs were sampled.
  * Exit status 2 for bad options. Ctrl-C ends the run early and still reports.
  */
+
 import {
   closeSync,
   existsSync,
@@ -35,6 +36,7 @@ import {
 import {tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
+import {sleep} from "@ceibo/utils";
 import {connectedPeers, DevNet, identity} from "../harness/devnet.ts";
 import {finalizedEpoch, head, type Proc} from "../harness/processes.ts";
 import {
@@ -141,7 +143,6 @@ mkdirSync(dir, {recursive: true});
 if (existsSync(join(dir, "node1")) || existsSync(join(dir, "soak-report.json"))) {
   fail(`--out-dir ${dir} already holds a soak run; give a new or empty folder`);
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => b / 1e6;
 
 // ---- processes -------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import {ApiClientError, type BeaconApiClient, beaconApiRoutes, createBeaconApiClient} from "@ceibo/api";
+import type {Logger} from "@ceibo/utils";
 import {ValidatorClientError} from "./errors.ts";
-import type {Logger} from "./logger.ts";
 import type {BeaconNodeRequestHook} from "./metrics.ts";
 
 export type NodeStatus = "ok" | "syncing" | "down";

@@ -7,10 +7,12 @@
  * compute_domain(DOMAIN_BLS_TO_EXECUTION_CHANGE, genesis_validators_root=state.genesis_validators_root), i.e. the
  * GENESIS_FORK_VERSION of the network whatever the current fork.
  */
-import {computeDomain, computeSigningRoot, toHex} from "@ceibo/config";
+
+import {computeDomain, computeSigningRoot} from "@ceibo/config";
 import {deriveKeyFromSeed, mnemonicToSeed, withdrawalKeyPath} from "@ceibo/keymanager";
 import {BLS_WITHDRAWAL_PREFIX, DOMAIN_BLS_TO_EXECUTION_CHANGE} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import {SecretKey} from "@chainsafe/blst";
 

@@ -7,13 +7,12 @@ import {
   mainnetChainConfig,
   minimalChainConfig,
   parseConfigValue,
-  toHex,
 } from "@ceibo/config";
 import {ACTIVE_PRESET_NAME, FORK_NAMES, SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {Logger} from "@ceibo/utils";
+import {sleep, toHex} from "@ceibo/utils";
 import type {BeaconNodes} from "./beaconNodes.ts";
-import {sleep} from "./clock.ts";
 import {ValidatorClientError} from "./errors.ts";
-import type {Logger} from "./logger.ts";
 
 export interface ChainInfo {
   config: BeaconConfig;

@@ -1,4 +1,5 @@
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import {sleep} from "@ceibo/utils";
 
 /** Wall-clock slots of a chain: genesis time (seconds) and slot duration (ms, SLOT_DURATION_MS). */
 export class SlotClock {
@@ -47,22 +48,4 @@ export class SlotClock {
       slot = Math.max(slot + 1, this.currentSlot + 1);
     }
   }
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const t = setTimeout(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, {once: true});
-  });
 }

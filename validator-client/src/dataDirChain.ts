@@ -3,10 +3,11 @@
  * `ceibo slashing-protection import|export`): the genesis_validators_root its slashing-protection database holds
  * history for, checked against the one the operator names (`--network`, `--beacon-node`, `--genesis-validators-root`).
  */
+
 import {existsSync} from "node:fs";
 import {join} from "node:path";
-import {toHex} from "@ceibo/config";
 import {SlashingProtection} from "@ceibo/slashing-protection";
+import {toHex} from "@ceibo/utils";
 
 export class DataDirError extends Error {}
 

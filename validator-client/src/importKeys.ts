@@ -8,10 +8,10 @@
  * goes into the slashing-protection database in one batch (before any key can sign), and the staged files are
  * renamed into place. A failure before that point leaves the data directory as it was.
  */
+
 import {randomBytes} from "node:crypto";
 import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {toHex} from "@ceibo/config";
 import {type DecryptProgress, decryptKeystoresParallel, type KeystoreFile} from "@ceibo/keymanager";
 import {
   type InterchangeV5,
@@ -20,6 +20,7 @@ import {
   type SlashingProtection,
   SlashingProtectionError,
 } from "@ceibo/slashing-protection";
+import {toHex} from "@ceibo/utils";
 import {DataDirError, hasSlashingProtection, openDataDirStore, resolveDataDirChain} from "./dataDirChain.ts";
 import {keymanagerDirs} from "./keymanagerBackend.ts";
 

@@ -9,10 +9,10 @@
  *
  * and read back at the next start by `loadKeymanagerState`.
  */
+
 import {randomBytes} from "node:crypto";
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {hex, toHex} from "@ceibo/config";
 import {type DecryptedKey, decryptKeystoresParallel, KeystoreError, parseKeystore} from "@ceibo/keymanager";
 import {
   type DeleteStatus,
@@ -25,9 +25,10 @@ import {
   type SignedVoluntaryExitJson,
 } from "@ceibo/keymanager/api";
 import {SlashingProtectionError} from "@ceibo/slashing-protection";
+import type {Logger} from "@ceibo/utils";
+import {fromHex, toHex} from "@ceibo/utils";
 import {PublicKey, SecretKey} from "@chainsafe/blst";
 import {ValidatorClientError} from "./errors.ts";
-import type {Logger} from "./logger.ts";
 import {type KeyStore, Web3SignerClient} from "./signer/index.ts";
 import type {ValidatorClient, ValidatorSettings} from "./validatorClient.ts";
 
@@ -128,7 +129,7 @@ export function addKeymanagerKeys(
     if (k.derivationPath) paths.set(id, k.derivationPath);
   }
   for (const r of state.remote) {
-    if (!keys.has(r.pubkey)) keys.add({type: "remote", pubkey: hex(r.pubkey), signer: signers.get(r.url)});
+    if (!keys.has(r.pubkey)) keys.add({type: "remote", pubkey: fromHex(r.pubkey), signer: signers.get(r.url)});
   }
   return paths;
 }
@@ -168,7 +169,7 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
     this.defaultUrl = opts.defaultRemoteSignerUrl;
     for (const [pubkey, s] of Object.entries(opts.settings ?? {})) {
       vc.perValidator.set(pubkey.toLowerCase(), {
-        ...(s.feeRecipient ? {feeRecipient: hex(s.feeRecipient)} : {}),
+        ...(s.feeRecipient ? {feeRecipient: fromHex(s.feeRecipient)} : {}),
         ...(s.graffiti !== undefined ? {graffiti: s.graffiti} : {}),
         ...(s.gasLimit ? {gasLimit: BigInt(s.gasLimit)} : {}),
       });
@@ -403,7 +404,7 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
   }
   setFeeRecipient(pubkey: string, address: string): void {
     this.update(pubkey, (s) => {
-      s.feeRecipient = hex(address);
+      s.feeRecipient = fromHex(address);
     });
   }
   deleteFeeRecipient(pubkey: string): void {
@@ -459,7 +460,7 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
     const exit = {epoch: epoch ?? Math.max(0, this.vc.clock.currentEpoch), validatorIndex: v.index};
     let signature: Uint8Array;
     try {
-      signature = await this.vc.signer.signVoluntaryExit(hex(pubkey), exit);
+      signature = await this.vc.signer.signVoluntaryExit(fromHex(pubkey), exit);
     } catch (e) {
       if (
         e instanceof ValidatorClientError &&
@@ -481,7 +482,7 @@ export class ValidatorClientKeymanagerBackend implements KeymanagerBackend {
 
 /** A remote key's pubkey must be a valid compressed G1 point (we never hold its secret). */
 function remotePubkey(id: string): Uint8Array {
-  const bytes = hex(id);
+  const bytes = fromHex(id);
   try {
     PublicKey.fromBytes(bytes, true);
   } catch {

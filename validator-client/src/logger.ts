@@ -1,12 +1,7 @@
 import {formatLogLine, type LogFormat} from "@ceibo/config";
+import type {Logger} from "@ceibo/utils";
 
-/** A small structured logger: `log.info("Published block", {slot, root})`. Never pass secrets. */
-export interface Logger {
-  debug(msg: string, ctx?: Record<string, unknown>): void;
-  info(msg: string, ctx?: Record<string, unknown>): void;
-  warn(msg: string, ctx?: Record<string, unknown>): void;
-  error(msg: string, ctx?: Record<string, unknown>): void;
-}
+export {type Logger, silentLogger} from "@ceibo/utils";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const LEVELS: Record<LogLevel, number> = {debug: 0, info: 1, warn: 2, error: 3};
@@ -29,5 +24,3 @@ export function createLogger(
   };
   return {debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error")};
 }
-
-export const silentLogger: Logger = {debug() {}, info() {}, warn() {}, error() {}};

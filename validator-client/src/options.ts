@@ -1,4 +1,4 @@
-import type {Logger} from "./logger.ts";
+import type {Logger} from "@ceibo/utils";
 import type {ValidatorClientMetrics} from "./metrics.ts";
 
 export interface ValidatorClientOptions {

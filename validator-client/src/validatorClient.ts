@@ -1,14 +1,15 @@
 import {mkdirSync} from "node:fs";
 import {join} from "node:path";
 import type {BeaconApiClient, ProposerDuty} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
 import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
+import type {Logger} from "@ceibo/utils";
+import {sleep, toHex} from "@ceibo/utils";
 import {BeaconNodes} from "./beaconNodes.ts";
 import {type ChainInfo, waitForChainInfo} from "./chainInfo.ts";
-import {SlotClock, sleep} from "./clock.ts";
+import {SlotClock} from "./clock.ts";
 import {ValidatorClientError} from "./errors.ts";
-import {createLogger, type Logger} from "./logger.ts";
+import {createLogger} from "./logger.ts";
 import {defaultValidatorClientOptions, type ValidatorClientOptions} from "./options.ts";
 import {aggregate, attest} from "./services/attestation.ts";
 import {graffitiBytes, proposeBlock} from "./services/blockProposal.ts";

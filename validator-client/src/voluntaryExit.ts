@@ -7,10 +7,12 @@
  * CAPELLA_FORK_VERSION from deneb on), electra/beacon-chain.md "Modified process_voluntary_exit",
  * "compute_exit_epoch_and_update_churn", "get_activation_exit_churn_limit".
  */
+
 import {type BeaconApiClient, createBeaconApiClient, type ValidatorResponse} from "@ceibo/api";
-import {type BeaconConfig, computeSigningRoot, toHex} from "@ceibo/config";
+import {type BeaconConfig, computeSigningRoot} from "@ceibo/config";
 import {DOMAIN_VOLUNTARY_EXIT, EFFECTIVE_BALANCE_INCREMENT, ForkSeq, MAX_SEED_LOOKAHEAD} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {SecretKey} from "@chainsafe/blst";
 import type {VoluntaryExit} from "./signer/signer.ts";
 

@@ -3,15 +3,17 @@
  * as full ones (a BlindedBeaconBlock has the root of the block it commits to), registrations are signed under the
  * builder domain (not slashable, so never refused), and the registration service re-signs only on a change.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import type {BeaconApiClient} from "@ceibo/api";
-import {BeaconConfig, computeDomain, computeSigningRoot, createDevChainConfig, toHex} from "@ceibo/config";
+import {BeaconConfig, computeDomain, computeSigningRoot, createDevChainConfig} from "@ceibo/config";
 import {DOMAIN_BEACON_PROPOSER, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {Signature, verify} from "@chainsafe/blst";
 import {afterEach, beforeEach, describe, expect, it} from "vitest";
 import {createLogger, KeyStore, Signer, ValidatorClientError} from "../src/index.ts";

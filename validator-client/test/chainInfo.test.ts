@@ -1,6 +1,8 @@
-import {createDevChainConfig, hex, toHex} from "@ceibo/config";
+import {createDevChainConfig} from "@ceibo/config";
+import {isAggregator, isSyncCommitteeAggregator} from "@ceibo/state-transition";
+import {fromHex, toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
-import {chainConfigFromSpec, isAggregator, isSyncCommitteeAggregator, SlotClock} from "../src/index.ts";
+import {chainConfigFromSpec, SlotClock} from "../src/index.ts";
 
 const v = (b: number) => Uint8Array.from([b, 0, 0, 1]);
 
@@ -62,7 +64,7 @@ describe("selection and clock", () => {
     // sha256(0x00 * 96) = 0x2ea9ab91...; its first 8 bytes little-endian mod 8 / mod 1
     const sig = new Uint8Array(96);
     const h = BigInt(
-      `0x${Buffer.from(hex("0x2ea9ab9198d1638007400cd2c3bef1cc745b864b76011a0e1bc52180ac6452d4").subarray(0, 8)).reverse().toString("hex")}`,
+      `0x${Buffer.from(fromHex("0x2ea9ab9198d1638007400cd2c3bef1cc745b864b76011a0e1bc52180ac6452d4").subarray(0, 8)).reverse().toString("hex")}`,
     );
     expect(isAggregator(15, sig)).toBe(true); // modulo 1
     expect(isAggregator(128, sig)).toBe(h % 8n === 0n);

@@ -7,13 +7,15 @@
  *   sync contributions reach the node (event stream), and blocks carry the aggregated attestations and sync
  *   aggregates.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {computeDomain, computeSigningRoot, hex, toHex} from "@ceibo/config";
+import {computeDomain, computeSigningRoot} from "@ceibo/config";
 import {DOMAIN_SELECTION_PROOF, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF} from "@ceibo/params";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {ceibo, freePort, getJson, type Proc, until} from "../../test/harness/processes.ts";
 
@@ -80,7 +82,7 @@ async function post(path: string, body: unknown): Promise<{status: number; json:
 async function domainOf(type: Uint8Array): Promise<Uint8Array> {
   const genesis = await getJson<{data: {genesis_validators_root: string}}>(`${api}/eth/v1/beacon/genesis`);
   const fork = await getJson<{data: {current_version: string}}>(`${api}/eth/v1/beacon/states/head/fork`);
-  return computeDomain(type, hex(fork.data.current_version), hex(genesis.data.genesis_validators_root));
+  return computeDomain(type, fromHex(fork.data.current_version), fromHex(genesis.data.genesis_validators_root));
 }
 
 describe("committee selection routes (a node without DVT middleware)", () => {

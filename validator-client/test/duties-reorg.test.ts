@@ -5,11 +5,13 @@
  * proposer (the node refused the RANDAO reveal; seen in `npm run soak`). A real Beacon API server (TestChain's
  * backend over a real interop state) whose duty routes answer per fork of the chain the test switches.
  */
+
 import type {BeaconApiBackend} from "@ceibo/api";
 import {createBeaconApiServer} from "@ceibo/api";
-import {createDevChainConfig, toHex} from "@ceibo/config";
+import {createDevChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {interopSecretKey} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {BeaconNodes} from "../src/beaconNodes.ts";
 import {createLogger} from "../src/logger.ts";

@@ -1,11 +1,12 @@
 import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {createDevChainConfig, toHex} from "@ceibo/config";
+import {createDevChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import type {BitArray} from "@chainsafe/ssz";
 import {afterEach, describe, expect, it} from "vitest";
 import {createLogger, KeyStore, ValidatorClient} from "../src/index.ts";

@@ -7,16 +7,18 @@
  * same key locally: the signer recomputed the same signing root from the Web3Signer body as the gate from the SSZ
  * object, at every fork of a staged chain (phase0 → fulu).
  */
+
 import {mkdtempSync, readFileSync, rmSync} from "node:fs";
 import {createServer, type Server} from "node:http";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
-import {BeaconConfig, createDevChainConfig, toHex} from "@ceibo/config";
+import {BeaconConfig, createDevChainConfig} from "@ceibo/config";
 import {startWeb3SignerServer, type Web3SignerServer} from "@ceibo/keymanager/web3signer";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {interopSecretKey} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {Ajv} from "ajv";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {KeyStore, type Logger, Signer, ValidatorClientError, Web3SignerClient} from "../src/index.ts";

@@ -6,13 +6,15 @@
  * committee period quietly; and gives keys imported at run time (Keymanager API) a doppelganger watch of their own.
  * Real Beacon API servers (TestChain over a real interop state) on 127.0.0.1.
  */
+
 import {mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {type BeaconApiBackend, type BeaconApiClient, createBeaconApiServer} from "@ceibo/api";
-import {createDevChainConfig, toHex} from "@ceibo/config";
+import {createDevChainConfig} from "@ceibo/config";
 import {encryptKeystore} from "@ceibo/keymanager";
 import {interopSecretKey} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {afterEach, describe, expect, it} from "vitest";
 import {freePort} from "../../test/harness/processes.ts";
 import {

@@ -3,17 +3,19 @@
  * the real `ceibo` child process against real files, a real slashing-protection database and the real signing gate.
  * (Exit and bls-change against a running dev chain: validatorOpsDevChain.test.ts.)
  */
+
 import {spawn, spawnSync} from "node:child_process";
 import {createHash} from "node:crypto";
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {BeaconConfig, computeDomain, computeSigningRoot, createDevChainConfig, hex, toHex} from "@ceibo/config";
+import {BeaconConfig, computeDomain, computeSigningRoot, createDevChainConfig} from "@ceibo/config";
 import {deriveKeyFromSeed, encryptKeystore, mnemonicToSeed} from "@ceibo/keymanager";
 import {DOMAIN_BEACON_ATTESTER, DOMAIN_VOLUNTARY_EXIT, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
 import {SlashingProtection} from "@ceibo/slashing-protection";
 import {createInteropGenesisState, interopSecretKey, processBlsToExecutionChange} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {afterAll, beforeAll, describe, expect, it, vi} from "vitest";
@@ -35,7 +37,7 @@ const ceibo = (args: string[], input?: string) =>
 const GVR = toHex(new Uint8Array(32).fill(0x3c));
 const OTHER_GVR = toHex(new Uint8Array(32).fill(0x5a));
 const chainConfig = createDevChainConfig({preset: "mainnet"});
-const config = new BeaconConfig(chainConfig, hex(GVR));
+const config = new BeaconConfig(chainConfig, fromHex(GVR));
 
 /**
  * Every file under `dir` (relative path → sha256). LevelDB's files can be left out (opening a database compacts its
@@ -191,13 +193,13 @@ describe("validator import / slashing-protection export|import / bls-change (off
     try {
       const signer = new Signer({config, keys: keyStore, slashingProtection: sp});
       const att = attData(5 * 32, 3, 5);
-      const sig = await signer.signAttestation(hex(pubkeys[2]), att);
+      const sig = await signer.signAttestation(fromHex(pubkeys[2]), att);
       const root = computeSigningRoot(
         ssz.phase0.AttestationData,
         att,
-        computeDomain(DOMAIN_BEACON_ATTESTER, chainConfig.FULU_FORK_VERSION, hex(GVR)),
+        computeDomain(DOMAIN_BEACON_ATTESTER, chainConfig.FULU_FORK_VERSION, fromHex(GVR)),
       );
-      expect(verify(root, PublicKey.fromBytes(hex(pubkeys[2])), Signature.fromBytes(sig))).toBe(true);
+      expect(verify(root, PublicKey.fromBytes(fromHex(pubkeys[2])), Signature.fromBytes(sig))).toBe(true);
     } finally {
       await sp.close();
     }
@@ -446,7 +448,7 @@ describe("validator import / slashing-protection export|import / bls-change (off
       preset: "mainnet",
       forkEpochs: {altair: 1, bellatrix: 2, capella: 3, deneb: 4, electra: 5, fulu: 6},
     });
-    const cfg = new BeaconConfig(staged, hex(GVR));
+    const cfg = new BeaconConfig(staged, fromHex(GVR));
     const sk = keys[0];
     for (const [epoch, version] of [
       [0, staged.GENESIS_FORK_VERSION],
@@ -461,7 +463,7 @@ describe("validator import / slashing-protection export|import / bls-change (off
       const root = computeSigningRoot(
         ssz.phase0.VoluntaryExit,
         exit,
-        computeDomain(DOMAIN_VOLUNTARY_EXIT, version, hex(GVR)),
+        computeDomain(DOMAIN_VOLUNTARY_EXIT, version, fromHex(GVR)),
       );
       expect(verify(root, sk.toPublicKey(), Signature.fromBytes(signed.signature)), `epoch ${epoch}`).toBe(true);
     }

@@ -3,13 +3,15 @@
  * preset, in-node signing, in-process mock engine) with `--dev.shardCommitteePeriod 0` so validators may exit from
  * genesis; keys imported with `ceibo validator import`; everything read back through the Beacon API.
  */
+
 import {type ChildProcess, spawn} from "node:child_process";
 import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from "node:fs";
 import {tmpdir} from "node:os";
 import path from "node:path";
-import {BeaconConfig, createDevChainConfig, toHex} from "@ceibo/config";
+import {BeaconConfig, createDevChainConfig} from "@ceibo/config";
 import {encryptKeystore} from "@ceibo/keymanager";
 import {interopSecretKey} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {afterAll, describe, expect, it} from "vitest";
 import {beaconApiClient, checkExitable} from "../src/index.ts";
 

@@ -8,8 +8,9 @@
  * - `unblindAndPublish`: a signed blinded block goes to the builder; before fulu it answers the payload (v1) and
  *   the node imports and gossips the full block; from fulu (v2) the builder publishes it and answers 202.
  */
+
 import {ApiError, type PublishBlockOutcome, type PublishedBlock} from "@ceibo/api";
-import {computeSigningRoot, toHex} from "@ceibo/config";
+import {computeSigningRoot} from "@ceibo/config";
 import {DOMAIN_BEACON_PROPOSER, type ForkName, ForkSeq} from "@ceibo/params";
 import {
   type CachedBeaconState,
@@ -23,12 +24,11 @@ import {
   isMergeTransitionComplete,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import type {ProduceBlockOpts, ProducedBlock} from "../chain/produceBlock.ts";
 import {BuilderError, type BuilderFork, executionPayloadToHeader, unblindBlock} from "../execution/builder/index.ts";
 import type {ApiContext} from "./context.ts";
-
-const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 export interface BuilderChoice {
   produced: ProducedBlock;
@@ -201,7 +201,7 @@ export async function unblindAndPublish(
   const header = signed.message.body.executionPayloadHeader as Record<string, unknown>;
   const headerType = types.ExecutionPayloadHeader;
   const revealed = executionPayloadToHeader(fork, unblinded.executionPayload as unknown as Record<string, unknown>);
-  if (!eq(headerType.hashTreeRoot(revealed), headerType.hashTreeRoot(header))) {
+  if (!bytesEqual(headerType.hashTreeRoot(revealed), headerType.hashTreeRoot(header))) {
     throw new ApiError(502, `the builder revealed a payload that is not the signed block's header (slot ${slot})`);
   }
   const message = unblindBlock(signed.message, unblinded.executionPayload);
@@ -209,7 +209,10 @@ export async function unblindAndPublish(
   if (ForkSeq[fork] < ForkSeq.deneb) return publishFull(signedBlock as unknown as PublishedBlock);
   const commitments = (signed.message.body.blobKzgCommitments as Uint8Array[]) ?? [];
   const bundle = unblinded.blobsBundle ?? {commitments: [], proofs: [], blobs: []};
-  if (bundle.commitments.length !== commitments.length || !bundle.commitments.every((c, i) => eq(c, commitments[i]))) {
+  if (
+    bundle.commitments.length !== commitments.length ||
+    !bundle.commitments.every((c, i) => bytesEqual(c, commitments[i]))
+  ) {
     throw new ApiError(502, `the builder's blobs bundle does not match the block's blob commitments (slot ${slot})`);
   }
   return publishFull({signedBlock, kzgProofs: bundle.proofs, blobs: bundle.blobs} as unknown as PublishedBlock);

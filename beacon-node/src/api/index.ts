@@ -27,7 +27,6 @@ import {validatorHandlers} from "./validator.ts";
 export {getValidatorStatus} from "./beaconState.ts";
 export {type ApiBackendOpts, ApiContext, type ApiNetwork, type ApiPeer} from "./context.ts";
 export {specValues} from "./nodeConfig.ts";
-export {isAggregator, isSyncCommitteeAggregator} from "./validator.ts";
 
 /** Drops pooled operations a block made obsolete (slashed proposers, exits initiated, credentials changed). */
 function pruneOpPools(ctx: ApiContext, post: CachedBeaconState): void {

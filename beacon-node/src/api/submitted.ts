@@ -6,13 +6,13 @@
  *   validator.md "Sync committee contributions", get_sync_subcommittee_pubkeys).
  * Entries are verified before they get here (by the chain's submit functions).
  */
+
 import {MAX_COMMITTEES_PER_SLOT, SYNC_COMMITTEE_SIZE, SYNC_COMMITTEE_SUBNET_COUNT} from "@ceibo/params";
 import type {AttestationData} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {aggregateSignatures, Signature} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
-
-const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 interface CommitteeEntry {
   data: AttestationData;
@@ -33,7 +33,7 @@ export class SubmittedAttestations {
   private readonly entries = new Map<string, CommitteeEntry>();
 
   add(data: AttestationData, committeeIndex: number, committeeSize: number, position: number, sig: Uint8Array): void {
-    const key = `${hex(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
+    const key = `${toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
     let e = this.entries.get(key);
     if (e === undefined) {
       e = {data, committeeIndex, bits: new Array<boolean>(committeeSize).fill(false), signatures: new Map()};
@@ -46,7 +46,7 @@ export class SubmittedAttestations {
 
   /** The aggregate of one committee for one data root (electra shape when `electra`), or null. */
   getAggregate(dataRoot: Uint8Array, committeeIndex: number, electra: boolean): AggregateValue | null {
-    const e = this.entries.get(`${hex(dataRoot)}:${committeeIndex}`);
+    const e = this.entries.get(`${toHexUnprefixed(dataRoot)}:${committeeIndex}`);
     return e === undefined ? null : toAggregate(e, electra);
   }
 
@@ -90,7 +90,7 @@ export class SubmittedSyncMessages {
   private readonly messages = new Map<string, Map<number, Uint8Array>>();
 
   add(slot: number, root: Uint8Array, validatorIndex: number, signature: Uint8Array): void {
-    const key = `${slot}:${hex(root)}`;
+    const key = `${slot}:${toHexUnprefixed(root)}`;
     let m = this.messages.get(key);
     if (m === undefined) {
       m = new Map();
@@ -109,7 +109,7 @@ export class SubmittedSyncMessages {
     subcommitteeIndex: number,
     committee: number[],
   ): {aggregationBits: BitArray; signature: Uint8Array} | null {
-    const signed = this.messages.get(`${slot}:${hex(root)}`);
+    const signed = this.messages.get(`${slot}:${toHexUnprefixed(root)}`);
     if (signed === undefined) return null;
     const bits = new Array<boolean>(SYNC_SUBCOMMITTEE_SIZE).fill(false);
     const sigs: Signature[] = [];

@@ -31,10 +31,7 @@ import {
   EPOCHS_PER_SYNC_COMMITTEE_PERIOD,
   ForkSeq,
   SLOTS_PER_EPOCH,
-  SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
-  TARGET_AGGREGATORS_PER_COMMITTEE,
-  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@ceibo/params";
 import {
   type AttestationAllForks,
@@ -45,13 +42,14 @@ import {
   getIndexedAttestation,
   getIndexedAttestationSignatureSet,
   getRandaoSignatureSet,
+  isAggregator,
+  isSyncCommitteeAggregator,
   type SignatureSet,
   validatorPublicKey,
   verifySignatureSet,
   verifySignatureSets,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {sha256} from "@noble/hashes/sha2.js";
 import {ChainError, fromRootHex, G2_POINT_AT_INFINITY} from "../chain/index.ts";
 import {processForStateRoot} from "../chain/produceBlock.ts";
 import {produceWithBuilder} from "./builderFlow.ts";
@@ -60,25 +58,6 @@ import {committeeOf} from "./pool.ts";
 import {SYNC_SUBCOMMITTEE_SIZE} from "./submitted.ts";
 
 const GWEI_TO_WEI = 1_000_000_000n;
-
-/** bytes_to_uint64(hash(signature)[0:8]) % modulo == 0 (little-endian), as is_aggregator does. */
-function selectedBy(signature: Uint8Array, modulo: number): boolean {
-  const h = sha256(signature);
-  const v = Buffer.from(h.subarray(0, 8)).readBigUInt64LE(0);
-  return v % BigInt(modulo) === 0n;
-}
-
-export function isAggregator(committeeLength: number, slotSignature: Uint8Array): boolean {
-  return selectedBy(slotSignature, Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE)));
-}
-
-export function isSyncCommitteeAggregator(signature: Uint8Array): boolean {
-  const modulo = Math.max(
-    1,
-    Math.floor(SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE),
-  );
-  return selectedBy(signature, modulo);
-}
 
 function single(pubkey: Uint8Array | ReturnType<typeof validatorPublicKey>, root: Uint8Array, sig: Uint8Array) {
   return {type: "single", pubkey, signingRoot: root, signature: sig} as SignatureSet;

@@ -1,6 +1,7 @@
 import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
-import {rootKeyHex, splitByDescent} from "./chainView.ts";
+import {toHex, toHexUnprefixed} from "@ceibo/utils";
+import {splitByDescent} from "./chainView.ts";
 import {readStateHeader, readStateSlot} from "./codec.ts";
 import {DbError} from "./errors.ts";
 import {checkRoot, checkUint64} from "./keys.ts";
@@ -62,8 +63,6 @@ export interface ArchiveResult {
   prunedArchivedStates: number;
 }
 
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-
 /**
  * Moves a newly finalized chain segment out of the hot store, in one write batch together with the new anchor:
  *
@@ -102,31 +101,31 @@ export async function archiveFinalized(
     if (finalized.epoch <= prev.checkpoint.epoch) {
       throw new DbError(
         "INVALID_ARGUMENT",
-        `finalized checkpoint ${finalized.epoch}/${hex(finalized.root)} is not after the stored anchor ` +
-          `${prev.checkpoint.epoch}/${hex(prev.checkpoint.root)}`,
+        `finalized checkpoint ${finalized.epoch}/${toHex(finalized.root)} is not after the stored anchor ` +
+          `${prev.checkpoint.epoch}/${toHex(prev.checkpoint.root)}`,
       );
     }
   }
 
   const hot = await r.hotBlocks.all();
   const hotByRoot = new Map<string, HotBlockEntry>();
-  for (const b of hot) hotByRoot.set(rootKeyHex(b.root), b);
+  for (const b of hot) hotByRoot.set(toHexUnprefixed(b.root), b);
 
   // The finalized block and its hot ancestors, by parent links.
-  const finalizedHot = hotByRoot.get(rootKeyHex(finalized.root));
+  const finalizedHot = hotByRoot.get(toHexUnprefixed(finalized.root));
   const finalizedSlot = finalizedHot?.slot ?? (await r.blockArchive.getSlotByRoot(finalized.root));
   if (finalizedSlot === null) {
-    throw new DbError("MISSING_BLOCK", `finalized block ${hex(finalized.root)} is neither hot nor archived`);
+    throw new DbError("MISSING_BLOCK", `finalized block ${toHex(finalized.root)} is neither hot nor archived`);
   }
   const epochStartSlot = finalized.epoch * SLOTS_PER_EPOCH;
   if (finalizedSlot > epochStartSlot) {
     throw new DbError(
       "INVALID_ARGUMENT",
-      `finalized block ${hex(finalized.root)} at slot ${finalizedSlot} is after the start of epoch ${finalized.epoch}`,
+      `finalized block ${toHex(finalized.root)} at slot ${finalizedSlot} is after the start of epoch ${finalized.epoch}`,
     );
   }
   const ancestors: HotBlockEntry[] = [];
-  for (let b = finalizedHot; b !== undefined; b = hotByRoot.get(rootKeyHex(b.parentRoot))) {
+  for (let b = finalizedHot; b !== undefined; b = hotByRoot.get(toHexUnprefixed(b.parentRoot))) {
     ancestors.push(b);
   }
   if (ancestors.length > 0) {
@@ -134,27 +133,30 @@ export async function archiveFinalized(
     if ((await r.blockArchive.getSlotByRoot(oldest.parentRoot)) === null && oldest.slot > 0) {
       throw new DbError(
         "MISSING_BLOCK",
-        `the finalized chain has a gap: parent ${hex(oldest.parentRoot)} of block ${hex(oldest.root)} ` +
+        `the finalized chain has a gap: parent ${toHex(oldest.parentRoot)} of block ${toHex(oldest.root)} ` +
           `(slot ${oldest.slot}) is neither hot nor archived`,
       );
     }
   }
-  const ancestorRoots = new Set(ancestors.map((b) => rootKeyHex(b.root)));
+  const ancestorRoots = new Set(ancestors.map((b) => toHexUnprefixed(b.root)));
   for (const c of canonicalBlocks ?? []) {
     checkRoot(c.root, "canonical block root");
-    const h = hotByRoot.get(rootKeyHex(c.root));
+    const h = hotByRoot.get(toHexUnprefixed(c.root));
     if (h !== undefined) {
-      if (!ancestorRoots.has(rootKeyHex(c.root))) {
+      if (!ancestorRoots.has(toHexUnprefixed(c.root))) {
         throw new DbError(
           "INVALID_ARGUMENT",
-          `canonical block ${hex(c.root)} (slot ${h.slot}) is not an ancestor of the finalized block ${hex(finalized.root)}`,
+          `canonical block ${toHex(c.root)} (slot ${h.slot}) is not an ancestor of the finalized block ${toHex(finalized.root)}`,
         );
       }
       if (h.slot !== c.slot) {
-        throw new DbError("INVALID_ARGUMENT", `canonical block ${hex(c.root)} is at slot ${h.slot}, not ${c.slot}`);
+        throw new DbError("INVALID_ARGUMENT", `canonical block ${toHex(c.root)} is at slot ${h.slot}, not ${c.slot}`);
       }
     } else if ((await r.blockArchive.getSlotByRoot(c.root)) === null) {
-      throw new DbError("MISSING_BLOCK", `canonical block ${hex(c.root)} (slot ${c.slot}) is neither hot nor archived`);
+      throw new DbError(
+        "MISSING_BLOCK",
+        `canonical block ${toHex(c.root)} (slot ${c.slot}) is neither hot nor archived`,
+      );
     }
   }
 
@@ -165,7 +167,7 @@ export async function archiveFinalized(
   }
 
   // Hot blocks that do not descend from the finalized block, with their sidecars.
-  const remaining = hot.filter((b) => !ancestorRoots.has(rootKeyHex(b.root)));
+  const remaining = hot.filter((b) => !ancestorRoots.has(toHexUnprefixed(b.root)));
   const {descendants, others} = splitByDescent(remaining, finalized.root, finalizedSlot);
   for (const b of others) {
     ops.push(...r.hotBlocks.deleteOps(b.root));
@@ -184,7 +186,7 @@ export async function archiveFinalized(
     if (Buffer.compare(ssz.phase0.BeaconBlockHeader.hashTreeRoot(header), finalized.root) !== 0) {
       throw new DbError(
         "ANCHOR_MISMATCH",
-        `the state given for checkpoint ${finalized.epoch}/${hex(finalized.root)} is not a state of that block`,
+        `the state given for checkpoint ${finalized.epoch}/${toHex(finalized.root)} is not a state of that block`,
       );
     }
     stateValue = encoded.bytes;
@@ -194,7 +196,7 @@ export async function archiveFinalized(
     if (value === null) {
       throw new DbError(
         "MISSING_STATE",
-        `no checkpoint state stored for ${finalized.epoch}/${hex(finalized.root)} and none given`,
+        `no checkpoint state stored for ${finalized.epoch}/${toHex(finalized.root)} and none given`,
       );
     }
     stateValue = value;
@@ -228,11 +230,11 @@ export async function archiveFinalized(
   }
 
   // Checkpoint states that are finalized (now archived) or can no longer be used.
-  const viable = new Set(descendants.map((b) => rootKeyHex(b.root)));
-  viable.add(rootKeyHex(finalized.root));
+  const viable = new Set(descendants.map((b) => toHexUnprefixed(b.root)));
+  viable.add(toHexUnprefixed(finalized.root));
   let prunedCheckpointStates = 0;
   for (const cp of await r.checkpointStates.checkpoints()) {
-    if (cp.epoch <= finalized.epoch || !viable.has(rootKeyHex(cp.root))) {
+    if (cp.epoch <= finalized.epoch || !viable.has(toHexUnprefixed(cp.root))) {
       ops.push(...r.checkpointStates.deleteOps(cp));
       prunedCheckpointStates++;
     }

@@ -1,6 +1,5 @@
+import {toHexUnprefixed} from "@ceibo/utils";
 import type {HotBlockEntry} from "./repositories/blocks.ts";
-
-const key = (root: Uint8Array): string => Buffer.from(root).toString("hex");
 
 /**
  * Splits hot blocks (sorted by slot) into those that descend from `anchorRoot` (the finalized block) and those
@@ -13,12 +12,12 @@ export function splitByDescent(
   anchorRoot: Uint8Array,
   anchorSlot: number,
 ): {descendants: HotBlockEntry[]; others: HotBlockEntry[]} {
-  const reachable = new Set<string>([key(anchorRoot)]);
+  const reachable = new Set<string>([toHexUnprefixed(anchorRoot)]);
   const descendants: HotBlockEntry[] = [];
   const others: HotBlockEntry[] = [];
   for (const b of hot) {
-    if (b.slot > anchorSlot && reachable.has(key(b.parentRoot))) {
-      reachable.add(key(b.root));
+    if (b.slot > anchorSlot && reachable.has(toHexUnprefixed(b.parentRoot))) {
+      reachable.add(toHexUnprefixed(b.root));
       descendants.push(b);
     } else if (!(b.slot === anchorSlot && Buffer.compare(b.root, anchorRoot) === 0)) {
       others.push(b);
@@ -26,5 +25,3 @@ export function splitByDescent(
   }
   return {descendants, others};
 }
-
-export {key as rootKeyHex};

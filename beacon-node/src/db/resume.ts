@@ -2,6 +2,7 @@ import type {ChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import type {ArchiveRepos} from "./archive.ts";
 import {splitByDescent} from "./chainView.ts";
 import {decodeForked, forkNameOf, readStateHeader} from "./codec.ts";
@@ -10,8 +11,6 @@ import type {FinalizedAnchor} from "./repositories/anchor.ts";
 import type {ForkedBlock} from "./repositories/blocks.ts";
 import type {MetadataRepository} from "./repositories/metadata.ts";
 import {decodeState, encodeStateInput, type StateInput, type StoredState} from "./repositories/states.ts";
-
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 export interface ResumeData {
   anchor: FinalizedAnchor;
@@ -40,20 +39,20 @@ export async function loadAnchor(r: ArchiveRepos): Promise<ResumeData | null> {
   if (Buffer.compare(stateRoot, anchor.stateRoot) !== 0) {
     throw new DbError(
       "CORRUPT_VALUE",
-      `the archived state at slot ${anchor.stateSlot} has root ${hex(stateRoot)}, the anchor names ${hex(anchor.stateRoot)}`,
+      `the archived state at slot ${anchor.stateSlot} has root ${toHex(stateRoot)}, the anchor names ${toHex(anchor.stateRoot)}`,
     );
   }
   const state = decodeState(value, `anchor state at slot ${anchor.stateSlot}`);
   const root = anchor.checkpoint.root;
   const block = (await r.blockArchive.getByRoot(root)) ?? (await r.hotBlocks.get(root));
-  if (block === null) throw new DbError("MISSING_BLOCK", `the anchor block ${hex(root)} is not in the database`);
+  if (block === null) throw new DbError("MISSING_BLOCK", `the anchor block ${toHex(root)} is not in the database`);
 
   const {descendants, others} = splitByDescent(await r.hotBlocks.all(), root, anchor.blockSlot);
   const hotBlocks = descendants.map((b) => {
     const {fork, value: decoded} = decodeForked<SignedBeaconBlockAllForks>(
       b.value,
       "SignedBeaconBlock",
-      `hot block ${hex(b.root)}`,
+      `hot block ${toHex(b.root)}`,
     );
     return {root: b.root, fork, block: decoded};
   });
@@ -94,7 +93,7 @@ export async function writeAnchor(
   if (existing !== null) {
     throw new DbError(
       "INVALID_ARGUMENT",
-      `the database already has an anchor (checkpoint ${existing.checkpoint.epoch}/${hex(existing.checkpoint.root)})`,
+      `the database already has an anchor (checkpoint ${existing.checkpoint.epoch}/${toHex(existing.checkpoint.root)})`,
     );
   }
   const fork = forkNameOf(input.state.fork);
@@ -109,8 +108,8 @@ export async function writeAnchor(
   if (Buffer.compare(headerRoot, blockRoot) !== 0) {
     throw new DbError(
       "ANCHOR_MISMATCH",
-      `anchor block ${hex(blockRoot)} (slot ${input.block.message.slot}) is not the ${fork} state's latest block ` +
-        `header ${hex(headerRoot)} (slot ${header.slot})`,
+      `anchor block ${toHex(blockRoot)} (slot ${input.block.message.slot}) is not the ${fork} state's latest block ` +
+        `header ${toHex(headerRoot)} (slot ${header.slot})`,
     );
   }
   const anchor: FinalizedAnchor = {

@@ -5,6 +5,7 @@ export * from "./errors.ts";
 export * from "./hex.ts";
 export * from "./jsonRpcClient.ts";
 export * from "./jwt.ts";
+export {loadKzg} from "./kzg.ts";
 export * from "./methods.ts";
 export {BlobPool, deterministicBlob, type PooledBlob} from "./mock/blobPool.ts";
 export {
@@ -21,7 +22,6 @@ export {
   forkTimesFromGenesis,
   type MockForkTimes,
 } from "./mock/forks.ts";
-export {loadKzg} from "./mock/kzg.ts";
 export {MockEngineServer, type MockEngineServerOpts} from "./mock/server.ts";
 export * from "./rlp.ts";
 export * from "./trie.ts";

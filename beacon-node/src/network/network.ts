@@ -3,15 +3,16 @@
  * (discovery/) and the peer manager (peers/), composed and started/stopped together. It is what sync uses
  * (SyncNetwork), where modules report peers (PeerReporter), and what the node API reads (identity, peers).
  */
+
 import {join} from "node:path";
 import type {BeaconConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {Logger} from "@ceibo/utils";
 import {getV4Crypto, SignableENR} from "@chainsafe/enr";
 import type {ConnectionGater, PeerId, PrivateKey} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
 import type {BeaconChain} from "../chain/chain.ts";
 import {getCustodyColumns, NodeCustody} from "../chain/da/custody.ts";
-import type {Logger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/index.ts";
 import {Discovery, type DiscoveryOpts} from "./discovery/discv5.ts";
 import {decodeEnrTxt, isFuluScheduled, type LocalEnrFields, readEth2Fields, updateLocalEnr} from "./discovery/enr.ts";

@@ -11,9 +11,9 @@
  *   (`metadataSeqNumber`) and the next run starts above it.
  */
 
+import type {Logger} from "@ceibo/utils";
 import {getValidatorsCustodyRequirement} from "../chain/da/index.ts";
 import type {BeaconChain} from "../chain/index.ts";
-import type {Logger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/index.ts";
 import type {Network} from "../network/index.ts";
 

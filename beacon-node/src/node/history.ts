@@ -3,12 +3,13 @@
  * the database; the pruner runs after each finalization; backfill stops at the window's start; turning the mode
  * off says which history is gone and lets backfill download it again toward genesis.
  */
+
 import type {ChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {computeEpochAtSlot} from "@ceibo/state-transition";
+import type {Logger} from "@ceibo/utils";
 import {HistoryPruner, historyWindowEpochs} from "../chain/history.ts";
 import type {BeaconChain} from "../chain/index.ts";
-import type {Logger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/index.ts";
 import {computeWeakSubjectivityPeriod} from "../sync/weakSubjectivity.ts";
 

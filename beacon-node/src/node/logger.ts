@@ -1,5 +1,5 @@
 import {formatLogLine, type LogFormat} from "@ceibo/config";
-import type {Logger} from "../chain/logger.ts";
+import type {Logger} from "@ceibo/utils";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 const LEVELS: LogLevel[] = ["error", "warn", "info", "debug"];

@@ -2,10 +2,11 @@
  * Wiring of sidecar retention into the beacon node: the pruner runs in the background after each finalization
  * (chain `finalized_checkpoint` event), and dev chains can shorten the retention window.
  */
+
 import type {ChainConfig} from "@ceibo/config";
 import {computeEpochAtSlot} from "@ceibo/state-transition";
+import type {Logger} from "@ceibo/utils";
 import type {BeaconChain} from "../chain/index.ts";
-import type {Logger} from "../chain/logger.ts";
 import {SidecarPruner} from "../chain/retention.ts";
 import type {BeaconDb} from "../db/index.ts";
 

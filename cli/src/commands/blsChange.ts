@@ -76,8 +76,9 @@ export const blsChangeCommand: Command = {
     if (addrText === undefined || !/^0x[0-9a-fA-F]{40}$/.test(addrText)) {
       throw new UsageError("--withdrawal-address must be a 0x-prefixed 20-byte execution address");
     }
-    const {hex, networks, toHex} = await import("@ceibo/config");
-    const address = hex(addrText.toLowerCase());
+    const {networks} = await import("@ceibo/config");
+    const {fromHex, toHex} = await import("@ceibo/utils");
+    const address = fromHex(addrText.toLowerCase(), "--withdrawal-address");
     if (values.out === undefined && values["beacon-node"] === undefined) {
       throw new UsageError("give --beacon-node URL (to check and submit) or --out FILE (to write the changes)");
     }

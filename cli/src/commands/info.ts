@@ -1,13 +1,6 @@
 import {readFileSync} from "node:fs";
-import {
-  BeaconConfig,
-  type ChainConfig,
-  chainConfigFromYaml,
-  getNetwork,
-  hex,
-  NETWORK_NAMES,
-  toHex,
-} from "@ceibo/config";
+import {BeaconConfig, type ChainConfig, chainConfigFromYaml, getNetwork, NETWORK_NAMES} from "@ceibo/config";
+import {fromHex, toHex} from "@ceibo/utils";
 import type {Command} from "../command.ts";
 import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
@@ -55,7 +48,7 @@ export const infoCommand: Command = {
       gvr = network.genesis?.genesisValidatorsRoot;
     }
     if (values["genesis-validators-root"] !== undefined) {
-      gvr = hex(values["genesis-validators-root"]);
+      gvr = fromHex(values["genesis-validators-root"]);
       if (gvr.length !== 32) throw Error("--genesis-validators-root must be 32 bytes of 0x-hex");
     }
     const root = gvr ?? new Uint8Array(32);

@@ -1,8 +1,8 @@
 import {existsSync} from "node:fs";
 import {resolve} from "node:path";
 import type {MockForkTimes} from "@ceibo/beacon-node/execution";
-import {hex} from "@ceibo/config";
 import {FORK_NAMES, type ForkName, ForkSeq, isForkName} from "@ceibo/params";
+import {fromHex} from "@ceibo/utils";
 import {type Command, UsageError} from "../command.ts";
 import {COMMON_HELP, type OptionTable, parseCommandOptions} from "../options.ts";
 
@@ -90,7 +90,7 @@ export const mockEngineCommand: Command = {
     let genesisBlockHash: Uint8Array | undefined;
     if (values["genesis-block-hash"] !== undefined) {
       try {
-        genesisBlockHash = hex(values["genesis-block-hash"]);
+        genesisBlockHash = fromHex(values["genesis-block-hash"]);
       } catch {
         throw new UsageError("--genesis-block-hash must be 0x-prefixed hex");
       }

@@ -1,4 +1,4 @@
-import {hex, toHex} from "@ceibo/config";
+import {fromHex, toHex} from "@ceibo/utils";
 import type {KeyStore, Logger, RemoteSigners} from "@ceibo/validator-client";
 import {UsageError} from "../command.ts";
 
@@ -25,7 +25,7 @@ export async function addRemoteSignerKeys(
       const t = p.trim();
       if (!/^0x[0-9a-fA-F]{96}$/.test(t))
         throw new UsageError(`--remote-signer-pubkeys: "${t}" is not a 0x-hex BLS public key`);
-      return hex(t);
+      return fromHex(t);
     });
   }
   let added = 0;

@@ -1,8 +1,9 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync} from "node:fs";
 import {basename, join, resolve} from "node:path";
 import {parseArgs} from "node:util";
-import {type ChainConfig, chainConfigFromYaml, getNetwork, hex, NETWORK_NAMES, toHex} from "@ceibo/config";
+import {type ChainConfig, chainConfigFromYaml, getNetwork, NETWORK_NAMES} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME} from "@ceibo/params";
+import {fromHex, toHex} from "@ceibo/utils";
 import {type Command, UsageError} from "../command.ts";
 
 const HELP = `Usage: ceibo signer --keystores DIR (--password-file F | --password-dir D) [options]
@@ -127,7 +128,7 @@ export const signerCommand: Command = {
       const text = values["genesis-validators-root"];
       if (!/^0x[0-9a-fA-F]{64}$/.test(text))
         throw new UsageError("--genesis-validators-root must be 32 bytes of 0x-hex");
-      gvr = hex(text);
+      gvr = fromHex(text);
     }
 
     const dir = resolve(values.keystores);

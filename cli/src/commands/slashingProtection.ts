@@ -115,7 +115,7 @@ export const slashingProtectionCommand: Command = {
       }
     } else {
       gvr = vc.resolveDataDirChain(dataDir, [], named?.root);
-      const {toHex} = await import("@ceibo/config");
+      const {toHex} = await import("@ceibo/utils");
       if (toHex(parsed.genesisValidatorsRoot) !== gvr) {
         throw new Error(
           `${file} is for genesis_validators_root ${toHex(parsed.genesisValidatorsRoot)}, but this data directory is ` +

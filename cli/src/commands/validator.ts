@@ -1,6 +1,6 @@
 import {mkdirSync} from "node:fs";
 import {basename, join, resolve} from "node:path";
-import {hex} from "@ceibo/config";
+import {fromHex} from "@ceibo/utils";
 import {type Command, UsageError} from "../command.ts";
 import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
 import {
@@ -150,7 +150,7 @@ export const validatorCommand: Command = {
     let feeRecipient: Uint8Array | undefined;
     if (values["fee-recipient"] !== undefined) {
       try {
-        feeRecipient = hex(values["fee-recipient"]);
+        feeRecipient = fromHex(values["fee-recipient"]);
       } catch {
         feeRecipient = undefined;
       }

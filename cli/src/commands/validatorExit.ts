@@ -81,20 +81,21 @@ export const validatorExitCommand: Command = {
     }
     const dataDir = dataDirOf(values);
     const km = await import("@ceibo/keymanager");
+    const {toHex} = await import("@ceibo/utils");
     const vc = await import("@ceibo/validator-client");
 
     // 1. the keys, before asking the node anything: an unknown pubkey is a local mistake
     const jobs = new Map<string, {keystorePath: string; password: string}>();
     if (values.keystores !== undefined) {
       const scanned = km.scanKeystoreDir(values.keystores);
-      const wanted = scanned.keystores.filter((k) => pubkeys.includes(km.toHex(k.parsed.pubkey).toLowerCase()));
+      const wanted = scanned.keystores.filter((k) => pubkeys.includes(toHex(k.parsed.pubkey).toLowerCase()));
       const passwords = km.keystorePasswords(wanted, {
         password:
           values["password-file"] === undefined ? undefined : await km.readPasswordFile(values["password-file"]),
         passwordDir: values["password-dir"],
       });
       for (const [i, k] of wanted.entries()) {
-        jobs.set(km.toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]});
+        jobs.set(toHex(k.parsed.pubkey).toLowerCase(), {keystorePath: k.path, password: passwords[i]});
       }
     } else {
       const d = vc.keymanagerDirs(dataDir);
@@ -146,7 +147,6 @@ export const validatorExitCommand: Command = {
     const keys = await km.decryptKeystoresParallel(
       candidates.map((c) => jobs.get(c.pubkey) as {keystorePath: string; password: string}),
     );
-    const {toHex} = await import("@ceibo/config");
     const submitted: typeof candidates = [];
     try {
       for (const [i, c] of candidates.entries()) {

@@ -1,7 +1,8 @@
 /** Helpers shared by the offline validator commands (import, exit, bls-change, slashing-protection). */
 
 import {resolve} from "node:path";
-import {hex, networks} from "@ceibo/config";
+import {networks} from "@ceibo/config";
+import {fromHex} from "@ceibo/utils";
 import {UsageError} from "../command.ts";
 
 /** The options every data-directory command takes to name the chain (node:util parseArgs style). */
@@ -27,7 +28,7 @@ export function checkUrl(option: string, url: string): string {
 export function parseRoot(option: string, text: string): Uint8Array {
   let bytes: Uint8Array | undefined;
   try {
-    bytes = hex(text);
+    bytes = fromHex(text);
   } catch {
     bytes = undefined;
   }

@@ -3,6 +3,7 @@
  * DepositMessage, DepositData, ForkData, SigningData), roots recomputed, signatures verified with blst
  * against DOMAIN_DEPOSIT + the given GENESIS_FORK_VERSION (compute_domain with a zero genesis_validators_root).
  */
+import {fromHex, toHexUnprefixed} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import {ByteVectorType, ContainerType, UintNumberType} from "@chainsafe/ssz";
 
@@ -23,9 +24,6 @@ const ForkData = new ContainerType({current_version: Bytes4, genesis_validators_
 const SigningData = new ContainerType({object_root: Bytes32, domain: Bytes32});
 const DOMAIN_DEPOSIT = Uint8Array.from([3, 0, 0, 0]);
 
-const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/^0x/, ""), "hex"));
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-
 export interface DepositEntry {
   pubkey: string;
   withdrawal_credentials: string;
@@ -39,7 +37,7 @@ export interface DepositEntry {
 /** Returns the problems found (empty = valid). */
 export function checkDeposits(entries: DepositEntry[], forkVersionHex: string): string[] {
   const problems: string[] = [];
-  const forkVersion = hex(forkVersionHex);
+  const forkVersion = fromHex(forkVersionHex, "deposit data hex", {prefixOptional: true});
   const forkDataRoot = ForkData.hashTreeRoot({
     current_version: forkVersion,
     genesis_validators_root: new Uint8Array(32),
@@ -49,14 +47,18 @@ export function checkDeposits(entries: DepositEntry[], forkVersionHex: string): 
   domain.set(forkDataRoot.subarray(0, 28), 4);
   entries.forEach((d, i) => {
     const msg = {
-      pubkey: hex(d.pubkey),
-      withdrawal_credentials: hex(d.withdrawal_credentials),
+      pubkey: fromHex(d.pubkey, "deposit data hex", {prefixOptional: true}),
+      withdrawal_credentials: fromHex(d.withdrawal_credentials, "deposit data hex", {prefixOptional: true}),
       amount: Number(d.amount),
     };
     const messageRoot = DepositMessage.hashTreeRoot(msg);
-    if (toHex(messageRoot) !== d.deposit_message_root.replace(/^0x/, "")) problems.push(`[${i}] deposit_message_root`);
-    const dataRoot = DepositData.hashTreeRoot({...msg, signature: hex(d.signature)});
-    if (toHex(dataRoot) !== d.deposit_data_root.replace(/^0x/, "")) problems.push(`[${i}] deposit_data_root`);
+    if (toHexUnprefixed(messageRoot) !== d.deposit_message_root.replace(/^0x/, ""))
+      problems.push(`[${i}] deposit_message_root`);
+    const dataRoot = DepositData.hashTreeRoot({
+      ...msg,
+      signature: fromHex(d.signature, "deposit data hex", {prefixOptional: true}),
+    });
+    if (toHexUnprefixed(dataRoot) !== d.deposit_data_root.replace(/^0x/, "")) problems.push(`[${i}] deposit_data_root`);
     if (d.fork_version.replace(/^0x/, "") !== forkVersionHex.replace(/^0x/, "")) problems.push(`[${i}] fork_version`);
     const signingRoot = SigningData.hashTreeRoot({object_root: messageRoot, domain});
     let ok = false;
@@ -64,7 +66,7 @@ export function checkDeposits(entries: DepositEntry[], forkVersionHex: string): 
       ok = verify(
         signingRoot,
         PublicKey.fromBytes(msg.pubkey, true),
-        Signature.fromBytes(hex(d.signature), true, true),
+        Signature.fromBytes(fromHex(d.signature, "deposit data hex", {prefixOptional: true}), true, true),
       );
     } catch {
       ok = false;

@@ -14,10 +14,11 @@
  * one genesis_validators_root: the configured one, or the one of the first block/attestation request (kept in
  * `<dataDir>/genesis-validators-root.txt`); a request of another chain is refused with 412.
  */
+
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
-import {hex, toHex} from "@ceibo/config";
 import {SlashingProtection, SlashingProtectionError} from "@ceibo/slashing-protection";
+import {fromHex, toHex} from "@ceibo/utils";
 import {SecretKey} from "@chainsafe/blst";
 import Fastify, {type FastifyInstance} from "fastify";
 import {parseSigningRequest, type SignerChainConfig, SigningRequestError} from "./signingRoot.ts";
@@ -85,7 +86,7 @@ export async function startWeb3SignerServer(opts: Web3SignerServerOptions): Prom
   if (existsSync(gvrPath)) {
     const text = readFileSync(gvrPath, "utf8").trim();
     if (!/^0x[0-9a-f]{64}$/.test(text)) throw new SignerConfigError(`${gvrPath} does not hold a 32-byte 0x-hex root`);
-    pinned = hex(text);
+    pinned = fromHex(text);
   }
   if (opts.genesisValidatorsRoot !== undefined) {
     if (pinned !== undefined && toHex(pinned) !== toHex(opts.genesisValidatorsRoot)) {

@@ -4,7 +4,8 @@
  * again from the object and `fork_info` (phase0 compute_signing_root / get_domain), never taken from the caller.
  * A `signingRoot` in the request is only checked against it.
  */
-import {type ChainConfig, computeDomain, computeSigningRoot, hex, toHex} from "@ceibo/config";
+
+import {type ChainConfig, computeDomain, computeSigningRoot} from "@ceibo/config";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_APPLICATION_BUILDER,
@@ -20,6 +21,7 @@ import {
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import {ByteVectorType, ContainerType, type Type, UintBigintType} from "@chainsafe/ssz";
 
 /** Every `type` of the Web3Signer eth2 sign route (BLOCK and AGGREGATE_AND_PROOF are its deprecated forms). */
@@ -103,7 +105,7 @@ function bytes(v: unknown, len: number, what: string): Uint8Array {
   if (typeof v !== "string" || !new RegExp(`^0x[0-9a-fA-F]{${len * 2}}$`).test(v)) {
     throw new SigningRequestError(`${what} must be a 0x-prefixed ${len}-byte hex string`);
   }
-  return hex(v);
+  return fromHex(v);
 }
 
 function uint(v: unknown, what: string): number {

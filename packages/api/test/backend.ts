@@ -3,7 +3,8 @@
  * (64 validators, all forks at genesis, mainnet preset) for state and duty routes, deterministic samples of
  * the SSZ types for blocks and pool objects — and records the arguments each handler received.
  */
-import {type ChainConfig, createDevChainConfig, toHex} from "@ceibo/config";
+
+import {type ChainConfig, createDevChainConfig} from "@ceibo/config";
 import {
   EPOCHS_PER_HISTORICAL_VECTOR,
   FAR_FUTURE_EPOCH,
@@ -15,6 +16,7 @@ import {
 } from "@ceibo/params";
 import {type BeaconStateFulu, type CachedBeaconState, createInteropGenesisState} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import type {Type, ValueOf} from "@chainsafe/ssz";
 import {
   ApiError,

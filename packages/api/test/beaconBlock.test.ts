@@ -1,6 +1,6 @@
-import {toHex} from "@ceibo/config";
 import {FORK_NAMES, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {BlobSidecars, type PublishedBlock, typesAt} from "../src/index.ts";
 import {sampleSignedBlock} from "./backend.ts";

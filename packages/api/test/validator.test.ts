@@ -1,5 +1,5 @@
-import {toHex} from "@ceibo/config";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {apiList} from "../src/index.ts";
 import {testChain} from "./backend.ts";

@@ -1,7 +1,7 @@
 import {DOMAIN_DEPOSIT, FORK_NAMES, type ForkName, ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {toHex} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {BlobScheduleEntry, ChainConfig} from "./chainConfig.ts";
-import {toHex} from "./hex.ts";
 import {computeDomain, computeForkDataRoot} from "./signing.ts";
 
 export interface ForkInfo {

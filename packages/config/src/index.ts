@@ -1,6 +1,5 @@
 export * from "./beaconConfig.ts";
 export * from "./chainConfig.ts";
-export {hex, toHex} from "./hex.ts";
 export {CHAIN_CONFIG_KEYS, chainConfigFromYaml} from "./load.ts";
 export {formatLogLine, LOG_FORMATS, type LogFormat, type LogRecord, logTimestamp} from "./logLine.ts";
 export * from "./networks/index.ts";

@@ -1,5 +1,6 @@
 import {readFileSync} from "node:fs";
 import path from "node:path";
+import {fromHex, toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {parse} from "yaml";
 import {
@@ -8,12 +9,10 @@ import {
   ChainConfigError,
   chainConfigFromYaml,
   createDevChainConfig,
-  hex,
   mainnetChainConfig,
   minimalChainConfig,
   networks,
   parseConfigValue,
-  toHex,
 } from "../src/index.ts";
 
 const CONFIGS_DIR = path.resolve(import.meta.dirname, "../../../../shared/spec-tests/configs");
@@ -135,7 +134,7 @@ describe("signing domains", () => {
   it("a message from before the state's fork uses the previous fork version", () => {
     const chain = createDevChainConfig({forkEpochs: {altair: 2, bellatrix: 4, capella: 100}});
     const cfg = new BeaconConfig(chain, new Uint8Array(32));
-    const domainType = hex("0x01000000");
+    const domainType = fromHex("0x01000000");
     expect(cfg.getDomain(4, domainType, 3)).toEqual(cfg.getDomainForVersion(domainType, chain.ALTAIR_FORK_VERSION));
     expect(cfg.getDomain(4, domainType, 4)).toEqual(cfg.getDomainForVersion(domainType, chain.BELLATRIX_FORK_VERSION));
     expect(cfg.getDomain(4, domainType)).not.toEqual(cfg.getDomain(3, domainType));

@@ -3,8 +3,10 @@
  * the network's config.yaml (eth-clients/<network> metadata/config.yaml), genesis, deposit contract, and every
  * fork digest (incl. the fulu blob-parameter-only forks) against the digests published by other clients.
  */
+
 import {existsSync, readFileSync} from "node:fs";
 import path from "node:path";
+import {toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {parse} from "yaml";
 import {
@@ -15,7 +17,6 @@ import {
   isPublicNetwork,
   networks,
   PUBLIC_NETWORK_NAMES,
-  toHex,
 } from "../src/index.ts";
 
 /** consensus-specs configs/mainnet.yaml in ../shared (the first ancestor directory holding shared/spec-tests). */

@@ -1,17 +1,9 @@
 import type {ChainConfig} from "@ceibo/config";
 import {NUMBER_OF_COLUMNS} from "@ceibo/params";
-import {computeEpochAtSlot, getBlobParameters} from "@ceibo/state-transition";
+import {computeEpochAtSlot, getBlobParameters, type Kzg} from "@ceibo/state-transition";
 
-/** The KZG verifications data availability needs (c-kzg's functions have these shapes). */
-export interface KzgVerifier {
-  verifyBlobKzgProofBatch(blobs: Uint8Array[], commitments: Uint8Array[], proofs: Uint8Array[]): boolean;
-  verifyCellKzgProofBatch(
-    commitments: Uint8Array[],
-    cellIndices: number[],
-    cells: Uint8Array[],
-    proofs: Uint8Array[],
-  ): boolean;
-}
+/** The KZG verifications data availability needs (of state-transition's one `Kzg` interface). */
+export type KzgVerifier = Pick<Kzg, "verifyBlobKzgProofBatch" | "verifyCellKzgProofBatch">;
 
 /**
  * deneb is_data_available: the blobs and proofs retrieved for the block (retrieve_blobs_and_proofs) must match its

@@ -1,5 +1,6 @@
 import type {ChainConfig} from "@ceibo/config";
 import {computeEpochAtSlot} from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
 import {ForkChoiceError} from "./errors.ts";
 
 /** bellatrix PowBlock */
@@ -20,7 +21,6 @@ export function isValidTerminalPowBlock(config: ChainConfig, block: PowBlock, pa
 }
 
 const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
-const equal = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /**
  * bellatrix validate_merge_block, for a merge transition block (is_merge_transition_block on the parent state):
@@ -38,7 +38,7 @@ export function validateMergeBlock(
     if (computeEpochAtSlot(block.slot) < config.TERMINAL_BLOCK_HASH_ACTIVATION_EPOCH) {
       throw new ForkChoiceError("INVALID_MERGE_BLOCK", "TERMINAL_BLOCK_HASH_ACTIVATION_EPOCH is not reached");
     }
-    if (!equal(parentHash, config.TERMINAL_BLOCK_HASH)) {
+    if (!bytesEqual(parentHash, config.TERMINAL_BLOCK_HASH)) {
       throw new ForkChoiceError("INVALID_MERGE_BLOCK", "the payload's parent is not TERMINAL_BLOCK_HASH");
     }
     return;

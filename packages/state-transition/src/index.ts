@@ -1,9 +1,12 @@
+/** For beacon-node/src/network/gossip/validation (being moved to chain/ by issue 16 item 1); import it from @ceibo/utils. */
+export {bytesEqual} from "@ceibo/utils";
 export * from "./block/index.ts";
 export * from "./cache/cachedBeaconState.ts";
 export * from "./cache/epochCache.ts";
 export * from "./cache/epochShuffling.ts";
 export * from "./cache/pubkeyCache.ts";
 export * from "./epoch/index.ts";
+export * from "./errors.ts";
 export * from "./genesis/fromDeposits.ts";
 export * from "./genesis/initializeBeaconState.ts";
 export * from "./genesis/interop.ts";
@@ -18,11 +21,13 @@ export * from "./slot/processSlots.ts";
 export * from "./slot/upgrade.ts";
 export * from "./stateTransition.ts";
 export * from "./types.ts";
+export * from "./util/aggregator.ts";
 export * from "./util/balance.ts";
 export * from "./util/churn.ts";
 export * from "./util/domain.ts";
 export * from "./util/epoch.ts";
 export * from "./util/forkTypes.ts";
+export * from "./util/kzg.ts";
 export * from "./util/math.ts";
 export * from "./util/merkle.ts";
 export * from "./util/proposer.ts";

@@ -1,10 +1,10 @@
+import {bytesEqual} from "@ceibo/utils";
 import {type ProcessBlockOpts, processBlock} from "./block/processBlock.ts";
 import type {CachedBeaconState} from "./cache/cachedBeaconState.ts";
 import {getBlockProposerSignatureSet} from "./signatureSets/proposer.ts";
 import {verifySignatureSet} from "./signatureSets/signatureSet.ts";
 import {processSlots} from "./slot/processSlots.ts";
 import type {SignedBeaconBlockAllForks} from "./types.ts";
-import {bytesEqual} from "./util/math.ts";
 
 export interface StateTransitionOpts extends Partial<ProcessBlockOpts> {
   /** Check block.state_root against the post-state root (default true). */

@@ -8,6 +8,7 @@ import {
   UNSET_DEPOSIT_REQUESTS_START_INDEX,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {initializeBeaconStateFromEth1, isValidGenesisState} from "../src/genesis/initializeBeaconState.ts";
 import {
@@ -27,8 +28,6 @@ import type {
   BeaconStatePostBellatrix,
 } from "../src/types.ts";
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-
 /** A dev config whose genesis is at `fork`: forks up to it at epoch 0, the later ones never. */
 function configAtGenesisFork(fork: number): ChainConfig {
   const config = createDevChainConfig();
@@ -42,14 +41,14 @@ function configAtGenesisFork(fork: number): ChainConfig {
 
 describe("interop keys", () => {
   it("interop key 0 has the well-known public key", () => {
-    expect(hex(interopPubkey(0))).toBe(
+    expect(toHexUnprefixed(interopPubkey(0))).toBe(
       "a99a76ed7796f7be22d5b7e85deeb7c5677e88e511e0b337618f8c4eb61349b4bf2d153f649f7b53359fe8b94a38e44c",
     );
   });
 
   it("keys are distinct and deterministic", () => {
-    expect(hex(interopSecretKey(1).toBytes())).toBe(hex(interopSecretKey(1).toBytes()));
-    expect(hex(interopPubkey(1))).not.toBe(hex(interopPubkey(2)));
+    expect(toHexUnprefixed(interopSecretKey(1).toBytes())).toBe(toHexUnprefixed(interopSecretKey(1).toBytes()));
+    expect(toHexUnprefixed(interopPubkey(1))).not.toBe(toHexUnprefixed(interopPubkey(2)));
   });
 });
 
@@ -91,7 +90,7 @@ describe("genesis (phase0 initialize_beacon_state_from_eth1)", () => {
     );
     const interop = createInteropGenesisState(config, {validatorCount: count, genesisTime});
     expect(interop.fork).toBe(ForkSeq.phase0);
-    expect(hex(interop.state.hashTreeRoot())).toBe(hex(spec.hashTreeRoot()));
+    expect(toHexUnprefixed(interop.state.hashTreeRoot())).toBe(toHexUnprefixed(spec.hashTreeRoot()));
   });
 });
 
@@ -105,17 +104,21 @@ describe("interop genesis at every fork", () => {
       const cs = createInteropGenesisState(config, {validatorCount, genesisTime: 1_700_000_000});
       const again = createInteropGenesisState(config, {validatorCount, genesisTime: 1_700_000_000});
       expect(cs.fork).toBe(fork);
-      expect(hex(cs.state.hashTreeRoot())).toBe(hex(again.state.hashTreeRoot()));
+      expect(toHexUnprefixed(cs.state.hashTreeRoot())).toBe(toHexUnprefixed(again.state.hashTreeRoot()));
       // the type of the state is the genesis fork's BeaconState
       const bytes = cs.state.serialize();
       const type = ssz[name].BeaconState as unknown as {
         deserializeToViewDU(b: Uint8Array): {hashTreeRoot(): Uint8Array};
       };
-      expect(hex(type.deserializeToViewDU(bytes).hashTreeRoot())).toBe(hex(cs.state.hashTreeRoot()));
+      expect(toHexUnprefixed(type.deserializeToViewDU(bytes).hashTreeRoot())).toBe(
+        toHexUnprefixed(cs.state.hashTreeRoot()),
+      );
 
       const state = cs.state;
-      expect(hex(state.fork.currentVersion)).toBe(hex(forkVersion(config, fork)));
-      expect(hex(state.fork.previousVersion)).toBe(hex(forkVersion(config, Math.max(0, fork - 1))));
+      expect(toHexUnprefixed(state.fork.currentVersion)).toBe(toHexUnprefixed(forkVersion(config, fork)));
+      expect(toHexUnprefixed(state.fork.previousVersion)).toBe(
+        toHexUnprefixed(forkVersion(config, Math.max(0, fork - 1))),
+      );
       expect(state.fork.epoch).toBe(0);
       expect(state.validators.length).toBe(validatorCount);
       expect(state.genesisTime).toBe(1_700_000_000);
@@ -123,19 +126,25 @@ describe("interop genesis at every fork", () => {
         hashTreeRoot(v: unknown): Uint8Array;
         defaultValue(): unknown;
       };
-      expect(hex(state.latestBlockHeader.bodyRoot)).toBe(hex(bodyType.hashTreeRoot(bodyType.defaultValue())));
+      expect(toHexUnprefixed(state.latestBlockHeader.bodyRoot)).toBe(
+        toHexUnprefixed(bodyType.hashTreeRoot(bodyType.defaultValue())),
+      );
 
       if (fork >= ForkSeq.altair) {
         const s = state as BeaconStatePostAltair;
         const committee = s.currentSyncCommittee.toValue();
         expect(committee.pubkeys.every((pk) => cs.epochCtx.pubkeyCache.getIndex(pk) !== undefined)).toBe(true);
-        expect(hex(s.nextSyncCommittee.hashTreeRoot())).toBe(hex(s.currentSyncCommittee.hashTreeRoot()));
+        expect(toHexUnprefixed(s.nextSyncCommittee.hashTreeRoot())).toBe(
+          toHexUnprefixed(s.currentSyncCommittee.hashTreeRoot()),
+        );
         expect(s.previousEpochParticipation.length).toBe(validatorCount);
         expect(s.inactivityScores.length).toBe(validatorCount);
       }
       if (fork >= ForkSeq.bellatrix) {
         const s = state as BeaconStatePostBellatrix;
-        expect(hex(s.latestExecutionPayloadHeader.blockHash)).toBe(hex(INTEROP_ETH1_BLOCK_HASH));
+        expect(toHexUnprefixed(s.latestExecutionPayloadHeader.blockHash)).toBe(
+          toHexUnprefixed(INTEROP_ETH1_BLOCK_HASH),
+        );
       }
       if (fork >= ForkSeq.electra) {
         const s = state as BeaconStateElectra;
@@ -164,11 +173,11 @@ describe("interop genesis at every fork", () => {
       withdrawalAddress: address,
     });
     const s = cs.state as BeaconStatePostBellatrix;
-    expect(hex(s.latestExecutionPayloadHeader.blockHash)).toBe(hex(blockHash));
+    expect(toHexUnprefixed(s.latestExecutionPayloadHeader.blockHash)).toBe(toHexUnprefixed(blockHash));
     expect(s.latestExecutionPayloadHeader.gasLimit).toBe(30_000_000);
     const wc = s.validators.getReadonly(3).withdrawalCredentials;
     expect(wc[0]).toBe(1);
-    expect(hex(wc.subarray(12))).toBe(hex(address));
+    expect(toHexUnprefixed(wc.subarray(12))).toBe(toHexUnprefixed(address));
   });
 
   it("rejects a fork the config does not activate at genesis", () => {

@@ -1,10 +1,9 @@
 import {type ChainConfig, createDevChainConfig} from "@ceibo/config";
 import {FORK_NAMES, ForkSeq, MAX_EFFECTIVE_BALANCE} from "@ceibo/params";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {createGenesisStateFromDeposits} from "../src/genesis/fromDeposits.ts";
 import {createInteropGenesisState, interopDepositData} from "../src/genesis/interop.ts";
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 function configAtGenesisFork(fork: number): ChainConfig {
   const config = createDevChainConfig();
@@ -26,7 +25,7 @@ describe("dev genesis from deposits (initialize_beacon_state_from_eth1 + genesis
       const fromDeposits = createGenesisStateFromDeposits(config, interopDepositData(config, count), {genesisTime});
       const interop = createInteropGenesisState(config, {validatorCount: count, genesisTime});
       expect(fromDeposits.fork).toBe(fork);
-      expect(hex(fromDeposits.state.hashTreeRoot())).toBe(hex(interop.state.hashTreeRoot()));
+      expect(toHexUnprefixed(fromDeposits.state.hashTreeRoot())).toBe(toHexUnprefixed(interop.state.hashTreeRoot()));
     });
   }
 
@@ -37,8 +36,8 @@ describe("dev genesis from deposits (initialize_beacon_state_from_eth1 + genesis
     const small = interopDepositData(config, 5, {amount: 16e9})[4];
     const cs = createGenesisStateFromDeposits(config, [...data, small], {genesisTime});
     const validators = cs.state.validators.getAllReadonlyValues();
-    expect(validators.map((v) => hex(v.pubkey))).toEqual(
-      [0, 2, 3, 4].map((i) => hex(i === 4 ? small.pubkey : data[i].pubkey)),
+    expect(validators.map((v) => toHexUnprefixed(v.pubkey))).toEqual(
+      [0, 2, 3, 4].map((i) => toHexUnprefixed(i === 4 ? small.pubkey : data[i].pubkey)),
     );
     expect(validators.map((v) => v.activationEpoch === 0)).toEqual([true, true, true, false]);
     expect(validators[0].effectiveBalance).toBe(MAX_EFFECTIVE_BALANCE);

@@ -6,6 +6,7 @@ import {
   MIN_ACTIVATION_BALANCE,
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {createCachedBeaconState} from "../src/cache/cachedBeaconState.ts";
 import {createInteropGenesisState} from "../src/genesis/interop.ts";
@@ -15,8 +16,6 @@ import {forkVersion} from "../src/slot/upgradeCommon.ts";
 import type {BeaconStateDeneb, BeaconStateElectra, BeaconStateFulu} from "../src/types.ts";
 import {getActivationExitChurnLimit, getConsolidationChurnLimit} from "../src/util/churn.ts";
 import {computeActivationExitEpoch} from "../src/util/epoch.ts";
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 function configAtGenesisFork(fork: number): ChainConfig {
   const out: Record<string, unknown> = {...createDevChainConfig()};
@@ -41,8 +40,8 @@ describe("upgradeStateToNextFork", () => {
       upgradeStateToNextFork(chain);
       chain.state.commit();
       expect(chain.fork).toBe(fork);
-      expect(hex(chain.state.fork.currentVersion)).toBe(hex(forkVersion(config, fork)));
-      expect(hex(chain.state.fork.previousVersion)).toBe(hex(pre.fork.currentVersion));
+      expect(toHexUnprefixed(chain.state.fork.currentVersion)).toBe(toHexUnprefixed(forkVersion(config, fork)));
+      expect(toHexUnprefixed(chain.state.fork.previousVersion)).toBe(toHexUnprefixed(pre.fork.currentVersion));
       // validators are the same tree (no copy), except electra which may rewrite pre-activation validators
       expect(chain.state.validators.node).toBe(pre.validators.node);
       expect(chain.state.randaoMixes.node).toBe(pre.randaoMixes.node);
@@ -92,7 +91,9 @@ describe("upgradeStateToNextFork", () => {
     const deposits = post.pendingDeposits.getAllReadonlyValues();
     // sorted by (activation_eligibility_epoch, index): 3, 9, 5, then the compounding excess of 11
     const order = [3, 9, 5, 11];
-    expect(deposits.map((d) => hex(d.pubkey))).toEqual(order.map((i) => hex(post.validators.getReadonly(i).pubkey)));
+    expect(deposits.map((d) => toHexUnprefixed(d.pubkey))).toEqual(
+      order.map((i) => toHexUnprefixed(post.validators.getReadonly(i).pubkey)),
+    );
     expect(deposits.map((d) => d.amount)).toEqual([
       MIN_ACTIVATION_BALANCE + 1,
       MIN_ACTIVATION_BALANCE + 1,
@@ -121,7 +122,7 @@ describe("fork upgrades inside processSlots", () => {
       processSlots(cs, epoch * SLOTS_PER_EPOCH);
       expect(cs.fork).toBe(epoch);
       expect(cs.state.fork.epoch).toBe(epoch);
-      expect(hex(cs.state.fork.currentVersion)).toBe(hex(forkVersion(config, epoch)));
+      expect(toHexUnprefixed(cs.state.fork.currentVersion)).toBe(toHexUnprefixed(forkVersion(config, epoch)));
     }
     processSlots(cs, 7 * SLOTS_PER_EPOCH + 1);
     expect(cs.fork).toBe(ForkSeq.fulu);

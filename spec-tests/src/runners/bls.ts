@@ -1,3 +1,4 @@
+import {bytesEqual, fromHex, toHex} from "@ceibo/utils";
 import {
   aggregatePublicKeys,
   aggregateSignatures,
@@ -10,7 +11,6 @@ import {
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
 import type {CaseFn} from "../caseFn.ts";
-import {bytesEqual, fromHex, toHex} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field} from "../util/yaml.ts";
 

@@ -22,6 +22,7 @@ import {
   stateTransition,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {fromHex} from "@ceibo/utils";
 import {FORK_CHOICE_HANDLERS} from "../handlers.ts";
 import {caseFork, loadCachedState, testChainConfig} from "../util/state.ts";
 import type {TestCase} from "../util/testCase.ts";
@@ -225,7 +226,7 @@ async function isDataAvailable(ctx: Ctx, step: Step, block: BeaconBlockAllForks)
   const commitments = (block.body as {blobKzgCommitments: Uint8Array[]}).blobKzgCommitments;
   const blobs = step.blobs === undefined ? [] : ssz.deneb.Blobs.deserialize(ctx.tc.readSsz(String(step.blobs)));
   if (step.proofs !== undefined && !Array.isArray(step.proofs)) throw Error("proofs is not a list");
-  const proofs = ((step.proofs as unknown[] | undefined) ?? []).map((p) => hexBytes(String(p)));
+  const proofs = ((step.proofs as unknown[] | undefined) ?? []).map((p) => fromHex(String(p), "blob proof"));
   const needsKzg = blobs.length > 0 && blobs.length === commitments.length && proofs.length === commitments.length;
   return isDataAvailableDeneb(needsKzg ? await kzg() : NO_KZG, commitments, blobs, proofs);
 }
@@ -249,11 +250,6 @@ function kzg(): Promise<KzgVerifier> {
     return lib;
   })();
   return kzgInstance;
-}
-
-function hexBytes(s: string): Uint8Array {
-  if (!/^0x([0-9a-fA-F]{2})*$/.test(s)) throw Error(`not hex bytes: ${s}`);
-  return Uint8Array.from(Buffer.from(s.slice(2), "hex"));
 }
 
 function runChecks(ctx: Ctx, checks: Step): void {

@@ -1,7 +1,7 @@
 import {ForkSeq} from "@ceibo/params";
 import {initializeBeaconStateFromEth1, isValidGenesisState} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {fromHex} from "../util/hex.ts";
+import {fromHex} from "@ceibo/utils";
 import {caseFork, expectStateEqual, loadState, testChainConfig} from "../util/state.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field, toNumber} from "../util/yaml.ts";

@@ -13,7 +13,8 @@ import {
   upgradeLcUpdateToGloas,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {assertBytesEqual, fromHex, toHex} from "../util/hex.ts";
+import {fromHex, toHex} from "@ceibo/utils";
+import {assertBytesEqual} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {field, toNumber} from "../util/yaml.ts";
 

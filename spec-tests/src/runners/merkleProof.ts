@@ -1,9 +1,10 @@
 import {type ForkName, isForkName} from "@ceibo/params";
 import {isValidMerkleBranch} from "@ceibo/state-transition";
 import {sszTypesByName} from "@ceibo/types";
+import {fromHex} from "@ceibo/utils";
 import {createProof, ProofType, type SingleProof} from "@chainsafe/persistent-merkle-tree";
 import {type CompositeType, isCompositeType} from "@chainsafe/ssz";
-import {assertBytesEqual, fromHex} from "../util/hex.ts";
+import {assertBytesEqual} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {toNumber} from "../util/yaml.ts";
 

@@ -1,5 +1,5 @@
 import {computeShuffledIndex, shuffleList, unshuffleList, unshuffleListFast} from "@ceibo/state-transition";
-import {fromHex} from "../util/hex.ts";
+import {fromHex} from "@ceibo/utils";
 import type {TestCase} from "../util/testCase.ts";
 import {field, toNumber} from "../util/yaml.ts";
 

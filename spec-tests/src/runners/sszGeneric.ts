@@ -1,7 +1,8 @@
+import {fromHex, toHex} from "@ceibo/utils";
 import {isCompositeType} from "@chainsafe/ssz";
 import type {CaseFn} from "../caseFn.ts";
 import {firstDiff} from "../util/diff.ts";
-import {assertBytesEqual, fromHex, toHex} from "../util/hex.ts";
+import {assertBytesEqual} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {bigintsToStrings, field} from "../util/yaml.ts";
 import {typeForCase} from "./sszGenericTypes.ts";

@@ -1,8 +1,9 @@
 import {type ForkName, isForkName} from "@ceibo/params";
 import {sszTypesByName} from "@ceibo/types";
+import {fromHex} from "@ceibo/utils";
 import {isCompositeType, type Type} from "@chainsafe/ssz";
 import {firstDiff} from "../util/diff.ts";
-import {assertBytesEqual, fromHex} from "../util/hex.ts";
+import {assertBytesEqual} from "../util/hex.ts";
 import type {TestCase} from "../util/testCase.ts";
 import {bigintsToStrings, field} from "../util/yaml.ts";
 

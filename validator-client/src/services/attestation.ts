@@ -1,9 +1,9 @@
 import type {Attestation, BeaconApiClient, SignedAggregateAndProof, SingleAttestation} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import {BitArray} from "@chainsafe/ssz";
-import type {Logger} from "../logger.ts";
 import type {AggregateAndProof, AttestationData, Signer} from "../signer/index.ts";
 import type {AttesterDutyWithProof} from "./duties.ts";
 

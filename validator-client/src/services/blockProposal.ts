@@ -1,9 +1,9 @@
 import type {BeaconApiClient, BlockContents, ProducedBlock, PublishedBlock, SignedBlindedBeaconBlock} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import type {Type} from "@chainsafe/ssz";
-import type {Logger} from "../logger.ts";
 import type {AnyBeaconBlock, Signer} from "../signer/index.ts";
 
 /** Graffiti as the 32-byte field: UTF-8, zero-padded; longer than 32 bytes is an error. */

@@ -1,6 +1,6 @@
 import type {BeaconApiClient} from "@ceibo/api";
+import type {Logger} from "@ceibo/utils";
 import {ValidatorClientError} from "../errors.ts";
-import type {Logger} from "../logger.ts";
 
 /** Validator indices per liveness request. */
 export const LIVENESS_CHUNK = 1000;

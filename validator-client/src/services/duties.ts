@@ -1,21 +1,14 @@
 import type {AttesterDuty, BeaconApiClient, ProposerDuty} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
-import {SLOTS_PER_EPOCH, TARGET_AGGREGATORS_PER_COMMITTEE} from "@ceibo/params";
-import {digest} from "@chainsafe/as-sha256";
-import type {Logger} from "../logger.ts";
+import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import {isAggregator} from "@ceibo/state-transition";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import type {Signer} from "../signer/index.ts";
 import type {IndexTracker} from "./indices.ts";
 
 export interface AttesterDutyWithProof extends AttesterDuty {
   selectionProof: Uint8Array;
   isAggregator: boolean;
-}
-
-/** phase0 validator.md is_aggregator, from the committee length (as duties report it) and the slot signature. */
-export function isAggregator(committeeLength: number, slotSignature: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(committeeLength / TARGET_AGGREGATORS_PER_COMMITTEE));
-  const h = digest(slotSignature);
-  return Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0) % BigInt(modulo) === 0n;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type {BeaconApiClient, ValidatorId, ValidatorStatus} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
-import type {Logger} from "../logger.ts";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 
 export interface TrackedValidator {
   pubkey: Uint8Array;

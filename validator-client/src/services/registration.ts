@@ -6,9 +6,10 @@
  * forwards them to its builder. A registration is signed again only when its fee recipient or gas limit changed
  * (with a new timestamp); otherwise the same signed registration is re-sent, as builders expect.
  */
+
 import type {BeaconApiClient} from "@ceibo/api";
-import {toHex} from "@ceibo/config";
-import type {Logger} from "../logger.ts";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import type {Signer, ValidatorRegistration} from "../signer/index.ts";
 
 /** builder-specs bellatrix validator.md. */

@@ -5,23 +5,15 @@ import {
   SLOTS_PER_EPOCH,
   SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
-  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@ceibo/params";
+import {isSyncCommitteeAggregator} from "@ceibo/state-transition";
 import type {ssz} from "@ceibo/types";
-import {digest} from "@chainsafe/as-sha256";
+import type {Logger} from "@ceibo/utils";
 import type {ValueOf} from "@chainsafe/ssz";
-import type {Logger} from "../logger.ts";
 import type {Signer} from "../signer/index.ts";
 import type {IndexTracker} from "./indices.ts";
 
 const SUBCOMMITTEE_SIZE = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
-
-/** altair validator.md is_sync_committee_aggregator. */
-export function isSyncCommitteeAggregator(selectionProof: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE));
-  const h = digest(selectionProof);
-  return Buffer.from(h.buffer, h.byteOffset, 8).readBigUInt64LE(0) % BigInt(modulo) === 0n;
-}
 
 const periodOf = (epoch: number): number => Math.floor(epoch / EPOCHS_PER_SYNC_COMMITTEE_PERIOD);
 

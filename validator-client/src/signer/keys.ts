@@ -1,4 +1,4 @@
-import {toHex} from "@ceibo/config";
+import {toHex} from "@ceibo/utils";
 import {SecretKey} from "@chainsafe/blst";
 import {ValidatorClientError} from "../errors.ts";
 

@@ -1,4 +1,4 @@
-import {type BeaconConfig, computeDomain, computeSigningRoot, toHex} from "@ceibo/config";
+import {type BeaconConfig, computeDomain, computeSigningRoot} from "@ceibo/config";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_APPLICATION_BUILDER,
@@ -15,6 +15,7 @@ import {
 } from "@ceibo/params";
 import {type SlashingProtection, SlashingProtectionError} from "@ceibo/slashing-protection";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import type {Type, ValueOf} from "@chainsafe/ssz";
 import {ValidatorClientError} from "../errors.ts";
 import type {SignerMetricsHook} from "../metrics.ts";

@@ -14,10 +14,10 @@
  * the signer, the request type and the key. The client logs once when the signer becomes unreachable and once
  * when it is back.
  */
-import {toHex} from "@ceibo/config";
+import type {Logger} from "@ceibo/utils";
+import {toHex} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import {ValidatorClientError} from "../errors.ts";
-import type {Logger} from "../logger.ts";
 import type {RemoteSigner, SigningRequest} from "./keys.ts";
 
 export interface Web3SignerClientOptions {

@@ -5,6 +5,7 @@
  * their signatures (and selection proofs) verify. Head rule: the latest accepted block (no forks).
  * Produced blocks include aggregates of the attestations received (one per committee and data).
  */
+
 import {
   ApiError,
   type AttesterDuty,
@@ -15,7 +16,7 @@ import {
   type ProposerDuty,
   type SingleAttestation,
 } from "@ceibo/api";
-import {type ChainConfig, computeSigningRoot, toHex} from "@ceibo/config";
+import {type ChainConfig, computeSigningRoot} from "@ceibo/config";
 import {
   DOMAIN_AGGREGATE_AND_PROOF,
   DOMAIN_CONTRIBUTION_AND_PROOF,
@@ -41,6 +42,8 @@ import {
   getIndexedAttestation,
   getIndexedAttestationSignatureSet,
   getRandaoMix,
+  isAggregator,
+  isSyncCommitteeAggregator,
   processBlock,
   processSlots,
   type SignedBeaconBlockAllForks,
@@ -48,10 +51,10 @@ import {
   verifySignatureSet,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {aggregateSignatures, PublicKey, Signature, verify} from "@chainsafe/blst";
 import {BitArray, type Type, type ValueOf} from "@chainsafe/ssz";
 import type {FastifyInstance} from "fastify";
-import {isAggregator, isSyncCommitteeAggregator} from "../../src/index.ts";
 
 type Block = ValueOf<typeof ssz.fulu.BeaconBlock>;
 type Attestation = ValueOf<typeof ssz.electra.Attestation>;

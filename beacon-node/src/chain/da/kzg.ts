@@ -1,12 +1,12 @@
 /**
  * The KZG functions data availability uses (c-kzg 4.1.0, EIP-4844 blobs and EIP-7594 cells), loaded through the
- * execution module's lazy loader (execution/mock/kzg.ts: native module + trusted setup, ~3-5 s, once per process).
+ * execution module's lazy loader (execution/kzg.ts: native module + trusted setup, ~3-5 s, once per process).
  *
  * Specs: deneb/polynomial-commitments.md (blob_to_kzg_commitment, compute_blob_kzg_proof, verify_blob_kzg_proof,
  * verify_blob_kzg_proof_batch), fulu/polynomial-commitments-sampling.md (compute_cells, compute_cells_and_kzg_proofs,
  * verify_cell_kzg_proof_batch, recover_cells_and_kzg_proofs).
  */
-import {loadKzg} from "../../execution/mock/kzg.ts";
+import {loadKzg} from "../../execution/kzg.ts";
 
 /** c-kzg's API as data availability calls it (the library module itself satisfies it). */
 export interface DaKzg {

@@ -1,5 +1,6 @@
 import type {ForkName} from "@ceibo/params";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {
   type BlockSummary,
   decodeForked,
@@ -60,8 +61,6 @@ function toSerialized(value: Uint8Array, what: string): SerializedBlock {
   return {fork: readFork(value, what), ssz: value.subarray(1)};
 }
 
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-
 /** Unfinalized blocks by block root. The chain writes every imported block here; archiving moves them out. */
 export class HotBlockRepository {
   private readonly ctx: RepoContext;
@@ -97,12 +96,12 @@ export class HotBlockRepository {
 
   async get(root: Uint8Array): Promise<ForkedBlock | null> {
     const value = await this.ctx.kv.get(rootKey(Bucket.hotBlock, root));
-    return value === undefined ? null : toForkedBlock(value, `hot block ${hex(root)}`);
+    return value === undefined ? null : toForkedBlock(value, `hot block ${toHex(root)}`);
   }
 
   async getSerialized(root: Uint8Array): Promise<SerializedBlock | null> {
     const value = await this.ctx.kv.get(rootKey(Bucket.hotBlock, root));
-    return value === undefined ? null : toSerialized(value, `hot block ${hex(root)}`);
+    return value === undefined ? null : toSerialized(value, `hot block ${toHex(root)}`);
   }
 
   async has(root: Uint8Array): Promise<boolean> {
@@ -115,7 +114,7 @@ export class HotBlockRepository {
     const out: HotBlockEntry[] = [];
     for (const [key, value] of entries) {
       const root = key.slice(1);
-      const what = `hot block ${hex(root)}`;
+      const what = `hot block ${toHex(root)}`;
       const fork = readFork(value, what);
       out.push({root, fork, value, ...readBlockSummary(value.subarray(1), what)});
     }
@@ -168,7 +167,7 @@ export class BlockArchiveRepository {
   async getSlotByRoot(root: Uint8Array): Promise<number | null> {
     const value = await this.ctx.kv.get(rootKey(Bucket.archivedBlockRootIndex, root));
     if (value === undefined) return null;
-    if (value.length !== 8) throw new DbError("CORRUPT_VALUE", `archived block root index ${hex(root)}: bad slot`);
+    if (value.length !== 8) throw new DbError("CORRUPT_VALUE", `archived block root index ${toHex(root)}: bad slot`);
     return readUint64BE(value, 0);
   }
 
@@ -177,7 +176,7 @@ export class BlockArchiveRepository {
     if (slot === null) return null;
     const block = await this.getBySlot(slot);
     if (block === null) {
-      throw new DbError("CORRUPT_VALUE", `archived block ${hex(root)}: indexed at slot ${slot} but not stored`);
+      throw new DbError("CORRUPT_VALUE", `archived block ${toHex(root)}: indexed at slot ${slot} but not stored`);
     }
     return block;
   }

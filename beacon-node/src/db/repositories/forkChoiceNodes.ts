@@ -1,4 +1,5 @@
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {BooleanType, ContainerType, type ValueOf} from "@chainsafe/ssz";
 import {DbError} from "../errors.ts";
 import {Bucket, checkRoot, rootKey} from "../keys.ts";
@@ -31,8 +32,6 @@ const ForkChoiceNodeSsz = new ContainerType(
 );
 export type ForkChoiceNodeSummary = ValueOf<typeof ForkChoiceNodeSsz>;
 
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-
 /** Fork-choice summaries of hot blocks by block root (deleted with the block when it is archived or pruned). */
 export class ForkChoiceNodeRepository {
   private readonly ctx: RepoContext;
@@ -56,7 +55,7 @@ export class ForkChoiceNodeRepository {
     try {
       return ForkChoiceNodeSsz.deserialize(bytes);
     } catch (e) {
-      throw new DbError("CORRUPT_VALUE", `fork-choice summary of block ${hex(root)}: ${(e as Error).message}`, {
+      throw new DbError("CORRUPT_VALUE", `fork-choice summary of block ${toHex(root)}: ${(e as Error).message}`, {
         cause: e,
       });
     }

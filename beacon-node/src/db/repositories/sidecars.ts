@@ -1,5 +1,6 @@
 import {type ForkName, ForkSeq, MAX_BLOB_COMMITMENTS_PER_BLOCK, NUMBER_OF_COLUMNS} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {ListCompositeType, type Type, type ValueOf} from "@chainsafe/ssz";
 import {decodeForked, encodeForked, readFork, storedType} from "../codec.ts";
 import {DbError} from "../errors.ts";
@@ -10,8 +11,6 @@ import type {RepoContext} from "./context.ts";
 export type BlobSidecar = ValueOf<typeof ssz.deneb.BlobSidecar>;
 export type DataColumnSidecar = ValueOf<typeof ssz.fulu.DataColumnSidecar>;
 type SidecarHeader = {signedBlockHeader: {message: ValueOf<typeof ssz.phase0.BeaconBlockHeader>}};
-
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 /** List[BlobSidecar, MAX_BLOB_COMMITMENTS_PER_BLOCK] per fork: the value stored for one block's blobs. */
 const blobSidecarListTypes = new Map<ForkName, Type<BlobSidecar[]>>();
@@ -34,19 +33,22 @@ function blobSidecarListType(fork: ForkName): Type<BlobSidecar[]> {
 function sidecarsSlot(blockRoot: Uint8Array, sidecars: SidecarHeader[], what: string): number {
   checkRoot(blockRoot, "block root");
   if (!Array.isArray(sidecars) || sidecars.length === 0) {
-    throw new DbError("INVALID_ARGUMENT", `${what}: no sidecars given for block ${hex(blockRoot)}`);
+    throw new DbError("INVALID_ARGUMENT", `${what}: no sidecars given for block ${toHex(blockRoot)}`);
   }
   const header = sidecars[0].signedBlockHeader.message;
   const headerRoot = ssz.phase0.BeaconBlockHeader.hashTreeRoot(header);
   if (Buffer.compare(headerRoot, blockRoot) !== 0) {
     throw new DbError(
       "INVALID_ARGUMENT",
-      `${what}: sidecar header root ${hex(headerRoot)} is not the block root ${hex(blockRoot)}`,
+      `${what}: sidecar header root ${toHex(headerRoot)} is not the block root ${toHex(blockRoot)}`,
     );
   }
   for (const s of sidecars.slice(1)) {
     if (!ssz.phase0.BeaconBlockHeader.equals(s.signedBlockHeader.message, header)) {
-      throw new DbError("INVALID_ARGUMENT", `${what}: sidecars of different blocks given for block ${hex(blockRoot)}`);
+      throw new DbError(
+        "INVALID_ARGUMENT",
+        `${what}: sidecars of different blocks given for block ${toHex(blockRoot)}`,
+      );
     }
   }
   checkUint64(header.slot, "sidecar slot");
@@ -73,7 +75,7 @@ export class BlobSidecarRepository {
         throw new DbError("INVALID_ARGUMENT", `blob sidecars: index ${sorted[i].index} given twice`);
       }
     }
-    const value = encodeForked(fork, blobSidecarListType(fork), sorted, `blob sidecars of ${hex(blockRoot)}`);
+    const value = encodeForked(fork, blobSidecarListType(fork), sorted, `blob sidecars of ${toHex(blockRoot)}`);
     return [{type: "put", key: rootKey(Bucket.blobSidecars, blockRoot), value}];
   }
 
@@ -92,7 +94,7 @@ export class BlobSidecarRepository {
   async get(blockRoot: Uint8Array): Promise<{fork: ForkName; sidecars: BlobSidecar[]} | null> {
     const value = await this.ctx.kv.get(rootKey(Bucket.blobSidecars, blockRoot));
     if (value === undefined) return null;
-    const what = `blob sidecars of ${hex(blockRoot)}`;
+    const what = `blob sidecars of ${toHex(blockRoot)}`;
     const fork = readFork(value, what);
     try {
       return {fork, sidecars: blobSidecarListType(fork).deserialize(value.subarray(1))};
@@ -126,7 +128,7 @@ export class DataColumnSidecarRepository {
       if (!Number.isSafeInteger(s.index) || s.index < 0 || s.index >= NUMBER_OF_COLUMNS) {
         throw new DbError("INVALID_ARGUMENT", `data column index ${s.index} is not below ${NUMBER_OF_COLUMNS}`);
       }
-      const value = encodeForked(fork, type, s, `data column ${s.index} of ${hex(blockRoot)}`);
+      const value = encodeForked(fork, type, s, `data column ${s.index} of ${toHex(blockRoot)}`);
       return {type: "put", key: columnKey(blockRoot, s.index), value};
     });
   }
@@ -152,7 +154,7 @@ export class DataColumnSidecarRepository {
     const {fork, value: sidecar} = decodeForked<DataColumnSidecar>(
       value,
       "DataColumnSidecar",
-      `data column ${index} of ${hex(blockRoot)}`,
+      `data column ${index} of ${toHex(blockRoot)}`,
     );
     return {fork, sidecar};
   }
@@ -172,7 +174,7 @@ export class DataColumnSidecarRepository {
       const {fork, value: sidecar} = decodeForked<DataColumnSidecar>(
         value,
         "DataColumnSidecar",
-        `data column ${readUint64BE(key, 33)} of ${hex(blockRoot)}`,
+        `data column ${readUint64BE(key, 33)} of ${toHex(blockRoot)}`,
       );
       return {fork, sidecar};
     });

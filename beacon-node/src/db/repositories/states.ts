@@ -1,5 +1,6 @@
 import {type ForkName, ForkSeq} from "@ceibo/params";
 import type {BeaconStateAllForks} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {encodeState, forkNameOf, readStateHeader, type StateView, stateSszBytes, storedType} from "../codec.ts";
 import {DbError} from "../errors.ts";
 import {
@@ -34,8 +35,6 @@ export interface CheckpointKey {
   epoch: number;
   root: Uint8Array;
 }
-
-const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 /** Encodes a state for storage (checking its fork against the chain's schedule): value, root and slot. */
 export function encodeStateInput(
@@ -99,7 +98,7 @@ export class CheckpointStateRepository {
 
   async get(checkpoint: CheckpointKey): Promise<StoredState | null> {
     const value = await this.getValue(checkpoint);
-    return value === null ? null : decodeState(value, `checkpoint state ${checkpoint.epoch}/${hex(checkpoint.root)}`);
+    return value === null ? null : decodeState(value, `checkpoint state ${checkpoint.epoch}/${toHex(checkpoint.root)}`);
   }
 
   /** The stored value (fork byte ‖ state root ‖ SSZ), for moving it into the archive without decoding. */
@@ -159,7 +158,8 @@ export class StateArchiveRepository {
   async getSlotByRoot(stateRoot: Uint8Array): Promise<number | null> {
     const value = await this.ctx.kv.get(rootKey(Bucket.archivedStateRootIndex, stateRoot));
     if (value === undefined) return null;
-    if (value.length !== 8) throw new DbError("CORRUPT_VALUE", `archived state root index ${hex(stateRoot)}: bad slot`);
+    if (value.length !== 8)
+      throw new DbError("CORRUPT_VALUE", `archived state root index ${toHex(stateRoot)}: bad slot`);
     return readUint64BE(value, 0);
   }
 
@@ -168,7 +168,7 @@ export class StateArchiveRepository {
     if (slot === null) return null;
     const state = await this.getBySlot(slot);
     if (state === null) {
-      throw new DbError("CORRUPT_VALUE", `archived state ${hex(stateRoot)}: indexed at slot ${slot} but not stored`);
+      throw new DbError("CORRUPT_VALUE", `archived state ${toHex(stateRoot)}: indexed at slot ${slot} but not stored`);
     }
     return state;
   }

@@ -4,9 +4,10 @@
  * deneb) and submitBlindedBlockV2 (fulu: 202 and no body, the builder publishes the block). JSON only. Every call
  * has a timeout; a bid that is not there in time is a TIMEOUT error (the caller builds locally).
  */
-import {toHex} from "@ceibo/config";
+
 import {ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {fromHex, toHex} from "@ceibo/utils";
 import type {BlobsBundle, ExecutionPayload} from "../types.ts";
 import {type BuilderFork, builderBidTypes, isBuilderFork, type SignedBuilderBid} from "./types.ts";
 
@@ -49,16 +50,9 @@ export interface UnblindedPayload {
   blobsBundle?: BlobsBundle;
 }
 
-function hexBytes(value: unknown, length: number | null, what: string): Uint8Array {
-  if (typeof value !== "string" || !/^0x([0-9a-fA-F]{2})*$/.test(value)) throw Error(`${what} is not 0x-hex`);
-  const bytes = Uint8Array.from(Buffer.from(value.slice(2), "hex"));
-  if (length !== null && bytes.length !== length) throw Error(`${what} is ${bytes.length} bytes, not ${length}`);
-  return bytes;
-}
-
 function hexList(value: unknown, length: number, what: string): Uint8Array[] {
   if (!Array.isArray(value)) throw Error(`${what} is not a list`);
-  return value.map((v, i) => hexBytes(v, length, `${what}[${i}]`));
+  return value.map((v, i) => fromHex(v, `${what}[${i}]`, {length}));
 }
 
 export class BuilderHttpClient {

@@ -4,8 +4,9 @@
  * and verified for a proposal (getHeader within the timeout → process_bid). Every failure (builder down, late,
  * 204, invalid bid, circuit breaker) gives `null` and a log line: the caller builds locally.
  */
-import {toHex} from "@ceibo/config";
+
 import type {RootHex} from "@ceibo/fork-choice";
+import {toHex} from "@ceibo/utils";
 import {CircuitBreaker, type CircuitBreakerOpts} from "./circuitBreaker.ts";
 import {type BuilderClientOpts, BuilderError, BuilderHttpClient, type GetHeaderResult} from "./client.ts";
 import {BidError, type BidExpectations, processBid} from "./verify.ts";

@@ -4,7 +4,9 @@
  * payload of: the bid's fork, a value above 0, and the header fields the state transition will check
  * (timestamp, prev_randao, capella+ withdrawals_root, deneb+ the blob commitment limit).
  */
-import {computeSigningRoot, toHex} from "@ceibo/config";
+
+import {computeSigningRoot} from "@ceibo/config";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import {type BuilderFork, builderBidTypes, builderDomain, type SignedBuilderBid} from "./types.ts";
 
@@ -14,8 +16,6 @@ export class BidError extends Error {
     this.name = "BidError";
   }
 }
-
-const eq = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
 /** verify_bid_signature: the bid's pubkey signed the BuilderBid under compute_domain(DOMAIN_APPLICATION_BUILDER). */
 export function verifyBidSignature(fork: BuilderFork, bid: SignedBuilderBid, genesisForkVersion: Uint8Array): boolean {
@@ -55,25 +55,28 @@ export interface BidExpectations {
 export function processBid(version: string, bid: SignedBuilderBid, want: BidExpectations): void {
   if (version !== want.fork) throw new BidError(`the bid is a ${version} bid, the slot is ${want.fork}`);
   const header = bid.message.header;
-  if (!eq(header.parentHash, want.parentHash)) {
+  if (!bytesEqual(header.parentHash, want.parentHash)) {
     throw new BidError(`parent hash ${toHex(header.parentHash)} is not the head's ${toHex(want.parentHash)}`);
   }
-  if (!eq(header.feeRecipient, want.feeRecipient)) {
+  if (!bytesEqual(header.feeRecipient, want.feeRecipient)) {
     throw new BidError(`fee recipient ${toHex(header.feeRecipient)} is not the registered ${toHex(want.feeRecipient)}`);
   }
   if (bid.message.value <= 0n) throw new BidError(`the bid's value is ${bid.message.value}, not above 0`);
   if (header.timestamp !== want.timestamp) {
     throw new BidError(`timestamp ${header.timestamp} is not the slot's ${want.timestamp}`);
   }
-  if (!eq(header.prevRandao, want.prevRandao)) throw new BidError("prev_randao is not the state's RANDAO mix");
-  if (want.withdrawalsRoot !== undefined && !eq(header.withdrawalsRoot ?? new Uint8Array(0), want.withdrawalsRoot)) {
+  if (!bytesEqual(header.prevRandao, want.prevRandao)) throw new BidError("prev_randao is not the state's RANDAO mix");
+  if (
+    want.withdrawalsRoot !== undefined &&
+    !bytesEqual(header.withdrawalsRoot ?? new Uint8Array(0), want.withdrawalsRoot)
+  ) {
     throw new BidError("withdrawals_root is not the root of the expected withdrawals");
   }
   const blobs = bid.message.blobKzgCommitments?.length ?? 0;
   if (want.maxBlobsPerBlock !== undefined && blobs > want.maxBlobsPerBlock) {
     throw new BidError(`${blobs} blob commitments, the limit is ${want.maxBlobsPerBlock}`);
   }
-  if (want.builderPubkey !== undefined && !eq(bid.message.pubkey, want.builderPubkey)) {
+  if (want.builderPubkey !== undefined && !bytesEqual(bid.message.pubkey, want.builderPubkey)) {
     throw new BidError(`signed by ${toHex(bid.message.pubkey)}, not the configured builder key`);
   }
   if (!verifyBidSignature(want.fork, bid, want.genesisForkVersion)) {

@@ -6,7 +6,7 @@
 import {createHash} from "node:crypto";
 import {BYTES_PER_FIELD_ELEMENT, FIELD_ELEMENTS_PER_BLOB} from "@ceibo/params";
 import {kzgCommitmentToVersionedHash} from "@ceibo/state-transition";
-import {loadKzg} from "./kzg.ts";
+import {loadKzg} from "../kzg.ts";
 
 export interface PooledBlob {
   blob: Uint8Array;

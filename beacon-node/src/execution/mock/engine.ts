@@ -6,8 +6,10 @@
  * parentBeaconBlockRoot) with correct block hashes, and optionally fills them with blob transactions whose blobs
  * carry real KZG commitments and proofs. Transport-free: `handle(method, params)`; server.ts serves it over HTTP.
  */
+
 import {createHash} from "node:crypto";
 import {type ForkName, ForkSeq} from "@ceibo/params";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {
   computeHeaderHash,
   computeRequestsHash,
@@ -117,7 +119,6 @@ export const MOCK_ENGINE_CAPABILITIES = [
   "engine_getBlobsV2",
 ] as const;
 
-const hexKey = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
 export class MockExecutionEngine {
@@ -151,7 +152,7 @@ export class MockExecutionEngine {
     this.log = opts.log ?? (() => {});
     this.invalidTimestamps = new Set(opts.invalidTimestamps ?? []);
     this.genesis = this.createGenesis(opts);
-    this.blocks.set(hexKey(this.genesis.hash), this.genesis);
+    this.blocks.set(toHexUnprefixed(this.genesis.hash), this.genesis);
     this.head = this.genesis;
   }
 
@@ -200,12 +201,12 @@ export class MockExecutionEngine {
 
   /** Makes newPayload answer `status` for this block hash (to test optimistic sync / invalidation paths). */
   setPayloadStatusOverride(blockHash: Uint8Array, status: PayloadStatus["status"] | null): void {
-    if (status === null) this.overrides.delete(hexKey(blockHash));
-    else this.overrides.set(hexKey(blockHash), status);
+    if (status === null) this.overrides.delete(toHexUnprefixed(blockHash));
+    else this.overrides.set(toHexUnprefixed(blockHash), status);
   }
 
   getBlock(blockHash: Uint8Array): MockBlock | undefined {
-    return this.blocks.get(hexKey(blockHash));
+    return this.blocks.get(toHexUnprefixed(blockHash));
   }
 
   /** Dispatches one JSON-RPC call; throws RpcError for JSON-RPC errors. */
@@ -246,7 +247,7 @@ export class MockExecutionEngine {
         case "eth_syncing":
           return false;
         case "eth_getBlockByHash": {
-          const block = this.blocks.get(hexKey(dataToBytes(p[0], "params[0]", 32)));
+          const block = this.blocks.get(toHexUnprefixed(dataToBytes(p[0], "params[0]", 32)));
           return block === undefined ? null : this.blockJson(block);
         }
         case "eth_getBlockByNumber":
@@ -298,7 +299,7 @@ export class MockExecutionEngine {
     if (version >= 4) requestsList = this.parseRequestsParam(params[3]);
 
     const hash = payload.blockHash;
-    const override = this.overrides.get(hexKey(hash));
+    const override = this.overrides.get(toHexUnprefixed(hash));
     if (override !== undefined) return statusOf(override, hash);
 
     // 1. every transaction non-empty
@@ -330,11 +331,11 @@ export class MockExecutionEngine {
       }
     }
     // 4. known verdicts are final
-    const key = hexKey(hash);
+    const key = toHexUnprefixed(hash);
     if (this.invalid.has(key)) return this.invalidStatus(key, "payload was deemed INVALID before");
     if (this.blocks.has(key)) return {status: "VALID", latestValidHash: hash, validationError: null};
     // 5. ancestry
-    const parentKey = hexKey(payload.parentHash);
+    const parentKey = toHexUnprefixed(payload.parentHash);
     if (this.invalidTimestamps.has(payload.timestamp)) {
       const lvh = this.blocks.has(parentKey) ? payload.parentHash : null;
       return this.markInvalid(hash, lvh, `payload at timestamp ${payload.timestamp} marked INVALID (fault injection)`);
@@ -397,7 +398,7 @@ export class MockExecutionEngine {
   }
 
   private markInvalid(hash: Uint8Array, latestValidHash: Uint8Array | null, validationError: string): PayloadStatus {
-    this.invalid.set(hexKey(hash), latestValidHash);
+    this.invalid.set(toHexUnprefixed(hash), latestValidHash);
     this.log("newPayload INVALID", {hash: bytesToData(hash), validationError});
     return {status: "INVALID", latestValidHash, validationError};
   }
@@ -417,7 +418,7 @@ export class MockExecutionEngine {
       );
     }
     const state = parseForkchoiceState(params[0], "params[0]");
-    const headKey = hexKey(state.headBlockHash);
+    const headKey = toHexUnprefixed(state.headBlockHash);
     const syncing = {payloadStatus: serializePayloadStatus(statusOf("SYNCING", null)), payloadId: null};
     if (this.invalid.has(headKey)) {
       return {payloadStatus: serializePayloadStatus(this.invalidStatus(headKey, "head is INVALID")), payloadId: null};
@@ -484,10 +485,11 @@ export class MockExecutionEngine {
   }
 
   private isAncestorOrSelf(hash: Uint8Array, head: MockBlock): boolean {
-    const target = this.blocks.get(hexKey(hash));
+    const target = this.blocks.get(toHexUnprefixed(hash));
     if (target === undefined) return false;
     let b: MockBlock | undefined = head;
-    while (b !== undefined && b.header.number > target.header.number) b = this.blocks.get(hexKey(b.header.parentHash));
+    while (b !== undefined && b.header.number > target.header.number)
+      b = this.blocks.get(toHexUnprefixed(b.header.parentHash));
     return b !== undefined && Buffer.from(b.hash).equals(target.hash);
   }
 
@@ -615,7 +617,7 @@ export class MockExecutionEngine {
     if (tag === "latest" || tag === "pending") block = this.head;
     else if (tag === "earliest") block = this.genesis;
     else if (tag === "safe" || tag === "finalized") {
-      block = this.blocks.get(hexKey(tag === "safe" ? this.safe : this.finalized));
+      block = this.blocks.get(toHexUnprefixed(tag === "safe" ? this.safe : this.finalized));
     } else {
       if (typeof tag !== "string" || !/^0x(0|[1-9a-fA-F][0-9a-fA-F]*)$/.test(tag)) {
         throw new RpcError(EngineRpcErrorCode.INVALID_PARAMS, "block number must be a QUANTITY or a tag");
@@ -624,7 +626,7 @@ export class MockExecutionEngine {
       for (
         let b: MockBlock | undefined = this.head;
         b !== undefined;
-        b = this.blocks.get(hexKey(b.header.parentHash))
+        b = this.blocks.get(toHexUnprefixed(b.header.parentHash))
       ) {
         if (b.header.number === n) {
           block = b;

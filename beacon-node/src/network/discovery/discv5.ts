@@ -8,13 +8,14 @@
 import {createSocket, type Socket} from "node:dgram";
 import {EventEmitter} from "node:events";
 import type {BeaconConfig} from "@ceibo/config";
+import type {Logger} from "@ceibo/utils";
+import {bytesEqual} from "@ceibo/utils";
 import {Discv5, type IDiscv5CreateOptions} from "@chainsafe/discv5";
 import type {ENR, SignableENR} from "@chainsafe/enr";
 import type {PrivateKey} from "@libp2p/interface";
 import {multiaddr} from "multiaddr12";
-import type {Logger} from "../../chain/logger.ts";
 import type {PeerIdStr} from "../types.ts";
-import {bytesEqual, decodeEnrTxt, readEth2Fields} from "./enr.ts";
+import {decodeEnrTxt, readEth2Fields} from "./enr.ts";
 
 /** A node discovery found that is on our network and dialable over TCP/IPv4. */
 export interface DiscoveredPeer {

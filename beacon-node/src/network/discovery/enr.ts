@@ -4,9 +4,11 @@
  * Bitvector[SYNC_COMMITTEE_SUBNET_COUNT]), `cgc` (fulu custody group count, big-endian without leading zeros) and
  * `nfd` (fulu next fork digest). Reading never throws: a malformed entry reads as absent.
  */
+
 import type {BeaconConfig} from "@ceibo/config";
 import {FAR_FUTURE_EPOCH, SYNC_COMMITTEE_SUBNET_COUNT} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {type BaseENR, ENR, type SignableENR} from "@chainsafe/enr";
 import {BitArray} from "@chainsafe/ssz";
 
@@ -196,10 +198,4 @@ export function updateLocalEnr(enr: SignableENR, config: BeaconConfig, epoch: nu
     }
   }
   return changed;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -10,6 +10,7 @@
  *   0x02-0x7f reserved unskippable (an error), 0x80-0xfd reserved skippable, 0xfe padding (both skipped)
  * Every data chunk holds at most 65536 uncompressed bytes.
  */
+import {bytesEqual} from "@ceibo/utils";
 import {crc32c} from "@node-rs/crc32";
 import {compressSync, uncompressSync} from "snappy";
 import type {ByteReader} from "./byteReader.ts";
@@ -111,7 +112,7 @@ export class SnappyFramesDecoder {
    */
   decodeChunk(type: number, data: Uint8Array, maxUncompressed = MAX_UNCOMPRESSED_CHUNK_LENGTH): Uint8Array {
     if (type === ChunkType.STREAM_IDENTIFIER) {
-      if (data.length !== STREAM_IDENTIFIER_BODY.length || !equalBytes(data, STREAM_IDENTIFIER_BODY)) {
+      if (data.length !== STREAM_IDENTIFIER_BODY.length || !bytesEqual(data, STREAM_IDENTIFIER_BODY)) {
         throw new EncodingError("SNAPPY_BAD_STREAM_IDENTIFIER", "stream identifier chunk is not sNaPpY");
       }
       this.sawStreamIdentifier = true;
@@ -174,12 +175,6 @@ export class SnappyFramesDecoder {
     // 0x80-0xfd reserved skippable, 0xfe padding
     return new Uint8Array(0);
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Decodes a complete framed stream held in memory (every chunk whole, nothing after the last one). */

@@ -3,6 +3,7 @@
  * bytes>; a response is zero or more response_chunks <result><context-bytes?><varint length><frames> (altair
  * added the context bytes, empty for error chunks and for methods without a ForkDigest context).
  */
+import {concatBytes} from "@ceibo/utils";
 import type {ByteReader} from "./byteReader.ts";
 import {EncodingError} from "./errors.ts";
 import {encodeSnappyFrames, readOneChunk, readSnappyFrames, SnappyFramesDecoder} from "./snappyFrames.ts";
@@ -67,7 +68,7 @@ export async function readVarint(reader: ByteReader): Promise<bigint> {
 
 /** <varint ssz length><snappy frames>: a request, or the payload part of a response chunk. */
 export function encodeSszSnappy(ssz: Uint8Array): Uint8Array {
-  return concatBytes([encodeVarint(ssz.length), encodeSnappyFrames(ssz)]);
+  return concatBytes(encodeVarint(ssz.length), encodeSnappyFrames(ssz));
 }
 
 /** A success response_chunk: 0, the context bytes (ForkDigest-context methods), then the payload. */
@@ -78,14 +79,14 @@ export function encodeSuccessChunk(ssz: Uint8Array, contextBytes?: Uint8Array): 
     parts.push(contextBytes);
   }
   parts.push(encodeSszSnappy(ssz));
-  return concatBytes(parts);
+  return concatBytes(...parts);
 }
 
 /** An error response_chunk: the code, then the ErrorMessage (UTF-8, cut to 256 bytes) ssz_snappy encoded. */
 export function encodeErrorChunk(code: number, message: string): Uint8Array {
   if (!Number.isInteger(code) || code < 1 || code > 255) throw new RangeError(`error response code ${code}`);
   const bytes = new TextEncoder().encode(message).subarray(0, ERROR_MESSAGE_MAX_LENGTH);
-  return concatBytes([Uint8Array.of(code), encodeSszSnappy(bytes)]);
+  return concatBytes(Uint8Array.of(code), encodeSszSnappy(bytes));
 }
 
 /**
@@ -175,16 +176,4 @@ export async function readResponseChunk(
   const contextBytes = opts.contextBytes ? await reader.readExact(CONTEXT_BYTES_LENGTH) : null;
   const ssz = await readSszSnappyPayload(reader, opts.boundsFor(contextBytes), opts.maxPayloadSize);
   return {result: RespCode.SUCCESS, contextBytes: contextBytes === null ? null : Uint8Array.from(contextBytes), ssz};
-}
-
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }

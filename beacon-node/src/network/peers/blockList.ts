@@ -8,9 +8,10 @@
  * A file that does not parse when the node starts stops the start with an error naming the line; one that does
  * not parse later is reported and the list in force stays as it was.
  */
+
 import {readFileSync, statSync} from "node:fs";
+import type {Logger} from "@ceibo/utils";
 import {peerIdFromString} from "@libp2p/peer-id";
-import type {Logger} from "../../chain/logger.ts";
 import type {PeerIdStr} from "../types.ts";
 
 /** The peer ids of a block-list file's text; throws naming the first line that is not a peer id. */

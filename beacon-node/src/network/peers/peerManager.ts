@@ -13,12 +13,14 @@
  *   Goodbye TOO_MANY_PEERS (the least useful for our subnets and lowest scored first; static peers are kept).
  * - Persistence: relevant peers go to `peersFile` (persistedPeers.ts) and are dialed again on start.
  */
-import {type BeaconConfig, toHex} from "@ceibo/config";
+
+import type {BeaconConfig} from "@ceibo/config";
 import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import type {Logger} from "@ceibo/utils";
+import {bytesEqual, fromHex, toHex} from "@ceibo/utils";
 import type {Connection, IdentifyResult, PeerId} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
 import {multiaddr} from "@multiformats/multiaddr";
-import type {Logger} from "../../chain/logger.ts";
 import type {DiscoveredPeer, Discovery} from "../discovery/discv5.ts";
 import type {Libp2pHost} from "../libp2p.ts";
 import {
@@ -374,9 +376,9 @@ export class PeerManager implements PeerReporter {
     const status: StatusMessage = {
       forkDigest: config.computeForkDigest(epoch),
       // the genesis finalized checkpoint's root is sent as zero (phase0 p2p-interface.md Status)
-      finalizedRoot: finalized.epoch === 0 ? ZERO_ROOT : fromHex(finalized.root),
+      finalizedRoot: finalized.epoch === 0 ? ZERO_ROOT : fromHex(finalized.root, "finalized root"),
       finalizedEpoch: finalized.epoch,
-      headRoot: fromHex(head.blockRoot),
+      headRoot: fromHex(head.blockRoot, "head root"),
       headSlot: head.slot,
     };
     if (config.getForkInfoAtEpoch(epoch).seq >= ForkSeq.fulu) {
@@ -883,14 +885,6 @@ function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
 
 function sameBits(a: boolean[], b: boolean[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.startsWith("0x") ? hex.slice(2) : hex, "hex"));
 }
 
 function stripPeerId(addr: string): string {

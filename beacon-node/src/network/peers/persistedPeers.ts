@@ -3,9 +3,10 @@
  * rename) so a crash leaves either the old or the new list, never a torn one. A missing or unreadable file is an
  * empty list (with a warning for an unreadable one): the node then relies on bootnodes and discovery.
  */
+
 import {closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync} from "node:fs";
 import {dirname} from "node:path";
-import type {Logger} from "../../chain/logger.ts";
+import type {Logger} from "@ceibo/utils";
 
 export interface PersistedPeer {
   peerId: string;

@@ -1,5 +1,5 @@
+import {fromHex} from "@ceibo/utils";
 import type {ChainConfig} from "../chainConfig.ts";
-import {hex} from "../hex.ts";
 import {minimalChainConfig} from "./minimal.ts";
 
 export interface DevChainOptions {
@@ -39,18 +39,18 @@ export function createDevChainConfig(opts: DevChainOptions = {}): ChainConfig {
     TERMINAL_TOTAL_DIFFICULTY: 0n,
     MIN_GENESIS_ACTIVE_VALIDATOR_COUNT: 1,
     GENESIS_DELAY: 0,
-    GENESIS_FORK_VERSION: hex("0x000ce1b0"),
-    ALTAIR_FORK_VERSION: hex("0x010ce1b0"),
+    GENESIS_FORK_VERSION: fromHex("0x000ce1b0"),
+    ALTAIR_FORK_VERSION: fromHex("0x010ce1b0"),
     ALTAIR_FORK_EPOCH: altair,
-    BELLATRIX_FORK_VERSION: hex("0x020ce1b0"),
+    BELLATRIX_FORK_VERSION: fromHex("0x020ce1b0"),
     BELLATRIX_FORK_EPOCH: bellatrix,
-    CAPELLA_FORK_VERSION: hex("0x030ce1b0"),
+    CAPELLA_FORK_VERSION: fromHex("0x030ce1b0"),
     CAPELLA_FORK_EPOCH: capella,
-    DENEB_FORK_VERSION: hex("0x040ce1b0"),
+    DENEB_FORK_VERSION: fromHex("0x040ce1b0"),
     DENEB_FORK_EPOCH: deneb,
-    ELECTRA_FORK_VERSION: hex("0x050ce1b0"),
+    ELECTRA_FORK_VERSION: fromHex("0x050ce1b0"),
     ELECTRA_FORK_EPOCH: electra,
-    FULU_FORK_VERSION: hex("0x060ce1b0"),
+    FULU_FORK_VERSION: fromHex("0x060ce1b0"),
     FULU_FORK_EPOCH: fulu,
     SLOT_DURATION_MS: opts.slotDurationMs ?? (opts.preset === "mainnet" ? 12000 : 6000),
     DEPOSIT_CHAIN_ID: 1337,

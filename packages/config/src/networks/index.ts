@@ -1,5 +1,5 @@
+import {fromHex} from "@ceibo/utils";
 import type {ChainConfig} from "../chainConfig.ts";
-import {hex} from "../hex.ts";
 import {
   DEPOSIT_CONTRACTS,
   type DepositContract,
@@ -31,7 +31,7 @@ export const networks: Record<NetworkName, NetworkInfo> = {
     depositContract: DEPOSIT_CONTRACTS.mainnet,
     genesis: {
       genesisTime: 1606824023,
-      genesisValidatorsRoot: hex("0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"),
+      genesisValidatorsRoot: fromHex("0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"),
     },
   },
   sepolia: {
@@ -40,7 +40,7 @@ export const networks: Record<NetworkName, NetworkInfo> = {
     depositContract: DEPOSIT_CONTRACTS.sepolia,
     genesis: {
       genesisTime: 1655733600,
-      genesisValidatorsRoot: hex("0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078"),
+      genesisValidatorsRoot: fromHex("0xd8ea171f3c94aea21ebc42a1ed61052acf3f9209c00e4efbaaddac09ed9b8078"),
     },
   },
   hoodi: {
@@ -49,7 +49,7 @@ export const networks: Record<NetworkName, NetworkInfo> = {
     depositContract: DEPOSIT_CONTRACTS.hoodi,
     genesis: {
       genesisTime: 1742213400,
-      genesisValidatorsRoot: hex("0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f"),
+      genesisValidatorsRoot: fromHex("0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f"),
     },
   },
   dev: {chainConfig: devChainConfig},

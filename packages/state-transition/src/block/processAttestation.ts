@@ -10,8 +10,10 @@ import {
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "../epoch/util.ts";
+import {AttestationError} from "../errors.ts";
 import type {
   AttestationAllForks,
   AttestationData,
@@ -21,7 +23,7 @@ import type {
 } from "../types.ts";
 import {increaseBalance} from "../util/balance.ts";
 import {computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {bytesEqual, intSqrt} from "../util/math.ts";
+import {intSqrt} from "../util/math.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
 import {getAttestingIndices, getCommitteeIndices, getIndexedAttestation} from "./attestingIndices.ts";
 import {isValidIndexedAttestation} from "./isValidIndexedAttestation.ts";
@@ -48,48 +50,84 @@ function validateAttestationCommittees(cs: CachedBeaconState, attestation: Attes
   const data = attestation.data;
   const currentEpoch = getCurrentEpoch(state);
   if (data.target.epoch !== getPreviousEpoch(state) && data.target.epoch !== currentEpoch) {
-    throw Error(`attestation target epoch ${data.target.epoch} is neither the previous nor the current epoch`);
+    throw new AttestationError(
+      {code: "TARGET_EPOCH_NOT_PREVIOUS_OR_CURRENT", targetEpoch: data.target.epoch, currentEpoch},
+      `attestation target epoch ${data.target.epoch} is neither the previous nor the current epoch`,
+    );
   }
   if (data.target.epoch !== computeEpochAtSlot(data.slot)) {
-    throw Error(`attestation target epoch ${data.target.epoch} does not match slot ${data.slot}`);
+    throw new AttestationError(
+      {code: "TARGET_EPOCH_SLOT_MISMATCH", targetEpoch: data.target.epoch, slot: data.slot},
+      `attestation target epoch ${data.target.epoch} does not match slot ${data.slot}`,
+    );
   }
   if (!(data.slot + MIN_ATTESTATION_INCLUSION_DELAY <= state.slot)) {
-    throw Error(`attestation of slot ${data.slot} included too early at slot ${state.slot}`);
+    throw new AttestationError(
+      {code: "INCLUDED_TOO_EARLY", attestationSlot: data.slot, stateSlot: state.slot},
+      `attestation of slot ${data.slot} included too early at slot ${state.slot}`,
+    );
   }
   if (cs.fork < ForkSeq.deneb && !(state.slot <= data.slot + SLOTS_PER_EPOCH)) {
-    throw Error(`attestation of slot ${data.slot} included too late at slot ${state.slot}`);
+    throw new AttestationError(
+      {code: "INCLUDED_TOO_LATE", attestationSlot: data.slot, stateSlot: state.slot},
+      `attestation of slot ${data.slot} included too late at slot ${state.slot}`,
+    );
   }
   const committeeCount = cs.epochCtx.getCommitteeCountPerSlot(data.target.epoch);
   const bitLen = attestation.aggregationBits.bitLen;
   if (cs.fork < ForkSeq.electra) {
     if (!(data.index < committeeCount)) {
-      throw Error(`attestation committee index ${data.index} out of range (${committeeCount} per slot)`);
+      throw new AttestationError(
+        {code: "COMMITTEE_INDEX_OUT_OF_RANGE", committeeIndex: data.index, committeeCount},
+        `attestation committee index ${data.index} out of range (${committeeCount} per slot)`,
+      );
     }
     const committee = cs.epochCtx.getBeaconCommittee(data.slot, data.index);
     if (bitLen !== committee.length) {
-      throw Error(`attestation has ${bitLen} aggregation bits for a committee of ${committee.length}`);
+      throw new AttestationError(
+        {code: "AGGREGATION_BITS_LENGTH_MISMATCH", bitsLength: bitLen, committeesSize: committee.length},
+        `attestation has ${bitLen} aggregation bits for a committee of ${committee.length}`,
+      );
     }
     return;
   }
-  if (data.index !== 0) throw Error(`attestation data.index must be 0, got ${data.index}`);
+  if (data.index !== 0)
+    throw new AttestationError(
+      {code: "DATA_INDEX_NOT_ZERO", index: data.index},
+      `attestation data.index must be 0, got ${data.index}`,
+    );
   const bits = attestation.aggregationBits;
   let committeeOffset = 0;
   for (const committeeIndex of getCommitteeIndices((attestation as AttestationElectra).committeeBits)) {
     if (!(committeeIndex < committeeCount)) {
-      throw Error(`attestation committee index ${committeeIndex} out of range (${committeeCount} per slot)`);
+      throw new AttestationError(
+        {code: "COMMITTEE_INDEX_OUT_OF_RANGE", committeeIndex, committeeCount},
+        `attestation committee index ${committeeIndex} out of range (${committeeCount} per slot)`,
+      );
     }
     const committee = cs.epochCtx.getBeaconCommittee(data.slot, committeeIndex);
     let attesters = 0;
     for (let i = 0; i < committee.length; i++) {
       // a bit past the end of aggregation_bits is an IndexError in the spec
-      if (committeeOffset + i >= bitLen) throw Error("attestation aggregation bits shorter than its committees");
+      if (committeeOffset + i >= bitLen)
+        throw new AttestationError(
+          {code: "AGGREGATION_BITS_TOO_SHORT", bitsLength: bitLen},
+          "attestation aggregation bits shorter than its committees",
+        );
       if (bits.get(committeeOffset + i)) attesters++;
     }
-    if (attesters === 0) throw Error(`attestation has no attester in committee ${committeeIndex}`);
+    if (attesters === 0)
+      throw new AttestationError(
+        {code: "NO_ATTESTER_IN_COMMITTEE", committeeIndex},
+        `attestation has no attester in committee ${committeeIndex}`,
+      );
     committeeOffset += committee.length;
   }
   if (bitLen !== committeeOffset) {
-    throw Error(`attestation has ${bitLen} aggregation bits for committees of ${committeeOffset} in total`);
+    throw new AttestationError(
+      {code: "AGGREGATION_BITS_LENGTH_MISMATCH", bitsLength: bitLen, committeesSize: committeeOffset},
+      `attestation has ${bitLen} aggregation bits for committees of ${committeeOffset} in total`,
+    );
   }
 }
 
@@ -113,17 +151,23 @@ function processAttestationPhase0(
   });
   if (data.target.epoch === getCurrentEpoch(state)) {
     if (!ssz.phase0.Checkpoint.equals(data.source, state.currentJustifiedCheckpoint.toValue())) {
-      throw Error("attestation source is not the current justified checkpoint");
+      throw new AttestationError(
+        {code: "WRONG_SOURCE", targetEpoch: data.target.epoch},
+        "attestation source is not the current justified checkpoint",
+      );
     }
     state.currentEpochAttestations.push(pendingAttestation);
   } else {
     if (!ssz.phase0.Checkpoint.equals(data.source, state.previousJustifiedCheckpoint.toValue())) {
-      throw Error("attestation source is not the previous justified checkpoint");
+      throw new AttestationError(
+        {code: "WRONG_SOURCE", targetEpoch: data.target.epoch},
+        "attestation source is not the previous justified checkpoint",
+      );
     }
     state.previousEpochAttestations.push(pendingAttestation);
   }
   if (!isValidIndexedAttestation(cs, getIndexedAttestation(cs, attestation), verifySignatures)) {
-    throw Error("attestation is not a valid indexed attestation");
+    throw new AttestationError({code: "INVALID_INDEXED_ATTESTATION"}, "attestation is not a valid indexed attestation");
   }
 }
 
@@ -145,7 +189,11 @@ export function getAttestationParticipationFlagIndices(
   const isMatchingTarget = isMatchingSource && targetRootMatches;
   const headRootMatches = bytesEqual(data.beaconBlockRoot, getBlockRootAtSlot(state, data.slot));
   const isMatchingHead = isMatchingTarget && headRootMatches;
-  if (!isMatchingSource) throw Error("attestation source does not match the justified checkpoint");
+  if (!isMatchingSource)
+    throw new AttestationError(
+      {code: "WRONG_SOURCE", targetEpoch: data.target.epoch},
+      "attestation source does not match the justified checkpoint",
+    );
 
   const flags: number[] = [];
   if (isMatchingSource && inclusionDelay <= intSqrt(SLOTS_PER_EPOCH)) flags.push(TIMELY_SOURCE_FLAG_INDEX);
@@ -174,14 +222,19 @@ function processAttestationAltair(
   // is_valid_indexed_attestation(get_indexed_attestation(...)): the indexed form is the sorted set of committee
   // members, so it is always strictly increasing and in the registry; what can fail is emptiness and the
   // signature. Sorting ~30k indices per aggregate is only needed to build that object for the signature check.
-  if (attestingIndices.length === 0) throw Error("attestation is not a valid indexed attestation: no attesters");
+  if (attestingIndices.length === 0)
+    throw new AttestationError({code: "NO_ATTESTERS"}, "attestation is not a valid indexed attestation: no attesters");
   if (verifySignatures) {
     const indexed = {
       attestingIndices: attestingIndices.slice().sort((a, b) => a - b),
       data,
       signature: attestation.signature,
     };
-    if (!isValidIndexedAttestation(cs, indexed, true)) throw Error("attestation is not a valid indexed attestation");
+    if (!isValidIndexedAttestation(cs, indexed, true))
+      throw new AttestationError(
+        {code: "INVALID_INDEXED_ATTESTATION"},
+        "attestation is not a valid indexed attestation",
+      );
   }
 
   const epochParticipation =

@@ -1,5 +1,6 @@
 import {ssz} from "@ceibo/types";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {AttesterSlashingError} from "../errors.ts";
 import {slashValidator} from "../mutators/slash.ts";
 import type {AttesterSlashingLike} from "../signatureSets/attesterSlashing.ts";
 import type {AttestationData} from "../types.ts";
@@ -28,13 +29,22 @@ export function processAttesterSlashing(
 ): void {
   const {attestation1, attestation2} = attesterSlashing;
   if (!isSlashableAttestationData(attestation1.data, attestation2.data)) {
-    throw Error("attester slashing: attestation data is not slashable");
+    throw new AttesterSlashingError(
+      {code: "NOT_SLASHABLE_DATA"},
+      "attester slashing: attestation data is not slashable",
+    );
   }
   if (!isValidIndexedAttestation(cs, attestation1, verifySignatures)) {
-    throw Error("attester slashing: attestation 1 is not a valid indexed attestation");
+    throw new AttesterSlashingError(
+      {code: "INVALID_INDEXED_ATTESTATION", attestation: 1},
+      "attester slashing: attestation 1 is not a valid indexed attestation",
+    );
   }
   if (!isValidIndexedAttestation(cs, attestation2, verifySignatures)) {
-    throw Error("attester slashing: attestation 2 is not a valid indexed attestation");
+    throw new AttesterSlashingError(
+      {code: "INVALID_INDEXED_ATTESTATION", attestation: 2},
+      "attester slashing: attestation 2 is not a valid indexed attestation",
+    );
   }
   // both index lists are strictly increasing (checked above): intersect them in order
   const indices1 = attestation1.attestingIndices;
@@ -54,5 +64,6 @@ export function processAttesterSlashing(
       j++;
     }
   }
-  if (!slashedAny) throw Error("attester slashing: no validator was slashed");
+  if (!slashedAny)
+    throw new AttesterSlashingError({code: "NO_VALIDATOR_SLASHED"}, "attester slashing: no validator was slashed");
 }

@@ -1,8 +1,8 @@
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconBlockAllForks, BeaconBlockBodyAllForks} from "../types.ts";
 import {forkTypes} from "../util/forkTypes.ts";
-import {bytesEqual} from "../util/math.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
 
 /**

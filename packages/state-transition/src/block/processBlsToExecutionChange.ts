@@ -1,12 +1,13 @@
 import {BLS_WITHDRAWAL_PREFIX, ETH1_ADDRESS_WITHDRAWAL_PREFIX} from "@ceibo/params";
+import {bytesEqual} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {BlsToExecutionChangeError} from "../errors.ts";
 import {
   getBlsToExecutionChangeSignatureSet,
   type SignedBLSToExecutionChange,
 } from "../signatureSets/blsToExecutionChange.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
-import {bytesEqual} from "../util/math.ts";
 
 /**
  * capella process_bls_to_execution_change
@@ -20,14 +21,23 @@ export function processBlsToExecutionChange(
   const change = signedAddressChange.message;
   const state = cs.state;
   if (!(change.validatorIndex < state.validators.length)) {
-    throw Error(`BLS to execution change: unknown validator ${change.validatorIndex}`);
+    throw new BlsToExecutionChangeError(
+      {code: "UNKNOWN_VALIDATOR", validatorIndex: change.validatorIndex},
+      `BLS to execution change: unknown validator ${change.validatorIndex}`,
+    );
   }
   const credentials = state.validators.getReadonly(change.validatorIndex).withdrawalCredentials;
   if (credentials[0] !== BLS_WITHDRAWAL_PREFIX) {
-    throw Error("BLS to execution change: withdrawal credentials are not BLS credentials");
+    throw new BlsToExecutionChangeError(
+      {code: "NOT_BLS_CREDENTIALS", validatorIndex: change.validatorIndex},
+      `BLS to execution change: withdrawal credentials of validator ${change.validatorIndex} are not BLS credentials`,
+    );
   }
   if (!bytesEqual(credentials.subarray(1), digest(change.fromBlsPubkey).subarray(1))) {
-    throw Error("BLS to execution change: from_bls_pubkey does not match the withdrawal credentials");
+    throw new BlsToExecutionChangeError(
+      {code: "PUBKEY_MISMATCH", validatorIndex: change.validatorIndex},
+      `BLS to execution change: from_bls_pubkey does not match the withdrawal credentials of validator ${change.validatorIndex}`,
+    );
   }
   if (verifySignatures) {
     let valid: boolean;
@@ -36,7 +46,11 @@ export function processBlsToExecutionChange(
     } catch {
       valid = false; // from_bls_pubkey is not a valid public key
     }
-    if (!valid) throw Error("BLS to execution change: invalid signature");
+    if (!valid)
+      throw new BlsToExecutionChangeError(
+        {code: "INVALID_SIGNATURE", validatorIndex: change.validatorIndex},
+        `BLS to execution change: invalid signature for validator ${change.validatorIndex}`,
+      );
   }
   const newCredentials = new Uint8Array(32);
   newCredentials[0] = ETH1_ADDRESS_WITHDRAWAL_PREFIX;

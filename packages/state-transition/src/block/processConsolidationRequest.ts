@@ -1,5 +1,6 @@
 import {FAR_FUTURE_EPOCH, MIN_ACTIVATION_BALANCE, PENDING_CONSOLIDATIONS_LIMIT} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {findValidatorIndex} from "../mutators/deposit.ts";
@@ -7,7 +8,6 @@ import {computeConsolidationEpochAndUpdateChurn} from "../mutators/exit.ts";
 import type {BeaconStatePostElectra} from "../types.ts";
 import {getConsolidationChurnLimit} from "../util/churn.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {
   hasCompoundingWithdrawalCredential,
   hasEth1WithdrawalCredential,

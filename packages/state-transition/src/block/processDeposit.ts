@@ -2,6 +2,7 @@ import {DEPOSIT_CONTRACT_TREE_DEPTH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {DepositError} from "../errors.ts";
 import {applyDeposit} from "../mutators/deposit.ts";
 import {isValidMerkleBranch} from "../util/merkle.ts";
 
@@ -21,7 +22,11 @@ export function processDeposit(cs: CachedBeaconState, deposit: Deposit): void {
     state.eth1DepositIndex,
     state.eth1Data.depositRoot,
   );
-  if (!valid) throw Error(`deposit ${state.eth1DepositIndex}: invalid Merkle branch`);
+  if (!valid)
+    throw new DepositError(
+      {code: "INVALID_MERKLE_BRANCH", depositIndex: state.eth1DepositIndex},
+      `deposit ${state.eth1DepositIndex}: invalid Merkle branch`,
+    );
   state.eth1DepositIndex += 1;
   const {pubkey, withdrawalCredentials, amount, signature} = deposit.data;
   applyDeposit(cs, pubkey, withdrawalCredentials, amount, signature);

@@ -1,8 +1,8 @@
 import {EPOCHS_PER_ETH1_VOTING_PERIOD, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {bytesEqual} from "../util/math.ts";
 
 export type Eth1Data = ValueOf<typeof ssz.phase0.Eth1Data>;
 

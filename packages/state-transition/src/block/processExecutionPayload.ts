@@ -1,13 +1,14 @@
 import type {ChainConfig} from "@ceibo/config";
 import {ForkSeq, VERSIONED_HASH_VERSION_KZG} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {digest} from "@chainsafe/as-sha256";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {ExecutionPayloadError} from "../errors.ts";
 import type {BeaconBlockBodyAllForks, BeaconStatePostBellatrix} from "../types.ts";
 import {computeTimeAtSlot, getCurrentEpoch} from "../util/epoch.ts";
 import {forkTypes} from "../util/forkTypes.ts";
-import {bytesEqual} from "../util/math.ts";
 import {getRandaoMix} from "../util/seed.ts";
 
 type ExecutionPayloadBellatrix = ValueOf<typeof ssz.bellatrix.ExecutionPayload>;
@@ -103,22 +104,39 @@ export function processExecutionPayload(
   // bellatrix checks the parent hash only once the merge is complete; capella always
   if (cs.fork >= ForkSeq.capella || isMergeTransitionComplete(cs)) {
     if (!bytesEqual(payload.parentHash, state.latestExecutionPayloadHeader.blockHash)) {
-      throw Error("execution payload parent hash does not match the latest execution payload header");
+      throw new ExecutionPayloadError(
+        {code: "PARENT_HASH_MISMATCH"},
+        "execution payload parent hash does not match the latest execution payload header",
+      );
     }
   }
   if (!bytesEqual(payload.prevRandao, getRandaoMix(state, getCurrentEpoch(state)))) {
-    throw Error("execution payload prev_randao does not match the RANDAO mix");
+    throw new ExecutionPayloadError(
+      {code: "PREV_RANDAO_MISMATCH"},
+      "execution payload prev_randao does not match the RANDAO mix",
+    );
   }
   const expectedTimestamp = computeTimeAtSlot(cs.config.SLOT_DURATION_MS, state.genesisTime, state.slot);
   if (payload.timestamp !== expectedTimestamp) {
-    throw Error(`execution payload timestamp ${payload.timestamp} is not ${expectedTimestamp}`);
+    throw new ExecutionPayloadError(
+      {code: "TIMESTAMP_MISMATCH", timestamp: payload.timestamp, expected: expectedTimestamp},
+      `execution payload timestamp ${payload.timestamp} is not ${expectedTimestamp}`,
+    );
   }
   if (cs.fork >= ForkSeq.deneb) {
     const limit = maxBlobsPerBlock(cs);
     const count = (blobKzgCommitments as Uint8Array[]).length;
-    if (count > limit) throw Error(`block has ${count} blob commitments, the limit is ${limit}`);
+    if (count > limit)
+      throw new ExecutionPayloadError(
+        {code: "TOO_MANY_BLOB_COMMITMENTS", count, limit},
+        `block has ${count} blob commitments, the limit is ${limit}`,
+      );
   }
-  if (!executionPayloadValid) throw Error("execution payload is invalid (execution engine)");
+  if (!executionPayloadValid)
+    throw new ExecutionPayloadError(
+      {code: "INVALID_BY_EXECUTION_ENGINE"},
+      "execution payload is invalid (execution engine)",
+    );
 
   // cache the execution payload header: every payload field, with transactions / withdrawals by their root
   const type = headerType(cs.fork);

@@ -2,6 +2,7 @@ import {ForkSeq, MAX_DEPOSITS} from "@ceibo/params";
 import type {ssz} from "@ceibo/types";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {BlockBodyError} from "../errors.ts";
 import type {AttesterSlashingLike} from "../signatureSets/attesterSlashing.ts";
 import type {SignedBLSToExecutionChange} from "../signatureSets/blsToExecutionChange.ts";
 import type {AttestationAllForks, BeaconBlockBodyAllForks, BeaconStatePostElectra} from "../types.ts";
@@ -39,7 +40,10 @@ function expectedDepositCount(cs: CachedBeaconState): number {
 export function processOperations(cs: CachedBeaconState, body: BeaconBlockBodyAllForks, verifySignatures = true): void {
   const expectedDeposits = expectedDepositCount(cs);
   if (body.deposits.length !== expectedDeposits) {
-    throw Error(`block has ${body.deposits.length} deposits, expected ${expectedDeposits}`);
+    throw new BlockBodyError(
+      {code: "DEPOSIT_COUNT_MISMATCH", count: body.deposits.length, expected: expectedDeposits},
+      `block has ${body.deposits.length} deposits, expected ${expectedDeposits}`,
+    );
   }
   if (cs.rewardsSink !== null) cs.rewardsSink.slashingSource = "proposer";
   for (const op of body.proposerSlashings) processProposerSlashing(cs, op, verifySignatures);

@@ -7,6 +7,7 @@ import {
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {BlockBodyError} from "../errors.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getSyncAggregateSignatureSet, type SyncAggregate} from "../signatureSets/syncAggregate.ts";
 import {decreaseBalance, increaseBalance} from "../util/balance.ts";
@@ -24,7 +25,8 @@ export function processSyncAggregate(
   const state = cs.state;
   if (verifySignatures) {
     const set = getSyncAggregateSignatureSet(cs, syncAggregate);
-    if (set !== null && !verifySignatureSet(set)) throw Error("sync aggregate: invalid signature");
+    if (set !== null && !verifySignatureSet(set))
+      throw new BlockBodyError({code: "SYNC_AGGREGATE_INVALID_SIGNATURE"}, "sync aggregate: invalid signature");
   }
 
   // participant and proposer rewards

@@ -1,5 +1,6 @@
 import {FAR_FUTURE_EPOCH, ForkSeq} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {VoluntaryExitError} from "../errors.ts";
 import {initiateValidatorExit} from "../mutators/exit.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getVoluntaryExitSignatureSet, type SignedVoluntaryExit} from "../signatureSets/voluntaryExit.ts";
@@ -19,21 +20,45 @@ export function processVoluntaryExit(
   const state = cs.state;
   const exit = signedVoluntaryExit.message;
   if (exit.validatorIndex >= state.validators.length) {
-    throw Error(`voluntary exit: unknown validator ${exit.validatorIndex}`);
+    throw new VoluntaryExitError(
+      {code: "UNKNOWN_VALIDATOR", validatorIndex: exit.validatorIndex},
+      `voluntary exit: unknown validator ${exit.validatorIndex}`,
+    );
   }
   const validator = state.validators.getReadonly(exit.validatorIndex);
   const currentEpoch = getCurrentEpoch(state);
-  if (!isActiveValidator(validator, currentEpoch)) throw Error("voluntary exit: validator is not active");
-  if (validator.exitEpoch !== FAR_FUTURE_EPOCH) throw Error("voluntary exit: exit already initiated");
-  if (!(currentEpoch >= exit.epoch)) throw Error(`voluntary exit: not valid before epoch ${exit.epoch}`);
+  if (!isActiveValidator(validator, currentEpoch))
+    throw new VoluntaryExitError(
+      {code: "NOT_ACTIVE", validatorIndex: exit.validatorIndex},
+      `voluntary exit: validator ${exit.validatorIndex} is not active`,
+    );
+  if (validator.exitEpoch !== FAR_FUTURE_EPOCH)
+    throw new VoluntaryExitError(
+      {code: "ALREADY_EXITING", validatorIndex: exit.validatorIndex},
+      `voluntary exit: exit of validator ${exit.validatorIndex} already initiated`,
+    );
+  if (!(currentEpoch >= exit.epoch))
+    throw new VoluntaryExitError(
+      {code: "EPOCH_IN_FUTURE", exitEpoch: exit.epoch, currentEpoch},
+      `voluntary exit: not valid before epoch ${exit.epoch}`,
+    );
   if (!(currentEpoch >= validator.activationEpoch + cs.config.SHARD_COMMITTEE_PERIOD)) {
-    throw Error("voluntary exit: validator has not been active long enough");
+    throw new VoluntaryExitError(
+      {code: "NOT_ACTIVE_LONG_ENOUGH", validatorIndex: exit.validatorIndex},
+      `voluntary exit: validator ${exit.validatorIndex} has not been active long enough`,
+    );
   }
   if (cs.fork >= ForkSeq.electra && getPendingBalanceToWithdraw(cs, exit.validatorIndex) !== 0) {
-    throw Error("voluntary exit: validator has pending partial withdrawals");
+    throw new VoluntaryExitError(
+      {code: "PENDING_PARTIAL_WITHDRAWALS", validatorIndex: exit.validatorIndex},
+      `voluntary exit: validator ${exit.validatorIndex} has pending partial withdrawals`,
+    );
   }
   if (verifySignatures && !verifySignatureSet(getVoluntaryExitSignatureSet(cs, signedVoluntaryExit))) {
-    throw Error("voluntary exit: invalid signature");
+    throw new VoluntaryExitError(
+      {code: "INVALID_SIGNATURE", validatorIndex: exit.validatorIndex},
+      `voluntary exit: invalid signature of validator ${exit.validatorIndex}`,
+    );
   }
   initiateValidatorExit(cs, exit.validatorIndex);
 }

@@ -5,13 +5,13 @@ import {
   PENDING_PARTIAL_WITHDRAWALS_LIMIT,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {findValidatorIndex} from "../mutators/deposit.ts";
 import {computeExitEpochAndUpdateChurn, initiateValidatorExit} from "../mutators/exit.ts";
 import type {BeaconStatePostElectra} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {
   hasCompoundingWithdrawalCredential,
   hasExecutionWithdrawalCredential,

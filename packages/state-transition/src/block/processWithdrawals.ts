@@ -10,6 +10,7 @@ import {
 import {ssz} from "@ceibo/types";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {WithdrawalsError} from "../errors.ts";
 import type {BeaconStateAllForks, BeaconStatePostCapella, BeaconStatePostElectra, ValidatorView} from "../types.ts";
 import {decreaseBalance} from "../util/balance.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
@@ -73,7 +74,11 @@ export function getPendingPartialWithdrawals(
     priorWithdrawals.length + MAX_PENDING_PARTIALS_PER_WITHDRAWALS_SWEEP,
     MAX_WITHDRAWALS_PER_PAYLOAD - 1,
   );
-  if (!(priorWithdrawals.length <= withdrawalsLimit)) throw Error("too many prior withdrawals");
+  if (!(priorWithdrawals.length <= withdrawalsLimit))
+    throw new WithdrawalsError(
+      {code: "TOO_MANY_PRIOR_WITHDRAWALS", count: priorWithdrawals.length, limit: withdrawalsLimit},
+      `too many prior withdrawals: ${priorWithdrawals.length} of at most ${withdrawalsLimit}`,
+    );
 
   let processedCount = 0;
   const withdrawals: Withdrawal[] = [];
@@ -120,7 +125,11 @@ export function getValidatorsSweepWithdrawals(
   const validatorsLimit = Math.min(validatorCount, MAX_VALIDATORS_PER_WITHDRAWALS_SWEEP);
   const withdrawalsLimit = MAX_WITHDRAWALS_PER_PAYLOAD;
   // there must be at least one space reserved for validator sweep withdrawals
-  if (!(priorWithdrawals.length < withdrawalsLimit)) throw Error("no room left for sweep withdrawals");
+  if (!(priorWithdrawals.length < withdrawalsLimit))
+    throw new WithdrawalsError(
+      {code: "NO_ROOM_FOR_SWEEP", count: priorWithdrawals.length, limit: withdrawalsLimit},
+      `no room left for sweep withdrawals: ${priorWithdrawals.length} prior of ${withdrawalsLimit}`,
+    );
 
   let processedCount = 0;
   const withdrawals: Withdrawal[] = [];
@@ -231,11 +240,17 @@ export function processWithdrawals(cs: CachedBeaconState, payload: {withdrawals:
   const expected = getExpectedWithdrawals(cs);
   const got = payload.withdrawals;
   if (got.length !== expected.withdrawals.length) {
-    throw Error(`payload has ${got.length} withdrawals, expected ${expected.withdrawals.length}`);
+    throw new WithdrawalsError(
+      {code: "COUNT_MISMATCH", count: got.length, expected: expected.withdrawals.length},
+      `payload has ${got.length} withdrawals, expected ${expected.withdrawals.length}`,
+    );
   }
   for (let i = 0; i < got.length; i++) {
     if (!ssz.capella.Withdrawal.equals(got[i], expected.withdrawals[i])) {
-      throw Error(`payload withdrawal ${i} does not match the expected withdrawal`);
+      throw new WithdrawalsError(
+        {code: "WITHDRAWAL_MISMATCH", index: i},
+        `payload withdrawal ${i} does not match the expected withdrawal`,
+      );
     }
   }
   applyWithdrawals(state, expected.withdrawals);

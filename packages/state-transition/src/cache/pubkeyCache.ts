@@ -1,5 +1,5 @@
+import {bytesEqual, toHexUnprefixed} from "@ceibo/utils";
 import {PublicKey} from "@chainsafe/blst";
-import {bytesEqual, toHexKey} from "../util/math.ts";
 
 /**
  * pubkey ↔ validator index, shared by every state of one chain (validator indices never change once assigned,
@@ -27,7 +27,7 @@ export class PubkeyCache {
     const key = numericKey(pubkey);
     const other = this.byKey.get(key);
     if (other === undefined) this.byKey.set(key, index);
-    else if (!bytesEqual(this.pubkeyBytes[other], pubkey)) this.collisions.set(toHexKey(pubkey), index);
+    else if (!bytesEqual(this.pubkeyBytes[other], pubkey)) this.collisions.set(toHexUnprefixed(pubkey), index);
     this.pubkeyBytes[index] = pubkey;
   }
 
@@ -36,7 +36,7 @@ export class PubkeyCache {
     if (pubkey.length !== 48) return undefined;
     const index = this.byKey.get(numericKey(pubkey));
     if (index !== undefined && bytesEqual(this.pubkeyBytes[index], pubkey)) return index;
-    return this.collisions.size > 0 ? this.collisions.get(toHexKey(pubkey)) : undefined;
+    return this.collisions.size > 0 ? this.collisions.get(toHexUnprefixed(pubkey)) : undefined;
   }
 
   getPubkeyBytes(index: number): Uint8Array {

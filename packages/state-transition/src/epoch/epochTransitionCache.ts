@@ -9,10 +9,10 @@ import {
   TIMELY_SOURCE_FLAG_INDEX,
   TIMELY_TARGET_FLAG_INDEX,
 } from "@ceibo/params";
+import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
 

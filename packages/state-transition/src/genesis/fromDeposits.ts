@@ -5,6 +5,7 @@ import type {ValueOf} from "@chainsafe/ssz";
 import {type CachedBeaconState, createCachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {EpochCache} from "../cache/epochCache.ts";
 import {PubkeyCache} from "../cache/pubkeyCache.ts";
+import {GenesisError} from "../errors.ts";
 import {nextForkEpoch} from "../slot/processSlots.ts";
 import {upgradeStateToNextFork} from "../slot/upgrade.ts";
 import type {BeaconStatePostBellatrix} from "../types.ts";
@@ -39,12 +40,16 @@ export function createGenesisStateFromDeposits(
   depositData: DepositData[],
   opts: DepositGenesisOpts,
 ): CachedBeaconState {
-  if (depositData.length === 0) throw Error("no deposits: a genesis needs at least one");
+  if (depositData.length === 0)
+    throw new GenesisError({code: "NO_DEPOSITS"}, "no deposits: a genesis needs at least one");
   const eth1BlockHash = opts.eth1BlockHash ?? INTEROP_ETH1_BLOCK_HASH;
   const pubkeyCache = opts.pubkeyCache ?? new PubkeyCache();
   const eth1Timestamp = opts.genesisTime - config.GENESIS_DELAY;
   if (eth1Timestamp < 0)
-    throw Error(`genesis time ${opts.genesisTime} is before GENESIS_DELAY ${config.GENESIS_DELAY}`);
+    throw new GenesisError(
+      {code: "GENESIS_TIME_TOO_EARLY", genesisTime: opts.genesisTime, genesisDelay: config.GENESIS_DELAY},
+      `genesis time ${opts.genesisTime} is before GENESIS_DELAY ${config.GENESIS_DELAY}`,
+    );
   const state = initializeBeaconStateFromEth1(
     config,
     eth1BlockHash,
@@ -54,7 +59,8 @@ export function createGenesisStateFromDeposits(
   );
   const active = state.validators.getAllReadonlyValues().filter((v) => v.activationEpoch === GENESIS_EPOCH).length;
   if (active === 0) {
-    throw Error(
+    throw new GenesisError(
+      {code: "NO_ACTIVE_VALIDATOR", depositCount: depositData.length},
       `none of the ${depositData.length} deposits activates a validator at genesis (each needs a valid signature and 32 ETH)`,
     );
   }
@@ -62,7 +68,11 @@ export function createGenesisStateFromDeposits(
   const fork = genesisForkOf(config);
   const cs: CachedBeaconState = createCachedBeaconState(state, config, ForkSeq.phase0, {pubkeyCache});
   while (cs.fork < fork) {
-    if (nextForkEpoch(cs) !== GENESIS_EPOCH) throw Error(`fork ${cs.fork + 1} is not scheduled at genesis`);
+    if (nextForkEpoch(cs) !== GENESIS_EPOCH)
+      throw new GenesisError(
+        {code: "FORK_NOT_AT_GENESIS", fork: cs.fork + 1},
+        `fork ${cs.fork + 1} is not scheduled at genesis`,
+      );
     upgradeStateToNextFork(cs);
     cs.epochCtx = EpochCache.createFromState(cs.state, cs.fork, config, pubkeyCache, cs.epochCtx);
   }

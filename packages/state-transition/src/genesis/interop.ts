@@ -17,6 +17,7 @@ import type {Deposit} from "../block/processDeposit.ts";
 import {type CachedBeaconState, createCachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {EpochCache} from "../cache/epochCache.ts";
 import {PubkeyCache} from "../cache/pubkeyCache.ts";
+import {GenesisError} from "../errors.ts";
 import {getValidatorFromDeposit} from "../mutators/deposit.ts";
 import {nextForkEpoch} from "../slot/processSlots.ts";
 import {upgradeStateToNextFork} from "../slot/upgrade.ts";
@@ -35,7 +36,8 @@ export const INTEROP_ETH1_BLOCK_HASH: Uint8Array = new Uint8Array(32).fill(0x42)
  * int.from_bytes(sha256(uint_to_bytes(index) as 32 bytes little-endian), "little") mod r.
  */
 export function interopSecretKey(index: number): SecretKey {
-  if (!Number.isSafeInteger(index) || index < 0) throw Error(`invalid interop key index ${index}`);
+  if (!Number.isSafeInteger(index) || index < 0)
+    throw new GenesisError({code: "INVALID_INTEROP_KEY_INDEX", index}, `invalid interop key index ${index}`);
   const input = new Uint8Array(32);
   new DataView(input.buffer).setBigUint64(0, BigInt(index), true);
   const hash = digest(input);
@@ -70,7 +72,11 @@ export function interopWithdrawalCredentials(pubkey: Uint8Array, withdrawalAddre
     credentials.set(digest(pubkey).subarray(1), 1);
     credentials[0] = BLS_WITHDRAWAL_PREFIX;
   } else {
-    if (withdrawalAddress.length !== 20) throw Error("withdrawal address must be 20 bytes");
+    if (withdrawalAddress.length !== 20)
+      throw new GenesisError(
+        {code: "INVALID_WITHDRAWAL_ADDRESS", length: withdrawalAddress.length},
+        `withdrawal address must be 20 bytes, got ${withdrawalAddress.length}`,
+      );
     credentials[0] = ETH1_ADDRESS_WITHDRAWAL_PREFIX;
     credentials.set(withdrawalAddress, 12);
   }
@@ -156,10 +162,16 @@ export function genesisForkOf(config: ChainConfig): number {
 export function createInteropGenesisState(config: ChainConfig, opts: InteropGenesisOpts): CachedBeaconState {
   const fork = opts.fork ?? genesisForkOf(config);
   if (fork !== genesisForkOf(config)) {
-    throw Error(`genesis fork ${fork} is not the fork the config activates at epoch 0 (${genesisForkOf(config)})`);
+    throw new GenesisError(
+      {code: "FORK_NOT_AT_GENESIS", fork, genesisFork: genesisForkOf(config)},
+      `genesis fork ${fork} is not the fork the config activates at epoch 0 (${genesisForkOf(config)})`,
+    );
   }
   if (!Number.isSafeInteger(opts.validatorCount) || opts.validatorCount < 1) {
-    throw Error(`invalid validator count ${opts.validatorCount}`);
+    throw new GenesisError(
+      {code: "INVALID_VALIDATOR_COUNT", validatorCount: opts.validatorCount},
+      `invalid validator count ${opts.validatorCount}`,
+    );
   }
   const eth1BlockHash = opts.eth1BlockHash ?? INTEROP_ETH1_BLOCK_HASH;
   const depositData = interopDepositData(config, opts.validatorCount, opts);
@@ -185,7 +197,11 @@ export function createInteropGenesisState(config: ChainConfig, opts: InteropGene
   const pubkeyCache = opts.pubkeyCache ?? new PubkeyCache();
   const cs: CachedBeaconState = createCachedBeaconState(state, config, ForkSeq.phase0, {pubkeyCache});
   while (cs.fork < fork) {
-    if (nextForkEpoch(cs) !== GENESIS_EPOCH) throw Error(`fork ${cs.fork + 1} is not scheduled at genesis`);
+    if (nextForkEpoch(cs) !== GENESIS_EPOCH)
+      throw new GenesisError(
+        {code: "FORK_NOT_AT_GENESIS", fork: cs.fork + 1},
+        `fork ${cs.fork + 1} is not scheduled at genesis`,
+      );
     upgradeStateToNextFork(cs);
     cs.epochCtx = EpochCache.createFromState(cs.state, cs.fork, config, pubkeyCache, cs.epochCtx);
   }

@@ -1,10 +1,11 @@
 import type {ForkName} from "@ceibo/params";
 import {EXECUTION_PAYLOAD_GINDEX, MIN_SYNC_COMMITTEE_PARTICIPANTS} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {createProof, type Node, ProofType, type SingleProof} from "@chainsafe/persistent-merkle-tree";
+import {LightClientError} from "../errors.ts";
 import type {BeaconStateAllForks, SignedBeaconBlockAllForks} from "../types.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {
   computeSyncCommitteePeriodAtSlot,
   currentSyncCommitteeGindexAtSlot,
@@ -72,7 +73,8 @@ export function blockToLightClientHeader(
     bodyRoot: bodyType.hashTreeRoot(msg.body),
   };
   const fork = lightClientForkAtSlot(cfg, msg.slot);
-  if (fork === "gloas") throw Error("no gloas light-client data: ceibo has no gloas blocks");
+  if (fork === "gloas")
+    throw new LightClientError({code: "NO_GLOAS_DATA"}, "no gloas light-client data: ceibo has no gloas blocks");
   if (fork === "altair") return {fork, data: {beacon}};
   // biome-ignore lint/suspicious/noExplicitAny: a capella+ block body
   const payload = (msg.body as any).executionPayload;
@@ -112,7 +114,11 @@ export function upgradeLcHeader(
 ): ForkedLightClientData {
   const from = LC_FORK_ORDER.indexOf(header.fork);
   const target = LC_FORK_ORDER.indexOf(to);
-  if (from > target) throw Error(`cannot turn ${header.fork} light-client data into ${to}`);
+  if (from > target)
+    throw new LightClientError(
+      {code: "CANNOT_UPGRADE", from: header.fork, to},
+      `cannot turn ${header.fork} light-client data into ${to}`,
+    );
   if (from === target) return header;
   let data = header.data;
   if (header.fork === "altair") {
@@ -132,7 +138,7 @@ export function upgradeLcHeader(
 }
 
 function assertThat(cond: boolean, what: string): asserts cond {
-  if (!cond) throw Error(`cannot create light-client data: ${what}`);
+  if (!cond) throw new LightClientError({code: "CANNOT_CREATE", what}, `cannot create light-client data: ${what}`);
 }
 
 /** The header of the block a state is the post-state of (state.latest_block_header with its state root). */

@@ -13,9 +13,10 @@ import {
   UPDATE_TIMEOUT,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {fastAggregateVerify, PublicKey, Signature} from "@chainsafe/blst";
+import {LightClientError} from "../errors.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import {computeMerkleBranchRoot, isValidMerkleBranch} from "../util/merkle.ts";
 import {
   CURRENT_SYNC_COMMITTEE_GINDEX_GLOAS,
@@ -116,7 +117,11 @@ export function isValidNormalizedMerkleBranch(
 export function normalizeMerkleBranch(branch: Uint8Array[], gindex: number): Uint8Array[] {
   const depth = floorlog2(gindex);
   const numExtra = depth - branch.length;
-  if (numExtra < 0) throw Error(`branch of ${branch.length} nodes is deeper than gindex ${gindex}`);
+  if (numExtra < 0)
+    throw new LightClientError(
+      {code: "BRANCH_TOO_DEEP", branchLength: branch.length, gindex},
+      `branch of ${branch.length} nodes is deeper than gindex ${gindex}`,
+    );
   return [...Array.from({length: numExtra}, () => new Uint8Array(32)), ...branch];
 }
 
@@ -247,7 +252,7 @@ export function getSafetyThreshold(store: LightClientStore): number {
 }
 
 function assert(cond: boolean, what: string): asserts cond {
-  if (!cond) throw Error(`invalid light-client data: ${what}`);
+  if (!cond) throw new LightClientError({code: "INVALID_DATA", what}, `invalid light-client data: ${what}`);
 }
 
 const headerType = gloasLightClient.LightClientHeader;

@@ -2,6 +2,7 @@ import {type ForkName, ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import type {ValueOf} from "@chainsafe/ssz";
 import {ContainerType, VectorCompositeType} from "@chainsafe/ssz";
+import {LightClientError} from "../errors.ts";
 
 /**
  * Light-client data in the form of the newest light-client fork the specs define (gloas,
@@ -113,7 +114,10 @@ export function lightClientForkOf(fork: ForkName | "gloas"): LightClientForkName
   if (seq >= ForkSeq.deneb) return "deneb";
   if (seq >= ForkSeq.capella) return "capella";
   if (seq >= ForkSeq.altair) return "altair";
-  throw Error(`no light-client data before altair (fork ${fork})`);
+  throw new LightClientError(
+    {code: "NO_DATA_BEFORE_ALTAIR", fork},
+    `no light-client data before altair (fork ${fork})`,
+  );
 }
 
 /** The SSZ types of one light-client fork's data. */

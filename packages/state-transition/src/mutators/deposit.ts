@@ -8,13 +8,13 @@ import {
   MAX_EFFECTIVE_BALANCE,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import type {BeaconStatePostAltair, BeaconStatePostElectra, Validator} from "../types.ts";
 import {increaseBalance} from "../util/balance.ts";
-import {bytesEqual} from "../util/math.ts";
 import {getMaxEffectiveBalance} from "../util/validator.ts";
 
 export type PendingDepositValue = ValueOf<typeof ssz.electra.PendingDeposit>;

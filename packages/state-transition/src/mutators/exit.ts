@@ -1,5 +1,6 @@
 import {FAR_FUTURE_EPOCH, ForkSeq} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {StateHelperError} from "../errors.ts";
 import type {BeaconStatePostElectra} from "../types.ts";
 import {getActivationExitChurnLimit, getConsolidationChurnLimit} from "../util/churn.ts";
 import {computeActivationExitEpoch, getCurrentEpoch} from "../util/epoch.ts";
@@ -96,5 +97,9 @@ export function computeConsolidationEpochAndUpdateChurn(
  * overflow (where the spec fails); no real chain gets there. Reject instead of storing a rounded value.
  */
 function assertEpochInRange(epoch: number, what: string): void {
-  if (!Number.isSafeInteger(epoch)) throw Error(`${what} out of range (uint64 overflow): ${epoch}`);
+  if (!Number.isSafeInteger(epoch))
+    throw new StateHelperError(
+      {code: "EPOCH_OVERFLOW", what, epoch},
+      `${what} out of range (uint64 overflow): ${epoch}`,
+    );
 }

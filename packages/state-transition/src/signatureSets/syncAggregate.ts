@@ -1,6 +1,7 @@
 import {computeSigningRoot} from "@ceibo/config";
 import {DOMAIN_SYNC_COMMITTEE, SYNC_COMMITTEE_SIZE} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
@@ -8,7 +9,6 @@ import {getBlockRootAtSlot} from "../epoch/util.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {getDomain} from "../util/domain.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
-import {bytesEqual} from "../util/math.ts";
 import type {SignatureSet} from "./signatureSet.ts";
 
 export type SyncAggregate = ValueOf<typeof ssz.altair.SyncAggregate>;

@@ -1,5 +1,6 @@
 import type {PublicKey} from "@chainsafe/blst";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {StateHelperError} from "../errors.ts";
 
 /**
  * `state.validators[index].pubkey` as a deserialized key. The pubkey cache is shared by every state of a chain
@@ -8,7 +9,10 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
  */
 export function validatorPublicKey(cs: CachedBeaconState, index: number): PublicKey {
   if (!Number.isSafeInteger(index) || index < 0 || index >= cs.state.validators.length) {
-    throw Error(`validator index ${index} out of range (${cs.state.validators.length} validators)`);
+    throw new StateHelperError(
+      {code: "VALIDATOR_INDEX_OUT_OF_RANGE", index, validatorCount: cs.state.validators.length},
+      `validator index ${index} out of range (${cs.state.validators.length} validators)`,
+    );
   }
   return cs.epochCtx.pubkeyCache.getPublicKey(index);
 }

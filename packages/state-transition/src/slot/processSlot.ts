@@ -1,4 +1,5 @@
 import {SLOTS_PER_HISTORICAL_ROOT} from "@ceibo/params";
+import {bytesEqual} from "@ceibo/utils";
 import type {BeaconStateAllForks} from "../types.ts";
 
 const ZERO_HASH = new Uint8Array(32);
@@ -11,13 +12,7 @@ export function processSlot(state: BeaconStateAllForks): void {
   const previousStateRoot = state.hashTreeRoot();
   state.stateRoots.set(state.slot % SLOTS_PER_HISTORICAL_ROOT, previousStateRoot);
   const header = state.latestBlockHeader;
-  if (bytesAllZero(header.stateRoot)) header.stateRoot = previousStateRoot;
+  if (bytesEqual(header.stateRoot, ZERO_HASH)) header.stateRoot = previousStateRoot;
   const previousBlockRoot = header.hashTreeRoot();
   state.blockRoots.set(state.slot % SLOTS_PER_HISTORICAL_ROOT, previousBlockRoot);
-}
-
-function bytesAllZero(bytes: Uint8Array): boolean {
-  if (bytes.length !== ZERO_HASH.length) return false;
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
-  return true;
 }

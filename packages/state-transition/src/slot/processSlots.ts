@@ -3,6 +3,7 @@ import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {EpochCache} from "../cache/epochCache.ts";
 import {processEpoch} from "../epoch/processEpoch.ts";
+import {SlotError} from "../errors.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
 import {processSlot} from "./processSlot.ts";
 import {upgradeStateToNextFork} from "./upgrade.ts";
@@ -21,7 +22,10 @@ export function nextForkEpoch(cs: CachedBeaconState): number {
  */
 export function processSlots(cs: CachedBeaconState, slot: number): void {
   if (cs.state.slot >= slot) {
-    throw Error(`processSlots: target slot ${slot} is not after the state's slot ${cs.state.slot}`);
+    throw new SlotError(
+      {code: "SLOT_NOT_AFTER_STATE", slot, stateSlot: cs.state.slot},
+      `processSlots: target slot ${slot} is not after the state's slot ${cs.state.slot}`,
+    );
   }
   while (cs.state.slot < slot) {
     processSlot(cs.state);

@@ -1,5 +1,6 @@
 import {ForkSeq} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {SlotError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {upgradeToAltair} from "./upgradeAltair.ts";
 import {upgradeToBellatrix} from "./upgradeBellatrix.ts";
@@ -44,7 +45,7 @@ export function upgradeStateToNextFork(cs: CachedBeaconState): void {
       post = upgradeToFulu(cs);
       break;
     default:
-      throw Error(`upgradeStateToNextFork: no fork after ${cs.fork}`);
+      throw new SlotError({code: "NO_NEXT_FORK", fork: cs.fork}, `upgradeStateToNextFork: no fork after ${cs.fork}`);
   }
   // committed, so the epoch cache can be rebuilt from it right away
   post.commit();

@@ -1,5 +1,6 @@
 import {type ChainConfig, forkScheduleOf} from "@ceibo/config";
 import {ssz} from "@ceibo/types";
+import {SlotError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 
@@ -29,7 +30,7 @@ export function copyUnchangedFields(
 /** The fork version a fork activates with (`<FORK>_FORK_VERSION`). */
 export function forkVersion(config: ChainConfig, fork: number): Uint8Array {
   const info = forkScheduleOf(config)[fork];
-  if (info === undefined) throw Error(`unknown fork ${fork}`);
+  if (info === undefined) throw new SlotError({code: "UNKNOWN_FORK", fork}, `unknown fork ${fork}`);
   return info.version;
 }
 

@@ -1,9 +1,11 @@
+import {StateHelperError} from "../errors.ts";
 /**
  * phase0 integer_squareroot (exact for every uint64, on bigint)
  * Spec: `integer_squareroot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#integer_squareroot
  */
 export function integerSquareroot(n: bigint): bigint {
-  if (n < 0n) throw Error("integerSquareroot of a negative number");
+  if (n < 0n)
+    throw new StateHelperError({code: "NEGATIVE_SQUARE_ROOT"}, `integerSquareroot of a negative number: ${n}`);
   if (n < 2n) return n;
   let x = n;
   let y = (x + 1n) / 2n;
@@ -35,14 +37,4 @@ export function uint64ToBytes(n: number | bigint): Uint8Array {
  */
 export function bytesToUint64(bytes: Uint8Array): bigint {
   return new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function toHexKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }

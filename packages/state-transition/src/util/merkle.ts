@@ -1,5 +1,5 @@
+import {bytesEqual} from "@ceibo/utils";
 import {digest64} from "@chainsafe/as-sha256";
-import {bytesEqual} from "./math.ts";
 
 /**
  * phase0 compute_merkle_branch_root

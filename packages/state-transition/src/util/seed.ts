@@ -9,6 +9,7 @@ import {
   SLOTS_PER_EPOCH,
 } from "@ceibo/params";
 import {digest} from "@chainsafe/as-sha256";
+import {StateHelperError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {computeStartSlotAtEpoch} from "./epoch.ts";
 import {uint64ToBytes} from "./math.ts";
@@ -50,7 +51,7 @@ export function* sampleByEffectiveBalance(
   seed: Uint8Array,
 ): Generator<number, never> {
   const total = indices.length;
-  if (total === 0) throw Error("no active validators to sample from");
+  if (total === 0) throw new StateHelperError({code: "NO_ACTIVE_VALIDATORS"}, "no active validators to sample from");
   const electra = fork >= ForkSeq.electra;
   const maxRandom = electra ? 2 ** 16 - 1 : 2 ** 8 - 1;
   const maxEffectiveBalance = electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE;

@@ -1,45 +1,36 @@
 /**
- * Lazy access to c-kzg (EIP-4844 blob commitments/proofs, EIP-7594 cell proofs) for the mock engine. The native
- * module and its trusted setup (~5 s to load) are loaded only when blobs are first requested, once per process.
+ * The KZG loader: c-kzg (EIP-4844 blob commitments/proofs, EIP-7594 cells) with its trusted setup, loaded lazily on
+ * first use (~3-5 s), once per process. Data availability (chain/da) and the mock engine's blob pool use it; the
+ * interface is state-transition's `Kzg`.
  */
 import {mkdtempSync, writeFileSync} from "node:fs";
 import {createRequire} from "node:module";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
+import {KZG_FUNCTIONS, type Kzg} from "@ceibo/state-transition";
 
-export interface KzgLib {
-  blobToKzgCommitment(blob: Uint8Array): Uint8Array;
-  computeBlobKzgProof(blob: Uint8Array, commitment: Uint8Array): Uint8Array;
-  verifyBlobKzgProofBatch(blobs: Uint8Array[], commitments: Uint8Array[], proofs: Uint8Array[]): boolean;
-  computeCellsAndKzgProofs(blob: Uint8Array): [Uint8Array[], Uint8Array[]];
-  verifyCellKzgProofBatch(
-    commitments: Uint8Array[],
-    cellIndices: number[],
-    cells: Uint8Array[],
-    proofs: Uint8Array[],
-  ): boolean;
-  loadTrustedSetup(precompute: number, filePath?: string): void;
-}
-
-let loaded: KzgLib | undefined;
+let loaded: Kzg | undefined;
 
 /**
  * c-kzg with a trusted setup loaded. `trustedSetupFile` may be the consensus-specs JSON (trusted_setup_4096.json,
  * converted to c-kzg's text format in a temp folder) or c-kzg's .txt; default: the mainnet setup bundled with c-kzg.
  * If another module of this process loaded a setup first, that one is used.
  */
-export function loadKzg(trustedSetupFile?: string): KzgLib {
+export function loadKzg(trustedSetupFile?: string): Kzg {
   if (loaded !== undefined) return loaded;
   const require = createRequire(import.meta.url);
-  const kzg = require("c-kzg") as KzgLib;
+  const kzg = require("c-kzg") as Partial<Kzg> & {loadTrustedSetup(precompute: number, filePath?: string): void};
+  for (const name of KZG_FUNCTIONS) {
+    if (typeof kzg[name] !== "function") throw Error(`the KZG library (c-kzg) has no ${name}()`);
+  }
   const file = trustedSetupFile?.endsWith(".json") ? jsonSetupToText(trustedSetupFile) : trustedSetupFile;
   try {
     kzg.loadTrustedSetup(0, file);
   } catch (e) {
     if (!/already loaded/i.test((e as Error).message)) throw e;
   }
-  loaded = kzg;
-  return kzg;
+  loaded = kzg as Kzg;
+  return loaded;
 }
 
 /** consensus-specs trusted_setup_4096.json → c-kzg's text format (same points), written to a temp file. */

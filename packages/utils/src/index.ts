@@ -1,0 +1,13 @@
+export {
+  bytesEqual,
+  bytesEqualConstantTime,
+  concatBytes,
+  type FromHexOptions,
+  fromHex,
+  isZeroBytes,
+  toHex,
+  toHexUnprefixed,
+} from "./bytes.ts";
+export {CeiboError} from "./errors.ts";
+export {type Logger, silentLogger} from "./logger.ts";
+export {sleep} from "./sleep.ts";
