@@ -1,12 +1,14 @@
 import {type ReactNode, useCallback, useEffect, useState} from "react";
 import type {AppInfo, Language, Settings, Theme} from "../shared/contract.ts";
+import {AlertsBar} from "./components/AlertsBar.tsx";
 import {I18nProvider, translator} from "./i18n/i18n.tsx";
 import {Dashboard} from "./screens/Dashboard.tsx";
+import {MigrationScreen} from "./screens/Migration.tsx";
 import {Onboarding} from "./screens/Onboarding.tsx";
 import {SettingsScreen} from "./screens/Settings.tsx";
 import {transport} from "./transport.ts";
 
-type View = "onboarding" | "dashboard" | "settings";
+type View = "onboarding" | "dashboard" | "settings" | "migrate";
 
 function effectiveTheme(theme: Theme): "light" | "dark" {
   if (theme !== "system") return theme;
@@ -72,6 +74,7 @@ export function App(): ReactNode {
           <Dashboard settings={settings} attached={info.attached} />
         </div>
         {view === "settings" && <SettingsScreen info={info} settings={settings} update={update} />}
+        {view === "migrate" && <MigrationScreen />}
       </>
     );
   }
@@ -103,6 +106,15 @@ export function App(): ReactNode {
             >
               {t("nav.settings")}
             </button>
+            <button
+              type="button"
+              className="navlink"
+              data-testid="nav-migrate"
+              aria-current={view === "migrate" ? "page" : undefined}
+              onClick={() => setView("migrate")}
+            >
+              {t("nav.migrate")}
+            </button>
           </nav>
         )}
         <div className="topbar-tools">
@@ -130,6 +142,7 @@ export function App(): ReactNode {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        {settings !== null && <AlertsBar />}
         {body}
       </main>
     </I18nProvider>
