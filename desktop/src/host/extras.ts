@@ -63,11 +63,10 @@ export function createExtras(deps: ExtrasDeps): ExtraHandlers {
     beaconUrl: deps.beaconUrl,
     emit: deps.emit,
     events: deps.events,
-    async validator(args) {
+    async validator(args, preset) {
       // a previous validator client (e.g. an earlier attempt stopped by doppelganger) is replaced
       await deps.children.get("validator")?.stop();
       deps.children.delete("validator");
-      const preset = deps.settings.get().network === "dev" ? "minimal" : "mainnet";
       return deps.child({
         name: "validator",
         ...deps.ceibo(args),

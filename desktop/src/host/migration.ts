@@ -43,8 +43,8 @@ export interface MigrationDeps {
   ceiboBin: string;
   network(): NetworkName;
   beaconUrl(): string | null;
-  /** The supervised validator client with these ceibo args (not started yet; the host owns it). */
-  validator(args: string[]): Promise<SupervisedChild>;
+  /** The supervised validator client with these ceibo args and preset (not started yet; the host owns it). */
+  validator(args: string[], preset: string): Promise<SupervisedChild>;
   emit(e: HostEvent): void;
   /** The host's event stream: the validator client's status and log lines come back through it. */
   events: EventEmitter<{event: [HostEvent]}>;
@@ -170,6 +170,15 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
     return g.data.genesis_validators_root.toLowerCase();
   };
 
+  /** The preset the validator client must run with: the beacon node's (ceibo dev may run either). */
+  const presetOf = async (): Promise<string> => {
+    if (deps.network() !== "dev") return "mainnet";
+    const s = await beacon<{data: {PRESET_BASE?: string}}>("/eth/v1/config/spec");
+    const p = s.data.PRESET_BASE;
+    if (p !== "minimal" && p !== "mainnet") throw badRequest(`the beacon node reports an unknown preset ${p}`);
+    return p;
+  };
+
   const currentEpoch = async (): Promise<number | null> => {
     try {
       if (spec === null) {
@@ -240,6 +249,7 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
       const checked = checkMigration(dir, file, await expectedRoot());
       const beaconUrl = deps.beaconUrl();
       if (beaconUrl === null) throw badRequest("no beacon node is running: start the node first");
+      const preset = await presetOf();
       set({phase: "importing", pubkeys: checked.pubkeys, watch: null, message: null});
       const vcDir = join(deps.dataDir, "vc");
       const secrets = join(deps.dataDir, "secrets");
@@ -265,7 +275,7 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
               file,
               ...rootArgs,
             ],
-            {cwd: deps.dataDir, timeout: 10 * 60_000},
+            {cwd: deps.dataDir, timeout: 10 * 60_000, env: {...process.env, CEIBO_PRESET: preset}},
             (err, stdout, stderr) => {
               if (err === null) ok();
               else {
@@ -282,18 +292,21 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
         rmSync(pwFile, {force: true});
       }
       set({phase: "watching", watch: null});
-      const vc = await deps.validator([
-        "validator",
-        "--beacon-nodes",
-        beaconUrl,
-        "--data-dir",
-        vcDir,
-        "--keymanager",
-        "--keymanager.port",
-        "0",
-        "--doppelganger-protection",
-        "true",
-      ]);
+      const vc = await deps.validator(
+        [
+          "validator",
+          "--beacon-nodes",
+          beaconUrl,
+          "--data-dir",
+          vcDir,
+          "--keymanager",
+          "--keymanager.port",
+          "0",
+          "--doppelganger-protection",
+          "true",
+        ],
+        preset,
+      );
       vc.start();
       return status;
     },
