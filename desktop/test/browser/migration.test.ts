@@ -26,8 +26,14 @@ const RUN = process.env.DESKTOP_TEST === "1";
 const PASSWORD = "migration test password";
 const MNEMONIC = `${Array(11).fill("abandon").join(" ")} about`;
 const MINIMAL = {CEIBO_PRESET: "minimal"};
-/** Slots of 4 s (32 s epochs): the second client gets well inside the 2-epoch watch on a busy machine. */
-const SLOT_MS = 4000;
+/**
+ * Slots of 6 s (48 s epochs). ceibo's validator client checks, at the start of epoch S+2 (S: the epoch it
+ * started in), the liveness of epoch S+1: the second client must be live within S+1, so it is started as soon
+ * as the watch shows and must get going within about one epoch on a busy machine.
+ */
+const SLOT_MS = 6000;
+const T0 = Date.now();
+const say = (s: string): void => console.log(`[migration +${Math.round((Date.now() - T0) / 1000)}s] ${s}`);
 
 async function screen(page: Page, name: string): Promise<void> {
   await shot(page, name);
@@ -110,6 +116,7 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
   });
 
   afterAll(async () => {
+    say(`dev output (tail):\n${dev?.output.slice(-4000)}`);
     await browser?.close();
     await prev?.kill("SIGTERM", 20_000);
     await dev?.kill("SIGTERM", 60_000);
@@ -137,7 +144,9 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
       MINIMAL,
     );
 
-  test("imports from the previous client, shows the doppelganger wait, stops and explains when the keys sign elsewhere; 0 slashable", async () => {
+  test("imports from the previous client, shows the doppelganger wait, stops and explains when the keys sign elsewhere; 0 slashable", {
+    timeout: 1_200_000,
+  }, async () => {
     // ---- the previous client builds real history, then is stopped and exports it
     prev = startPrevious("old-client");
     const epochOf = async (): Promise<number> =>
@@ -154,6 +163,7 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
       [dev, prev],
       1000,
     );
+    say(`epoch 2 reached; stopping the previous client`);
     await prev.kill("SIGTERM", 20_000);
     prev = null;
     const exportFile = join(tmp, "old-client-slashing-protection.json");
@@ -162,6 +172,7 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     expect(exported.data.length).toBe(4);
     for (const d of exported.data) expect(d.signed_attestations.length).toBeGreaterThan(0);
 
+    say("exported; the wizard");
     // ---- the wizard
     const ctx = await browser.newContext({locale: "en-US"});
     const page = await ctx.newPage();
@@ -203,15 +214,17 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     await page.getByTestId("mig-stopped").check();
     await screen(page, "32-migration-stop-old-client");
     await page.getByTestId("mig-start").click();
+    say("import started");
     await page.getByTestId("mig-phase-watching").waitFor({timeout: 180_000});
     await page.getByTestId("mig-watch").waitFor({timeout: 120_000});
-    await screen(page, "33-migration-doppelganger-wait");
-    const watchText = await page.getByTestId("mig-phase-watching").textContent();
-    expect(watchText).toMatch(/signing starts at epoch \d+/i);
-
-    // ---- the old client comes back (a second client signing with the same keys)
+    // ---- the old client comes back (a second client signing with the same keys), at once: see SLOT_MS
     prev = startPrevious("old-client-again");
+    const watchText = await page.getByTestId("mig-phase-watching").textContent();
+    say(`watch shown: ${watchText}`);
+    expect(watchText).toMatch(/signing starts at epoch \d+/i);
+    await screen(page, "33-migration-doppelganger-wait");
     await page.getByTestId("mig-doppelganger").waitFor({timeout: 240_000});
+    say("doppelganger explained");
     const explained = await page.getByTestId("mig-doppelganger").textContent();
     expect(explained).toContain("Another validator client");
     expect(explained).toContain("stop the other client");
