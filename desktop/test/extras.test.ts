@@ -3,6 +3,7 @@
  * doppelganger log lines) and the system check's grading and port probe (real sockets).
  */
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {createServer as createHttpServer} from "node:http";
 import {createServer} from "node:net";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
@@ -10,6 +11,7 @@ import {createLogger, Doppelganger} from "@ceibo/validator-client";
 import {afterAll, describe, expect, it} from "vitest";
 import {AlertCenter} from "../src/host/alerts.ts";
 import {HostError} from "../src/host/errors.ts";
+import {upcomingProposals} from "../src/host/extras.ts";
 import {checkMigration, isWatchPassedLine, parseWatchLine} from "../src/host/migration.ts";
 import {clockItem, cpuItem, diskItem, portFree, ramItem} from "../src/host/systemCheck.ts";
 
@@ -207,5 +209,47 @@ describe("system check", () => {
     expect(await portFree(port)).toBe(false);
     await new Promise<void>((r) => srv.close(() => r()));
     expect(await portFree(port)).toBe(true);
+  });
+});
+
+describe("upcoming proposals from a Beacon API", () => {
+  it("keeps the user's proposals of the current and next epoch with the seconds until each", async () => {
+    const genesisTime = 1_000_000;
+    const now = (genesisTime + 12 * 40 + 3) * 1000; // slot 40 (epoch 1 of 32-slot epochs), 3 s in
+    const mine = pk(1);
+    const duties: Record<string, {pubkey: string; validator_index: string; slot: string}[]> = {
+      "1": [
+        {pubkey: pk(9), validator_index: "9", slot: "41"},
+        {pubkey: mine.toUpperCase().replace("0X", "0x"), validator_index: "1", slot: "45"},
+      ],
+      "2": [{pubkey: mine, validator_index: "1", slot: "70"}],
+    };
+    const srv = createHttpServer((req, res) => {
+      const u = req.url ?? "";
+      const send = (b: unknown) => res.writeHead(200, {"content-type": "application/json"}).end(JSON.stringify(b));
+      if (u === "/eth/v1/config/spec") send({data: {SECONDS_PER_SLOT: "12", SLOTS_PER_EPOCH: "32"}});
+      else if (u === "/eth/v1/beacon/genesis") send({data: {genesis_time: String(genesisTime)}});
+      else {
+        const m = /^\/eth\/v1\/validator\/duties\/proposer\/(\d+)$/.exec(u);
+        if (m !== null && duties[m[1]] !== undefined) send({data: duties[m[1]]});
+        else res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(srv.address() as {port: number}).port}`;
+    try {
+      expect(await upcomingProposals(url, [mine], now)).toEqual([
+        {slot: 45, validatorIndex: 1, inSeconds: 57},
+        {slot: 70, validatorIndex: 1, inSeconds: 357},
+      ]);
+      expect(await upcomingProposals(url, [], now)).toEqual([]);
+      // the next epoch unknown: the current one still counts; the current one unknown: an error
+      delete duties["2"];
+      expect((await upcomingProposals(url, [mine], now)).map((p) => p.slot)).toEqual([45]);
+      delete duties["1"];
+      await expect(upcomingProposals(url, [mine], now)).rejects.toThrow(/HTTP 404/);
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
   });
 });

@@ -110,7 +110,29 @@ export function createExtras(deps: ExtrasDeps): ExtraHandlers {
         // node not answering: the process status says so already
       }
     }
+    if (url !== null) {
+      try {
+        inputs.proposals = await upcomingProposals(url, await ourPubkeys());
+      } catch {
+        // duties not available (node starting, syncing): no proposal alert this round
+      }
+    }
     publish(alerts.update(inputs));
+  };
+
+  /** The user's keys: the keystores of onboarding and the migrated ones. */
+  const ourPubkeys = async (): Promise<string[]> => {
+    const out = new Set<string>();
+    const dir = deps.settings.get().keystoresDir;
+    if (dir !== null) {
+      try {
+        for (const k of readKeystoreFolder(dir).keys) out.add(k.pubkey);
+      } catch {
+        // no (readable) keystores yet
+      }
+    }
+    for (const p of (await migration["migration.status"]({})).pubkeys) out.add(p);
+    return [...out];
   };
   let measuring: Promise<void> | null = null;
   const measureOnce = (): Promise<void> => {
@@ -147,4 +169,45 @@ export function createExtras(deps: ExtrasDeps): ExtraHandlers {
       return {alerts: alerts.list()};
     },
   };
+}
+
+async function getJson<T>(base: string, path: string, init?: RequestInit): Promise<T> {
+  const r = await fetch(new URL(path, base), {...init, signal: AbortSignal.timeout(5000)});
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
+/** Proposals of `pubkeys` in the current and the next epoch, with the seconds until each (Beacon API). */
+export async function upcomingProposals(
+  url: string,
+  pubkeys: string[],
+  now = Date.now(),
+): Promise<{slot: number; validatorIndex: number; inSeconds: number}[]> {
+  if (pubkeys.length === 0) return [];
+  const spec = await getJson<{data: Record<string, string>}>(url, "/eth/v1/config/spec");
+  const genesis = await getJson<{data: {genesis_time: string}}>(url, "/eth/v1/beacon/genesis");
+  const slotS =
+    spec.data.SLOT_DURATION_MS !== undefined
+      ? Number(spec.data.SLOT_DURATION_MS) / 1000
+      : Number(spec.data.SECONDS_PER_SLOT);
+  const perEpoch = Number(spec.data.SLOTS_PER_EPOCH);
+  const genesisTime = Number(genesis.data.genesis_time);
+  const epoch = Math.max(0, Math.floor((now / 1000 - genesisTime) / slotS / perEpoch));
+  const ours = new Set(pubkeys.map((p) => p.toLowerCase()));
+  const out: {slot: number; validatorIndex: number; inSeconds: number}[] = [];
+  for (const e of [epoch, epoch + 1]) {
+    let duties: {data: {pubkey: string; validator_index: string; slot: string}[]};
+    try {
+      duties = await getJson(url, `/eth/v1/validator/duties/proposer/${e}`);
+    } catch (err) {
+      if (e === epoch) throw err;
+      continue; // the next epoch's duties may not be known yet
+    }
+    for (const d of duties.data) {
+      if (!ours.has(d.pubkey.toLowerCase())) continue;
+      const slot = Number(d.slot);
+      out.push({slot, validatorIndex: Number(d.validator_index), inSeconds: genesisTime + slot * slotS - now / 1000});
+    }
+  }
+  return out;
 }

@@ -223,7 +223,24 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     say(`watch shown: ${watchText}`);
     expect(watchText).toMatch(/signing starts at epoch \d+/i);
     await screen(page, "33-migration-doppelganger-wait");
-    await page.getByTestId("mig-doppelganger").waitFor({timeout: 240_000});
+    const vcLog = (): Promise<string> =>
+      page.evaluate(() =>
+        fetch("/rpc/logs.tail", {
+          method: "POST",
+          headers: {"content-type": "application/json"},
+          body: JSON.stringify({process: "validator", lines: 80}),
+        })
+          .then((r) => r.json())
+          .then((b: {lines: {text: string}[]}) => b.lines.map((l) => l.text).join("\n")),
+      );
+    const outcome = await page
+      .locator('[data-testid="mig-doppelganger"], [data-testid="mig-phase-enabled"], [data-testid="mig-failed"]')
+      .first()
+      .waitFor({timeout: 240_000})
+      .then(() => page.getByTestId("mig-doppelganger").isVisible())
+      .catch(() => false);
+    if (!outcome)
+      throw new Error(`the wizard did not stop on the doppelganger; validator client log:\n${await vcLog()}`);
     say("doppelganger explained");
     const explained = await page.getByTestId("mig-doppelganger").textContent();
     expect(explained).toContain("Another validator client");
