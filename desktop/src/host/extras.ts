@@ -7,7 +7,7 @@ import {statfsSync} from "node:fs";
 import type {Alert, HostEvent, HostHandlers, ProcessName} from "../shared/contract.ts";
 import {NETWORK_NAMES} from "../shared/contract.ts";
 import {AlertCenter, type AlertCenter as AlertCenterT, type AlertInputs} from "./alerts.ts";
-import {createMigration, MIGRATION_DOPPELGANGER_REASON} from "./migration.ts";
+import {createMigration, MIGRATION_DOPPELGANGER_REASON, readKeystoreFolder} from "./migration.ts";
 import type {SettingsStore} from "./settings.ts";
 import type {ChildSpec, SupervisedChild} from "./supervisor.ts";
 import {DOPPELGANGER_EXIT_CODE} from "./supervisor.ts";
