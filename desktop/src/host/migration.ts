@@ -201,6 +201,40 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
     }
   };
 
+  /**
+   * Before anything is imported: are the keys active on the network now (this or the previous epoch)? Then the
+   * old client still runs, or stopped less than an epoch ago — its sync-committee messages leave no slashing-
+   * protection record, so ceibo's doppelganger watch would see them and stop at once. Keys unknown to the chain
+   * (not deposited yet) have nothing to check.
+   */
+  const liveNow = async (pubkeys: string[]): Promise<{epoch: number; pubkeys: string[]} | null> => {
+    const epoch = await currentEpoch();
+    if (epoch === null) throw badRequest("the beacon node does not answer: start the node first");
+    const ids = pubkeys.join(",");
+    const vals = await beacon<{data: {index: string; validator: {pubkey: string}}[]}>(
+      `/eth/v1/beacon/states/head/validators?id=${ids}`,
+    );
+    const byIndex = new Map(vals.data.map((v) => [v.index, hex0x(v.validator.pubkey)]));
+    if (byIndex.size === 0) return null;
+    for (const e of [epoch, epoch - 1]) {
+      if (e < 0) continue;
+      const url = deps.beaconUrl();
+      if (url === null) return null;
+      const r = await fetch(new URL(`/eth/v1/validator/liveness/${e}`, url), {
+        method: "POST",
+        headers: {"content-type": "application/json"},
+        body: JSON.stringify([...byIndex.keys()]),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!r.ok) throw badRequest(`the beacon node answered the liveness request with HTTP ${r.status}`);
+      const live = ((await r.json()) as {data: {index: string; is_live: boolean}[]}).data.filter((x) => x.is_live);
+      if (live.length > 0) return {epoch: e, pubkeys: live.map((x) => byIndex.get(x.index) ?? x.index)};
+    }
+    return null;
+  };
+
+  let vcChild: SupervisedChild | null = null;
+
   const onValidatorStatus = (s: ProcessStatus): void => {
     if (status.phase !== "watching" && status.phase !== "enabled") return;
     if (s.state === "doppelganger") {
@@ -212,6 +246,16 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
 
   const onValidatorLine = (text: string): void => {
     if (status.phase !== "watching") return;
+    if (/doppelganger detected/i.test(text)) {
+      // the client stops on its own (exit code 3); should it not exit, it is stopped here: the wizard stops now
+      set({phase: "doppelganger", message: MIGRATION_DOPPELGANGER_REASON});
+      const c = vcChild;
+      setTimeout(() => {
+        const st = c?.status().state;
+        if (c !== null && (st === "running" || st === "starting")) void c.stop();
+      }, 20_000).unref();
+      return;
+    }
     const from = parseWatchLine(text);
     if (from !== null) {
       set({watch: {startEpoch: from - 2, signingFromEpoch: from, currentEpoch: status.watch?.currentEpoch ?? null}});
@@ -249,6 +293,15 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
       const checked = checkMigration(dir, file, await expectedRoot());
       const beaconUrl = deps.beaconUrl();
       if (beaconUrl === null) throw badRequest("no beacon node is running: start the node first");
+      spec = null; // the node may have been restarted on another chain since
+      const live = await liveNow(checked.pubkeys);
+      if (live !== null) {
+        throw badRequest(
+          `${live.pubkeys.length} of these keys were active on the network in epoch ${live.epoch} ` +
+            `(${live.pubkeys.join(", ")}): the old client is still running, or it stopped less than an epoch ago. ` +
+            `Make sure it is stopped, wait until epoch ${live.epoch + 2}, then start again. Nothing was imported`,
+        );
+      }
       const preset = await presetOf();
       set({phase: "importing", pubkeys: checked.pubkeys, watch: null, message: null});
       const vcDir = join(deps.dataDir, "vc");
@@ -307,6 +360,7 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
         ],
         preset,
       );
+      vcChild = vc;
       vc.start();
       return status;
     },

@@ -166,6 +166,14 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     say(`epoch 2 reached; stopping the previous client`);
     await prev.kill("SIGTERM", 20_000);
     prev = null;
+    /** The wall-clock epoch (the head may lag when no one proposes). */
+    const spec = await getJson<{data: Record<string, string>}>(`${api}/eth/v1/config/spec`);
+    const genesisTime = Number(
+      (await getJson<{data: {genesis_time: string}}>(`${api}/eth/v1/beacon/genesis`)).data.genesis_time,
+    );
+    const slotS = Number(spec.data.SLOT_DURATION_MS ?? Number(spec.data.SECONDS_PER_SLOT) * 1000) / 1000;
+    const clockEpoch = (): number => Math.floor((Date.now() / 1000 - genesisTime) / slotS / 8);
+    const stopEpoch = clockEpoch();
     const exportFile = join(tmp, "old-client-slashing-protection.json");
     await run("export", ["slashing-protection", "export", "--data-dir", join(tmp, "old-vc"), "--file", exportFile]);
     const exported = JSON.parse(readFileSync(exportFile, "utf8")) as InterchangeJson;
@@ -214,6 +222,26 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     await page.getByTestId("mig-stopped").check();
     await screen(page, "32-migration-stop-old-client");
     await page.getByTestId("mig-start").click();
+    // the host asks the node first: keys active in this or the previous epoch (the old client stopped less than
+    // an epoch ago; its sync-committee messages have no slashing-protection record) are refused, nothing imported
+    if (clockEpoch() <= stopEpoch) {
+      await expect
+        .poll(() => page.getByTestId("mig-error").textContent(), {timeout: 60_000})
+        .toMatch(/were active on the network in epoch \d+.*Nothing was imported/);
+      await screen(page, "32b-migration-old-client-still-active");
+      expect(readdirSync(join(tmp, "dev", "ui")).includes("vc")).toBe(false);
+      say("refused while the old client's keys were still active; waiting an epoch");
+      await until(
+        "a full epoch without the old client",
+        300_000,
+        async () => clockEpoch() >= stopEpoch + 2,
+        [dev],
+        1000,
+      );
+      await page.getByTestId("mig-start").click();
+    } else {
+      say(`the wizard reached Start in epoch ${clockEpoch()} (old client stopped in ${stopEpoch}): no refusal to see`);
+    }
     say("import started");
     await page.getByTestId("mig-phase-watching").waitFor({timeout: 180_000});
     await page.getByTestId("mig-watch").waitFor({timeout: 120_000});
@@ -242,6 +270,23 @@ describe.skipIf(!RUN)("migration wizard against a dev chain and a previous clien
     if (!outcome)
       throw new Error(`the wizard did not stop on the doppelganger; validator client log:\n${await vcLog()}`);
     say("doppelganger explained");
+    // the validator client exited with the doppelganger code, and the supervisor did not restart it
+    const vcStatus = await until(
+      "the validator client's doppelganger exit",
+      120_000,
+      async () => {
+        const st = await page.evaluate(() =>
+          fetch("/rpc/node.status", {method: "POST", headers: {"content-type": "application/json"}, body: "{}"}).then(
+            (r) => r.json() as Promise<{processes: {name: string; state: string; lastExitCode: number | null}[]}>,
+          ),
+        );
+        const v = st.processes.find((p) => p.name === "validator");
+        return v !== undefined && v.state === "doppelganger" ? v : null;
+      },
+      [dev],
+      1000,
+    );
+    expect(vcStatus.lastExitCode).toBe(3);
     const explained = await page.getByTestId("mig-doppelganger").textContent();
     expect(explained).toContain("Another validator client");
     expect(explained).toContain("stop the other client");
