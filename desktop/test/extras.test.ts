@@ -55,6 +55,16 @@ describe("AlertCenter", () => {
     });
     expect(fresh.map((x) => x.id)).toEqual(["upcomingProposal:10:3"]);
     expect(a.update({now: 2, proposals: [{slot: 10, validatorIndex: 3, inSeconds: 18}]})).toEqual([]);
+    // several within the lead time: only the next one; once it passed, the following one
+    const many = [
+      {slot: 12, validatorIndex: 4, inSeconds: 30},
+      {slot: 11, validatorIndex: 5, inSeconds: 6},
+    ];
+    expect(a.update({now: 3, proposals: many}).map((x) => x.id)).toEqual(["upcomingProposal:11:5"]);
+    expect(a.list().map((x) => x.id)).toEqual(["upcomingProposal:11:5"]);
+    expect(a.update({now: 4, proposals: [{slot: 12, validatorIndex: 4, inSeconds: 24}]}).map((x) => x.id)).toEqual([
+      "upcomingProposal:12:4",
+    ]);
   });
 
   it("N missed duties in a row (recordDuty): a done duty resets the count", () => {

@@ -68,16 +68,19 @@ export class AlertCenter {
       const freeGb = Math.floor((d.freeBytes / GB) * 10) / 10;
       out.push(mk("lowDisk", "lowDisk", d.freeBytes < (this.th.lowDiskGb * GB) / 2 ? "critical" : "warn", {freeGb}));
     }
-    for (const p of inputs.proposals ?? []) {
-      if (p.inSeconds >= 0 && p.inSeconds <= this.th.proposalLeadSeconds) {
-        out.push(
-          mk(`upcomingProposal:${p.slot}:${p.validatorIndex}`, "upcomingProposal", "info", {
-            slot: p.slot,
-            validatorIndex: p.validatorIndex,
-            inSeconds: Math.round(p.inSeconds),
-          }),
-        );
-      }
+    // only the next proposal: a small validator set may propose at many slots of an epoch
+    const next = (inputs.proposals ?? [])
+      .filter((p) => p.inSeconds >= 0 && p.inSeconds <= this.th.proposalLeadSeconds)
+      .sort((a, b) => a.inSeconds - b.inSeconds)
+      .slice(0, 1);
+    for (const p of next) {
+      out.push(
+        mk(`upcomingProposal:${p.slot}:${p.validatorIndex}`, "upcomingProposal", "info", {
+          slot: p.slot,
+          validatorIndex: p.validatorIndex,
+          inSeconds: Math.round(p.inSeconds),
+        }),
+      );
     }
     this.measured = out;
     return this.evaluate(inputs.now);

@@ -259,6 +259,9 @@ export function createMigration(deps: MigrationDeps): MigrationHandlers {
     const from = parseWatchLine(text);
     if (from !== null) {
       set({watch: {startEpoch: from - 2, signingFromEpoch: from, currentEpoch: status.watch?.currentEpoch ?? null}});
+      void currentEpoch().then((e) => {
+        if (status.phase === "watching" && status.watch !== null) set({watch: {...status.watch, currentEpoch: e}});
+      });
     } else if (isWatchPassedLine(text)) {
       set({phase: "enabled", message: null});
     }
