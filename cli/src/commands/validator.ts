@@ -326,7 +326,8 @@ export const validatorCommand: Command = {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
       const reason = await vc.stopped;
-      await closeMetrics(); // also when the client stopped on its own (doppelganger): an open server holds the process
+      // also when the client stopped on its own (doppelganger): an open server (metrics, Keymanager API) holds the process
+      await Promise.allSettled([closeKm(), closeMetrics()]);
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
       if (reason?.code === "DOPPELGANGER_DETECTED") return 3;

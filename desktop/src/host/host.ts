@@ -8,6 +8,7 @@ import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSy
 import {join, resolve} from "node:path";
 import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} from "../shared/contract.ts";
 import {badRequest} from "./errors.ts";
+import {createExtras} from "./extras.ts";
 import {KeySessions} from "./keygen.ts";
 import {keyManagementHandlers} from "./keyManagement.ts";
 import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
@@ -262,6 +263,8 @@ export function createHost(opts: HostOptions): Host {
       return {lines: children.get(name)?.logs.last(n) ?? []};
     },
     ...keyManagementHandlers({dataDir, keymanager: () => keymanager, beaconUrl: () => beaconUrl}),
+    // migration wizard, system check, alerts (host/extras.ts)
+    ...createExtras({dataDir, ceiboBin, settings, events, emit, beaconUrl: () => beaconUrl, children, child, ceibo}),
   };
 
   return {handlers, events, beaconUrl: () => beaconUrl, close: stopAll};

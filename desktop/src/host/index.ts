@@ -1,5 +1,6 @@
 export * from "./dispatch.ts";
 export * from "./errors.ts";
+export {recordDutyOutcome} from "./extras.ts";
 export * from "./host.ts";
 export * from "./keygen.ts";
 export * from "./keyManagement.ts";

@@ -1,13 +1,15 @@
 import {type ReactNode, useCallback, useEffect, useState} from "react";
 import type {AppInfo, Language, Settings, Theme} from "../shared/contract.ts";
+import {AlertsBar} from "./components/AlertsBar.tsx";
 import {I18nProvider, translator} from "./i18n/i18n.tsx";
 import {Dashboard} from "./screens/Dashboard.tsx";
 import {KeysScreen} from "./screens/Keys.tsx";
+import {MigrationScreen} from "./screens/Migration.tsx";
 import {Onboarding} from "./screens/Onboarding.tsx";
 import {SettingsScreen} from "./screens/Settings.tsx";
 import {transport} from "./transport.ts";
 
-type View = "onboarding" | "dashboard" | "settings" | "keys";
+type View = "onboarding" | "dashboard" | "settings" | "keys" | "migrate";
 
 function effectiveTheme(theme: Theme): "light" | "dark" {
   if (theme !== "system") return theme;
@@ -74,6 +76,7 @@ export function App(): ReactNode {
         </div>
         {view === "settings" && <SettingsScreen info={info} settings={settings} update={update} />}
         {view === "keys" && <KeysScreen />}
+        {view === "migrate" && <MigrationScreen />}
       </>
     );
   }
@@ -114,6 +117,15 @@ export function App(): ReactNode {
             >
               {t("nav.keys")}
             </button>
+            <button
+              type="button"
+              className="navlink"
+              data-testid="nav-migrate"
+              aria-current={view === "migrate" ? "page" : undefined}
+              onClick={() => setView("migrate")}
+            >
+              {t("nav.migrate")}
+            </button>
           </nav>
         )}
         <div className="topbar-tools">
@@ -141,6 +153,7 @@ export function App(): ReactNode {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        {settings !== null && <AlertsBar />}
         {body}
       </main>
     </I18nProvider>

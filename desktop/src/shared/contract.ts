@@ -126,6 +126,23 @@ export interface Channels {
     req: {pubkey: string; confirmPubkey: string};
     res: {validatorIndex: number; epoch: number; queueAhead: number; inPool: boolean};
   };
+  // --- migration wizard, system check, alerts (issue 10 items 1, 5, 6) ---
+  /** Checks another client's keystores folder + its EIP-3076 export: every key covered, the network's root. */
+  "migration.check": {req: {keystoresDir: string; interchangeFile: string}; res: MigrationCheck};
+  /**
+   * The user confirmed the old client is stopped: keys + interchange are imported into ceibo's validator client
+   * (`ceibo validator import`), which then starts with doppelganger protection on. The password only reaches a
+   * 0600 file, removed after the import.
+   */
+  "migration.start": {
+    req: {keystoresDir: string; interchangeFile: string; password: string; oldClientStopped: boolean};
+    res: MigrationStatus;
+  };
+  "migration.status": {req: Record<string, never>; res: MigrationStatus};
+  /** Free disk against the network's needs, RAM, CPU cores, p2p port, clock offset. */
+  "system.check": {req: {network?: NetworkName}; res: {items: SystemCheckItem[]}};
+  /** The alerts in force now (browser mode shows them in the app; Electron also as desktop notifications). */
+  "alerts.list": {req: Record<string, never>; res: {alerts: Alert[]}};
 }
 
 export interface KmKeyConfig {
@@ -188,6 +205,11 @@ const CHANNEL_SET = {
   "km.delete": true,
   "km.setConfig": true,
   "km.exit": true,
+  "migration.check": true,
+  "migration.start": true,
+  "migration.status": true,
+  "system.check": true,
+  "alerts.list": true,
 } as const satisfies Record<Channel, true>;
 export const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
 
@@ -202,7 +224,9 @@ export type HostHandlers = {[C in Channel]: (req: Req<C>) => Promise<Res<C>>};
 export type HostEvent =
   | {type: "keys.progress"; done: number; total: number}
   | {type: "process"; status: ProcessStatus}
-  | {type: "log"; process: ProcessName; line: LogLine};
+  | {type: "log"; process: ProcessName; line: LogLine}
+  | {type: "migration"; status: MigrationStatus}
+  | {type: "alert"; alert: Alert};
 
 /** What the renderer calls: the same shape over HTTP and over the preload bridge. */
 export interface HostTransport {
@@ -239,3 +263,46 @@ export interface PreloadBridge {
 
 /** What the renderer learns of the app at start (`app.info`). */
 export type AppInfo = Channels["app.info"]["res"];
+
+// --- migration wizard, system check, alerts (issue 10 items 1, 5, 6) ---
+
+export interface MigrationCheck {
+  /** 0x pubkeys of the keystores found (deposit_data-*.json skipped). */
+  pubkeys: string[];
+  genesisValidatorsRoot: string;
+  /** Per key: how much history the export carries for it. */
+  history: {pubkey: string; blocks: number; attestations: number}[];
+  /** deposit_data files recognised and skipped. */
+  skipped: string[];
+}
+
+export type MigrationPhase = "idle" | "importing" | "watching" | "enabled" | "doppelganger" | "failed";
+
+export interface MigrationStatus {
+  phase: MigrationPhase;
+  pubkeys: string[];
+  /** Doppelganger watch: the epoch it began, the first epoch the keys may sign, the chain's current epoch. */
+  watch: {startEpoch: number; signingFromEpoch: number; currentEpoch: number | null} | null;
+  /** What happened, in plain words (English; `phase` gives the translated text's key). */
+  message: string | null;
+}
+
+export type CheckLevel = "pass" | "warn" | "fail";
+
+export interface SystemCheckItem {
+  id: "disk" | "ram" | "cpu" | "p2pPort" | "clock";
+  level: CheckLevel;
+  /** Measured value and the need, for the translated sentence (e.g. {freeGb: 120, needGb: 1000}). */
+  values: Record<string, number | string>;
+}
+
+export type AlertKind = "outOfSync" | "lowDisk" | "upcomingProposal" | "missedDuties";
+
+export interface Alert {
+  /** Stable id: the same condition keeps its id, so a notification is shown once. */
+  id: string;
+  kind: AlertKind;
+  level: "info" | "warn" | "critical";
+  values: Record<string, number | string>;
+  since: number;
+}

@@ -6,6 +6,7 @@
  */
 import {type FormEvent, type ReactNode, useEffect, useId, useRef, useState} from "react";
 import type {AppInfo, Channels, NetworkName, Settings, WithdrawalKind} from "../../shared/contract.ts";
+import {SystemCheck} from "../components/SystemCheck.tsx";
 import {type MessageKey, useT} from "../i18n/i18n.tsx";
 import {transport} from "../transport.ts";
 
@@ -161,6 +162,7 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
               <code>{info.dataDir}</code>
             </dd>
           </dl>
+          <SystemCheck network={settings.network} />
           <div className="actions">
             <button type="button" className="primary" onClick={() => go("network")}>
               {t("onb.welcome.start")}
@@ -203,6 +205,7 @@ export function Onboarding({info, settings, update, onDone}: Props): ReactNode {
               </label>
             ))}
           </fieldset>
+          <SystemCheck network={network} />
           {errorBox}
           <div className="actions">
             <button type="button" onClick={() => go("welcome")}>
