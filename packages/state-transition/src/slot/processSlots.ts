@@ -2,7 +2,7 @@ import {forkScheduleOf} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {EpochCache} from "../cache/epochCache.ts";
-import {processEpoch} from "../epoch/processEpoch.ts";
+import {processEpoch, stepTimer} from "../epoch/processEpoch.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
 import {processSlot} from "./processSlot.ts";
 import {upgradeStateToNextFork} from "./upgrade.ts";
@@ -24,13 +24,17 @@ export function processSlots(cs: CachedBeaconState, slot: number): void {
     throw Error(`processSlots: target slot ${slot} is not after the state's slot ${cs.state.slot}`);
   }
   while (cs.state.slot < slot) {
+    const mark = stepTimer(cs.epochStepTimes);
     processSlot(cs.state);
+    mark("processSlot");
     if ((cs.state.slot + 1) % SLOTS_PER_EPOCH === 0) {
       processEpoch(cs);
     }
     cs.state.slot += 1;
     if (cs.state.slot % SLOTS_PER_EPOCH === 0) {
+      const markRotation = stepTimer(cs.epochStepTimes);
       onEpochStart(cs);
+      markRotation("epochCacheRotation");
     }
   }
 }
