@@ -51,7 +51,7 @@ function log(msg: string): void {
 const gcEntries: {start: number; duration: number; major: boolean}[] = [];
 const gcObserver = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
-    const kind = (e.detail as {kind?: number} | undefined)?.kind;
+    const kind = (e as unknown as {detail?: {kind?: number}}).detail?.kind;
     gcEntries.push({start: e.startTime, duration: e.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR});
   }
 });

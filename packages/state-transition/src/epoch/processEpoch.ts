@@ -1,5 +1,6 @@
 import {ForkSeq} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import type {EpochRotationInput} from "../cache/epochCache.ts";
 import {beforeProcessEpoch} from "./epochTransitionCache.ts";
 import {processEffectiveBalanceUpdates} from "./processEffectiveBalanceUpdates.ts";
 import {processEth1DataReset} from "./processEth1DataReset.ts";
@@ -21,10 +22,11 @@ import {processSyncCommitteeUpdates} from "./processSyncCommitteeUpdates.ts";
 
 /**
  * phase0 / altair / capella / electra / fulu process_epoch: the steps of the state's fork in the spec's order.
- * The registry is scanned once, into the epoch transition cache that every step reads.
+ * The registry is scanned once, into the epoch transition cache that every step reads; what the epoch-cache
+ * rotation needs from it is returned (EpochCache.rotate).
  * Spec: `process_epoch` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#modified-process_epoch (phase0; modified in altair, capella, electra, fulu)
  */
-export function processEpoch(cs: CachedBeaconState): void {
+export function processEpoch(cs: CachedBeaconState): EpochRotationInput {
   const fork = cs.fork;
   const mark = stepTimer(cs.epochStepTimes);
   const cache = beforeProcessEpoch(cs);
@@ -72,6 +74,7 @@ export function processEpoch(cs: CachedBeaconState): void {
   // Leave no pending changes: bulk readers such as getAllReadonlyValues (the next epoch cache) need them committed
   cs.state.commit();
   mark("commit");
+  return {effectiveBalances: cache.effectiveBalances, nextActiveIndices: cache.lookaheadActiveIndices};
 }
 
 const noMark = (_step: string): void => {};
