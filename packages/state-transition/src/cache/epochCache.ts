@@ -12,7 +12,8 @@ import {
 import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
-import {computeProposerIndices, computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
+import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
+import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
 import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
 
@@ -177,7 +178,7 @@ export class EpochCache implements EpochCacheData {
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
         : currActive.length === 0
           ? []
-          : computeProposerIndices(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
+          : computeProposerIndicesFast(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
 
     const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
     const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
@@ -256,7 +257,7 @@ export class EpochCache implements EpochCacheData {
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
         : currActive.length === 0
           ? []
-          : computeProposerIndices(fork, state, currentEpoch, currActive, effectiveBalances);
+          : computeProposerIndicesFast(fork, state, currentEpoch, currActive, effectiveBalances);
     const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
     const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
     const config = previous.config;
