@@ -117,6 +117,41 @@ describe("epoch-cache rotation", () => {
   });
 });
 
+describe("epochStepTimes", () => {
+  it("records each step of an epoch transition when set, nothing when not", () => {
+    const cs = createInteropGenesisState(configAtGenesisFork(ForkSeq.fulu), {
+      validatorCount: 64,
+      genesisTime: 1_700_000_000,
+    });
+    const times: Record<string, number> = {};
+    cs.epochStepTimes = times;
+    processSlots(cs, SLOTS_PER_EPOCH + 1); // crosses the boundary into epoch 1
+    expect(Object.keys(times).sort()).toEqual(["epochCacheRotation", "processSlot"].concat(fuluSteps).sort());
+    cs.epochStepTimes = null;
+    const before = {...times};
+    processSlots(cs, 3 * SLOTS_PER_EPOCH);
+    expect(times).toEqual(before);
+  });
+});
+
+const fuluSteps = [
+  "beforeProcessEpoch",
+  "processJustificationAndFinalization",
+  "processInactivityUpdates",
+  "processRewardsAndPenalties",
+  "processRegistryUpdates",
+  "processSlashings",
+  "processEth1DataReset",
+  "processPendingDeposits",
+  "processPendingConsolidations",
+  "processEffectiveBalanceUpdates",
+  "resets and historical summaries",
+  "processParticipationFlagUpdates",
+  "processSyncCommitteeUpdates",
+  "processProposerLookahead",
+  "commit",
+];
+
 describe("zeroEpochParticipation", () => {
   it("equals a list of that many zero flags (root, serialization, reads) and takes writes", () => {
     const type = ssz.altair.EpochParticipation;

@@ -213,9 +213,10 @@ function collectParticipationFlags(
   validators: ValidatorValue[],
 ): void {
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
-  const current = state.currentEpochParticipation.getAll();
+  // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
+  const current = state.currentEpochParticipation.serialize();
   // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
-  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.getAll();
+  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
   const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
   const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
   const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
