@@ -191,8 +191,8 @@ async function main(): Promise<number> {
     bytes = createSyntheticState({validators: n, log}).serialize();
   }
 
-  const c: Record<string, number[]> = {epoch: [], epochPlusShuffling: [], root: [], gc: [], majorGc: []};
-  const l: Record<string, number[]> = {epoch: [], root: [], gc: [], majorGc: []};
+  const c: Record<string, number[]> = {epoch: [], epochPlusShuffling: [], cpu: [], root: [], gc: [], majorGc: []};
+  const l: Record<string, number[]> = {epoch: [], cpu: [], root: [], gc: [], majorGc: []};
   const once: Record<string, number> = {};
 
   // Fresh state: decode, caches, full root (once per client)
@@ -233,9 +233,12 @@ async function main(): Promise<number> {
     for (const who of order) {
       if (who === "ceibo") {
         const pre = cBase.clone();
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         processSlots(pre, targetSlot);
         const t1 = performance.now();
+        const cpu = process.cpuUsage(cpu0);
+        c.cpu.push((cpu.user + cpu.system) / 1000);
         pre.epochCtx.precomputeNextShuffling();
         const t2 = performance.now();
         const gc = await gcWithin(t0, t1);
@@ -249,9 +252,12 @@ async function main(): Promise<number> {
         if (r === 0) cPost = pre.state.serialize();
       } else {
         const pre = lBase.clone();
+        const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         const post = lodestar.processSlots(pre, targetSlot);
         const t1 = performance.now();
+        const cpu = process.cpuUsage(cpu0);
+        l.cpu.push((cpu.user + cpu.system) / 1000);
         const gc = await gcWithin(t0, t1);
         const t3 = performance.now();
         post.hashTreeRoot();
@@ -275,6 +281,13 @@ async function main(): Promise<number> {
   const rows: [string, number, number][] = [
     ["epoch transition (processSlots over 1 boundary)", m(c.epoch), m(l.epoch)],
     ["epoch transition + next shuffling", m(c.epochPlusShuffling), m(l.epoch)],
+    ["epoch transition, CPU time (all threads)", m(c.cpu), m(l.cpu)],
+    // where each client hashes differs (Lodestar hashes part of the new tree inside the transition): the sum
+    [
+      "epoch transition + post-epoch root",
+      m(c.epoch.map((x, i) => x + c.root[i])),
+      m(l.epoch.map((x, i) => x + l.root[i])),
+    ],
     ["GC during the epoch transition", m(c.gc), m(l.gc)],
     ["post-epoch state root", m(c.root), m(l.root)],
     ["full root of the freshly decoded state (1 run)", once.ceiboFreshRootMs, once.lodestarFreshRootMs],
@@ -300,6 +313,7 @@ async function main(): Promise<number> {
       ceibo: {
         epochTransitionMs: m(c.epoch),
         epochTransitionPlusNextShufflingMs: m(c.epochPlusShuffling),
+        epochCpuMs: m(c.cpu),
         epochGcMs: m(c.gc),
         epochMajorGcs: m(c.majorGc),
         postEpochRootMs: m(c.root),
@@ -309,6 +323,7 @@ async function main(): Promise<number> {
       },
       lodestar: {
         epochTransitionMs: m(l.epoch),
+        epochCpuMs: m(l.cpu),
         epochGcMs: m(l.gc),
         epochMajorGcs: m(l.majorGc),
         postEpochRootMs: m(l.root),

@@ -28,7 +28,7 @@ Measures the state transition on a mainnet-preset fulu BeaconState:
   --validators N         without --state: size of the deterministic synthetic state (default 1000000)
   --write-state FILE     write the synthetic state out (to measure the same state with another client)
   --runs N               repetitions; medians are reported (default 5)
-  --json FILE            write {epochTransitionMs, epochSteps: {step: ms}, epochGcMs, epochMajorGcs, postEpochRootMs, blockMs, blockRootMs, stateCopyMs,
+  --json FILE            write {epochTransitionMs, epochSteps: {step: ms}, epochCpuMs, epochGcMs, epochMajorGcs, postEpochRootMs, blockMs, blockRootMs, stateCopyMs,
                          deserializeMs, serializeMs, cacheBuildMs, peakRssBytes, validators}`;
 
 function median(xs: number[]): number {
@@ -121,6 +121,7 @@ async function main(): Promise<number> {
     postEpochRootMs: [],
     blockMs: [],
     blockRootMs: [],
+    epochCpuMs: [],
     epochGcMs: [],
     epochMajorGcs: [],
   };
@@ -151,9 +152,12 @@ async function main(): Promise<number> {
     const targetSlot = pre.state.slot + 1;
     const steps: Record<string, number> = {};
     pre.epochStepTimes = steps;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     processSlots(pre, targetSlot);
     const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    samples.epochCpuMs.push((cpu.user + cpu.system) / 1000);
     pre.epochStepTimes = null;
     samples.epochTransitionMs.push(t1 - t0);
     await gcFlush();
@@ -181,6 +185,7 @@ async function main(): Promise<number> {
   const rows: [string, string][] = [
     ["validators", String(validators)],
     ["epoch transition (processSlots over 1 boundary)", `${result.epochTransitionMs} ms`],
+    ["  CPU time of the process during it (all threads)", `${result.epochCpuMs} ms`],
     ["  GC during it (major collections)", `${result.epochGcMs} ms (${result.epochMajorGcs})`],
     ...Object.entries(epochSteps).map(([step, ms]): [string, string] => [`  ${step}`, `${ms} ms`]),
     ["post-epoch state hashTreeRoot", `${result.postEpochRootMs} ms`],
