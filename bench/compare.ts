@@ -204,7 +204,7 @@ async function main(): Promise<number> {
   const cBase = createCachedBeaconState(cState, syntheticChainConfig(), ForkSeq.fulu);
   once.ceiboCacheBuildMs = performance.now() - t;
   t = performance.now();
-  const cRoot0 = cBase.state.batchHashTreeRoot();
+  const cRoot0 = cBase.state.hashTreeRoot();
   once.ceiboFreshRootMs = performance.now() - t;
 
   log("Lodestar: decode, caches (decodes every pubkey), full root of the fresh state…");
@@ -243,7 +243,7 @@ async function main(): Promise<number> {
         const t2 = performance.now();
         const gc = await gcWithin(t0, t1);
         const t3 = performance.now();
-        pre.state.batchHashTreeRoot();
+        pre.state.hashTreeRoot();
         c.root.push(performance.now() - t3);
         c.epoch.push(t1 - t0);
         c.epochPlusShuffling.push(t2 - t0);

@@ -139,7 +139,7 @@ async function main(): Promise<number> {
     if (base === undefined) {
       // the state root of a freshly decoded state is computed once (process_slot needs it); later runs reuse it
       log("hashing the loaded state once…");
-      cs.state.batchHashTreeRoot();
+      cs.state.hashTreeRoot();
       base = cs;
     }
   }
@@ -167,12 +167,12 @@ async function main(): Promise<number> {
     for (const [step, ms] of Object.entries(steps)) {
       stepSamples[step] = [...(stepSamples[step] ?? []), ms];
     }
-    samples.postEpochRootMs.push(time(() => pre.state.batchHashTreeRoot())[1]);
+    samples.postEpochRootMs.push(time(() => pre.state.hashTreeRoot())[1]);
     const block = createSyntheticBlock(pre);
     samples.blockMs.push(
       time(() => processBlock(pre, block, {verifySignatures: false, executionPayloadValid: true}))[1],
     );
-    samples.blockRootMs.push(time(() => pre.state.batchHashTreeRoot())[1]);
+    samples.blockRootMs.push(time(() => pre.state.hashTreeRoot())[1]);
   }
 
   const result: Record<string, number> = {};

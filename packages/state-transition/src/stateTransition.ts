@@ -34,7 +34,7 @@ export function stateTransition(
   }
   processBlock(post, block, {verifySignatures, executionPayloadValid: opts.executionPayloadValid ?? true});
   if (opts.verifyStateRoot ?? true) {
-    const root = post.state.batchHashTreeRoot();
+    const root = post.state.hashTreeRoot();
     if (!bytesEqual(root, block.stateRoot)) {
       throw new StateTransitionError(
         `state root mismatch: block says 0x${Buffer.from(block.stateRoot).toString("hex")}, computed 0x${Buffer.from(root).toString("hex")}`,

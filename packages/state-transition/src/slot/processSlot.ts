@@ -8,8 +8,7 @@ const ZERO_HASH = new Uint8Array(32);
  * Spec: `process_slot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#beacon-chain-state-transition-function
  */
 export function processSlot(state: BeaconStateAllForks): void {
-  // batched: the tree's new nodes are hashed level by level in one native hashtree call per level
-  const previousStateRoot = state.batchHashTreeRoot();
+  const previousStateRoot = state.hashTreeRoot();
   state.stateRoots.set(state.slot % SLOTS_PER_HISTORICAL_ROOT, previousStateRoot);
   const header = state.latestBlockHeader;
   if (bytesAllZero(header.stateRoot)) header.stateRoot = previousStateRoot;
