@@ -3,6 +3,7 @@
  * See bench/README.md for the recipe and the JSON fields.
  */
 import {readFileSync, writeFileSync} from "node:fs";
+import {PerformanceObserver, constants as perfConstants} from "node:perf_hooks";
 import {parseArgs} from "node:util";
 import {ACTIVE_PRESET_NAME, ForkSeq} from "@ceibo/params";
 import {
@@ -27,7 +28,7 @@ Measures the state transition on a mainnet-preset fulu BeaconState:
   --validators N         without --state: size of the deterministic synthetic state (default 1000000)
   --write-state FILE     write the synthetic state out (to measure the same state with another client)
   --runs N               repetitions; medians are reported (default 5)
-  --json FILE            write {epochTransitionMs, postEpochRootMs, blockMs, blockRootMs, stateCopyMs,
+  --json FILE            write {epochTransitionMs, epochSteps: {step: ms}, epochCpuMs, epochGcMs, epochMajorGcs, postEpochRootMs, blockMs, blockRootMs, stateCopyMs,
                          deserializeMs, serializeMs, cacheBuildMs, peakRssBytes, validators}`;
 
 function median(xs: number[]): number {
@@ -46,7 +47,33 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`);
 }
 
-function main(): number {
+/** Garbage-collection pauses (start, duration, major or not) seen by a PerformanceObserver. */
+const gcEntries: {start: number; duration: number; major: boolean}[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as unknown as {detail?: {kind?: number}}).detail?.kind;
+    gcEntries.push({start: e.startTime, duration: e.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR});
+  }
+});
+gcObserver.observe({entryTypes: ["gc"]});
+
+/** GC entries are delivered asynchronously: wait a turn of the event loop before reading them. */
+function gcFlush(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+function gcWithin(t0: number, t1: number): {ms: number; major: number} {
+  let ms = 0;
+  let major = 0;
+  for (const e of gcEntries) {
+    if (e.start < t0 || e.start > t1) continue;
+    ms += e.duration;
+    if (e.major) major++;
+  }
+  return {ms, major};
+}
+
+async function main(): Promise<number> {
   const {values} = parseArgs({
     options: {
       state: {type: "string"},
@@ -94,7 +121,12 @@ function main(): number {
     postEpochRootMs: [],
     blockMs: [],
     blockRootMs: [],
+    epochCpuMs: [],
+    epochGcMs: [],
+    epochMajorGcs: [],
   };
+  /** per-step samples of the epoch transition (CachedBeaconState.epochStepTimes) */
+  const stepSamples: Record<string, number[]> = {};
 
   let base: CachedBeaconState | undefined;
   for (let r = 0; r < runs; r++) {
@@ -118,7 +150,23 @@ function main(): number {
     const [pre, copyMs] = time(() => base.clone());
     samples.stateCopyMs.push(copyMs);
     const targetSlot = pre.state.slot + 1;
-    samples.epochTransitionMs.push(time(() => processSlots(pre, targetSlot))[1]);
+    const steps: Record<string, number> = {};
+    pre.epochStepTimes = steps;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    processSlots(pre, targetSlot);
+    const t1 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
+    samples.epochCpuMs.push((cpu.user + cpu.system) / 1000);
+    pre.epochStepTimes = null;
+    samples.epochTransitionMs.push(t1 - t0);
+    await gcFlush();
+    const gc = gcWithin(t0, t1);
+    samples.epochGcMs.push(gc.ms);
+    samples.epochMajorGcs.push(gc.major);
+    for (const [step, ms] of Object.entries(steps)) {
+      stepSamples[step] = [...(stepSamples[step] ?? []), ms];
+    }
     samples.postEpochRootMs.push(time(() => pre.state.hashTreeRoot())[1]);
     const block = createSyntheticBlock(pre);
     samples.blockMs.push(
@@ -131,10 +179,15 @@ function main(): number {
   for (const [key, xs] of Object.entries(samples)) result[key] = Math.round(median(xs) * 100) / 100;
   result.peakRssBytes = process.resourceUsage().maxRSS * 1024;
   result.validators = validators;
+  const epochSteps: Record<string, number> = {};
+  for (const [step, xs] of Object.entries(stepSamples)) epochSteps[step] = Math.round(median(xs) * 100) / 100;
 
   const rows: [string, string][] = [
     ["validators", String(validators)],
     ["epoch transition (processSlots over 1 boundary)", `${result.epochTransitionMs} ms`],
+    ["  CPU time of the process during it (all threads)", `${result.epochCpuMs} ms`],
+    ["  GC during it (major collections)", `${result.epochGcMs} ms (${result.epochMajorGcs})`],
+    ...Object.entries(epochSteps).map(([step, ms]): [string, string] => [`  ${step}`, `${ms} ms`]),
     ["post-epoch state hashTreeRoot", `${result.postEpochRootMs} ms`],
     ["full block (signatures off)", `${result.blockMs} ms`],
     ["post-block hashTreeRoot", `${result.blockRootMs} ms`],
@@ -148,10 +201,19 @@ function main(): number {
   console.log(`ceibo state-transition benchmark (mainnet preset, fulu, median of ${runs})`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   if (values.json !== undefined) {
-    writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(values.json, `${JSON.stringify({...result, epochSteps}, null, 2)}\n`);
     console.log(`wrote ${values.json}`);
   }
   return 0;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => {
+    gcObserver.disconnect();
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);

@@ -166,7 +166,8 @@ export function createSyntheticState(opts: SyntheticStateOpts): BeaconStateFulu 
     blockSummaryRoot: filler(10, k),
     stateSummaryRoot: filler(11, k),
   }));
-  value.depositRequestsStartIndex = 2_000_000n;
+  // the Eth1 bridge is finished (as on mainnet): every bridge deposit is applied, pending deposits are requests
+  value.depositRequestsStartIndex = BigInt(n);
   value.earliestExitEpoch = epoch + MIN_SEED_LOOKAHEAD + 1;
   value.earliestConsolidationEpoch = epoch + MIN_SEED_LOOKAHEAD + 1;
   value.pendingDeposits = pendingDeposits;

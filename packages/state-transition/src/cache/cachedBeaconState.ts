@@ -16,6 +16,12 @@ export class CachedBeaconState<S extends BeaconStateAllForks = BeaconStateAllFor
   fork: number;
   /** When set, block processing records what it pays (Beacon API rewards); not copied by `clone()`. */
   rewardsSink: BlockRewardsSink | null = null;
+  /**
+   * When set, processSlots adds the milliseconds each epoch-transition step takes (keys: the step names of
+   * process_epoch, plus `beforeProcessEpoch`, `commit` and `epochCacheRotation`); for benchmarks. Not copied by
+   * `clone()`.
+   */
+  epochStepTimes: Record<string, number> | null = null;
 
   constructor(state: S, config: ChainConfig, epochCtx: EpochCache, fork: number) {
     this.state = state;

@@ -1,6 +1,7 @@
 import type {ChainConfig} from "@ceibo/config";
 import {
   BASE_REWARD_FACTOR,
+  DOMAIN_BEACON_ATTESTER,
   DOMAIN_SYNC_COMMITTEE,
   EFFECTIVE_BALANCE_INCREMENT,
   FAR_FUTURE_EPOCH,
@@ -11,9 +12,18 @@ import {
 import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
-import {computeProposerIndices, computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
-import {computeEpochShuffling, type EpochShuffling} from "./epochShuffling.ts";
+import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
+import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
+import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
+
+/** What the epoch transition hands to the epoch-cache rotation (see EpochCache.rotate). */
+export interface EpochRotationInput {
+  /** Every validator's effective balance (Gwei) after process_effective_balance_updates (length >= registry). */
+  effectiveBalances: Float64Array;
+  /** Active indices (ascending) of the epoch after the one that starts. */
+  nextActiveIndices: Uint32Array;
+}
 
 export interface EpochCacheData {
   config: ChainConfig;
@@ -22,7 +32,7 @@ export interface EpochCacheData {
   epoch: number;
   previousShuffling: EpochShuffling;
   currentShuffling: EpochShuffling;
-  nextShuffling: EpochShuffling;
+  nextShufflingLazy: LazyEpochShuffling;
   proposers: number[];
   effectiveBalanceIncrements: Uint16Array;
   validatorCount: number;
@@ -50,7 +60,11 @@ export class EpochCache implements EpochCacheData {
   epoch: number;
   previousShuffling: EpochShuffling;
   currentShuffling: EpochShuffling;
-  nextShuffling: EpochShuffling;
+  /**
+   * The next epoch's shuffling: after an epoch rotation its inputs are known but it is computed on first use
+   * (`nextShuffling`) or ahead of time (`precomputeNextShuffling()`, for idle time), off the epoch transition.
+   */
+  nextShufflingLazy: LazyEpochShuffling;
   /** Proposer of each slot of the current epoch. */
   proposers: number[];
   /** effective_balance // EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. */
@@ -80,7 +94,7 @@ export class EpochCache implements EpochCacheData {
     this.epoch = init.epoch;
     this.previousShuffling = init.previousShuffling;
     this.currentShuffling = init.currentShuffling;
-    this.nextShuffling = init.nextShuffling;
+    this.nextShufflingLazy = init.nextShufflingLazy;
     this.proposers = init.proposers;
     this.effectiveBalanceIncrements = init.effectiveBalanceIncrements;
     this.validatorCount = init.validatorCount;
@@ -143,7 +157,8 @@ export class EpochCache implements EpochCacheData {
 
     const reuse = (epoch: number): EpochShuffling | undefined => {
       if (previous === undefined) return undefined;
-      for (const s of [previous.nextShuffling, previous.currentShuffling, previous.previousShuffling]) {
+      if (previous.nextShufflingLazy.epoch === epoch) return previous.nextShufflingLazy.get();
+      for (const s of [previous.currentShuffling, previous.previousShuffling]) {
         if (s.epoch === epoch) return s;
       }
       return undefined;
@@ -163,23 +178,11 @@ export class EpochCache implements EpochCacheData {
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
         : currActive.length === 0
           ? []
-          : computeProposerIndices(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
+          : computeProposerIndicesFast(fork, state, currentEpoch, currentShuffling.activeIndices, effectiveBalances);
 
     const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
     const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
-    let currentSyncCommitteeIndices: number[] = [];
-    let nextSyncCommitteeIndices: number[] = [];
-    if (fork >= ForkSeq.altair) {
-      const s = state as BeaconStatePostAltair;
-      currentSyncCommitteeIndices = syncCommitteeIndicesFromPubkeys(
-        pubkeyCache,
-        s.currentSyncCommittee.pubkeys.getAllReadonly(),
-      );
-      nextSyncCommitteeIndices = syncCommitteeIndicesFromPubkeys(
-        pubkeyCache,
-        s.nextSyncCommittee.pubkeys.getAllReadonly(),
-      );
-    }
+    const {currentSyncCommitteeIndices, nextSyncCommitteeIndices} = syncCommitteeIndices(fork, state, pubkeyCache);
 
     return new EpochCache({
       config,
@@ -188,7 +191,7 @@ export class EpochCache implements EpochCacheData {
       epoch: currentEpoch,
       previousShuffling,
       currentShuffling,
-      nextShuffling,
+      nextShufflingLazy: LazyEpochShuffling.computed(nextShuffling),
       proposers,
       effectiveBalanceIncrements,
       validatorCount: n,
@@ -206,6 +209,100 @@ export class EpochCache implements EpochCacheData {
     });
   }
 
+  /**
+   * The epoch cache of the epoch that starts now, from the one of the epoch that just ended (`previous`) and
+   * what the epoch transition already knows, WITHOUT scanning the registry: the previous and current shufflings
+   * are the old current and next ones; the next epoch's active indices were collected by the transition's one
+   * registry pass (registry updates only set activation/exit epochs at compute_activation_exit_epoch(epoch) or
+   * later, so they cannot change them) and its shuffling is left to compute lazily; effective balances are the
+   * ones process_effective_balance_updates wrote (into `previous`, which this cache takes over); the phase0–deneb
+   * exit queue carries over (initiate_validator_exit keeps it equal to the registry's; a floor below the new
+   * epoch's is raised on the next exit, as a rescan would). Returns null when `previous` does not fit (not the
+   * epoch just before, a pubkey missing), so the caller rebuilds with createFromState.
+   */
+  static rotate(
+    state: BeaconStateAllForks,
+    fork: number,
+    previous: EpochCache,
+    rotation: EpochRotationInput,
+  ): EpochCache | null {
+    const currentEpoch = getCurrentEpoch(state);
+    const n = state.validators.length;
+    const {effectiveBalances, nextActiveIndices} = rotation;
+    if (
+      previous.fork !== fork ||
+      previous.epoch + 1 !== currentEpoch ||
+      previous.currentShuffling.epoch !== currentEpoch - 1 ||
+      previous.nextShufflingLazy.epoch !== currentEpoch ||
+      previous.pubkeyCache.size < n ||
+      previous.effectiveBalanceIncrements.length < n ||
+      effectiveBalances.length < n
+    ) {
+      return null;
+    }
+    const previousShuffling = previous.currentShuffling;
+    const currentShuffling = previous.nextShufflingLazy.get();
+    const nextEpoch = currentEpoch + 1;
+    const nextShufflingLazy = LazyEpochShuffling.pending(
+      nextActiveIndices,
+      getSeed(state, nextEpoch, DOMAIN_BEACON_ATTESTER),
+      nextEpoch,
+    );
+
+    const currActive = currentShuffling.activeIndices;
+    let totalActive = 0;
+    for (let k = 0; k < currActive.length; k++) totalActive += effectiveBalances[currActive[k]];
+    const proposers =
+      fork >= ForkSeq.fulu
+        ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
+        : currActive.length === 0
+          ? []
+          : computeProposerIndicesFast(fork, state, currentEpoch, currActive, effectiveBalances);
+    const totalActiveBalance = Math.max(EFFECTIVE_BALANCE_INCREMENT, totalActive);
+    const totalActiveBalanceIncrements = Math.floor(totalActiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+    const config = previous.config;
+    const {currentSyncCommitteeIndices, nextSyncCommitteeIndices} = syncCommitteeIndices(
+      fork,
+      state,
+      previous.pubkeyCache,
+    );
+    return new EpochCache({
+      config,
+      pubkeyCache: previous.pubkeyCache,
+      fork,
+      epoch: currentEpoch,
+      previousShuffling,
+      currentShuffling,
+      nextShufflingLazy,
+      proposers,
+      effectiveBalanceIncrements: previous.effectiveBalanceIncrements,
+      validatorCount: n,
+      totalActiveBalance,
+      totalActiveBalanceIncrements,
+      baseRewardPerIncrement: computeBaseRewardPerIncrement(totalActiveBalanceIncrements),
+      churnLimit: Math.max(
+        config.MIN_PER_EPOCH_CHURN_LIMIT,
+        Math.floor(currActive.length / config.CHURN_LIMIT_QUOTIENT),
+      ),
+      exitQueueEpoch: previous.exitQueueEpoch,
+      exitQueueChurn: previous.exitQueueChurn,
+      currentSyncCommitteeIndices,
+      nextSyncCommitteeIndices,
+    });
+  }
+
+  /** The next epoch's shuffling (computed now if it was left to compute lazily). */
+  get nextShuffling(): EpochShuffling {
+    return this.nextShufflingLazy.get();
+  }
+
+  /** Computes the next epoch's shuffling now if it is still pending (call it in idle time); true if it was. */
+  precomputeNextShuffling(): boolean {
+    if (this.nextShufflingLazy.isComputed) return false;
+    this.nextShufflingLazy.get();
+    return true;
+  }
+
   /** A copy for a new state branch: arrays mutated within an epoch are copied, shufflings are shared. */
   clone(): EpochCache {
     return new EpochCache({...this, effectiveBalanceIncrements: this.effectiveBalanceIncrements.slice()});
@@ -219,7 +316,7 @@ export class EpochCache implements EpochCacheData {
   getShufflingAtEpoch(epoch: number): EpochShuffling {
     if (epoch === this.currentShuffling.epoch) return this.currentShuffling;
     if (epoch === this.previousShuffling.epoch) return this.previousShuffling;
-    if (epoch === this.nextShuffling.epoch) return this.nextShuffling;
+    if (epoch === this.nextShufflingLazy.epoch) return this.nextShufflingLazy.get();
     throw Error(`no shuffling cached for epoch ${epoch} (current epoch ${this.epoch})`);
   }
 
@@ -265,6 +362,26 @@ export function computeBaseRewardPerIncrement(totalActiveBalanceIncrements: numb
   return Number(
     (BigInt(EFFECTIVE_BALANCE_INCREMENT) * BigInt(BASE_REWARD_FACTOR)) / integerSquareroot(totalActiveBalance),
   );
+}
+
+/** The validator indices of the current and next sync committees (altair+; empty before). */
+function syncCommitteeIndices(
+  fork: number,
+  state: BeaconStateAllForks,
+  pubkeyCache: PubkeyCache,
+): {currentSyncCommitteeIndices: number[]; nextSyncCommitteeIndices: number[]} {
+  if (fork < ForkSeq.altair) return {currentSyncCommitteeIndices: [], nextSyncCommitteeIndices: []};
+  const s = state as BeaconStatePostAltair;
+  return {
+    currentSyncCommitteeIndices: syncCommitteeIndicesFromPubkeys(
+      pubkeyCache,
+      s.currentSyncCommittee.pubkeys.getAllReadonly(),
+    ),
+    nextSyncCommitteeIndices: syncCommitteeIndicesFromPubkeys(
+      pubkeyCache,
+      s.nextSyncCommittee.pubkeys.getAllReadonly(),
+    ),
+  };
 }
 
 function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint8Array[]): number[] {

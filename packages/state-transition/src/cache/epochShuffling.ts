@@ -25,7 +25,15 @@ export function computeEpochShuffling(
   activeIndices: Uint32Array,
   epoch: number,
 ): EpochShuffling {
-  const seed = getSeed(state, epoch, DOMAIN_BEACON_ATTESTER);
+  return computeEpochShufflingFromSeed(activeIndices, getSeed(state, epoch, DOMAIN_BEACON_ATTESTER), epoch);
+}
+
+/** The committees of `epoch` from its active indices and its attester seed (get_seed(state, epoch, DOMAIN_BEACON_ATTESTER)). */
+export function computeEpochShufflingFromSeed(
+  activeIndices: Uint32Array,
+  seed: Uint8Array,
+  epoch: number,
+): EpochShuffling {
   const shuffling = unshuffleListFast(activeIndices, seed);
   const committeesPerSlot = computeCommitteeCount(activeIndices.length);
   const committeeCount = committeesPerSlot * SLOTS_PER_EPOCH;
@@ -42,4 +50,50 @@ export function computeEpochShuffling(
     committees.push(slotCommittees);
   }
   return {epoch, activeIndices, shuffling, committeesPerSlot, committees};
+}
+
+/**
+ * A shuffling whose inputs are known (active indices, seed) but that is computed only when first needed, or
+ * ahead of time by `compute()` (idle time). Shared by every clone of an epoch cache, so it is computed once.
+ */
+export class LazyEpochShuffling {
+  readonly epoch: number;
+  private activeIndices: Uint32Array | null;
+  private seed: Uint8Array | null;
+  private value: EpochShuffling | null;
+
+  private constructor(
+    epoch: number,
+    activeIndices: Uint32Array | null,
+    seed: Uint8Array | null,
+    value: EpochShuffling | null,
+  ) {
+    this.epoch = epoch;
+    this.activeIndices = activeIndices;
+    this.seed = seed;
+    this.value = value;
+  }
+
+  static computed(shuffling: EpochShuffling): LazyEpochShuffling {
+    return new LazyEpochShuffling(shuffling.epoch, null, null, shuffling);
+  }
+
+  static pending(activeIndices: Uint32Array, seed: Uint8Array, epoch: number): LazyEpochShuffling {
+    return new LazyEpochShuffling(epoch, activeIndices, seed, null);
+  }
+
+  get isComputed(): boolean {
+    return this.value !== null;
+  }
+
+  /** The shuffling, computed now (synchronously) if it was not yet. */
+  get(): EpochShuffling {
+    if (this.value === null) {
+      if (this.activeIndices === null || this.seed === null) throw Error("LazyEpochShuffling without inputs");
+      this.value = computeEpochShufflingFromSeed(this.activeIndices, this.seed, this.epoch);
+      this.activeIndices = null;
+      this.seed = null;
+    }
+    return this.value;
+  }
 }

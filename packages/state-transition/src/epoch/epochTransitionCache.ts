@@ -84,7 +84,10 @@ export interface EpochTransitionCache {
   registryCandidates: number[];
   /** Indices of slashed validators (process_slashings candidates). */
   slashedIndices: number[];
-  /** fulu: active indices at current_epoch + MIN_SEED_LOOKAHEAD + 1 (process_proposer_lookahead). */
+  /**
+   * Active indices (ascending) at current_epoch + MIN_SEED_LOOKAHEAD + 1 (fulu process_proposer_lookahead; the
+   * next shuffling of the epoch-cache rotation).
+   */
   lookaheadActiveIndices: Uint32Array;
   /** phase0 get_base_reward per validator, computed on first use (see getBaseRewardsPhase0). */
   baseRewardsPhase0: Float64Array | null;
@@ -136,7 +139,8 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const effectiveBalances = new Float64Array(n);
   const registryCandidates: number[] = [];
   const slashedIndices: number[] = [];
-  const lookahead: number[] = [];
+  const lookahead = new Uint32Array(n);
+  let lookaheadCount = 0;
   const totalActive = new GweiSum();
   let activeValidatorCount = 0;
 
@@ -165,7 +169,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     const ejectable = activeCurr && v.effectiveBalance <= ejectionBalance;
     if (queueEligible || ejectable || v.activationEpoch === FAR_FUTURE_EPOCH) registryCandidates.push(i);
 
-    if (v.activationEpoch <= lookaheadEpoch && lookaheadEpoch < v.exitEpoch) lookahead.push(i);
+    if (v.activationEpoch <= lookaheadEpoch && lookaheadEpoch < v.exitEpoch) lookahead[lookaheadCount++] = i;
   }
 
   const cache: EpochTransitionCache = {
@@ -188,7 +192,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     currTargetError: null,
     registryCandidates,
     slashedIndices,
-    lookaheadActiveIndices: fork >= ForkSeq.fulu ? Uint32Array.from(lookahead) : new Uint32Array(0),
+    lookaheadActiveIndices: lookahead.subarray(0, lookaheadCount),
     baseRewardsPhase0: null,
   };
 
@@ -209,9 +213,10 @@ function collectParticipationFlags(
   validators: ValidatorValue[],
 ): void {
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
-  const current = state.currentEpochParticipation.getAll();
+  // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
+  const current = state.currentEpochParticipation.serialize();
   // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
-  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.getAll();
+  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
   const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
   const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
   const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;

@@ -2,7 +2,7 @@ import {MIN_SEED_LOOKAHEAD, SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStateFulu} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {computeProposerIndices} from "../util/seed.ts";
+import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
 import {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCache.ts";
 
 /**
@@ -22,7 +22,7 @@ export function processProposerLookahead(
   for (let i = 0; i < lastEpochStart; i++) state.proposerLookahead.set(i, lookahead[i + SLOTS_PER_EPOCH]);
   // Fill in the last epoch with new proposer indices
   const epoch = getCurrentEpoch(state) + MIN_SEED_LOOKAHEAD + 1;
-  const proposers = computeProposerIndices(
+  const proposers = computeProposerIndicesFast(
     cs.fork,
     state,
     epoch,

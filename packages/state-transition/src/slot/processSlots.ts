@@ -1,8 +1,8 @@
 import {forkScheduleOf} from "@ceibo/config";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {EpochCache} from "../cache/epochCache.ts";
-import {processEpoch} from "../epoch/processEpoch.ts";
+import {EpochCache, type EpochRotationInput} from "../cache/epochCache.ts";
+import {processEpoch, stepTimer} from "../epoch/processEpoch.ts";
 import {SlotError} from "../errors.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
 import {processSlot} from "./processSlot.ts";
@@ -28,20 +28,30 @@ export function processSlots(cs: CachedBeaconState, slot: number): void {
     );
   }
   while (cs.state.slot < slot) {
+    const mark = stepTimer(cs.epochStepTimes);
     processSlot(cs.state);
+    mark("processSlot");
+    let rotation: EpochRotationInput | null = null;
     if ((cs.state.slot + 1) % SLOTS_PER_EPOCH === 0) {
-      processEpoch(cs);
+      rotation = processEpoch(cs);
     }
     cs.state.slot += 1;
     if (cs.state.slot % SLOTS_PER_EPOCH === 0) {
-      onEpochStart(cs);
+      const markRotation = stepTimer(cs.epochStepTimes);
+      onEpochStart(cs, rotation);
+      markRotation("epochCacheRotation");
     }
   }
 }
 
-/** A new epoch: rotate the epoch cache, then apply every fork upgrade scheduled for this epoch. */
-function onEpochStart(cs: CachedBeaconState): void {
-  cs.epochCtx = EpochCache.createFromState(cs.state, cs.fork, cs.config, cs.epochCtx.pubkeyCache, cs.epochCtx);
+/**
+ * A new epoch: rotate the epoch cache (from what the epoch transition collected; a full rebuild when there is
+ * none), then apply every fork upgrade scheduled for this epoch.
+ */
+function onEpochStart(cs: CachedBeaconState, rotation: EpochRotationInput | null): void {
+  cs.epochCtx =
+    (rotation !== null ? EpochCache.rotate(cs.state, cs.fork, cs.epochCtx, rotation) : null) ??
+    EpochCache.createFromState(cs.state, cs.fork, cs.config, cs.epochCtx.pubkeyCache, cs.epochCtx);
   const epoch = computeEpochAtSlot(cs.state.slot);
   while (nextForkEpoch(cs) === epoch) {
     upgradeStateToNextFork(cs);

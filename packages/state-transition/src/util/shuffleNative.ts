@@ -1,5 +1,18 @@
 import {createRequire} from "node:module";
-import {SHUFFLE_ROUND_COUNT} from "@ceibo/params";
+import {
+  DOMAIN_BEACON_PROPOSER,
+  EFFECTIVE_BALANCE_INCREMENT,
+  ForkSeq,
+  MAX_EFFECTIVE_BALANCE,
+  MAX_EFFECTIVE_BALANCE_ELECTRA,
+  SHUFFLE_ROUND_COUNT,
+  SLOTS_PER_EPOCH,
+} from "@ceibo/params";
+import {digest} from "@chainsafe/as-sha256";
+import type {BeaconStateAllForks} from "../types.ts";
+import {computeStartSlotAtEpoch} from "./epoch.ts";
+import {uint64ToBytes} from "./math.ts";
+import {computeProposerIndices, getSeed} from "./seed.ts";
 import {unshuffleList as unshuffleListJs} from "./shuffle.ts";
 
 type NativeUnshuffle = (list: Uint32Array, seed: Uint8Array, rounds: number) => Uint32Array;
@@ -27,3 +40,76 @@ export function unshuffleListFast(list: Uint32Array, seed: Uint8Array): Uint32Ar
 }
 
 export const nativeShuffleAvailable = native !== null;
+
+type NativeProposerIndex = (
+  seed: Uint8Array,
+  activeIndices: Uint32Array,
+  effectiveBalanceIncrements: Uint16Array,
+  randByteCount: number,
+  maxEffectiveBalance: number,
+  effectiveBalanceIncrement: number,
+  rounds: number,
+) => number;
+
+function loadNativeProposerIndex(): NativeProposerIndex | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const fn = (require("@chainsafe/swap-or-not-shuffle") as {computeProposerIndex?: NativeProposerIndex})
+      .computeProposerIndex;
+    return typeof fn === "function" ? fn : null;
+  } catch {
+    return null;
+  }
+}
+
+const nativeProposerIndex = loadNativeProposerIndex();
+export const nativeProposerIndexAvailable = nativeProposerIndex !== null;
+const MAX_INCREMENTS_U16 = 0xffff;
+
+/**
+ * phase0 / electra compute_proposer_index for every slot of `epoch` (as computeProposerIndices), with the native
+ * balance-weighted sampling of @chainsafe/swap-or-not-shuffle when it loads and every effective balance is a whole
+ * number of increments that fits 16 bits (always on a real chain; the native code compares increments, which is
+ * exact only then). Falls back to ceibo's own sampling otherwise; both give the spec's result.
+ * Spec: `compute_proposer_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#new-compute_proposer_indices
+ */
+export function computeProposerIndicesFast(
+  fork: number,
+  state: BeaconStateAllForks,
+  epoch: number,
+  activeIndices: Uint32Array,
+  effectiveBalances: Float64Array,
+): number[] {
+  if (nativeProposerIndex === null || activeIndices.length === 0) {
+    return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+  }
+  const increments = new Uint16Array(effectiveBalances.length);
+  for (let i = 0; i < effectiveBalances.length; i++) {
+    const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
+    if (!Number.isInteger(inc) || inc > MAX_INCREMENTS_U16) {
+      return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+    }
+    increments[i] = inc;
+  }
+  const electra = fork >= ForkSeq.electra;
+  const epochSeed = getSeed(state, epoch, DOMAIN_BEACON_PROPOSER);
+  const startSlot = computeStartSlotAtEpoch(epoch);
+  const input = new Uint8Array(40);
+  input.set(epochSeed, 0);
+  const proposers: number[] = [];
+  for (let i = 0; i < SLOTS_PER_EPOCH; i++) {
+    input.set(uint64ToBytes(startSlot + i), 32);
+    proposers.push(
+      nativeProposerIndex(
+        digest(input),
+        activeIndices,
+        increments,
+        electra ? 2 : 1,
+        electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE,
+        EFFECTIVE_BALANCE_INCREMENT,
+        SHUFFLE_ROUND_COUNT,
+      ),
+    );
+  }
+  return proposers;
+}
