@@ -8,22 +8,9 @@
  * SLOT_DURATION_MS in the newer spec text; altair/beacon-chain.md "get_attestation_participation_flag_indices":
  * the head flag needs inclusion delay == MIN_ATTESTATION_INCLUSION_DELAY (1)).
  */
+import type {Cause, CauseDetails, DutyKind, SlotSample} from "../shared/monitorTypes.ts";
 
-export type DutyKind = "attestation" | "proposal" | "sync";
-
-/** What the host saw at one slot (sampled once per slot; null = could not be read). */
-export interface SlotSample {
-  slot: number;
-  /** Validator client: running (supervisor state / its Keymanager API answered), stopped, or unknown. */
-  vc: "running" | "stopped" | "unknown";
-  /** The beacon node's API answered at all. */
-  bnReachable: boolean;
-  isSyncing: boolean | null;
-  syncDistance: number | null;
-  peers: number | null;
-  /** `el_offline` of /eth/v1/node/syncing. */
-  elOffline: boolean | null;
-}
+export type {Cause, DutyKind, SlotSample};
 
 /** Outcome of one duty of one validator, read from the chain after it could have been included. */
 export type DutyOutcome =
@@ -67,28 +54,12 @@ export interface ClassifyContext {
   arrival: BlockArrival | null;
 }
 
-export type Cause =
-  | "ok"
-  | "vcNotRunning"
-  | "nodeUnreachable"
-  | "elOffline"
-  | "noPeers"
-  | "notSynced"
-  | "lateBlock"
-  | "headReorged"
-  | "wrongHead"
-  | "wrongTarget"
-  | "includedLate"
-  | "proposalOrphaned"
-  | "notWatched"
-  | "unknown";
-
 export interface Explanation {
   cause: Cause;
   /** "missed" (no reward for it), "late" (included, with a smaller reward), "ok". */
   result: "missed" | "late" | "ok";
   /** Numbers the sentence needs (renderer translates `duty.cause.<cause>` and `duty.todo.<cause>`). */
-  details: {offsetMs?: number; distance?: number; peers?: number; syncDistance?: number};
+  details: CauseDetails;
   /** The English sentence and advice (for logs, CSV and tests; the UI uses the i18n keys). */
   text: string;
   todo: string;

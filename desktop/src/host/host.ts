@@ -10,6 +10,7 @@ import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} f
 import {badRequest} from "./errors.ts";
 import {KeySessions} from "./keygen.ts";
 import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
+import {createMonitor, validatorClientState} from "./monitor.ts";
 import {SettingsStore} from "./settings.ts";
 import {type ChildSpec, DOPPELGANGER_EXIT_CODE, DOPPELGANGER_REASON, SupervisedChild} from "./supervisor.ts";
 import {asObject, empty, int, oneOf, onlyKeys} from "./validate.ts";
@@ -97,7 +98,15 @@ export function createHost(opts: HostOptions): Host {
     cwd: dataDir,
   });
 
+  const monitor = createMonitor({
+    dataDir,
+    beaconUrl: () => beaconUrl,
+    vcState: () => validatorClientState(children, () => keymanager),
+    pubkeys: async () => (await handlers["keys.list"]({})).pubkeys,
+  });
+
   const handlers: HostHandlers = {
+    ...monitor.handlers,
     "app.info": async (req) => {
       empty(req, "app.info");
       return {
@@ -262,5 +271,13 @@ export function createHost(opts: HostOptions): Host {
     },
   };
 
-  return {handlers, events, beaconUrl: () => beaconUrl, close: stopAll};
+  return {
+    handlers,
+    events,
+    beaconUrl: () => beaconUrl,
+    close: async () => {
+      monitor.close();
+      await stopAll();
+    },
+  };
 }
