@@ -79,6 +79,16 @@ describe("classifyDuty", () => {
     expect(classifyDuty(p, {slotMs: SLOT_MS, samples: s, arrival: null}).cause).toBe("elOffline");
   });
 
+  it("included late while the execution client was offline: elOffline, result late", () => {
+    const e = classifyDuty(includedAtt(43, {inclusionDistance: 4, headCorrect: false}), {
+      slotMs: SLOT_MS,
+      samples: around(43, {elOffline: true}),
+      arrival: null,
+    });
+    expect(e.cause).toBe("elOffline");
+    expect(e.result).toBe("late");
+  });
+
   it("zero peers: noPeers", () => {
     const e = classifyDuty(missedAtt(44), {slotMs: SLOT_MS, samples: around(44, {peers: 0}), arrival: null});
     expect(e.cause).toBe("noPeers");

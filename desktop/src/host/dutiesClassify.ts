@@ -165,8 +165,8 @@ export function classifyDuty(outcome: DutyOutcome, ctx: ClassifyContext): Explan
 
   // 1. what the host saw of the processes at that slot
   const s = sampleAt(ctx.samples, outcome.slot);
-  if (s !== null && result === "missed") {
-    if (s.vc === "stopped") return explain("vcNotRunning", result, {});
+  if (s !== null) {
+    if (s.vc === "stopped" && result === "missed") return explain("vcNotRunning", result, {});
     if (!s.bnReachable) return explain("nodeUnreachable", result, {});
     if (s.elOffline === true) return explain("elOffline", result, {});
     if (s.peers === 0) return explain("noPeers", result, {peers: 0});

@@ -10,7 +10,7 @@ import type {HostEvent, HostHandlers, NetworkInfo, ProcessName, ProcessStatus} f
 import {badRequest} from "./errors.ts";
 import {KeySessions} from "./keygen.ts";
 import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
-import {createMonitor, validatorClientState} from "./monitor.ts";
+import {allValidatorPubkeys, createMonitor, validatorClientState} from "./monitor.ts";
 import {SettingsStore} from "./settings.ts";
 import {type ChildSpec, DOPPELGANGER_EXIT_CODE, DOPPELGANGER_REASON, SupervisedChild} from "./supervisor.ts";
 import {asObject, empty, int, oneOf, onlyKeys} from "./validate.ts";
@@ -33,6 +33,8 @@ export interface HostOptions {
   kdf?: "scrypt" | "pbkdf2";
   /** Attach to an already running node (`ceibo dev` serving the UI): no children are started. */
   attachedBeaconUrl?: string;
+  /** Attached: how the process running the validator client sees it (for the duty watcher); default unknown. */
+  attachedValidatorState?: () => Promise<"running" | "stopped" | "unknown">;
   /** Extra arguments for the supervised `ceibo dev` (e.g. a shorter slot time in tests). */
   devArgs?: string[];
 }
@@ -101,8 +103,12 @@ export function createHost(opts: HostOptions): Host {
   const monitor = createMonitor({
     dataDir,
     beaconUrl: () => beaconUrl,
-    vcState: () => validatorClientState(children, () => keymanager),
-    pubkeys: async () => (await handlers["keys.list"]({})).pubkeys,
+    vcState: () => opts.attachedValidatorState?.() ?? validatorClientState(children, () => keymanager),
+    pubkeys: async () => {
+      const own = (await handlers["keys.list"]({})).pubkeys;
+      // attached to `ceibo dev`: its validator client runs every validator of the dev chain
+      return own.length > 0 || opts.attachedBeaconUrl === undefined ? own : allValidatorPubkeys(opts.attachedBeaconUrl);
+    },
   });
 
   const handlers: HostHandlers = {

@@ -7,6 +7,7 @@ import {mkdirSync, renameSync, writeFileSync} from "node:fs";
 import {join} from "node:path";
 import type {Channels, ProcessName} from "../shared/contract.ts";
 import type {SlotSample} from "../shared/monitorTypes.ts";
+import {beaconData} from "./beaconFetch.ts";
 import {DutyWatcher} from "./duties.ts";
 import {type KeymanagerEndpoint, listKeystores} from "./keymanagerClient.ts";
 import {CSV_COLUMNS, Ledger, syncLedger} from "./ledger.ts";
@@ -51,6 +52,12 @@ export async function validatorClientState(
   } catch {
     return "stopped";
   }
+}
+
+/** Every validator's pubkey of the node's head state (a dev chain run by `ceibo dev`: all are the user's). */
+export async function allValidatorPubkeys(beaconUrl: string): Promise<string[]> {
+  const vals = await beaconData<{validator: {pubkey: string}}[]>(beaconUrl, "/eth/v1/beacon/states/head/validators");
+  return vals.map((v) => v.validator.pubkey);
 }
 
 export function createMonitor(opts: MonitorOptions): Monitor {

@@ -2,11 +2,12 @@ import {type ReactNode, useCallback, useEffect, useState} from "react";
 import type {AppInfo, Language, Settings, Theme} from "../shared/contract.ts";
 import {I18nProvider, translator} from "./i18n/i18n.tsx";
 import {Dashboard} from "./screens/Dashboard.tsx";
+import {DutiesScreen} from "./screens/Duties.tsx";
 import {Onboarding} from "./screens/Onboarding.tsx";
 import {SettingsScreen} from "./screens/Settings.tsx";
 import {transport} from "./transport.ts";
 
-type View = "onboarding" | "dashboard" | "settings";
+type View = "onboarding" | "dashboard" | "settings" | "duties";
 
 function effectiveTheme(theme: Theme): "light" | "dark" {
   if (theme !== "system") return theme;
@@ -72,6 +73,7 @@ export function App(): ReactNode {
           <Dashboard settings={settings} attached={info.attached} />
         </div>
         {view === "settings" && <SettingsScreen info={info} settings={settings} update={update} />}
+        {view === "duties" && <DutiesScreen />}
       </>
     );
   }
@@ -102,6 +104,15 @@ export function App(): ReactNode {
               onClick={() => setView("settings")}
             >
               {t("nav.settings")}
+            </button>
+            <button
+              type="button"
+              className="navlink"
+              data-testid="nav-duties"
+              aria-current={view === "duties" ? "page" : undefined}
+              onClick={() => setView("duties")}
+            >
+              {t("nav.duties")}
             </button>
           </nav>
         )}
