@@ -5,7 +5,8 @@
  * validator client as a host `SupervisedChild`; an in-process host attached to that node (the real handler table,
  * monitor, duty watcher and ledger) behind the real browser-mode server, driven by Chromium. Faults induced:
  * 1. the validator client stopped for ~1.5 epochs → missed duties explained as "validator client not running";
- * 2. the mock engine suspended (SIGSTOP) until the node reports el_offline and a few slots more → duties of those
+ * 2. the validator client suspended across a few slot starts → that slot's block arrives late → "block arrived late";
+ * 3. the mock engine suspended (SIGSTOP) until the node reports el_offline and a few slots more → duties of those
  *    slots explained as "execution client offline".
  * The Duties screen must show both causes (screenshots duties-causes.png / duties-causes-es.png), axe 0
  * serious/critical, reachable by keyboard, and export the ledger as CSV.
@@ -25,6 +26,17 @@ import type {DutyRecord} from "../../src/shared/contract.ts";
 import {axe, descendants, launch, seriousOrWorse, shot, tabTo} from "./harness.ts";
 
 const RUN = process.env.DESKTOP_TEST === "1";
+
+async function beaconGet<T>(api: string, path: string): Promise<T> {
+  const r = await fetch(`${api}${path}`);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return ((await r.json()) as {data: T}).data;
+}
+
+async function sleepUntil(ms: number): Promise<void> {
+  const d = ms - Date.now();
+  if (d > 0) await new Promise((r) => setTimeout(r, d));
+}
 const SLOT_MS = 2000;
 const SPE = 8;
 const VALIDATORS = 16;
@@ -128,7 +140,7 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
     rmSync(dir, {recursive: true, force: true});
   }, 120_000);
 
-  it("explains a stopped validator client and a stopped execution engine, in the UI", async () => {
+  it("explains a stopped validator client, a late block and a stopped execution engine, in the UI", async () => {
     const watched = (): Proc[] => [dev];
     // a healthy start: the ledger records epochs (balances), the watcher samples every slot
     await until(
@@ -157,7 +169,33 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
     expect(vcCause.slot).toBeGreaterThanOrEqual(stoppedAt);
     expect(vcCause.slot).toBeLessThanOrEqual(stoppedAt + 13);
 
-    // 2. the execution engine stops answering (suspended) until the node says el_offline, then 6 more slots
+    // 2. late blocks: the validator client (every proposer here) is suspended from just before a slot's start to
+    // 1.3 s into it (after the attestation deadline at 1/3 of the 2 s slot), so that slot's block comes late and
+    // votes made meanwhile go to the block before it. Tried on up to 4 slots.
+    const genesisMs =
+      Number((await beaconGet<{genesis_time: string}>(api, "/eth/v1/beacon/genesis")).genesis_time) * 1000;
+    const slotStart = (slot: number): number => genesisMs + slot * SLOT_MS;
+    const lateSlots: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const target = Math.floor((Date.now() - genesisMs) / SLOT_MS) + 2;
+      await sleepUntil(slotStart(target) - 150);
+      const pid = vc.status().pid ?? -1;
+      process.kill(pid, "SIGSTOP");
+      await sleepUntil(slotStart(target) + 1300);
+      process.kill(pid, "SIGCONT");
+      lateSlots.push(target);
+      await sleepUntil(slotStart(target + 3));
+    }
+    const lateCause = await until(
+      "a duty explained as a late block",
+      4 * SPE * SLOT_MS + 120_000,
+      async () => (await records()).find((r) => r.cause === "lateBlock") ?? null,
+      watched,
+    );
+    expect(lateSlots).toContain(lateCause.slot);
+    expect(lateCause.details.offsetMs).toBeGreaterThan((SLOT_MS * 3333) / 10_000);
+
+    // 3. the execution engine stops answering (suspended) until the node says el_offline, then 6 more slots
     process.kill(elPid, "SIGSTOP");
     const elOfflineAt = await until(
       "a slot sample with el_offline",
@@ -188,6 +226,9 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
     );
     expect(await page.locator("li[data-cause=elOffline] [data-testid=duty-cause]").first().textContent()).toContain(
       "The execution client was offline",
+    );
+    expect(await page.locator("li[data-cause=lateBlock] [data-testid=duty-cause]").first().textContent()).toMatch(
+      /^The block of that slot arrived late \(\d\.\d\d s into the slot/,
     );
     await page.locator("[data-testid=balance-chart]").waitFor({timeout: 30_000});
     await shot(page, "duties-causes");

@@ -84,7 +84,7 @@ export function DutiesScreen(): ReactNode {
         <p>{t("duties.none")}</p>
       ) : (
         <ul className="duty-list" data-testid="duty-list">
-          {(duties?.records ?? []).slice(0, 200).map((r) => (
+          {(duties?.records ?? []).slice(0, 1000).map((r) => (
             <li key={`${r.kind}/${r.slot}/${r.validatorIndex}`} data-cause={r.cause} data-kind={r.kind}>
               <strong>
                 {t("duties.item", {
