@@ -103,13 +103,11 @@ describe("classifyDuty", () => {
     expect(e.cause).toBe("notSynced");
     expect(e.details.syncDistance).toBe(37);
     expect(e.text).toContain("37 slots behind");
-    // 2 slots behind is within tolerance, 3 is not
+    // not syncing, 12 slots "behind" because nobody proposed (recorded on a dev chain after its only validator
+    // client had been stopped for 12 slots): not a sync problem
     expect(
-      classifyDuty(missedAtt(45), {slotMs: SLOT_MS, samples: around(45, {syncDistance: 2}), arrival: null}).cause,
+      classifyDuty(missedAtt(45), {slotMs: SLOT_MS, samples: around(45, {syncDistance: 12}), arrival: null}).cause,
     ).toBe("unknown");
-    expect(
-      classifyDuty(missedAtt(45), {slotMs: SLOT_MS, samples: around(45, {syncDistance: 3}), arrival: null}).cause,
-    ).toBe("notSynced");
   });
 
   it("wrong head because the slot's block arrived after 1/3 of the slot: lateBlock with the offset", () => {
