@@ -22,6 +22,34 @@ function causeVars(r: DutyRecord): Record<string, string | number> {
   };
 }
 
+/** Consecutive records (newest first) of one kind, result, cause and epoch become one line. */
+function groups(records: DutyRecord[]): {first: DutyRecord; count: number; slots: string; validators: string}[] {
+  const out: {first: DutyRecord; items: DutyRecord[]}[] = [];
+  for (const r of records) {
+    const g = out[out.length - 1];
+    const same =
+      g !== undefined &&
+      g.first.kind === r.kind &&
+      g.first.result === r.result &&
+      g.first.cause === r.cause &&
+      g.first.epoch === r.epoch &&
+      g.first.cause !== "lateBlock" &&
+      g.first.cause !== "includedLate";
+    if (same) g.items.push(r);
+    else out.push({first: r, items: [r]});
+  }
+  return out.slice(0, 300).map(({first, items}) => {
+    const slots = [...new Set(items.map((i) => i.slot))].sort((a, b) => a - b);
+    const vals = [...new Set(items.map((i) => i.validatorIndex))].sort((a, b) => a - b);
+    return {
+      first,
+      count: items.length,
+      slots: slots.length === 1 ? String(slots[0]) : `${slots[0]}–${slots[slots.length - 1]}`,
+      validators: vals.length > 6 ? `${vals.slice(0, 6).join(", ")}… (${vals.length})` : vals.join(", "),
+    };
+  });
+}
+
 export function DutiesScreen(): ReactNode {
   const t = useT();
   const [duties, setDuties] = useState<DutiesRes | null>(null);
@@ -84,15 +112,23 @@ export function DutiesScreen(): ReactNode {
         <p>{t("duties.none")}</p>
       ) : (
         <ul className="duty-list" data-testid="duty-list">
-          {(duties?.records ?? []).slice(0, 1000).map((r) => (
+          {groups(duties?.records ?? []).map(({first: r, slots, validators, count}) => (
             <li key={`${r.kind}/${r.slot}/${r.validatorIndex}`} data-cause={r.cause} data-kind={r.kind}>
               <strong>
-                {t("duties.item", {
-                  kind: t(`duties.kind.${r.kind}` as MessageKey),
-                  result: t(`duties.result.${r.result}` as MessageKey),
-                  slot: r.slot,
-                  validator: r.validatorIndex,
-                })}
+                {count === 1
+                  ? t("duties.item", {
+                      kind: t(`duties.kind.${r.kind}` as MessageKey),
+                      result: t(`duties.result.${r.result}` as MessageKey),
+                      slot: r.slot,
+                      validator: r.validatorIndex,
+                    })
+                  : t("duties.group", {
+                      count,
+                      kind: t(`duties.kind.${r.kind}` as MessageKey),
+                      result: t(`duties.result.${r.result}` as MessageKey),
+                      slots: slots,
+                      validators: validators,
+                    })}
               </strong>{" "}
               <span data-testid="duty-cause">{t(`duty.cause.${r.cause}` as MessageKey, causeVars(r))}</span>{" "}
               <em>{t(`duty.todo.${r.cause}` as MessageKey)}</em>
