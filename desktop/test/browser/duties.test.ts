@@ -47,6 +47,7 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
   let dev: Proc;
   let api: string;
   let vc: SupervisedChild;
+  let vc2: Proc;
   let host: Host;
   let server: UiServer;
   let browser: Browser;
@@ -91,7 +92,7 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
           "--beacon-nodes",
           api,
           "--interop-indexes",
-          `0..${VALIDATORS - 1}`,
+          `0..${VALIDATORS / 2 - 1}`,
           "--data-dir",
           join(dir, "vc"),
           "--doppelganger-protection",
@@ -103,6 +104,23 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
       () => {},
     );
     vc.start();
+    // a second validator client with the other half: it attests at the deadline while the first one proposes
+    // (ceibo's validator client attests after its own proposal is done)
+    vc2 = ceibo(
+      "vc2",
+      [
+        "validator",
+        "--beacon-nodes",
+        api,
+        "--interop-indexes",
+        `${VALIDATORS / 2}..${VALIDATORS - 1}`,
+        "--data-dir",
+        join(dir, "vc2"),
+        "--doppelganger-protection",
+        "false",
+      ],
+      {CEIBO_PRESET: "minimal"},
+    );
     const children = new Map([["validator" as const, vc]]);
     host = createHost({
       dataDir: join(dir, "ui"),
@@ -136,12 +154,13 @@ describe.runIf(RUN)("missed-duty explanations on a dev network", () => {
     await server?.close();
     await host?.close();
     await vc?.stop();
+    await vc2?.kill("SIGTERM", 30_000);
     await dev?.kill("SIGTERM", 60_000);
     if (userDataDir !== undefined) rmSync(userDataDir, {recursive: true, force: true});
     rmSync(dir, {recursive: true, force: true});
   }, 120_000);
 
-  const watched = (): Proc[] => [dev];
+  const watched = (): Proc[] => [dev, vc2];
   /** The Duties screen shows a duty with this cause; returns its cause text. */
   const uiShows = async (cause: string): Promise<string> => {
     await page.locator(`[data-testid=duty-list] li[data-cause=${cause}]`).first().waitFor({timeout: 30_000});
