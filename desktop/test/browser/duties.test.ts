@@ -1,15 +1,15 @@
 /**
  * Missed-duty explanations on a real dev network, named in the UI (npm run test:desktop; DESKTOP_TEST=1).
  *
- * The test runs `ceibo dev --validator-client false` (mock engine + beacon node, 16 interop validators) and the
- * validator client as a host `SupervisedChild`; an in-process host attached to that node (the real handler table,
+ * The test runs `ceibo dev --validator-client false` (mock engine + beacon node, 16 interop validators), a
+ * validator client with keys 0..7 as a host `SupervisedChild` and a second one with 8..15; an in-process host attached to that node (the real handler table,
  * monitor, duty watcher and ledger) behind the real browser-mode server, driven by Chromium. Faults induced:
- * 1. the validator client stopped for ~1.5 epochs → missed duties explained as "validator client not running";
+ * 1. the first validator client stopped for 12 slots → missed duties explained as "validator client not running";
  * 2. the mock engine suspended across a few slot starts (1.3 s) → that slot's block is imported late → "block arrived
  *    late";
  * 3. the mock engine suspended (SIGSTOP) until the node reports el_offline and a few slots more → duties of those
  *    slots explained as "execution client offline".
- * The Duties screen must show both causes (screenshots duties-causes.png / duties-causes-es.png), axe 0
+ * The Duties screen must show each cause (screenshots duties-causes.png / duties-causes-es.png), axe 0
  * serious/critical, reachable by keyboard, and export the ledger as CSV.
  */
 import {existsSync, mkdtempSync, readFileSync, rmSync} from "node:fs";
