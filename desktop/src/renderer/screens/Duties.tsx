@@ -22,10 +22,18 @@ function causeVars(r: DutyRecord): Record<string, string | number> {
   };
 }
 
-/** Consecutive records (newest first) of one kind, result, cause and epoch become one line. */
+/** Per epoch (newest first): the records of one kind, result and cause become one line. */
 function groups(records: DutyRecord[]): {first: DutyRecord; count: number; slots: string; validators: string}[] {
   const out: {first: DutyRecord; items: DutyRecord[]}[] = [];
-  for (const r of records) {
+  const sorted = [...records].sort(
+    (a, b) =>
+      b.epoch - a.epoch ||
+      a.kind.localeCompare(b.kind) ||
+      a.cause.localeCompare(b.cause) ||
+      b.slot - a.slot ||
+      a.validatorIndex - b.validatorIndex,
+  );
+  for (const r of sorted) {
     const g = out[out.length - 1];
     const same =
       g !== undefined &&
