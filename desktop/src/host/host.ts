@@ -35,6 +35,8 @@ export interface HostOptions {
   attachedBeaconUrl?: string;
   /** Attached: how the process running the validator client sees it (for the duty watcher); default unknown. */
   attachedValidatorState?: () => Promise<"running" | "stopped" | "unknown">;
+  /** Attached: the user's validators (default: every validator of the dev chain). */
+  attachedPubkeys?: () => Promise<string[]>;
   /** Extra arguments for the supervised `ceibo dev` (e.g. a shorter slot time in tests). */
   devArgs?: string[];
 }
@@ -107,7 +109,8 @@ export function createHost(opts: HostOptions): Host {
     pubkeys: async () => {
       const own = (await handlers["keys.list"]({})).pubkeys;
       // attached to `ceibo dev`: its validator client runs every validator of the dev chain
-      return own.length > 0 || opts.attachedBeaconUrl === undefined ? own : allValidatorPubkeys(opts.attachedBeaconUrl);
+      if (own.length > 0 || opts.attachedBeaconUrl === undefined) return own;
+      return opts.attachedPubkeys?.() ?? allValidatorPubkeys(opts.attachedBeaconUrl);
     },
   });
 
