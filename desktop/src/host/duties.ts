@@ -196,6 +196,7 @@ export class DutyWatcher {
       }
     }
     const slot = this.currentSlot() as number;
+    if (slot < 0) return; // before genesis: no duties yet
     if (this.firstSlot === null) this.firstSlot = slot;
     const s: SlotSample = {
       slot,
