@@ -19,6 +19,7 @@ import {
   processSlots,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {ExecutionEngineError} from "../execution/errors.ts";
 import type {BlobsBundle, ExecutionPayload, ExecutionRequests, PayloadAttributes} from "../execution/index.ts";
 import {ChainError} from "./errors.ts";
 import type {IBeaconChain} from "./interface.ts";
@@ -169,6 +170,16 @@ export function processForStateRoot(cs: CachedBeaconState, block: BeaconBlockAll
     headerType.toViewDU(header);
 }
 
+/**
+ * An engine that times out or cannot be reached while building a payload is offline (el_offline in
+ * /eth/v1/node/syncing) until a call succeeds again, as for newPayload and forkchoiceUpdated on import: a node with
+ * no new blocks to import would otherwise never notice.
+ */
+function markEngineUnreachable(chain: IBeaconChain, e: unknown): void {
+  if (e instanceof ExecutionEngineError && (e.code === "TIMEOUT" || e.code === "REQUEST_FAILED"))
+    chain.elStatus = "ERROR";
+}
+
 /** forkchoiceUpdated with payload attributes on the head, then getPayload. */
 async function buildPayload(
   chain: IBeaconChain,
@@ -216,6 +227,7 @@ async function buildPayload(
       throw Error(`engine answered ${result.payloadStatus.status} without a payload id`);
     }
   } catch (e) {
+    markEngineUnreachable(chain, e);
     throw new ChainError(
       "EXECUTION_ENGINE_ERROR",
       `forkchoiceUpdated with attributes for slot ${slot} on ${toRootHex(forkchoiceState.headBlockHash)}: ${(e as Error).message}`,
@@ -225,6 +237,7 @@ async function buildPayload(
   try {
     return await engine.getPayload(forkName, payloadId);
   } catch (e) {
+    markEngineUnreachable(chain, e);
     throw new ChainError("EXECUTION_ENGINE_ERROR", `getPayload ${payloadId}: ${(e as Error).message}`, {cause: e});
   }
 }

@@ -12,6 +12,7 @@ import {createExtras} from "./extras.ts";
 import {KeySessions} from "./keygen.ts";
 import {keyManagementHandlers} from "./keyManagement.ts";
 import {type KeymanagerEndpoint, listKeystores, parseKeymanagerLine} from "./keymanagerClient.ts";
+import {allValidatorPubkeys, createMonitor, validatorClientState} from "./monitor.ts";
 import {SettingsStore} from "./settings.ts";
 import {type ChildSpec, DOPPELGANGER_EXIT_CODE, DOPPELGANGER_REASON, SupervisedChild} from "./supervisor.ts";
 import {asObject, empty, int, oneOf, onlyKeys} from "./validate.ts";
@@ -34,6 +35,10 @@ export interface HostOptions {
   kdf?: "scrypt" | "pbkdf2";
   /** Attach to an already running node (`ceibo dev` serving the UI): no children are started. */
   attachedBeaconUrl?: string;
+  /** Attached: how the process running the validator client sees it (for the duty watcher); default unknown. */
+  attachedValidatorState?: () => Promise<"running" | "stopped" | "unknown">;
+  /** Attached: the user's validators (default: every validator of the dev chain). */
+  attachedPubkeys?: () => Promise<string[]>;
   /** Extra arguments for the supervised `ceibo dev` (e.g. a shorter slot time in tests). */
   devArgs?: string[];
 }
@@ -99,7 +104,20 @@ export function createHost(opts: HostOptions): Host {
     cwd: dataDir,
   });
 
+  const monitor = createMonitor({
+    dataDir,
+    beaconUrl: () => beaconUrl,
+    vcState: () => opts.attachedValidatorState?.() ?? validatorClientState(children, () => keymanager),
+    pubkeys: async () => {
+      const own = (await handlers["keys.list"]({})).pubkeys;
+      // attached to `ceibo dev`: its validator client runs every validator of the dev chain
+      if (own.length > 0 || opts.attachedBeaconUrl === undefined) return own;
+      return opts.attachedPubkeys?.() ?? allValidatorPubkeys(opts.attachedBeaconUrl);
+    },
+  });
+
   const handlers: HostHandlers = {
+    ...monitor.handlers,
     "app.info": async (req) => {
       empty(req, "app.info");
       return {
@@ -267,5 +285,13 @@ export function createHost(opts: HostOptions): Host {
     ...createExtras({dataDir, ceiboBin, settings, events, emit, beaconUrl: () => beaconUrl, children, child, ceibo}),
   };
 
-  return {handlers, events, beaconUrl: () => beaconUrl, close: stopAll};
+  return {
+    handlers,
+    events,
+    beaconUrl: () => beaconUrl,
+    close: async () => {
+      monitor.close();
+      await stopAll();
+    },
+  };
 }

@@ -3,13 +3,14 @@ import type {AppInfo, Language, Settings, Theme} from "../shared/contract.ts";
 import {AlertsBar} from "./components/AlertsBar.tsx";
 import {I18nProvider, translator} from "./i18n/i18n.tsx";
 import {Dashboard} from "./screens/Dashboard.tsx";
+import {DutiesScreen} from "./screens/Duties.tsx";
 import {KeysScreen} from "./screens/Keys.tsx";
 import {MigrationScreen} from "./screens/Migration.tsx";
 import {Onboarding} from "./screens/Onboarding.tsx";
 import {SettingsScreen} from "./screens/Settings.tsx";
 import {transport} from "./transport.ts";
 
-type View = "onboarding" | "dashboard" | "settings" | "keys" | "migrate";
+type View = "onboarding" | "dashboard" | "settings" | "keys" | "migrate" | "duties";
 
 function effectiveTheme(theme: Theme): "light" | "dark" {
   if (theme !== "system") return theme;
@@ -77,6 +78,7 @@ export function App(): ReactNode {
         {view === "settings" && <SettingsScreen info={info} settings={settings} update={update} />}
         {view === "keys" && <KeysScreen />}
         {view === "migrate" && <MigrationScreen />}
+        {view === "duties" && <DutiesScreen />}
       </>
     );
   }
@@ -125,6 +127,15 @@ export function App(): ReactNode {
               onClick={() => setView("migrate")}
             >
               {t("nav.migrate")}
+            </button>
+            <button
+              type="button"
+              className="navlink"
+              data-testid="nav-duties"
+              aria-current={view === "duties" ? "page" : undefined}
+              onClick={() => setView("duties")}
+            >
+              {t("nav.duties")}
             </button>
           </nav>
         )}

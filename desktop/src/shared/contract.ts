@@ -5,6 +5,10 @@
  * error (`HostHandlers`). Runtime input validation lives in the host (`host/validate.ts`).
  */
 
+import type {DutyRecord, LedgerRow, SlotSample} from "./monitorTypes.ts";
+
+export type {DutyRecord, LedgerRow, SlotSample};
+
 export type NetworkName = "dev" | "hoodi" | "sepolia" | "mainnet";
 export const NETWORK_NAMES: readonly NetworkName[] = ["dev", "hoodi", "sepolia", "mainnet"];
 
@@ -143,6 +147,19 @@ export interface Channels {
   "system.check": {req: {network?: NetworkName}; res: {items: SystemCheckItem[]}};
   /** The alerts in force now (browser mode shows them in the app; Electron also as desktop notifications). */
   "alerts.list": {req: Record<string, never>; res: {alerts: Alert[]}};
+  // --- missed-duty explanations and the rewards ledger (host/monitor.ts) ---
+  /** Every missed or late duty of the user's validators seen since the host watched, newest first. */
+  "duties.list": {
+    req: Record<string, never>;
+    res: {records: DutyRecord[]; lastSample: SlotSample | null; watchingSinceSlot: number | null};
+  };
+  /** The local rewards ledger: per epoch and validator, balance and reward; totals per epoch for the chart. */
+  "ledger.get": {
+    req: Record<string, never>;
+    res: {rows: LedgerRow[]; totals: {epoch: number; totalGwei: number}[]; columns: string[]; file: string | null};
+  };
+  /** Writes the ledger as CSV into `<dataDir>/exports/` and returns it (browser mode downloads it). */
+  "ledger.exportCsv": {req: Record<string, never>; res: {file: string; csv: string}};
 }
 
 export interface KmKeyConfig {
@@ -210,6 +227,9 @@ const CHANNEL_SET = {
   "migration.status": true,
   "system.check": true,
   "alerts.list": true,
+  "duties.list": true,
+  "ledger.get": true,
+  "ledger.exportCsv": true,
 } as const satisfies Record<Channel, true>;
 export const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
 
