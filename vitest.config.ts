@@ -15,6 +15,7 @@ export default defineConfig({
       "desktop/test/*.test.ts",
     ],
     pool: "forks",
-    testTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
   },
 });

@@ -132,7 +132,7 @@ describe("dev chain: mock engine + beacon node + API-only validator loop, three 
   it("finalizes epoch 2 with every duty done over the Beacon API in real time", async () => {
     genesisTime = Math.ceil(Date.now() / 1000) + 4;
     const beacon = startBeacon(engineUrl, genesisTime);
-    const url = (await beacon.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 20_000))[1];
+    const url = (await beacon.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 90_000))[1];
     api = createBeaconApiClient({baseUrl: url});
     expect(beacon.output).toMatch(/Wrote dev genesis validators=64 genesisTime=\d+ fork=fulu/);
     expect(beacon.output).toContain(`Execution engine url=${engineUrl}`);
@@ -197,7 +197,7 @@ describe("dev chain: mock engine + beacon node + API-only validator loop, three 
     const killedAt = driver.currentSlot();
 
     const beacon = startBeacon(engineUrl, genesisTime);
-    const url = (await beacon.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 20_000))[1];
+    const url = (await beacon.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 90_000))[1];
     const resumed = await beacon.waitFor(/Resumed chain from the database headSlot=(\d+)/, 1000);
     expect(beacon.output).not.toContain("Wrote dev genesis");
     expect(Number(resumed[1])).toBeGreaterThanOrEqual(beforeKill.headSlot);

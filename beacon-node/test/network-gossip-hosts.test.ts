@@ -33,7 +33,7 @@ type Handler = InstanceType<typeof GossipHandler>;
 const GENESIS_TIME = 1_700_000_000;
 const SLOT_MS = 6000;
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw Error(`timed out waiting for ${what}`);

@@ -114,7 +114,7 @@ async function stopNode(node: TestNode): Promise<void> {
   nodes.splice(nodes.indexOf(node), 1);
 }
 
-async function waitFor(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw Error(`timed out waiting for ${what}`);

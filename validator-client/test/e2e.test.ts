@@ -89,7 +89,7 @@ describe("validator client against a real Beacon API server on a real chain", ()
         chain.contributions.length >= 1 &&
         full(attBySlot(), 2) >= 4 &&
         full(syncBySlot(), VALIDATORS) >= 4,
-      60_000,
+      150_000,
     );
     await vc.close();
 
