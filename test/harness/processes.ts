@@ -4,6 +4,7 @@
  * pattern, and killed at the end. Plus small Beacon API readers the tests poll.
  */
 import {type ChildProcess, spawn} from "node:child_process";
+import {createSocket} from "node:dgram";
 import {createWriteStream, type WriteStream} from "node:fs";
 import {createServer} from "node:net";
 import {join, resolve} from "node:path";
@@ -139,12 +140,48 @@ export function ceibo(
 }
 
 /** A TCP port free on 127.0.0.1 right now (for programs that cannot bind port 0 and report it). */
+/** Ports this process handed out: never twice. */
+const handedOut = new Set<number>();
+
+/** Whether `port` can be bound on 127.0.0.1 for TCP and UDP (a node uses one port for libp2p and discv5). */
+async function canBind(port: number): Promise<boolean> {
+  const tcp = createServer();
+  const tcpOk = await new Promise<boolean>((r) => {
+    tcp.once("error", () => r(false));
+    tcp.listen(port, "127.0.0.1", () => r(true));
+  });
+  if (tcpOk) await new Promise<void>((r) => tcp.close(() => r()));
+  if (!tcpOk) return false;
+  const udp = createSocket("udp4");
+  const udpOk = await new Promise<boolean>((r) => {
+    udp.once("error", () => r(false));
+    udp.bind(port, "127.0.0.1", () => r(true));
+  });
+  await new Promise<void>((r) => {
+    try {
+      udp.close(() => r());
+    } catch {
+      r();
+    }
+  });
+  return udpOk;
+}
+
+/**
+ * A port that is free on 127.0.0.1 (TCP and UDP), chosen at random BELOW the kernel's ephemeral range (Linux: 32768
+ * and up). A port from `listen(0)` is an ephemeral one: between this check and the child's bind, any outgoing
+ * connection on the machine could take it (seen as EADDRINUSE in a 6-node simulation); ports below that range are
+ * only taken by explicit binds. The same port is never handed out twice by one process.
+ */
 export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as {port: number}).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the await: concurrent callers never get the same port
+    if (await canBind(port)) return port;
+    handedOut.delete(port);
+  }
+  throw Error("freePort: no free port found in 20000-31999 after 500 tries");
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {
