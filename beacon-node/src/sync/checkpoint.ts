@@ -21,12 +21,12 @@ import {BeaconConfig} from "@ceibo/config";
 import {type ForkName, ForkSeq} from "@ceibo/params";
 import {type BeaconStateAllForks, computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {genesisBlockOf} from "../chain/chain.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import {readBlockSummary} from "../db/codec.ts";
 import {anchorCheckpointEpoch} from "../db/resume.ts";
-import {toHex} from "./utils.ts";
 import {
   checkWeakSubjectivityCheckpoint,
   computeWeakSubjectivityPeriod,

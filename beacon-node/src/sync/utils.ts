@@ -1,15 +1,13 @@
 /**
- * Small pieces shared by range sync, unknown-block lookup and backfill: block roots, hex, timeouts, and which
+ * Small pieces shared by range sync, unknown-block lookup and backfill: block roots, timeouts, and which
  * import errors are the serving peer's fault.
  */
 import type {BeaconConfig} from "@ceibo/config";
-import type {RootHex} from "@ceibo/fork-choice";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import {blockRootOf} from "../chain/chain.ts";
 import type {BlockErrorCode} from "../chain/errors.ts";
 import type {BlockWithFork} from "../network/types.ts";
-
-export const toHex = (b: Uint8Array): RootHex => `0x${Buffer.from(b).toString("hex")}`;
 
 /** hash_tree_root(block.message) with the SSZ type of the fork active at the block's slot. */
 export function blockRoot(config: BeaconConfig, block: SignedBeaconBlockAllForks): Uint8Array {
