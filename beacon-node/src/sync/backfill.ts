@@ -26,7 +26,7 @@ import {
   type SignedBeaconBlockAllForks,
   verifySignatureSets,
 } from "@ceibo/state-transition";
-import {toHex} from "@ceibo/utils";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {PublicKey} from "@chainsafe/blst";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
@@ -388,7 +388,7 @@ export class BackfillSync {
       return;
     }
     const top = batch.roots[batch.roots.length - 1];
-    if (Buffer.compare(top, cursor.expectedRoot) !== 0) {
+    if (!bytesEqual(top, cursor.expectedRoot)) {
       this.onUnlinked(
         batch,
         peer,

@@ -4,7 +4,7 @@
  */
 import type {BeaconConfig} from "@ceibo/config";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
-import {toHex} from "@ceibo/utils";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import {blockRootOf} from "../chain/chain.ts";
 import type {BlockErrorCode} from "../chain/errors.ts";
 import type {BlockWithFork} from "../network/types.ts";
@@ -84,7 +84,7 @@ export function checkRangeResponse(
     }
     if (slot <= prevSlot) return {ok: false, reason: `block at slot ${slot} after slot ${prevSlot}: not in order`};
     const root = blockRoot(config, blocks[i].block);
-    if (i > 0 && Buffer.compare(message.parentRoot, roots[i - 1]) !== 0) {
+    if (i > 0 && !bytesEqual(message.parentRoot, roots[i - 1])) {
       return {
         ok: false,
         reason: `block at slot ${slot} has parent ${toHex(message.parentRoot)}, not the previous block ${toHex(roots[i - 1])}`,

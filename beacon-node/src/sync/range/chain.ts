@@ -5,7 +5,7 @@
  * ../README.md. The range manager (range.ts) decides which chain runs and schedules it (`pump`).
  */
 import {computeStartSlotAtEpoch, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
-import {toHex} from "@ceibo/utils";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../../chain/chain.ts";
 import {BlockError} from "../../chain/errors.ts";
 import type {Logger} from "../../chain/logger.ts";
@@ -99,7 +99,7 @@ export class SyncChain {
       const epoch = this.target.epoch ?? 0;
       return (
         status.finalizedEpoch > epoch ||
-        (status.finalizedEpoch === epoch && Buffer.compare(status.finalizedRoot, this.target.root) === 0)
+        (status.finalizedEpoch === epoch && bytesEqual(status.finalizedRoot, this.target.root))
       );
     }
     return status.headSlot > this.ctx.chain.head.slot;
