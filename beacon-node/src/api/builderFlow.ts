@@ -24,7 +24,7 @@ import {
   isMergeTransitionComplete,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {bytesEqual, toHex} from "@ceibo/utils";
+import {bytesEqual, sleep, toHex} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import type {ProduceBlockOpts, ProducedBlock} from "../chain/produceBlock.ts";
 import {BuilderError, type BuilderFork, executionPayloadToHeader, unblindBlock} from "../execution/builder/index.ts";
@@ -187,7 +187,7 @@ export async function unblindAndPublish(
     const deadline = Date.now() + chain.config.SLOT_DURATION_MS;
     while (Date.now() < deadline) {
       if (chain.forkChoice.getBlock(root as `0x${string}`)) return "imported";
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     return "broadcastNotImported";
   }

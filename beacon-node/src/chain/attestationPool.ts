@@ -14,10 +14,9 @@ import {
   getCurrentEpoch,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {bytesEqual, toHexUnprefixed} from "@ceibo/utils";
 import {aggregateSignatures, Signature} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
-
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 /** One committee's aggregate for one AttestationData: who signed, and their signatures. */
 interface CommitteeAggregate {
@@ -91,7 +90,7 @@ export class AttestationPool {
   ): boolean {
     if (position < 0 || position >= committeeSize)
       throw Error(`position ${position} outside committee of ${committeeSize}`);
-    const key = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    const key = toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data));
     let group = this.groups.get(key);
     if (group === undefined) {
       group = {data, committees: new Map()};
@@ -108,7 +107,7 @@ export class AttestationPool {
    * must already be verified. Ignored when a kept aggregate has all its bits; kept ones it covers are dropped.
    */
   addAggregate(data: AttestationData, committeeIndex: number, bits: boolean[], signature: Uint8Array): boolean {
-    const key = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    const key = toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data));
     let group = this.groups.get(key);
     if (group === undefined) {
       group = {data, committees: new Map()};
@@ -134,7 +133,7 @@ export class AttestationPool {
 
   /** Records the attesters of an attestation included in an imported block (per committee). */
   markIncluded(data: AttestationData, committeeIndex: number, bits: boolean[]): void {
-    const key = `${toHex(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
+    const key = `${toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
     let set = this.included.get(key);
     if (set === undefined) {
       set = new Set();
@@ -167,7 +166,7 @@ export class AttestationPool {
       // the epoch before the fork can not go into an electra block)
       if (fork >= ForkSeq.electra && data.index !== 0) continue;
       const source = targetEpoch === currentEpoch ? currentJustified : previousJustified;
-      if (data.source.epoch !== source.epoch || toHex(data.source.root) !== toHex(source.root)) continue;
+      if (data.source.epoch !== source.epoch || !bytesEqual(data.source.root, source.root)) continue;
       const committeeCount = state.epochCtx.getCommitteeCountPerSlot(targetEpoch);
       const useful: CommitteeAggregate[] = [];
       let newVotes = 0;

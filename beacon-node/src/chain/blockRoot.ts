@@ -1,12 +1,10 @@
 /** Block roots: hex ↔ bytes and hash_tree_root of a block of the fork active at its slot. */
 import type {BeaconConfig} from "@ceibo/config";
-import type {RootHex} from "@ceibo/fork-choice";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {forkTypes} from "@ceibo/state-transition";
 
-export function fromRootHex(hex: RootHex): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.slice(2), "hex"));
-}
+/** Hex root → bytes: fork-choice's strict `fromRootHex` (one error naming the bad root), kept on chain's API. */
+export {fromRootHex} from "@ceibo/fork-choice";
 
 /** hash_tree_root of a block of the fork active at its slot. */
 export function blockRootOf(config: BeaconConfig, block: SignedBeaconBlockAllForks["message"]): Uint8Array {

@@ -1,4 +1,5 @@
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import {sleep} from "@ceibo/utils";
 
 export interface ClockOpts {
   /** Genesis time in seconds since the Unix epoch (state.genesis_time). */
@@ -92,7 +93,7 @@ export class Clock {
     onJump?: (jump: ClockJump) => void,
   ): Promise<void> {
     let next = this.currentSlot;
-    if (this.nowMs() < this.genesisTime * 1000) await sleep(this.msUntilGenesis, signal);
+    if (this.nowMs() < this.genesisTime * 1000) await sleepUnlessAborted(this.msUntilGenesis, signal);
     let wall = this.nowMs();
     let mono = this.monotonicMs();
     while (!signal.aborted) {
@@ -108,23 +109,16 @@ export class Clock {
         next++;
       }
       if (signal.aborted) break;
-      await sleep(Math.max(1, this.slotStartMs(next) - this.nowMs()), signal);
+      await sleepUnlessAborted(Math.max(1, this.slotStartMs(next) - this.nowMs()), signal);
     }
   }
 }
 
-/** setTimeout as a promise that resolves early (never rejects) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, {once: true});
-  });
+/** utils' `sleep`, but an abort ends the wait quietly (the loop then sees `signal.aborted` and returns). */
+async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch (e) {
+    if (!signal.aborted) throw e;
+  }
 }

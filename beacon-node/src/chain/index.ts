@@ -16,7 +16,7 @@ export {
   genesisBlockOf,
   type SingleAttestation,
 } from "./chain.ts";
-export {Clock, type ClockJump, type ClockOpts, sleep} from "./clock.ts";
+export {Clock, type ClockJump, type ClockOpts} from "./clock.ts";
 export {BlockError, type BlockErrorCode, ChainError, type ChainErrorCode} from "./errors.ts";
 export type * from "./events.ts";
 export type {ImportBlockOpts, ImportedBlock} from "./importBlock.ts";

@@ -26,6 +26,7 @@ import {
   type SignedVoluntaryExit,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import type {BitArray} from "@chainsafe/ssz";
 
 /** altair SyncCommitteeContribution (the shape gossip validation gives, validation/syncCommittee.ts). */
@@ -43,8 +44,6 @@ export interface BlockOperations {
   voluntaryExits: SignedVoluntaryExit[];
   blsToExecutionChanges: SignedBLSToExecutionChange[];
 }
-
-const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 export class OpPool {
   private readonly voluntaryExits = new Map<number, SignedVoluntaryExit>();
@@ -66,7 +65,7 @@ export class OpPool {
 
   /** `indices`: the slashable intersection of the two attestations. */
   addAttesterSlashing(slashing: AttesterSlashingLike, indices: number[]): void {
-    const key = `${hexOf(ssz.phase0.AttestationData.hashTreeRoot(slashing.attestation1.data))}:${hexOf(
+    const key = `${toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(slashing.attestation1.data))}:${toHexUnprefixed(
       ssz.phase0.AttestationData.hashTreeRoot(slashing.attestation2.data),
     )}:${indices.join(",")}`;
     this.attesterSlashings.set(key, {slashing, indices});
@@ -79,7 +78,7 @@ export class OpPool {
   /** Keeps an aggregate unless a kept one has all its bits; drops kept ones it covers. */
   addAggregate(aggregate: AttestationAllForks, committeeIndex: number): void {
     const {data} = aggregate;
-    const key = `${data.slot}:${hexOf(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
+    const key = `${data.slot}:${toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
     const entry = this.aggregates.get(key) ?? {slot: data.slot, list: []};
     const covers = (a: AttestationAllForks, b: AttestationAllForks): boolean =>
       b.aggregationBits.getTrueBitIndexes().every((i) => a.aggregationBits.get(i));
@@ -98,7 +97,7 @@ export class OpPool {
 
   /** Keeps the contribution with the most participants per (slot, block root, subcommittee). */
   addSyncContribution(contribution: SyncCommitteeContribution): void {
-    const key = `${contribution.slot}:${hexOf(contribution.beaconBlockRoot)}:${contribution.subcommitteeIndex}`;
+    const key = `${contribution.slot}:${toHexUnprefixed(contribution.beaconBlockRoot)}:${contribution.subcommitteeIndex}`;
     const kept = this.contributions.get(key);
     const count = (c: SyncCommitteeContribution): number => c.aggregationBits.getTrueBitIndexes().length;
     if (kept === undefined || count(contribution) > count(kept)) this.contributions.set(key, contribution);
@@ -106,7 +105,7 @@ export class OpPool {
 
   /** The best contribution per subcommittee for (slot, beacon block root). */
   getSyncContributions(slot: number, beaconBlockRoot: Uint8Array): SyncCommitteeContribution[] {
-    const prefix = `${slot}:${hexOf(beaconBlockRoot)}:`;
+    const prefix = `${slot}:${toHexUnprefixed(beaconBlockRoot)}:`;
     return [...this.contributions].filter(([k]) => k.startsWith(prefix)).map(([, c]) => c);
   }
 

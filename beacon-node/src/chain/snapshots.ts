@@ -18,16 +18,10 @@
  */
 import type {ProtoBlock, ProtoNode, RootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
+import {fromHex, toHex} from "@ceibo/utils";
 import type {CheckpointKey, ForkChoiceNodeSummary} from "../db/index.ts";
 
 const ZERO_ROOT = new Uint8Array(32);
-
-function fromHex(h: RootHex): Uint8Array {
-  return Uint8Array.from(Buffer.from(h.slice(2), "hex"));
-}
-function toHex(b: Uint8Array): RootHex {
-  return `0x${Buffer.from(b).toString("hex")}`;
-}
 
 /** The stored summary of a fork-choice node (after on_block). */
 export function forkChoiceSummaryOf(node: ProtoNode): ForkChoiceNodeSummary {

@@ -1,9 +1,8 @@
 import {SLOTS_PER_HISTORICAL_ROOT, SYNC_COMMITTEE_SIZE} from "@ceibo/params";
 import type {CachedBeaconState} from "@ceibo/state-transition";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {aggregateSignatures, Signature} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
-
-const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
 /** The G2 point at infinity: the signature of an empty sync aggregate (altair validator.md). */
 export const G2_POINT_AT_INFINITY: Uint8Array = Uint8Array.from([0xc0, ...new Array<number>(95).fill(0)]);
@@ -25,7 +24,7 @@ export class SyncCommitteeMessagePool {
   private readonly messages = new Map<string, Map<number, Signature>>();
 
   add(slot: number, beaconBlockRoot: Uint8Array, validatorIndex: number, signature: Uint8Array): void {
-    const key = `${slot}:${toHex(beaconBlockRoot)}`;
+    const key = `${slot}:${toHexUnprefixed(beaconBlockRoot)}`;
     let bySlot = this.messages.get(key);
     if (bySlot === undefined) {
       bySlot = new Map();
@@ -42,7 +41,7 @@ export class SyncCommitteeMessagePool {
     if (slot > 0) {
       const previousSlot = slot - 1;
       const root = state.state.blockRoots.get(previousSlot % SLOTS_PER_HISTORICAL_ROOT);
-      const signed = this.messages.get(`${previousSlot}:${toHex(root)}`);
+      const signed = this.messages.get(`${previousSlot}:${toHexUnprefixed(root)}`);
       if (signed !== undefined) {
         const committee = state.epochCtx.currentSyncCommitteeIndices;
         for (let i = 0; i < SYNC_COMMITTEE_SIZE; i++) {

@@ -26,13 +26,14 @@ import {
   type SignedBeaconBlockAllForks,
   verifySignatureSets,
 } from "@ceibo/state-transition";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {PublicKey} from "@chainsafe/blst";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../network/types.ts";
 import {type BackfilledSidecars, type BackfillSidecars, BackfillSidecarsError} from "./backfillSidecars.ts";
 import {EPOCHS_PER_BATCH} from "./range/range.ts";
-import {checkRangeResponse, perSecond, toHex, withTimeout} from "./utils.ts";
+import {checkRangeResponse, perSecond, withTimeout} from "./utils.ts";
 
 export interface BackfillOpts {
   /** Epochs per by-range request (default EPOCHS_PER_BATCH). */
@@ -387,7 +388,7 @@ export class BackfillSync {
       return;
     }
     const top = batch.roots[batch.roots.length - 1];
-    if (Buffer.compare(top, cursor.expectedRoot) !== 0) {
+    if (!bytesEqual(top, cursor.expectedRoot)) {
       this.onUnlinked(
         batch,
         peer,

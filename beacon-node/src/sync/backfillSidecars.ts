@@ -21,7 +21,8 @@
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
 import {ForkSeq} from "@ceibo/params";
-import {computeEpochAtSlot} from "@ceibo/state-transition";
+import {computeEpochAtSlot, type Kzg} from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
 import {isWithinSidecarServePeriod} from "../chain/da/availability.ts";
 import {
   sidecarBlockRoot,
@@ -33,7 +34,6 @@ import {
   verifyDataColumnSidecarInclusionProof,
   verifyDataColumnSidecarsKzgProofsBatch,
 } from "../chain/da/dataColumns.ts";
-import type {DaKzg} from "../chain/da/kzg.ts";
 import {blobKzgCommitmentsOf} from "../chain/da/merkle.ts";
 import type {BlobSidecar, BlockWithFork, DataColumnSidecar, PeerIdStr, SyncNetwork} from "../network/types.ts";
 
@@ -60,7 +60,7 @@ export interface BackfillSidecarsModules {
   config: BeaconConfig;
   network: SyncNetwork;
   /** The KZG library (chain.da.kzg: loaded on first use). */
-  kzg: () => DaKzg;
+  kzg: () => Kzg;
   /** The columns this node custodies (fulu; chain.da.custodyColumns). */
   custodyColumns: () => readonly number[];
   /** The current epoch (the window moves with it). */
@@ -76,13 +76,11 @@ interface Needed {
   fork: number;
 }
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
-
 export class BackfillSidecars {
   private readonly config: BeaconConfig;
   private readonly chainConfig: ChainConfig;
   private readonly network: SyncNetwork;
-  private readonly kzg: () => DaKzg;
+  private readonly kzg: () => Kzg;
   private readonly custodyColumns: () => readonly number[];
   private readonly currentEpoch: () => number;
   /** Counters (tests, logs). */
@@ -161,7 +159,7 @@ export class BackfillSidecars {
         const s = sidecars[i];
         const what = `blob sidecar ${s.index} of block ${b.rootHex} (slot ${b.slot})`;
         if (s.index !== i) throw new BackfillSidecarsError(`${what}: index ${s.index} twice or out of place`, true);
-        if (!equal(s.kzgCommitment, b.commitments[i])) {
+        if (!bytesEqual(s.kzgCommitment, b.commitments[i])) {
           throw new BackfillSidecarsError(`${what}: kzg_commitment is not the block's`, true);
         }
         if (!verifyBlobSidecarInclusionProof(s, b.fork)) {
@@ -229,7 +227,7 @@ export class BackfillSidecars {
         const what = `column ${c} of block ${b.rootHex} (slot ${b.slot}) from ${got.peer}`;
         if (
           s.kzgCommitments.length !== b.commitments.length ||
-          s.kzgCommitments.some((k, i) => !equal(k, b.commitments[i]))
+          s.kzgCommitments.some((k, i) => !bytesEqual(k, b.commitments[i]))
         ) {
           throw new BackfillSidecarsError(`${what}: kzg_commitments are not the block's`, true, got.peer);
         }

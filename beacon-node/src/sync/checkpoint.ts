@@ -21,12 +21,12 @@ import {BeaconConfig} from "@ceibo/config";
 import {type ForkName, ForkSeq} from "@ceibo/params";
 import {type BeaconStateAllForks, computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {bytesEqual, isZeroBytes, toHex} from "@ceibo/utils";
 import {genesisBlockOf} from "../chain/chain.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import {readBlockSummary} from "../db/codec.ts";
 import {anchorCheckpointEpoch} from "../db/resume.ts";
-import {toHex} from "./utils.ts";
 import {
   checkWeakSubjectivityCheckpoint,
   computeWeakSubjectivityPeriod,
@@ -190,7 +190,7 @@ function blockRootOfFork(fork: ForkName, block: SignedBeaconBlockAllForks): Uint
 /** hash_tree_root of the state's latest_block_header with state_root filled in (process_slot does it). */
 function latestBlockRootOf(state: BeaconStateAllForks): {root: Uint8Array; slot: number} {
   const header = state.latestBlockHeader.toValue();
-  if (Buffer.compare(header.stateRoot, new Uint8Array(32)) === 0) header.stateRoot = state.hashTreeRoot();
+  if (isZeroBytes(header.stateRoot)) header.stateRoot = state.hashTreeRoot();
   return {root: ssz.phase0.BeaconBlockHeader.hashTreeRoot(header), slot: header.slot};
 }
 
@@ -250,7 +250,7 @@ export async function fetchCheckpoint(source: CheckpointSource, opts: FetchCheck
   }
   const blockFork = forks.getForkName(block.message.slot);
   const blockRoot = blockRootOfFork(blockFork, block);
-  if (Buffer.compare(blockRoot, latest.root) !== 0) {
+  if (!bytesEqual(blockRoot, latest.root)) {
     throw new CheckpointSyncError(
       "BLOCK_MISMATCH",
       `block ${toHex(blockRoot)} (slot ${block.message.slot}) is not the state's latest block header ` +
@@ -280,7 +280,7 @@ export async function fetchCheckpoint(source: CheckpointSource, opts: FetchCheck
     checkStateMatchesNetwork(forks, opts, state, postWhat);
   }
   const stateRoot = state.hashTreeRoot();
-  if (Buffer.compare(stateRoot, block.message.stateRoot) !== 0 || state.slot !== block.message.slot) {
+  if (!bytesEqual(stateRoot, block.message.stateRoot) || state.slot !== block.message.slot) {
     throw new CheckpointSyncError(
       "STATE_ROOT_MISMATCH",
       `block ${toHex(blockRoot)} has state_root ${toHex(block.message.stateRoot)} (slot ${block.message.slot}), ` +
@@ -360,7 +360,7 @@ function checkStateMatchesNetwork(
 ): void {
   if (
     opts.genesisValidatorsRoot !== undefined &&
-    Buffer.compare(state.genesisValidatorsRoot, opts.genesisValidatorsRoot) !== 0
+    !bytesEqual(state.genesisValidatorsRoot, opts.genesisValidatorsRoot)
   ) {
     throw new CheckpointSyncError(
       "GENESIS_MISMATCH",
@@ -377,7 +377,7 @@ function checkStateMatchesNetwork(
   const epoch = computeEpochAtSlot(state.slot);
   const expected = forks.getForkInfoAtEpoch(epoch);
   const version = state.fork.currentVersion;
-  if (Buffer.compare(version, expected.version) !== 0) {
+  if (!bytesEqual(version, expected.version)) {
     throw new CheckpointSyncError(
       "FORK_MISMATCH",
       `${what} has fork version ${toHex(version)} at epoch ${epoch}; our config has ${expected.name} ` +

@@ -12,12 +12,13 @@
 import type {RootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../chain/chain.ts";
 import {BlockError} from "../chain/errors.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
 import type {BlockData} from "./dataAvailability.ts";
-import {blockRoot, INVALID_BLOCK_CODES, toHex, withTimeout} from "./utils.ts";
+import {blockRoot, INVALID_BLOCK_CODES, withTimeout} from "./utils.ts";
 
 export interface UnknownBlockSyncOpts {
   /** Blocks (downloaded or awaited) held at once (default 64). */

@@ -1,15 +1,13 @@
 /**
- * Small pieces shared by range sync, unknown-block lookup and backfill: block roots, hex, timeouts, and which
+ * Small pieces shared by range sync, unknown-block lookup and backfill: block roots, timeouts, and which
  * import errors are the serving peer's fault.
  */
 import type {BeaconConfig} from "@ceibo/config";
-import type {RootHex} from "@ceibo/fork-choice";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import {blockRootOf} from "../chain/chain.ts";
 import type {BlockErrorCode} from "../chain/errors.ts";
 import type {BlockWithFork} from "../network/types.ts";
-
-export const toHex = (b: Uint8Array): RootHex => `0x${Buffer.from(b).toString("hex")}`;
 
 /** hash_tree_root(block.message) with the SSZ type of the fork active at the block's slot. */
 export function blockRoot(config: BeaconConfig, block: SignedBeaconBlockAllForks): Uint8Array {
@@ -86,7 +84,7 @@ export function checkRangeResponse(
     }
     if (slot <= prevSlot) return {ok: false, reason: `block at slot ${slot} after slot ${prevSlot}: not in order`};
     const root = blockRoot(config, blocks[i].block);
-    if (i > 0 && Buffer.compare(message.parentRoot, roots[i - 1]) !== 0) {
+    if (i > 0 && !bytesEqual(message.parentRoot, roots[i - 1])) {
       return {
         ok: false,
         reason: `block at slot ${slot} has parent ${toHex(message.parentRoot)}, not the previous block ${toHex(roots[i - 1])}`,

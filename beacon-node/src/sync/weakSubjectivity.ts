@@ -14,6 +14,7 @@ import {
   SLOTS_PER_HISTORICAL_ROOT,
 } from "@ceibo/params";
 import {type BeaconStateAllForks, computeEpochAtSlot, computeStartSlotAtEpoch} from "@ceibo/state-transition";
+import {bytesEqual, toHex} from "@ceibo/utils";
 
 /** phase0 weak-subjectivity.md constants / configuration. */
 export const ETH_TO_GWEI = 10n ** 9n;
@@ -141,9 +142,8 @@ export function checkWeakSubjectivityCheckpoint(
   else if (start < state.slot && state.slot <= start + SLOTS_PER_HISTORICAL_ROOT) {
     root = state.blockRoots.get(start % SLOTS_PER_HISTORICAL_ROOT);
   } else return `the state at slot ${state.slot} cannot show the block root of epoch ${checkpoint.epoch}`;
-  if (Buffer.compare(root, checkpoint.root) !== 0) {
-    const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-    return `the state's block root at epoch ${checkpoint.epoch} is ${hex(root)}, the weak subjectivity checkpoint names ${hex(checkpoint.root)}`;
+  if (!bytesEqual(root, checkpoint.root)) {
+    return `the state's block root at epoch ${checkpoint.epoch} is ${toHex(root)}, the weak subjectivity checkpoint names ${toHex(checkpoint.root)}`;
   }
   return null;
 }

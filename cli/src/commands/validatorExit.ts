@@ -2,6 +2,7 @@
 import {existsSync, readFileSync} from "node:fs";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
+import {sleep} from "@ceibo/utils";
 import {type Command, UsageError} from "../command.ts";
 import {createPrompter} from "../prompt.ts";
 import {checkUrl, dataDirOf} from "./validatorOps.ts";
@@ -216,7 +217,7 @@ export const validatorExitCommand: Command = {
         );
         return 0;
       }
-      await new Promise((r) => setTimeout(r, Math.min(2000, chain.config.chain.SLOT_DURATION_MS)));
+      await sleep(Math.min(2000, chain.config.chain.SLOT_DURATION_MS));
     }
     return 0;
   },

@@ -19,6 +19,7 @@ import {
   ETH1_ADDRESS_WITHDRAWAL_PREFIX,
 } from "@ceibo/params";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 
 /** The staking-deposit-cli format version written in `deposit_cli_version` (the launchpad checks it is set). */
@@ -65,10 +66,6 @@ export interface DepositNetwork {
   name: string;
   /** GENESIS_FORK_VERSION, 4 bytes. */
   genesisForkVersion: Uint8Array;
-}
-
-function hexNo0x(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
 /** A 0x-prefixed 20-byte execution address; throws naming the problem. */
@@ -156,13 +153,13 @@ export function signDeposit(
 /** The launchpad JSON entry of a signed deposit. */
 export function depositDataEntry(d: SignedDeposit, network: DepositNetwork): DepositDataEntry {
   return {
-    pubkey: hexNo0x(d.pubkey),
-    withdrawal_credentials: hexNo0x(d.withdrawalCredentials),
+    pubkey: toHexUnprefixed(d.pubkey),
+    withdrawal_credentials: toHexUnprefixed(d.withdrawalCredentials),
     amount: d.amount,
-    signature: hexNo0x(d.signature),
-    deposit_message_root: hexNo0x(d.depositMessageRoot),
-    deposit_data_root: hexNo0x(d.depositDataRoot),
-    fork_version: hexNo0x(network.genesisForkVersion),
+    signature: toHexUnprefixed(d.signature),
+    deposit_message_root: toHexUnprefixed(d.depositMessageRoot),
+    deposit_data_root: toHexUnprefixed(d.depositDataRoot),
+    fork_version: toHexUnprefixed(network.genesisForkVersion),
     network_name: network.name,
     deposit_cli_version: DEPOSIT_CLI_VERSION,
   };
@@ -228,7 +225,7 @@ export function checkDepositData(text: string, file: string, network: DepositNet
   const deposits: ParsedDeposit[] = [];
   const seen = new Map<string, number>();
   const domain = depositDomain(network.genesisForkVersion);
-  const forkHex = hexNo0x(network.genesisForkVersion);
+  const forkHex = toHexUnprefixed(network.genesisForkVersion);
   json.forEach((entry: unknown, i: number) => {
     const where = (field?: string, pubkey?: string): string =>
       `${file}: deposit #${i}${pubkey ? ` (pubkey 0x${pubkey.slice(0, 12)}…)` : ""}${field ? `: ${field}` : ""}`;
@@ -284,17 +281,17 @@ export function checkDepositData(text: string, file: string, network: DepositNet
         );
       }
     }
-    if (bytes.fork_version !== undefined && hexNo0x(bytes.fork_version) !== forkHex) {
+    if (bytes.fork_version !== undefined && toHexUnprefixed(bytes.fork_version) !== forkHex) {
       say(
         "fork_version",
-        `0x${hexNo0x(bytes.fork_version)} is not ${network.name}'s genesis fork version 0x${forkHex} (a deposit for another network?)`,
+        `0x${toHexUnprefixed(bytes.fork_version)} is not ${network.name}'s genesis fork version 0x${forkHex} (a deposit for another network?)`,
       );
     }
     if (typeof e.network_name === "string" && e.network_name !== "" && e.network_name !== network.name) {
       say("network_name", `"${e.network_name}" is not "${network.name}"`);
     }
     if (bytes.pubkey !== undefined) {
-      const key = hexNo0x(bytes.pubkey);
+      const key = toHexUnprefixed(bytes.pubkey);
       const first = seen.get(key);
       if (first !== undefined) say("pubkey", `is the same as deposit #${first}'s (the launchpad refuses duplicates)`);
       else seen.set(key, i);
@@ -303,13 +300,19 @@ export function checkDepositData(text: string, file: string, network: DepositNet
     if (pubkey !== undefined && credentials !== undefined && amount !== undefined) {
       const message = {pubkey, withdrawalCredentials: credentials, amount};
       const messageRoot = ssz.phase0.DepositMessage.hashTreeRoot(message);
-      if (bytes.deposit_message_root !== undefined && hexNo0x(bytes.deposit_message_root) !== hexNo0x(messageRoot)) {
-        say("deposit_message_root", `does not match hash_tree_root(DepositMessage) 0x${hexNo0x(messageRoot)}`);
+      if (
+        bytes.deposit_message_root !== undefined &&
+        toHexUnprefixed(bytes.deposit_message_root) !== toHexUnprefixed(messageRoot)
+      ) {
+        say("deposit_message_root", `does not match hash_tree_root(DepositMessage) 0x${toHexUnprefixed(messageRoot)}`);
       }
       if (signature !== undefined) {
         const dataRoot = ssz.phase0.DepositData.hashTreeRoot({...message, signature});
-        if (bytes.deposit_data_root !== undefined && hexNo0x(bytes.deposit_data_root) !== hexNo0x(dataRoot)) {
-          say("deposit_data_root", `does not match hash_tree_root(DepositData) 0x${hexNo0x(dataRoot)}`);
+        if (
+          bytes.deposit_data_root !== undefined &&
+          toHexUnprefixed(bytes.deposit_data_root) !== toHexUnprefixed(dataRoot)
+        ) {
+          say("deposit_data_root", `does not match hash_tree_root(DepositData) 0x${toHexUnprefixed(dataRoot)}`);
         }
         let pk: PublicKey | undefined;
         try {

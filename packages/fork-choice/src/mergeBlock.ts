@@ -1,6 +1,6 @@
 import type {ChainConfig} from "@ceibo/config";
 import {computeEpochAtSlot} from "@ceibo/state-transition";
-import {bytesEqual} from "@ceibo/utils";
+import {bytesEqual, isZeroBytes} from "@ceibo/utils";
 import {ForkChoiceError} from "./errors.ts";
 
 /** bellatrix PowBlock */
@@ -20,8 +20,6 @@ export function isValidTerminalPowBlock(config: ChainConfig, block: PowBlock, pa
   return isTotalDifficultyReached && isParentTotalDifficultyValid;
 }
 
-const isZero = (b: Uint8Array): boolean => b.every((x) => x === 0);
-
 /**
  * bellatrix validate_merge_block, for a merge transition block (is_merge_transition_block on the parent state):
  * its payload's parent must be a valid terminal PoW block (or TERMINAL_BLOCK_HASH once its activation epoch is
@@ -34,7 +32,7 @@ export function validateMergeBlock(
   getPowBlock: (blockHash: Uint8Array) => PowBlock | null,
 ): void {
   const parentHash = block.body.executionPayload.parentHash;
-  if (!isZero(config.TERMINAL_BLOCK_HASH)) {
+  if (!isZeroBytes(config.TERMINAL_BLOCK_HASH)) {
     if (computeEpochAtSlot(block.slot) < config.TERMINAL_BLOCK_HASH_ACTIVATION_EPOCH) {
       throw new ForkChoiceError("INVALID_MERGE_BLOCK", "TERMINAL_BLOCK_HASH_ACTIVATION_EPOCH is not reached");
     }

@@ -14,6 +14,7 @@
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
 import {type SignatureSet, verifySignatureSets} from "@ceibo/state-transition";
+import {sleep} from "@ceibo/utils";
 import {aggregatePublicKeys, type PublicKey} from "@chainsafe/blst";
 import type {WireSet, WorkerRequest, WorkerResponse} from "./wire.ts";
 
@@ -214,7 +215,7 @@ export class BlsWorkerPool implements BlsVerifier {
     if (this.closed) return;
     this.flushBuffer();
     // let queued and in-flight work finish, then stop the threads
-    while (this.queue.length > 0 || this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.queue.length > 0 || this.inFlight.size > 0) await sleep(5);
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }

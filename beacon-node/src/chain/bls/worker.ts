@@ -10,6 +10,7 @@
  * A set whose public key or signature does not decode (not a valid point, not in the group) makes its job false.
  */
 import {parentPort} from "node:worker_threads";
+import {toHexUnprefixed} from "@ceibo/utils";
 import {
   aggregateWithRandomness,
   PublicKey,
@@ -41,8 +42,6 @@ function decode(set: WireSet): DecodedSet | null {
   }
 }
 
-const hexKey = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
-
 /** Verifies sets together; same-message sets combined first when asked (and when there are at least two). */
 function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   if (sets.length === 0) return true;
@@ -51,7 +50,7 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   if (sameMessage) {
     const groups = new Map<string, DecodedSet[]>();
     for (const s of sets) {
-      const k = hexKey(s.msg);
+      const k = toHexUnprefixed(s.msg);
       const g = groups.get(k);
       if (g === undefined) groups.set(k, [s]);
       else g.push(s);

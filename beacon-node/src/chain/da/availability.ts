@@ -13,9 +13,11 @@ import {type RootHex, toRootHex} from "@ceibo/fork-choice";
 import {FORK_NAMES, ForkSeq, NUMBER_OF_COLUMNS, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {
   computeStartSlotAtEpoch,
+  type Kzg,
   kzgCommitmentToVersionedHash,
   type SignedBeaconBlockAllForks,
 } from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar, DbBatch} from "../../db/index.ts";
 import type {ExecutionEngine} from "../../execution/index.ts";
 import {blockRootOf, fromRootHex} from "../blockRoot.ts";
@@ -36,7 +38,7 @@ import {
   verifyDataColumnSidecarsKzgProofsBatch,
 } from "./dataColumns.ts";
 import {DaError} from "./errors.ts";
-import {type DaKzg, getKzg, kzgVerifies} from "./kzg.ts";
+import {getKzg, kzgVerifies} from "./kzg.ts";
 import {blobKzgCommitmentsOf} from "./merkle.ts";
 import {SeenSidecars, type SlotKeySet} from "./sidecarGossip.ts";
 
@@ -49,7 +51,7 @@ export interface ColumnCustody {
 export interface DataAvailabilityTrackerOpts {
   config: BeaconConfig;
   /** KZG library (default: getKzg(trustedSetupFile), loaded at first use). */
-  kzg?: DaKzg;
+  kzg?: Kzg;
   trustedSetupFile?: string;
   /** fulu: the node's sampling and custody columns (default: all columns, a supernode). Read on every check. */
   custody?: ColumnCustody;
@@ -133,7 +135,7 @@ export class DataAvailabilityTracker {
   private readonly opts: DataAvailabilityTrackerOpts;
   private readonly logger: Logger;
   private readonly entries = new Map<RootHex, BlockDataEntry>();
-  private kzgLib: DaKzg | undefined;
+  private kzgLib: Kzg | undefined;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(opts: DataAvailabilityTrackerOpts) {
@@ -145,7 +147,7 @@ export class DataAvailabilityTracker {
   }
 
   /** The KZG library (loaded on first use: the trusted setup takes seconds). */
-  get kzg(): DaKzg {
+  get kzg(): Kzg {
     this.kzgLib ??= getKzg(this.opts.trustedSetupFile);
     return this.kzgLib;
   }
@@ -606,8 +608,4 @@ const ALL_COLUMNS: readonly number[] = Array.from({length: NUMBER_OF_COLUMNS}, (
 
 function rootHexOf(root: RootHex | Uint8Array): RootHex {
   return typeof root === "string" ? root : toRootHex(root);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(b);
 }

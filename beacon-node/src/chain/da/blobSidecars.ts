@@ -6,10 +6,10 @@
  */
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
 import {ForkSeq, KZG_COMMITMENT_INCLUSION_PROOF_DEPTH, MAX_BLOB_COMMITMENTS_PER_BLOCK} from "@ceibo/params";
-import {isValidMerkleBranch, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {isValidMerkleBranch, type Kzg, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BlobSidecar} from "../../db/index.ts";
-import {type DaKzg, kzgVerifies} from "./kzg.ts";
+import {kzgVerifies} from "./kzg.ts";
 import {
   blobKzgCommitmentsOf,
   computeBodyProofs,
@@ -125,12 +125,12 @@ export function verifyBlobSidecarInclusionProof(sidecar: BlobSidecar, fork: numb
 }
 
 /** verify_blob_kzg_proof of one sidecar (gossip). */
-export function verifyBlobSidecarKzgProof(kzg: DaKzg, sidecar: BlobSidecar): boolean {
+export function verifyBlobSidecarKzgProof(kzg: Kzg, sidecar: BlobSidecar): boolean {
   return kzgVerifies(() => kzg.verifyBlobKzgProof(sidecar.blob, sidecar.kzgCommitment, sidecar.kzgProof));
 }
 
 /** verify_blob_kzg_proof_batch over sidecars (req/resp responses, a block's whole set): true for none. */
-export function verifyBlobSidecarsKzgProofBatch(kzg: DaKzg, sidecars: BlobSidecar[]): boolean {
+export function verifyBlobSidecarsKzgProofBatch(kzg: Kzg, sidecars: BlobSidecar[]): boolean {
   if (sidecars.length === 0) return true;
   return kzgVerifies(() =>
     kzg.verifyBlobKzgProofBatch(

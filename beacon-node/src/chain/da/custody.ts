@@ -6,6 +6,7 @@ import {createHash} from "node:crypto";
 import type {ChainConfig} from "@ceibo/config";
 import {NUMBER_OF_COLUMNS} from "@ceibo/params";
 import type {CachedBeaconState} from "@ceibo/state-transition";
+import {toHexUnprefixed} from "@ceibo/utils";
 
 /** das-core.md UINT256_MAX. */
 const UINT256_MAX = (1n << 256n) - 1n;
@@ -16,7 +17,7 @@ export function nodeIdToBigInt(nodeId: Uint8Array | string | bigint): bigint {
     if (nodeId < 0n || nodeId > UINT256_MAX) throw Error("a node id is a uint256");
     return nodeId;
   }
-  const hex = typeof nodeId === "string" ? nodeId.replace(/^0x/, "") : Buffer.from(nodeId).toString("hex");
+  const hex = typeof nodeId === "string" ? nodeId.replace(/^0x/, "") : toHexUnprefixed(nodeId);
   if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw Error("a node id is 32 bytes");
   return BigInt(`0x${hex}`);
 }

@@ -12,10 +12,10 @@ import {
   verifyDataColumnSidecarKzgProofs as verifyDataColumnSidecarKzgProofsFc,
 } from "@ceibo/fork-choice";
 import {CELLS_PER_EXT_BLOB, ForkSeq, KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH, NUMBER_OF_COLUMNS} from "@ceibo/params";
-import {isValidMerkleBranch, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {isValidMerkleBranch, type Kzg, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {DataColumnSidecar} from "../../db/index.ts";
-import {type DaKzg, kzgVerifies} from "./kzg.ts";
+import {kzgVerifies} from "./kzg.ts";
 import {
   blobKzgCommitmentsOf,
   computeBodyProofs,
@@ -34,7 +34,7 @@ export interface CellsAndKzgProofs {
 }
 
 /** das-core.md compute_matrix, as rows: compute_cells_and_kzg_proofs of every blob (~0.6-0.9 s a blob). */
-export function computeCellsAndKzgProofs(kzg: DaKzg, blobs: Uint8Array[]): CellsAndKzgProofs[] {
+export function computeCellsAndKzgProofs(kzg: Kzg, blobs: Uint8Array[]): CellsAndKzgProofs[] {
   return blobs.map((blob) => {
     const [cells, proofs] = kzg.computeCellsAndKzgProofs(blob);
     return {cells, proofs};
@@ -46,7 +46,7 @@ export function computeCellsAndKzgProofs(kzg: DaKzg, blobs: Uint8Array[]): Cells
  * with the CELLS_PER_EXT_BLOB cell proofs the engine returned for it (flattened, blob after blob).
  */
 export function cellsAndKzgProofsFromBlobs(
-  kzg: DaKzg,
+  kzg: Kzg,
   blobs: Uint8Array[],
   cellProofs: Uint8Array[],
 ): CellsAndKzgProofs[] {
@@ -140,7 +140,7 @@ export function verifyDataColumnSidecar(config: ChainConfig, sidecar: DataColumn
 }
 
 /** fulu/p2p-interface.md verify_data_column_sidecar_kzg_proofs (the column's cells, one batch). */
-export function verifyDataColumnSidecarKzgProofs(kzg: DaKzg, sidecar: DataColumnSidecar): boolean {
+export function verifyDataColumnSidecarKzgProofs(kzg: Kzg, sidecar: DataColumnSidecar): boolean {
   return verifyDataColumnSidecarKzgProofsFc(kzg, sidecar);
 }
 
@@ -148,7 +148,7 @@ export function verifyDataColumnSidecarKzgProofs(kzg: DaKzg, sidecar: DataColumn
  * verify_data_column_sidecar_kzg_proofs of many sidecars as ONE verify_cell_kzg_proof_batch (all their cells):
  * true iff every sidecar's proofs verify (req/resp responses, a block's columns). True for none.
  */
-export function verifyDataColumnSidecarsKzgProofsBatch(kzg: DaKzg, sidecars: DataColumnSidecar[]): boolean {
+export function verifyDataColumnSidecarsKzgProofsBatch(kzg: Kzg, sidecars: DataColumnSidecar[]): boolean {
   const commitments: Uint8Array[] = [];
   const cellIndices: number[] = [];
   const cells: Uint8Array[] = [];
@@ -193,7 +193,7 @@ export function verifyDataColumnSidecarInclusionProof(sidecar: DataColumnSidecar
  * NUMBER_OF_COLUMNS / 2 distinct columns of ONE block, each already verified). recover_cells_and_kzg_proofs per
  * blob (~0.6 s a blob); with every column present the rows are read off without recovery.
  */
-export function recoverCellsAndKzgProofs(kzg: DaKzg, sidecars: DataColumnSidecar[]): CellsAndKzgProofs[] {
+export function recoverCellsAndKzgProofs(kzg: Kzg, sidecars: DataColumnSidecar[]): CellsAndKzgProofs[] {
   const byIndex = new Map<number, DataColumnSidecar>();
   for (const s of sidecars) byIndex.set(s.index, s);
   const columns = [...byIndex.values()].sort((a, b) => a.index - b.index);
@@ -225,7 +225,7 @@ export function recoverCellsAndKzgProofs(kzg: DaKzg, sidecars: DataColumnSidecar
  * das-core.md "Reconstruction and cross-seeding": all NUMBER_OF_COLUMNS sidecars of a block from at least half of
  * them (verified, same block), with the header, commitments and inclusion proof of the given ones.
  */
-export function reconstructDataColumnSidecars(kzg: DaKzg, sidecars: DataColumnSidecar[]): DataColumnSidecar[] {
+export function reconstructDataColumnSidecars(kzg: Kzg, sidecars: DataColumnSidecar[]): DataColumnSidecar[] {
   if (sidecars.length === 0) throw Error("no columns to reconstruct from");
   return getDataColumnSidecarsFromColumnSidecar(sidecars[0], recoverCellsAndKzgProofs(kzg, sidecars));
 }

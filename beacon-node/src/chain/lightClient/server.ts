@@ -15,6 +15,7 @@ import {
   type SignedBeaconBlockAllForks,
   upgradeLcUpdateToGloas,
 } from "@ceibo/state-transition";
+import {fromHex, toHex} from "@ceibo/utils";
 import type {BeaconDb} from "../../db/index.ts";
 import type {StoredLightClientData} from "../../db/repositories/lightClient.ts";
 import type {BlockEvent, FinalizedCheckpointEvent} from "../events.ts";
@@ -61,9 +62,6 @@ export interface LightClientChain {
 /** The largest `count` of one updates request (MAX_REQUEST_LIGHT_CLIENT_UPDATES, altair p2p-interface.md). */
 export const MAX_REQUEST_LIGHT_CLIENT_UPDATES = 128;
 
-const fromHex = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ""), "hex"));
-const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
-
 export class LightClientServer {
   private readonly chain: LightClientChain;
   private readonly cfg: LightClientForkSchedule;
@@ -103,7 +101,7 @@ export class LightClientServer {
   private async getBlock(rootHex: string): Promise<{block: SignedBeaconBlockAllForks; fork: ForkName} | null> {
     const block = this.chain.blocks.get(rootHex);
     if (block !== undefined) return {block, fork: this.chain.forkNameAtSlot(block.message.slot)};
-    return this.chain.db.getBlock(fromHex(rootHex));
+    return this.chain.db.getBlock(fromHex(rootHex, "block root", {prefixOptional: true}));
   }
 
   /** create_light_client_update for an imported block (attested = its parent) and the bookkeeping it feeds. */
@@ -194,7 +192,10 @@ export class LightClientServer {
   private async onFinalizedBlock(rootHex: string): Promise<void> {
     const bootstrap = await this.buildBootstrap(rootHex);
     if (bootstrap !== null)
-      await this.chain.db.lightClient.putBootstrap(fromHex(rootHex), bootstrap as StoredLightClientData);
+      await this.chain.db.lightClient.putBootstrap(
+        fromHex(rootHex, "block root", {prefixOptional: true}),
+        bootstrap as StoredLightClientData,
+      );
   }
 
   private async buildBootstrap(rootHex: string): Promise<ForkedLightClientData | null> {

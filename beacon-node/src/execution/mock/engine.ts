@@ -9,7 +9,7 @@
 
 import {createHash} from "node:crypto";
 import {type ForkName, ForkSeq} from "@ceibo/params";
-import {toHexUnprefixed} from "@ceibo/utils";
+import {isZeroBytes, toHexUnprefixed} from "@ceibo/utils";
 import {
   computeHeaderHash,
   computeRequestsHash,
@@ -118,8 +118,6 @@ export const MOCK_ENGINE_CAPABILITIES = [
   "engine_getBlobsV1",
   "engine_getBlobsV2",
 ] as const;
-
-const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
 export class MockExecutionEngine {
   readonly forkTimes: MockForkTimes;
@@ -429,7 +427,7 @@ export class MockExecutionEngine {
       ["safe", state.safeBlockHash],
       ["finalized", state.finalizedBlockHash],
     ] as const) {
-      if (!isZero(hash) && !this.isAncestorOrSelf(hash, head)) {
+      if (!isZeroBytes(hash) && !this.isAncestorOrSelf(hash, head)) {
         throw new RpcError(
           EngineRpcErrorCode.INVALID_FORKCHOICE_STATE,
           `${name} block ${bytesToData(hash)} is not on the chain of the head`,

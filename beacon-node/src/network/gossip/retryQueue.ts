@@ -11,6 +11,7 @@
  * reported IGNORE, as it would have been at once.
  */
 
+import {toHex} from "@ceibo/utils";
 import type {GossipTopic} from "./topics.ts";
 
 /** Validation codes that mean "not yet" rather than "bad". */
@@ -120,8 +121,6 @@ export interface PendingGossip {
   value: unknown;
   t0: number;
 }
-
-const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 /**
  * What a message IGNOREd with `error` should wait for, or null when it is not retried: attestations and aggregates

@@ -19,6 +19,7 @@ import {
   lightClientTypes,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHexUnprefixed} from "@ceibo/utils";
 import type {Type} from "@chainsafe/ssz";
 
 export const GossipType = {
@@ -146,7 +147,7 @@ export class ForkDigests {
 
   /** compute_fork_digest(genesis_validators_root, epoch) as lowercase hex without 0x. */
   digestAt(epoch: number): string {
-    return Buffer.from(this.config.computeForkDigest(epoch)).toString("hex");
+    return toHexUnprefixed(this.config.computeForkDigest(epoch));
   }
 
   forkOfDigest(digest: string): ForkName | undefined {

@@ -25,6 +25,7 @@ import {
   lightClientTypes,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {toHex} from "@ceibo/utils";
 import {ContainerType} from "@chainsafe/ssz";
 import {MAX_REQUEST_LIGHT_CLIENT_UPDATES} from "../../chain/lightClient/server.ts";
 import type {StoredLightClientData} from "../../db/repositories/lightClient.ts";
@@ -110,10 +111,7 @@ export async function serveLightClientBootstrap(
 ): Promise<LightClientChunk[]> {
   const bootstrap = await source.getBootstrap(blockRoot);
   if (bootstrap === null) {
-    throw new ResponseError(
-      RespCode.RESOURCE_UNAVAILABLE,
-      `no light-client bootstrap for block 0x${Buffer.from(blockRoot).toString("hex")}`,
-    );
+    throw new ResponseError(RespCode.RESOURCE_UNAVAILABLE, `no light-client bootstrap for block ${toHex(blockRoot)}`);
   }
   return [chunkOf("LightClientBootstrap", bootstrap)];
 }

@@ -9,6 +9,7 @@ import {toRootHex} from "@ceibo/fork-choice";
 import {ForkSeq} from "@ceibo/params";
 import {computeSyncCommitteePeriodAtSlot} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {Connection, Libp2p, Stream} from "@libp2p/interface";
 import type {BeaconChain, Logger} from "../../chain/index.ts";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar} from "../../db/index.ts";
@@ -26,7 +27,7 @@ import {
 import {deserializeMetadata, deserializeStatus, metadataType, serializeStatus, statusType} from "./messages.ts";
 import {BeaconBlocksByHeadRequest, PROTOCOLS, type ProtocolDef, ReqRespMethod, RequestTypes} from "./protocols.ts";
 import {RateLimiter, type RateLimitQuota} from "./rateLimiter.ts";
-import {contextBytesAt, equalBytes, hex, ResponseChecker} from "./responses.ts";
+import {contextBytesAt, ResponseChecker} from "./responses.ts";
 import {ChainServer} from "./serve.ts";
 import {
   boundsOf,
@@ -306,7 +307,7 @@ export class ReqResp {
         }
         if (previous !== null) {
           if (slot <= previous.slot) this.check.violation(peer, method, `slot ${slot} after slot ${previous.slot}`);
-          if (!equalBytes(block.message.parentRoot, previous.root)) {
+          if (!bytesEqual(block.message.parentRoot, previous.root)) {
             this.check.violation(
               peer,
               method,
@@ -363,7 +364,7 @@ export class ReqResp {
       decode: (_def, bytes, context) => {
         const {value: block, bytes: blockBytes} = this.check.decodeBlock(peer, method, bytes, context);
         const root = this.check.blockRoot(block);
-        if (!equalBytes(root, expectedRoot)) {
+        if (!bytesEqual(root, expectedRoot)) {
           this.check.violation(
             peer,
             method,
@@ -543,8 +544,8 @@ export class ReqResp {
       decode: (_def, bytes, context) => {
         const value = this.check.decodeLightClient(peer, method, bytes, context, "LightClientBootstrap");
         const root = ssz.phase0.BeaconBlockHeader.hashTreeRoot(value.data.header.beacon);
-        if (!equalBytes(root, blockRoot)) {
-          this.check.violation(peer, method, `bootstrap of block ${hex(root)}, requested ${hex(blockRoot)}`);
+        if (!bytesEqual(root, blockRoot)) {
+          this.check.violation(peer, method, `bootstrap of block ${toHex(root)}, requested ${toHex(blockRoot)}`);
         }
         return value;
       },

@@ -8,6 +8,7 @@ import type {BeaconConfig} from "@ceibo/config";
 import {type ForkName, ForkSeq} from "@ceibo/params";
 import {computeEpochAtSlot, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {SszSizeBounds} from "../encoding/sszSnappy.ts";
 import type {PeerIdStr} from "../types.ts";
 import {ReqRespError} from "./errors.ts";
@@ -22,12 +23,6 @@ import type {ReqRespMethod} from "./protocols.ts";
 import {boundsOf} from "./transport.ts";
 
 type Decoded<T> = {value: T; bytes: Uint8Array};
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
-
-export const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
 
 /** The context bytes a chunk of `slot` must carry: the fork digest of the slot's epoch. */
 export function contextBytesAt(config: BeaconConfig, slot: number): Uint8Array {
@@ -80,10 +75,10 @@ export class ResponseChecker {
       });
     }
     const expected = this.config.computeForkDigest(decoded.contextEpoch);
-    if (context === null || !equalBytes(context, expected)) {
+    if (context === null || !bytesEqual(context, expected)) {
       throw new ReqRespError(
         "WRONG_CONTEXT_BYTES",
-        `${kind} of epoch ${decoded.contextEpoch} came with context ${context === null ? "none" : hex(context)}, its fork digest is ${hex(expected)}`,
+        `${kind} of epoch ${decoded.contextEpoch} came with context ${context === null ? "none" : toHex(context)}, its fork digest is ${toHex(expected)}`,
         {peer, method},
       );
     }
@@ -101,11 +96,11 @@ export class ResponseChecker {
 
   /** The fork named by a chunk's context bytes; WRONG_CONTEXT_BYTES for a digest of no fork of ours. */
   forkOfContext(peer: PeerIdStr, method: ReqRespMethod, context: Uint8Array | null): ForkName {
-    const fork = context === null ? undefined : this.forkByDigest.get(hex(context));
+    const fork = context === null ? undefined : this.forkByDigest.get(toHex(context));
     if (fork === undefined) {
       throw new ReqRespError(
         "WRONG_CONTEXT_BYTES",
-        `context bytes ${context === null ? "missing" : hex(context)} name no fork of this chain`,
+        `context bytes ${context === null ? "missing" : toHex(context)} name no fork of this chain`,
         {
           peer,
           method,
@@ -140,10 +135,10 @@ export class ResponseChecker {
       });
     }
     const expected = this.contextBytesAt(block.message.slot);
-    if (context === null || !equalBytes(context, expected)) {
+    if (context === null || !bytesEqual(context, expected)) {
       throw new ReqRespError(
         "WRONG_CONTEXT_BYTES",
-        `block at slot ${block.message.slot} came with context ${context === null ? "none" : hex(context)}, its fork digest is ${hex(expected)}`,
+        `block at slot ${block.message.slot} came with context ${context === null ? "none" : toHex(context)}, its fork digest is ${toHex(expected)}`,
         {peer, method},
       );
     }
@@ -183,10 +178,10 @@ export class ResponseChecker {
     }
     const slot = sidecar.signedBlockHeader.message.slot;
     const expected = this.contextBytesAt(slot);
-    if (context === null || !equalBytes(context, expected)) {
+    if (context === null || !bytesEqual(context, expected)) {
       throw new ReqRespError(
         "WRONG_CONTEXT_BYTES",
-        `sidecar at slot ${slot} came with context ${context === null ? "none" : hex(context)}, its fork digest is ${hex(expected)}`,
+        `sidecar at slot ${slot} came with context ${context === null ? "none" : toHex(context)}, its fork digest is ${toHex(expected)}`,
         {peer, method},
       );
     }

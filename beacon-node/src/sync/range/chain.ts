@@ -5,12 +5,13 @@
  * ../README.md. The range manager (range.ts) decides which chain runs and schedules it (`pump`).
  */
 import {computeStartSlotAtEpoch, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {bytesEqual, toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../../chain/chain.ts";
 import {BlockError} from "../../chain/errors.ts";
 import type {Logger} from "../../chain/logger.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../../network/types.ts";
 import type {BlockData} from "../dataAvailability.ts";
-import {checkRangeResponse, INVALID_BLOCK_CODES, LOCAL_FAILURE_CODES, toHex, withTimeout} from "../utils.ts";
+import {checkRangeResponse, INVALID_BLOCK_CODES, LOCAL_FAILURE_CODES, withTimeout} from "../utils.ts";
 import {Batch, type BatchDataAvailability} from "./batch.ts";
 
 export type SyncChainType = "finalized" | "head";
@@ -98,7 +99,7 @@ export class SyncChain {
       const epoch = this.target.epoch ?? 0;
       return (
         status.finalizedEpoch > epoch ||
-        (status.finalizedEpoch === epoch && Buffer.compare(status.finalizedRoot, this.target.root) === 0)
+        (status.finalizedEpoch === epoch && bytesEqual(status.finalizedRoot, this.target.root))
       );
     }
     return status.headSlot > this.ctx.chain.head.slot;

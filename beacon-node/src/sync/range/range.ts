@@ -18,10 +18,11 @@
 import {EventEmitter} from "node:events";
 import {toRootHex} from "@ceibo/fork-choice";
 import {computeEpochAtSlot, computeStartSlotAtEpoch} from "@ceibo/state-transition";
+import {toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../../chain/chain.ts";
 import {type Logger, silentLogger} from "../../chain/logger.ts";
 import type {PeerIdStr, StatusMessage, SyncNetwork} from "../../network/types.ts";
-import {perSecond, toHex} from "../utils.ts";
+import {perSecond} from "../utils.ts";
 import {SyncChain, type SyncChainContext, type SyncTarget} from "./chain.ts";
 import {type RangeSyncOpts, type RangeSyncSettings, rangeSyncSettings} from "./options.ts";
 
