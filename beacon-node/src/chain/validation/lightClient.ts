@@ -23,8 +23,12 @@
 import {BASIS_POINTS} from "@ceibo/fork-choice";
 import {SYNC_COMMITTEE_SIZE} from "@ceibo/params";
 import {computeEpochAtSlot, lightClientTypes} from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
 import type {BeaconChain} from "../chain.ts";
-import {computeTimeAtSlotMs, type GossipValidationContext, ignore} from "./common.ts";
+import {computeTimeAtSlotMs, type GossipValidationContext} from "./common.ts";
+import {type GossipRaise, ignore as ignoreAny, type LightClientGossipErrorCode} from "./errors.ts";
+
+const ignore: GossipRaise<LightClientGossipErrorCode> = ignoreAny;
 
 /** The fields the rules read (any light-client fork's form). */
 export interface LightClientFinalityUpdateValue {
@@ -174,8 +178,4 @@ function serializeLocal(
   kind: "LightClientFinalityUpdate" | "LightClientOptimisticUpdate",
 ): Uint8Array {
   return lightClientTypes(local.fork as "electra")[kind].serialize(local.data as never);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
 }
