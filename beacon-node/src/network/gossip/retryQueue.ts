@@ -11,10 +11,15 @@
  * reported IGNORE, as it would have been at once.
  */
 
-import type {GossipTopic} from "./topics.ts";
+import type {GossipErrorCode} from "../../chain/validation/errors.ts";
+import type {GossipTopic, GossipType} from "./topics.ts";
+import type {GossipTypeMap} from "./types.ts";
 
 /** Validation codes that mean "not yet" rather than "bad". */
-export const RETRYABLE_CODES = new Set(["UNKNOWN_BEACON_BLOCK_ROOT", "FUTURE_SLOT"]);
+export const RETRYABLE_CODES: ReadonlySet<GossipErrorCode> = new Set<GossipErrorCode>([
+  "UNKNOWN_BEACON_BLOCK_ROOT",
+  "FUTURE_SLOT",
+]);
 
 export interface RetryWait {
   /** The block root (0x hex) the message waits for. */
@@ -117,7 +122,7 @@ export interface PendingGossip {
   msgId: string;
   peer: string;
   topic: GossipTopic;
-  value: unknown;
+  value: GossipTypeMap[GossipType];
   t0: number;
 }
 
@@ -128,7 +133,11 @@ const toHex = (b: Uint8Array): string => `0x${Buffer.from(b).toString("hex")}`;
  * whose voted block is unknown or whose slot is in the future, blocks of a future slot. (Blocks with an unknown
  * parent go to the unknown-block sync instead.)
  */
-export function retryWaitOf(type: string, value: unknown, error: {acceptance: string; code: string}): RetryWait | null {
+export function retryWaitOf(
+  type: string,
+  value: unknown,
+  error: {acceptance: string; code: GossipErrorCode},
+): RetryWait | null {
   if (error.acceptance !== "IGNORE" || !RETRYABLE_CODES.has(error.code)) return null;
   let data: {slot: number; beaconBlockRoot: Uint8Array} | undefined;
   if (type === "beacon_attestation") data = (value as {data: {slot: number; beaconBlockRoot: Uint8Array}}).data;
