@@ -70,7 +70,7 @@ import {
   isGossipTypeActive,
   stringifyGossipTopic,
 } from "./topics.ts";
-import type {GossipHandlerFn, GossipHandlerMeta, GossipHandlers, GossipOnAccept, GossipTypeMap} from "./types.ts";
+import type {GossipHandlerMeta, GossipHandlers, GossipOnAccept, GossipTypeMap} from "./types.ts";
 
 export {type BlockOperations, OpPool} from "../../chain/opPool.ts";
 export {GossipMessageIds} from "./messageId.ts";
@@ -139,6 +139,16 @@ interface GossipsubRouter {
 }
 
 /** Block import failures that make the block (and so its descendants) invalid. */
+/** Calls the handler of topic type `type` (the value is what `deserializeGossipSsz` gave for that type). */
+function runGossipHandler<T extends GossipType>(
+  handlers: GossipHandlers,
+  type: T,
+  msg: GossipTypeMap[T],
+  meta: GossipHandlerMeta,
+): Promise<GossipOnAccept> {
+  return handlers[type](msg, meta);
+}
+
 /** The subnet of a subnet topic (`beacon_attestation_{subnet_id}` …), which the topic parser always sets. */
 function subnetOf(topic: GossipHandlerMeta["topic"]): number {
   if (topic.subnet === undefined) throw Error(`${topic.type} topic without a subnet`);
@@ -473,9 +483,7 @@ export class GossipHandler {
 
   /** Validates a decoded message of its topic with the topic's handler; returns what to do with it once ACCEPTed. */
   private validate(topic: GossipTopic, value: GossipTypeMap[GossipType], peer: PeerIdStr): Promise<GossipOnAccept> {
-    // the value was decoded with the SSZ type of topic.type (deserializeGossipSsz), so it is that topic's message
-    const handler = this.handlers[topic.type] as GossipHandlerFn<GossipType>;
-    return handler(value as never, {topic, peer});
+    return runGossipHandler(this.handlers, topic.type, value, {topic, peer});
   }
 
   /** One handler per topic type (GossipHandlers: a topic type without a handler does not compile). */
