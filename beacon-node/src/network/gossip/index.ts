@@ -596,16 +596,18 @@ export class GossipHandler {
   // ---------------------------------------------------------------- publishing
 
   /** The topic of a message kind for the fork digest of `epoch`. */
-  private topicAt(epoch: number, type: GossipTopic["type"], subnet?: number): GossipTopic {
+  private topicAt<T extends GossipType>(epoch: number, type: T, subnet?: number): GossipTopic & {type: T} {
     const fork = this.config.getForkNameAtEpoch(epoch);
     const forkDigest = this.messageIds.digests.digestAt(epoch);
-    return (subnet === undefined ? {type, fork, forkDigest} : {type, fork, forkDigest, subnet}) as GossipTopic;
+    return (subnet === undefined ? {type, fork, forkDigest} : {type, fork, forkDigest, subnet}) as GossipTopic & {
+      type: T;
+    };
   }
 
   /** Serializes with the topic's SSZ type, compresses and publishes; returns the number of peers sent to. */
   private async publishObject<T extends GossipType>(
     topic: GossipTopic & {type: T},
-    value: GossipTypeMap[T],
+    value: NoInfer<GossipTypeMap[T]>,
   ): Promise<number> {
     const sszBytes = gossipSszType(topic.fork, topic.type).serialize(value);
     const result = await this.pubsub.publish(stringifyGossipTopic(topic), compressGossipPayload(sszBytes));
