@@ -60,18 +60,8 @@ export interface MetadataMessage {
 /** The outcome of gossip validation (p2p-interface.md: [REJECT] / [IGNORE] conditions, otherwise ACCEPT). */
 export type GossipAcceptance = "ACCEPT" | "IGNORE" | "REJECT";
 
-/** Thrown by gossip validators: IGNORE (drop, no penalty) or REJECT (drop, penalise the sender). */
-export class GossipValidationError extends Error {
-  readonly acceptance: "IGNORE" | "REJECT";
-  readonly code: string;
-
-  constructor(acceptance: "IGNORE" | "REJECT", code: string, message: string) {
-    super(`${acceptance} ${code}: ${message}`);
-    this.name = "GossipValidationError";
-    this.acceptance = acceptance;
-    this.code = code;
-  }
-}
+/** Thrown by gossip validators (defined with the per-topic codes in chain/validation/errors.ts). */
+export {GossipValidationError} from "../chain/validation/errors.ts";
 
 /** A block with the fork its context bytes named (req/resp responses). */
 export interface BlockWithFork {

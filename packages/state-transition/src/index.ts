@@ -1,5 +1,3 @@
-/** For beacon-node/src/network/gossip/validation (being moved to chain/ by issue 16 item 1); import it from @ceibo/utils. */
-export {bytesEqual} from "@ceibo/utils";
 export * from "./block/index.ts";
 export * from "./cache/cachedBeaconState.ts";
 export * from "./cache/epochCache.ts";

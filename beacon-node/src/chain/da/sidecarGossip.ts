@@ -17,8 +17,13 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {Signature, verify} from "@chainsafe/blst";
-import {GossipValidationError} from "../../network/types.ts";
 import type {Clock} from "../clock.ts";
+import {
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+  type SidecarGossipErrorCode,
+} from "../validation/errors.ts";
 import type {SignedBeaconBlockHeader} from "./merkle.ts";
 
 /** The parts of the chain the sidecar gossip rules read. */
@@ -146,33 +151,11 @@ export class SeenSidecars {
   }
 }
 
-/** Error codes of the sidecar gossip rules (the `code` of the GossipValidationError). */
-export type SidecarGossipErrorCode =
-  | "INDEX_OUT_OF_RANGE"
-  | "WRONG_FORK"
-  | "WRONG_SUBNET"
-  | "INVALID_SIDECAR"
-  | "FUTURE_SLOT"
-  | "WOULD_REVERT_FINALIZED"
-  | "PROPOSER_INDEX_OUT_OF_RANGE"
-  | "INVALID_PROPOSER_SIGNATURE"
-  | "PARENT_UNKNOWN"
-  | "PARENT_INVALID"
-  | "NOT_LATER_THAN_PARENT"
-  | "NOT_FINALIZED_DESCENDANT"
-  | "INVALID_INCLUSION_PROOF"
-  | "INVALID_KZG_PROOF"
-  | "ALREADY_SEEN"
-  | "INCORRECT_PROPOSER"
-  | "PROPOSER_UNKNOWN";
+/** Error codes of the sidecar gossip rules (chain/validation/errors.ts). */
+export type {SidecarGossipErrorCode} from "../validation/errors.ts";
 
-export function ignore(code: SidecarGossipErrorCode, message: string): never {
-  throw new GossipValidationError("IGNORE", code, message);
-}
-
-export function reject(code: SidecarGossipErrorCode, message: string): never {
-  throw new GossipValidationError("REJECT", code, message);
-}
+export const ignore: GossipRaise<SidecarGossipErrorCode> = ignoreAny;
+export const reject: GossipRaise<SidecarGossipErrorCode> = rejectAny;
 
 export interface SidecarHeaderCheckOpts {
   /** Current time in ms (default the chain's clock). */

@@ -4,16 +4,9 @@
  * shuffling, so the rules needing it run after the voted block and target are checked (see attestation.ts).
  */
 
-import {createHash} from "node:crypto";
 import {computeSigningRoot} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
-import {
-  DOMAIN_AGGREGATE_AND_PROOF,
-  DOMAIN_SELECTION_PROOF,
-  type ForkName,
-  ForkSeq,
-  TARGET_AGGREGATORS_PER_COMMITTEE,
-} from "@ceibo/params";
+import {DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_SELECTION_PROOF, type ForkName, ForkSeq} from "@ceibo/params";
 import {
   type AttestationAllForks,
   type AttestationElectra,
@@ -23,19 +16,21 @@ import {
   getDomain,
   getIndexedAttestation,
   getIndexedAttestationSignatureSet,
+  isAggregator,
   validatorPublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {checkAttestationTime, checkVotedBlockAndTarget} from "./attestation.ts";
+import {descendsFromFinalized, type GossipValidationContext, getCheckpointState, verifySetsOrReject} from "./common.ts";
 import {
-  descendsFromFinalized,
-  type GossipValidationContext,
-  getCheckpointState,
-  ignore,
-  isSelectedAggregator,
-  reject,
-  verifySetsOrReject,
-} from "./common.ts";
+  type AggregateAndProofGossipErrorCode,
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+} from "./errors.ts";
+
+const ignore: GossipRaise<AggregateAndProofGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<AggregateAndProofGossipErrorCode> = rejectAny;
 
 /** phase0 / electra SignedAggregateAndProof */
 export interface SignedAggregateAndProofValue {
@@ -48,12 +43,6 @@ export interface ValidatedAggregate {
   committeeIndex: number;
   /** The validators whose votes the aggregate carries. */
   attestingIndices: number[];
-}
-
-/** phase0 validator.md is_aggregator for a committee of `committeeSize` */
-export function isAggregator(committeeSize: number, slotSignature: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(committeeSize / TARGET_AGGREGATORS_PER_COMMITTEE));
-  return isSelectedAggregator(createHash("sha256").update(slotSignature).digest(), modulo);
 }
 
 /**

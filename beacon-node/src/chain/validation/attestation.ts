@@ -27,13 +27,15 @@ import {
   type GossipValidationContext,
   getCheckpointState,
   getVotedBlock,
-  ignore,
   isCurrentOrPreviousEpoch,
   isFutureSlot,
   isWithinSlotRange,
-  reject,
   verifySetsOrReject,
 } from "./common.ts";
+import {type AttestationGossipErrorCode, type GossipRaise, ignore as ignoreAny, reject as rejectAny} from "./errors.ts";
+
+const ignore: GossipRaise<AttestationGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<AttestationGossipErrorCode> = rejectAny;
 
 /** electra SingleAttestation */
 export interface SingleAttestationValue {

@@ -10,7 +10,16 @@ import {
   isSlashableValidator,
   isValidIndexedAttestation,
 } from "@ceibo/state-transition";
-import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+import {type GossipValidationContext, verifySetsOrReject} from "./common.ts";
+import {
+  type AttesterSlashingGossipErrorCode,
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+} from "./errors.ts";
+
+const ignore: GossipRaise<AttesterSlashingGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<AttesterSlashingGossipErrorCode> = rejectAny;
 
 /**
  * p2p-interface.md validate_attester_slashing_gossip; returns the intersection of the attesting indices and

@@ -19,11 +19,13 @@ import {
   descendsFromFinalized,
   type GossipValidationContext,
   getCheckpointState,
-  ignore,
   isFutureSlot,
-  reject,
   verifySetsOrReject,
 } from "./common.ts";
+import {type BlockGossipErrorCode, type GossipRaise, ignore as ignoreAny, reject as rejectAny} from "./errors.ts";
+
+const ignore: GossipRaise<BlockGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<BlockGossipErrorCode> = rejectAny;
 
 type BodyWithPayload = {
   executionPayload?: {timestamp: number; blockHash: Uint8Array};
@@ -73,7 +75,7 @@ export async function validateGossipBeaconBlock(
 
   // A block that breaks a rule about its own content is invalid whoever sends it, so are its descendants: its
   // root is remembered (not for a bad signature: the root does not cover the signature).
-  const rejectBlock = (code: string, message: string): never => {
+  const rejectBlock = (code: BlockGossipErrorCode, message: string): never => {
     seen.invalidBlocks.add(blockRootHex, "consensus");
     return reject(code, message);
   };

@@ -3,12 +3,21 @@
 import {createHash} from "node:crypto";
 import {BLS_WITHDRAWAL_PREFIX} from "@ceibo/params";
 import {
-  bytesEqual,
   computeEpochAtSlot,
   getBlsToExecutionChangeSignatureSet,
   type SignedBLSToExecutionChange,
 } from "@ceibo/state-transition";
-import {currentTimeMs, type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+import {bytesEqual} from "@ceibo/utils";
+import {currentTimeMs, type GossipValidationContext, verifySetsOrReject} from "./common.ts";
+import {
+  type BlsToExecutionChangeGossipErrorCode,
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+} from "./errors.ts";
+
+const ignore: GossipRaise<BlsToExecutionChangeGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<BlsToExecutionChangeGossipErrorCode> = rejectAny;
 
 /** capella validate_bls_to_execution_change_gossip; marks the validator seen when the change passes. */
 export async function validateGossipBlsToExecutionChange(

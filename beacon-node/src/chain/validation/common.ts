@@ -1,29 +1,22 @@
 /**
  * What every gossip validator shares: its context (chain, seen caches, clock), the time helpers of
  * p2p-interface.md (is_future_slot, is_within_slot_range, altair is_current_slot, deneb is_within_epoch /
- * is_current_or_previous_epoch), the IGNORE / REJECT shorthands and the store lookups the rules use.
+ * is_current_or_previous_epoch), and the store lookups the rules use.
  */
 import type {CheckpointHex, ProtoNode} from "@ceibo/fork-choice";
 import {toRootHex} from "@ceibo/fork-choice";
 import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import {type CachedBeaconState, computeStartSlotAtEpoch, type SignatureSet} from "@ceibo/state-transition";
-import {GossipValidationError} from "../../network/types.ts";
 import type {IBeaconChain} from "../interface.ts";
 import type {GossipSeenCaches} from "../seenCaches.ts";
+import {type AttestationDataGossipErrorCode, type GossipErrorCode, type GossipRaise, ignore, reject} from "./errors.ts";
+
+const ignoreData: GossipRaise<AttestationDataGossipErrorCode> = ignore;
+const rejectData: GossipRaise<AttestationDataGossipErrorCode> = reject;
 
 export interface GossipValidationContext {
   chain: IBeaconChain;
   seen: GossipSeenCaches;
-}
-
-/** Raises an IGNORE (drop, no penalty). */
-export function ignore(code: string, message: string): never {
-  throw new GossipValidationError("IGNORE", code, message);
-}
-
-/** Raises a REJECT (drop and penalise the sender). */
-export function reject(code: string, message: string): never {
-  throw new GossipValidationError("REJECT", code, message);
 }
 
 /** The wall clock in milliseconds (current_time_ms). */
@@ -78,9 +71,9 @@ export function getVotedBlock(ctx: GossipValidationContext, beaconBlockRoot: Uin
   const node = ctx.chain.forkChoice.getBlock(rootHex);
   if (node !== undefined) return node;
   if (ctx.seen.invalidBlocks.get(rootHex) !== undefined) {
-    reject("INVALID_BEACON_BLOCK", `the voted block ${rootHex} failed validation`);
+    rejectData("INVALID_BEACON_BLOCK", `the voted block ${rootHex} failed validation`);
   }
-  return ignore("UNKNOWN_BEACON_BLOCK_ROOT", `the voted block ${rootHex} has not been seen`);
+  return ignoreData("UNKNOWN_BEACON_BLOCK_ROOT", `the voted block ${rootHex} has not been seen`);
 }
 
 /** Whether the store's finalized checkpoint block is an ancestor of (or is) `rootHex` (get_checkpoint_block). */
@@ -98,7 +91,7 @@ export function getCheckpointState(ctx: GossipValidationContext, checkpoint: Che
   try {
     return ctx.chain.forkChoice.getCheckpointState(checkpoint);
   } catch (e) {
-    return ignore(
+    return ignoreData(
       "SHUFFLING_UNAVAILABLE",
       `no state for checkpoint ${checkpoint.epoch}/${checkpoint.root}: ${(e as Error).message}`,
     );
@@ -117,7 +110,7 @@ export function getCheckpointState(ctx: GossipValidationContext, checkpoint: Che
  */
 export async function verifySetsOrReject(
   ctx: GossipValidationContext,
-  entries: {code: string; message: string; build: () => SignatureSet}[],
+  entries: {code: GossipErrorCode; message: string; build: () => SignatureSet}[],
 ): Promise<void> {
   const sets: SignatureSet[] = [];
   for (const e of entries) {
@@ -138,10 +131,4 @@ export async function verifySetsOrReject(
     // a batch is all-or-nothing: treat it as the first set's failure
     reject(entries[0].code, entries[0].message);
   }
-}
-
-/** bytes_to_uint64(hash(signature)[0:8]) % modulo == 0 (phase0 is_aggregator, altair is_sync_committee_aggregator). */
-export function isSelectedAggregator(hashOfSignature: Uint8Array, modulo: number): boolean {
-  const value = new DataView(hashOfSignature.buffer, hashOfSignature.byteOffset, 8).getBigUint64(0, true);
-  return value % BigInt(modulo) === 0n;
 }

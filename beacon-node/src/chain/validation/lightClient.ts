@@ -23,23 +23,18 @@
 import {BASIS_POINTS} from "@ceibo/fork-choice";
 import {SYNC_COMMITTEE_SIZE} from "@ceibo/params";
 import {computeEpochAtSlot, lightClientTypes} from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
+import type {LightClientFinalityUpdateValue, LightClientOptimisticUpdateValue} from "../../network/gossip/types.ts";
 import type {BeaconChain} from "../chain.ts";
-import {computeTimeAtSlotMs, type GossipValidationContext, ignore} from "./common.ts";
+
+export type {LightClientFinalityUpdateValue, LightClientOptimisticUpdateValue};
+
+import {computeTimeAtSlotMs, type GossipValidationContext} from "./common.ts";
+import {type GossipRaise, ignore as ignoreAny, type LightClientGossipErrorCode} from "./errors.ts";
+
+const ignore: GossipRaise<LightClientGossipErrorCode> = ignoreAny;
 
 /** The fields the rules read (any light-client fork's form). */
-export interface LightClientFinalityUpdateValue {
-  attestedHeader: {beacon: {slot: number}};
-  finalizedHeader: {beacon: {slot: number}};
-  syncAggregate: {syncCommitteeBits: {getTrueBitIndexes(): number[]}};
-  signatureSlot: number;
-}
-
-export interface LightClientOptimisticUpdateValue {
-  attestedHeader: {beacon: {slot: number}};
-  syncAggregate: {syncCommitteeBits: {getTrueBitIndexes(): number[]}};
-  signatureSlot: number;
-}
-
 /** What was forwarded (validated or published) so far: the state the "previously forwarded" rules compare with. */
 export class LightClientGossipState {
   /** Highest finalized_header.beacon.slot forwarded, and whether that slot's forwarded update had supermajority. */
@@ -174,8 +169,4 @@ function serializeLocal(
   kind: "LightClientFinalityUpdate" | "LightClientOptimisticUpdate",
 ): Uint8Array {
   return lightClientTypes(local.fork as "electra")[kind].serialize(local.data as never);
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
 }

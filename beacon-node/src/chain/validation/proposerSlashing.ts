@@ -6,7 +6,16 @@ import {
   type ProposerSlashing,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+import {type GossipValidationContext, verifySetsOrReject} from "./common.ts";
+import {
+  type GossipRaise,
+  ignore as ignoreAny,
+  type ProposerSlashingGossipErrorCode,
+  reject as rejectAny,
+} from "./errors.ts";
+
+const ignore: GossipRaise<ProposerSlashingGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<ProposerSlashingGossipErrorCode> = rejectAny;
 
 /** p2p-interface.md validate_proposer_slashing_gossip; marks the proposer seen when the slashing passes. */
 export async function validateGossipProposerSlashing(

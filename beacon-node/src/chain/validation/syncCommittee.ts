@@ -6,7 +6,6 @@
  * head lags a period boundary). Members are compared by validator index, which is unique per public key.
  */
 
-import {createHash} from "node:crypto";
 import {computeSigningRoot} from "@ceibo/config";
 import {
   DOMAIN_CONTRIBUTION_AND_PROOF,
@@ -14,21 +13,26 @@ import {
   DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF,
   SYNC_COMMITTEE_SIZE,
   SYNC_COMMITTEE_SUBNET_COUNT,
-  TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE,
 } from "@ceibo/params";
-import {type CachedBeaconState, computeEpochAtSlot, validatorPublicKey} from "@ceibo/state-transition";
+import {
+  type CachedBeaconState,
+  computeEpochAtSlot,
+  isSyncCommitteeAggregator,
+  validatorPublicKey,
+} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BitArray} from "@chainsafe/ssz";
 import {computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} from "../../network/gossip/topics.ts";
+import {currentTimeMs, type GossipValidationContext, isCurrentSlot, verifySetsOrReject} from "./common.ts";
 import {
-  currentTimeMs,
-  type GossipValidationContext,
-  ignore,
-  isCurrentSlot,
-  isSelectedAggregator,
-  reject,
-  verifySetsOrReject,
-} from "./common.ts";
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+  type SyncCommitteeGossipErrorCode,
+} from "./errors.ts";
+
+const ignore: GossipRaise<SyncCommitteeGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<SyncCommitteeGossipErrorCode> = rejectAny;
 
 export interface SyncCommitteeMessageValue {
   slot: number;
@@ -53,12 +57,6 @@ export interface SignedContributionAndProofValue {
 }
 
 const SYNC_SUBCOMMITTEE_SIZE = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
-
-/** altair validator.md is_sync_committee_aggregator */
-export function isSyncCommitteeAggregator(signature: Uint8Array): boolean {
-  const modulo = Math.max(1, Math.floor(SYNC_SUBCOMMITTEE_SIZE / TARGET_AGGREGATORS_PER_SYNC_SUBCOMMITTEE));
-  return isSelectedAggregator(createHash("sha256").update(signature).digest(), modulo);
-}
 
 function syncCommitteeAt(state: CachedBeaconState, slot: number): number[] {
   const committee = getSyncCommitteeIndicesAtSlot(state, slot);

@@ -9,7 +9,16 @@ import {
   isActiveValidator,
   type SignedVoluntaryExit,
 } from "@ceibo/state-transition";
-import {type GossipValidationContext, ignore, reject, verifySetsOrReject} from "./common.ts";
+import {type GossipValidationContext, verifySetsOrReject} from "./common.ts";
+import {
+  type GossipRaise,
+  ignore as ignoreAny,
+  reject as rejectAny,
+  type VoluntaryExitGossipErrorCode,
+} from "./errors.ts";
+
+const ignore: GossipRaise<VoluntaryExitGossipErrorCode> = ignoreAny;
+const reject: GossipRaise<VoluntaryExitGossipErrorCode> = rejectAny;
 
 /** p2p-interface.md validate_voluntary_exit_gossip; marks the validator seen when the exit passes. */
 export async function validateGossipVoluntaryExit(

@@ -70,11 +70,13 @@ import {
   isGossipTypeActive,
   stringifyGossipTopic,
 } from "./topics.ts";
+import type {GossipHandlerMeta, GossipHandlers, GossipOnAccept, GossipTypeMap} from "./types.ts";
 
 export {type BlockOperations, OpPool} from "../../chain/opPool.ts";
 export {GossipMessageIds} from "./messageId.ts";
 export {type GossipsubOptionsInput, gossipsubOptions} from "./options.ts";
 export * from "./topics.ts";
+export type * from "./types.ts";
 
 export type BlobSidecar = ValueOf<typeof ssz.deneb.BlobSidecar>;
 export type DataColumnSidecar = ValueOf<typeof ssz.fulu.DataColumnSidecar>;
@@ -137,6 +139,22 @@ interface GossipsubRouter {
 }
 
 /** Block import failures that make the block (and so its descendants) invalid. */
+/** Calls the handler of topic type `type` (the value is what `deserializeGossipSsz` gave for that type). */
+function runGossipHandler<T extends GossipType>(
+  handlers: GossipHandlers,
+  type: T,
+  msg: GossipTypeMap[T],
+  meta: GossipHandlerMeta,
+): Promise<GossipOnAccept> {
+  return handlers[type](msg, meta);
+}
+
+/** The subnet of a subnet topic (`beacon_attestation_{subnet_id}` …), which the topic parser always sets. */
+function subnetOf(topic: GossipHandlerMeta["topic"]): number {
+  if (topic.subnet === undefined) throw Error(`${topic.type} topic without a subnet`);
+  return topic.subnet;
+}
+
 const INVALID_BLOCK_CODES = new Set(["INVALID_SIGNATURE", "INVALID_STATE_TRANSITION", "INVALID_BLOCK"]);
 
 export class GossipHandler {
@@ -154,6 +172,7 @@ export class GossipHandler {
   private readonly onUnknownBlockParent: GossipHandlerModules["onUnknownBlockParent"];
   private readonly messageIds: GossipMessageIds;
   private readonly ctx: GossipValidationContext;
+  private readonly handlers: GossipHandlers;
   /** Subscribed topic strings by fork digest. */
   private readonly topicsByDigest = new Map<string, {fork: ForkName; topics: Set<string>}>();
   private attnets: number[] = [];
@@ -186,6 +205,7 @@ export class GossipHandler {
     this.seen = modules.seen ?? new GossipSeenCaches();
     this.opPool = modules.chain.opPool;
     this.ctx = {chain: modules.chain, seen: this.seen};
+    this.handlers = this.createHandlers();
     const received = {} as Record<GossipType, GossipCounters>;
     const published = {} as Record<GossipType, number>;
     for (const type of Object.values(GossipType)) {
@@ -355,14 +375,14 @@ export class GossipHandler {
       return;
     }
     const {topic, sszBytes} = payload;
-    let value: unknown;
+    let value: GossipTypeMap[GossipType];
     try {
       value = deserializeGossipSsz(topic, sszBytes);
     } catch (e) {
       this.report(msgId, peer, topic, new GossipValidationError("REJECT", "INVALID_SSZ", (e as Error).message), t0);
       return;
     }
-    let onAccept: () => Promise<void> | void;
+    let onAccept: GossipOnAccept;
     try {
       onAccept = await this.validate(topic, value, peer);
     } catch (e) {
@@ -401,7 +421,7 @@ export class GossipHandler {
   /** Validates a queued message again and reports the new verdict (a second timing IGNORE is final). */
   private async retry(p: PendingGossip): Promise<void> {
     this.retryQueue.counts.retried++;
-    let onAccept: () => Promise<void> | void;
+    let onAccept: GossipOnAccept;
     try {
       onAccept = await this.validate(p.topic, p.value, p.peer);
     } catch (e) {
@@ -461,12 +481,16 @@ export class GossipHandler {
     this.logger.debug("Gossip message rejected", {type, peer, code: error.code, reason: error.message});
   }
 
-  /** Validates a decoded message of its topic; returns what to do with it once ACCEPTed. */
-  private async validate(topic: GossipTopic, value: unknown, peer: PeerIdStr): Promise<() => Promise<void> | void> {
+  /** Validates a decoded message of its topic with the topic's handler; returns what to do with it once ACCEPTed. */
+  private validate(topic: GossipTopic, value: GossipTypeMap[GossipType], peer: PeerIdStr): Promise<GossipOnAccept> {
+    return runGossipHandler(this.handlers, topic.type, value, {topic, peer});
+  }
+
+  /** One handler per topic type (GossipHandlers: a topic type without a handler does not compile). */
+  private createHandlers(): GossipHandlers {
     const ctx = this.ctx;
-    switch (topic.type) {
-      case "beacon_block": {
-        const block = value as SignedBeaconBlockAllForks;
+    return {
+      beacon_block: async (block, {topic, peer}) => {
         let validated: Awaited<ReturnType<typeof validateGossipBeaconBlock>>;
         try {
           validated = await validateGossipBeaconBlock(ctx, block, topic.fork);
@@ -476,74 +500,68 @@ export class GossipHandler {
           throw e;
         }
         return () => this.importGossipBlock(validated, peer);
-      }
-      case "beacon_aggregate_and_proof": {
-        const validated = await validateGossipAggregateAndProof(ctx, topic.fork, value as SignedAggregateAndProofValue);
+      },
+      beacon_aggregate_and_proof: async (signed, {topic}) => {
+        const validated = await validateGossipAggregateAndProof(ctx, topic.fork, signed);
         // blocks this node proposes carry the network's aggregates; fork choice takes the votes
         return () => this.chain.onAggregate(validated.aggregate, validated.committeeIndex, validated.attestingIndices);
-      }
-      case "beacon_attestation": {
-        const att = value as AttestationPhase0 | SingleAttestationValue;
-        const validated = await validateGossipAttestation(ctx, topic.fork, att, topic.subnet);
+      },
+      beacon_attestation: async (att, {topic}) => {
+        const validated = await validateGossipAttestation(ctx, topic.fork, att, subnetOf(topic));
         // committee and signature verified: the chain takes it as it is (no second signature check)
         return () => this.chain.onGossipAttestation(validated);
-      }
-      case "voluntary_exit": {
-        await validateGossipVoluntaryExit(ctx, value as SignedVoluntaryExit);
-        return () => this.chain.addVoluntaryExit(value as SignedVoluntaryExit);
-      }
-      case "proposer_slashing": {
-        await validateGossipProposerSlashing(ctx, value as ProposerSlashing);
-        return () => this.chain.addProposerSlashing(value as ProposerSlashing);
-      }
-      case "attester_slashing": {
-        const slashing = value as AttesterSlashingLike;
+      },
+      voluntary_exit: async (exit) => {
+        await validateGossipVoluntaryExit(ctx, exit);
+        return () => this.chain.addVoluntaryExit(exit);
+      },
+      proposer_slashing: async (slashing) => {
+        await validateGossipProposerSlashing(ctx, slashing);
+        return () => this.chain.addProposerSlashing(slashing);
+      },
+      attester_slashing: async (slashing) => {
         const indices = await validateGossipAttesterSlashing(ctx, slashing);
         return () => this.chain.onAttesterSlashing(slashing, indices);
-      }
-      case "sync_committee_contribution_and_proof": {
-        const signed = value as SignedContributionAndProofValue;
+      },
+      sync_committee_contribution_and_proof: async (signed) => {
         await validateGossipContributionAndProof(ctx, signed);
         return () => this.chain.addSyncContribution(signed.message.contribution);
-      }
-      case "sync_committee": {
-        const msg = value as SyncCommitteeMessageValue;
-        await validateGossipSyncCommitteeMessage(ctx, msg, topic.subnet);
+      },
+      sync_committee: async (msg, {topic}) => {
+        await validateGossipSyncCommitteeMessage(ctx, msg, subnetOf(topic));
         return () => this.chain.addVerifiedSyncCommitteeMessage(msg);
-      }
-      case "bls_to_execution_change": {
-        await validateGossipBlsToExecutionChange(ctx, value as SignedBLSToExecutionChange);
-        return () => this.chain.addBlsToExecutionChange(value as SignedBLSToExecutionChange);
-      }
-      case "blob_sidecar": {
+      },
+      bls_to_execution_change: async (change) => {
+        await validateGossipBlsToExecutionChange(ctx, change);
+        return () => this.chain.addBlsToExecutionChange(change);
+      },
+      blob_sidecar: async (sidecar, {topic, peer}) => {
         // the DA module validates (validation/blobSidecar.ts) and records the sidecar (chain/da gossipAdapter.ts)
         const hook = this.da?.onGossipBlobSidecar;
         if (hook === undefined) throw new GossipValidationError("IGNORE", "NO_DATA_AVAILABILITY", "no blob module");
-        await hook.call(this.da, value as BlobSidecar, topic.subnet, peer);
+        await hook.call(this.da, sidecar, subnetOf(topic), peer);
         return () => {};
-      }
-      case "data_column_sidecar": {
+      },
+      data_column_sidecar: async (sidecar, {topic, peer}) => {
         // the DA module validates (validation/dataColumnSidecar.ts) and records the sidecar (chain/da gossipAdapter.ts)
         const hook = this.da?.onGossipDataColumnSidecar;
         if (hook === undefined) throw new GossipValidationError("IGNORE", "NO_DATA_AVAILABILITY", "no PeerDAS module");
-        await hook.call(this.da, value as DataColumnSidecar, topic.subnet, peer);
+        await hook.call(this.da, sidecar, subnetOf(topic), peer);
         return () => {};
-      }
-      case "light_client_finality_update": {
-        const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
-        const update = value as LightClientFinalityUpdateValue;
+      },
+      light_client_finality_update: async (update, {topic}) => {
+        const bytes = gossipSszType(topic.fork, "light_client_finality_update").serialize(update);
         checkLightClientTopicDigest(ctx, topic.forkDigest, update);
         validateGossipLightClientFinalityUpdate(ctx, this.lightClientState, update, bytes);
         return () => {};
-      }
-      case "light_client_optimistic_update": {
-        const bytes = gossipSszType(topic.fork, topic.type).serialize(value);
-        const update = value as LightClientOptimisticUpdateValue;
+      },
+      light_client_optimistic_update: async (update, {topic}) => {
+        const bytes = gossipSszType(topic.fork, "light_client_optimistic_update").serialize(update);
         checkLightClientTopicDigest(ctx, topic.forkDigest, update);
         validateGossipLightClientOptimisticUpdate(ctx, this.lightClientState, update, bytes);
         return () => {};
-      }
-    }
+      },
+    };
   }
 
   /** Imports a block that passed gossip validation; a block failing import marks its root invalid. */
@@ -578,14 +596,19 @@ export class GossipHandler {
   // ---------------------------------------------------------------- publishing
 
   /** The topic of a message kind for the fork digest of `epoch`. */
-  private topicAt(epoch: number, type: GossipTopic["type"], subnet?: number): GossipTopic {
+  private topicAt<T extends GossipType>(epoch: number, type: T, subnet?: number): GossipTopic & {type: T} {
     const fork = this.config.getForkNameAtEpoch(epoch);
     const forkDigest = this.messageIds.digests.digestAt(epoch);
-    return (subnet === undefined ? {type, fork, forkDigest} : {type, fork, forkDigest, subnet}) as GossipTopic;
+    return (subnet === undefined ? {type, fork, forkDigest} : {type, fork, forkDigest, subnet}) as GossipTopic & {
+      type: T;
+    };
   }
 
   /** Serializes with the topic's SSZ type, compresses and publishes; returns the number of peers sent to. */
-  private async publishObject(topic: GossipTopic, value: unknown): Promise<number> {
+  private async publishObject<T extends GossipType>(
+    topic: GossipTopic & {type: T},
+    value: NoInfer<GossipTypeMap[T]>,
+  ): Promise<number> {
     const sszBytes = gossipSszType(topic.fork, topic.type).serialize(value);
     const result = await this.pubsub.publish(stringifyGossipTopic(topic), compressGossipPayload(sszBytes));
     this.metrics.published[topic.type]++;
@@ -705,13 +728,13 @@ export class GossipHandler {
    * Publishes a LightClientFinalityUpdate on light_client_finality_update of the digest of its attested header's
    * epoch (the ForkDigest context of the topic). Callers record it in `lightClientState` (forwarded).
    */
-  publishLightClientFinalityUpdate(update: {data: {attestedHeader: {beacon: {slot: number}}}}): Promise<number> {
+  publishLightClientFinalityUpdate(update: {data: LightClientFinalityUpdateValue}): Promise<number> {
     const epoch = computeEpochAtSlot(update.data.attestedHeader.beacon.slot);
     return this.publishObject(this.topicAt(epoch, "light_client_finality_update"), update.data);
   }
 
   /** Publishes a LightClientOptimisticUpdate on light_client_optimistic_update (digest of the attested epoch). */
-  publishLightClientOptimisticUpdate(update: {data: {attestedHeader: {beacon: {slot: number}}}}): Promise<number> {
+  publishLightClientOptimisticUpdate(update: {data: LightClientOptimisticUpdateValue}): Promise<number> {
     const epoch = computeEpochAtSlot(update.data.attestedHeader.beacon.slot);
     return this.publishObject(this.topicAt(epoch, "light_client_optimistic_update"), update.data);
   }

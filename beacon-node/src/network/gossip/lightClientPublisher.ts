@@ -28,8 +28,8 @@ import {
 } from "../../chain/validation/lightClient.ts";
 
 export interface LightClientPublishTarget {
-  publishLightClientFinalityUpdate(update: ForkedLightClientData): Promise<number>;
-  publishLightClientOptimisticUpdate(update: ForkedLightClientData): Promise<number>;
+  publishLightClientFinalityUpdate(update: ForkedLightClientData<LightClientFinalityUpdateValue>): Promise<number>;
+  publishLightClientOptimisticUpdate(update: ForkedLightClientData<LightClientOptimisticUpdateValue>): Promise<number>;
 }
 
 export class LightClientGossipPublisher {
@@ -98,15 +98,17 @@ export class LightClientGossipPublisher {
     const update = this.pending;
     this.pending = null;
     if (update === null) return;
-    const finality = createLightClientFinalityUpdate(update);
-    const optimistic = createLightClientOptimisticUpdate(update);
+    const finality = createLightClientFinalityUpdate(update) as ForkedLightClientData<LightClientFinalityUpdateValue>;
+    const optimistic = createLightClientOptimisticUpdate(
+      update,
+    ) as ForkedLightClientData<LightClientOptimisticUpdateValue>;
     const jobs: Promise<void>[] = [];
-    if (this.state.isNewFinality(finality.data as LightClientFinalityUpdateValue)) {
-      this.state.recordFinality(finality.data as LightClientFinalityUpdateValue);
+    if (this.state.isNewFinality(finality.data)) {
+      this.state.recordFinality(finality.data);
       jobs.push(this.publish("finality", () => this.target.publishLightClientFinalityUpdate(finality)));
     }
-    if (this.state.isNewOptimistic(optimistic.data as LightClientOptimisticUpdateValue)) {
-      this.state.recordOptimistic(optimistic.data as LightClientOptimisticUpdateValue);
+    if (this.state.isNewOptimistic(optimistic.data)) {
+      this.state.recordOptimistic(optimistic.data);
       jobs.push(this.publish("optimistic", () => this.target.publishLightClientOptimisticUpdate(optimistic)));
     }
     this.inflight = Promise.all([this.inflight, ...jobs]).then(() => {});

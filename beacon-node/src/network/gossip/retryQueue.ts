@@ -12,10 +12,15 @@
  */
 
 import {toHex} from "@ceibo/utils";
-import type {GossipTopic} from "./topics.ts";
+import type {GossipErrorCode} from "../../chain/validation/errors.ts";
+import type {GossipTopic, GossipType} from "./topics.ts";
+import type {GossipTypeMap} from "./types.ts";
 
 /** Validation codes that mean "not yet" rather than "bad". */
-export const RETRYABLE_CODES = new Set(["UNKNOWN_BEACON_BLOCK_ROOT", "FUTURE_SLOT"]);
+export const RETRYABLE_CODES: ReadonlySet<GossipErrorCode> = new Set<GossipErrorCode>([
+  "UNKNOWN_BEACON_BLOCK_ROOT",
+  "FUTURE_SLOT",
+]);
 
 export interface RetryWait {
   /** The block root (0x hex) the message waits for. */
@@ -118,7 +123,7 @@ export interface PendingGossip {
   msgId: string;
   peer: string;
   topic: GossipTopic;
-  value: unknown;
+  value: GossipTypeMap[GossipType];
   t0: number;
 }
 
@@ -127,7 +132,11 @@ export interface PendingGossip {
  * whose voted block is unknown or whose slot is in the future, blocks of a future slot. (Blocks with an unknown
  * parent go to the unknown-block sync instead.)
  */
-export function retryWaitOf(type: string, value: unknown, error: {acceptance: string; code: string}): RetryWait | null {
+export function retryWaitOf(
+  type: string,
+  value: unknown,
+  error: {acceptance: string; code: GossipErrorCode},
+): RetryWait | null {
   if (error.acceptance !== "IGNORE" || !RETRYABLE_CODES.has(error.code)) return null;
   let data: {slot: number; beaconBlockRoot: Uint8Array} | undefined;
   if (type === "beacon_attestation") data = (value as {data: {slot: number; beaconBlockRoot: Uint8Array}}).data;

@@ -21,6 +21,7 @@ import {
 import {ssz} from "@ceibo/types";
 import {toHexUnprefixed} from "@ceibo/utils";
 import type {Type} from "@chainsafe/ssz";
+import type {GossipSszTypes, GossipTypeMap, GossipTypeName} from "./types.ts";
 
 export const GossipType = {
   beacon_block: "beacon_block",
@@ -36,8 +37,9 @@ export const GossipType = {
   data_column_sidecar: "data_column_sidecar",
   light_client_finality_update: "light_client_finality_update",
   light_client_optimistic_update: "light_client_optimistic_update",
-} as const;
-export type GossipType = (typeof GossipType)[keyof typeof GossipType];
+} as const satisfies {[T in GossipTypeName]: T};
+/** A topic type: the keys of `GossipTypeMap` (types.ts), listed at run time by the `GossipType` object. */
+export type GossipType = GossipTypeName;
 
 /** Topics named `<type>_{subnet_id}`. */
 export type SubnetGossipType = "beacon_attestation" | "sync_committee" | "blob_sidecar" | "data_column_sidecar";
@@ -196,45 +198,39 @@ export function parseGossipTopic(config: ChainConfig, digests: ForkDigests, topi
  * The SSZ type of a topic's messages at a fork: blocks per fork, electra's Attestation in aggregates and
  * SingleAttestation on attestation subnets, electra's AttesterSlashing, …
  */
-export function gossipSszType(fork: ForkName, type: GossipType): Type<unknown> {
-  const electra = ForkSeq[fork] >= ForkSeq.electra;
-  switch (type) {
-    case "beacon_block":
-      return ssz[fork].SignedBeaconBlock;
-    case "beacon_aggregate_and_proof":
-      return electra ? ssz.electra.SignedAggregateAndProof : ssz.phase0.SignedAggregateAndProof;
-    case "beacon_attestation":
-      return electra ? ssz.electra.SingleAttestation : ssz.phase0.Attestation;
-    case "voluntary_exit":
-      return ssz.phase0.SignedVoluntaryExit;
-    case "proposer_slashing":
-      return ssz.phase0.ProposerSlashing;
-    case "attester_slashing":
-      return electra ? ssz.electra.AttesterSlashing : ssz.phase0.AttesterSlashing;
-    case "sync_committee_contribution_and_proof":
-      return ssz.altair.SignedContributionAndProof;
-    case "sync_committee":
-      return ssz.altair.SyncCommitteeMessage;
-    case "bls_to_execution_change":
-      return ssz.capella.SignedBLSToExecutionChange;
-    case "blob_sidecar":
-      return ssz.deneb.BlobSidecar;
-    case "data_column_sidecar":
-      return ssz.fulu.DataColumnSidecar;
-    // altair … electra light-client p2p-interface.md: the light-client form of the topic's fork (electra's in fulu)
-    case "light_client_finality_update":
-      return lightClientTypes(lightClientForkOf(fork)).LightClientFinalityUpdate as unknown as Type<unknown>;
-    case "light_client_optimistic_update":
-      return lightClientTypes(lightClientForkOf(fork)).LightClientOptimisticUpdate as unknown as Type<unknown>;
-  }
+export function gossipSszType<T extends GossipType>(fork: ForkName, type: T): Type<GossipTypeMap[T]> {
+  return GOSSIP_SSZ_TYPES[type](fork);
 }
+
+const isElectra = (fork: ForkName): boolean => ForkSeq[fork] >= ForkSeq.electra;
+
+const GOSSIP_SSZ_TYPES: GossipSszTypes = {
+  beacon_block: (fork) => ssz[fork].SignedBeaconBlock,
+  beacon_aggregate_and_proof: (fork) =>
+    isElectra(fork) ? ssz.electra.SignedAggregateAndProof : ssz.phase0.SignedAggregateAndProof,
+  beacon_attestation: (fork) => (isElectra(fork) ? ssz.electra.SingleAttestation : ssz.phase0.Attestation),
+  voluntary_exit: () => ssz.phase0.SignedVoluntaryExit,
+  proposer_slashing: () => ssz.phase0.ProposerSlashing,
+  attester_slashing: (fork) => (isElectra(fork) ? ssz.electra.AttesterSlashing : ssz.phase0.AttesterSlashing),
+  sync_committee_contribution_and_proof: () => ssz.altair.SignedContributionAndProof,
+  sync_committee: () => ssz.altair.SyncCommitteeMessage,
+  bls_to_execution_change: () => ssz.capella.SignedBLSToExecutionChange,
+  blob_sidecar: () => ssz.deneb.BlobSidecar,
+  data_column_sidecar: () => ssz.fulu.DataColumnSidecar,
+  // altair … electra light-client p2p-interface.md: the light-client form of the topic's fork (electra's in fulu)
+  light_client_finality_update: (fork) => lightClientTypes(lightClientForkOf(fork)).LightClientFinalityUpdate,
+  light_client_optimistic_update: (fork) => lightClientTypes(lightClientForkOf(fork)).LightClientOptimisticUpdate,
+};
 
 /**
  * Decodes a gossip message's SSZ bytes as the topic's type. Bytes outside the type's size bounds are refused with a
  * clear error first, and an offset past the end (which @chainsafe/ssz reports with a DataView RangeError) becomes
  * a plain Error saying so: the message is REJECTed with a reason, never with an engine error.
  */
-export function deserializeGossipSsz(topic: Pick<GossipTopic, "fork" | "type">, sszBytes: Uint8Array): unknown {
+export function deserializeGossipSsz<T extends GossipType>(
+  topic: {fork: ForkName; type: T},
+  sszBytes: Uint8Array,
+): GossipTypeMap[T] {
   const type = gossipSszType(topic.fork, topic.type);
   if (sszBytes.length < type.minSize || sszBytes.length > type.maxSize) {
     throw Error(
