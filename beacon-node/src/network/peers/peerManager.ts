@@ -15,9 +15,9 @@
  */
 
 import type {BeaconConfig} from "@ceibo/config";
-import {ForkSeq, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {ForkSeq} from "@ceibo/params";
 import type {Logger} from "@ceibo/utils";
-import {bytesEqual, fromHex, toHex} from "@ceibo/utils";
+import {fromHex} from "@ceibo/utils";
 import type {Connection, IdentifyResult, PeerId} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
 import {multiaddr} from "@multiformats/multiaddr";
@@ -32,6 +32,7 @@ import {
   type StatusMessage,
 } from "../types.ts";
 import {loadPersistedPeers, MAX_PERSISTED_PEERS, type PersistedPeer, savePersistedPeers} from "./persistedPeers.ts";
+import {type FinalizedBlockArchive, FinalizedChainLookup, statusIrrelevantReason} from "./relevance.ts";
 import {type PeerScoreStore, SCORE_THRESHOLD_DISCONNECT} from "./score.ts";
 
 /** The req/resp requests the peer manager makes (network/reqresp ReqResp). */
@@ -52,10 +53,7 @@ export interface PeerManagerChain {
 
 /** What the peer manager reads from the database (BeaconDb has it): the finalized chain, by slot and by root. */
 export interface PeerManagerDb {
-  blockArchive: {
-    getSlotByRoot(root: Uint8Array): Promise<number | null>;
-    rangeSerialized(fromSlot: number, toSlot: number): Promise<{slot: number}[]>;
-  };
+  blockArchive: FinalizedBlockArchive;
 }
 
 export type PeerConnectionState = "connected" | "disconnecting" | "disconnected";
@@ -160,7 +158,6 @@ export class PeerManager implements PeerReporter {
   private readonly libp2p: Libp2pHost;
   private readonly reqResp: PeerReqResp;
   private readonly chain: PeerManagerChain;
-  private readonly db: PeerManagerDb;
   private readonly scores: PeerScoreStore;
   private readonly logger: Logger;
   private readonly discovery: Discovery | null;
@@ -182,7 +179,7 @@ export class PeerManager implements PeerReporter {
   private readonly known = new Map<PeerIdStr, PersistedPeer>();
   private readonly staticPeers: {peerId: PeerIdStr; addr: string}[] = [];
   private readonly statusListeners = new Set<(peer: PeerIdStr, status: StatusMessage) => void>();
-  private readonly finalizedRootCache = new Map<string, boolean>();
+  private readonly finalizedChain: FinalizedChainLookup;
   private localMetadata: MetadataMessage;
   private timers: NodeJS.Timeout[] = [];
   private started = false;
@@ -191,10 +188,10 @@ export class PeerManager implements PeerReporter {
     this.libp2p = modules.libp2p;
     this.reqResp = modules.reqResp;
     this.chain = modules.chain;
-    this.db = modules.db;
     this.scores = modules.scores;
     this.logger = modules.logger;
     this.discovery = modules.discovery ?? null;
+    this.finalizedChain = new FinalizedChainLookup(modules.db.blockArchive, modules.logger);
     const targetPeers = opts.targetPeers ?? DEFAULTS.targetPeers;
     this.opts = {
       targetPeers,
@@ -622,61 +619,14 @@ export class PeerManager implements PeerReporter {
     }
   }
 
-  /**
-   * phase0 p2p-interface.md Status: why a peer is not on our chain, or null. Its fork digest must be ours, and its
-   * finalized checkpoint must be on our finalized chain when we can tell (it is at or before our finalized epoch
-   * and we have the finalized blocks of that epoch).
-   */
-  async irrelevantReason(remote: StatusMessage): Promise<string | null> {
-    const local = this.getStatus();
-    if (!bytesEqual(remote.forkDigest, local.forkDigest)) {
-      return `fork digest ${toHex(remote.forkDigest)} is not ours (${toHex(local.forkDigest)})`;
-    }
-    const currentEpoch = this.chain.clock.currentEpoch;
-    if (remote.finalizedEpoch > currentEpoch) {
-      return `finalized epoch ${remote.finalizedEpoch} is after the current epoch ${currentEpoch}`;
-    }
-    if (remote.finalizedEpoch === 0 || remote.finalizedEpoch > local.finalizedEpoch) return null;
-    if (remote.finalizedEpoch === local.finalizedEpoch) {
-      return bytesEqual(remote.finalizedRoot, local.finalizedRoot)
-        ? null
-        : `finalized root at epoch ${remote.finalizedEpoch} differs from ours`;
-    }
-    const onOurChain = await this.isOnFinalizedChain(remote.finalizedEpoch, remote.finalizedRoot);
-    return onOurChain === false ? `finalized checkpoint at epoch ${remote.finalizedEpoch} is not on our chain` : null;
-  }
-
-  /**
-   * Whether (epoch, root) is the checkpoint of our finalized chain at an epoch before our finalized epoch: the
-   * archived block at or before the epoch's start slot. null when we cannot tell (no archived blocks there, e.g.
-   * before a checkpoint-sync anchor).
-   */
-  private async isOnFinalizedChain(epoch: number, root: Uint8Array): Promise<boolean | null> {
-    const key = `${epoch}:${toHex(root)}`;
-    const cached = this.finalizedRootCache.get(key);
-    if (cached !== undefined) return cached;
-    const startSlot = epoch * SLOTS_PER_EPOCH;
-    const archive = this.db.blockArchive;
-    let result: boolean | null;
-    try {
-      const slot = await archive.getSlotByRoot(root);
-      if (slot !== null) {
-        // it is our finalized block: the checkpoint block iff no block of ours sits between it and the epoch start
-        result = slot <= startSlot && (await archive.rangeSerialized(slot + 1, startSlot + 1)).length === 0;
-      } else {
-        // not one of our finalized blocks: a conflict if we do have the checkpoint block of that epoch
-        const nearby = await archive.rangeSerialized(Math.max(0, startSlot - SLOTS_PER_EPOCH), startSlot + 1);
-        result = nearby.length > 0 ? false : null;
-      }
-    } catch (e) {
-      this.logger.debug("Finalized chain lookup failed", {epoch, error: (e as Error).message});
-      return null;
-    }
-    if (result !== null) {
-      if (this.finalizedRootCache.size > 1000) this.finalizedRootCache.clear();
-      this.finalizedRootCache.set(key, result);
-    }
-    return result;
+  /** Why a peer with this Status is not on our chain, or null (relevance.ts). */
+  irrelevantReason(remote: StatusMessage): Promise<string | null> {
+    return statusIrrelevantReason(
+      this.getStatus(),
+      remote,
+      this.chain.clock.currentEpoch,
+      this.finalizedChain.isOnFinalizedChain,
+    );
   }
 
   private async fetchMetadata(data: PeerData): Promise<void> {
