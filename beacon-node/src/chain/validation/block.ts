@@ -87,22 +87,27 @@ export async function validateGossipBeaconBlock(
   }
 
   // [REJECT] The proposer signature is valid (the domain of the block's own epoch in the fork schedule)
-  await verifySetsOrReject(ctx, [
-    {
-      code: "INVALID_PROPOSER_SIGNATURE",
-      message: `invalid proposer signature on block ${blockRootHex}`,
-      build: () => ({
-        type: "single",
-        pubkey: validatorPublicKey(headState, block.proposerIndex),
-        // compute_signing_root(block, domain) over the root computed above
-        signingRoot: ssz.phase0.SigningData.hashTreeRoot({
-          objectRoot: blockRoot,
-          domain: config.getDomain(blockEpoch, DOMAIN_BEACON_PROPOSER, blockEpoch),
+  await verifySetsOrReject(
+    ctx,
+    [
+      {
+        code: "INVALID_PROPOSER_SIGNATURE",
+        message: `invalid proposer signature on block ${blockRootHex}`,
+        build: () => ({
+          type: "single",
+          pubkey: validatorPublicKey(headState, block.proposerIndex),
+          // compute_signing_root(block, domain) over the root computed above
+          signingRoot: ssz.phase0.SigningData.hashTreeRoot({
+            objectRoot: blockRoot,
+            domain: config.getDomain(blockEpoch, DOMAIN_BEACON_PROPOSER, blockEpoch),
+          }),
+          signature: signedBlock.signature,
         }),
-        signature: signedBlock.signature,
-      }),
-    },
-  ]);
+      },
+    ],
+    // a block is not buffered with gossip messages: its import (and the head) waits on this check
+    {batchable: false},
+  );
   // Seen again: other messages were validated during the await (its "first valid" rule)
   checkSeen();
 

@@ -100,8 +100,8 @@ export function getCheckpointState(ctx: GossipValidationContext, checkpoint: Che
 
 /**
  * Verifies signature sets through the chain's BLS verifier (`chain.bls`: the worker pool, or the main thread with
- * `--bls.workers 0`) as one batchable call (gossip: may wait a few milliseconds to share a multi-pairing with other
- * messages). When the call fails, finds the first invalid set and REJECTs with its code. A set that cannot be built
+ * `--bls.workers 0`) as one batchable call (gossip: may wait up to the pool's buffer time to share a multi-pairing
+ * with other messages), or at once with `{batchable: false}` (a block: its import waits on it). When the call fails, finds the first invalid set and REJECTs with its code. A set that cannot be built
  * (bad public key) throws inside `build` and REJECTs with its code too.
  *
  * Validation awaits here, so other messages are validated meanwhile: after it the caller repeats its "first valid
@@ -111,6 +111,7 @@ export function getCheckpointState(ctx: GossipValidationContext, checkpoint: Che
 export async function verifySetsOrReject(
   ctx: GossipValidationContext,
   entries: {code: GossipErrorCode; message: string; build: () => SignatureSet}[],
+  opts: {batchable: boolean} = {batchable: true},
 ): Promise<void> {
   const sets: SignatureSet[] = [];
   for (const e of entries) {
@@ -121,7 +122,7 @@ export async function verifySetsOrReject(
     }
   }
   const bls = ctx.chain.bls;
-  if (!(await bls.verifySignatureSets(sets, {batchable: true}))) {
+  if (!(await bls.verifySignatureSets(sets, {batchable: opts.batchable}))) {
     // one set: it is the invalid one; several: verify each alone to name the one that failed
     if (sets.length > 1) {
       for (let i = 0; i < sets.length; i++) {
