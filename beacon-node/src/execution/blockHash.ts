@@ -29,8 +29,8 @@ export interface WithdrawalFields {
   amount: number;
 }
 
-/** The fields of an ExecutionPayload of any fork (bellatrix..fulu), as the SSZ types hold them. */
-export interface ExecutionPayloadFields {
+/** The fields an ExecutionPayload and its ExecutionPayloadHeader share (bellatrix..fulu), as the SSZ types hold them. */
+export interface ExecutionPayloadCommonFields {
   parentHash: Uint8Array;
   feeRecipient: Uint8Array;
   stateRoot: Uint8Array;
@@ -44,10 +44,17 @@ export interface ExecutionPayloadFields {
   extraData: Uint8Array;
   baseFeePerGas: bigint;
   blockHash: Uint8Array;
-  transactions: Uint8Array[];
-  withdrawals?: WithdrawalFields[];
+  /** deneb+ */
   blobGasUsed?: number;
+  /** deneb+ */
   excessBlobGas?: number;
+}
+
+/** The fields of an ExecutionPayload of any fork (bellatrix..fulu), as the SSZ types hold them. */
+export interface ExecutionPayloadFields extends ExecutionPayloadCommonFields {
+  transactions: Uint8Array[];
+  /** capella+ */
+  withdrawals?: WithdrawalFields[];
 }
 
 /** The execution layer block header (post-London layout; optional fields per fork, in header order). */

@@ -8,6 +8,7 @@ import {computeDomain} from "@ceibo/config";
 import {DOMAIN_APPLICATION_BUILDER, type ForkName, ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import {ContainerType, type Type} from "@chainsafe/ssz";
+import type {ExecutionPayloadCommonFields} from "../blockHash.ts";
 
 export type BuilderFork = "bellatrix" | "capella" | "deneb" | "electra" | "fulu";
 export const BUILDER_FORKS: readonly BuilderFork[] = ["bellatrix", "capella", "deneb", "electra", "fulu"];
@@ -60,25 +61,10 @@ export interface SignedBuilderBid {
 }
 
 /** ExecutionPayloadHeader of any fork (withdrawalsRoot from capella, blob gas fields from deneb). */
-export type ExecutionPayloadHeader = {
-  parentHash: Uint8Array;
-  feeRecipient: Uint8Array;
-  stateRoot: Uint8Array;
-  receiptsRoot: Uint8Array;
-  logsBloom: Uint8Array;
-  prevRandao: Uint8Array;
-  blockNumber: number;
-  gasLimit: number;
-  gasUsed: number;
-  timestamp: number;
-  extraData: Uint8Array;
-  baseFeePerGas: bigint;
-  blockHash: Uint8Array;
+export interface ExecutionPayloadHeader extends ExecutionPayloadCommonFields {
   transactionsRoot: Uint8Array;
   withdrawalsRoot?: Uint8Array;
-  blobGasUsed?: number;
-  excessBlobGas?: number;
-};
+}
 
 /**
  * builder-specs "Signing": compute_domain(DOMAIN_APPLICATION_BUILDER) — the GENESIS fork version (the default of
@@ -100,7 +86,7 @@ export function executionPayloadToHeader(fork: ForkName, payload: Record<string,
       header[field] = ssz.capella.Withdrawals.hashTreeRoot(payload.withdrawals as never);
     } else header[field] = payload[field];
   }
-  return header as ExecutionPayloadHeader;
+  return header as unknown as ExecutionPayloadHeader;
 }
 
 /** The blinded form of a full block (bellatrix+): the body's payload replaced by its header. */
