@@ -22,6 +22,7 @@ import type {BatchOp, BeaconDb} from "../db/index.ts";
 import {Bucket, rootKey} from "../db/keys.ts";
 import {hashBlockRoot} from "../network/reqresp/serve.ts";
 import {computeMinEpochsForBlockRequests} from "../sync/weakSubjectivity.ts";
+import {CoalescedRuns} from "./coalescedRuns.ts";
 import type {Logger} from "./logger.ts";
 import {DEFAULT_PRUNE_BATCH_SLOTS} from "./retention.ts";
 
@@ -63,13 +64,21 @@ export function historyCutoffSlot(currentEpoch: number, windowEpochs: number, fi
 export class HistoryPruner {
   private readonly opts: HistoryPrunerOpts;
   private readonly batchSlots: number;
-  private running: Promise<HistoryPruneResult | null> | null = null;
-  private pending: {currentEpoch: number; finalizedSlot: number; wsPeriod: number} | null = null;
-  private stopped = false;
+  private readonly runs: CoalescedRuns<
+    {currentEpoch: number; finalizedSlot: number; wsPeriod: number},
+    HistoryPruneResult | null
+  >;
 
   constructor(opts: HistoryPrunerOpts) {
     this.opts = opts;
     this.batchSlots = opts.batchSlots ?? DEFAULT_PRUNE_BATCH_SLOTS;
+    this.runs = new CoalescedRuns(
+      (a) => this.prune(a.currentEpoch, a.finalizedSlot, a.wsPeriod),
+      (e): null => {
+        if (!this.runs.stopped) this.opts.logger.warn("History pruning failed", {error: e.message});
+        return null;
+      },
+    );
     if (!Number.isSafeInteger(this.batchSlots) || this.batchSlots < 1) {
       throw Error(`history prune batch size must be a positive integer, got ${opts.batchSlots}`);
     }
@@ -81,35 +90,15 @@ export class HistoryPruner {
 
   /** Starts a background run after finalization (one at a time; the newest request waits). Never rejects. */
   onFinalized(currentEpoch: number, finalizedSlot: number, wsPeriod: number): Promise<HistoryPruneResult | null> {
-    if (this.stopped) return Promise.resolve(null);
-    if (this.running !== null) {
-      this.pending = {currentEpoch, finalizedSlot, wsPeriod};
-      return this.running.then(() => this.idle());
-    }
-    const run = this.prune(currentEpoch, finalizedSlot, wsPeriod)
-      .catch((e: Error): null => {
-        if (!this.stopped) this.opts.logger.warn("History pruning failed", {error: e.message});
-        return null;
-      })
-      .finally(() => {
-        this.running = null;
-        const next = this.pending;
-        this.pending = null;
-        if (next !== null && !this.stopped) void this.onFinalized(next.currentEpoch, next.finalizedSlot, next.wsPeriod);
-      });
-    this.running = run;
-    return run;
+    return this.runs.request({currentEpoch, finalizedSlot, wsPeriod});
   }
 
-  async idle(): Promise<null> {
-    while (this.running !== null) await this.running;
-    return null;
+  idle(): Promise<null> {
+    return this.runs.idle();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.pending = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.runs.stop();
   }
 
   /** Deletes archived blocks (with sidecars and archived states) below the cut-off, in bounded batches. */
@@ -119,7 +108,7 @@ export class HistoryPruner {
     const cutoff = historyCutoffSlot(currentEpoch, window, finalizedSlot);
     let cursor = (await db.metadata.get("historyPrunedToSlot")) ?? 0;
     const result: HistoryPruneResult = {blocks: 0, states: 0, batches: 0, maxBatchMs: 0, prunedToSlot: cursor};
-    while (cursor < cutoff && !this.stopped) {
+    while (cursor < cutoff && !this.runs.stopped) {
       const to = Math.min(cursor + this.batchSlots, cutoff);
       const t0 = performance.now();
       const ops: BatchOp[] = [];

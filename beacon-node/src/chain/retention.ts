@@ -21,6 +21,7 @@ import {SLOTS_PER_EPOCH} from "@ceibo/params";
 import type {BatchOp, BeaconDb} from "../db/index.ts";
 import {readBlockSummary} from "../db/index.ts";
 import {hashBlockRoot} from "../network/reqresp/serve.ts";
+import {CoalescedRuns} from "./coalescedRuns.ts";
 import type {Logger} from "./logger.ts";
 
 export type SidecarKind = "blob" | "column";
@@ -75,14 +76,18 @@ export interface PruneResult {
 export class SidecarPruner {
   private readonly opts: SidecarPrunerOpts;
   private readonly batchSlots: number;
-  private running: Promise<PruneResult> | null = null;
-  /** The newest request that arrived while a run was going: run again after it. */
-  private pending: {currentEpoch: number; finalizedSlot: number} | null = null;
-  private stopped = false;
+  private readonly runs: CoalescedRuns<{currentEpoch: number; finalizedSlot: number}, PruneResult>;
 
   constructor(opts: SidecarPrunerOpts) {
     this.opts = opts;
     this.batchSlots = opts.batchSlots ?? DEFAULT_PRUNE_BATCH_SLOTS;
+    this.runs = new CoalescedRuns(
+      (a) => this.prune(a.currentEpoch, a.finalizedSlot),
+      (e): PruneResult => {
+        if (!this.runs.stopped) this.opts.logger.warn("Sidecar pruning failed", {error: e.message});
+        return emptyResult();
+      },
+    );
     if (!Number.isSafeInteger(this.batchSlots) || this.batchSlots < 1) {
       throw Error(`prune batch size must be a positive integer, got ${opts.batchSlots}`);
     }
@@ -93,37 +98,18 @@ export class SidecarPruner {
    * after it). Returns the run's promise (never rejects: failures are logged and retried at the next finalization).
    */
   onFinalized(currentEpoch: number, finalizedSlot: number): Promise<PruneResult | null> {
-    if (this.opts.archiveBlobs || this.stopped) return Promise.resolve(null);
-    if (this.running !== null) {
-      this.pending = {currentEpoch, finalizedSlot};
-      return this.running.then(() => this.idle());
-    }
-    const run = this.prune(currentEpoch, finalizedSlot)
-      .catch((e: Error): PruneResult => {
-        if (!this.stopped) this.opts.logger.warn("Sidecar pruning failed", {error: e.message});
-        return emptyResult();
-      })
-      .finally(() => {
-        this.running = null;
-        const next = this.pending;
-        this.pending = null;
-        if (next !== null && !this.stopped) void this.onFinalized(next.currentEpoch, next.finalizedSlot);
-      });
-    this.running = run;
-    return run;
+    if (this.opts.archiveBlobs) return Promise.resolve(null);
+    return this.runs.request({currentEpoch, finalizedSlot});
   }
 
   /** Resolves when no prune runs or is pending. */
-  async idle(): Promise<null> {
-    while (this.running !== null) await this.running;
-    return null;
+  idle(): Promise<null> {
+    return this.runs.idle();
   }
 
   /** Stops after the current batch (before the db closes). */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.pending = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.runs.stop();
   }
 
   /** Prunes both kinds once, in bounded batches. */
@@ -153,7 +139,7 @@ export class SidecarPruner {
     const {db} = this.opts;
     const key = CURSOR_KEY[kind];
     let cursor = Math.max((await db.metadata.get(key)) ?? 0, forkSlot);
-    while (cursor < cutoff && !this.stopped) {
+    while (cursor < cutoff && !this.runs.stopped) {
       const to = Math.min(cursor + this.batchSlots, cutoff);
       const t0 = performance.now();
       // one more block than the batch: its parent_root is the root of the batch's last block
