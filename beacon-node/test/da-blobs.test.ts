@@ -18,7 +18,7 @@ const {ssz} = await import("@ceibo/types");
 const da = await import("../src/chain/da/index.ts");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipBlobSidecar} = await import("../src/chain/validation/blobSidecar.ts");
+const {validateBlobSidecarGossip} = await import("../src/chain/validation/blobSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -138,12 +138,12 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     const chain = dc.chain;
     const [s0, s1] = sidecars;
     const tracker = newDa();
-    expect(outcome(() => validateGossipBlobSidecar(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
     expect(tracker.getBlobSidecars(root)).toHaveLength(1);
-    expect(outcome(() => validateGossipBlobSidecar(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
 
     const check = (s: BlobSidecar, subnet: number, opts = {}) =>
-      outcome(() => validateGossipBlobSidecar(chain, s, subnet, newDa(), opts));
+      outcome(() => validateBlobSidecarGossip(chain, s, subnet, newDa(), opts));
     // index bound (MAX_BLOBS_PER_BLOCK_ELECTRA = 9) and subnet
     expect(check({...s1, index: 9}, 0)).toBe("REJECT INDEX_OUT_OF_RANGE");
     expect(check(s1, subnetOf(0))).toBe("REJECT WRONG_SUBNET");
@@ -169,10 +169,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     // signed by another validator that claims the slot
     expect(check(withHeader(s1, {proposerIndex: other}, other), subnetOf(1))).toBe("REJECT INCORRECT_PROPOSER");
     // an invalid sidecar does not take the tuple: the valid one is still ACCEPTed
-    expect(outcome(() => validateGossipBlobSidecar(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker))).toBe(
       "REJECT INVALID_KZG_PROOF",
     );
-    expect(outcome(() => validateGossipBlobSidecar(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
   });
 
   it("tracker: available when the last blob arrives; import with dataAvailable; sidecars persisted to the db", async () => {
@@ -187,7 +187,7 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       resolved = true;
       return ok;
     });
-    validateGossipBlobSidecar(chain, sidecars[1], subnetOf(1), tracker);
+    validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), tracker);
     await new Promise((r) => setTimeout(r, 10));
     expect(resolved).toBe(false);
     expect(tracker.getMissing(root)).toEqual({blobIndices: [0]});
@@ -218,7 +218,7 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
   it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
     // block 1 is imported now: a header for slot 1 on top of it
     const s = withHeader(sidecars[0], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateGossipBlobSidecar(dc.chain, s, subnetOf(0), newDa()))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(dc.chain, s, subnetOf(0), newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });
@@ -286,10 +286,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       add: (slot: number, key: string) => void shared.set(`${slot}/${key}`, true),
     };
     const sharing = newDaWith({seenTuples: {blobSidecarTuples: keys, dataColumnSidecarTuples: keys}});
-    validateGossipBlobSidecar(chain, sidecars[0], subnetOf(0), sharing);
+    validateBlobSidecarGossip(chain, sidecars[0], subnetOf(0), sharing);
     expect(shared.has(`1/${produced.proposerIndex}:0`)).toBe(true);
     shared.set(`1/${produced.proposerIndex}:1`, true);
-    expect(outcome(() => validateGossipBlobSidecar(chain, sidecars[1], subnetOf(1), sharing))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), sharing))).toBe(
       "IGNORE ALREADY_SEEN",
     );
   });

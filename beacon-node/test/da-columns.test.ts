@@ -20,7 +20,7 @@ const {processSlots} = await import("@ceibo/state-transition");
 const da = await import("../src/chain/da/index.ts");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipDataColumnSidecar} = await import("../src/chain/validation/dataColumnSidecar.ts");
+const {validateDataColumnSidecarGossip} = await import("../src/chain/validation/dataColumnSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -186,15 +186,15 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
     const chain = dc.chain;
     const s = sidecars[21];
     const tracker = newDa();
-    expect(outcome(() => validateGossipDataColumnSidecar(chain, s, 21, tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateDataColumnSidecarGossip(chain, s, 21, tracker))).toBe("ACCEPT");
     expect(tracker.getDataColumnSidecars(root)).toHaveLength(1);
     // the seen tuple comes first: even a malformed copy of it is IGNOREd
-    expect(outcome(() => validateGossipDataColumnSidecar(chain, {...s, column: []}, 21, tracker))).toBe(
+    expect(outcome(() => validateDataColumnSidecarGossip(chain, {...s, column: []}, 21, tracker))).toBe(
       "IGNORE ALREADY_SEEN",
     );
 
     const check = (x: DataColumnSidecar, subnet: number, opts = {}) =>
-      outcome(() => validateGossipDataColumnSidecar(chain, x, subnet, newDa(), opts));
+      outcome(() => validateDataColumnSidecarGossip(chain, x, subnet, newDa(), opts));
     const t = sidecars[40];
     expect(check({...t, kzgProofs: t.kzgProofs.slice(1)}, 40)).toBe("REJECT INVALID_SIDECAR");
     expect(check({...t, index: NUMBER_OF_COLUMNS}, 0)).toBe("REJECT INVALID_SIDECAR");
@@ -232,7 +232,7 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
       return ok;
     });
     for (const c of [3, 17, 5, 64]) {
-      validateGossipDataColumnSidecar(chain, sidecars[c], c, tracker);
+      validateDataColumnSidecarGossip(chain, sidecars[c], c, tracker);
       await new Promise((r) => setTimeout(r, 5));
       expect(resolved).toBe(false);
     }
@@ -257,7 +257,7 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
 
   it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
     const s = withHeader(sidecars[8], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateGossipDataColumnSidecar(dc.chain, s, 8, newDa()))).toBe(
+    expect(outcome(() => validateDataColumnSidecarGossip(dc.chain, s, 8, newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });

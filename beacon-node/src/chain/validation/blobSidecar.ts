@@ -41,8 +41,9 @@ import {
  * Validates a BlobSidecar received on blob_sidecar_{subnet}. Throws GossipValidationError (network/types.ts) with
  * acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in `da.seen` and handing it
  * to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * Spec: `validate_blob_sidecar_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-blob_sidecar_subnet_id
  */
-export function validateGossipBlobSidecar(
+export function validateBlobSidecarGossip(
   chain: SidecarGossipChain,
   sidecar: BlobSidecar,
   subnet: number,
