@@ -16,6 +16,8 @@ process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME, ForkSeq} = await import("@ceibo/params");
 const {ssz} = await import("@ceibo/types");
 const da = await import("../src/chain/da/index.ts");
+/** the sidecar checks (state-transition util/sidecars.ts) */
+const st = await import("@ceibo/state-transition");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
 const {validateBlobSidecarGossip} = await import("../src/chain/validation/blobSidecar.ts");
@@ -83,15 +85,15 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       expect(`0x${Buffer.from(da.sidecarBlockRoot(s)).toString("hex")}`).toBe(root);
       expect(s.kzgCommitment).toEqual(body.blobKzgCommitments[s.index]);
       expect(s.signedBlockHeader.signature).toEqual(signed.signature);
-      expect(da.verifyBlobSidecarInclusionProof(s, ForkSeq.electra)).toBe(true);
+      expect(st.verifyBlobSidecarInclusionProof(s, ForkSeq.electra)).toBe(true);
     }
     // the commitment of another blob, a changed commitment, another index: not in the body at that place
     const [s0, s1] = sidecars;
-    expect(da.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: s1.kzgCommitment}, ForkSeq.electra)).toBe(false);
+    expect(st.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: s1.kzgCommitment}, ForkSeq.electra)).toBe(false);
     expect(
-      da.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: flip(s0.kzgCommitment, 20)}, ForkSeq.electra),
+      st.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: flip(s0.kzgCommitment, 20)}, ForkSeq.electra),
     ).toBe(false);
-    expect(da.verifyBlobSidecarInclusionProof({...s0, index: 1}, ForkSeq.electra)).toBe(false);
+    expect(st.verifyBlobSidecarInclusionProof({...s0, index: 1}, ForkSeq.electra)).toBe(false);
     // a block whose body commits to a tampered commitment has another body root: the real sidecar does not prove it
     const tampered = structuredClone(signed);
     (tampered.message.body as unknown as {blobKzgCommitments: Uint8Array[]}).blobKzgCommitments[0] = flip(
@@ -99,9 +101,9 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       20,
     );
     const [t] = da.getBlobSidecars(dc.chain.beaconConfig, tampered, blobsBundle.blobs, blobsBundle.proofs);
-    expect(da.verifyBlobSidecarInclusionProof(t, ForkSeq.electra)).toBe(true);
+    expect(st.verifyBlobSidecarInclusionProof(t, ForkSeq.electra)).toBe(true);
     expect(t.signedBlockHeader.message.bodyRoot).not.toEqual(s0.signedBlockHeader.message.bodyRoot);
-    expect(da.verifyBlobSidecarInclusionProof({...s0, signedBlockHeader: t.signedBlockHeader}, ForkSeq.electra)).toBe(
+    expect(st.verifyBlobSidecarInclusionProof({...s0, signedBlockHeader: t.signedBlockHeader}, ForkSeq.electra)).toBe(
       false,
     );
     // wrong blob / proof counts are refused

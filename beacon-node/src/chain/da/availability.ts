@@ -15,7 +15,12 @@ import {
   computeStartSlotAtEpoch,
   type Kzg,
   kzgCommitmentToVersionedHash,
+  kzgVerifies,
   type SignedBeaconBlockAllForks,
+  verifyBlobSidecarInclusionProof,
+  verifyDataColumnSidecar,
+  verifyDataColumnSidecarInclusionProof,
+  verifyDataColumnSidecarsKzgProofsBatch,
 } from "@ceibo/state-transition";
 import {bytesEqual} from "@ceibo/utils";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar, DbBatch} from "../../db/index.ts";
@@ -26,19 +31,15 @@ import {
   getBlobSidecars,
   getBlobSidecarsForIndices,
   sidecarBlockRoot,
-  verifyBlobSidecarInclusionProof,
   verifyBlobSidecarsKzgProofBatch,
 } from "./blobSidecars.ts";
 import {
   cellsAndKzgProofsFromBlobs,
   getDataColumnSidecarsFromBlock,
   reconstructDataColumnSidecars,
-  verifyDataColumnSidecar,
-  verifyDataColumnSidecarInclusionProof,
-  verifyDataColumnSidecarsKzgProofsBatch,
 } from "./dataColumns.ts";
 import {DaError} from "./errors.ts";
-import {getKzg, kzgVerifies} from "./kzg.ts";
+import {getKzg} from "./kzg.ts";
 import {blobKzgCommitmentsOf} from "./merkle.ts";
 import {SeenSidecars, type SlotKeySet} from "./sidecarGossip.ts";
 

@@ -19,14 +19,10 @@
  * and, before those, [REJECT] the sidecar's slot is in deneb or electra (not a spec rule: the type exists there only).
  */
 import {ForkSeq} from "@ceibo/params";
-import {computeEpochAtSlot} from "@ceibo/state-transition";
+import {computeEpochAtSlot, verifyBlobSidecarInclusionProof} from "@ceibo/state-transition";
 import type {BlobSidecar} from "../../db/index.ts";
 import type {DataAvailabilityTracker} from "../da/availability.ts";
-import {
-  computeSubnetForBlobSidecar,
-  verifyBlobSidecarInclusionProof,
-  verifyBlobSidecarKzgProof,
-} from "../da/blobSidecars.ts";
+import {computeSubnetForBlobSidecar, verifyBlobSidecarKzgProof} from "../da/blobSidecars.ts";
 import {DaError} from "../da/errors.ts";
 import {
   ignore,

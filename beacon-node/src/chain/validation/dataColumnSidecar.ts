@@ -18,14 +18,14 @@
  * and, before those, [REJECT] the sidecar's slot is in fulu or later (not a spec rule: the type exists there only).
  */
 import {ForkSeq} from "@ceibo/params";
-import type {DataColumnSidecar} from "../../db/index.ts";
-import type {DataAvailabilityTracker} from "../da/availability.ts";
-import {computeSubnetForDataColumnSidecar} from "../da/custody.ts";
 import {
   verifyDataColumnSidecar,
   verifyDataColumnSidecarInclusionProof,
   verifyDataColumnSidecarKzgProofs,
-} from "../da/dataColumns.ts";
+} from "@ceibo/state-transition";
+import type {DataColumnSidecar} from "../../db/index.ts";
+import type {DataAvailabilityTracker} from "../da/availability.ts";
+import {computeSubnetForDataColumnSidecar} from "../da/custody.ts";
 import {DaError} from "../da/errors.ts";
 import {
   ignore,
