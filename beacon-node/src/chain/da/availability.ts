@@ -311,24 +311,11 @@ export class DataAvailabilityTracker {
       } catch (e) {
         throw new DaError("INVALID_BLOBS", (e as Error).message, {cause: e});
       }
-      if (verify) {
-        const c: Uint8Array[] = [];
-        const idx: number[] = [];
-        const cells: Uint8Array[] = [];
-        const ps: Uint8Array[] = [];
-        rows.forEach((row, i) => {
-          row.cells.forEach((cell, j) => {
-            c.push(commitments[i]);
-            idx.push(j);
-            cells.push(cell);
-            ps.push(row.proofs[j]);
-          });
-        });
-        if (!kzgVerifies(() => this.kzg.verifyCellKzgProofBatch(c, idx, cells, ps))) {
-          throw new DaError("INVALID_BLOBS", "the cell proofs do not verify against the block's commitments");
-        }
-      }
       const sidecars = getDataColumnSidecarsFromBlock(this.config, signedBlock, rows);
+      // every cell of every column: verify_data_column_sidecar_kzg_proofs of all the sidecars, one batch
+      if (verify && !verifyDataColumnSidecarsKzgProofsBatch(this.kzg, sidecars)) {
+        throw new DaError("INVALID_BLOBS", "the cell proofs do not verify against the block's commitments");
+      }
       this.addDataColumnSidecars(sidecars, {verified: true});
       return {dataColumnSidecars: sidecars};
     }
