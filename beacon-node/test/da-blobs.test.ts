@@ -16,9 +16,11 @@ process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME, ForkSeq} = await import("@ceibo/params");
 const {ssz} = await import("@ceibo/types");
 const da = await import("../src/chain/da/index.ts");
+/** the sidecar checks (state-transition util/sidecars.ts) */
+const st = await import("@ceibo/state-transition");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipBlobSidecar} = await import("../src/chain/validation/blobSidecar.ts");
+const {validateBlobSidecarGossip} = await import("../src/chain/validation/blobSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -83,15 +85,15 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       expect(`0x${Buffer.from(da.sidecarBlockRoot(s)).toString("hex")}`).toBe(root);
       expect(s.kzgCommitment).toEqual(body.blobKzgCommitments[s.index]);
       expect(s.signedBlockHeader.signature).toEqual(signed.signature);
-      expect(da.verifyBlobSidecarInclusionProof(s, ForkSeq.electra)).toBe(true);
+      expect(st.verifyBlobSidecarInclusionProof(s, ForkSeq.electra)).toBe(true);
     }
     // the commitment of another blob, a changed commitment, another index: not in the body at that place
     const [s0, s1] = sidecars;
-    expect(da.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: s1.kzgCommitment}, ForkSeq.electra)).toBe(false);
+    expect(st.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: s1.kzgCommitment}, ForkSeq.electra)).toBe(false);
     expect(
-      da.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: flip(s0.kzgCommitment, 20)}, ForkSeq.electra),
+      st.verifyBlobSidecarInclusionProof({...s0, kzgCommitment: flip(s0.kzgCommitment, 20)}, ForkSeq.electra),
     ).toBe(false);
-    expect(da.verifyBlobSidecarInclusionProof({...s0, index: 1}, ForkSeq.electra)).toBe(false);
+    expect(st.verifyBlobSidecarInclusionProof({...s0, index: 1}, ForkSeq.electra)).toBe(false);
     // a block whose body commits to a tampered commitment has another body root: the real sidecar does not prove it
     const tampered = structuredClone(signed);
     (tampered.message.body as unknown as {blobKzgCommitments: Uint8Array[]}).blobKzgCommitments[0] = flip(
@@ -99,9 +101,9 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       20,
     );
     const [t] = da.getBlobSidecars(dc.chain.beaconConfig, tampered, blobsBundle.blobs, blobsBundle.proofs);
-    expect(da.verifyBlobSidecarInclusionProof(t, ForkSeq.electra)).toBe(true);
+    expect(st.verifyBlobSidecarInclusionProof(t, ForkSeq.electra)).toBe(true);
     expect(t.signedBlockHeader.message.bodyRoot).not.toEqual(s0.signedBlockHeader.message.bodyRoot);
-    expect(da.verifyBlobSidecarInclusionProof({...s0, signedBlockHeader: t.signedBlockHeader}, ForkSeq.electra)).toBe(
+    expect(st.verifyBlobSidecarInclusionProof({...s0, signedBlockHeader: t.signedBlockHeader}, ForkSeq.electra)).toBe(
       false,
     );
     // wrong blob / proof counts are refused
@@ -138,12 +140,12 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     const chain = dc.chain;
     const [s0, s1] = sidecars;
     const tracker = newDa();
-    expect(outcome(() => validateGossipBlobSidecar(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
     expect(tracker.getBlobSidecars(root)).toHaveLength(1);
-    expect(outcome(() => validateGossipBlobSidecar(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
 
     const check = (s: BlobSidecar, subnet: number, opts = {}) =>
-      outcome(() => validateGossipBlobSidecar(chain, s, subnet, newDa(), opts));
+      outcome(() => validateBlobSidecarGossip(chain, s, subnet, newDa(), opts));
     // index bound (MAX_BLOBS_PER_BLOCK_ELECTRA = 9) and subnet
     expect(check({...s1, index: 9}, 0)).toBe("REJECT INDEX_OUT_OF_RANGE");
     expect(check(s1, subnetOf(0))).toBe("REJECT WRONG_SUBNET");
@@ -169,10 +171,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     // signed by another validator that claims the slot
     expect(check(withHeader(s1, {proposerIndex: other}, other), subnetOf(1))).toBe("REJECT INCORRECT_PROPOSER");
     // an invalid sidecar does not take the tuple: the valid one is still ACCEPTed
-    expect(outcome(() => validateGossipBlobSidecar(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker))).toBe(
       "REJECT INVALID_KZG_PROOF",
     );
-    expect(outcome(() => validateGossipBlobSidecar(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateBlobSidecarGossip(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
   });
 
   it("tracker: available when the last blob arrives; import with dataAvailable; sidecars persisted to the db", async () => {
@@ -187,7 +189,7 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       resolved = true;
       return ok;
     });
-    validateGossipBlobSidecar(chain, sidecars[1], subnetOf(1), tracker);
+    validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), tracker);
     await new Promise((r) => setTimeout(r, 10));
     expect(resolved).toBe(false);
     expect(tracker.getMissing(root)).toEqual({blobIndices: [0]});
@@ -218,7 +220,7 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
   it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
     // block 1 is imported now: a header for slot 1 on top of it
     const s = withHeader(sidecars[0], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateGossipBlobSidecar(dc.chain, s, subnetOf(0), newDa()))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(dc.chain, s, subnetOf(0), newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });
@@ -286,10 +288,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       add: (slot: number, key: string) => void shared.set(`${slot}/${key}`, true),
     };
     const sharing = newDaWith({seenTuples: {blobSidecarTuples: keys, dataColumnSidecarTuples: keys}});
-    validateGossipBlobSidecar(chain, sidecars[0], subnetOf(0), sharing);
+    validateBlobSidecarGossip(chain, sidecars[0], subnetOf(0), sharing);
     expect(shared.has(`1/${produced.proposerIndex}:0`)).toBe(true);
     shared.set(`1/${produced.proposerIndex}:1`, true);
-    expect(outcome(() => validateGossipBlobSidecar(chain, sidecars[1], subnetOf(1), sharing))).toBe(
+    expect(outcome(() => validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), sharing))).toBe(
       "IGNORE ALREADY_SEEN",
     );
   });

@@ -18,9 +18,11 @@ const {ACTIVE_PRESET_NAME, ForkSeq, NUMBER_OF_COLUMNS, SLOTS_PER_EPOCH} = await 
 const {ssz} = await import("@ceibo/types");
 const {processSlots} = await import("@ceibo/state-transition");
 const da = await import("../src/chain/da/index.ts");
+/** the sidecar checks (state-transition util/sidecars.ts) */
+const st = await import("@ceibo/state-transition");
 const {blockRootOf, fromRootHex} = await import("../src/chain/index.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
-const {validateGossipDataColumnSidecar} = await import("../src/chain/validation/dataColumnSidecar.ts");
+const {validateDataColumnSidecarGossip} = await import("../src/chain/validation/dataColumnSidecar.ts");
 const {startDaChain, signHeader, trustedSetupFile} = await import("./da-helpers.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -110,50 +112,50 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
   it("verify_data_column_sidecar and the inclusion proof; tampered commitments fail", () => {
     const config = dc.chain.config;
     for (const s of sidecars) {
-      expect(da.verifyDataColumnSidecar(config, s)).toBe(true);
-      expect(da.verifyDataColumnSidecarInclusionProof(s, ForkSeq.fulu)).toBe(true);
+      expect(st.verifyDataColumnSidecar(config, s)).toBe(true);
+      expect(st.verifyDataColumnSidecarInclusionProof(s, ForkSeq.fulu)).toBe(true);
     }
     const s = sidecars[5];
-    expect(da.verifyDataColumnSidecar(config, {...s, index: NUMBER_OF_COLUMNS})).toBe(false);
-    expect(da.verifyDataColumnSidecar(config, {...s, kzgCommitments: [], column: [], kzgProofs: []})).toBe(false);
-    expect(da.verifyDataColumnSidecar(config, {...s, column: s.column.slice(1)})).toBe(false);
-    expect(da.verifyDataColumnSidecar(config, {...s, kzgProofs: s.kzgProofs.slice(1)})).toBe(false);
+    expect(st.verifyDataColumnSidecar(config, {...s, index: NUMBER_OF_COLUMNS})).toBe(false);
+    expect(st.verifyDataColumnSidecar(config, {...s, kzgCommitments: [], column: [], kzgProofs: []})).toBe(false);
+    expect(st.verifyDataColumnSidecar(config, {...s, column: s.column.slice(1)})).toBe(false);
+    expect(st.verifyDataColumnSidecar(config, {...s, kzgProofs: s.kzgProofs.slice(1)})).toBe(false);
     const max = dc.chain.beaconConfig.getMaxBlobsPerBlock(0);
     const many = Array.from({length: max + 1}, () => s.kzgCommitments[0]);
     const cells = Array.from({length: max + 1}, () => s.column[0]);
-    expect(da.verifyDataColumnSidecar(config, {...s, kzgCommitments: many, column: cells, kzgProofs: cells})).toBe(
+    expect(st.verifyDataColumnSidecar(config, {...s, kzgCommitments: many, column: cells, kzgProofs: cells})).toBe(
       false,
     );
 
     const tampered = [flip(s.kzgCommitments[0], 30), s.kzgCommitments[1]];
-    expect(da.verifyDataColumnSidecarInclusionProof({...s, kzgCommitments: tampered}, ForkSeq.fulu)).toBe(false);
+    expect(st.verifyDataColumnSidecarInclusionProof({...s, kzgCommitments: tampered}, ForkSeq.fulu)).toBe(false);
     expect(
-      da.verifyDataColumnSidecarInclusionProof({...s, kzgCommitments: s.kzgCommitments.slice(1)}, ForkSeq.fulu),
+      st.verifyDataColumnSidecarInclusionProof({...s, kzgCommitments: s.kzgCommitments.slice(1)}, ForkSeq.fulu),
     ).toBe(false);
     const proof = [...s.kzgCommitmentsInclusionProof];
     proof[2] = flip(proof[2]);
-    expect(da.verifyDataColumnSidecarInclusionProof({...s, kzgCommitmentsInclusionProof: proof}, ForkSeq.fulu)).toBe(
+    expect(st.verifyDataColumnSidecarInclusionProof({...s, kzgCommitmentsInclusionProof: proof}, ForkSeq.fulu)).toBe(
       false,
     );
   });
 
   it("KZG: every column verifies (one and one batch); a flipped cell or proof fails", () => {
     let t0 = performance.now();
-    expect(da.verifyDataColumnSidecarsKzgProofsBatch(kzg, sidecars)).toBe(true);
+    expect(st.verifyDataColumnSidecarsKzgProofsBatch(kzg, sidecars)).toBe(true);
     timings.verifyAll128ColumnsOneBatch = Math.round(performance.now() - t0);
     t0 = performance.now();
-    expect(da.verifyDataColumnSidecarKzgProofs(kzg, sidecars[9])).toBe(true);
+    expect(st.verifyDataColumnSidecarKzgProofs(kzg, sidecars[9])).toBe(true);
     timings.verifyOneColumn = Math.round(performance.now() - t0);
     const s = sidecars[9];
     const badCell = {...s, column: [flip(s.column[0], 100), s.column[1]]};
-    expect(da.verifyDataColumnSidecarKzgProofs(kzg, badCell)).toBe(false);
-    expect(da.verifyDataColumnSidecarKzgProofs(kzg, {...s, kzgProofs: [s.kzgProofs[1], s.kzgProofs[0]]})).toBe(false);
-    expect(da.verifyDataColumnSidecarKzgProofs(kzg, {...s, index: 10})).toBe(false);
-    expect(da.verifyDataColumnSidecarsKzgProofsBatch(kzg, [sidecars[0], badCell, sidecars[2]])).toBe(false);
+    expect(st.verifyDataColumnSidecarKzgProofs(kzg, badCell)).toBe(false);
+    expect(st.verifyDataColumnSidecarKzgProofs(kzg, {...s, kzgProofs: [s.kzgProofs[1], s.kzgProofs[0]]})).toBe(false);
+    expect(st.verifyDataColumnSidecarKzgProofs(kzg, {...s, index: 10})).toBe(false);
+    expect(st.verifyDataColumnSidecarsKzgProofsBatch(kzg, [sidecars[0], badCell, sidecars[2]])).toBe(false);
     // a cell that is not canonical field elements: a negative verdict, not a throw
     const nonCanonical = Uint8Array.from(s.column[1]);
     nonCanonical.fill(0xff, 0, 32);
-    expect(da.verifyDataColumnSidecarKzgProofs(kzg, {...s, column: [s.column[0], nonCanonical]})).toBe(false);
+    expect(st.verifyDataColumnSidecarKzgProofs(kzg, {...s, column: [s.column[0], nonCanonical]})).toBe(false);
   });
 
   it("reconstruction from exactly half of the columns gives back every cell and proof; fewer is refused", () => {
@@ -186,15 +188,15 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
     const chain = dc.chain;
     const s = sidecars[21];
     const tracker = newDa();
-    expect(outcome(() => validateGossipDataColumnSidecar(chain, s, 21, tracker))).toBe("ACCEPT");
+    expect(outcome(() => validateDataColumnSidecarGossip(chain, s, 21, tracker))).toBe("ACCEPT");
     expect(tracker.getDataColumnSidecars(root)).toHaveLength(1);
     // the seen tuple comes first: even a malformed copy of it is IGNOREd
-    expect(outcome(() => validateGossipDataColumnSidecar(chain, {...s, column: []}, 21, tracker))).toBe(
+    expect(outcome(() => validateDataColumnSidecarGossip(chain, {...s, column: []}, 21, tracker))).toBe(
       "IGNORE ALREADY_SEEN",
     );
 
     const check = (x: DataColumnSidecar, subnet: number, opts = {}) =>
-      outcome(() => validateGossipDataColumnSidecar(chain, x, subnet, newDa(), opts));
+      outcome(() => validateDataColumnSidecarGossip(chain, x, subnet, newDa(), opts));
     const t = sidecars[40];
     expect(check({...t, kzgProofs: t.kzgProofs.slice(1)}, 40)).toBe("REJECT INVALID_SIDECAR");
     expect(check({...t, index: NUMBER_OF_COLUMNS}, 0)).toBe("REJECT INVALID_SIDECAR");
@@ -232,7 +234,7 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
       return ok;
     });
     for (const c of [3, 17, 5, 64]) {
-      validateGossipDataColumnSidecar(chain, sidecars[c], c, tracker);
+      validateDataColumnSidecarGossip(chain, sidecars[c], c, tracker);
       await new Promise((r) => setTimeout(r, 5));
       expect(resolved).toBe(false);
     }
@@ -257,7 +259,7 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
 
   it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
     const s = withHeader(sidecars[8], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateGossipDataColumnSidecar(dc.chain, s, 8, newDa()))).toBe(
+    expect(outcome(() => validateDataColumnSidecarGossip(dc.chain, s, 8, newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });

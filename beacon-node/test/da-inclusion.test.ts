@@ -19,6 +19,8 @@ const {ACTIVE_PRESET_NAME, ForkSeq, KZG_COMMITMENT_INCLUSION_PROOF_DEPTH, KZG_CO
   await import("@ceibo/params");
 const {ssz, sszTypesByName} = await import("@ceibo/types");
 const da = await import("../src/chain/da/index.ts");
+/** the sidecar checks (state-transition util/sidecars.ts) */
+const st = await import("@ceibo/state-transition");
 const {uncompressSync} = await import("snappy");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -125,22 +127,22 @@ for (const fork of ["deneb", "electra"] as const) {
           signedBlockHeader: header(bodyRoot),
           kzgCommitmentInclusionProof: v.branch,
         };
-        expect(da.verifyBlobSidecarInclusionProof(sidecar, seq)).toBe(true);
-        expect(da.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitment: flipped(commitment, 47)}, seq)).toBe(
+        expect(st.verifyBlobSidecarInclusionProof(sidecar, seq)).toBe(true);
+        expect(st.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitment: flipped(commitment, 47)}, seq)).toBe(
           false,
         );
-        expect(da.verifyBlobSidecarInclusionProof({...sidecar, index: index + 1}, seq)).toBe(false);
-        expect(da.verifyBlobSidecarInclusionProof({...sidecar, index: 1 << 20}, seq)).toBe(false);
+        expect(st.verifyBlobSidecarInclusionProof({...sidecar, index: index + 1}, seq)).toBe(false);
+        expect(st.verifyBlobSidecarInclusionProof({...sidecar, index: 1 << 20}, seq)).toBe(false);
         const badBranch = [...v.branch];
         badBranch[5] = flipped(badBranch[5]);
-        expect(da.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitmentInclusionProof: badBranch}, seq)).toBe(
+        expect(st.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitmentInclusionProof: badBranch}, seq)).toBe(
           false,
         );
         expect(
-          da.verifyBlobSidecarInclusionProof({...sidecar, signedBlockHeader: header(flipped(bodyRoot))}, seq),
+          st.verifyBlobSidecarInclusionProof({...sidecar, signedBlockHeader: header(flipped(bodyRoot))}, seq),
         ).toBe(false);
         expect(
-          da.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitmentInclusionProof: v.branch.slice(1)}, seq),
+          st.verifyBlobSidecarInclusionProof({...sidecar, kzgCommitmentInclusionProof: v.branch.slice(1)}, seq),
         ).toBe(false);
       });
     }
@@ -179,25 +181,25 @@ describe.skipIf(fuluVectors.length === 0)(
           signedBlockHeader: header(bodyRoot),
           kzgCommitmentsInclusionProof: v.branch,
         };
-        expect(da.verifyDataColumnSidecarInclusionProof(sidecar, ForkSeq.fulu)).toBe(true);
+        expect(st.verifyDataColumnSidecarInclusionProof(sidecar, ForkSeq.fulu)).toBe(true);
         const extra = [...commitments, new Uint8Array(48).fill(0xc0)];
-        expect(da.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: extra}, ForkSeq.fulu)).toBe(false);
+        expect(st.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: extra}, ForkSeq.fulu)).toBe(false);
         if (commitments.length > 0) {
           const changed = [flipped(commitments[0], 10), ...commitments.slice(1)];
-          expect(da.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: changed}, ForkSeq.fulu)).toBe(
+          expect(st.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: changed}, ForkSeq.fulu)).toBe(
             false,
           );
           expect(
-            da.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: commitments.slice(1)}, ForkSeq.fulu),
+            st.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitments: commitments.slice(1)}, ForkSeq.fulu),
           ).toBe(false);
         }
         const badBranch = [...v.branch];
         badBranch[3] = flipped(badBranch[3], 31);
         expect(
-          da.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitmentsInclusionProof: badBranch}, ForkSeq.fulu),
+          st.verifyDataColumnSidecarInclusionProof({...sidecar, kzgCommitmentsInclusionProof: badBranch}, ForkSeq.fulu),
         ).toBe(false);
         expect(
-          da.verifyDataColumnSidecarInclusionProof(
+          st.verifyDataColumnSidecarInclusionProof(
             {...sidecar, signedBlockHeader: header(flipped(bodyRoot))},
             ForkSeq.fulu,
           ),

@@ -48,7 +48,7 @@ describe("mock engine blobs with real KZG proofs (deneb → electra)", () => {
 
   async function build(fork: "deneb" | "electra", timestamp: number): Promise<GetPayloadResult> {
     const head = server.engine.head.hash;
-    const fcu = await engine.notifyForkchoiceUpdate(
+    const fcu = await engine.notifyForkchoiceUpdated(
       fork,
       {headBlockHash: head, safeBlockHash: ZERO, finalizedBlockHash: ZERO},
       attributes(timestamp),
@@ -94,7 +94,7 @@ describe("mock engine blobs with real KZG proofs (deneb → electra)", () => {
         latestValidHash: p.blockHash,
         validationError: null,
       });
-      await engine.notifyForkchoiceUpdate(fork, {
+      await engine.notifyForkchoiceUpdated(fork, {
         headBlockHash: p.blockHash,
         safeBlockHash: ZERO,
         finalizedBlockHash: ZERO,
@@ -137,7 +137,7 @@ describe("mock engine blobs with cell proofs (fulu, getPayloadV5 / getBlobsV2)",
   it("getPayloadV5 returns CELLS_PER_EXT_BLOB cell proofs per blob that verify against the blob's cells", async () => {
     const kzg = loadKzg(trustedSetupFile);
     const head = server.engine.head.hash;
-    const fcu = await engine.notifyForkchoiceUpdate(
+    const fcu = await engine.notifyForkchoiceUpdated(
       "fulu",
       {headBlockHash: head, safeBlockHash: ZERO, finalizedBlockHash: ZERO},
       attributes(12),

@@ -72,7 +72,7 @@ describe("ceibo mock-engine process", () => {
 
     const engine = new ExecutionEngineHttp({url, jwtSecret: secret});
     expect(await engine.exchangeCapabilities()).toContain("engine_getPayloadV3");
-    const fcu = await engine.notifyForkchoiceUpdate(
+    const fcu = await engine.notifyForkchoiceUpdated(
       "deneb",
       {headBlockHash: genesis, safeBlockHash: ZERO, finalizedBlockHash: ZERO},
       {

@@ -181,7 +181,7 @@ describe.skipIf(!ENABLED)("EthereumJS 0.10.5 as the execution engine", () => {
         };
         if (c.fork !== "capella") attributes.parentBeaconBlockRoot = new Uint8Array(32).fill(0x24);
         const state = {headBlockHash: genesisHash, safeBlockHash: genesisHash, finalizedBlockHash: genesisHash};
-        const fcu = await engine.notifyForkchoiceUpdate(c.fork, state, attributes);
+        const fcu = await engine.notifyForkchoiceUpdated(c.fork, state, attributes);
         expect(fcu.payloadStatus).toEqual({status: "VALID", latestValidHash: genesisHash, validationError: null});
         expect(fcu.payloadId).not.toBeNull();
         await new Promise((r) => setTimeout(r, 300));
@@ -215,7 +215,7 @@ describe.skipIf(!ENABLED)("EthereumJS 0.10.5 as the execution engine", () => {
           latestValidHash: p.blockHash,
           validationError: null,
         });
-        const fcu2 = await engine.notifyForkchoiceUpdate(c.fork, {...state, headBlockHash: p.blockHash});
+        const fcu2 = await engine.notifyForkchoiceUpdated(c.fork, {...state, headBlockHash: p.blockHash});
         expect(fcu2.payloadStatus).toEqual({status: "VALID", latestValidHash: p.blockHash, validationError: null});
         const head = (await rpc.request("eth_getBlockByNumber", ["latest", false], 2000)) as Record<string, string>;
         expect(head.hash).toBe(bytesToData(p.blockHash));

@@ -43,7 +43,7 @@ describe("mock engine: INVALID payloads by timestamp", () => {
       withdrawals: [],
       parentBeaconBlockRoot: new Uint8Array(32).fill(timestamp),
     };
-    const fcu = await engine.notifyForkchoiceUpdate(
+    const fcu = await engine.notifyForkchoiceUpdated(
       "fulu",
       {headBlockHash: parent, safeBlockHash: parent, finalizedBlockHash: ZERO},
       a,

@@ -85,7 +85,7 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
     let head = server.engine.genesis.hash;
     for (const timestamp of [12, 24]) {
       const a = attributesFor(fork, timestamp);
-      const fcu = await engine.notifyForkchoiceUpdate(
+      const fcu = await engine.notifyForkchoiceUpdated(
         fork,
         {headBlockHash: head, safeBlockHash: head, finalizedBlockHash: ZERO},
         a,
@@ -121,7 +121,7 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
 
       const status = await engine.notifyNewPayload(fork, p, extrasFor(fork, a));
       expect(status).toEqual({status: "VALID", latestValidHash: p.blockHash, validationError: null});
-      const fcu2 = await engine.notifyForkchoiceUpdate(fork, {
+      const fcu2 = await engine.notifyForkchoiceUpdated(fork, {
         headBlockHash: p.blockHash,
         safeBlockHash: head,
         finalizedBlockHash: server.engine.genesis.hash,
@@ -144,7 +144,7 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
   it("newPayload: tampered block hash is INVALID (INVALID_BLOCK_HASH with V1), unknown parent SYNCING, bad number INVALID", async () => {
     const a = attributesFor(fork, 100);
     const parent = server.engine.head;
-    const fcu = await engine.notifyForkchoiceUpdate(
+    const fcu = await engine.notifyForkchoiceUpdated(
       fork,
       {headBlockHash: parent.hash, safeBlockHash: ZERO, finalizedBlockHash: ZERO},
       a,
@@ -175,7 +175,7 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
     const child = rehashed(fork, p, a, {parentHash: badNumber.blockHash, blockNumber: badNumber.blockNumber + 1});
     expect((await engine.notifyNewPayload(fork, child, extras)).status).toBe("INVALID");
     // forkchoiceUpdated to an unknown head is SYNCING; to an invalid head INVALID
-    const unknown = await engine.notifyForkchoiceUpdate(fork, {
+    const unknown = await engine.notifyForkchoiceUpdated(fork, {
       headBlockHash: orphan.blockHash,
       safeBlockHash: ZERO,
       finalizedBlockHash: ZERO,
@@ -184,7 +184,7 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
       payloadStatus: {status: "SYNCING", latestValidHash: null, validationError: null},
       payloadId: null,
     });
-    const invalidHead = await engine.notifyForkchoiceUpdate(fork, {
+    const invalidHead = await engine.notifyForkchoiceUpdated(fork, {
       headBlockHash: badNumber.blockHash,
       safeBlockHash: ZERO,
       finalizedBlockHash: ZERO,
@@ -213,13 +213,13 @@ describe.each(forks)("client ↔ mock engine over HTTP at %s", (fork) => {
     const head = server.engine.head;
     const state = {headBlockHash: head.hash, safeBlockHash: ZERO, finalizedBlockHash: ZERO};
     const stale = attributesFor(fork, Number(head.header.timestamp));
-    expect(await err(engine.notifyForkchoiceUpdate(fork, state, stale))).toEqual(["RPC_ERROR", -38003]);
+    expect(await err(engine.notifyForkchoiceUpdated(fork, state, stale))).toEqual(["RPC_ERROR", -38003]);
     expect(
-      await err(engine.notifyForkchoiceUpdate(fork, {...state, finalizedBlockHash: new Uint8Array(32).fill(5)})),
+      await err(engine.notifyForkchoiceUpdated(fork, {...state, finalizedBlockHash: new Uint8Array(32).fill(5)})),
     ).toEqual(["RPC_ERROR", -38002]);
     // a getPayload version of another fork
     const a = attributesFor(fork, 1000);
-    const fcu = await engine.notifyForkchoiceUpdate(fork, state, a);
+    const fcu = await engine.notifyForkchoiceUpdated(fork, state, a);
     const id = fcu.payloadId;
     if (fork === "bellatrix") {
       // V2 also serves pre-Shanghai payloads (shanghai.md), V3 does not

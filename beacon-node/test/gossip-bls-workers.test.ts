@@ -21,8 +21,8 @@ const {computeSigningRoot} = await import("@ceibo/config");
 const params = await import("@ceibo/params");
 const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
-const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
-const {validateGossipBeaconBlock} = await import("../src/chain/validation/block.ts");
+const {validateBeaconAttestationGossip} = await import("../src/chain/validation/attestation.ts");
+const {validateBeaconBlockGossip} = await import("../src/chain/validation/block.ts");
 const {computeSubnetForAttestation} = await import("../src/network/gossip/topics.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
@@ -126,7 +126,7 @@ describe("gossip validation with --bls.workers 2", {timeout: 120_000}, () => {
     const verdicts = await Promise.all(
       committee.map((v) =>
         verdict(() =>
-          validateGossipAttestation(ctx, "fulu", single(data, v, v === forged ? committee[0] : v), subnetOf(3)),
+          validateBeaconAttestationGossip(ctx, "fulu", single(data, v, v === forged ? committee[0] : v), subnetOf(3)),
         ),
       ),
     );
@@ -146,8 +146,8 @@ describe("gossip validation with --bls.workers 2", {timeout: 120_000}, () => {
     const ctx = {chain: node.chain, seen: new GossipSeenCaches()};
     const att = single(data, v);
     const verdicts = await Promise.all([
-      verdict(() => validateGossipAttestation(ctx, "fulu", att, subnetOf(3))),
-      verdict(() => validateGossipAttestation(ctx, "fulu", {...att}, subnetOf(3))),
+      verdict(() => validateBeaconAttestationGossip(ctx, "fulu", att, subnetOf(3))),
+      verdict(() => validateBeaconAttestationGossip(ctx, "fulu", {...att}, subnetOf(3))),
     ]);
     expect(verdicts.sort()).toEqual(["ACCEPT", "IGNORE ATTESTATION_ALREADY_KNOWN"]);
   });
@@ -174,7 +174,7 @@ describe("gossip validation with --bls.workers 2", {timeout: 120_000}, () => {
     const allSets = st.getBlockSignatureSets(state, signed).length;
     expect(allSets).toBeGreaterThanOrEqual(2); // proposer + randao at least
 
-    const verified = await validateGossipBeaconBlock({chain: node.chain, seen: new GossipSeenCaches()}, signed, "fulu");
+    const verified = await validateBeaconBlockGossip({chain: node.chain, seen: new GossipSeenCaches()}, signed, "fulu");
     const before = {...pool().stats};
     await node.chain.importBlock(verified);
     expect(node.chain.head.blockRoot).toBe(verified.blockRootHex);

@@ -238,7 +238,7 @@ describe("light-client gossip validation (full node rules)", () => {
     const bytes = ssz.electra.LightClientOptimisticUpdate.serialize(opt.data);
     const at = (ms: number) =>
       codeOf(() =>
-        lc.validateGossipLightClientOptimisticUpdate(ctx, state, opt.data, bytes, slotStart(signatureSlot) + ms),
+        lc.validateLightClientOptimisticUpdateGossip(ctx, state, opt.data, bytes, slotStart(signatureSlot) + ms),
       );
     expect(at(DUE_MS - DISPARITY_MS - 1)).toBe("IGNORE TOO_EARLY");
     expect(state.optimisticAttestedSlot).toBe(-1); // nothing recorded
@@ -246,7 +246,7 @@ describe("light-client gossip validation (full node rules)", () => {
     const finBytes = ssz.electra.LightClientFinalityUpdate.serialize(fin.data);
     expect(
       codeOf(() =>
-        lc.validateGossipLightClientFinalityUpdate(ctx, state, fin.data, finBytes, slotStart(signatureSlot) + 100),
+        lc.validateLightClientFinalityUpdateGossip(ctx, state, fin.data, finBytes, slotStart(signatureSlot) + 100),
       ),
     ).toBe("IGNORE TOO_EARLY");
     // through the handler: the same message early is IGNOREd, later ACCEPTed
@@ -264,7 +264,7 @@ describe("light-client gossip validation (full node rules)", () => {
     const ctx = {chain: node.chain, seen: receiver.seen};
     expect(
       codeOf(() =>
-        lc.validateGossipLightClientOptimisticUpdate(
+        lc.validateLightClientOptimisticUpdateGossip(
           ctx,
           state,
           forged as never,

@@ -23,16 +23,16 @@ const st = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
 const {BitArray} = await import("@chainsafe/ssz");
 const {aggregateSignatures, Signature} = await import("@chainsafe/blst");
-const {validateGossipBeaconBlock} = await import("../src/chain/validation/block.ts");
-const {validateGossipAttestation} = await import("../src/chain/validation/attestation.ts");
-const {validateGossipAggregateAndProof} = await import("../src/chain/validation/aggregateAndProof.ts");
-const {validateGossipSyncCommitteeMessage, validateGossipContributionAndProof} = await import(
+const {validateBeaconBlockGossip} = await import("../src/chain/validation/block.ts");
+const {validateBeaconAttestationGossip} = await import("../src/chain/validation/attestation.ts");
+const {validateBeaconAggregateAndProofGossip} = await import("../src/chain/validation/aggregateAndProof.ts");
+const {validateSyncCommitteeMessageGossip, validateSyncCommitteeContributionAndProofGossip} = await import(
   "../src/chain/validation/syncCommittee.ts"
 );
-const {validateGossipVoluntaryExit} = await import("../src/chain/validation/voluntaryExit.ts");
-const {validateGossipProposerSlashing} = await import("../src/chain/validation/proposerSlashing.ts");
-const {validateGossipAttesterSlashing} = await import("../src/chain/validation/attesterSlashing.ts");
-const {validateGossipBlsToExecutionChange} = await import("../src/chain/validation/blsToExecutionChange.ts");
+const {validateVoluntaryExitGossip} = await import("../src/chain/validation/voluntaryExit.ts");
+const {validateProposerSlashingGossip} = await import("../src/chain/validation/proposerSlashing.ts");
+const {validateAttesterSlashingGossip} = await import("../src/chain/validation/attesterSlashing.ts");
+const {validateBlsToExecutionChangeGossip} = await import("../src/chain/validation/blsToExecutionChange.ts");
 const {computeSubnetForAttestation, computeSubnetsForSyncCommittee, getSyncCommitteeIndicesAtSlot} = await import(
   "../src/network/gossip/topics.ts"
 );
@@ -180,25 +180,25 @@ describe("gossip validation on a fulu dev chain", () => {
   describe("beacon_block", () => {
     it("accepts a valid block once; the same proposer's block for the slot again is IGNOREd", async () => {
       const ctx = dev.ctx();
-      expect(await verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("ACCEPT");
-      expect(await verdict(() => validateGossipBeaconBlock(ctx, b3, "fulu"))).toBe("IGNORE REPEAT_PROPOSAL");
+      expect(await verdict(() => validateBeaconBlockGossip(ctx, b3, "fulu"))).toBe("ACCEPT");
+      expect(await verdict(() => validateBeaconBlockGossip(ctx, b3, "fulu"))).toBe("IGNORE REPEAT_PROPOSAL");
     });
 
     it("rejects a block signed by another key, and a block of the wrong fork's topic", async () => {
       const wrongKey = dev.signBlock(b3.message, (b3.message.proposerIndex + 1) % VALIDATORS);
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), wrongKey, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), wrongKey, "fulu"))).toBe(
         "REJECT INVALID_PROPOSER_SIGNATURE",
       );
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "electra"))).toBe("REJECT INCORRECT_FORK");
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), b3, "electra"))).toBe("REJECT INCORRECT_FORK");
     });
 
     it("ignores a block of a future slot, with MAXIMUM_GOSSIP_CLOCK_DISPARITY (500 ms) of allowance", async () => {
       const b4 = await dev.blockAt(4);
       try {
         dev.setTime(3, SLOT_MS - 501);
-        expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("IGNORE FUTURE_SLOT");
+        expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), b4, "fulu"))).toBe("IGNORE FUTURE_SLOT");
         dev.setTime(3, SLOT_MS - 500);
-        expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b4, "fulu"))).toBe("ACCEPT");
+        expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), b4, "fulu"))).toBe("ACCEPT");
       } finally {
         dev.setTime(3);
       }
@@ -210,9 +210,9 @@ describe("gossip validation on a fulu dev chain", () => {
           b.parentRoot = new Uint8Array(32).fill(7);
         },
       });
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), orphan, "fulu"))).toBe("IGNORE PARENT_UNKNOWN");
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), orphan, "fulu"))).toBe("IGNORE PARENT_UNKNOWN");
       const orphanBadSig = dev.signBlock(orphan.message, (orphan.message.proposerIndex + 1) % VALIDATORS);
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), orphanBadSig, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), orphanBadSig, "fulu"))).toBe(
         "REJECT INVALID_PROPOSER_SIGNATURE",
       );
     });
@@ -226,13 +226,13 @@ describe("gossip validation on a fulu dev chain", () => {
         },
       });
       const ctx = dev.ctx();
-      expect(await verdict(() => validateGossipBeaconBlock(ctx, block, "fulu"))).toBe("REJECT INCORRECT_PROPOSER");
+      expect(await verdict(() => validateBeaconBlockGossip(ctx, block, "fulu"))).toBe("REJECT INCORRECT_PROPOSER");
       expect(ctx.seen.invalidBlocks.get(toHex(dev.blockRoot(block)))).toBe("consensus");
     });
 
     it("rejects a block whose proposer index is not a validator", async () => {
       const block = dev.signBlock({...b3.message, proposerIndex: 1000}, 0);
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "fulu"))).toBe(
         "REJECT PROPOSER_INDEX_OUT_OF_RANGE",
       );
     });
@@ -243,7 +243,7 @@ describe("gossip validation on a fulu dev chain", () => {
           (b.body as unknown as {executionPayload: {timestamp: number}}).executionPayload.timestamp += 1;
         },
       });
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "fulu"))).toBe(
         "REJECT INCORRECT_TIMESTAMP",
       );
     });
@@ -259,7 +259,7 @@ describe("gossip validation on a fulu dev chain", () => {
             GENESIS_TIME + (2 * SLOT_MS) / 1000;
         },
       });
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "fulu"))).toBe(
         "REJECT NOT_LATER_THAN_PARENT",
       );
     });
@@ -274,7 +274,7 @@ describe("gossip validation on a fulu dev chain", () => {
           );
         },
       });
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "fulu"))).toBe(
         "REJECT TOO_MANY_KZG_COMMITMENTS",
       );
     });
@@ -285,7 +285,7 @@ describe("gossip validation on a fulu dev chain", () => {
           b.slot = 0;
         },
       });
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "fulu"))).toBe(
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "fulu"))).toBe(
         "IGNORE NOT_LATER_THAN_FINALIZED",
       );
     });
@@ -299,10 +299,10 @@ describe("gossip validation on a fulu dev chain", () => {
       });
       const ctx = dev.ctx();
       ctx.seen.invalidBlocks.add(toHex(parent), "consensus");
-      expect(await verdict(() => validateGossipBeaconBlock(ctx, child, "fulu"))).toBe("REJECT PARENT_INVALID");
+      expect(await verdict(() => validateBeaconBlockGossip(ctx, child, "fulu"))).toBe("REJECT PARENT_INVALID");
       const ctx2 = dev.ctx();
       ctx2.seen.invalidBlocks.add(toHex(parent), "execution");
-      expect(await verdict(() => validateGossipBeaconBlock(ctx2, child, "fulu"))).toBe("IGNORE PARENT_PAYLOAD_INVALID");
+      expect(await verdict(() => validateBeaconBlockGossip(ctx2, child, "fulu"))).toBe("IGNORE PARENT_PAYLOAD_INVALID");
     });
   });
 
@@ -312,7 +312,7 @@ describe("gossip validation on a fulu dev chain", () => {
     });
 
     it("ignores an already imported block", async () => {
-      expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), b3, "fulu"))).toBe("IGNORE ALREADY_KNOWN");
+      expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), b3, "fulu"))).toBe("IGNORE ALREADY_KNOWN");
     });
 
     describe("beacon_attestation_{subnet} (SingleAttestation)", () => {
@@ -336,10 +336,10 @@ describe("gossip validation on a fulu dev chain", () => {
         const ctx = dev.ctx();
         // minimal preset, 64 validators: 2 committees of 4 per slot, so committee 0 of slot 3 is on subnet 6
         expect(subnetOf(3)).toBe(6);
-        const result = await validateGossipAttestation(ctx, "fulu", single(data, a), 6);
+        const result = await validateBeaconAttestationGossip(ctx, "fulu", single(data, a), 6);
         expect(result.attesterIndex).toBe(a);
         expect(result.committeePosition).toBe(0);
-        expect(await verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateBeaconAttestationGossip(ctx, "fulu", single(data, a), 6))).toBe(
           "IGNORE ATTESTATION_ALREADY_KNOWN",
         );
       });
@@ -349,7 +349,7 @@ describe("gossip validation on a fulu dev chain", () => {
         const committee = dev.committee(3, 0);
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const check = (att: ReturnType<typeof single>, subnet = 6) =>
-          verdict(() => validateGossipAttestation(dev.ctx(), "fulu", att, subnet));
+          verdict(() => validateBeaconAttestationGossip(dev.ctx(), "fulu", att, subnet));
         expect(await check(single(data, committee[1]), 7)).toBe("REJECT INVALID_SUBNET_ID");
         expect(await check(single(data, committee[1], committee[2]))).toBe("REJECT INVALID_SIGNATURE");
         expect(await check(single(data, outsider))).toBe("REJECT ATTESTER_NOT_IN_COMMITTEE");
@@ -366,12 +366,12 @@ describe("gossip validation on a fulu dev chain", () => {
       it("ignores an unknown voted block, rejects one that failed validation", async () => {
         const data = {...dev.attestationData(3, 0), beaconBlockRoot: new Uint8Array(32).fill(3)};
         const [a] = dev.committee(3, 0);
-        expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateBeaconAttestationGossip(dev.ctx(), "fulu", single(data, a), 6))).toBe(
           "IGNORE UNKNOWN_BEACON_BLOCK_ROOT",
         );
         const ctx = dev.ctx();
         ctx.seen.invalidBlocks.add(toHex(data.beaconBlockRoot), "consensus");
-        expect(await verdict(() => validateGossipAttestation(ctx, "fulu", single(data, a), 6))).toBe(
+        expect(await verdict(() => validateBeaconAttestationGossip(ctx, "fulu", single(data, a), 6))).toBe(
           "REJECT INVALID_BEACON_BLOCK",
         );
       });
@@ -379,18 +379,20 @@ describe("gossip validation on a fulu dev chain", () => {
       it("ignores attestations of a future slot and of epochs before the previous one", async () => {
         const [a] = dev.committee(3, 0);
         const future = {...dev.attestationData(3, 0), slot: 5};
-        expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(future, a), subnetOf(5)))).toBe(
-          "IGNORE FUTURE_SLOT",
-        );
+        expect(
+          await verdict(() => validateBeaconAttestationGossip(dev.ctx(), "fulu", single(future, a), subnetOf(5))),
+        ).toBe("IGNORE FUTURE_SLOT");
         const data = dev.attestationData(3, 0);
         try {
           dev.setTime(2 * params.SLOTS_PER_EPOCH + 1);
-          expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe(
+          expect(await verdict(() => validateBeaconAttestationGossip(dev.ctx(), "fulu", single(data, a), 6))).toBe(
             "IGNORE NOT_CURRENT_OR_PREVIOUS_EPOCH",
           );
           // the whole next epoch still accepts it (deneb EIP-7045)
           dev.setTime(2 * params.SLOTS_PER_EPOCH - 1);
-          expect(await verdict(() => validateGossipAttestation(dev.ctx(), "fulu", single(data, a), 6))).toBe("ACCEPT");
+          expect(await verdict(() => validateBeaconAttestationGossip(dev.ctx(), "fulu", single(data, a), 6))).toBe(
+            "ACCEPT",
+          );
         } finally {
           dev.setTime(3);
         }
@@ -444,7 +446,7 @@ describe("gossip validation on a fulu dev chain", () => {
       it("accepts an aggregate, IGNOREs subsets and repeats, accepts a strict superset by another aggregator", async () => {
         const committee = dev.committee(3, 0);
         const ctx = dev.ctx();
-        const first = await validateGossipAggregateAndProof(
+        const first = await validateBeaconAggregateAndProofGossip(
           ctx,
           "fulu",
           build({aggregator: committee[0], positions: [0, 1, 2]}),
@@ -454,17 +456,21 @@ describe("gossip validation on a fulu dev chain", () => {
         );
         expect(
           await verdict(() =>
-            validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[1], positions: [1, 2]})),
+            validateBeaconAggregateAndProofGossip(ctx, "fulu", build({aggregator: committee[1], positions: [1, 2]})),
           ),
         ).toBe("IGNORE AGGREGATE_ALREADY_KNOWN");
         expect(
           await verdict(() =>
-            validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[0], positions: [3]})),
+            validateBeaconAggregateAndProofGossip(ctx, "fulu", build({aggregator: committee[0], positions: [3]})),
           ),
         ).toBe("IGNORE AGGREGATOR_ALREADY_KNOWN");
         expect(
           await verdict(() =>
-            validateGossipAggregateAndProof(ctx, "fulu", build({aggregator: committee[1], positions: [0, 1, 2, 3]})),
+            validateBeaconAggregateAndProofGossip(
+              ctx,
+              "fulu",
+              build({aggregator: committee[1], positions: [0, 1, 2, 3]}),
+            ),
           ),
         ).toBe("ACCEPT");
       });
@@ -473,7 +479,7 @@ describe("gossip validation on a fulu dev chain", () => {
         const committee = dev.committee(3, 0);
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const check = (opts: Parameters<typeof build>[0]) =>
-          verdict(() => validateGossipAggregateAndProof(dev.ctx(), "fulu", build(opts)));
+          verdict(() => validateBeaconAggregateAndProofGossip(dev.ctx(), "fulu", build(opts)));
         expect(await check({aggregator: committee[0], positions: [0], committeeBits: [0, 1]})).toBe(
           "REJECT NOT_EXACTLY_ONE_COMMITTEE_BIT",
         );
@@ -514,27 +520,27 @@ describe("gossip validation on a fulu dev chain", () => {
           signature: syncSign(member, rootOf3()),
         };
         const ctx = dev.ctx();
-        expect(await verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe("ACCEPT");
-        expect(await verdict(() => validateGossipSyncCommitteeMessage(ctx, msg, 0))).toBe(
+        expect(await verdict(() => validateSyncCommitteeMessageGossip(ctx, msg, 0))).toBe("ACCEPT");
+        expect(await verdict(() => validateSyncCommitteeMessageGossip(ctx, msg, 0))).toBe(
           "IGNORE SYNC_MESSAGE_ALREADY_KNOWN",
         );
         const otherSubnet = [0, 1, 2, 3].find((s) => !subnets.includes(s));
         if (otherSubnet !== undefined) {
-          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, otherSubnet))).toBe(
+          expect(await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), msg, otherSubnet))).toBe(
             "REJECT INVALID_SUBNET_ID",
           );
         }
         const bad = {...msg, signature: syncSign(member + 1, rootOf3())};
-        expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), bad, 0))).toBe(
+        expect(await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), bad, 0))).toBe(
           "REJECT INVALID_SIGNATURE",
         );
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.includes(i)) as number;
         const outsiderMsg = {...msg, validatorIndex: outsider, signature: syncSign(outsider, rootOf3())};
-        expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), outsiderMsg, 0))).toBe(
+        expect(await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), outsiderMsg, 0))).toBe(
           "REJECT INVALID_SUBNET_ID",
         );
         expect(
-          await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), {...msg, validatorIndex: 999}, 0)),
+          await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), {...msg, validatorIndex: 999}, 0)),
         ).toBe("REJECT VALIDATOR_INDEX_OUT_OF_RANGE");
       });
 
@@ -550,11 +556,11 @@ describe("gossip validation on a fulu dev chain", () => {
         };
         try {
           dev.setTime(3, 501);
-          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe(
+          expect(await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), msg, subnet))).toBe(
             "IGNORE NOT_CURRENT_SLOT",
           );
           dev.setTime(3, 499);
-          expect(await verdict(() => validateGossipSyncCommitteeMessage(dev.ctx(), msg, subnet))).toBe("ACCEPT");
+          expect(await verdict(() => validateSyncCommitteeMessageGossip(dev.ctx(), msg, subnet))).toBe("ACCEPT");
         } finally {
           dev.setTime(3);
         }
@@ -601,14 +607,16 @@ describe("gossip validation on a fulu dev chain", () => {
 
       it("accepts a contribution once; rejects empty, out-of-range, outsider aggregators and bad signatures", async () => {
         const ctx = dev.ctx();
-        expect(await verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1, 2]})))).toBe(
-          "ACCEPT",
-        );
-        expect(await verdict(() => validateGossipContributionAndProof(ctx, contribution({positions: [0, 1]})))).toBe(
-          "IGNORE CONTRIBUTION_ALREADY_KNOWN",
-        );
+        expect(
+          await verdict(() =>
+            validateSyncCommitteeContributionAndProofGossip(ctx, contribution({positions: [0, 1, 2]})),
+          ),
+        ).toBe("ACCEPT");
+        expect(
+          await verdict(() => validateSyncCommitteeContributionAndProofGossip(ctx, contribution({positions: [0, 1]}))),
+        ).toBe("IGNORE CONTRIBUTION_ALREADY_KNOWN");
         const check = (opts: Parameters<typeof contribution>[0]) =>
-          verdict(() => validateGossipContributionAndProof(dev.ctx(), contribution(opts)));
+          verdict(() => validateSyncCommitteeContributionAndProofGossip(dev.ctx(), contribution(opts)));
         expect(await check({positions: []})).toBe("REJECT EMPTY_AGGREGATION_BITS");
         expect(await check({positions: [0], subcommittee: 4})).toBe("REJECT INVALID_SUBCOMMITTEE_INDEX");
         const committee = getSyncCommitteeIndicesAtSlot(dev.headState(), 3) as number[];
@@ -635,23 +643,23 @@ describe("gossip validation on a fulu dev chain", () => {
       };
 
       it("voluntary exits: SHARD_COMMITTEE_PERIOD, range, future epoch, signature, first exit per validator", async () => {
-        expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4)))).toBe("REJECT SHORT_ACTIVE_PERIOD");
-        expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(999)))).toBe(
+        expect(await verdict(() => validateVoluntaryExitGossip(dev.ctx(), exit(4)))).toBe("REJECT SHORT_ACTIVE_PERIOD");
+        expect(await verdict(() => validateVoluntaryExitGossip(dev.ctx(), exit(999)))).toBe(
           "REJECT VALIDATOR_INDEX_OUT_OF_RANGE",
         );
         const config = dev.chain.config as {SHARD_COMMITTEE_PERIOD: number};
         const saved = config.SHARD_COMMITTEE_PERIOD;
         config.SHARD_COMMITTEE_PERIOD = 0;
         try {
-          expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 1)))).toBe(
+          expect(await verdict(() => validateVoluntaryExitGossip(dev.ctx(), exit(4, 1)))).toBe(
             "REJECT FUTURE_EXIT_EPOCH",
           );
-          expect(await verdict(() => validateGossipVoluntaryExit(dev.ctx(), exit(4, 0, 5)))).toBe(
+          expect(await verdict(() => validateVoluntaryExitGossip(dev.ctx(), exit(4, 0, 5)))).toBe(
             "REJECT INVALID_SIGNATURE",
           );
           const ctx = dev.ctx();
-          expect(await verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("ACCEPT");
-          expect(await verdict(() => validateGossipVoluntaryExit(ctx, exit(4)))).toBe("IGNORE EXIT_ALREADY_KNOWN");
+          expect(await verdict(() => validateVoluntaryExitGossip(ctx, exit(4)))).toBe("ACCEPT");
+          expect(await verdict(() => validateVoluntaryExitGossip(ctx, exit(4)))).toBe("IGNORE EXIT_ALREADY_KNOWN");
         } finally {
           config.SHARD_COMMITTEE_PERIOD = saved;
         }
@@ -680,9 +688,9 @@ describe("gossip validation on a fulu dev chain", () => {
       it("proposer slashings: two signed headers of one slot and proposer", async () => {
         const ctx = dev.ctx();
         const valid = {signedHeader1: signHeader(header(7, 1)), signedHeader2: signHeader(header(7, 2))};
-        expect(await verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("ACCEPT");
-        expect(await verdict(() => validateGossipProposerSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
-        const check = (s: typeof valid) => verdict(() => validateGossipProposerSlashing(dev.ctx(), s));
+        expect(await verdict(() => validateProposerSlashingGossip(ctx, valid))).toBe("ACCEPT");
+        expect(await verdict(() => validateProposerSlashingGossip(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
+        const check = (s: typeof valid) => verdict(() => validateProposerSlashingGossip(dev.ctx(), s));
         expect(await check({signedHeader1: signHeader(header(8, 1)), signedHeader2: signHeader(header(8, 1))})).toBe(
           "REJECT HEADERS_EQUAL",
         );
@@ -705,9 +713,9 @@ describe("gossip validation on a fulu dev chain", () => {
       it("attester slashings: a double vote of validators 5 and 9", async () => {
         const ctx = dev.ctx();
         const valid = {attestation1: indexed([5, 9], 1), attestation2: indexed([5, 9], 2)};
-        expect(await validateGossipAttesterSlashing(ctx, valid)).toEqual([5, 9]);
-        expect(await verdict(() => validateGossipAttesterSlashing(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
-        const check = (s: typeof valid) => verdict(() => validateGossipAttesterSlashing(dev.ctx(), s));
+        expect(await validateAttesterSlashingGossip(ctx, valid)).toEqual([5, 9]);
+        expect(await verdict(() => validateAttesterSlashingGossip(ctx, valid))).toBe("IGNORE SLASHING_ALREADY_KNOWN");
+        const check = (s: typeof valid) => verdict(() => validateAttesterSlashingGossip(dev.ctx(), s));
         const same = indexed([5, 9], 1);
         expect(await check({attestation1: same, attestation2: same})).toBe("REJECT NOT_SLASHABLE_DATA");
         expect(await check({attestation1: indexed([9, 5], 1), attestation2: indexed([5, 9], 2)})).toBe(
@@ -742,11 +750,11 @@ describe("gossip validation on a fulu dev chain", () => {
 
       it("BLS to execution changes: credentials, signature, first change per validator", async () => {
         const ctx = dev.ctx();
-        expect(await verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe("ACCEPT");
-        expect(await verdict(() => validateGossipBlsToExecutionChange(ctx, change(10)))).toBe(
+        expect(await verdict(() => validateBlsToExecutionChangeGossip(ctx, change(10)))).toBe("ACCEPT");
+        expect(await verdict(() => validateBlsToExecutionChangeGossip(ctx, change(10)))).toBe(
           "IGNORE CHANGE_ALREADY_KNOWN",
         );
-        const check = (c: ReturnType<typeof change>) => verdict(() => validateGossipBlsToExecutionChange(dev.ctx(), c));
+        const check = (c: ReturnType<typeof change>) => verdict(() => validateBlsToExecutionChangeGossip(dev.ctx(), c));
         expect(await check(change(11, 12))).toBe("REJECT WRONG_WITHDRAWAL_PUBKEY");
         expect(await check(change(11, 11, 12))).toBe("REJECT INVALID_SIGNATURE");
         expect(await check(change(999))).toBe("REJECT VALIDATOR_INDEX_OUT_OF_RANGE");
@@ -793,13 +801,20 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
     const committee = dev.committee(3, 0);
     const ctx = dev.ctx();
     const subnet = computeSubnetForAttestation(dev.chain.config, 2, 3, 0);
-    const result = await validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet);
+    const result = await validateBeaconAttestationGossip(
+      ctx,
+      "deneb",
+      phase0Attestation([2], committee.length),
+      subnet,
+    );
     expect(result.attesterIndex).toBe(committee[2]);
     expect(
-      await verdict(() => validateGossipAttestation(ctx, "deneb", phase0Attestation([2], committee.length), subnet)),
+      await verdict(() =>
+        validateBeaconAttestationGossip(ctx, "deneb", phase0Attestation([2], committee.length), subnet),
+      ),
     ).toBe("IGNORE ATTESTATION_ALREADY_KNOWN");
     const check = (att: ReturnType<typeof phase0Attestation>) =>
-      verdict(() => validateGossipAttestation(dev.ctx(), "deneb", att, subnet));
+      verdict(() => validateBeaconAttestationGossip(dev.ctx(), "deneb", att, subnet));
     expect(await check(phase0Attestation([1, 3], committee.length))).toBe("REJECT NOT_EXACTLY_ONE_AGGREGATION_BIT");
     expect(await check(phase0Attestation([3], committee.length + 1))).toBe("REJECT WRONG_NUMBER_OF_AGGREGATION_BITS");
     expect(await check(phase0Attestation([3], committee.length, () => committee[1]))).toBe("REJECT INVALID_SIGNATURE");
@@ -829,10 +844,10 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
       )
       .toBytes(true);
     const ctx = dev.ctx();
-    const result = await validateGossipAggregateAndProof(ctx, "deneb", {message, signature});
+    const result = await validateBeaconAggregateAndProofGossip(ctx, "deneb", {message, signature});
     expect(result.committeeIndex).toBe(0);
     expect(result.attestingIndices.length).toBe(3);
-    expect(await verdict(() => validateGossipAggregateAndProof(ctx, "deneb", {message, signature}))).toBe(
+    expect(await verdict(() => validateBeaconAggregateAndProofGossip(ctx, "deneb", {message, signature}))).toBe(
       "IGNORE AGGREGATE_ALREADY_KNOWN",
     );
   });
@@ -848,11 +863,11 @@ describe("gossip validation on a deneb dev chain (phase0 Attestation, phase0 agg
         );
       },
     });
-    expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), block, "deneb"))).toBe(
+    expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), block, "deneb"))).toBe(
       "REJECT TOO_MANY_KZG_COMMITMENTS",
     );
     const valid = await dev.blockAt(4);
-    expect(await verdict(() => validateGossipBeaconBlock(dev.ctx(), valid, "deneb"))).toBe("ACCEPT");
+    expect(await verdict(() => validateBeaconBlockGossip(dev.ctx(), valid, "deneb"))).toBe("ACCEPT");
   });
 });
 
@@ -881,7 +896,7 @@ describe("gossip validation on a capella dev chain (attestation propagation rang
       signature: dev.signAttestation(data, a),
     };
     const subnet = computeSubnetForAttestation(dev.chain.config, 2, 3, 0);
-    const check = () => verdict(() => validateGossipAttestation(dev.ctx(), "capella", att, subnet));
+    const check = () => verdict(() => validateBeaconAttestationGossip(dev.ctx(), "capella", att, subnet));
     try {
       // the window ends when slot 3 + range + 1 starts, plus the disparity
       dev.setTime(3 + range + 1, 500);

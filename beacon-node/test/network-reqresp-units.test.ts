@@ -72,11 +72,11 @@ describe("protocols", () => {
     expect(types.BeaconBlockRoots(9).limit).toBe(1024);
     expect(types.BeaconBlockRoots(10).limit).toBe(128);
     // deneb: 128 * MAX_BLOBS_PER_BLOCK (6); electra: 128 * MAX_BLOBS_PER_BLOCK_ELECTRA (9)
-    expect(types.maxRequestBlobSidecars(15)).toBe(768);
-    expect(types.maxRequestBlobSidecars(25)).toBe(1152);
+    expect(types.computeMaxRequestBlobSidecars(15)).toBe(768);
+    expect(types.computeMaxRequestBlobSidecars(25)).toBe(1152);
     expect(types.BlobIdentifiers(25).limit).toBe(1152);
     // fulu: MAX_REQUEST_BLOCKS_DENEB * NUMBER_OF_COLUMNS
-    expect(types.maxRequestDataColumnSidecars()).toBe(128 * 128);
+    expect(types.computeMaxRequestDataColumnSidecars()).toBe(128 * 128);
     expect(types.DataColumnsByRootIdentifiers.limit).toBe(128);
   });
 });

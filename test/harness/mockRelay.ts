@@ -271,7 +271,7 @@ export class MockRelay {
     }
     const fork = attrs.version as BuilderFork;
     const feeRecipient = this.feeRecipient ?? registration.feeRecipient;
-    const fcu = await this.engine.notifyForkchoiceUpdate(
+    const fcu = await this.engine.notifyForkchoiceUpdated(
       fork,
       {headBlockHash: fromHex(parentHash), safeBlockHash: ZERO32, finalizedBlockHash: ZERO32},
       {...attrs.attributes, suggestedFeeRecipient: feeRecipient},

@@ -184,7 +184,7 @@ export class AttestationPool {
       }
       if (useful.length === 0) continue;
       if (fork >= ForkSeq.electra) {
-        candidates.push({slot: data.slot, newVotes, attestation: onChainAggregate(data, useful)});
+        candidates.push({slot: data.slot, newVotes, attestation: computeOnChainAggregate(data, useful)});
       } else {
         for (const agg of useful) {
           if (agg.committeeIndex !== data.index) continue;
@@ -225,8 +225,11 @@ export class AttestationPool {
   }
 }
 
-/** electra compute_on_chain_aggregate over per-committee aggregates of one AttestationData (sorted by committee). */
-function onChainAggregate(data: AttestationData, aggregates: CommitteeAggregate[]): AttestationAllForks {
+/**
+ * electra compute_on_chain_aggregate over per-committee aggregates of one AttestationData (sorted by committee).
+ * Spec: `compute_on_chain_aggregate` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/validator.md#attestations
+ */
+function computeOnChainAggregate(data: AttestationData, aggregates: CommitteeAggregate[]): AttestationAllForks {
   const bits: boolean[] = [];
   const committeeFlags = new Array<boolean>(MAX_COMMITTEES_PER_SLOT).fill(false);
   const signatures: Signature[] = [];

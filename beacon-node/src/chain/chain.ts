@@ -571,7 +571,7 @@ export class BeaconChain implements IBeaconChain {
     const key = [state.headBlockHash, state.safeBlockHash, state.finalizedBlockHash].map(toRootHex).join();
     if (key === this.lastForkchoiceKey && this.elStatus === "VALID") return;
     try {
-      const result = await this.engine.notifyForkchoiceUpdate(this.forkNameAtSlot(head.slot), state);
+      const result = await this.engine.notifyForkchoiceUpdated(this.forkNameAtSlot(head.slot), state);
       this.lastForkchoiceKey = key;
       this.elStatus = result.payloadStatus.status;
       if (result.payloadStatus.status === "VALID") this.forkChoice.onExecutionValid(head.blockRoot);

@@ -221,7 +221,7 @@ async function buildPayload(
   };
   let payloadId: string | null;
   try {
-    const result = await engine.notifyForkchoiceUpdate(forkName, forkchoiceState, attributes);
+    const result = await engine.notifyForkchoiceUpdated(forkName, forkchoiceState, attributes);
     payloadId = result.payloadId;
     if (payloadId === null) {
       throw Error(`engine answered ${result.payloadStatus.status} without a payload id`);

@@ -57,7 +57,10 @@ export type GetBlobsResult =
 export interface ExecutionEngine {
   exchangeCapabilities(methods?: readonly string[]): Promise<string[]>;
   notifyNewPayload(fork: ForkName, payload: ExecutionPayload, extras?: NewPayloadExtras): Promise<PayloadStatus>;
-  notifyForkchoiceUpdate(
+  /**
+   * Spec: `notify_forkchoice_updated` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/fork-choice.md#notify_forkchoice_updated
+   */
+  notifyForkchoiceUpdated(
     fork: ForkName,
     state: ForkchoiceState,
     attributes?: PayloadAttributes,
@@ -155,7 +158,7 @@ export class ExecutionEngineHttp implements ExecutionEngine {
   }
 
   /** notify_forkchoice_updated via engine_forkchoiceUpdatedV1..V3 (attributes of the fork's version). */
-  async notifyForkchoiceUpdate(
+  async notifyForkchoiceUpdated(
     fork: ForkName,
     state: ForkchoiceState,
     attributes?: PayloadAttributes,

@@ -21,19 +21,17 @@
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
 import {ForkSeq} from "@ceibo/params";
-import {computeEpochAtSlot, type Kzg} from "@ceibo/state-transition";
-import {bytesEqual} from "@ceibo/utils";
-import {isWithinSidecarServePeriod} from "../chain/da/availability.ts";
 import {
-  sidecarBlockRoot,
+  computeEpochAtSlot,
+  type Kzg,
   verifyBlobSidecarInclusionProof,
-  verifyBlobSidecarsKzgProofBatch,
-} from "../chain/da/blobSidecars.ts";
-import {
   verifyDataColumnSidecar,
   verifyDataColumnSidecarInclusionProof,
   verifyDataColumnSidecarsKzgProofsBatch,
-} from "../chain/da/dataColumns.ts";
+} from "@ceibo/state-transition";
+import {bytesEqual} from "@ceibo/utils";
+import {isWithinSidecarServePeriod} from "../chain/da/availability.ts";
+import {sidecarBlockRoot, verifyBlobSidecarsKzgProofBatch} from "../chain/da/blobSidecars.ts";
 import {blobKzgCommitmentsOf} from "../chain/da/merkle.ts";
 import type {BlobSidecar, BlockWithFork, DataColumnSidecar, PeerIdStr, SyncNetwork} from "../network/types.ts";
 

@@ -2,7 +2,6 @@ import {createRequire} from "node:module";
 import type {ChainConfig} from "@ceibo/config";
 import {
   type AttesterSlashingLike,
-  type DataColumnSidecarLike,
   type ExecutionStatus,
   ForkChoice,
   getProposerHead,
@@ -17,6 +16,7 @@ import {type ForkName, ForkSeq} from "@ceibo/params";
 import {
   type AttestationAllForks,
   type BeaconBlockAllForks,
+  type DataColumnSidecarLike,
   isMergeTransitionBlock,
   type SignedBeaconBlockAllForks,
   stateTransition,

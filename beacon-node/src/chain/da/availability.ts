@@ -15,7 +15,12 @@ import {
   computeStartSlotAtEpoch,
   type Kzg,
   kzgCommitmentToVersionedHash,
+  kzgVerifies,
   type SignedBeaconBlockAllForks,
+  verifyBlobSidecarInclusionProof,
+  verifyDataColumnSidecar,
+  verifyDataColumnSidecarInclusionProof,
+  verifyDataColumnSidecarsKzgProofsBatch,
 } from "@ceibo/state-transition";
 import {bytesEqual} from "@ceibo/utils";
 import type {BeaconDb, BlobSidecar, DataColumnSidecar, DbBatch} from "../../db/index.ts";
@@ -26,19 +31,15 @@ import {
   getBlobSidecars,
   getBlobSidecarsForIndices,
   sidecarBlockRoot,
-  verifyBlobSidecarInclusionProof,
   verifyBlobSidecarsKzgProofBatch,
 } from "./blobSidecars.ts";
 import {
   cellsAndKzgProofsFromBlobs,
   getDataColumnSidecarsFromBlock,
   reconstructDataColumnSidecars,
-  verifyDataColumnSidecar,
-  verifyDataColumnSidecarInclusionProof,
-  verifyDataColumnSidecarsKzgProofsBatch,
 } from "./dataColumns.ts";
 import {DaError} from "./errors.ts";
-import {getKzg, kzgVerifies} from "./kzg.ts";
+import {getKzg} from "./kzg.ts";
 import {blobKzgCommitmentsOf} from "./merkle.ts";
 import {SeenSidecars, type SlotKeySet} from "./sidecarGossip.ts";
 
@@ -310,24 +311,11 @@ export class DataAvailabilityTracker {
       } catch (e) {
         throw new DaError("INVALID_BLOBS", (e as Error).message, {cause: e});
       }
-      if (verify) {
-        const c: Uint8Array[] = [];
-        const idx: number[] = [];
-        const cells: Uint8Array[] = [];
-        const ps: Uint8Array[] = [];
-        rows.forEach((row, i) => {
-          row.cells.forEach((cell, j) => {
-            c.push(commitments[i]);
-            idx.push(j);
-            cells.push(cell);
-            ps.push(row.proofs[j]);
-          });
-        });
-        if (!kzgVerifies(() => this.kzg.verifyCellKzgProofBatch(c, idx, cells, ps))) {
-          throw new DaError("INVALID_BLOBS", "the cell proofs do not verify against the block's commitments");
-        }
-      }
       const sidecars = getDataColumnSidecarsFromBlock(this.config, signedBlock, rows);
+      // every cell of every column: verify_data_column_sidecar_kzg_proofs of all the sidecars, one batch
+      if (verify && !verifyDataColumnSidecarsKzgProofsBatch(this.kzg, sidecars)) {
+        throw new DaError("INVALID_BLOBS", "the cell proofs do not verify against the block's commitments");
+      }
       this.addDataColumnSidecars(sidecars, {verified: true});
       return {dataColumnSidecars: sidecars};
     }

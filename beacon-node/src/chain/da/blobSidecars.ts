@@ -1,22 +1,15 @@
 /**
- * Blob sidecars (deneb, electra): building them for a block (deneb/validator.md get_blob_sidecars), the
- * inclusion proof of a blob's commitment in the block body (deneb/p2p-interface.md
- * verify_blob_sidecar_inclusion_proof), KZG verification (deneb/polynomial-commitments.md verify_blob_kzg_proof
- * and verify_blob_kzg_proof_batch) and the subnet of a sidecar (compute_subnet_for_blob_sidecar, electra-modified).
+ * Blob sidecars (deneb, electra): building them for a block (deneb/validator.md get_blob_sidecars), KZG verification
+ * (deneb/polynomial-commitments.md verify_blob_kzg_proof and verify_blob_kzg_proof_batch) and the subnet of a sidecar
+ * (compute_subnet_for_blob_sidecar, electra-modified). verify_blob_sidecar_inclusion_proof is state-transition's
+ * (util/sidecars.ts).
  */
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
-import {ForkSeq, KZG_COMMITMENT_INCLUSION_PROOF_DEPTH, MAX_BLOB_COMMITMENTS_PER_BLOCK} from "@ceibo/params";
-import {isValidMerkleBranch, type Kzg, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {ForkSeq} from "@ceibo/params";
+import {type Kzg, kzgVerifies, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BlobSidecar} from "../../db/index.ts";
-import {kzgVerifies} from "./kzg.ts";
-import {
-  blobKzgCommitmentsOf,
-  computeBodyProofs,
-  computeSignedBlockHeader,
-  getBodyGeneralizedIndex,
-  getSubtreeIndex,
-} from "./merkle.ts";
+import {blobKzgCommitmentsOf, computeBodyProofs, computeSignedBlockHeader} from "./merkle.ts";
 
 export type {BlobSidecar};
 
@@ -92,36 +85,6 @@ export function getBlobSidecarsForIndices(
     signedBlockHeader,
     kzgCommitmentInclusionProof: proofs[i],
   }));
-}
-
-const subtreeIndexCache = new Map<string, number>();
-
-/** get_subtree_index(get_generalized_index(BeaconBlockBody, "blob_kzg_commitments", index)) for a fork. */
-function blobCommitmentSubtreeIndex(fork: number, index: number): number {
-  const key = `${fork}/${index}`;
-  let cached = subtreeIndexCache.get(key);
-  if (cached === undefined) {
-    cached = getSubtreeIndex(getBodyGeneralizedIndex(fork, ["blobKzgCommitments", index]));
-    subtreeIndexCache.set(key, cached);
-  }
-  return cached;
-}
-
-/**
- * deneb/p2p-interface.md verify_blob_sidecar_inclusion_proof: `kzg_commitment` is `blob_kzg_commitments[index]` of
- * the body whose root the signed header carries. `fork` is the fork of the sidecar's slot (its BeaconBlockBody type).
- */
-export function verifyBlobSidecarInclusionProof(sidecar: BlobSidecar, fork: number): boolean {
-  if (!Number.isSafeInteger(sidecar.index) || sidecar.index < 0 || sidecar.index >= MAX_BLOB_COMMITMENTS_PER_BLOCK) {
-    return false;
-  }
-  return isValidMerkleBranch(
-    ssz.deneb.KZGCommitment.hashTreeRoot(sidecar.kzgCommitment),
-    sidecar.kzgCommitmentInclusionProof,
-    KZG_COMMITMENT_INCLUSION_PROOF_DEPTH,
-    blobCommitmentSubtreeIndex(fork, sidecar.index),
-    sidecar.signedBlockHeader.message.bodyRoot,
-  );
 }
 
 /** verify_blob_kzg_proof of one sidecar (gossip). */

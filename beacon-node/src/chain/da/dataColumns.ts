@@ -1,27 +1,19 @@
 /**
  * PeerDAS data column sidecars (fulu): building a block's NUMBER_OF_COLUMNS sidecars from its blobs
  * (fulu/validator.md get_data_column_sidecars, get_data_column_sidecars_from_block,
- * get_data_column_sidecars_from_column_sidecar; das-core.md compute_matrix), their verification
- * (fulu/p2p-interface.md verify_data_column_sidecar, verify_data_column_sidecar_kzg_proofs,
- * verify_data_column_sidecar_inclusion_proof) and reconstruction from half of the columns (das-core.md
- * recover_matrix).
+ * get_data_column_sidecars_from_column_sidecar; das-core.md compute_matrix) and reconstruction from half of the
+ * columns (das-core.md recover_matrix). Their verification (verify_data_column_sidecar,
+ * verify_data_column_sidecar_kzg_proofs, verify_data_column_sidecar_inclusion_proof) is state-transition's
+ * (util/sidecars.ts).
  */
-import type {BeaconConfig, ChainConfig} from "@ceibo/config";
-import {
-  verifyDataColumnSidecar as verifyDataColumnSidecarFc,
-  verifyDataColumnSidecarKzgProofs as verifyDataColumnSidecarKzgProofsFc,
-} from "@ceibo/fork-choice";
-import {CELLS_PER_EXT_BLOB, ForkSeq, KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH, NUMBER_OF_COLUMNS} from "@ceibo/params";
-import {isValidMerkleBranch, type Kzg, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
-import {ssz} from "@ceibo/types";
+import type {BeaconConfig} from "@ceibo/config";
+import {CELLS_PER_EXT_BLOB, ForkSeq, NUMBER_OF_COLUMNS} from "@ceibo/params";
+import type {Kzg, SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {DataColumnSidecar} from "../../db/index.ts";
-import {kzgVerifies} from "./kzg.ts";
 import {
   blobKzgCommitmentsOf,
   computeBodyProofs,
   computeSignedBlockHeader,
-  getBodyGeneralizedIndex,
-  getSubtreeIndex,
   type SignedBeaconBlockHeader,
 } from "./merkle.ts";
 
@@ -128,63 +120,6 @@ export function getDataColumnSidecarsFromColumnSidecar(
     sidecar.kzgCommitments,
     sidecar.kzgCommitmentsInclusionProof,
     cellsAndKzgProofs,
-  );
-}
-
-/**
- * fulu/p2p-interface.md verify_data_column_sidecar: index below NUMBER_OF_COLUMNS, at least one and at most
- * get_blob_parameters(epoch).max_blobs_per_block commitments, as many cells and proofs as commitments.
- */
-export function verifyDataColumnSidecar(config: ChainConfig, sidecar: DataColumnSidecar): boolean {
-  return verifyDataColumnSidecarFc(config, sidecar);
-}
-
-/** fulu/p2p-interface.md verify_data_column_sidecar_kzg_proofs (the column's cells, one batch). */
-export function verifyDataColumnSidecarKzgProofs(kzg: Kzg, sidecar: DataColumnSidecar): boolean {
-  return verifyDataColumnSidecarKzgProofsFc(kzg, sidecar);
-}
-
-/**
- * verify_data_column_sidecar_kzg_proofs of many sidecars as ONE verify_cell_kzg_proof_batch (all their cells):
- * true iff every sidecar's proofs verify (req/resp responses, a block's columns). True for none.
- */
-export function verifyDataColumnSidecarsKzgProofsBatch(kzg: Kzg, sidecars: DataColumnSidecar[]): boolean {
-  const commitments: Uint8Array[] = [];
-  const cellIndices: number[] = [];
-  const cells: Uint8Array[] = [];
-  const proofs: Uint8Array[] = [];
-  for (const s of sidecars) {
-    if (s.column.length !== s.kzgCommitments.length || s.column.length !== s.kzgProofs.length) return false;
-    for (let i = 0; i < s.column.length; i++) {
-      commitments.push(s.kzgCommitments[i]);
-      cellIndices.push(s.index);
-      cells.push(s.column[i]);
-      proofs.push(s.kzgProofs[i]);
-    }
-  }
-  if (cells.length === 0) return true;
-  return kzgVerifies(() => kzg.verifyCellKzgProofBatch(commitments, cellIndices, cells, proofs));
-}
-
-let commitmentsSubtreeIndex: Map<number, number> | undefined;
-
-/**
- * fulu/p2p-interface.md verify_data_column_sidecar_inclusion_proof: hash_tree_root(kzg_commitments) is the body's
- * `blob_kzg_commitments` field (gindex of the field in the fork's BeaconBlockBody) under the header's body root.
- */
-export function verifyDataColumnSidecarInclusionProof(sidecar: DataColumnSidecar, fork: number): boolean {
-  commitmentsSubtreeIndex ??= new Map();
-  let index = commitmentsSubtreeIndex.get(fork);
-  if (index === undefined) {
-    index = getSubtreeIndex(getBodyGeneralizedIndex(fork, ["blobKzgCommitments"]));
-    commitmentsSubtreeIndex.set(fork, index);
-  }
-  return isValidMerkleBranch(
-    ssz.deneb.BlobKzgCommitments.hashTreeRoot(sidecar.kzgCommitments),
-    sidecar.kzgCommitmentsInclusionProof,
-    KZG_COMMITMENTS_INCLUSION_PROOF_DEPTH,
-    index,
-    sidecar.signedBlockHeader.message.bodyRoot,
   );
 }
 

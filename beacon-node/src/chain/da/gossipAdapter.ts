@@ -6,8 +6,8 @@
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {ExecutionEngine} from "../../execution/index.ts";
 import type {Logger} from "../logger.ts";
-import {validateGossipBlobSidecar} from "../validation/blobSidecar.ts";
-import {validateGossipDataColumnSidecar} from "../validation/dataColumnSidecar.ts";
+import {validateBlobSidecarGossip} from "../validation/blobSidecar.ts";
+import {validateDataColumnSidecarGossip} from "../validation/dataColumnSidecar.ts";
 import type {BlockSidecars, DataAvailabilityTracker} from "./availability.ts";
 import type {BlobSidecar} from "./blobSidecars.ts";
 import {computeSubnetForDataColumnSidecar} from "./custody.ts";
@@ -54,10 +54,10 @@ export function createGossipDataAvailability(opts: GossipDataAvailabilityOpts): 
 
   return {
     async onGossipBlobSidecar(sidecar, subnet) {
-      validateGossipBlobSidecar(chain, sidecar, subnet, tracker, checkOpts);
+      validateBlobSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
     },
     async onGossipDataColumnSidecar(sidecar, subnet) {
-      validateGossipDataColumnSidecar(chain, sidecar, subnet, tracker, checkOpts);
+      validateDataColumnSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
     },
     async isDataAvailable(block, blockRoot) {
       const root = tracker.addBlock(block, blockRoot);

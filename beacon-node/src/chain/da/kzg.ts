@@ -20,17 +20,3 @@ export function getKzg(trustedSetupFile?: string): Kzg {
   }
   return lib as Kzg;
 }
-
-/**
- * A KZG verification's verdict. c-kzg throws on malformed input (a commitment or proof that is not a valid
- * compressed G1 point, a non-canonical field element, mismatched list lengths); the spec's verification fails on
- * the same input, so a throw is a negative verdict.
- */
-export function kzgVerifies(verify: () => boolean): boolean {
-  try {
-    return verify();
-  } catch (e) {
-    if (e instanceof Error) return false;
-    throw e;
-  }
-}

@@ -1,9 +1,9 @@
 /**
- * Merkle helpers for sidecar inclusion proofs: the spec's get_generalized_index / get_subtree_index /
- * compute_merkle_proof over @chainsafe/ssz trees, and compute_signed_block_header.
+ * Merkle helpers for sidecar inclusion proofs: the spec's compute_merkle_proof over @chainsafe/ssz trees, and
+ * compute_signed_block_header.
  */
 import {ForkSeq} from "@ceibo/params";
-import {forkTypes, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
+import {forkTypes, getBodyGeneralizedIndex, gindexDepth, type SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {ssz} from "@ceibo/types";
 import type {ValueOf} from "@chainsafe/ssz";
 
@@ -28,20 +28,8 @@ export function beaconBlockBodyType(fork: number): BodyType {
   return forkTypes(fork).BeaconBlockBody as unknown as BodyType;
 }
 
-/** phase0 ssz/merkle-proofs.md get_generalized_index(BeaconBlockBody, ...path) for a fork's body type. */
-export function getBodyGeneralizedIndex(fork: number, path: (string | number)[]): bigint {
-  return beaconBlockBodyType(fork).getPathInfo(path).gindex;
-}
-
-/** floorlog2 of a generalized index: the depth of its node. */
-export function gindexDepth(gindex: bigint): number {
-  return gindex.toString(2).length - 1;
-}
-
-/** get_subtree_index: the node's position within its depth (the `index` of is_valid_merkle_branch). */
-export function getSubtreeIndex(gindex: bigint): number {
-  return Number(gindex - (1n << BigInt(gindexDepth(gindex))));
-}
+// get_generalized_index of a body path and floorlog2 live in state-transition (util/sidecars.ts), with the checks
+export {getBodyGeneralizedIndex, gindexDepth};
 
 /**
  * compute_merkle_proof(object, gindex): the sibling hashes from the leaf up to the root, as is_valid_merkle_branch

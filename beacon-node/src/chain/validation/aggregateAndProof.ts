@@ -48,8 +48,9 @@ export interface ValidatedAggregate {
 /**
  * p2p-interface.md validate_beacon_aggregate_and_proof_gossip; marks (target epoch, aggregator) and the
  * aggregation bits of (data root[, committee index]) seen when it passes.
+ * Spec: `validate_beacon_aggregate_and_proof_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-beacon_aggregate_and_proof
  */
-export async function validateGossipAggregateAndProof(
+export async function validateBeaconAggregateAndProofGossip(
   ctx: GossipValidationContext,
   fork: ForkName,
   signedAggregateAndProof: SignedAggregateAndProofValue,

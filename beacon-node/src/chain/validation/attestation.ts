@@ -77,8 +77,11 @@ export function checkVotedBlockAndTarget(ctx: GossipValidationContext, data: Att
   return block.blockRoot;
 }
 
-/** p2p-interface.md validate_beacon_attestation_gossip; marks (target epoch, attester) seen when it passes. */
-export async function validateGossipAttestation(
+/**
+ * p2p-interface.md validate_beacon_attestation_gossip; marks (target epoch, attester) seen when it passes.
+ * Spec: `validate_beacon_attestation_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-beacon_attestation_subnet_id
+ */
+export async function validateBeaconAttestationGossip(
   ctx: GossipValidationContext,
   fork: ForkName,
   attestation: AttestationPhase0 | SingleAttestationValue,

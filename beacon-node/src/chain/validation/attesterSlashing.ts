@@ -24,8 +24,9 @@ const reject: GossipRaise<AttesterSlashingGossipErrorCode> = rejectAny;
 /**
  * p2p-interface.md validate_attester_slashing_gossip; returns the intersection of the attesting indices and
  * marks it seen when the slashing passes.
+ * Spec: `validate_attester_slashing_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/p2p-interface.md#attester_slashing
  */
-export async function validateGossipAttesterSlashing(
+export async function validateAttesterSlashingGossip(
   ctx: GossipValidationContext,
   slashing: AttesterSlashingLike,
 ): Promise<number[]> {

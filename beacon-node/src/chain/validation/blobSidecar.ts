@@ -19,14 +19,10 @@
  * and, before those, [REJECT] the sidecar's slot is in deneb or electra (not a spec rule: the type exists there only).
  */
 import {ForkSeq} from "@ceibo/params";
-import {computeEpochAtSlot} from "@ceibo/state-transition";
+import {computeEpochAtSlot, verifyBlobSidecarInclusionProof} from "@ceibo/state-transition";
 import type {BlobSidecar} from "../../db/index.ts";
 import type {DataAvailabilityTracker} from "../da/availability.ts";
-import {
-  computeSubnetForBlobSidecar,
-  verifyBlobSidecarInclusionProof,
-  verifyBlobSidecarKzgProof,
-} from "../da/blobSidecars.ts";
+import {computeSubnetForBlobSidecar, verifyBlobSidecarKzgProof} from "../da/blobSidecars.ts";
 import {DaError} from "../da/errors.ts";
 import {
   ignore,
@@ -41,8 +37,9 @@ import {
  * Validates a BlobSidecar received on blob_sidecar_{subnet}. Throws GossipValidationError (network/types.ts) with
  * acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in `da.seen` and handing it
  * to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * Spec: `validate_blob_sidecar_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-blob_sidecar_subnet_id
  */
-export function validateGossipBlobSidecar(
+export function validateBlobSidecarGossip(
   chain: SidecarGossipChain,
   sidecar: BlobSidecar,
   subnet: number,

@@ -32,8 +32,11 @@ type BodyWithPayload = {
   blobKzgCommitments?: Uint8Array[];
 };
 
-/** p2p-interface.md validate_beacon_block_gossip; marks (slot, proposer_index) seen when the block passes. */
-export async function validateGossipBeaconBlock(
+/**
+ * p2p-interface.md validate_beacon_block_gossip; marks (slot, proposer_index) seen when the block passes.
+ * Spec: `validate_beacon_block_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#modified-beacon_block
+ */
+export async function validateBeaconBlockGossip(
   ctx: GossipValidationContext,
   signedBlock: SignedBeaconBlockAllForks,
   fork: ForkName,

@@ -19,8 +19,11 @@ import {
 const ignore: GossipRaise<BlsToExecutionChangeGossipErrorCode> = ignoreAny;
 const reject: GossipRaise<BlsToExecutionChangeGossipErrorCode> = rejectAny;
 
-/** capella validate_bls_to_execution_change_gossip; marks the validator seen when the change passes. */
-export async function validateGossipBlsToExecutionChange(
+/**
+ * capella validate_bls_to_execution_change_gossip; marks the validator seen when the change passes.
+ * Spec: `validate_bls_to_execution_change_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/capella/p2p-interface.md#new-bls_to_execution_change
+ */
+export async function validateBlsToExecutionChangeGossip(
   ctx: GossipValidationContext,
   signedChange: SignedBLSToExecutionChange,
 ): Promise<void> {

@@ -18,14 +18,14 @@
  * and, before those, [REJECT] the sidecar's slot is in fulu or later (not a spec rule: the type exists there only).
  */
 import {ForkSeq} from "@ceibo/params";
-import type {DataColumnSidecar} from "../../db/index.ts";
-import type {DataAvailabilityTracker} from "../da/availability.ts";
-import {computeSubnetForDataColumnSidecar} from "../da/custody.ts";
 import {
   verifyDataColumnSidecar,
   verifyDataColumnSidecarInclusionProof,
   verifyDataColumnSidecarKzgProofs,
-} from "../da/dataColumns.ts";
+} from "@ceibo/state-transition";
+import type {DataColumnSidecar} from "../../db/index.ts";
+import type {DataAvailabilityTracker} from "../da/availability.ts";
+import {computeSubnetForDataColumnSidecar} from "../da/custody.ts";
 import {DaError} from "../da/errors.ts";
 import {
   ignore,
@@ -40,8 +40,9 @@ import {
  * Validates a DataColumnSidecar received on data_column_sidecar_{subnet}. Throws GossipValidationError
  * (network/types.ts) with acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in
  * `da.seen` and handing it to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * Spec: `validate_data_column_sidecar_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#new-data_column_sidecar_subnet_id
  */
-export function validateGossipDataColumnSidecar(
+export function validateDataColumnSidecarGossip(
   chain: SidecarGossipChain,
   sidecar: DataColumnSidecar,
   subnet: number,

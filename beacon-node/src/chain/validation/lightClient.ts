@@ -120,7 +120,7 @@ function checkTiming(ctx: GossipValidationContext, signatureSlot: number, nowMs:
 }
 
 /** light_client_finality_update: IGNOREs per the rules above; on return the update is forwarded (recorded). */
-export function validateGossipLightClientFinalityUpdate(
+export function validateLightClientFinalityUpdateGossip(
   ctx: GossipValidationContext,
   state: LightClientGossipState,
   update: LightClientFinalityUpdateValue,
@@ -143,7 +143,7 @@ export function validateGossipLightClientFinalityUpdate(
 }
 
 /** light_client_optimistic_update: IGNOREs per the rules above; on return the update is forwarded (recorded). */
-export function validateGossipLightClientOptimisticUpdate(
+export function validateLightClientOptimisticUpdateGossip(
   ctx: GossipValidationContext,
   state: LightClientGossipState,
   update: LightClientOptimisticUpdateValue,

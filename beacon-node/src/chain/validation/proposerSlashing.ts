@@ -17,8 +17,11 @@ import {
 const ignore: GossipRaise<ProposerSlashingGossipErrorCode> = ignoreAny;
 const reject: GossipRaise<ProposerSlashingGossipErrorCode> = rejectAny;
 
-/** p2p-interface.md validate_proposer_slashing_gossip; marks the proposer seen when the slashing passes. */
-export async function validateGossipProposerSlashing(
+/**
+ * p2p-interface.md validate_proposer_slashing_gossip; marks the proposer seen when the slashing passes.
+ * Spec: `validate_proposer_slashing_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/p2p-interface.md#proposer_slashing
+ */
+export async function validateProposerSlashingGossip(
   ctx: GossipValidationContext,
   slashing: ProposerSlashing,
 ): Promise<void> {

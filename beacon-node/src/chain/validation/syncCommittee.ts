@@ -66,8 +66,11 @@ function syncCommitteeAt(state: CachedBeaconState, slot: number): number[] {
   return committee;
 }
 
-/** altair validate_sync_committee_message_gossip; marks (slot, validator, subnet) seen when it passes. */
-export async function validateGossipSyncCommitteeMessage(
+/**
+ * altair validate_sync_committee_message_gossip; marks (slot, validator, subnet) seen when it passes.
+ * Spec: `validate_sync_committee_message_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/p2p-interface.md#new-sync_committee_subnet_id
+ */
+export async function validateSyncCommitteeMessageGossip(
   ctx: GossipValidationContext,
   msg: SyncCommitteeMessageValue,
   subnet: number,
@@ -125,8 +128,9 @@ export async function validateGossipSyncCommitteeMessage(
 /**
  * altair validate_sync_committee_contribution_and_proof_gossip; marks (slot, aggregator, subcommittee) and the
  * contribution's bits of (slot, block root, subcommittee) seen when it passes.
+ * Spec: `validate_sync_committee_contribution_and_proof_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/p2p-interface.md#new-sync_committee_contribution_and_proof
  */
-export async function validateGossipContributionAndProof(
+export async function validateSyncCommitteeContributionAndProofGossip(
   ctx: GossipValidationContext,
   signed: SignedContributionAndProofValue,
 ): Promise<void> {

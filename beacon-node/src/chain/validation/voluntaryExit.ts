@@ -20,8 +20,11 @@ import {
 const ignore: GossipRaise<VoluntaryExitGossipErrorCode> = ignoreAny;
 const reject: GossipRaise<VoluntaryExitGossipErrorCode> = rejectAny;
 
-/** p2p-interface.md validate_voluntary_exit_gossip; marks the validator seen when the exit passes. */
-export async function validateGossipVoluntaryExit(
+/**
+ * p2p-interface.md validate_voluntary_exit_gossip; marks the validator seen when the exit passes.
+ * Spec: `validate_voluntary_exit_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/deneb/p2p-interface.md#modified-voluntary_exit
+ */
+export async function validateVoluntaryExitGossip(
   ctx: GossipValidationContext,
   signedExit: SignedVoluntaryExit,
 ): Promise<void> {

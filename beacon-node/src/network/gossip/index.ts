@@ -28,29 +28,29 @@ import type {OpPool} from "../../chain/opPool.ts";
 import {GossipSeenCaches} from "../../chain/seenCaches.ts";
 import {
   type SignedAggregateAndProofValue,
-  validateGossipAggregateAndProof,
+  validateBeaconAggregateAndProofGossip,
 } from "../../chain/validation/aggregateAndProof.ts";
-import {type SingleAttestationValue, validateGossipAttestation} from "../../chain/validation/attestation.ts";
-import {validateGossipAttesterSlashing} from "../../chain/validation/attesterSlashing.ts";
-import {validateGossipBeaconBlock} from "../../chain/validation/block.ts";
-import {validateGossipBlsToExecutionChange} from "../../chain/validation/blsToExecutionChange.ts";
+import {type SingleAttestationValue, validateBeaconAttestationGossip} from "../../chain/validation/attestation.ts";
+import {validateAttesterSlashingGossip} from "../../chain/validation/attesterSlashing.ts";
+import {validateBeaconBlockGossip} from "../../chain/validation/block.ts";
+import {validateBlsToExecutionChangeGossip} from "../../chain/validation/blsToExecutionChange.ts";
 import type {GossipValidationContext} from "../../chain/validation/common.ts";
 import {
   checkLightClientTopicDigest,
   type LightClientFinalityUpdateValue,
   LightClientGossipState,
   type LightClientOptimisticUpdateValue,
-  validateGossipLightClientFinalityUpdate,
-  validateGossipLightClientOptimisticUpdate,
+  validateLightClientFinalityUpdateGossip,
+  validateLightClientOptimisticUpdateGossip,
 } from "../../chain/validation/lightClient.ts";
-import {validateGossipProposerSlashing} from "../../chain/validation/proposerSlashing.ts";
+import {validateProposerSlashingGossip} from "../../chain/validation/proposerSlashing.ts";
 import {
   type SignedContributionAndProofValue,
   type SyncCommitteeMessageValue,
-  validateGossipContributionAndProof,
-  validateGossipSyncCommitteeMessage,
+  validateSyncCommitteeContributionAndProofGossip,
+  validateSyncCommitteeMessageGossip,
 } from "../../chain/validation/syncCommittee.ts";
-import {validateGossipVoluntaryExit} from "../../chain/validation/voluntaryExit.ts";
+import {validateVoluntaryExitGossip} from "../../chain/validation/voluntaryExit.ts";
 import type {GossipVerifiedBlock} from "../../chain/verified.ts";
 import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
@@ -491,9 +491,9 @@ export class GossipHandler {
     const ctx = this.ctx;
     return {
       beacon_block: async (block, {topic, peer}) => {
-        let validated: Awaited<ReturnType<typeof validateGossipBeaconBlock>>;
+        let validated: Awaited<ReturnType<typeof validateBeaconBlockGossip>>;
         try {
-          validated = await validateGossipBeaconBlock(ctx, block, topic.fork);
+          validated = await validateBeaconBlockGossip(ctx, block, topic.fork);
         } catch (e) {
           if (e instanceof GossipValidationError && e.code === "PARENT_UNKNOWN")
             this.onUnknownBlockParent?.(block, peer);
@@ -502,37 +502,37 @@ export class GossipHandler {
         return () => this.importGossipBlock(validated, peer);
       },
       beacon_aggregate_and_proof: async (signed, {topic}) => {
-        const validated = await validateGossipAggregateAndProof(ctx, topic.fork, signed);
+        const validated = await validateBeaconAggregateAndProofGossip(ctx, topic.fork, signed);
         // blocks this node proposes carry the network's aggregates; fork choice takes the votes
         return () => this.chain.onAggregate(validated.aggregate, validated.committeeIndex, validated.attestingIndices);
       },
       beacon_attestation: async (att, {topic}) => {
-        const validated = await validateGossipAttestation(ctx, topic.fork, att, subnetOf(topic));
+        const validated = await validateBeaconAttestationGossip(ctx, topic.fork, att, subnetOf(topic));
         // committee and signature verified: the chain takes it as it is (no second signature check)
         return () => this.chain.onGossipAttestation(validated);
       },
       voluntary_exit: async (exit) => {
-        await validateGossipVoluntaryExit(ctx, exit);
+        await validateVoluntaryExitGossip(ctx, exit);
         return () => this.chain.addVoluntaryExit(exit);
       },
       proposer_slashing: async (slashing) => {
-        await validateGossipProposerSlashing(ctx, slashing);
+        await validateProposerSlashingGossip(ctx, slashing);
         return () => this.chain.addProposerSlashing(slashing);
       },
       attester_slashing: async (slashing) => {
-        const indices = await validateGossipAttesterSlashing(ctx, slashing);
+        const indices = await validateAttesterSlashingGossip(ctx, slashing);
         return () => this.chain.onAttesterSlashing(slashing, indices);
       },
       sync_committee_contribution_and_proof: async (signed) => {
-        await validateGossipContributionAndProof(ctx, signed);
+        await validateSyncCommitteeContributionAndProofGossip(ctx, signed);
         return () => this.chain.addSyncContribution(signed.message.contribution);
       },
       sync_committee: async (msg, {topic}) => {
-        await validateGossipSyncCommitteeMessage(ctx, msg, subnetOf(topic));
+        await validateSyncCommitteeMessageGossip(ctx, msg, subnetOf(topic));
         return () => this.chain.addVerifiedSyncCommitteeMessage(msg);
       },
       bls_to_execution_change: async (change) => {
-        await validateGossipBlsToExecutionChange(ctx, change);
+        await validateBlsToExecutionChangeGossip(ctx, change);
         return () => this.chain.addBlsToExecutionChange(change);
       },
       blob_sidecar: async (sidecar, {topic, peer}) => {
@@ -552,13 +552,13 @@ export class GossipHandler {
       light_client_finality_update: async (update, {topic}) => {
         const bytes = gossipSszType(topic.fork, "light_client_finality_update").serialize(update);
         checkLightClientTopicDigest(ctx, topic.forkDigest, update);
-        validateGossipLightClientFinalityUpdate(ctx, this.lightClientState, update, bytes);
+        validateLightClientFinalityUpdateGossip(ctx, this.lightClientState, update, bytes);
         return () => {};
       },
       light_client_optimistic_update: async (update, {topic}) => {
         const bytes = gossipSszType(topic.fork, "light_client_optimistic_update").serialize(update);
         checkLightClientTopicDigest(ctx, topic.forkDigest, update);
-        validateGossipLightClientOptimisticUpdate(ctx, this.lightClientState, update, bytes);
+        validateLightClientOptimisticUpdateGossip(ctx, this.lightClientState, update, bytes);
         return () => {};
       },
     };

@@ -19,7 +19,7 @@
  */
 import type {BeaconConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH, TARGET_AGGREGATORS_PER_COMMITTEE} from "@ceibo/params";
-import {computeCommitteeCount} from "@ceibo/state-transition";
+import {getCommitteeCountPerSlot} from "@ceibo/state-transition";
 import type {PeerScoreParams, PeerScoreThresholds, TopicScoreParams} from "@libp2p/gossipsub/score";
 import {
   coreGossipTopics,
@@ -66,7 +66,7 @@ export interface PeerScoreInputs {
 
 /** Per-slot rate of aggregates expected on beacon_aggregate_and_proof for `activeValidatorCount` validators. */
 export function expectedAggregatorsPerSlot(activeValidatorCount: number): number {
-  const committeesPerSlot = computeCommitteeCount(activeValidatorCount);
+  const committeesPerSlot = getCommitteeCountPerSlot(activeValidatorCount);
   const committeeSize = activeValidatorCount / (committeesPerSlot * SLOTS_PER_EPOCH);
   // is_aggregator selects 1 in max(1, len(committee) // TARGET_AGGREGATORS_PER_COMMITTEE) members
   const modulo = Math.max(1, Math.floor(committeeSize / TARGET_AGGREGATORS_PER_COMMITTEE));
@@ -188,7 +188,7 @@ export function computePeerScoreParams(config: BeaconConfig, inputs: PeerScoreIn
   });
 
   const activeValidators = Math.max(1, inputs.activeValidatorCount);
-  const committeesPerSlot = computeCommitteeCount(activeValidators);
+  const committeesPerSlot = getCommitteeCountPerSlot(activeValidators);
   // several attestation bursts per subnet and epoch: shorter windows (as on mainnet-sized chains)
   const multipleBurstsPerSubnetPerEpoch = committeesPerSlot >= (2 * chain.ATTESTATION_SUBNET_COUNT) / SLOTS_PER_EPOCH;
 

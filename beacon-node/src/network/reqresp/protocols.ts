@@ -133,8 +133,11 @@ export class RequestTypes {
       : this.config.chain.MAX_REQUEST_BLOCKS;
   }
 
-  /** deneb/electra compute_max_request_blob_sidecars (electra's from electra on; fulu keeps it). */
-  maxRequestBlobSidecars(epoch: number): number {
+  /**
+   * deneb/electra compute_max_request_blob_sidecars (electra's from electra on; fulu keeps it).
+   * Spec: `compute_max_request_blob_sidecars` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-compute_max_request_blob_sidecars
+   */
+  computeMaxRequestBlobSidecars(epoch: number): number {
     return this.config.chain.MAX_REQUEST_BLOCKS_DENEB * this.maxBlobsPerBlockForRequests(epoch);
   }
 
@@ -145,8 +148,11 @@ export class RequestTypes {
       : this.config.chain.MAX_BLOBS_PER_BLOCK;
   }
 
-  /** fulu compute_max_request_data_column_sidecars. */
-  maxRequestDataColumnSidecars(): number {
+  /**
+   * fulu compute_max_request_data_column_sidecars.
+   * Spec: `compute_max_request_data_column_sidecars` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#new-compute_max_request_data_column_sidecars
+   */
+  computeMaxRequestDataColumnSidecars(): number {
     return this.config.chain.MAX_REQUEST_BLOCKS_DENEB * ssz.fulu.DataColumnIndices.limit;
   }
 
@@ -161,7 +167,7 @@ export class RequestTypes {
   }
 
   BlobIdentifiers(epoch: number): ListCompositeType<typeof ssz.deneb.BlobIdentifier> {
-    const limit = this.maxRequestBlobSidecars(epoch);
+    const limit = this.computeMaxRequestBlobSidecars(epoch);
     let type = this.blobIdsTypes.get(limit);
     if (type === undefined) {
       type = new ListCompositeType(ssz.deneb.BlobIdentifier, limit);

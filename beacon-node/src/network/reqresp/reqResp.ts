@@ -85,8 +85,8 @@ function defaultRateLimits(config: BeaconConfig, types: RequestTypes): Map<strin
     beacon_blocks_by_root: {quota: c.MAX_REQUEST_BLOCKS_DENEB, quotaTimeMs: 10_000},
     blob_sidecars_by_range: {quota: maxBlobSidecars, quotaTimeMs: 10_000},
     blob_sidecars_by_root: {quota: maxBlobSidecars, quotaTimeMs: 10_000},
-    data_column_sidecars_by_range: {quota: types.maxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
-    data_column_sidecars_by_root: {quota: types.maxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
+    data_column_sidecars_by_range: {quota: types.computeMaxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
+    data_column_sidecars_by_root: {quota: types.computeMaxRequestDataColumnSidecars(), quotaTimeMs: 10_000},
     beacon_blocks_by_head: {quota: c.MAX_REQUEST_BLOCKS_DENEB, quotaTimeMs: 10_000},
     ...LIGHT_CLIENT_RATE_LIMITS,
   };
@@ -391,7 +391,7 @@ export class ReqResp {
     const endSlot = req.startSlot + req.count;
     const maxChunks = Math.min(
       req.count * this.types.maxBlobsPerBlockForRequests(epoch),
-      this.types.maxRequestBlobSidecars(epoch),
+      this.types.computeMaxRequestBlobSidecars(epoch),
     );
     let previous: {slot: number; index: number} | null = null;
     return this.transport.request<BlobSidecar>(peer, {
@@ -462,7 +462,7 @@ export class ReqResp {
     );
     const endSlot = req.startSlot + req.count;
     const columns = new Set(req.columns);
-    const maxChunks = Math.min(req.count * columns.size, this.types.maxRequestDataColumnSidecars());
+    const maxChunks = Math.min(req.count * columns.size, this.types.computeMaxRequestDataColumnSidecars());
     let previous: {slot: number; index: number} | null = null;
     return this.transport.request<DataColumnSidecar>(peer, {
       method,
@@ -505,7 +505,7 @@ export class ReqResp {
     this.check.checkArg(ids.length >= 1 && ids.length <= type.limit, method, `1..${type.limit} identifiers`);
     const wanted = new Set<string>();
     for (const id of ids) for (const c of id.columns) wanted.add(`${toRootHex(id.blockRoot)}/${c}`);
-    const maxChunks = Math.min(wanted.size, this.types.maxRequestDataColumnSidecars());
+    const maxChunks = Math.min(wanted.size, this.types.computeMaxRequestDataColumnSidecars());
     this.check.checkArg(maxChunks >= 1, method, "at least one column");
     return this.transport.request<DataColumnSidecar>(peer, {
       method,

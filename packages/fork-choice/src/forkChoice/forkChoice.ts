@@ -203,8 +203,11 @@ export class ForkChoice {
     return ((this.time - this.genesisTime) * 1000) % this.config.SLOT_DURATION_MS;
   }
 
-  /** get_slot_component_duration_ms */
-  slotComponentDurationMs(basisPoints: number): number {
+  /**
+   * get_slot_component_duration_ms
+   * Spec: `get_slot_component_duration_ms` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#get_slot_component_duration_ms
+   */
+  getSlotComponentDurationMs(basisPoints: number): number {
     return Math.floor((basisPoints * this.config.SLOT_DURATION_MS) / BASIS_POINTS);
   }
 
@@ -346,7 +349,7 @@ export class ForkChoice {
     const timely =
       opts.isTimely ??
       (this.currentSlot === block.slot &&
-        this.timeIntoSlotMs < this.slotComponentDurationMs(this.config.ATTESTATION_DUE_BPS));
+        this.timeIntoSlotMs < this.getSlotComponentDurationMs(this.config.ATTESTATION_DUE_BPS));
     // update_proposer_boost_root reads get_head(store) from before the block; only needed if boost may be set
     const boostCandidate = timely && this.proposerBoostRoot === null;
     const headBefore = boostCandidate ? this.getHead().blockRoot : null;
@@ -628,11 +631,14 @@ export class ForkChoice {
 
   /** phase0 compute_proposer_score on the justified checkpoint state (get_proposer_score) */
   getProposerScore(): number {
-    return this.committeeFraction(this.config.PROPOSER_SCORE_BOOST);
+    return this.calculateCommitteeFraction(this.config.PROPOSER_SCORE_BOOST);
   }
 
-  /** phase0 calculate_committee_fraction on the justified checkpoint state */
-  committeeFraction(committeePercent: number): number {
+  /**
+   * phase0 calculate_committee_fraction on the justified checkpoint state
+   * Spec: `calculate_committee_fraction` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#calculate_committee_fraction
+   */
+  calculateCommitteeFraction(committeePercent: number): number {
     const total = BigInt(this.getJustifiedBalances().totalActiveBalance);
     return Number(((total / BigInt(SLOTS_PER_EPOCH)) * BigInt(committeePercent)) / 100n);
   }

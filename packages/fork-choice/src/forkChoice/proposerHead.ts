@@ -53,7 +53,7 @@ export function isFinalizationOk(fc: ForkChoice, slot: number): boolean {
  * Spec: `is_proposing_on_time` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_proposing_on_time
  */
 export function isProposingOnTime(fc: ForkChoice): boolean {
-  return fc.timeIntoSlotMs <= fc.slotComponentDurationMs(fc.config.PROPOSER_REORG_CUTOFF_BPS);
+  return fc.timeIntoSlotMs <= fc.getSlotComponentDurationMs(fc.config.PROPOSER_REORG_CUTOFF_BPS);
 }
 
 /**
@@ -62,7 +62,7 @@ export function isProposingOnTime(fc: ForkChoice): boolean {
  * Spec: `is_head_weak` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_head_weak
  */
 export function isHeadWeak(fc: ForkChoice, headRoot: RootHex): boolean {
-  const reorgThreshold = fc.committeeFraction(fc.config.REORG_HEAD_WEIGHT_THRESHOLD);
+  const reorgThreshold = fc.calculateCommitteeFraction(fc.config.REORG_HEAD_WEIGHT_THRESHOLD);
   const head = nodeOf(fc, headRoot);
   let headWeight = head.weight; // get_attestation_score(store, head, justified_state)
   if (fc.equivocatingIndices.size > 0) {
@@ -87,7 +87,7 @@ export function isHeadWeak(fc: ForkChoice, headRoot: RootHex): boolean {
  * Spec: `is_parent_strong` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#is_parent_strong
  */
 export function isParentStrong(fc: ForkChoice, headRoot: RootHex): boolean {
-  const parentThreshold = fc.committeeFraction(fc.config.REORG_PARENT_WEIGHT_THRESHOLD);
+  const parentThreshold = fc.calculateCommitteeFraction(fc.config.REORG_PARENT_WEIGHT_THRESHOLD);
   const parent = nodeOf(fc, nodeOf(fc, headRoot).parentRoot);
   return parent.weight > parentThreshold;
 }

@@ -14,8 +14,11 @@ export interface EpochShuffling {
   committees: Uint32Array[][];
 }
 
-/** phase0 get_committee_count_per_slot for an active validator count */
-export function computeCommitteeCount(activeValidatorCount: number): number {
+/**
+ * phase0 get_committee_count_per_slot for an active validator count
+ * Spec: `get_committee_count_per_slot` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/beacon-chain.md#get_committee_count_per_slot
+ */
+export function getCommitteeCountPerSlot(activeValidatorCount: number): number {
   const perSlot = Math.floor(Math.floor(activeValidatorCount / SLOTS_PER_EPOCH) / TARGET_COMMITTEE_SIZE);
   return Math.max(1, Math.min(MAX_COMMITTEES_PER_SLOT, perSlot));
 }
@@ -35,7 +38,7 @@ export function computeEpochShufflingFromSeed(
   epoch: number,
 ): EpochShuffling {
   const shuffling = unshuffleListFast(activeIndices, seed);
-  const committeesPerSlot = computeCommitteeCount(activeIndices.length);
+  const committeesPerSlot = getCommitteeCountPerSlot(activeIndices.length);
   const committeeCount = committeesPerSlot * SLOTS_PER_EPOCH;
   const n = activeIndices.length;
   const committees: Uint32Array[][] = [];

@@ -39,3 +39,17 @@ export const KZG_FUNCTIONS: readonly (keyof Kzg)[] = [
   "verifyCellKzgProofBatch",
   "recoverCellsAndKzgProofs",
 ];
+
+/**
+ * A KZG verification's verdict. The library throws on malformed input (a commitment or proof that is not a valid
+ * compressed G1 point, a non-canonical field element, mismatched list lengths); the spec's verification fails on
+ * the same input, so a throw is a negative verdict.
+ */
+export function kzgVerifies(verify: () => boolean): boolean {
+  try {
+    return verify();
+  } catch (e) {
+    if (e instanceof Error) return false;
+    throw e;
+  }
+}

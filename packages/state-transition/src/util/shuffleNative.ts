@@ -70,7 +70,9 @@ const MAX_INCREMENTS_U16 = 0xffff;
  * phase0 / electra compute_proposer_index for every slot of `epoch` (as computeProposerIndices), with the native
  * balance-weighted sampling of @chainsafe/swap-or-not-shuffle when it loads and every effective balance is a whole
  * number of increments that fits 16 bits (always on a real chain; the native code compares increments, which is
- * exact only then). Falls back to ceibo's own sampling otherwise; both give the spec's result.
+ * exact only then). Falls back to ceibo's own sampling otherwise; both give the spec's result. Not named
+ * computeProposerIndices: that is the spec function itself, which this chooses a faster path to (allow-listed in
+ * spec-tests/test/specLinks.test.ts).
  * Spec: `compute_proposer_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/beacon-chain.md#new-compute_proposer_indices
  */
 export function computeProposerIndicesFast(

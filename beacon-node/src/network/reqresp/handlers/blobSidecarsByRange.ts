@@ -12,7 +12,10 @@ export const blobSidecarsByRange: Handler<"blob_sidecars_by_range"> = {
     const epoch = ctx.server.currentEpoch;
     return Math.max(
       1,
-      Math.min(req.count * ctx.types.maxBlobsPerBlockForRequests(epoch), ctx.types.maxRequestBlobSidecars(epoch)),
+      Math.min(
+        req.count * ctx.types.maxBlobsPerBlockForRequests(epoch),
+        ctx.types.computeMaxRequestBlobSidecars(epoch),
+      ),
     );
   },
   handle: async (req, _peer, ctx) => {
@@ -21,7 +24,7 @@ export const blobSidecarsByRange: Handler<"blob_sidecars_by_range"> = {
     checkAvailable(ctx, req.startSlot);
     const epoch = ctx.server.currentEpoch;
     const count = Math.min(req.count, ctx.config.chain.MAX_REQUEST_BLOCKS_DENEB);
-    return ctx.server.blobSidecarsByRange(req.startSlot, count, ctx.types.maxRequestBlobSidecars(epoch));
+    return ctx.server.blobSidecarsByRange(req.startSlot, count, ctx.types.computeMaxRequestBlobSidecars(epoch));
   },
   encode: sidecarEncoder(ssz.deneb.BlobSidecar),
 };

@@ -10,7 +10,8 @@ import {checkAvailable, checkCount, sidecarEncoder} from "./common.ts";
 
 export const dataColumnSidecarsByRange: Handler<"data_column_sidecars_by_range"> = {
   requestType: () => ssz.fulu.DataColumnSidecarsByRangeRequest,
-  cost: (req, ctx) => Math.max(1, Math.min(req.count * req.columns.length, ctx.types.maxRequestDataColumnSidecars())),
+  cost: (req, ctx) =>
+    Math.max(1, Math.min(req.count * req.columns.length, ctx.types.computeMaxRequestDataColumnSidecars())),
   handle: async (req, _peer, ctx) => {
     if (!Number.isSafeInteger(req.startSlot)) return []; // beyond any chain
     checkCount(req.count);
@@ -23,7 +24,7 @@ export const dataColumnSidecarsByRange: Handler<"data_column_sidecars_by_range">
       req.startSlot,
       count,
       req.columns,
-      ctx.types.maxRequestDataColumnSidecars(),
+      ctx.types.computeMaxRequestDataColumnSidecars(),
     );
   },
   encode: sidecarEncoder(ssz.fulu.DataColumnSidecar),

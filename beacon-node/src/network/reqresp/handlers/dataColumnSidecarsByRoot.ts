@@ -8,8 +8,9 @@ export const dataColumnSidecarsByRoot: Handler<"data_column_sidecars_by_root"> =
   cost: (ids, ctx) => {
     let n = 0;
     for (const id of ids) n += id.columns.length;
-    return Math.max(1, Math.min(n, ctx.types.maxRequestDataColumnSidecars()));
+    return Math.max(1, Math.min(n, ctx.types.computeMaxRequestDataColumnSidecars()));
   },
-  handle: (ids, _peer, ctx) => ctx.server.dataColumnSidecarsByRoot(ids, ctx.types.maxRequestDataColumnSidecars()),
+  handle: (ids, _peer, ctx) =>
+    ctx.server.dataColumnSidecarsByRoot(ids, ctx.types.computeMaxRequestDataColumnSidecars()),
   encode: sidecarEncoder(ssz.fulu.DataColumnSidecar),
 };
