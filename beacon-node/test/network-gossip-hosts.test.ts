@@ -225,8 +225,11 @@ describe("gossip between two hosts", () => {
   });
 
   it("light-client updates A publishes after get_sync_message_due_ms() are validated and ACCEPTed by B", async () => {
-    // B only validates here (its own publisher would send the same update and make A's a duplicate)
+    // B only validates here (its own publisher would send the same update and make A's a duplicate); A's publisher is
+    // paused until the update under test exists: running, it could publish block 3's update on a slow machine (its
+    // timer fires in real time) and B would accept two of each
     gossipB.lightClientPublisher?.stop();
+    gossipA.lightClientPublisher?.stop();
     const publishAndImport = async (slot: number): Promise<void> => {
       await nodeA.runSlot(slot);
       const block = nodeA.chain.blocks.get(nodeA.chain.head.blockRoot);
@@ -239,7 +242,6 @@ describe("gossip between two hosts", () => {
     // block 4 carries the slot-3 sync committee messages over block 3: A's light-client server has an update signed
     // at slot 4, which A publishes from get_sync_message_due_ms() (1999 ms of a 6 s slot) into slot 4
     // (A's publisher is paused meanwhile so that B surely has block 4 first; restarted, it publishes the latest update)
-    gossipA.lightClientPublisher?.stop();
     setSlot(4);
     await publishAndImport(4);
     await nodeA.chain.lightClient.idle();
