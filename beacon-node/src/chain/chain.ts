@@ -35,10 +35,8 @@ import {
   type SignedVoluntaryExit,
   stateTransition,
   validatorPublicKey,
-  verifySignatureSet,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {Signature, verify} from "@chainsafe/blst";
 import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import type {ChainMetricsHook} from "../metrics/hooks.ts";
@@ -593,23 +591,9 @@ export class BeaconChain implements IBeaconChain {
   /**
    * An unaggregated attestation (electra SingleAttestation): checked against the shuffling of its target
    * checkpoint (committee, membership, signature), added to the pool and counted as an LMD vote (at the next slot
-   * if its own slot is not over: phase0 validate_on_attestation).
-   */
-  submitAttestation(att: SingleAttestation): void {
-    const checked = this.checkAttestation(att);
-    let valid = false;
-    try {
-      valid = verifySignatureSet(checked.set);
-    } catch {
-      valid = false;
-    }
-    if (!valid) checked.reject("invalid signature");
-    this.acceptAttestation(att, checked.committeeSize, checked.position);
-  }
-
-  /**
-   * `submitAttestation` with the signature verified through the chain's BLS verifier as a batchable call (the
-   * Beacon API: a validator client's attestations of a slot share worker-thread batches).
+   * if its own slot is not over: phase0 validate_on_attestation). The signature is verified through the chain's BLS
+   * verifier as a batchable call (the Beacon API's and the dev validators' attestations of a slot share
+   * worker-thread batches; same-message sets are combined there).
    */
   async submitAttestationAsync(att: SingleAttestation): Promise<void> {
     const checked = this.checkAttestation(att);
@@ -617,7 +601,7 @@ export class BeaconChain implements IBeaconChain {
     this.acceptAttestation(att, checked.committeeSize, checked.position);
   }
 
-  /** The checks of `submitAttestation` before the signature; returns the signature set to verify. */
+  /** The checks of `submitAttestationAsync` before the signature; returns the signature set to verify. */
   private checkAttestation(att: SingleAttestation): {
     set: SignatureSet;
     committeeSize: number;
@@ -686,14 +670,14 @@ export class BeaconChain implements IBeaconChain {
   /**
    * A SyncCommitteeMessage (altair validator.md): the validator must be in the sync committee that signs at
    * `slot` (the next slot's period decides, as get_sync_committee_message does) and the signature of the block
-   * root must verify; it then waits in the pool for the next block's SyncAggregate.
+   * root must verify (through `bls`, batchable); it then waits in the pool for the next block's SyncAggregate.
    */
-  submitSyncCommitteeMessage(msg: {
+  async submitSyncCommitteeMessageAsync(msg: {
     slot: number;
     beaconBlockRoot: Uint8Array;
     validatorIndex: number;
     signature: Uint8Array;
-  }): void {
+  }): Promise<void> {
     const reject = (why: string): never => {
       throw new ChainError(
         "INVALID_SYNC_COMMITTEE_MESSAGE",
@@ -712,17 +696,19 @@ export class BeaconChain implements IBeaconChain {
     if (!committee.includes(msg.validatorIndex)) reject("validator is not in the sync committee");
     const domain = getDomain(state.state, DOMAIN_SYNC_COMMITTEE, computeEpochAtSlot(msg.slot));
     const signingRoot = ssz.phase0.SigningData.hashTreeRoot({objectRoot: msg.beaconBlockRoot, domain});
-    let valid = false;
+    let set: SignatureSet;
     try {
-      valid = verify(
+      set = {
+        type: "single",
+        pubkey: validatorPublicKey(state, msg.validatorIndex),
         signingRoot,
-        validatorPublicKey(state, msg.validatorIndex),
-        Signature.fromBytes(msg.signature, true),
-      );
+        signature: msg.signature,
+      };
     } catch {
-      valid = false;
+      set = reject("invalid signature");
     }
-    if (!valid) reject("invalid signature");
+    // through the chain's BLS verifier, batched with the other messages of the slot
+    if (!(await this.bls.verifySignatureSets([set], {batchable: true}))) reject("invalid signature");
     this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
   }
 

@@ -54,10 +54,10 @@ export function createGossipDataAvailability(opts: GossipDataAvailabilityOpts): 
 
   return {
     async onGossipBlobSidecar(sidecar, subnet) {
-      validateGossipBlobSidecar(chain, sidecar, subnet, tracker, checkOpts);
+      await validateGossipBlobSidecar(chain, sidecar, subnet, tracker, checkOpts);
     },
     async onGossipDataColumnSidecar(sidecar, subnet) {
-      validateGossipDataColumnSidecar(chain, sidecar, subnet, tracker, checkOpts);
+      await validateGossipDataColumnSidecar(chain, sidecar, subnet, tracker, checkOpts);
     },
     async isDataAvailable(block, blockRoot) {
       const root = tracker.addBlock(block, blockRoot);

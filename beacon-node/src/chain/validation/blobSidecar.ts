@@ -40,15 +40,16 @@ import {
 /**
  * Validates a BlobSidecar received on blob_sidecar_{subnet}. Throws GossipValidationError (network/types.ts) with
  * acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in `da.seen` and handing it
- * to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * to the tracker (verified). The header's proposer signature is verified through `chain.bls` (awaited: the Seen
+ * rule is checked again after it); KZG and the inclusion proof run on this thread.
  */
-export function validateGossipBlobSidecar(
+export async function validateGossipBlobSidecar(
   chain: SidecarGossipChain,
   sidecar: BlobSidecar,
   subnet: number,
   da: DataAvailabilityTracker,
   opts: SidecarHeaderCheckOpts = {},
-): void {
+): Promise<void> {
   const header = sidecar.signedBlockHeader.message;
   const fork = chain.beaconConfig.getForkSeq(header.slot);
   if (fork < ForkSeq.deneb || fork >= ForkSeq.fulu) {
@@ -64,7 +65,7 @@ export function validateGossipBlobSidecar(
     reject("WRONG_SUBNET", `blob sidecar ${sidecar.index} belongs on subnet ${expectedSubnet}, not ${subnet}`);
   }
 
-  const parentRoot = validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "blob sidecar", opts);
+  const parentRoot = await validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "blob sidecar", opts);
 
   if (!verifyBlobSidecarInclusionProof(sidecar, fork)) {
     reject("INVALID_INCLUSION_PROOF", "invalid blob sidecar inclusion proof");
