@@ -196,6 +196,8 @@ describe("gossip attestations from a real gossipsub peer, verified on B's BLS wo
     const batches = pool.stats.batches - statsBefore.batches;
     expect(calls).toBe(attestations.length);
     expect(batches).toBeLessThan(calls);
+    // electra attestations of a slot sign one AttestationData (index 0): a shared batch combines them (same message)
+    expect(pool.stats.sameMessageCombined).toBeGreaterThan(statsBefore.sameMessageCombined);
 
     // the sender is penalised: reported to the peer manager, and its gossipsub score on B drops (P4)
     expect(reportsOnB).toEqual([
@@ -207,6 +209,7 @@ describe("gossip attestations from a real gossipsub peer, verified on B's BLS wo
       messages: attestations.length,
       calls,
       batches,
+      combined: pool.stats.sameMessageCombined - statsBefore.sameMessageCombined,
       scoreBefore,
       scoreAfter: scoreOfAOnB(),
     });

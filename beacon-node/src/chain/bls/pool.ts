@@ -35,6 +35,8 @@ export interface BlsPoolStats {
   batches: number;
   /** Batches that failed as a whole and were verified call by call. */
   batchRetries: number;
+  /** Sets verified as part of a same-message group (combined with random coefficients) instead of on their own. */
+  sameMessageCombined: number;
   /** Time the workers spent verifying. */
   workerMs: number;
 }
@@ -84,7 +86,14 @@ function toWire(set: SignatureSet): WireSet | null {
 
 export class BlsWorkerPool implements BlsVerifier {
   readonly workerCount: number;
-  readonly stats: BlsPoolStats = {calls: 0, sets: 0, batches: 0, batchRetries: 0, workerMs: 0};
+  readonly stats: BlsPoolStats = {
+    calls: 0,
+    sets: 0,
+    batches: 0,
+    batchRetries: 0,
+    sameMessageCombined: 0,
+    workerMs: 0,
+  };
   private readonly workers: PoolWorker[] = [];
   private readonly queue: WorkItem[] = [];
   private readonly inFlight = new Map<number, {item: WorkItem; worker: PoolWorker}>();
@@ -189,6 +198,7 @@ export class BlsWorkerPool implements BlsVerifier {
     w.busy = null;
     this.stats.workerMs += res.ms;
     if (res.retried) this.stats.batchRetries++;
+    this.stats.sameMessageCombined += res.combined;
     entry.item.calls.forEach((call, i) => {
       if (res.error !== undefined) call.reject(Error(`BLS worker error: ${res.error}`));
       else call.resolve(res.results[i] === true);

@@ -20,6 +20,8 @@ export interface WorkerResponse {
   results: boolean[];
   /** The batch failed as a whole and its jobs were verified one by one. */
   retried: boolean;
+  /** Sets folded into another set of the same message before the pairing (n same-message sets count n - 1). */
+  combined: number;
   /** Time spent in the worker. */
   ms: number;
   error?: string;

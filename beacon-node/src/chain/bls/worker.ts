@@ -42,6 +42,9 @@ function decode(set: WireSet): DecodedSet | null {
   }
 }
 
+/** Sets folded into a same-message group by `verifySets` in the current request (reported to the pool). */
+let combined = 0;
+
 /** Verifies sets together; same-message sets combined first when asked (and when there are at least two). */
 function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   if (sets.length === 0) return true;
@@ -56,6 +59,7 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
       else g.push(s);
     }
     if (groups.size < sets.length) {
+      combined += sets.length - groups.size;
       list = [];
       for (const g of groups.values()) {
         if (g.length === 1) list.push(g[0]);
@@ -72,6 +76,7 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
 
 function handle(req: WorkerRequest): WorkerResponse {
   const t0 = performance.now();
+  combined = 0;
   const decoded = req.jobs.map((job) => {
     const out: DecodedSet[] = [];
     for (const s of job) {
@@ -94,7 +99,7 @@ function handle(req: WorkerRequest): WorkerResponse {
       });
     }
   }
-  return {id: req.id, results, retried, ms: performance.now() - t0};
+  return {id: req.id, results, retried, combined, ms: performance.now() - t0};
 }
 
 if (parentPort === null) throw Error("chain/bls/worker.ts runs only as a worker thread");
@@ -104,7 +109,7 @@ port.on("message", (req: WorkerRequest) => {
   try {
     res = handle(req);
   } catch (e) {
-    res = {id: req.id, results: [], retried: false, ms: 0, error: (e as Error).message};
+    res = {id: req.id, results: [], retried: false, combined: 0, ms: 0, error: (e as Error).message};
   }
   port.postMessage(res);
 });
