@@ -29,6 +29,7 @@ import {
   forkTypes,
   getDomain,
   type ProposerSlashing,
+  type PubkeyCache,
   type SignatureSet,
   type SignedBeaconBlockAllForks,
   type SignedBLSToExecutionChange,
@@ -133,6 +134,10 @@ export class BeaconChain implements IBeaconChain {
   readonly opts: BeaconChainOpts;
   /** Every BLS signature the chain and gossip validation check goes through here (worker pool or main thread). */
   readonly bls: BlsVerifier;
+  /** The pubkey ↔ index cache (and decoded public keys) every state of this chain shares. */
+  readonly pubkeyCache: PubkeyCache;
+  /** Stops the background decoding of the public keys (`close`). */
+  private readonly pubkeyPreload = new AbortController();
   readonly forkChoice: ForkChoice;
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
@@ -196,6 +201,8 @@ export class BeaconChain implements IBeaconChain {
       (opts.blsWorkers !== undefined && opts.blsWorkers > 0
         ? new BlsWorkerPool({workers: opts.blsWorkers})
         : new BlsSingleThread());
+    this.pubkeyCache = anchorState.epochCtx.pubkeyCache;
+    this.preloadPublicKeys();
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
@@ -281,7 +288,12 @@ export class BeaconChain implements IBeaconChain {
         if (blockRoot !== cp.root || st.state.slot !== computeStartSlotAtEpoch(cp.epoch)) {
           throw Error(`it is a state of block ${blockRoot} at slot ${st.state.slot}`);
         }
-        this.stateCache.setCheckpointState(cp, createCachedBeaconState(st.state, this.config, st.forkSeq));
+        this.stateCache.setCheckpointState(
+          cp,
+          createCachedBeaconState(st.state, this.config, st.forkSeq, {
+            pubkeyCache: this.pubkeyCache,
+          }),
+        );
         snapshotsLoaded++;
         return true;
       } catch (e) {
@@ -802,7 +814,41 @@ export class BeaconChain implements IBeaconChain {
 
   /** Closes what the chain owns that outlives a stopped node otherwise: the BLS worker threads. Idempotent. */
   async close(): Promise<void> {
+    this.pubkeyPreload.abort();
     await this.bls.close();
+  }
+
+  /**
+   * Every validator's public key decoded and checked once, in the background: decompression and the subgroup check
+   * on the BLS workers, the checked points turned into blst keys here one chunk per event-loop turn
+   * (`PubkeyCache.preload`). Signatures that need a key before then decode it on the spot, as before. Only with the
+   * worker pool (`--bls.workers` > 0).
+   */
+  private preloadPublicKeys(): void {
+    const bls = this.bls;
+    if (bls.checkPublicKeys === undefined) return;
+    const size = this.pubkeyCache.size;
+    const concurrency = bls instanceof BlsWorkerPool ? bls.workerCount : 1;
+    this.pubkeyCache
+      .preload((keys) => (bls.checkPublicKeys as NonNullable<typeof bls.checkPublicKeys>)(keys), {
+        concurrency,
+        signal: this.pubkeyPreload.signal,
+      })
+      .then(
+        (r) => {
+          if (this.pubkeyPreload.signal.aborted) return;
+          const fields = {validators: size, decoded: r.decoded, invalid: r.invalid, ms: Math.round(r.ms)};
+          // a line worth reading on a large registry only
+          if (size >= 100_000) this.logger.info("Public keys decoded and checked", fields);
+          else this.logger.debug("Public keys decoded and checked", fields);
+        },
+        (e: unknown) => {
+          if (this.pubkeyPreload.signal.aborted) return;
+          this.logger.warn("Decoding public keys in the background failed (each is decoded when first needed)", {
+            error: (e as Error).message,
+          });
+        },
+      );
   }
 
   /** Epoch of the head slot, for status lines. */

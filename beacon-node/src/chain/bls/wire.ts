@@ -9,6 +9,11 @@ export interface WireSet {
 
 export interface WorkerRequest {
   id: number;
+  /**
+   * Instead of signatures: compressed public keys to decompress and check (subgroup, not infinity); the answer's
+   * `pubkeys` holds each one's uncompressed serialization, or null when it is not a valid key.
+   */
+  pubkeys?: Uint8Array[];
   /** Each job is a list of sets that must all verify; the answer is one boolean per job. */
   jobs: WireSet[][];
   /** Combine sets that sign the same message before the multi-pairing. */
@@ -25,4 +30,5 @@ export interface WorkerResponse {
   /** Time spent in the worker. */
   ms: number;
   error?: string;
+  pubkeys?: (Uint8Array | null)[];
 }

@@ -74,7 +74,21 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   return verifyMultipleAggregateSignatures(list);
 }
 
+/** Decompresses and checks public keys (`PublicKey.fromBytes` with validation: subgroup and infinity). */
+function checkPublicKeys(req: WorkerRequest, keys: Uint8Array[]): WorkerResponse {
+  const t0 = performance.now();
+  const pubkeys = keys.map((k) => {
+    try {
+      return PublicKey.fromBytes(k, true).toBytes(false);
+    } catch {
+      return null;
+    }
+  });
+  return {id: req.id, results: [], retried: false, combined: 0, ms: performance.now() - t0, pubkeys};
+}
+
 function handle(req: WorkerRequest): WorkerResponse {
+  if (req.pubkeys !== undefined) return checkPublicKeys(req, req.pubkeys);
   const t0 = performance.now();
   combined = 0;
   const decoded = req.jobs.map((job) => {
