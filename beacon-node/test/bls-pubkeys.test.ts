@@ -34,7 +34,7 @@ const bad = (() => {
 
 function cacheOf(): PubkeyCache {
   const cache = new PubkeyCache();
-  keys.forEach((k, i) => cache.set(i, i === BAD_INDEX ? bad : k));
+  for (const [i, k] of keys.entries()) cache.set(i, i === BAD_INDEX ? bad : k);
   return cache;
 }
 
