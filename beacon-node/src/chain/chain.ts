@@ -820,7 +820,7 @@ export class BeaconChain implements IBeaconChain {
 
   /**
    * Every validator's public key decoded and checked once, in the background: decompression and the subgroup check
-   * on the BLS workers, the checked points turned into blst keys here one chunk per event-loop turn
+   * on the BLS workers, the checked points turned into blst keys here 128 keys per event-loop turn
    * (`PubkeyCache.preload`). Signatures that need a key before then decode it on the spot, as before. Only with the
    * worker pool (`--bls.workers` > 0).
    */
