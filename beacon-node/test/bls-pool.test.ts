@@ -53,15 +53,23 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
   });
 
   it("combines same-message sets (a committee's attestations) and still catches a forged one", async () => {
+    const before = {...pool.stats};
     const good = await Promise.all(
       [0, 1, 2, 3, 4, 5].map((k) => pool.verifySignatureSets([single(k, 42)], {batchable: true})),
     );
     expect(good).toEqual([true, true, true, true, true, true]);
+    // 6 calls under maxBufferedSets 8 wait for the timer: one batch, one pairing for the 6 same-message sets
+    expect(pool.stats.batches - before.batches).toBe(1);
+    expect(pool.stats.sameMessageCombined - before.sameMessageCombined).toBe(5);
+    const mid = {...pool.stats};
     // validator 3 claims a signature made by validator 9 over the same message
     const mixed = await Promise.all(
       [0, 1, 2, 3, 4, 5].map((k) => pool.verifySignatureSets([single(k, 43, k === 3 ? 9 : k)], {batchable: true})),
     );
     expect(mixed).toEqual([true, true, true, false, true, true]);
+    // combined first (5 folded), the combined check failed, then each call alone (no group left to combine)
+    expect(pool.stats.sameMessageCombined - mid.sameMessageCombined).toBe(5);
+    expect(pool.stats.batchRetries - mid.batchRetries).toBe(1);
   });
 
   it("verifies aggregate sets, and an aggregate without signers is false", async () => {

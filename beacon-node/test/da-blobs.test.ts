@@ -58,9 +58,9 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
   const newDaWith = (opts: Partial<import("../src/chain/da/index.ts").DataAvailabilityTrackerOpts>) =>
     new da.DataAvailabilityTracker({config: dc.chain.beaconConfig, kzg, ...opts});
   const subnetOf = (index: number) => da.computeSubnetForBlobSidecar(dc.chain.config, ForkSeq.electra, index);
-  function outcome(run: () => void): string {
+  async function outcome(run: () => unknown): Promise<string> {
     try {
-      run();
+      await run();
       return "ACCEPT";
     } catch (e) {
       if (e instanceof GossipValidationError) return `${e.acceptance} ${e.code}`;
@@ -135,46 +135,46 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     expect(da.verifyBlobSidecarsKzgProofBatch(kzg, [])).toBe(true);
   });
 
-  it("gossip: valid sidecars are ACCEPTed once; every IGNORE / REJECT rule", () => {
+  it("gossip: valid sidecars are ACCEPTed once; every IGNORE / REJECT rule", async () => {
     dc.setSlot(1);
     const chain = dc.chain;
     const [s0, s1] = sidecars;
     const tracker = newDa();
-    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
+    expect(await outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("ACCEPT");
     expect(tracker.getBlobSidecars(root)).toHaveLength(1);
-    expect(outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
+    expect(await outcome(() => validateBlobSidecarGossip(chain, s0, subnetOf(0), tracker))).toBe("IGNORE ALREADY_SEEN");
 
     const check = (s: BlobSidecar, subnet: number, opts = {}) =>
       outcome(() => validateBlobSidecarGossip(chain, s, subnet, newDa(), opts));
     // index bound (MAX_BLOBS_PER_BLOCK_ELECTRA = 9) and subnet
-    expect(check({...s1, index: 9}, 0)).toBe("REJECT INDEX_OUT_OF_RANGE");
-    expect(check(s1, subnetOf(0))).toBe("REJECT WRONG_SUBNET");
+    expect(await check({...s1, index: 9}, 0)).toBe("REJECT INDEX_OUT_OF_RANGE");
+    expect(await check(s1, subnetOf(0))).toBe("REJECT WRONG_SUBNET");
     expect(subnetOf(8)).toBe(8); // 9 subnets from electra
     // future slot, with MAXIMUM_GOSSIP_CLOCK_DISPARITY (500 ms) allowed
     dc.setSlot(0, 5000);
-    expect(check(s1, subnetOf(1))).toBe("IGNORE FUTURE_SLOT");
+    expect(await check(s1, subnetOf(1))).toBe("IGNORE FUTURE_SLOT");
     dc.setSlot(0, 5600);
-    expect(check(s1, subnetOf(1))).toBe("ACCEPT");
+    expect(await check(s1, subnetOf(1))).toBe("ACCEPT");
     dc.setSlot(1);
     // not after the finalized slot (finalized epoch 0 → slot 0)
-    expect(check(withHeader(s1, {slot: 0}), subnetOf(1))).toBe("IGNORE WOULD_REVERT_FINALIZED");
-    expect(check(withHeader(s1, {proposerIndex: 64}, 0), subnetOf(1))).toBe("REJECT PROPOSER_INDEX_OUT_OF_RANGE");
+    expect(await check(withHeader(s1, {slot: 0}), subnetOf(1))).toBe("IGNORE WOULD_REVERT_FINALIZED");
+    expect(await check(withHeader(s1, {proposerIndex: 64}, 0), subnetOf(1))).toBe("REJECT PROPOSER_INDEX_OUT_OF_RANGE");
     const other = (produced.proposerIndex + 1) % 64;
-    expect(check(withHeader(s1, {}, other), subnetOf(1))).toBe("REJECT INVALID_PROPOSER_SIGNATURE");
+    expect(await check(withHeader(s1, {}, other), subnetOf(1))).toBe("REJECT INVALID_PROPOSER_SIGNATURE");
     const unknownParent = withHeader(s1, {parentRoot: new Uint8Array(32).fill(9)});
-    expect(check(unknownParent, subnetOf(1))).toBe("IGNORE PARENT_UNKNOWN");
-    expect(check(unknownParent, subnetOf(1), {isInvalidBlock: () => true})).toBe("REJECT PARENT_INVALID");
+    expect(await check(unknownParent, subnetOf(1))).toBe("IGNORE PARENT_UNKNOWN");
+    expect(await check(unknownParent, subnetOf(1), {isInvalidBlock: () => true})).toBe("REJECT PARENT_INVALID");
     // the header is signed, but the commitment is not the body's / the proof is another blob's
-    expect(check({...s1, kzgCommitment: s0.kzgCommitment}, subnetOf(1))).toBe("REJECT INVALID_INCLUSION_PROOF");
-    expect(check({...s1, kzgProof: s0.kzgProof}, subnetOf(1))).toBe("REJECT INVALID_KZG_PROOF");
-    expect(check({...s1, blob: flip(s1.blob, 77)}, subnetOf(1))).toBe("REJECT INVALID_KZG_PROOF");
+    expect(await check({...s1, kzgCommitment: s0.kzgCommitment}, subnetOf(1))).toBe("REJECT INVALID_INCLUSION_PROOF");
+    expect(await check({...s1, kzgProof: s0.kzgProof}, subnetOf(1))).toBe("REJECT INVALID_KZG_PROOF");
+    expect(await check({...s1, blob: flip(s1.blob, 77)}, subnetOf(1))).toBe("REJECT INVALID_KZG_PROOF");
     // signed by another validator that claims the slot
-    expect(check(withHeader(s1, {proposerIndex: other}, other), subnetOf(1))).toBe("REJECT INCORRECT_PROPOSER");
+    expect(await check(withHeader(s1, {proposerIndex: other}, other), subnetOf(1))).toBe("REJECT INCORRECT_PROPOSER");
     // an invalid sidecar does not take the tuple: the valid one is still ACCEPTed
-    expect(outcome(() => validateBlobSidecarGossip(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker))).toBe(
-      "REJECT INVALID_KZG_PROOF",
-    );
-    expect(outcome(() => validateBlobSidecarGossip(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
+    expect(
+      await outcome(() => validateBlobSidecarGossip(chain, {...s1, kzgProof: s0.kzgProof}, subnetOf(1), tracker)),
+    ).toBe("REJECT INVALID_KZG_PROOF");
+    expect(await outcome(() => validateBlobSidecarGossip(chain, s1, subnetOf(1), tracker))).toBe("ACCEPT");
   });
 
   it("tracker: available when the last blob arrives; import with dataAvailable; sidecars persisted to the db", async () => {
@@ -189,7 +189,7 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       resolved = true;
       return ok;
     });
-    validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), tracker);
+    await validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), tracker);
     await new Promise((r) => setTimeout(r, 10));
     expect(resolved).toBe(false);
     expect(tracker.getMissing(root)).toEqual({blobIndices: [0]});
@@ -217,10 +217,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
     expect(tracker.size).toBe(0);
   });
 
-  it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
+  it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", async () => {
     // block 1 is imported now: a header for slot 1 on top of it
     const s = withHeader(sidecars[0], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateBlobSidecarGossip(dc.chain, s, subnetOf(0), newDa()))).toBe(
+    expect(await outcome(() => validateBlobSidecarGossip(dc.chain, s, subnetOf(0), newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });
@@ -288,10 +288,10 @@ describe("blob sidecars of a produced electra block (2 blobs)", () => {
       add: (slot: number, key: string) => void shared.set(`${slot}/${key}`, true),
     };
     const sharing = newDaWith({seenTuples: {blobSidecarTuples: keys, dataColumnSidecarTuples: keys}});
-    validateBlobSidecarGossip(chain, sidecars[0], subnetOf(0), sharing);
+    await validateBlobSidecarGossip(chain, sidecars[0], subnetOf(0), sharing);
     expect(shared.has(`1/${produced.proposerIndex}:0`)).toBe(true);
     shared.set(`1/${produced.proposerIndex}:1`, true);
-    expect(outcome(() => validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), sharing))).toBe(
+    expect(await outcome(() => validateBlobSidecarGossip(chain, sidecars[1], subnetOf(1), sharing))).toBe(
       "IGNORE ALREADY_SEEN",
     );
   });

@@ -60,9 +60,9 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
 
   const newDa = (opts: Partial<import("../src/chain/da/index.ts").DataAvailabilityTrackerOpts> = {}) =>
     new da.DataAvailabilityTracker({config: dc.chain.beaconConfig, kzg, reconstruct: false, ...opts});
-  function outcome(run: () => void): string {
+  async function outcome(run: () => unknown): Promise<string> {
     try {
-      run();
+      await run();
       return "ACCEPT";
     } catch (e) {
       if (e instanceof GossipValidationError) return `${e.acceptance} ${e.code}`;
@@ -183,41 +183,41 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
     }
   });
 
-  it("gossip: a valid column is ACCEPTed once; every IGNORE / REJECT rule", () => {
+  it("gossip: a valid column is ACCEPTed once; every IGNORE / REJECT rule", async () => {
     dc.setSlot(1);
     const chain = dc.chain;
     const s = sidecars[21];
     const tracker = newDa();
-    expect(outcome(() => validateDataColumnSidecarGossip(chain, s, 21, tracker))).toBe("ACCEPT");
+    expect(await outcome(() => validateDataColumnSidecarGossip(chain, s, 21, tracker))).toBe("ACCEPT");
     expect(tracker.getDataColumnSidecars(root)).toHaveLength(1);
     // the seen tuple comes first: even a malformed copy of it is IGNOREd
-    expect(outcome(() => validateDataColumnSidecarGossip(chain, {...s, column: []}, 21, tracker))).toBe(
+    expect(await outcome(() => validateDataColumnSidecarGossip(chain, {...s, column: []}, 21, tracker))).toBe(
       "IGNORE ALREADY_SEEN",
     );
 
     const check = (x: DataColumnSidecar, subnet: number, opts = {}) =>
       outcome(() => validateDataColumnSidecarGossip(chain, x, subnet, newDa(), opts));
     const t = sidecars[40];
-    expect(check({...t, kzgProofs: t.kzgProofs.slice(1)}, 40)).toBe("REJECT INVALID_SIDECAR");
-    expect(check({...t, index: NUMBER_OF_COLUMNS}, 0)).toBe("REJECT INVALID_SIDECAR");
-    expect(check(t, 41)).toBe("REJECT WRONG_SUBNET");
+    expect(await check({...t, kzgProofs: t.kzgProofs.slice(1)}, 40)).toBe("REJECT INVALID_SIDECAR");
+    expect(await check({...t, index: NUMBER_OF_COLUMNS}, 0)).toBe("REJECT INVALID_SIDECAR");
+    expect(await check(t, 41)).toBe("REJECT WRONG_SUBNET");
     dc.setSlot(0, 5000);
-    expect(check(t, 40)).toBe("IGNORE FUTURE_SLOT");
+    expect(await check(t, 40)).toBe("IGNORE FUTURE_SLOT");
     dc.setSlot(0, 5600);
-    expect(check(t, 40)).toBe("ACCEPT");
+    expect(await check(t, 40)).toBe("ACCEPT");
     dc.setSlot(1);
-    expect(check(withHeader(t, {slot: 0}), 40)).toBe("IGNORE WOULD_REVERT_FINALIZED");
-    expect(check(withHeader(t, {proposerIndex: 99}, 0), 40)).toBe("REJECT PROPOSER_INDEX_OUT_OF_RANGE");
+    expect(await check(withHeader(t, {slot: 0}), 40)).toBe("IGNORE WOULD_REVERT_FINALIZED");
+    expect(await check(withHeader(t, {proposerIndex: 99}, 0), 40)).toBe("REJECT PROPOSER_INDEX_OUT_OF_RANGE");
     const other = (produced.proposerIndex + 1) % 64;
-    expect(check(withHeader(t, {}, other), 40)).toBe("REJECT INVALID_PROPOSER_SIGNATURE");
+    expect(await check(withHeader(t, {}, other), 40)).toBe("REJECT INVALID_PROPOSER_SIGNATURE");
     const unknownParent = withHeader(t, {parentRoot: new Uint8Array(32).fill(3)});
-    expect(check(unknownParent, 40)).toBe("IGNORE PARENT_UNKNOWN");
-    expect(check(unknownParent, 40, {isInvalidBlock: () => true})).toBe("REJECT PARENT_INVALID");
-    expect(check({...t, kzgCommitments: [t.kzgCommitments[1], t.kzgCommitments[0]]}, 40)).toBe(
+    expect(await check(unknownParent, 40)).toBe("IGNORE PARENT_UNKNOWN");
+    expect(await check(unknownParent, 40, {isInvalidBlock: () => true})).toBe("REJECT PARENT_INVALID");
+    expect(await check({...t, kzgCommitments: [t.kzgCommitments[1], t.kzgCommitments[0]]}, 40)).toBe(
       "REJECT INVALID_INCLUSION_PROOF",
     );
-    expect(check({...t, column: [flip(t.column[0], 5), t.column[1]]}, 40)).toBe("REJECT INVALID_KZG_PROOF");
-    expect(check(withHeader(t, {proposerIndex: other}, other), 40)).toBe("REJECT INCORRECT_PROPOSER");
+    expect(await check({...t, column: [flip(t.column[0], 5), t.column[1]]}, 40)).toBe("REJECT INVALID_KZG_PROOF");
+    expect(await check(withHeader(t, {proposerIndex: other}, other), 40)).toBe("REJECT INCORRECT_PROPOSER");
   });
 
   it("tracker: available when the last sampling column arrives; import; the custody columns are persisted", async () => {
@@ -234,7 +234,7 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
       return ok;
     });
     for (const c of [3, 17, 5, 64]) {
-      validateDataColumnSidecarGossip(chain, sidecars[c], c, tracker);
+      await validateDataColumnSidecarGossip(chain, sidecars[c], c, tracker);
       await new Promise((r) => setTimeout(r, 5));
       expect(resolved).toBe(false);
     }
@@ -257,9 +257,9 @@ describe(`data column sidecars of a produced fulu block (${BLOBS} blobs)`, () =>
     expect(sameSidecar(stored?.sidecar as DataColumnSidecar, sidecars[17])).toBe(true);
   });
 
-  it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", () => {
+  it("gossip: a sidecar not after its (imported) parent's slot is REJECTed", async () => {
     const s = withHeader(sidecars[8], {parentRoot: fromRootHex(root)});
-    expect(outcome(() => validateDataColumnSidecarGossip(dc.chain, s, 8, newDa()))).toBe(
+    expect(await outcome(() => validateDataColumnSidecarGossip(dc.chain, s, 8, newDa()))).toBe(
       "REJECT NOT_LATER_THAN_PARENT",
     );
   });

@@ -204,7 +204,7 @@ export class ApiContext {
     const stored = await chain.db.stateArchive.getByRoot(fromRootHex(stateId));
     if (stored !== null) {
       return {
-        state: createCachedBeaconState(stored.state, chain.config, stored.forkSeq),
+        state: createCachedBeaconState(stored.state, chain.config, stored.forkSeq, {pubkeyCache: chain.pubkeyCache}),
         blockRoot: null,
         executionOptimistic: false,
         finalized: true,
@@ -231,7 +231,7 @@ export class ApiContext {
     const stored = await chain.db.stateArchive.getBySlot(slot);
     if (stored !== null) {
       return {
-        state: createCachedBeaconState(stored.state, chain.config, stored.forkSeq),
+        state: createCachedBeaconState(stored.state, chain.config, stored.forkSeq, {pubkeyCache: chain.pubkeyCache}),
         blockRoot: null,
         executionOptimistic: false,
         finalized: true,

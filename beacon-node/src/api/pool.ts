@@ -6,7 +6,7 @@
  * - Slashings, voluntary exits, BLS-to-execution changes: checked by running the state-transition operation
  *   (signatures on) on a copy of the head state (phase0/capella beacon-chain.md process_*), then kept in the
  *   API's pools (opPools.ts).
- * - Sync committee messages → chain.submitSyncCommitteeMessage.
+ * - Sync committee messages → chain.submitSyncCommitteeMessageAsync (signature through the BLS pool).
  */
 import {
   ApiError,
@@ -148,17 +148,21 @@ export function poolHandlers(
     },
     async submitPoolSyncCommitteeSignatures({signatures}) {
       const failures: IndexedFailure[] = [];
-      signatures.forEach((msg, index) => {
-        try {
-          chain.submitSyncCommitteeMessage(msg);
-          ctx.syncMessages.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
-          ctx.liveness.seen(computeEpochAtSlot(msg.slot), msg.validatorIndex);
-          ctx.network?.publishSyncCommitteeMessage(msg);
-        } catch (e) {
-          if (e instanceof ChainError) failures.push({index, message: e.message});
-          else throw e;
-        }
-      });
+      // all verified together (batchable calls on the BLS worker pool), each accepted or refused on its own
+      await Promise.all(
+        signatures.map(async (msg, index) => {
+          try {
+            await chain.submitSyncCommitteeMessageAsync(msg);
+            ctx.syncMessages.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
+            ctx.liveness.seen(computeEpochAtSlot(msg.slot), msg.validatorIndex);
+            ctx.network?.publishSyncCommitteeMessage(msg);
+          } catch (e) {
+            if (e instanceof ChainError) failures.push({index, message: e.message});
+            else throw e;
+          }
+        }),
+      );
+      failures.sort((a, b) => a.index - b.index);
       if (failures.length > 0) {
         throw ApiError.indexed(
           `${failures.length} of ${signatures.length} sync committee messages failed validation`,

@@ -32,9 +32,9 @@ import {
   getDomain,
   type SignatureSet,
   validatorPublicKey,
-  verifySignatureSets,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import type {BlsVerifier} from "../chain/bls/pool.ts";
 import type {ApiContext} from "./context.ts";
 
 /** At most this many selections per request (a large operator's validators × 2 epochs of duties). */
@@ -46,8 +46,16 @@ function single(pubkey: ReturnType<typeof validatorPublicKey>, signingRoot: Uint
   return {type: "single", pubkey, signingRoot, signature} as SignatureSet;
 }
 
-/** Verifies each item's set; throws one 400 with the index and reason of every failing item. */
-function verifyEach(what: string, count: number, build: (i: number) => SignatureSet): void {
+/**
+ * Verifies each item's set through the chain's BLS verifier (worker pool); throws one 400 with the index and reason of
+ * every failing item.
+ */
+async function verifyEach(
+  bls: BlsVerifier,
+  what: string,
+  count: number,
+  build: (i: number) => SignatureSet,
+): Promise<void> {
   const failures: IndexedFailure[] = [];
   const sets: {index: number; set: SignatureSet}[] = [];
   for (let index = 0; index < count; index++) {
@@ -58,10 +66,11 @@ function verifyEach(what: string, count: number, build: (i: number) => Signature
     }
   }
   // one batch for the common all-valid case; one by one to name the invalid ones otherwise
-  if (!verifySignatureSets(sets.map((s) => s.set))) {
-    for (const {index, set} of sets) {
-      if (!verifySignatureSets([set])) failures.push({index, message: "invalid selection proof signature"});
-    }
+  if (!(await bls.verifySignatureSets(sets.map((s) => s.set)))) {
+    const each = await Promise.all(sets.map(({set}) => bls.verifySignatureSets([set], {batchable: true})));
+    sets.forEach(({index}, i) => {
+      if (!each[i]) failures.push({index, message: "invalid selection proof signature"});
+    });
   }
   if (failures.length > 0) {
     failures.sort((a, b) => a.index - b.index);
@@ -85,7 +94,7 @@ export function selectionsHandlers(
     async submitBeaconCommitteeSelections({selections}) {
       checkCount(selections.length);
       const cs = chain.getHeadState();
-      verifyEach("beacon committee selections", selections.length, (i) => {
+      await verifyEach(chain.bls, "beacon committee selections", selections.length, (i) => {
         const {validatorIndex, slot, selectionProof} = selections[i];
         const domain = getDomain(cs.state, DOMAIN_SELECTION_PROOF, computeEpochAtSlot(slot));
         return single(
@@ -101,7 +110,7 @@ export function selectionsHandlers(
     async submitSyncCommitteeSelections({selections}) {
       checkCount(selections.length);
       const cs = chain.getHeadState();
-      verifyEach("sync committee selections", selections.length, (i) => {
+      await verifyEach(chain.bls, "sync committee selections", selections.length, (i) => {
         const {validatorIndex, slot, subcommitteeIndex, selectionProof} = selections[i];
         if (subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) {
           throw Error(`subcommittee_index ${subcommitteeIndex} >= ${SYNC_COMMITTEE_SUBNET_COUNT}`);

@@ -46,8 +46,6 @@ import {
   isSyncCommitteeAggregator,
   type SignatureSet,
   validatorPublicKey,
-  verifySignatureSet,
-  verifySignatureSets,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {ChainError, fromRootHex, G2_POINT_AT_INFINITY} from "../chain/index.ts";
@@ -218,7 +216,8 @@ export function validatorHandlers(
         if (!Buffer.from(randaoReveal).equals(G2_POINT_AT_INFINITY)) {
           throw ApiError.badRequest("with skip_randao_verification the randao_reveal must be the point at infinity");
         }
-      } else if (!verifySignatureSet(getRandaoSignatureSet(pre, randaoReveal))) {
+      } else if (!(await chain.bls.verifySignatureSets([getRandaoSignatureSet(pre, randaoReveal)]))) {
+        // one set, sent to a worker at once (not batched: block production waits on it)
         throw ApiError.badRequest(`invalid randao_reveal for the proposer of slot ${slot}`);
       }
       const proposerIndex = pre.epochCtx.getBeaconProposer(slot);
@@ -302,52 +301,60 @@ export function validatorHandlers(
     async publishAggregateAndProofsV2({version, signedAggregateAndProofs}) {
       const electra = isPostElectra(version);
       const failures: IndexedFailure[] = [];
-      signedAggregateAndProofs.forEach((signed, index) => {
-        try {
-          const {aggregatorIndex, aggregate, selectionProof} = signed.message;
-          const data = aggregate.data;
-          const committeeIndex = electra
-            ? (aggregate as {committeeBits: {getTrueBitIndexes(): number[]}}).committeeBits.getTrueBitIndexes()
-            : [data.index];
-          if (committeeIndex.length !== 1) throw Error("an aggregate must have exactly one committee bit");
-          const committee = committeeOf(ctx, data, committeeIndex[0]);
-          if (!committee.includes(aggregatorIndex))
-            throw Error(`aggregator ${aggregatorIndex} is not in the committee`);
-          if (!isAggregator(committee.length, selectionProof))
-            throw Error("the selection proof does not select an aggregator");
-          const cs = chain.forkChoice.getCheckpointState({epoch: data.target.epoch, root: toRootHex(data.target.root)});
-          const epoch = computeEpochAtSlot(data.slot);
-          const pubkey = validatorPublicKey(cs, aggregatorIndex);
-          const aapType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
-          const indexed = getIndexedAttestation(cs, aggregate as AttestationAllForks);
-          const sets: SignatureSet[] = [
-            single(
-              pubkey,
-              computeSigningRoot(ssz.phase0.Slot, data.slot, getDomain(cs.state, DOMAIN_SELECTION_PROOF, epoch)),
-              selectionProof,
-            ),
-            single(
-              pubkey,
-              computeSigningRoot(
-                aapType as never,
-                signed.message as never,
-                getDomain(cs.state, DOMAIN_AGGREGATE_AND_PROOF, epoch),
+      // verified together: batchable calls on the BLS worker pool
+      await Promise.all(
+        signedAggregateAndProofs.map(async (signed, index) => {
+          try {
+            const {aggregatorIndex, aggregate, selectionProof} = signed.message;
+            const data = aggregate.data;
+            const committeeIndex = electra
+              ? (aggregate as {committeeBits: {getTrueBitIndexes(): number[]}}).committeeBits.getTrueBitIndexes()
+              : [data.index];
+            if (committeeIndex.length !== 1) throw Error("an aggregate must have exactly one committee bit");
+            const committee = committeeOf(ctx, data, committeeIndex[0]);
+            if (!committee.includes(aggregatorIndex))
+              throw Error(`aggregator ${aggregatorIndex} is not in the committee`);
+            if (!isAggregator(committee.length, selectionProof))
+              throw Error("the selection proof does not select an aggregator");
+            const cs = chain.forkChoice.getCheckpointState({
+              epoch: data.target.epoch,
+              root: toRootHex(data.target.root),
+            });
+            const epoch = computeEpochAtSlot(data.slot);
+            const pubkey = validatorPublicKey(cs, aggregatorIndex);
+            const aapType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
+            const indexed = getIndexedAttestation(cs, aggregate as AttestationAllForks);
+            const sets: SignatureSet[] = [
+              single(
+                pubkey,
+                computeSigningRoot(ssz.phase0.Slot, data.slot, getDomain(cs.state, DOMAIN_SELECTION_PROOF, epoch)),
+                selectionProof,
               ),
-              signed.signature,
-            ),
-            getIndexedAttestationSignatureSet(cs, indexed),
-          ];
-          if (!verifySignatureSets(sets)) throw Error("a signature of the aggregate and proof is invalid");
-          ctx.liveness.seen(data.target.epoch, aggregatorIndex);
-          for (const i of indexed.attestingIndices) ctx.liveness.seen(data.target.epoch, i);
-          // kept for blocks; its votes reach fork choice once its slot is over
-          chain.onAggregate(aggregate as AttestationAllForks, committeeIndex[0], indexed.attestingIndices);
-          ctx.emit({type: "attestation", message: aggregate as never});
-          ctx.network?.publishAggregateAndProof(signed);
-        } catch (e) {
-          failures.push({index, message: (e as Error).message});
-        }
-      });
+              single(
+                pubkey,
+                computeSigningRoot(
+                  aapType as never,
+                  signed.message as never,
+                  getDomain(cs.state, DOMAIN_AGGREGATE_AND_PROOF, epoch),
+                ),
+                signed.signature,
+              ),
+              getIndexedAttestationSignatureSet(cs, indexed),
+            ];
+            if (!(await chain.bls.verifySignatureSets(sets, {batchable: true})))
+              throw Error("a signature of the aggregate and proof is invalid");
+            ctx.liveness.seen(data.target.epoch, aggregatorIndex);
+            for (const i of indexed.attestingIndices) ctx.liveness.seen(data.target.epoch, i);
+            // kept for blocks; its votes reach fork choice once its slot is over
+            chain.onAggregate(aggregate as AttestationAllForks, committeeIndex[0], indexed.attestingIndices);
+            ctx.emit({type: "attestation", message: aggregate as never});
+            ctx.network?.publishAggregateAndProof(signed);
+          } catch (e) {
+            failures.push({index, message: (e as Error).message});
+          }
+        }),
+      );
+      failures.sort((x, y) => x.index - y.index);
       if (failures.length > 0) {
         throw ApiError.indexed(
           `${failures.length} of ${signedAggregateAndProofs.length} aggregates failed validation`,
@@ -396,63 +403,68 @@ export function validatorHandlers(
     async publishContributionAndProofs({contributionAndProofs}) {
       const failures: IndexedFailure[] = [];
       const cs = chain.getHeadState();
-      contributionAndProofs.forEach((signed, index) => {
-        try {
-          const {aggregatorIndex, contribution, selectionProof} = signed.message;
-          const {slot, subcommitteeIndex} = contribution;
-          if (subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) throw Error("subcommittee index out of range");
-          const committee = syncCommitteeAt(slot, cs);
-          const sub = committee.slice(
-            subcommitteeIndex * SYNC_SUBCOMMITTEE_SIZE,
-            (subcommitteeIndex + 1) * SYNC_SUBCOMMITTEE_SIZE,
-          );
-          if (!sub.includes(aggregatorIndex))
-            throw Error(`aggregator ${aggregatorIndex} is not in subcommittee ${subcommitteeIndex}`);
-          if (!isSyncCommitteeAggregator(selectionProof))
-            throw Error("the selection proof does not select an aggregator");
-          const epoch = computeEpochAtSlot(slot);
-          const participants = contribution.aggregationBits.getTrueBitIndexes().map((i) => sub[i]);
-          if (participants.length === 0) throw Error("the contribution has no participants");
-          const pubkey = validatorPublicKey(cs, aggregatorIndex);
-          const sets: SignatureSet[] = [
-            single(
-              pubkey,
-              computeSigningRoot(
-                ssz.altair.SyncAggregatorSelectionData,
-                {slot, subcommitteeIndex},
-                getDomain(cs.state, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epoch),
+      // verified together: batchable calls on the BLS worker pool
+      await Promise.all(
+        contributionAndProofs.map(async (signed, index) => {
+          try {
+            const {aggregatorIndex, contribution, selectionProof} = signed.message;
+            const {slot, subcommitteeIndex} = contribution;
+            if (subcommitteeIndex >= SYNC_COMMITTEE_SUBNET_COUNT) throw Error("subcommittee index out of range");
+            const committee = syncCommitteeAt(slot, cs);
+            const sub = committee.slice(
+              subcommitteeIndex * SYNC_SUBCOMMITTEE_SIZE,
+              (subcommitteeIndex + 1) * SYNC_SUBCOMMITTEE_SIZE,
+            );
+            if (!sub.includes(aggregatorIndex))
+              throw Error(`aggregator ${aggregatorIndex} is not in subcommittee ${subcommitteeIndex}`);
+            if (!isSyncCommitteeAggregator(selectionProof))
+              throw Error("the selection proof does not select an aggregator");
+            const epoch = computeEpochAtSlot(slot);
+            const participants = contribution.aggregationBits.getTrueBitIndexes().map((i) => sub[i]);
+            if (participants.length === 0) throw Error("the contribution has no participants");
+            const pubkey = validatorPublicKey(cs, aggregatorIndex);
+            const sets: SignatureSet[] = [
+              single(
+                pubkey,
+                computeSigningRoot(
+                  ssz.altair.SyncAggregatorSelectionData,
+                  {slot, subcommitteeIndex},
+                  getDomain(cs.state, DOMAIN_SYNC_COMMITTEE_SELECTION_PROOF, epoch),
+                ),
+                selectionProof,
               ),
-              selectionProof,
-            ),
-            single(
-              pubkey,
-              computeSigningRoot(
-                ssz.altair.ContributionAndProof,
-                signed.message,
-                getDomain(cs.state, DOMAIN_CONTRIBUTION_AND_PROOF, epoch),
+              single(
+                pubkey,
+                computeSigningRoot(
+                  ssz.altair.ContributionAndProof,
+                  signed.message,
+                  getDomain(cs.state, DOMAIN_CONTRIBUTION_AND_PROOF, epoch),
+                ),
+                signed.signature,
               ),
-              signed.signature,
-            ),
-            {
-              type: "aggregate",
-              pubkeys: participants.map((i) => validatorPublicKey(cs, i)),
-              signingRoot: computeSigningRoot(
-                ssz.phase0.Root,
-                contribution.beaconBlockRoot,
-                getDomain(cs.state, DOMAIN_SYNC_COMMITTEE, epoch),
-              ),
-              signature: contribution.signature,
-            },
-          ];
-          if (!verifySignatureSets(sets)) throw Error("a signature of the contribution and proof is invalid");
-          ctx.liveness.seen(epoch, aggregatorIndex);
-          chain.addSyncContribution(contribution as never);
-          ctx.emit({type: "contribution_and_proof", message: signed});
-          ctx.network?.publishContributionAndProof(signed);
-        } catch (e) {
-          failures.push({index, message: (e as Error).message});
-        }
-      });
+              {
+                type: "aggregate",
+                pubkeys: participants.map((i) => validatorPublicKey(cs, i)),
+                signingRoot: computeSigningRoot(
+                  ssz.phase0.Root,
+                  contribution.beaconBlockRoot,
+                  getDomain(cs.state, DOMAIN_SYNC_COMMITTEE, epoch),
+                ),
+                signature: contribution.signature,
+              },
+            ];
+            if (!(await chain.bls.verifySignatureSets(sets, {batchable: true})))
+              throw Error("a signature of the contribution and proof is invalid");
+            ctx.liveness.seen(epoch, aggregatorIndex);
+            chain.addSyncContribution(contribution as never);
+            ctx.emit({type: "contribution_and_proof", message: signed});
+            ctx.network?.publishContributionAndProof(signed);
+          } catch (e) {
+            failures.push({index, message: (e as Error).message});
+          }
+        }),
+      );
+      failures.sort((x, y) => x.index - y.index);
       if (failures.length > 0) {
         throw ApiError.indexed(
           `${failures.length} of ${contributionAndProofs.length} contributions failed validation`,

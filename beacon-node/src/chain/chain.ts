@@ -29,16 +29,15 @@ import {
   forkTypes,
   getDomain,
   type ProposerSlashing,
+  type PubkeyCache,
   type SignatureSet,
   type SignedBeaconBlockAllForks,
   type SignedBLSToExecutionChange,
   type SignedVoluntaryExit,
   stateTransition,
   validatorPublicKey,
-  verifySignatureSet,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {Signature, verify} from "@chainsafe/blst";
 import type {BeaconDb, ResumeData} from "../db/index.ts";
 import type {ExecutionEngine} from "../execution/index.ts";
 import type {ChainMetricsHook} from "../metrics/hooks.ts";
@@ -135,6 +134,10 @@ export class BeaconChain implements IBeaconChain {
   readonly opts: BeaconChainOpts;
   /** Every BLS signature the chain and gossip validation check goes through here (worker pool or main thread). */
   readonly bls: BlsVerifier;
+  /** The pubkey ↔ index cache (and decoded public keys) every state of this chain shares. */
+  readonly pubkeyCache: PubkeyCache;
+  /** Stops the background decoding of the public keys (`close`). */
+  private readonly pubkeyPreload = new AbortController();
   readonly forkChoice: ForkChoice;
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
@@ -198,6 +201,8 @@ export class BeaconChain implements IBeaconChain {
       (opts.blsWorkers !== undefined && opts.blsWorkers > 0
         ? new BlsWorkerPool({workers: opts.blsWorkers})
         : new BlsSingleThread());
+    this.pubkeyCache = anchorState.epochCtx.pubkeyCache;
+    this.preloadPublicKeys();
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
@@ -283,7 +288,12 @@ export class BeaconChain implements IBeaconChain {
         if (blockRoot !== cp.root || st.state.slot !== computeStartSlotAtEpoch(cp.epoch)) {
           throw Error(`it is a state of block ${blockRoot} at slot ${st.state.slot}`);
         }
-        this.stateCache.setCheckpointState(cp, createCachedBeaconState(st.state, this.config, st.forkSeq));
+        this.stateCache.setCheckpointState(
+          cp,
+          createCachedBeaconState(st.state, this.config, st.forkSeq, {
+            pubkeyCache: this.pubkeyCache,
+          }),
+        );
         snapshotsLoaded++;
         return true;
       } catch (e) {
@@ -593,23 +603,9 @@ export class BeaconChain implements IBeaconChain {
   /**
    * An unaggregated attestation (electra SingleAttestation): checked against the shuffling of its target
    * checkpoint (committee, membership, signature), added to the pool and counted as an LMD vote (at the next slot
-   * if its own slot is not over: phase0 validate_on_attestation).
-   */
-  submitAttestation(att: SingleAttestation): void {
-    const checked = this.checkAttestation(att);
-    let valid = false;
-    try {
-      valid = verifySignatureSet(checked.set);
-    } catch {
-      valid = false;
-    }
-    if (!valid) checked.reject("invalid signature");
-    this.acceptAttestation(att, checked.committeeSize, checked.position);
-  }
-
-  /**
-   * `submitAttestation` with the signature verified through the chain's BLS verifier as a batchable call (the
-   * Beacon API: a validator client's attestations of a slot share worker-thread batches).
+   * if its own slot is not over: phase0 validate_on_attestation). The signature is verified through the chain's BLS
+   * verifier as a batchable call (the Beacon API's and the dev validators' attestations of a slot share
+   * worker-thread batches; same-message sets are combined there).
    */
   async submitAttestationAsync(att: SingleAttestation): Promise<void> {
     const checked = this.checkAttestation(att);
@@ -617,7 +613,7 @@ export class BeaconChain implements IBeaconChain {
     this.acceptAttestation(att, checked.committeeSize, checked.position);
   }
 
-  /** The checks of `submitAttestation` before the signature; returns the signature set to verify. */
+  /** The checks of `submitAttestationAsync` before the signature; returns the signature set to verify. */
   private checkAttestation(att: SingleAttestation): {
     set: SignatureSet;
     committeeSize: number;
@@ -686,14 +682,14 @@ export class BeaconChain implements IBeaconChain {
   /**
    * A SyncCommitteeMessage (altair validator.md): the validator must be in the sync committee that signs at
    * `slot` (the next slot's period decides, as get_sync_committee_message does) and the signature of the block
-   * root must verify; it then waits in the pool for the next block's SyncAggregate.
+   * root must verify (through `bls`, batchable); it then waits in the pool for the next block's SyncAggregate.
    */
-  submitSyncCommitteeMessage(msg: {
+  async submitSyncCommitteeMessageAsync(msg: {
     slot: number;
     beaconBlockRoot: Uint8Array;
     validatorIndex: number;
     signature: Uint8Array;
-  }): void {
+  }): Promise<void> {
     const reject = (why: string): never => {
       throw new ChainError(
         "INVALID_SYNC_COMMITTEE_MESSAGE",
@@ -712,17 +708,19 @@ export class BeaconChain implements IBeaconChain {
     if (!committee.includes(msg.validatorIndex)) reject("validator is not in the sync committee");
     const domain = getDomain(state.state, DOMAIN_SYNC_COMMITTEE, computeEpochAtSlot(msg.slot));
     const signingRoot = ssz.phase0.SigningData.hashTreeRoot({objectRoot: msg.beaconBlockRoot, domain});
-    let valid = false;
+    let set: SignatureSet;
     try {
-      valid = verify(
+      set = {
+        type: "single",
+        pubkey: validatorPublicKey(state, msg.validatorIndex),
         signingRoot,
-        validatorPublicKey(state, msg.validatorIndex),
-        Signature.fromBytes(msg.signature, true),
-      );
+        signature: msg.signature,
+      };
     } catch {
-      valid = false;
+      set = reject("invalid signature");
     }
-    if (!valid) reject("invalid signature");
+    // through the chain's BLS verifier, batched with the other messages of the slot
+    if (!(await this.bls.verifySignatureSets([set], {batchable: true}))) reject("invalid signature");
     this.syncCommitteePool.add(msg.slot, msg.beaconBlockRoot, msg.validatorIndex, msg.signature);
   }
 
@@ -816,7 +814,41 @@ export class BeaconChain implements IBeaconChain {
 
   /** Closes what the chain owns that outlives a stopped node otherwise: the BLS worker threads. Idempotent. */
   async close(): Promise<void> {
+    this.pubkeyPreload.abort();
     await this.bls.close();
+  }
+
+  /**
+   * Every validator's public key decoded and checked once, in the background: decompression and the subgroup check
+   * on the BLS workers, the checked points turned into blst keys here 128 keys per event-loop turn
+   * (`PubkeyCache.preload`). Signatures that need a key before then decode it on the spot, as before. Only with the
+   * worker pool (`--bls.workers` > 0).
+   */
+  private preloadPublicKeys(): void {
+    const bls = this.bls;
+    if (bls.checkPublicKeys === undefined) return;
+    const size = this.pubkeyCache.size;
+    const concurrency = bls instanceof BlsWorkerPool ? bls.workerCount : 1;
+    this.pubkeyCache
+      .preload((keys) => (bls.checkPublicKeys as NonNullable<typeof bls.checkPublicKeys>)(keys), {
+        concurrency,
+        signal: this.pubkeyPreload.signal,
+      })
+      .then(
+        (r) => {
+          if (this.pubkeyPreload.signal.aborted) return;
+          const fields = {validators: size, decoded: r.decoded, invalid: r.invalid, ms: Math.round(r.ms)};
+          // a line worth reading on a large registry only
+          if (size >= 100_000) this.logger.info("Public keys decoded and checked", fields);
+          else this.logger.debug("Public keys decoded and checked", fields);
+        },
+        (e: unknown) => {
+          if (this.pubkeyPreload.signal.aborted) return;
+          this.logger.warn("Decoding public keys in the background failed (each is decoded when first needed)", {
+            error: (e as Error).message,
+          });
+        },
+      );
   }
 
   /** Epoch of the head slot, for status lines. */

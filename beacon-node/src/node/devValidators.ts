@@ -69,8 +69,7 @@ export class DevValidators {
         this.logger.warn("Block proposal failed", {slot, error: (e as Error).message});
       }
     }
-    const attestations = this.attest(slot);
-    const syncCommitteeMessages = this.signSyncCommittee(slot);
+    const [attestations, syncCommitteeMessages] = await Promise.all([this.attest(slot), this.signSyncCommittee(slot)]);
     return {proposed, attestations, syncCommitteeMessages};
   }
 
@@ -113,7 +112,7 @@ export class DevValidators {
   }
 
   /** phase0 validator.md attestation data for `slot` on the current head, signed by every committee member of ours. */
-  attest(slot: number): number {
+  async attest(slot: number): Promise<number> {
     const head = this.chain.head;
     if (head.slot > slot) return 0;
     const state = this.stateAt(slot);
@@ -124,6 +123,7 @@ export class DevValidators {
     const domain = getDomain(state.state, DOMAIN_BEACON_ATTESTER, epoch);
     const committees = state.epochCtx.getCommitteeCountPerSlot(epoch);
     let count = 0;
+    const submitted: Promise<void>[] = [];
     for (let index = 0; index < committees; index++) {
       const data: AttestationData = {
         slot,
@@ -136,19 +136,22 @@ export class DevValidators {
       for (const validatorIndex of state.epochCtx.getBeaconCommittee(slot, index)) {
         const sk = this.keys.get(validatorIndex);
         if (sk === undefined) continue;
-        try {
-          this.chain.submitAttestation({
-            committeeIndex: index,
-            attesterIndex: validatorIndex,
-            data,
-            signature: sk.sign(signingRoot).toBytes(true),
-          });
-          count++;
-        } catch (e) {
-          this.logger.warn("Attestation refused", {slot, validatorIndex, error: (e as Error).message});
-        }
+        // verified through chain.bls: the slot's attestations share worker-thread batches
+        const att = {
+          committeeIndex: index,
+          attesterIndex: validatorIndex,
+          data,
+          signature: sk.sign(signingRoot).toBytes(true),
+        };
+        submitted.push(
+          this.chain.submitAttestationAsync(att).then(
+            () => void count++,
+            (e) => this.logger.warn("Attestation refused", {slot, validatorIndex, error: (e as Error).message}),
+          ),
+        );
       }
     }
+    await Promise.all(submitted);
     this.logger.debug("Attested", {slot, head: toRootHex(fromRootHex(head.blockRoot)), count});
     return count;
   }
@@ -157,7 +160,7 @@ export class DevValidators {
    * altair validator.md get_sync_committee_message: every member of ours of the sync committee signing at `slot`
    * (the next slot's period decides) signs the head block root.
    */
-  signSyncCommittee(slot: number): number {
+  async signSyncCommittee(slot: number): Promise<number> {
     const state = this.chain.getHeadState();
     if (state.fork < ForkSeq.altair) return 0;
     const head = this.chain.head;
@@ -173,21 +176,20 @@ export class DevValidators {
       getDomain(state.state, DOMAIN_SYNC_COMMITTEE, computeEpochAtSlot(slot)),
     );
     let count = 0;
+    const submitted: Promise<void>[] = [];
     for (const validatorIndex of new Set(committee)) {
       const sk = this.keys.get(validatorIndex);
       if (sk === undefined) continue;
-      try {
-        this.chain.submitSyncCommitteeMessage({
-          slot,
-          beaconBlockRoot: root,
-          validatorIndex,
-          signature: sk.sign(signingRoot).toBytes(true),
-        });
-        count++;
-      } catch (e) {
-        this.logger.warn("Sync committee message refused", {slot, validatorIndex, error: (e as Error).message});
-      }
+      const msg = {slot, beaconBlockRoot: root, validatorIndex, signature: sk.sign(signingRoot).toBytes(true)};
+      submitted.push(
+        this.chain.submitSyncCommitteeMessageAsync(msg).then(
+          () => void count++,
+          (e) =>
+            this.logger.warn("Sync committee message refused", {slot, validatorIndex, error: (e as Error).message}),
+        ),
+      );
     }
+    await Promise.all(submitted);
     return count;
   }
 }

@@ -24,10 +24,10 @@ import {
   forkTypes,
   type SignatureSet,
   type SignedBeaconBlockAllForks,
-  verifySignatureSets,
 } from "@ceibo/state-transition";
 import {bytesEqual, toHex} from "@ceibo/utils";
 import type {PublicKey} from "@chainsafe/blst";
+import {BlsSingleThread, type BlsVerifier} from "../chain/bls/pool.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../network/types.ts";
@@ -100,6 +100,7 @@ export class BackfillSync {
   private readonly network: SyncNetwork;
   private readonly logger: Logger;
   private readonly getPubkey: (index: number) => PublicKey;
+  private readonly bls: BlsVerifier;
   private readonly sidecars: BackfillSidecars | null;
   private readonly batchSlots: number;
   private readonly minSlotOpt: number | undefined;
@@ -138,6 +139,8 @@ export class BackfillSync {
       network: SyncNetwork;
       /** Public key of a validator index (any state at or after the anchor knows every older proposer). */
       getPubkey: (index: number) => PublicKey;
+      /** Where the proposer signatures are verified (the chain's BLS worker pool; default the main thread). */
+      bls?: BlsVerifier;
       logger?: Logger;
       /** Fetches and verifies the sidecars of blocks inside the data-availability window (default: blocks only). */
       sidecars?: BackfillSidecars;
@@ -148,6 +151,7 @@ export class BackfillSync {
     this.config = modules.config;
     this.network = modules.network;
     this.getPubkey = modules.getPubkey;
+    this.bls = modules.bls ?? new BlsSingleThread();
     this.sidecars = modules.sidecars ?? null;
     this.logger = modules.logger ?? silentLogger;
     this.batchSlots = (opts.epochsPerBatch ?? EPOCHS_PER_BATCH) * SLOTS_PER_EPOCH;
@@ -397,7 +401,7 @@ export class BackfillSync {
       );
       return;
     }
-    if (this.verifySignatures && !this.proposerSignaturesValid(batch.blocks.map((b) => b.block))) {
+    if (this.verifySignatures && !(await this.proposerSignaturesValid(batch.blocks.map((b) => b.block)))) {
       this.network.reportPeer(
         peer,
         "lowTolerance",
@@ -406,6 +410,7 @@ export class BackfillSync {
       this.failBatch(batch, "invalid proposer signature");
       return;
     }
+    if (this.stopped) return; // stopped while the signatures were verified
     const write = this.db.batch();
     for (let i = 0; i < batch.blocks.length; i++) {
       const {block} = batch.blocks[i];
@@ -467,8 +472,11 @@ export class BackfillSync {
     this.failBatch(batch, reason);
   }
 
-  /** One randomized multi-pairing over the batch's proposer signatures (the genesis block has none). */
-  private proposerSignaturesValid(blocks: SignedBeaconBlockAllForks[]): boolean {
+  /**
+   * The batch's proposer signatures (the genesis block has none) in one call to the BLS verifier: randomized
+   * multi-pairings on the worker pool, chunked across its workers.
+   */
+  private async proposerSignaturesValid(blocks: SignedBeaconBlockAllForks[]): Promise<boolean> {
     const sets: SignatureSet[] = [];
     try {
       for (const signed of blocks) {
@@ -490,7 +498,7 @@ export class BackfillSync {
       this.logger.debug("Backfill signature set failed", {error: (e as Error).message});
       return false;
     }
-    return verifySignatureSets(sets);
+    return this.bls.verifySignatureSets(sets);
   }
 
   private finish(): void {

@@ -233,6 +233,7 @@ export class BeaconSync {
           config: this.chain.beaconConfig,
           network: this.network,
           logger: this.logger,
+          bls: this.chain.bls,
           getPubkey: (index) =>
             validatorPublicKey(this.chain.getBlockState(this.chain.finalizedCheckpoint.root), index),
           sidecars: new BackfillSidecars({

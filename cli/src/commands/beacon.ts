@@ -149,8 +149,9 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --subscribe-all-subnets   subscribe to every attestation subnet (for aggregating nodes and tests)
   --archive-blobs           keep every blob / data column sidecar (default: sidecars of finalized blocks older
                             than the spec's serve window, MIN_EPOCHS_FOR_*_SIDECARS_REQUESTS, are pruned)
-  --bls.workers N           threads verifying BLS signatures (gossip batched, block imports) off the main
-                            thread (default: cores - 1, at least 1); 0 verifies on the main thread
+  --bls.workers N           threads verifying BLS signatures (gossip batched, block imports, Beacon API
+                            submissions) and decoding the validators' public keys at start, off the main
+                            thread (default: cores - 1, at least 1); 0 does it all on the main thread
   --state-snapshot-epochs N  store a state snapshot of the unfinalized chain every N epochs (default 1; kept
                             until finalized): a restart replays at most N epochs of blocks; larger N writes less
   --prune-history           keep only the blocks peers may ask for: finalized blocks (with sidecars and archived

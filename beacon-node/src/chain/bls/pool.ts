@@ -25,6 +25,12 @@ export interface VerifyOptions {
 
 export interface BlsVerifier {
   verifySignatureSets(sets: readonly SignatureSet[], opts?: VerifyOptions): Promise<boolean>;
+  /**
+   * Decompresses and checks public keys off the main thread (state-transition's `PublicKeyChecker`, for
+   * `PubkeyCache.preload`): each key's uncompressed serialization, or null if it is not a valid key. Only the
+   * worker pool has it.
+   */
+  checkPublicKeys?(compressed: Uint8Array[]): Promise<(Uint8Array | null)[]>;
   close(): Promise<void>;
 }
 
@@ -35,6 +41,8 @@ export interface BlsPoolStats {
   batches: number;
   /** Batches that failed as a whole and were verified call by call. */
   batchRetries: number;
+  /** Sets verified as part of a same-message group (combined with random coefficients) instead of on their own. */
+  sameMessageCombined: number;
   /** Time the workers spent verifying. */
   workerMs: number;
 }
@@ -55,6 +63,8 @@ interface PendingCall {
 interface WorkItem {
   calls: PendingCall[];
   sameMessage: boolean;
+  /** A public-key check instead of signatures. */
+  pubkeys?: {keys: Uint8Array[]; resolve(r: (Uint8Array | null)[]): void; reject(e: Error): void};
 }
 
 interface PoolWorker {
@@ -84,7 +94,14 @@ function toWire(set: SignatureSet): WireSet | null {
 
 export class BlsWorkerPool implements BlsVerifier {
   readonly workerCount: number;
-  readonly stats: BlsPoolStats = {calls: 0, sets: 0, batches: 0, batchRetries: 0, workerMs: 0};
+  readonly stats: BlsPoolStats = {
+    calls: 0,
+    sets: 0,
+    batches: 0,
+    batchRetries: 0,
+    sameMessageCombined: 0,
+    workerMs: 0,
+  };
   private readonly workers: PoolWorker[] = [];
   private readonly queue: WorkItem[] = [];
   private readonly inFlight = new Map<number, {item: WorkItem; worker: PoolWorker}>();
@@ -151,6 +168,14 @@ export class BlsWorkerPool implements BlsVerifier {
     return results.every((r) => r);
   }
 
+  async checkPublicKeys(compressed: Uint8Array[]): Promise<(Uint8Array | null)[]> {
+    if (this.closed) throw Error("the BLS worker pool is closed");
+    if (compressed.length === 0) return [];
+    return new Promise((resolve, reject) => {
+      this.enqueue({calls: [], sameMessage: false, pubkeys: {keys: compressed, resolve, reject}});
+    });
+  }
+
   private flushBuffer(): void {
     if (this.bufferTimer !== null) {
       clearTimeout(this.bufferTimer);
@@ -176,8 +201,13 @@ export class BlsWorkerPool implements BlsVerifier {
       const id = this.nextId++;
       w.busy = item;
       this.inFlight.set(id, {item, worker: w});
-      this.stats.batches++;
-      const req: WorkerRequest = {id, jobs: item.calls.map((c) => c.sets), sameMessage: item.sameMessage};
+      if (item.pubkeys === undefined) this.stats.batches++;
+      const req: WorkerRequest = {
+        id,
+        jobs: item.calls.map((c) => c.sets),
+        sameMessage: item.sameMessage,
+        pubkeys: item.pubkeys?.keys,
+      };
       w.worker.postMessage(req);
     }
   }
@@ -189,6 +219,12 @@ export class BlsWorkerPool implements BlsVerifier {
     w.busy = null;
     this.stats.workerMs += res.ms;
     if (res.retried) this.stats.batchRetries++;
+    this.stats.sameMessageCombined += res.combined;
+    const pk = entry.item.pubkeys;
+    if (pk !== undefined) {
+      if (res.error !== undefined || res.pubkeys === undefined) pk.reject(Error(`BLS worker error: ${res.error}`));
+      else pk.resolve(res.pubkeys);
+    }
     entry.item.calls.forEach((call, i) => {
       if (res.error !== undefined) call.reject(Error(`BLS worker error: ${res.error}`));
       else call.resolve(res.results[i] === true);
@@ -202,6 +238,7 @@ export class BlsWorkerPool implements BlsVerifier {
       if (entry.worker !== w) continue;
       this.inFlight.delete(id);
       for (const call of entry.item.calls) call.reject(e);
+      entry.item.pubkeys?.reject(e);
     }
     const i = this.workers.indexOf(w);
     if (i === -1 || this.closed) return;

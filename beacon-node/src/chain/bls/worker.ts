@@ -42,6 +42,9 @@ function decode(set: WireSet): DecodedSet | null {
   }
 }
 
+/** Sets folded into a same-message group by `verifySets` in the current request (reported to the pool). */
+let combined = 0;
+
 /** Verifies sets together; same-message sets combined first when asked (and when there are at least two). */
 function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   if (sets.length === 0) return true;
@@ -56,6 +59,7 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
       else g.push(s);
     }
     if (groups.size < sets.length) {
+      combined += sets.length - groups.size;
       list = [];
       for (const g of groups.values()) {
         if (g.length === 1) list.push(g[0]);
@@ -70,8 +74,23 @@ function verifySets(sets: DecodedSet[], sameMessage: boolean): boolean {
   return verifyMultipleAggregateSignatures(list);
 }
 
-function handle(req: WorkerRequest): WorkerResponse {
+/** Decompresses and checks public keys (`PublicKey.fromBytes` with validation: subgroup and infinity). */
+function checkPublicKeys(req: WorkerRequest, keys: Uint8Array[]): WorkerResponse {
   const t0 = performance.now();
+  const pubkeys = keys.map((k) => {
+    try {
+      return PublicKey.fromBytes(k, true).toBytes(false);
+    } catch {
+      return null;
+    }
+  });
+  return {id: req.id, results: [], retried: false, combined: 0, ms: performance.now() - t0, pubkeys};
+}
+
+function handle(req: WorkerRequest): WorkerResponse {
+  if (req.pubkeys !== undefined) return checkPublicKeys(req, req.pubkeys);
+  const t0 = performance.now();
+  combined = 0;
   const decoded = req.jobs.map((job) => {
     const out: DecodedSet[] = [];
     for (const s of job) {
@@ -94,7 +113,7 @@ function handle(req: WorkerRequest): WorkerResponse {
       });
     }
   }
-  return {id: req.id, results, retried, ms: performance.now() - t0};
+  return {id: req.id, results, retried, combined, ms: performance.now() - t0};
 }
 
 if (parentPort === null) throw Error("chain/bls/worker.ts runs only as a worker thread");
@@ -104,7 +123,7 @@ port.on("message", (req: WorkerRequest) => {
   try {
     res = handle(req);
   } catch (e) {
-    res = {id: req.id, results: [], retried: false, ms: 0, error: (e as Error).message};
+    res = {id: req.id, results: [], retried: false, combined: 0, ms: 0, error: (e as Error).message};
   }
   port.postMessage(res);
 });

@@ -54,10 +54,10 @@ export function createGossipDataAvailability(opts: GossipDataAvailabilityOpts): 
 
   return {
     async onGossipBlobSidecar(sidecar, subnet) {
-      validateBlobSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
+      await validateBlobSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
     },
     async onGossipDataColumnSidecar(sidecar, subnet) {
-      validateDataColumnSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
+      await validateDataColumnSidecarGossip(chain, sidecar, subnet, tracker, checkOpts);
     },
     async isDataAvailable(block, blockRoot) {
       const root = tracker.addBlock(block, blockRoot);

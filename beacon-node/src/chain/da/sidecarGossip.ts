@@ -13,10 +13,11 @@ import {
   computeEpochAtSlot,
   computeStartSlotAtEpoch,
   processSlots,
+  type SignatureSet,
   validatorPublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
-import {Signature, verify} from "@chainsafe/blst";
+import type {BlsVerifier} from "../bls/pool.ts";
 import type {Clock} from "../clock.ts";
 import {
   type GossipRaise,
@@ -32,6 +33,8 @@ export interface SidecarGossipChain {
   readonly config: ChainConfig;
   readonly clock: Clock;
   readonly forkChoice: ForkChoice;
+  /** The chain's BLS verifier: the header's proposer signature is verified there (a batchable call). */
+  readonly bls: BlsVerifier;
   getHeadState(): CachedBeaconState;
   getBlockState(root: RootHex): CachedBeaconState;
 }
@@ -179,12 +182,12 @@ export interface SidecarHeaderCheckOpts {
  *   [REJECT] the finalized checkpoint is an ancestor of the block
  * Returns the parent root (hex) for the expected-proposer rule.
  */
-export function validateSidecarBlockHeader(
+export async function validateSidecarBlockHeader(
   chain: SidecarGossipChain,
   signedBlockHeader: SignedBeaconBlockHeader,
   what: string,
   opts: SidecarHeaderCheckOpts = {},
-): string {
+): Promise<string> {
   const header = signedBlockHeader.message;
   const nowMs = opts.nowMs ?? chain.clock.now;
   if (nowMs + chain.config.MAXIMUM_GOSSIP_CLOCK_DISPARITY < chain.clock.slotStartMs(header.slot)) {
@@ -209,16 +212,20 @@ export function validateSidecarBlockHeader(
     objectRoot: ssz.phase0.BeaconBlockHeader.hashTreeRoot(header),
     domain,
   });
-  let validSignature = false;
+  let set: SignatureSet | null = null;
   try {
-    validSignature = verify(
+    set = {
+      type: "single",
+      pubkey: validatorPublicKey(headState, header.proposerIndex),
       signingRoot,
-      validatorPublicKey(headState, header.proposerIndex),
-      Signature.fromBytes(signedBlockHeader.signature, true),
-    );
+      signature: signedBlockHeader.signature,
+    };
   } catch {
-    validSignature = false;
+    set = null;
   }
+  // off the main thread (chain.bls), batched with other gossip; the sidecars of one block carry the same set, which
+  // the pool combines with its copies before the pairing
+  const validSignature = set !== null && (await chain.bls.verifySignatureSets([set], {batchable: true}));
   if (!validSignature) reject("INVALID_PROPOSER_SIGNATURE", `invalid proposer signature on ${what} block header`);
 
   const parentRoot = toRootHex(header.parentRoot);

@@ -36,16 +36,17 @@ import {
 /**
  * Validates a BlobSidecar received on blob_sidecar_{subnet}. Throws GossipValidationError (network/types.ts) with
  * acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in `da.seen` and handing it
- * to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * to the tracker (verified). The header's proposer signature is verified through `chain.bls` (awaited: the Seen
+ * rule is checked again after it); KZG and the inclusion proof run on this thread.
  * Spec: `validate_blob_sidecar_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/p2p-interface.md#modified-blob_sidecar_subnet_id
  */
-export function validateBlobSidecarGossip(
+export async function validateBlobSidecarGossip(
   chain: SidecarGossipChain,
   sidecar: BlobSidecar,
   subnet: number,
   da: DataAvailabilityTracker,
   opts: SidecarHeaderCheckOpts = {},
-): void {
+): Promise<void> {
   const header = sidecar.signedBlockHeader.message;
   const fork = chain.beaconConfig.getForkSeq(header.slot);
   if (fork < ForkSeq.deneb || fork >= ForkSeq.fulu) {
@@ -61,7 +62,7 @@ export function validateBlobSidecarGossip(
     reject("WRONG_SUBNET", `blob sidecar ${sidecar.index} belongs on subnet ${expectedSubnet}, not ${subnet}`);
   }
 
-  const parentRoot = validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "blob sidecar", opts);
+  const parentRoot = await validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "blob sidecar", opts);
 
   if (!verifyBlobSidecarInclusionProof(sidecar, fork)) {
     reject("INVALID_INCLUSION_PROOF", "invalid blob sidecar inclusion proof");

@@ -39,16 +39,17 @@ import {
 /**
  * Validates a DataColumnSidecar received on data_column_sidecar_{subnet}. Throws GossipValidationError
  * (network/types.ts) with acceptance IGNORE or REJECT; returns normally for ACCEPT, after marking the sidecar in
- * `da.seen` and handing it to the tracker (verified). Synchronous (KZG and BLS run on this thread).
+ * `da.seen` and handing it to the tracker (verified). The header's proposer signature is verified through
+ * `chain.bls` (awaited: the Seen rule is checked again after it); KZG and the inclusion proof run on this thread.
  * Spec: `validate_data_column_sidecar_gossip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/fulu/p2p-interface.md#new-data_column_sidecar_subnet_id
  */
-export function validateDataColumnSidecarGossip(
+export async function validateDataColumnSidecarGossip(
   chain: SidecarGossipChain,
   sidecar: DataColumnSidecar,
   subnet: number,
   da: DataAvailabilityTracker,
   opts: SidecarHeaderCheckOpts = {},
-): void {
+): Promise<void> {
   const header = sidecar.signedBlockHeader.message;
   const fork = chain.beaconConfig.getForkSeq(header.slot);
   if (fork < ForkSeq.fulu) {
@@ -69,7 +70,7 @@ export function validateDataColumnSidecarGossip(
     reject("WRONG_SUBNET", `data column sidecar ${sidecar.index} belongs on subnet ${expectedSubnet}, not ${subnet}`);
   }
 
-  const parentRoot = validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "sidecar", opts);
+  const parentRoot = await validateSidecarBlockHeader(chain, sidecar.signedBlockHeader, "sidecar", opts);
 
   if (!verifyDataColumnSidecarInclusionProof(sidecar, fork)) {
     reject("INVALID_INCLUSION_PROOF", "invalid sidecar inclusion proof");
@@ -78,6 +79,10 @@ export function validateDataColumnSidecarGossip(
     reject("INVALID_KZG_PROOF", "invalid sidecar kzg proofs");
   }
   validateSidecarProposer(chain, da.seen, sidecar.signedBlockHeader, parentRoot, "sidecar");
+  // again after the signature await: a copy validated meanwhile was the first
+  if (da.seen.hasDataColumnSidecar(header.slot, header.proposerIndex, sidecar.index)) {
+    ignore("ALREADY_SEEN", `already seen a column sidecar of proposer ${header.proposerIndex} for slot ${header.slot}`);
+  }
 
   try {
     da.addDataColumnSidecar(sidecar, {verified: true});
