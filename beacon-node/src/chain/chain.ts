@@ -73,6 +73,11 @@ export interface BeaconChainModules {
   logger?: Logger;
   /** The BLS verifier (default: from `opts.blsWorkers`); the chain closes it in `close()`. */
   bls?: BlsVerifier;
+  /**
+   * The columns this node samples and custodies (fulu das-core.md): the node's `NodeCustody` of its node id, which
+   * the network shares (default: every column, a node without a network).
+   */
+  custody?: ColumnCustody;
 }
 
 /** An electra SingleAttestation (the unaggregated attestation of one validator). */
@@ -143,10 +148,13 @@ export class BeaconChain implements IBeaconChain {
   readonly opPool = new OpPool();
   /**
    * Blob sidecars / data column sidecars per block until the block is imported (deneb/fulu is_data_available).
-   * Its custody (fulu sampling/custody columns) defaults to all columns until the network sets the node's own.
+   * Its custody is `custody`.
    */
   readonly da: DataAvailabilityTracker;
-  /** The columns this node samples and custodies (mutable: the network sets them from the node id). */
+  /**
+   * The columns this node samples and custodies: `modules.custody` (the node's NodeCustody, shared with the
+   * network), else every column in a plain object (tests without a network set their own columns).
+   */
   readonly custody: {samplingColumns: readonly number[]; custodyColumns: readonly number[]};
   readonly emitter = new EventEmitter<ChainEvents>();
   readonly genesisTime: number;
@@ -203,7 +211,7 @@ export class BeaconChain implements IBeaconChain {
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
     this.stateCache = new ChainStateCache(opts);
     const allColumns = Array.from({length: NUMBER_OF_COLUMNS}, (_, i) => i);
-    this.custody = {samplingColumns: allColumns, custodyColumns: allColumns};
+    this.custody = modules.custody ?? {samplingColumns: allColumns, custodyColumns: allColumns};
     this.da = new DataAvailabilityTracker({
       config: this.beaconConfig,
       custody: this.custody as ColumnCustody,

@@ -18,9 +18,11 @@ export interface NodeMetricsOpts {
 export class NodeMetrics {
   readonly beacon: BeaconMetrics;
   readonly validatorMonitor: ValidatorMonitor;
-  private api: ApiContext | null = null;
+  /** The Beacon API's state: the validators that clients register there are monitored (null: no API). */
+  private readonly api: ApiContext | null;
 
-  constructor(sources: BeaconMetricsSources & {logger: Logger}, opts: NodeMetricsOpts = {}) {
+  constructor(sources: BeaconMetricsSources & {logger: Logger; api?: ApiContext | null}, opts: NodeMetricsOpts = {}) {
+    this.api = sources.api ?? null;
     this.beacon = new BeaconMetrics();
     this.beacon.attach(sources);
     this.validatorMonitor = new ValidatorMonitor(sources.chain, this.beacon.registry, {
@@ -33,11 +35,6 @@ export class NodeMetrics {
 
   get registry(): Registry {
     return this.beacon.registry;
-  }
-
-  /** The Beacon API's state: the validators that clients register there are monitored. */
-  attachApi(api: ApiContext): void {
-    this.api = api;
   }
 
   /** Once a slot, after the node's slot work. */

@@ -485,6 +485,11 @@ export const beaconCommand: Command = {
     }
     const signing = values["dev.signing"] ?? (isCustom || isPublic || depositDataFile !== undefined ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
+    if (isCustom && signing === "true") {
+      throw new UsageError(
+        "--dev.signing true is for --network dev: a custom network's validators sign in a validator client",
+      );
+    }
     let devDeposits: import("@ceibo/state-transition").DepositData[] | undefined;
     if (depositDataFile !== undefined) {
       if (isCustom) throw new UsageError("--dev.deposit-data is for --network dev");
@@ -597,29 +602,13 @@ export const beaconCommand: Command = {
       preset: process.env.CEIBO_PRESET || "mainnet",
     });
 
-    const node = await BeaconNode.init({
-      network: values.network as "dev",
+    const nodeOpts = {
       custom,
       dataDir,
-      devValidators: validators,
-      devDeposits,
-      genesisTime,
-      slotDurationMs,
-      devFork: devFork as "fulu",
-      devForkEpochs: forkEpochs,
-      devShardCommitteePeriod: nonNegativeInt("dev.shard-committee-period", values["dev.shard-committee-period"]),
-      eth1BlockHash,
       executionUrl: url,
-      devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
-      devMinEpochsForSidecarsRequests: nonNegativeInt(
-        "dev.min-epochs-for-sidecars-requests",
-        values["dev.min-epochs-for-sidecars-requests"],
-      ),
       archiveBlobs: values["archive-blobs"] === true,
       pruneHistory: values["prune-history"] === true,
-      devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
       jwtSecret,
-      devSigning: signing === "true",
       rest,
       chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs, blsWorkers},
       builder: builderOpts,
@@ -627,7 +616,29 @@ export const beaconCommand: Command = {
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,
       logger,
-    });
+    };
+    // --network dev: the dev composition (genesis, mock engine, in-node validators); it is loaded only for dev
+    const node =
+      values.network === "dev"
+        ? await (await import("@ceibo/beacon-node/node/dev")).DevBeaconNode.init({
+            ...nodeOpts,
+            devValidators: validators,
+            devDeposits,
+            genesisTime,
+            slotDurationMs,
+            devFork: devFork as "fulu",
+            devForkEpochs: forkEpochs,
+            devShardCommitteePeriod: nonNegativeInt("dev.shard-committee-period", values["dev.shard-committee-period"]),
+            eth1BlockHash,
+            devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
+            devMinEpochsForSidecarsRequests: nonNegativeInt(
+              "dev.min-epochs-for-sidecars-requests",
+              values["dev.min-epochs-for-sidecars-requests"],
+            ),
+            devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
+            devSigning: signing === "true",
+          })
+        : await BeaconNode.init({...nodeOpts, network: values.network as "custom"});
     writeDataDirRecord(dataDir, {
       network: guardNetwork,
       preset: presetName,
