@@ -1,6 +1,6 @@
 import {readFileSync} from "node:fs";
-import {availableParallelism} from "node:os";
 import {resolve} from "node:path";
+import {defaultBlsWorkers, defaultNetworkOptions, defaultRestApiOptions} from "@ceibo/beacon-node/options";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
 import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
@@ -116,7 +116,7 @@ Options:
   --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution-urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
-  --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
+  --rest.port PORT          Beacon API port (default ${defaultRestApiOptions.port}; 0 = any free port). Every route a validator
                             client needs (duties, block production/publishing, attestations, aggregates,
                             sync committee), state/block queries, config, events, debug, light client,
                             rewards, blinded blocks (with --builder-url); no route answers 501
@@ -138,7 +138,7 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
                             --p2p true to run several dev nodes together), true for custom and public networks
   --listen-address ADDR     TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
-  --port PORT               libp2p TCP port (default 9000; 0 = any free port)
+  --port PORT               libp2p TCP port (default ${defaultNetworkOptions.port}; 0 = any free port)
   --discovery-port PORT     discv5 UDP port (default: --port)
   --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them. Default: the
                             network's published bootnodes (mainnet, hoodi, sepolia), none otherwise;
@@ -260,7 +260,7 @@ export function parseP2pOptions(
 } | null {
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
-  const tcp = port("port", v.port) ?? 9000;
+  const tcp = port("port", v.port) ?? defaultNetworkOptions.port;
   // "none": no bootnodes at all (e.g. a public network's own list left out, tests that must stay on loopback)
   const bootnodes =
     v.bootnodes === "none" ? [] : v.bootnodes === undefined ? [...(defaults.bootnodes ?? [])] : list(v.bootnodes);
@@ -273,7 +273,7 @@ export function parseP2pOptions(
       throw new UsageError(`--static-peers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
     }
   }
-  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? 50;
+  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? defaultNetworkOptions.targetPeers;
   if (targetPeers < 1) throw new UsageError("--target-peers must be at least 1");
   return {
     listenAddress: v["listen-address"] ?? defaults.listenAddress,
@@ -475,7 +475,7 @@ export const beaconCommand: Command = {
     const snapshotEpochs = nonNegativeInt("state-snapshot-epochs", values["state-snapshot-epochs"]);
     if (snapshotEpochs !== undefined && snapshotEpochs < 1)
       throw new UsageError("--state-snapshot-epochs must be at least 1");
-    const blsWorkers = nonNegativeInt("bls.workers", values["bls.workers"]) ?? Math.max(1, availableParallelism() - 1);
+    const blsWorkers = nonNegativeInt("bls.workers", values["bls.workers"]) ?? defaultBlsWorkers();
     const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
@@ -518,14 +518,16 @@ export const beaconCommand: Command = {
     }
     const restOn = values.rest ?? "true";
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
-    const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? 5052;
+    const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? defaultRestApiOptions.port;
     if (restPort > 65535) throw new UsageError("--rest.port must be at most 65535");
     const allowedHosts = (values["rest.allowed-hosts"] ?? "")
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== "");
     const rest =
-      restOn === "true" ? {address: values["rest.address"] ?? "127.0.0.1", port: restPort, allowedHosts} : null;
+      restOn === "true"
+        ? {address: values["rest.address"] ?? defaultRestApiOptions.address, port: restPort, allowedHosts}
+        : null;
     const level = values["log-level"] ?? "info";
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");
@@ -541,7 +543,7 @@ export const beaconCommand: Command = {
     const p2p = parseP2pOptions(
       values,
       isCustom || isPublic
-        ? {p2p: true, listenAddress: "0.0.0.0", bootnodes: publicNetwork?.bootnodes}
+        ? {p2p: true, listenAddress: defaultNetworkOptions.listenAddress, bootnodes: publicNetwork?.bootnodes}
         : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const peerBlockList = values["dev.peer-block-list"];
