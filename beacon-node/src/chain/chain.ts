@@ -78,6 +78,8 @@ export interface BeaconChainModules {
    * the network shares (default: every column, a node without a network).
    */
   custody?: ColumnCustody;
+  /** Block import timings (`--metrics`). */
+  metrics?: ChainMetricsHook | null;
 }
 
 /** An electra SingleAttestation (the unaggregated attestation of one validator). */
@@ -173,8 +175,8 @@ export class BeaconChain implements IBeaconChain {
   elStatus = "UNKNOWN";
   /** Block writes that failed on a full disk / I/O error, written again before newer ones (deferredWrites.ts). */
   readonly blockWrites: DeferredBlockWrites;
-  /** Block import timings (set by the node when it runs with --metrics). */
-  metrics: ChainMetricsHook | null = null;
+  /** Block import timings (`--metrics`: modules.metrics). */
+  readonly metrics: ChainMetricsHook | null;
   /** Blocks replayed by state regeneration since start (logs, tests: restart replay is bounded by snapshots). */
   regenReplayedBlocks = 0;
   /** Light-client data from imported blocks (bootstraps, best updates by period, latest finality/optimistic). */
@@ -192,6 +194,7 @@ export class BeaconChain implements IBeaconChain {
     this.engine = modules.engine;
     this.clock = modules.clock;
     this.logger = modules.logger ?? silentLogger;
+    this.metrics = modules.metrics ?? null;
     this.blockWrites = new DeferredBlockWrites(this.logger);
     this.opts = opts;
     const every = opts.stateSnapshotEpochs;

@@ -21,9 +21,16 @@ export class NodeMetrics {
   /** The Beacon API's state: the validators that clients register there are monitored (null: no API). */
   private readonly api: ApiContext | null;
 
-  constructor(sources: BeaconMetricsSources & {logger: Logger; api?: ApiContext | null}, opts: NodeMetricsOpts = {}) {
+  /**
+   * `beacon`: the node's BeaconMetrics, made before the database, engine, chain and network so that each got its
+   * hook at construction (default: a new one, whose hooks nothing calls).
+   */
+  constructor(
+    sources: BeaconMetricsSources & {logger: Logger; api?: ApiContext | null; beacon?: BeaconMetrics},
+    opts: NodeMetricsOpts = {},
+  ) {
     this.api = sources.api ?? null;
-    this.beacon = new BeaconMetrics();
+    this.beacon = sources.beacon ?? new BeaconMetrics();
     this.beacon.attach(sources);
     this.validatorMonitor = new ValidatorMonitor(sources.chain, this.beacon.registry, {
       indices: opts.validatorMonitorIndices,

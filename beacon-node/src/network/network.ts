@@ -165,7 +165,18 @@ export class Network implements SyncNetwork, PeerReporter {
     };
     const reporter: PeerReporter = {reportPeer: (peer, action, reason) => pm().reportPeer(peer, action, reason)};
     const lightClientServer = opts.lightClientServer ?? true;
-    const reqResp = new ReqResp({libp2p, config, chain, db, handlers, logger, reporter, lightClientServer});
+    const metricsHook = opts.metricsHook ?? null;
+    const reqResp = new ReqResp({
+      libp2p,
+      config,
+      chain,
+      db,
+      handlers,
+      logger,
+      reporter,
+      lightClientServer,
+      metricsHook,
+    });
     const gossip = new GossipHandler({
       pubsub: libp2p.services.pubsub,
       config,
@@ -174,6 +185,7 @@ export class Network implements SyncNetwork, PeerReporter {
       reporter,
       messageIds,
       lightClientServer,
+      metricsHook,
       ...opts.gossip,
     });
 

@@ -5,6 +5,7 @@
  */
 import type {PrivateKey} from "@libp2p/interface";
 import type {NodeCustody} from "../chain/da/custody.ts";
+import type {GossipMetricsHook, ReqRespMetricsHook} from "../metrics/hooks.ts";
 import type {DiscoveryOpts} from "./discovery/discv5.ts";
 import type {GossipHandlerModules} from "./gossip/index.ts";
 import type {PeerManagerOpts} from "./peers/peerManager.ts";
@@ -80,6 +81,8 @@ export interface NetworkOpts {
   >;
   /** discv5 tuning (tests). */
   discv5Config?: DiscoveryOpts["discv5Config"];
+  /** Gossip and req/resp metrics (`--metrics`: the node's BeaconMetrics). */
+  metricsHook?: (GossipMetricsHook & ReqRespMetricsHook) | null;
   /** GossipHandler extras (data availability, unknown-parent callback). */
   gossip?: Pick<GossipHandlerModules, "da" | "onUnknownBlockParent">;
 }

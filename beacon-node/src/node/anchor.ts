@@ -18,6 +18,7 @@ import {
 import type {Logger} from "@ceibo/utils";
 import {BeaconChain, ChainError} from "../chain/index.ts";
 import {BeaconDb} from "../db/index.ts";
+import type {DbMetricsHook} from "../metrics/hooks.ts";
 import {fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
 import type {BeaconNodeOpts, CheckpointOpts} from "./options.ts";
 
@@ -40,6 +41,8 @@ export interface AnchorOpts {
   /** The genesis time a checkpoint must have (a public network's, or a dev chain's `genesisTime`). */
   genesisTime?: number;
   genesis?: GenesisSource;
+  /** Database operation metrics (`--metrics`). */
+  metricsHook?: DbMetricsHook | null;
 }
 
 export interface Anchor {
@@ -56,7 +59,11 @@ export interface Anchor {
 /** Opens the database and makes sure it holds a chain (closes the database again when that fails). */
 export async function openAnchor(opts: AnchorOpts, logger: Logger): Promise<Anchor> {
   const {config} = opts;
-  const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
+  const db = await BeaconDb.open(opts.dataDir, {
+    network: opts.network,
+    chainConfig: config,
+    metricsHook: opts.metricsHook,
+  });
   try {
     const resumed = (await db.anchor.get()) !== null;
     let fromCheckpoint = false;

@@ -19,6 +19,8 @@ import {BeaconChain, ChainError, Clock, type Logger, silentLogger} from "../chai
 import type {BeaconDb} from "../db/index.ts";
 import {BuilderService} from "../execution/builder/index.ts";
 import {type ExecutionEngine, ExecutionEngineHttp} from "../execution/index.ts";
+import {BeaconMetrics} from "../metrics/beaconMetrics.ts";
+import type {EngineMetricsHook} from "../metrics/hooks.ts";
 import {NodeMetrics} from "../metrics/nodeMetrics.ts";
 import {loadOrCreatePeerKey, Network, nodeIdOfPeerKey} from "../network/index.ts";
 import {BeaconSync} from "../sync/index.ts";
@@ -88,7 +90,7 @@ export interface NodeComposition {
   /** The genesis time a checkpoint must have. */
   genesisTime?: number;
   /** The engine when there is no Engine API URL (dev: the in-process mock), from the anchor. */
-  engine?: (anchor: Anchor, logger: Logger) => Promise<EngineHandle>;
+  engine?: (anchor: Anchor, ctx: {logger: Logger; metricsHook: EngineMetricsHook | null}) => Promise<EngineHandle>;
   /** Validators inside the node, given the chain and how to gossip a block they proposed (null: no network). */
   duties?: (
     chain: BeaconChain,
@@ -181,6 +183,8 @@ export class BeaconNode {
   static async init(opts: BeaconNodeOpts, composition?: NodeComposition): Promise<BeaconNode> {
     const logger = opts.logger ?? silentLogger;
     const {config, publicNetwork} = resolveNetwork(opts, composition);
+    // made first: the database, engine, chain and network get its hooks at construction
+    const beaconMetrics = opts.metrics != null ? new BeaconMetrics() : null;
     const anchor = await openAnchor(
       {
         network: opts.network,
@@ -191,6 +195,7 @@ export class BeaconNode {
         checkpoint: opts.checkpoint,
         genesisTime: composition?.genesisTime,
         genesis: composition?.genesis,
+        metricsHook: beaconMetrics?.dbHook,
       },
       logger,
     );
@@ -198,12 +203,22 @@ export class BeaconNode {
     // process would stay alive on the open server instead of exiting with the error
     const undo: (() => Promise<unknown>)[] = [() => anchor.db.close()];
     try {
-      const engine = await initEngine(opts, anchor, composition, logger);
+      const engine = await initEngine(opts, anchor, composition, beaconMetrics, logger);
       if (engine.close !== undefined) undo.push(engine.close);
       const custody = opts.p2p != null ? await initCustody(opts, anchor) : null;
-      const {chain, clock, historyMode} = await initChain(opts, anchor, engine, custody, logger);
+      const {chain, clock, historyMode} = await initChain(opts, anchor, engine, custody, beaconMetrics, logger);
       undo.push(() => chain.close()); // the BLS worker threads
-      const p2p = await initNetwork(opts, anchor, chain, engine, custody, historyMode, composition, logger);
+      const p2p = await initNetwork(
+        opts,
+        anchor,
+        chain,
+        engine,
+        custody,
+        historyMode,
+        composition,
+        beaconMetrics,
+        logger,
+      );
       const {network, sync} = p2p ?? {network: null, sync: null};
       const duties =
         composition?.duties?.(
@@ -212,7 +227,7 @@ export class BeaconNode {
             ? (signed, sidecars) => createApiNetwork(network, null, logger).publishBlock(signed, sidecars)
             : null,
         ) ?? null;
-      const api = await initApi(opts, chain, p2p, logger);
+      const api = await initApi(opts, chain, p2p, beaconMetrics, logger);
       if (api.rest !== null) undo.push(() => api.rest?.server.close() ?? Promise.resolve());
       const custodyKeeper =
         network !== null
@@ -413,17 +428,22 @@ async function initEngine(
   opts: BeaconNodeOpts,
   anchor: Anchor,
   composition: NodeComposition | undefined,
+  metrics: BeaconMetrics | null,
   logger: Logger,
 ): Promise<EngineHandle> {
+  const metricsHook = metrics?.engineHook ?? null;
   if (opts.executionUrl === undefined) {
     if (composition?.engine === undefined) {
       throw new ChainError("INVALID_ARGUMENT", `network ${opts.network} needs an execution client (executionUrl)`);
     }
-    return composition.engine(anchor, logger);
+    return composition.engine(anchor, {logger, metricsHook});
   }
   if (opts.jwtSecret === undefined) throw new ChainError("INVALID_ARGUMENT", "an execution URL needs a JWT secret");
   logger.info("Execution engine", {url: opts.executionUrl});
-  return {engine: new ExecutionEngineHttp({url: opts.executionUrl, jwtSecret: opts.jwtSecret}), inProcess: false};
+  return {
+    engine: new ExecutionEngineHttp({url: opts.executionUrl, jwtSecret: opts.jwtSecret, metricsHook}),
+    inProcess: false,
+  };
 }
 
 /**
@@ -448,6 +468,7 @@ async function initChain(
   anchor: Anchor,
   engine: EngineHandle,
   identity: {custody: NodeCustody} | null,
+  metrics: BeaconMetrics | null,
   logger: Logger,
 ): Promise<{chain: BeaconChain; clock: Clock; historyMode: HistoryMode}> {
   const {config, db} = anchor;
@@ -455,7 +476,7 @@ async function initChain(
   const genesisTime = (await db.metadata.get("genesisTime")) as number;
   const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
   const chain = await BeaconChain.fromDb(
-    {config, db, engine: engine.engine, clock, logger, custody: identity?.custody},
+    {config, db, engine: engine.engine, clock, logger, custody: identity?.custody, metrics},
     // a chain that starts before bellatrix merges onto the execution genesis block (TTD 0)
     {terminalBlockHash: anchor.genesisBlockHash, ...opts.chain},
   );
@@ -482,6 +503,7 @@ async function initNetwork(
   identity: Awaited<ReturnType<typeof initCustody>> | null,
   historyMode: HistoryMode,
   composition: NodeComposition | undefined,
+  metrics: BeaconMetrics | null,
   logger: Logger,
 ): Promise<{network: Network; sync: BeaconSync} | null> {
   const p2p = opts.p2p;
@@ -507,6 +529,7 @@ async function initNetwork(
       privateKey: identity.key,
       custody: identity.custody,
       dev: opts.network === "dev",
+      metricsHook: metrics,
       gossip: {
         da: createGossipDataAvailability({
           chain,
@@ -544,6 +567,7 @@ async function initApi(
   opts: BeaconNodeOpts,
   chain: BeaconChain,
   p2p: {network: Network; sync: BeaconSync} | null,
+  beaconMetrics: BeaconMetrics | null,
   logger: Logger,
 ): Promise<{
   rest: {server: FastifyInstance; url: string} | null;
@@ -558,9 +582,17 @@ async function initApi(
     api = createApiBackend(chain, {network, builder});
   }
   const metrics =
-    opts.metrics != null
+    opts.metrics != null && beaconMetrics !== null
       ? new NodeMetrics(
-          {chain, db: chain.db, network: p2p?.network ?? null, sync: p2p?.sync ?? null, logger, api: api?.context},
+          {
+            chain,
+            db: chain.db,
+            network: p2p?.network ?? null,
+            sync: p2p?.sync ?? null,
+            logger,
+            api: api?.context,
+            beacon: beaconMetrics,
+          },
           opts.metrics,
         )
       : null;

@@ -19,6 +19,7 @@ import {ChainError, type Logger} from "../chain/index.ts";
 import type {BeaconDb} from "../db/index.ts";
 import {type ExecutionEngine, ExecutionEngineHttp, type ExecutionPayload} from "../execution/index.ts";
 import {forkTimesFromGenesis, MockEngineServer} from "../execution/mock/index.ts";
+import type {EngineMetricsHook} from "../metrics/hooks.ts";
 import type {Anchor} from "./anchor.ts";
 import {BeaconNode, type EngineHandle, type NodeComposition} from "./beaconNode.ts";
 import {DevValidators} from "./devValidators.ts";
@@ -137,8 +138,8 @@ export function devComposition(
         }
       },
     },
-    engine: async (anchor, logger) => {
-      const {handle, server} = await startMockEngine(anchor, opts.devBlobsPerBlock, logger);
+    engine: async (anchor, {logger, metricsHook}) => {
+      const {handle, server} = await startMockEngine(anchor, opts.devBlobsPerBlock, metricsHook, logger);
       onMock?.(server);
       return handle;
     },
@@ -162,6 +163,7 @@ export function devComposition(
 async function startMockEngine(
   anchor: Anchor,
   blobsPerBlock: number | undefined,
+  metricsHook: EngineMetricsHook | null,
   logger: Logger,
 ): Promise<{handle: EngineHandle; server: MockEngineServer}> {
   const jwtSecret = randomBytes(32);
@@ -176,7 +178,7 @@ async function startMockEngine(
     blobsPerBlock,
   });
   const url = await server.start();
-  const engine = new ExecutionEngineHttp({url, jwtSecret});
+  const engine = new ExecutionEngineHttp({url, jwtSecret, metricsHook});
   logger.info("No --execution-urls: started an in-process MOCK execution engine (dev only)", {url});
   try {
     if (anchor.resumed) {
