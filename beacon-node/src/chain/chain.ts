@@ -212,7 +212,7 @@ export class BeaconChain implements IBeaconChain {
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
-    this.stateCache = new ChainStateCache(opts);
+    this.stateCache = new ChainStateCache(opts, (root) => this.regenerate(root));
     const allColumns = Array.from({length: NUMBER_OF_COLUMNS}, (_, i) => i);
     this.custody = modules.custody ?? {samplingColumns: allColumns, custodyColumns: allColumns};
     this.da = new DataAvailabilityTracker({
@@ -226,7 +226,6 @@ export class BeaconChain implements IBeaconChain {
     this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, fcOpts, {stateCache: this.stateCache});
     const anchorRoot = this.forkChoice.finalizedCheckpoint.root;
     this.stateCache.pin(anchorRoot, anchorState);
-    this.stateCache.regen = (root) => this.regenerate(root);
     this.blocks.set(anchorRoot, anchorBlock);
     this.tick();
     this.headNode = this.forkChoice.getHead();
