@@ -105,8 +105,8 @@ Options:
                             max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, weak subjectivity period)): a short window for tests
   --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
-  --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
-                            false when a validator client does it)
+  --dev.signing BOOL        propose and attest with the interop keys inside the node (--network dev only;
+                            default true; set false when a validator client does it)
   --dev.peer-block-list FILE  peer ids (one a line, # comments) this node refuses and disconnects; re-read
                             whenever FILE changes, a missing FILE is an empty list (network splits in tests)
   --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
