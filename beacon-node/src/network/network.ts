@@ -230,6 +230,9 @@ export class Network implements SyncNetwork, PeerReporter {
         ...opts.peerManager,
       },
     );
+    if (opts.custody !== undefined && opts.custody.nodeId !== nodeIdToBigInt(enr.nodeId)) {
+      throw Error("the custody passed in (NetworkOpts.custody) is not of this peer key's node id");
+    }
     const network = new Network({
       config,
       chain,
