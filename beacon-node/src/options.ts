@@ -5,5 +5,6 @@
 export {defaultRestApiOptions, type RestApiOpts, SSE_HEARTBEAT_MS} from "./api/options.ts";
 export {type BeaconChainOpts, defaultBlsWorkers} from "./chain/options.ts";
 export {DEFAULT_ENGINE_API_PORT, type ExecutionEngineOpts} from "./execution/options.ts";
+export {type NodeMetricsOpts, VALIDATOR_MONITOR_INDIVIDUAL_LIMIT} from "./metrics/options.ts";
 export {defaultNetworkOptions} from "./network/options.ts";
 export type {BeaconNodeOpts, CheckpointOpts, P2pOpts} from "./node/options.ts";

@@ -6,14 +6,10 @@ import type {Registry} from "prom-client";
 import type {ApiContext} from "../api/context.ts";
 import type {Logger} from "../chain/index.ts";
 import {BeaconMetrics, type BeaconMetricsSources} from "./beaconMetrics.ts";
+import type {NodeMetricsOpts} from "./options.ts";
 import {ValidatorMonitor} from "./validatorMonitor.ts";
 
-export interface NodeMetricsOpts {
-  /** Validators to monitor from the start (--validator-monitor-indices). */
-  validatorMonitorIndices?: number[];
-  /** Per-validator monitor gauges up to this many validators (default 64). */
-  validatorMonitorIndividualLimit?: number;
-}
+export type {NodeMetricsOpts};
 
 export class NodeMetrics {
   readonly beacon: BeaconMetrics;

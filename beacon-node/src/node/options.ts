@@ -9,7 +9,7 @@ import type {Logger} from "@ceibo/utils";
 import type {RestApiOpts} from "../api/options.ts";
 import type {BeaconChainOpts} from "../chain/options.ts";
 import type {BuilderServiceOpts} from "../execution/builder/index.ts";
-import type {NodeMetricsOpts} from "../metrics/nodeMetrics.ts";
+import type {NodeMetricsOpts} from "../metrics/options.ts";
 
 export type {RestApiOpts};
 
