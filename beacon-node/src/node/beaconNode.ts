@@ -275,6 +275,7 @@ export class BeaconNode {
       throw e;
     }
   }
+
   /** Starts the slot loop in the background. */
   start(): void {
     if (this.loop !== null) return;
