@@ -16,7 +16,7 @@ const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const fx = await import("./fixtures/syncNetwork.ts");
-const {BeaconNode: Node} = await import("../src/node/index.ts");
+const {DevBeaconNode: Node} = await import("../src/node/dev.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was loaded with ${ACTIVE_PRESET_NAME}`);

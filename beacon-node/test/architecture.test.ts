@@ -6,9 +6,10 @@
  * SyncCommitteeMessagePool, read from their sources), nor constructs one of those pools. Network and API code call
  * chain methods instead (chain.onAggregate, chain.onAttesterSlashing, chain.addVoluntaryExit, …).
  */
-import {readdirSync, readFileSync, statSync} from "node:fs";
-import {join, relative} from "node:path";
+import {existsSync, readdirSync, readFileSync, statSync} from "node:fs";
+import {dirname, join, relative, resolve} from "node:path";
 import {describe, expect, it} from "vitest";
+import {specifiersOf} from "../../scripts/importGraph.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const CHAIN_DIR = join(ROOT, "beacon-node", "src", "chain");
@@ -92,5 +93,88 @@ describe("the chain is the only writer of fork choice and its pools", () => {
       for (const v of violations(readFileSync(f, "utf8"))) report.push(`${relative(ROOT, f)}:${v}`);
     }
     expect(report).toEqual([]);
+  });
+});
+
+/**
+ * Dev-only code is used by the dev composition only (issue 16): the in-process mock execution engine
+ * (`execution/mock/`) and the interop validators inside the node (`node/devValidators.ts`) are imported by
+ * `node/dev.ts` (and the mock's own files, and the `ceibo mock-engine` command), never by the production
+ * composition (`node/beaconNode.ts` and everything it imports) nor by any other source file.
+ */
+const SRC = join(ROOT, "beacon-node", "src");
+const MOCK_DIR = join(SRC, "execution", "mock");
+const DEV_VALIDATORS = join(SRC, "node", "devValidators.ts");
+/** The files allowed to import dev-only code. */
+const DEV_FILES = [join(SRC, "node", "dev.ts"), join(ROOT, "cli", "src", "commands", "mockEngine.ts")];
+
+/** Whether a specifier of `file` names dev-only code (a relative path into it, or the package's mock export). */
+function isDevOnlyImport(file: string, specifier: string): boolean {
+  if (specifier === "@ceibo/beacon-node/execution/mock") return true;
+  if (!specifier.startsWith(".")) return false;
+  const target = resolve(dirname(file), specifier);
+  return target === DEV_VALIDATORS || target.startsWith(`${MOCK_DIR}/`) || target === MOCK_DIR;
+}
+
+/** The files `entry` imports, directly or not (relative specifiers; type-only and dynamic imports included). */
+function importClosure(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length > 0) {
+    const file = todo.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const spec of specifiersOf(readFileSync(file, "utf8"))) {
+      if (!spec.startsWith(".")) continue;
+      const target = resolve(dirname(file), spec);
+      if (existsSync(target) && statSync(target).isFile()) todo.push(target);
+    }
+  }
+  return seen;
+}
+
+describe("dev-only code is used by the dev composition only", () => {
+  it("flags the import shapes it looks for", () => {
+    const node = join(SRC, "node", "beaconNode.ts");
+    expect(isDevOnlyImport(node, "../execution/mock/index.ts")).toBe(true);
+    expect(isDevOnlyImport(node, "../execution/mock/server.ts")).toBe(true);
+    expect(isDevOnlyImport(node, "./devValidators.ts")).toBe(true);
+    expect(
+      isDevOnlyImport(join(ROOT, "cli", "src", "commands", "beacon.ts"), "@ceibo/beacon-node/execution/mock"),
+    ).toBe(true);
+    expect(isDevOnlyImport(node, "../execution/index.ts")).toBe(false);
+    expect(isDevOnlyImport(node, "./dev.ts")).toBe(false);
+  });
+
+  it("no source file but the dev composition imports the mock engine or the dev validators", () => {
+    const files = [...tsFiles(SRC), ...tsFiles(join(ROOT, "cli", "src"))].filter(
+      (f) => !DEV_FILES.includes(f) && !f.startsWith(`${MOCK_DIR}/`),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    const report: string[] = [];
+    for (const f of files) {
+      for (const spec of specifiersOf(readFileSync(f, "utf8"))) {
+        if (isDevOnlyImport(f, spec)) report.push(`${relative(ROOT, f)} imports ${spec}`);
+      }
+    }
+    expect(report).toEqual([]);
+  });
+
+  it("the production composition (node/beaconNode.ts, node/index.ts) reaches neither, even indirectly", () => {
+    for (const entry of [join(SRC, "node", "beaconNode.ts"), join(SRC, "node", "index.ts")]) {
+      const closure = [...importClosure(entry)];
+      // it does reach the chain, the network and the API
+      expect(closure).toEqual(
+        expect.arrayContaining([join(SRC, "chain", "chain.ts"), join(SRC, "network", "network.ts")]),
+      );
+      const dev = closure.filter(
+        (f) => f === DEV_VALIDATORS || f.startsWith(`${MOCK_DIR}/`) || f === join(SRC, "node", "dev.ts"),
+      );
+      expect(dev.map((f) => relative(ROOT, f))).toEqual([]);
+    }
+    // and the dev composition does reach them (the closure follows the imports)
+    const devClosure = importClosure(join(SRC, "node", "dev.ts"));
+    expect(devClosure.has(DEV_VALIDATORS)).toBe(true);
+    expect(devClosure.has(join(MOCK_DIR, "server.ts"))).toBe(true);
   });
 });

@@ -41,11 +41,11 @@ vi.mock("@chainsafe/blst", async (importOriginal) => {
 
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {BlsWorkerPool} = await import("../src/chain/bls/pool.ts");
 const da = await import("../src/chain/da/index.ts");
 const {validateDataColumnSidecarGossip} = await import("../src/chain/validation/dataColumnSidecar.ts");
-const {forkTimesFromGenesis, MockEngineServer} = await import("../src/execution/index.ts");
+const {forkTimesFromGenesis, MockEngineServer} = await import("../src/execution/mock/index.ts");
 const {createBeaconApiClient} = await import("@ceibo/api");
 const {computeSigningRoot} = await import("@ceibo/config");
 const params = await import("@ceibo/params");

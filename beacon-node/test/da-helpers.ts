@@ -21,8 +21,10 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BeaconChain} from "../src/chain/index.ts";
-import {type BlobsBundle, forkTimesFromGenesis, MockEngineServer} from "../src/execution/index.ts";
-import {BeaconNode} from "../src/node/index.ts";
+import type {BlobsBundle} from "../src/execution/index.ts";
+import {forkTimesFromGenesis, MockEngineServer} from "../src/execution/mock/index.ts";
+import {DevBeaconNode} from "../src/node/dev.ts";
+import type {BeaconNode} from "../src/node/index.ts";
 
 /** The consensus-specs KZG setup (shared spec-test assets); c-kzg's bundled copy (the same points) when absent. */
 const SHARED_SETUP = new URL(
@@ -70,7 +72,7 @@ export async function startDaChain(fork: ForkName, blobsPerBlock: number): Promi
   };
   let node: BeaconNode;
   try {
-    node = await BeaconNode.init({
+    node = await DevBeaconNode.init({
       network: "dev",
       dataDir: join(dir, "data"),
       devValidators: 64,

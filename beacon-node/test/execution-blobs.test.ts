@@ -2,14 +2,8 @@ import {existsSync} from "node:fs";
 import {CELLS_PER_EXT_BLOB} from "@ceibo/params";
 import {kzgCommitmentToVersionedHash} from "@ceibo/state-transition";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import {
-  blobVersionedHashesOfTransactions,
-  ExecutionEngineHttp,
-  type GetPayloadResult,
-  loadKzg,
-  MockEngineServer,
-  type PayloadAttributes,
-} from "../src/execution/index.ts";
+import {ExecutionEngineHttp, type GetPayloadResult, loadKzg, type PayloadAttributes} from "../src/execution/index.ts";
+import {blobVersionedHashesOfTransactions, MockEngineServer} from "../src/execution/mock/index.ts";
 
 // The KZG setup of the consensus specs (shared spec-test assets); c-kzg's bundled copy when absent.
 const SHARED_SETUP = new URL(

@@ -6,7 +6,6 @@ import {describe, expect, it} from "vitest";
 import {
   asBytes,
   asList,
-  blobVersionedHashesOfTransactions,
   computeExecutionBlockHash,
   computeHeaderHash,
   computeRequestsHash,
@@ -47,6 +46,7 @@ import {
   verifyAuthorizationHeader,
   verifyJwt,
 } from "../src/execution/index.ts";
+import {blobVersionedHashesOfTransactions} from "../src/execution/mock/index.ts";
 
 /** Hex with or without 0x (the vectors mix both). */
 const h = (s: string): Uint8Array => fromHex(s, "test vector hex", {prefixOptional: true});

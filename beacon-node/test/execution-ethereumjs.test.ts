@@ -18,12 +18,11 @@ import {
   type ExecutionBlockHeader,
   ExecutionEngineHttp,
   type ExecutionPayloadCapella,
-  forkTimesFromGenesis,
   isValidBlockHash,
   JsonRpcHttpClient,
-  MockEngineServer,
   type PayloadAttributes,
 } from "../src/execution/index.ts";
+import {forkTimesFromGenesis, MockEngineServer} from "../src/execution/mock/index.ts";
 
 const ENABLED = process.env.EJS_TEST === "1";
 const ROOT = new URL("../../", import.meta.url).pathname;

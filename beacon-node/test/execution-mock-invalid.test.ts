@@ -2,11 +2,10 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 import {
   ExecutionEngineHttp,
   type ExecutionPayload,
-  forkTimesFromGenesis,
   JsonRpcHttpClient,
-  MockEngineServer,
   type PayloadAttributes,
 } from "../src/execution/index.ts";
+import {forkTimesFromGenesis, MockEngineServer} from "../src/execution/mock/index.ts";
 
 // fault injection of the mock engine (issue 14 faults): payloads at chosen timestamps are INVALID
 const secret = new Uint8Array(32).fill(9);

@@ -12,14 +12,13 @@ import {
   ExecutionEngineHttp,
   type ExecutionPayload,
   engineMethodsForFork,
-  forkTimesFromGenesis,
   isValidBlockHash,
   JsonRpcHttpClient,
-  MockEngineServer,
   type PayloadAttributes,
   serializeExecutionPayload,
   type Withdrawal,
 } from "../src/execution/index.ts";
+import {forkTimesFromGenesis, MockEngineServer} from "../src/execution/mock/index.ts";
 
 const secret = new Uint8Array(32).fill(7);
 const ZERO = new Uint8Array(32);

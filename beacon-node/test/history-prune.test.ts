@@ -26,7 +26,7 @@ import type {BeaconNode as BeaconNodeType} from "../src/node/index.ts";
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {ReqResp, ReqRespError} = await import("../src/network/reqresp/index.ts");
 const {HistoryPruner, historyCutoffSlot, historyWindowEpochs} = await import("../src/chain/history.ts");
 const {validatorPublicKey} = await import("@ceibo/state-transition");

@@ -11,12 +11,14 @@ import {cpSync, mkdtempSync, rmSync} from "node:fs";
 import {tmpdir} from "node:os";
 import {join} from "node:path";
 import {afterAll, beforeAll, describe, expect, it} from "vitest";
-import type {BeaconNode as BeaconNodeType, DevValidators as DevValidatorsType} from "../src/node/index.ts";
+import type {DevValidators as DevValidatorsType} from "../src/node/devValidators.ts";
+import type {BeaconNode as BeaconNodeType} from "../src/node/index.ts";
 
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
-const {BeaconNode, DevValidators} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
+const {DevValidators} = await import("../src/node/devValidators.ts");
 const {Bucket} = await import("../src/db/index.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;

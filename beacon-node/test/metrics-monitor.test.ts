@@ -99,6 +99,8 @@ describe("validator monitor and node metrics on a dev chain", () => {
       /beacon_execution_engine_requests_total\{method="engine_newPayloadV\d",result="ok"\} (\d+)/,
     );
     expect(Number(newPayload?.[1])).toBe(imported);
+    // the database got its hook when it was opened: every imported block was written (and the genesis before it)
+    expect(v("beacon_db_operation_seconds_count", {operation: "write"})).toBeGreaterThan(imported);
     expect(v("beacon_reorgs_total")).toBe(0);
     // the interop genesis holds one deposit per validator: all processed
     expect(out.depositIndex).toBe(64);

@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {GossipHandler, ForkDigests} = await import("../src/network/gossip/index.ts");
 const {compressGossipPayload} = await import("../src/network/gossip/messageId.ts");
 const {computeSigningRoot} = await import("@ceibo/config");

@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {GossipHandler} = await import("../src/network/gossip/index.ts");
 const {compressGossipPayload, decompressGossipPayload} = await import("../src/network/gossip/messageId.ts");
 const lc = await import("../src/chain/validation/lightClient.ts");

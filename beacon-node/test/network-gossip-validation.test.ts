@@ -14,7 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from "vitest";
 // the dev chains run the minimal preset: load the consensus packages with it (this file has its own process)
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {GossipSeenCaches} = await import("../src/chain/seenCaches.ts");
 const {GossipValidationError} = await import("../src/network/types.ts");
 const {computeDomain, computeSigningRoot} = await import("@ceibo/config");

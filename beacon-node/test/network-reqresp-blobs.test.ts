@@ -22,7 +22,7 @@ const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const {ssz} = await import("@ceibo/types");
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {ReqResp, protocolId, MAX_CONCURRENT_REQUESTS} = await import("../src/network/reqresp/index.ts");
 const {encodeSuccessChunk} = await import("../src/network/encoding/sszSnappy.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;

@@ -24,7 +24,7 @@ import type {BeaconNode as BeaconNodeType} from "../src/node/index.ts";
 const savedPreset = process.env.CEIBO_PRESET;
 process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
-const {BeaconNode} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNode} = await import("../src/node/dev.ts");
 const {ReqResp} = await import("../src/network/reqresp/index.ts");
 const {hashBlockRoot} = await import("../src/network/reqresp/serve.ts");
 const {SidecarPruner} = await import("../src/chain/retention.ts");

@@ -19,7 +19,7 @@ const {validatorPublicKey} = await import("@ceibo/state-transition");
 const {ssz} = await import("@ceibo/types");
 const fx = await import("./fixtures/syncNetwork.ts");
 const {BeaconDb} = await import("../src/db/index.ts");
-const {BeaconNode: BeaconNodeClass} = await import("../src/node/index.ts");
+const {DevBeaconNode: BeaconNodeClass} = await import("../src/node/dev.ts");
 const {blockRootOf} = await import("../src/chain/index.ts");
 const sync = await import("../src/sync/index.ts");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;

@@ -1,4 +1,6 @@
 import {spawnSync} from "node:child_process";
+import {mkdtempSync, rmSync, writeFileSync} from "node:fs";
+import {tmpdir} from "node:os";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
 
@@ -58,5 +60,27 @@ describe("ceibo CLI", () => {
     const custom = ceibo("beacon", "--network", "custom");
     expect(custom.status).toBe(1);
     expect(custom.stderr).toMatch(/--network custom needs --config-file FILE .* and --genesis-state FILE/);
+  });
+
+  it("--dev.signing true on a custom network is refused: only the dev composition signs inside the node", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "ceibo-cli-custom-"));
+    try {
+      const config = path.join(dir, "config.yaml");
+      writeFileSync(config, "PRESET_BASE: 'mainnet'\nCONFIG_NAME: 'my-devnet'\nGENESIS_FORK_VERSION: 0x12345678\n");
+      const args = [
+        "beacon",
+        "--network",
+        "custom",
+        "--config-file",
+        config,
+        "--genesis-state",
+        path.join(dir, "g.ssz"),
+      ];
+      const r = ceibo(...args, "--dev.signing", "true", "--data-dir", path.join(dir, "data"));
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/--dev\.signing true is for --network dev/);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });

@@ -12,7 +12,7 @@ import {join} from "node:path";
 import {parseArgs} from "node:util";
 import {peerIdFromString} from "@libp2p/peer-id";
 import {multiaddr} from "@multiformats/multiaddr";
-import {BeaconNode} from "../../beacon-node/src/node/index.ts";
+import {DevBeaconNode} from "../../beacon-node/src/node/dev.ts";
 import {ConsoleLogger} from "../../beacon-node/src/node/logger.ts";
 
 const {values} = parseArgs({
@@ -32,7 +32,7 @@ process.on("SIGTERM", () => process.exit(0));
 const target = values.target;
 const targetPeerId = target.split("/p2p/")[1];
 
-const node = await BeaconNode.init({
+const node = await DevBeaconNode.init({
   network: "dev",
   dataDir: mkdtempSync(join(tmpdir(), "ceibo-bad-peer-")),
   devValidators: Number(values.validators ?? 64),

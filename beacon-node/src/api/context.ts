@@ -42,6 +42,10 @@ export interface ResolvedBlock {
 export interface ApiBackendOpts {
   /** `ceibo/v0.1.0` style version string. */
   version: string;
+  /** The p2p network (none: the node routes answer with an empty identity and no peers). */
+  network?: ApiNetwork | null;
+  /** The builder (MEV-boost) connection (`--builder-url`; api/builderFlow.ts uses it). */
+  builder?: BuilderService | null;
 }
 
 /** A peer as the node/peers routes describe it. */
@@ -113,16 +117,18 @@ export class ApiContext {
   readonly attestations = new SubmittedAttestations();
   readonly syncMessages = new SubmittedSyncMessages();
   readonly emitter = new EventEmitter<ApiEvents>();
-  /** The p2p network (set by the node when it has one). */
-  network: ApiNetwork | null = null;
-  /** The builder (MEV-boost) connection (set by the node with --builder-url; api/builderFlow.ts uses it). */
-  builder: BuilderService | null = null;
+  /** The p2p network (`opts.network`; tests may swap in their own). */
+  network: ApiNetwork | null;
+  /** The builder (MEV-boost) connection (`opts.builder`; api/builderFlow.ts uses it). */
+  builder: BuilderService | null;
   /** `${headRoot}:${slot}` → the head state processed through empty slots (few entries). */
   private readonly advanced = new Map<string, CachedBeaconState>();
 
   constructor(chain: BeaconChain, opts: ApiBackendOpts) {
     this.chain = chain;
     this.opts = opts;
+    this.network = opts.network ?? null;
+    this.builder = opts.builder ?? null;
   }
 
   emit(event: BeaconEvent): void {

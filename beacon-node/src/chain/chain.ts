@@ -72,6 +72,13 @@ export interface BeaconChainModules {
   logger?: Logger;
   /** The BLS verifier (default: from `opts.blsWorkers`); the chain closes it in `close()`. */
   bls?: BlsVerifier;
+  /**
+   * The columns this node samples and custodies (fulu das-core.md): the node's `NodeCustody` of its node id, which
+   * the network shares (default: every column, a node without a network).
+   */
+  custody?: ColumnCustody;
+  /** Block import timings (`--metrics`). */
+  metrics?: ChainMetricsHook | null;
 }
 
 /** An electra SingleAttestation (the unaggregated attestation of one validator). */
@@ -146,10 +153,13 @@ export class BeaconChain implements IBeaconChain {
   readonly opPool = new OpPool();
   /**
    * Blob sidecars / data column sidecars per block until the block is imported (deneb/fulu is_data_available).
-   * Its custody (fulu sampling/custody columns) defaults to all columns until the network sets the node's own.
+   * Its custody is `custody`.
    */
   readonly da: DataAvailabilityTracker;
-  /** The columns this node samples and custodies (mutable: the network sets them from the node id). */
+  /**
+   * The columns this node samples and custodies: `modules.custody` (the node's NodeCustody, shared with the
+   * network), else every column in a plain object (tests without a network set their own columns).
+   */
   readonly custody: {samplingColumns: readonly number[]; custodyColumns: readonly number[]};
   readonly emitter = new EventEmitter<ChainEvents>();
   readonly genesisTime: number;
@@ -168,8 +178,8 @@ export class BeaconChain implements IBeaconChain {
   elStatus = "UNKNOWN";
   /** Block writes that failed on a full disk / I/O error, written again before newer ones (deferredWrites.ts). */
   readonly blockWrites: DeferredBlockWrites;
-  /** Block import timings (set by the node when it runs with --metrics). */
-  metrics: ChainMetricsHook | null = null;
+  /** Block import timings (`--metrics`: modules.metrics). */
+  readonly metrics: ChainMetricsHook | null;
   /** Blocks replayed by state regeneration since start (logs, tests: restart replay is bounded by snapshots). */
   regenReplayedBlocks = 0;
   /** Light-client data from imported blocks (bootstraps, best updates by period, latest finality/optimistic). */
@@ -187,6 +197,7 @@ export class BeaconChain implements IBeaconChain {
     this.engine = modules.engine;
     this.clock = modules.clock;
     this.logger = modules.logger ?? silentLogger;
+    this.metrics = modules.metrics ?? null;
     this.blockWrites = new DeferredBlockWrites(this.logger);
     this.opts = opts;
     const every = opts.stateSnapshotEpochs;
@@ -206,9 +217,9 @@ export class BeaconChain implements IBeaconChain {
     this.genesisTime = anchorState.state.genesisTime;
     this.genesisValidatorsRoot = anchorState.state.genesisValidatorsRoot;
     this.beaconConfig = new BeaconConfig(this.config, this.genesisValidatorsRoot);
-    this.stateCache = new ChainStateCache(opts);
+    this.stateCache = new ChainStateCache(opts, (root) => this.regenerate(root));
     const allColumns = Array.from({length: NUMBER_OF_COLUMNS}, (_, i) => i);
-    this.custody = {samplingColumns: allColumns, custodyColumns: allColumns};
+    this.custody = modules.custody ?? {samplingColumns: allColumns, custodyColumns: allColumns};
     this.da = new DataAvailabilityTracker({
       config: this.beaconConfig,
       custody: this.custody as ColumnCustody,
@@ -220,7 +231,6 @@ export class BeaconChain implements IBeaconChain {
     this.forkChoice = ForkChoice.fromAnchor(anchorState, anchorBlock.message, fcOpts, {stateCache: this.stateCache});
     const anchorRoot = this.forkChoice.finalizedCheckpoint.root;
     this.stateCache.pin(anchorRoot, anchorState);
-    this.stateCache.regen = (root) => this.regenerate(root);
     this.blocks.set(anchorRoot, anchorBlock);
     this.tick();
     this.headNode = this.forkChoice.getHead();

@@ -1,7 +1,7 @@
 /**
  * `IBeaconChain`: what the chain's own modules (the import pipeline, block production, the gossip validators) use
  * of `BeaconChain`, so they need not import chain.ts (which imports them): no import cycle, type imports included.
- * `BeaconChain` implements it. Also `BeaconChainOpts`, the chain's options.
+ * `BeaconChain` implements it. The chain's options (`BeaconChainOpts`) are in options.ts.
  */
 import type {EventEmitter} from "node:events";
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
@@ -20,31 +20,10 @@ import type {ChainEvents} from "./events.ts";
 import type {LightClientServer} from "./lightClient/server.ts";
 import type {Logger} from "./logger.ts";
 import type {OpPool} from "./opPool.ts";
-import type {ChainStateCacheOpts} from "./stateCache.ts";
+import type {BeaconChainOpts} from "./options.ts";
 import type {SyncCommitteeMessagePool} from "./syncCommitteePool.ts";
 
-export interface BeaconChainOpts extends ChainStateCacheOpts {
-  /** Fee recipient for payloads this node builds (20 bytes; default the zero address). */
-  suggestedFeeRecipient?: Uint8Array;
-  /**
-   * bellatrix validator.md get_terminal_pow_block for a chain that starts before bellatrix (dev chains: the
-   * execution client's genesis block, TERMINAL_TOTAL_DIFFICULTY 0): the parent of the merge transition block's
-   * payload. Without it no block can be produced at bellatrix+ before the merge.
-   */
-  terminalBlockHash?: Uint8Array;
-  /** KZG trusted setup (default: c-kzg's bundled mainnet setup, loaded on the first blob). */
-  trustedSetupFile?: string;
-  /**
-   * Store an unfinalized state snapshot (checkpoint state) every this many epochs (default 1): a restart then
-   * replays at most this many epochs of blocks (snapshots.ts). Larger: less disk written, longer restarts.
-   */
-  stateSnapshotEpochs?: number;
-  /**
-   * BLS verification threads (`--bls.workers`): N > 0 a `BlsWorkerPool` of N workers that gossip validation and
-   * block import share; 0 or undefined the main thread (`BlsSingleThread`). Ignored when `modules.bls` is given.
-   */
-  blsWorkers?: number;
-}
+export type {BeaconChainOpts} from "./options.ts";
 
 export interface IBeaconChain {
   readonly config: ChainConfig;

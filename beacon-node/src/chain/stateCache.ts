@@ -21,12 +21,16 @@ export class ChainStateCache implements ForkChoiceStateCache {
   private readonly blockStates = new Map<RootHex, CachedBeaconState>();
   private readonly checkpointStates = new Map<string, {checkpoint: CheckpointHex; state: CachedBeaconState}>();
   private pinned: {root: RootHex; state: CachedBeaconState} | null = null;
-  /** Rebuilds the post-state of a known block from the nearest cached ancestor state (set by the chain). */
-  regen: ((blockRoot: RootHex) => CachedBeaconState | undefined) | null = null;
+  /** Rebuilds the post-state of a known block from the nearest cached ancestor state (the chain's replay). */
+  private readonly regen: ((blockRoot: RootHex) => CachedBeaconState | undefined) | null;
   /** How many states were regenerated (for logs and tests). */
   regenCount = 0;
 
-  constructor(opts: ChainStateCacheOpts = {}) {
+  constructor(
+    opts: ChainStateCacheOpts = {},
+    regen: ((blockRoot: RootHex) => CachedBeaconState | undefined) | null = null,
+  ) {
+    this.regen = regen;
     this.maxBlockStates = opts.maxBlockStates ?? 32;
     this.maxCheckpointStates = opts.maxCheckpointStates ?? 8;
     if (!(this.maxBlockStates >= 1 && this.maxCheckpointStates >= 1)) throw Error("state cache sizes must be >= 1");

@@ -3,6 +3,7 @@ import {resolve} from "node:path";
 import {type ChainConfig, forkScheduleOf, getNetwork} from "@ceibo/config";
 import {ACTIVE_PRESET_NAME, type ForkName, SLOTS_PER_EPOCH} from "@ceibo/params";
 import {ClassicLevel} from "classic-level";
+import type {DbMetricsHook} from "../metrics/hooks.ts";
 import {type ArchiveRepos, type ArchiveResult, archiveFinalized, type CanonicalBlock} from "./archive.ts";
 import {DbBatch} from "./batch.ts";
 import {DbError} from "./errors.ts";
@@ -33,6 +34,8 @@ export interface BeaconDbOpts {
   archiveStateEpochFrequency?: number;
   /** LevelDB block cache in bytes (default 8 MiB). */
   cacheSize?: number;
+  /** Operation durations and errors (`--metrics`). */
+  metricsHook?: DbMetricsHook | null;
 }
 
 export const DEFAULT_ARCHIVE_STATE_EPOCH_FREQUENCY = 1024;
@@ -170,7 +173,7 @@ export class BeaconDb {
     }
     writePidFile(location);
 
-    const kv = new Kv(level, location);
+    const kv = new Kv(level, location, opts.metricsHook ?? null);
     try {
       await checkSchema(kv, opts.network);
     } catch (e) {

@@ -34,12 +34,13 @@ export class Kv {
   private failedWrite = false;
   private reopening: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
-  /** Operation durations (set by the node when it runs with --metrics). */
-  metricsHook: DbMetricsHook | null = null;
+  /** Operation durations (`--metrics`: given at open, BeaconDbOpts.metricsHook). */
+  readonly metricsHook: DbMetricsHook | null;
 
-  constructor(level: ClassicLevel<Uint8Array, Uint8Array>, location: string) {
+  constructor(level: ClassicLevel<Uint8Array, Uint8Array>, location: string, metricsHook: DbMetricsHook | null = null) {
     this.level = level;
     this.location = location;
+    this.metricsHook = metricsHook;
   }
 
   get isClosed(): boolean {

@@ -72,17 +72,20 @@ export interface ExecutionEngine {
 export interface ExecutionEngineHttpOpts extends JsonRpcHttpClientOpts {
   /** Per-method timeouts in ms (default: the spec's, 8 s / 1 s). */
   timeouts?: Partial<Record<string, number>>;
+  /** Call durations and outcomes (`--metrics`). */
+  metricsHook?: EngineMetricsHook | null;
 }
 
 export class ExecutionEngineHttp implements ExecutionEngine {
   private readonly rpc: JsonRpcHttpClient;
   private readonly timeouts: Partial<Record<string, number>>;
-  /** Call durations (set by the node when it runs with --metrics). */
-  metricsHook: EngineMetricsHook | null = null;
+  /** Call durations (`--metrics`: opts.metricsHook). */
+  readonly metricsHook: EngineMetricsHook | null;
 
   constructor(opts: ExecutionEngineHttpOpts) {
     this.rpc = new JsonRpcHttpClient(opts);
     this.timeouts = opts.timeouts ?? {};
+    this.metricsHook = opts.metricsHook ?? null;
   }
 
   get url(): string {

@@ -30,6 +30,8 @@ import type {BeaconSync} from "../sync/index.ts";
 import type {
   BlockImportStage,
   ChainMetricsHook,
+  DbMetricsHook,
+  EngineMetricsHook,
   GossipMetricsHook,
   GossipVerdict,
   ReqRespMetricsHook,
@@ -498,27 +500,26 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     });
   }
 
-  /** Starts reading `sources` at scrape time and counting their events (reorgs, block delays). */
+  /** The database's hook (BeaconDbOpts.metricsHook): operation durations and errors. */
+  readonly dbHook: DbMetricsHook = (operation, seconds, ok) => {
+    this.dbOperationSeconds.observe({operation}, seconds);
+    if (!ok) this.dbErrors.inc({operation});
+  };
+
+  /** The Engine API client's hook (ExecutionEngineHttpOpts.metricsHook): calls, durations, last outcome. */
+  readonly engineHook: EngineMetricsHook = (method, ok, seconds) => {
+    this.engineRequests.inc({method, result: ok ? "ok" : "error"});
+    this.engineRequestSeconds.observe({method}, seconds);
+    this.engineLastOk = ok;
+  };
+
+  /**
+   * Starts reading `sources` at scrape time and counting their events (reorgs, block delays). The hooks are given
+   * to the database, engine, chain and network at their construction (`dbHook`, `engineHook`, this object).
+   */
   attach(sources: BeaconMetricsSources): void {
     this.sources = sources;
     const {chain} = sources;
-    chain.metrics = this;
-    sources.db.kv.metricsHook = (operation, seconds, ok) => {
-      this.dbOperationSeconds.observe({operation}, seconds);
-      if (!ok) this.dbErrors.inc({operation});
-    };
-    const engine = chain.engine as {metricsHook?: unknown} | null;
-    if (engine !== null && "metricsHook" in engine) {
-      engine.metricsHook = (method: string, ok: boolean, seconds: number) => {
-        this.engineRequests.inc({method, result: ok ? "ok" : "error"});
-        this.engineRequestSeconds.observe({method}, seconds);
-        this.engineLastOk = ok;
-      };
-    }
-    if (sources.network !== null) {
-      sources.network.gossip.metricsHook = this;
-      sources.network.reqResp.metricsHook = this;
-    }
     chain.emitter.on("chain_reorg", () => this.reorgs.inc());
     chain.emitter.on("block", ({slot}) => {
       const delay = (chain.clock.now - chain.clock.slotStartMs(slot)) / 1000;

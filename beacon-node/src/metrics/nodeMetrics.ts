@@ -6,22 +6,27 @@ import type {Registry} from "prom-client";
 import type {ApiContext} from "../api/context.ts";
 import type {Logger} from "../chain/index.ts";
 import {BeaconMetrics, type BeaconMetricsSources} from "./beaconMetrics.ts";
+import type {NodeMetricsOpts} from "./options.ts";
 import {ValidatorMonitor} from "./validatorMonitor.ts";
 
-export interface NodeMetricsOpts {
-  /** Validators to monitor from the start (--validator-monitor-indices). */
-  validatorMonitorIndices?: number[];
-  /** Per-validator monitor gauges up to this many validators (default 64). */
-  validatorMonitorIndividualLimit?: number;
-}
+export type {NodeMetricsOpts};
 
 export class NodeMetrics {
   readonly beacon: BeaconMetrics;
   readonly validatorMonitor: ValidatorMonitor;
-  private api: ApiContext | null = null;
+  /** The Beacon API's state: the validators that clients register there are monitored (null: no API). */
+  private readonly api: ApiContext | null;
 
-  constructor(sources: BeaconMetricsSources & {logger: Logger}, opts: NodeMetricsOpts = {}) {
-    this.beacon = new BeaconMetrics();
+  /**
+   * `beacon`: the node's BeaconMetrics, made before the database, engine, chain and network so that each got its
+   * hook at construction (default: a new one, whose hooks nothing calls).
+   */
+  constructor(
+    sources: BeaconMetricsSources & {logger: Logger; api?: ApiContext | null; beacon?: BeaconMetrics},
+    opts: NodeMetricsOpts = {},
+  ) {
+    this.api = sources.api ?? null;
+    this.beacon = sources.beacon ?? new BeaconMetrics();
     this.beacon.attach(sources);
     this.validatorMonitor = new ValidatorMonitor(sources.chain, this.beacon.registry, {
       indices: opts.validatorMonitorIndices,
@@ -33,11 +38,6 @@ export class NodeMetrics {
 
   get registry(): Registry {
     return this.beacon.registry;
-  }
-
-  /** The Beacon API's state: the validators that clients register there are monitored. */
-  attachApi(api: ApiContext): void {
-    this.api = api;
   }
 
   /** Once a slot, after the node's slot work. */

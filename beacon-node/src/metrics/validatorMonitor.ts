@@ -33,6 +33,7 @@ import {
 } from "@ceibo/state-transition";
 import {Counter, Gauge, Histogram, type Registry} from "prom-client";
 import type {BeaconChain, Logger} from "../chain/index.ts";
+import {VALIDATOR_MONITOR_INDIVIDUAL_LIMIT} from "./options.ts";
 
 export interface ValidatorMonitorOpts {
   /** Validators monitored from the start (--validator-monitor-indices). */
@@ -92,7 +93,7 @@ export class ValidatorMonitor {
   constructor(chain: BeaconChain, registry: Registry, opts: ValidatorMonitorOpts = {}) {
     this.chain = chain;
     this.attached = opts.attached ?? (() => []);
-    this.individualLimit = opts.individualLimit ?? 64;
+    this.individualLimit = opts.individualLimit ?? VALIDATOR_MONITOR_INDIVIDUAL_LIMIT;
     this.logger = opts.logger ?? null;
     for (const i of opts.indices ?? []) this.monitored.add(i);
     const registers = [registry];

@@ -16,7 +16,15 @@ export {
   loadOrCreatePeerKey,
   peerKeyPath,
 } from "./libp2p.ts";
-export {Network, type NetworkIdentity, type NetworkModules, type NetworkOpts} from "./network.ts";
+export {
+  Network,
+  type NetworkIdentity,
+  type NetworkModules,
+  type NetworkOpts,
+  nodeIdOfPeerKey,
+  peerIdToNodeId,
+} from "./network.ts";
+export {defaultNetworkOptions} from "./options.ts";
 export {type PeerInfo, PeerManager, type PeerManagerOpts} from "./peers/peerManager.ts";
 export {PeerScoreStore} from "./peers/score.ts";
 export {computeSubscribedSubnets, SubnetSubscriptions} from "./peers/subnets.ts";

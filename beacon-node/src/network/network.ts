@@ -14,14 +14,15 @@ import {peerIdFromString} from "@libp2p/peer-id";
 import type {BeaconChain} from "../chain/chain.ts";
 import {getCustodyColumns, NodeCustody} from "../chain/da/custody.ts";
 import type {BeaconDb} from "../db/index.ts";
-import {Discovery, type DiscoveryOpts} from "./discovery/discv5.ts";
+import {Discovery} from "./discovery/discv5.ts";
 import {decodeEnrTxt, isFuluScheduled, type LocalEnrFields, readEth2Fields, updateLocalEnr} from "./discovery/enr.ts";
-import {GossipHandler, type GossipHandlerModules, GossipMessageIds} from "./gossip/index.ts";
+import {GossipHandler, GossipMessageIds} from "./gossip/index.ts";
 import {gossipsubOptions} from "./gossip/options.ts";
 import {GOSSIP_SCORE_THRESHOLDS} from "./gossip/scoring.ts";
 import {createLibp2pHost, type Libp2pHost, loadOrCreatePeerKey} from "./libp2p.ts";
+import {defaultNetworkOptions, type NetworkOpts} from "./options.ts";
 import {PeerBlockList} from "./peers/blockList.ts";
-import {type PeerInfo, PeerManager, type PeerManagerOpts} from "./peers/peerManager.ts";
+import {type PeerInfo, PeerManager} from "./peers/peerManager.ts";
 import {PeerScoreStore} from "./peers/score.ts";
 import {nodeIdToBigInt, type SubnetState, SubnetSubscriptions} from "./peers/subnets.ts";
 import {ReqResp, type ReqRespHandlers} from "./reqresp/index.ts";
@@ -37,66 +38,7 @@ import type {
   SyncNetwork,
 } from "./types.ts";
 
-export interface NetworkOpts {
-  /** IPv4 address the TCP (libp2p) and UDP (discv5) sockets bind to (default 0.0.0.0; tests: 127.0.0.1). */
-  listenAddress?: string;
-  /** libp2p TCP port (default 9000; 0: any free port). */
-  port?: number;
-  /** discv5 UDP port (default: the TCP port; 0: any free port). */
-  discoveryPort?: number;
-  /**
-   * The IPv4 address advertised in the ENR (default: the listen address unless it is 0.0.0.0, in which case
-   * discv5 learns it from its peers' PONGs).
-   */
-  enrAddress?: string;
-  /** Bootnode ENRs ("enr:…"). */
-  bootnodes?: string[];
-  /** Peers (multiaddrs with /p2p/<peer id>) to stay connected to. */
-  staticPeers?: string[];
-  /** Peers to keep connected (default 50). */
-  targetPeers?: number;
-  /** Run discv5 (default true). */
-  discv5?: boolean;
-  /** Subscribe to (and advertise) every attestation and sync committee subnet. */
-  subscribeAllSubnets?: boolean;
-  /**
-   * Serve light clients (default true): the light-client req/resp protocols (advertised through identify) and
-   * the light_client_finality_update / light_client_optimistic_update gossip topics.
-   */
-  lightClientServer?: boolean;
-  /** The node's secp256k1 key (default: `<dataDir>/network/peer-id.json`, created on first start). */
-  privateKey?: PrivateKey;
-  /**
-   * fulu custody group count (ENR `cgc`, MetaData v3): the stored count from the last run (it never decreases;
-   * default CUSTODY_REQUIREMENT; NUMBER_OF_CUSTODY_GROUPS for a supernode).
-   */
-  custodyGroupCount?: number;
-  /** Persist known good peers in `<dataDir>/network/peers.json` (default true). */
-  persistPeers?: boolean;
-  /** Local development network (gossip: publishing without peers is fine, loopback IP colocation allowed). */
-  dev?: boolean;
-  /** identify agent version (default "ceibo/<version>"). */
-  agentVersion?: string;
-  /**
-   * Dev networks only (`--dev.peer-block-list`): a file of peer ids this node refuses and disconnects, re-read
-   * when it changes (network splits in the simulation; peers/blockList.ts).
-   */
-  peerBlockListFile?: string;
-  /** Peer manager timings (tests). */
-  peerManager?: Pick<
-    PeerManagerOpts,
-    | "pingIntervalMs"
-    | "statusIntervalMs"
-    | "heartbeatIntervalMs"
-    | "inboundStatusTimeoutMs"
-    | "goodbyeTimeoutMs"
-    | "pruneGraceMs"
-  >;
-  /** discv5 tuning (tests). */
-  discv5Config?: DiscoveryOpts["discv5Config"];
-  /** GossipHandler extras (data availability, unknown-parent callback). */
-  gossip?: Pick<GossipHandlerModules, "da" | "onUnknownBlockParent">;
-}
+export type {NetworkOpts};
 
 export interface NetworkModules {
   config: BeaconConfig;
@@ -117,8 +59,6 @@ export interface NetworkIdentity {
   metadata: MetadataMessage;
 }
 
-const DEFAULT_PORT = 9000;
-
 export class Network implements SyncNetwork, PeerReporter {
   readonly config: BeaconConfig;
   readonly libp2p: Libp2pHost;
@@ -137,7 +77,7 @@ export class Network implements SyncNetwork, PeerReporter {
   private readonly enrAddress: string | null;
   private subscribed = {attnets: "", syncnets: "", columns: ""};
   /** The dev-only peer block list (NetworkOpts.peerBlockListFile). */
-  private blockList: PeerBlockList | null = null;
+  private readonly blockList: PeerBlockList | null;
   private started = false;
   /** Custody columns of connected peers, by the custody group count they were computed for. */
   private readonly peerCustody = new Map<PeerIdStr, {count: number; columns: readonly number[]}>();
@@ -155,6 +95,7 @@ export class Network implements SyncNetwork, PeerReporter {
     enr: SignableENR;
     enrAddress: string | null;
     custody: NodeCustody;
+    blockList: PeerBlockList | null;
   }) {
     this.config = parts.config;
     this.chain = parts.chain;
@@ -169,16 +110,17 @@ export class Network implements SyncNetwork, PeerReporter {
     this.nodeId = parts.enr.nodeId;
     this.enrAddress = parts.enrAddress;
     this.custody = parts.custody;
+    this.blockList = parts.blockList;
   }
 
   /** Builds every part (nothing listens until start()). */
   static async create(modules: NetworkModules): Promise<Network> {
     const {config, chain, db, logger, dataDir} = modules;
     const opts = modules.opts ?? {};
-    const listenAddress = opts.listenAddress ?? "0.0.0.0";
-    const port = opts.port ?? DEFAULT_PORT;
+    const listenAddress = opts.listenAddress ?? defaultNetworkOptions.listenAddress;
+    const port = opts.port ?? defaultNetworkOptions.port;
     const discoveryPort = opts.discoveryPort ?? port;
-    const targetPeers = opts.targetPeers ?? 50;
+    const targetPeers = opts.targetPeers ?? defaultNetworkOptions.targetPeers;
     const privateKey = opts.privateKey ?? (await loadOrCreatePeerKey(dataDir));
     if (privateKey.type !== "secp256k1") throw Error(`the peer key must be secp256k1, got ${privateKey.type}`);
 
@@ -223,7 +165,18 @@ export class Network implements SyncNetwork, PeerReporter {
     };
     const reporter: PeerReporter = {reportPeer: (peer, action, reason) => pm().reportPeer(peer, action, reason)};
     const lightClientServer = opts.lightClientServer ?? true;
-    const reqResp = new ReqResp({libp2p, config, chain, db, handlers, logger, reporter, lightClientServer});
+    const metricsHook = opts.metricsHook ?? null;
+    const reqResp = new ReqResp({
+      libp2p,
+      config,
+      chain,
+      db,
+      handlers,
+      logger,
+      reporter,
+      lightClientServer,
+      metricsHook,
+    });
     const gossip = new GossipHandler({
       pubsub: libp2p.services.pubsub,
       config,
@@ -232,6 +185,7 @@ export class Network implements SyncNetwork, PeerReporter {
       reporter,
       messageIds,
       lightClientServer,
+      metricsHook,
       ...opts.gossip,
     });
 
@@ -276,6 +230,9 @@ export class Network implements SyncNetwork, PeerReporter {
         ...opts.peerManager,
       },
     );
+    if (opts.custody !== undefined && opts.custody.nodeId !== nodeIdToBigInt(enr.nodeId)) {
+      throw Error("the custody passed in (NetworkOpts.custody) is not of this peer key's node id");
+    }
     const network = new Network({
       config,
       chain,
@@ -288,9 +245,9 @@ export class Network implements SyncNetwork, PeerReporter {
       subnets,
       enr,
       enrAddress,
-      custody: new NodeCustody(config.chain, enr.nodeId, opts.custodyGroupCount),
+      custody: opts.custody ?? new NodeCustody(config.chain, enr.nodeId, opts.custodyGroupCount),
+      blockList,
     });
-    network.blockList = blockList;
     return network;
   }
 
@@ -557,4 +514,9 @@ export function peerIdToNodeId(peer: PeerIdStr): string | null {
   } catch {
     return null;
   }
+}
+
+/** The discv5 node id (hex) of the node's own secp256k1 peer key: what its ENR and custody are computed from. */
+export function nodeIdOfPeerKey(key: PrivateKey): string {
+  return getV4Crypto().nodeId(key.publicKey.raw);
 }

@@ -1,161 +1,45 @@
 /**
- * The beacon node's composition root: database → execution engine → chain → clock loop (→ dev validators),
- * started in that order with one AbortSignal and closed in reverse.
+ * The beacon node's composition root. `BeaconNode.init` runs one step after the other, each building its part from
+ * what the steps before returned: anchor (database + chain anchor, anchor.ts) → engine (the Engine API client, or
+ * the engine a composition hands in) → chain → network (p2p + sync) → in-node duties (dev.ts only) → API (Beacon
+ * API + metrics). Nothing is patched after construction: every part gets its dependencies in its constructor.
+ * Started in that order with one AbortSignal and closed in reverse. Dev chains are composed by dev.ts, which hands
+ * its genesis, mock engine and validators to these steps; this file imports nothing dev-only.
  */
 
-import {randomBytes} from "node:crypto";
-import {readFileSync} from "node:fs";
 import {join} from "node:path";
-import {type ChainConfig, createDevChainConfig, forkScheduleOf, isPublicNetwork, networks} from "@ceibo/config";
-import {
-  ACTIVE_PRESET_NAME,
-  FAR_FUTURE_EPOCH,
-  FORK_NAMES,
-  type ForkName,
-  ForkSeq,
-  SLOTS_PER_EPOCH,
-  SYNC_COMMITTEE_SIZE,
-} from "@ceibo/params";
-import {
-  type BeaconStateAllForks,
-  type BeaconStatePostBellatrix,
-  type CachedBeaconState,
-  createCachedBeaconState,
-  createGenesisStateFromDeposits,
-  createInteropGenesisState,
-  type DepositData,
-  forkTypes,
-  genesisForkOf,
-  kzgCommitmentToVersionedHash,
-} from "@ceibo/state-transition";
-import {ssz} from "@ceibo/types";
+import {type ChainConfig, isPublicNetwork, type NetworkInfo, networks} from "@ceibo/config";
+import {SLOTS_PER_EPOCH, SYNC_COMMITTEE_SIZE} from "@ceibo/params";
+import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import type {FastifyInstance} from "fastify";
-import {createGossipDataAvailability} from "../chain/da/index.ts";
-import {BeaconChain, type BeaconChainOpts, ChainError, Clock, type Logger, silentLogger} from "../chain/index.ts";
-import {BeaconDb} from "../db/index.ts";
-import {BuilderService, type BuilderServiceOpts} from "../execution/builder/index.ts";
-import {
-  type ExecutionEngine,
-  ExecutionEngineHttp,
-  type ExecutionPayload,
-  forkTimesFromGenesis,
-  MockEngineServer,
-} from "../execution/index.ts";
-import {NodeMetrics, type NodeMetricsOpts} from "../metrics/nodeMetrics.ts";
-import {Network} from "../network/index.ts";
-import {BeaconSync, fetchCheckpoint, writeCheckpointAnchor} from "../sync/index.ts";
+import type {ApiContext} from "../api/index.ts";
+import {NodeCustody} from "../chain/da/custody.ts";
+import {type BlockSidecars, createGossipDataAvailability} from "../chain/da/index.ts";
+import {BeaconChain, ChainError, Clock, type Logger, silentLogger} from "../chain/index.ts";
+import type {BeaconDb} from "../db/index.ts";
+import {BuilderService} from "../execution/builder/index.ts";
+import {type ExecutionEngine, ExecutionEngineHttp} from "../execution/index.ts";
+import {BeaconMetrics} from "../metrics/beaconMetrics.ts";
+import type {EngineMetricsHook} from "../metrics/hooks.ts";
+import {NodeMetrics} from "../metrics/nodeMetrics.ts";
+import {loadOrCreatePeerKey, Network, nodeIdOfPeerKey} from "../network/index.ts";
+import {BeaconSync} from "../sync/index.ts";
+import {type Anchor, type GenesisSource, openAnchor} from "./anchor.ts";
 import {attachedOf, CustodyKeeper, persistedCustodyGroupCount} from "./custodyPersistence.ts";
-import {DevValidators} from "./devValidators.ts";
-import {attachHistoryPruner, checkHistoryMode, type HistoryPruner, historyBackfillMinSlot} from "./history.ts";
+import {
+  attachHistoryPruner,
+  checkHistoryMode,
+  type HistoryMode,
+  type HistoryPruner,
+  historyBackfillMinSlot,
+} from "./history.ts";
 import {createApiNetwork} from "./networkApi.ts";
-import {startRestApi} from "./restApi.ts";
-import {attachSidecarPruner, type SidecarPruner, withDevRetention} from "./retention.ts";
+import type {BeaconNodeOpts} from "./options.ts";
+import {createApiBackend, startRestApi} from "./restApi.ts";
+import {attachSidecarPruner, type SidecarPruner} from "./retention.ts";
 
-export interface BeaconNodeOpts {
-  /**
-   * "dev": an interop genesis made here; "custom": a network given by its config and genesis state (`custom`);
-   * "mainnet" | "hoodi" | "sepolia": a public network (built-in config; starts from a checkpoint or `custom`'s
-   * genesis state file; needs `executionUrl`).
-   */
-  network: "dev" | "custom" | "mainnet" | "hoodi" | "sepolia";
-  /**
-   * network "custom": the chain config (config.yaml) and the genesis state file (SSZ) of that network; a public
-   * network: its genesis state file (with the built-in config).
-   */
-  custom?: {chainConfig: ChainConfig; genesisStateFile: string};
-  dataDir: string;
-  /** Interop validators of a new dev genesis. */
-  devValidators: number;
-  /**
-   * A new dev genesis from these signed deposits (initialize_beacon_state_from_eth1) instead of the interop keys,
-   * e.g. a `ceibo keys new --network dev` deposit_data file. Ignored when the db has a chain.
-   */
-  devDeposits?: DepositData[];
-  /** Genesis time of a new dev chain (seconds; default now + 5 s rounded up). Ignored when the db has a chain. */
-  genesisTime?: number;
-  /** SLOT_DURATION_MS of the dev chain (default the dev config's). Must stay the same across restarts. */
-  slotDurationMs?: number;
-  /**
-   * The fork of the dev chain (bellatrix … fulu, default fulu): every fork up to it active from genesis, later ones
-   * never. Must stay the same across restarts (checked against the stored genesis).
-   */
-  devFork?: ForkName;
-  /**
-   * Staged fork epochs of the dev chain (createDevChainConfig forkEpochs; a fork left out activates with the one
-   * before it). Replaces devFork. Must stay the same across restarts. With staged forks an EXTERNAL engine is
-   * expected (executionUrl) whose fork timestamps match (the in-process mock only knows forks at genesis).
-   */
-  devForkEpochs?: Partial<Record<"altair" | "bellatrix" | "capella" | "deneb" | "electra" | "fulu", number>>;
-  /** SHARD_COMMITTEE_PERIOD of the dev chain (default the preset's; 0: exits allowed from genesis). */
-  devShardCommitteePeriod?: number;
-  /**
-   * latest_execution_payload_header.block_hash of a NEW dev genesis: the execution client's genesis block hash
-   * (default 0x42…42, what the in-process mock engine uses).
-   */
-  eth1BlockHash?: Uint8Array;
-  /** Engine API URL; none: an in-process mock execution engine is started. */
-  executionUrl?: string;
-  /** The in-process mock engine's blob transactions per payload at deneb+ (default 0; dev only). */
-  devBlobsPerBlock?: number;
-  /** Keep every blob / data column sidecar (no retention pruning; `--archive-blobs`). */
-  archiveBlobs?: boolean;
-  /**
-   * MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS and MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS of a dev chain (default the
-   * config's 4096; dev only, for short retention windows in tests).
-   */
-  devMinEpochsForSidecarsRequests?: number;
-  /** Keep only the blocks of the retention window (`--prune-history`, chain/history.ts); recorded in the db. */
-  pruneHistory?: boolean;
-  /** Epochs of blocks kept by pruneHistory instead of max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, WS period) (dev, tests). */
-  devHistoryWindowEpochs?: number;
-  jwtSecret?: Uint8Array;
-  /** Beacon API server (default none; the CLI passes 127.0.0.1:5052). Port 0: any free port. */
-  rest?: {address: string; port: number; allowedHosts?: string[]} | null;
-  /** Propose and attest with the interop keys inside the node (dev only; default true). */
-  devSigning?: boolean;
-  chain?: BeaconChainOpts;
-  /** Join the p2p network (null/undefined: no networking — a lone node). */
-  p2p?: P2pOpts | null;
-  /** Start an empty data dir from a finalized checkpoint (URL of a trusted Beacon API, or SSZ files). */
-  checkpoint?: CheckpointOpts | null;
-  /**
-   * A builder / relay / mev-boost (builder-specs) for produceBlockV3 and the blinded routes (`--builder-url`;
-   * null/undefined: none, local payloads only). Needs the Beacon API (`rest`).
-   */
-  builder?: BuilderServiceOpts | null;
-  /** Prometheus metrics and the validator monitor (null: none). The CLI serves `node.metrics.registry`. */
-  metrics?: NodeMetricsOpts | null;
-  logger?: Logger;
-  /** Wall clock in ms (tests). */
-  nowMs?: () => number;
-}
-
-export interface P2pOpts {
-  listenAddress: string;
-  port: number;
-  discoveryPort: number;
-  /** discv5 bootnodes (ENR strings). */
-  bootnodes: string[];
-  /** Multiaddrs to stay connected to. */
-  staticPeers: string[];
-  targetPeers: number;
-  discv5: boolean;
-  subscribeAllSubnets: boolean;
-  /** PeerDAS supernode: custody group count NUMBER_OF_CUSTODY_GROUPS (all columns). */
-  supernode?: boolean;
-  /** Serve light clients over p2p: the light-client req/resp protocols and gossip topics (default true). */
-  lightClientServer?: boolean;
-  /** Dev only: the peer block-list file (NetworkOpts.peerBlockListFile). */
-  peerBlockListFile?: string;
-}
-
-export interface CheckpointOpts {
-  url?: string;
-  stateFile?: string;
-  blockFile?: string;
-  /** Accept a checkpoint outside the weak subjectivity period. */
-  force: boolean;
-}
+export type {Anchor, GenesisSource} from "./anchor.ts";
+export type {BeaconNodeOpts, CheckpointOpts, P2pOpts} from "./options.ts";
 
 export interface SlotStatus {
   slot: number;
@@ -171,14 +55,77 @@ export interface SlotStatus {
   headSyncParticipants: number;
 }
 
+/** The execution engine the chain talks to, as the engine step returns it. */
+export interface EngineHandle {
+  engine: ExecutionEngine;
+  /** An engine run by this process (dev's mock): no "execution client unreachable" warnings. */
+  inProcess: boolean;
+  /** Closes what the composition started for it (after the chain). */
+  close?: () => Promise<void>;
+}
+
+/** What one slot's in-node duties did (dev validators). */
+export interface SlotDutiesDone {
+  proposed: unknown | null;
+  attestations: number;
+  syncCommitteeMessages: number;
+}
+
+/** Validators that sign inside the node (dev.ts' DevValidators): run once a slot after the chain's tick. */
+export interface InNodeDuties {
+  /** Their validator indices (validator custody counts them). */
+  readonly indices: readonly number[];
+  onSlot(slot: number): Promise<SlotDutiesDone>;
+}
+
+/**
+ * What a composition that is not a public or custom network (dev.ts) hands to the generic steps. Every field is a
+ * value or a factory called by the step that needs it, with what the earlier steps built.
+ */
+export interface NodeComposition {
+  /** The chain config (dev: createDevChainConfig). */
+  config: ChainConfig;
+  /** The genesis of an empty data dir started without a checkpoint; the check of a resumed one. */
+  genesis: GenesisSource;
+  /** The genesis time a checkpoint must have. */
+  genesisTime?: number;
+  /** The engine when there is no Engine API URL (dev: the in-process mock), from the anchor. */
+  engine?: (anchor: Anchor, ctx: {logger: Logger; metricsHook: EngineMetricsHook | null}) => Promise<EngineHandle>;
+  /** Validators inside the node, given the chain and how to gossip a block they proposed (null: no network). */
+  duties?: (
+    chain: BeaconChain,
+    publishBlock: ((signed: SignedBeaconBlockAllForks, sidecars: BlockSidecars) => void) | null,
+  ) => InNodeDuties;
+  /** Epochs of blocks `pruneHistory` keeps (default: chain/history.ts' window). */
+  historyWindowEpochs?: number;
+}
+
+interface NodeParts {
+  config: ChainConfig;
+  db: BeaconDb;
+  chain: BeaconChain;
+  clock: Clock;
+  engine: EngineHandle;
+  duties: InNodeDuties | null;
+  network: Network | null;
+  sync: BeaconSync | null;
+  logger: Logger;
+  resumed: boolean;
+  rest: {server: FastifyInstance; url: string} | null;
+  metrics: NodeMetrics | null;
+  retention: SidecarPruner;
+  history: HistoryPruner | null;
+  custodyKeeper: CustodyKeeper | null;
+}
+
 export class BeaconNode {
   readonly config: ChainConfig;
   readonly db: BeaconDb;
   readonly chain: BeaconChain;
   readonly clock: Clock;
   readonly engine: ExecutionEngine;
-  readonly mockEngine: MockEngineServer | null;
-  readonly devValidators: DevValidators | null;
+  /** Validators signing inside the node (dev only; null: none). */
+  readonly duties: InNodeDuties | null;
   /** The p2p network (null: --p2p false). */
   readonly network: Network | null;
   /** Range sync, unknown-block lookup and backfill over the network (null without one). */
@@ -191,357 +138,140 @@ export class BeaconNode {
   readonly resumed: boolean;
   /** Metrics and validator monitor (null without opts.metrics). */
   readonly metrics: NodeMetrics | null;
+  /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
+  readonly retention: SidecarPruner;
+  /** History pruning (`--prune-history`; null when off). */
+  readonly history: HistoryPruner | null;
+  /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
+  readonly custodyKeeper: CustodyKeeper | null;
+  readonly statusListeners: ((s: SlotStatus) => void)[] = [];
+  private readonly engineHandle: EngineHandle;
   private readonly controller = new AbortController();
   private loop: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
-  readonly statusListeners: ((s: SlotStatus) => void)[] = [];
-  /** Blob / data column sidecar retention (prunes after finalization unless archiveBlobs). */
-  retention: SidecarPruner | null = null;
-  /** History pruning (`--prune-history`; null when off). */
-  history: HistoryPruner | null = null;
-  /** Validator custody, custody group count and MetaData seq persistence (null without a network). */
-  custodyKeeper: CustodyKeeper | null = null;
   /** Whether the last slot found the execution client unusable (its warning is logged on the change). */
   private elOffline = false;
 
-  private constructor(parts: {
-    config: ChainConfig;
-    db: BeaconDb;
-    chain: BeaconChain;
-    clock: Clock;
-    engine: ExecutionEngine;
-    mockEngine: MockEngineServer | null;
-    devValidators: DevValidators | null;
-    network: Network | null;
-    sync: BeaconSync | null;
-    logger: Logger;
-    resumed: boolean;
-    rest: {server: FastifyInstance; url: string} | null;
-    metrics?: NodeMetrics | null;
-  }) {
+  private constructor(parts: NodeParts) {
     this.config = parts.config;
     this.db = parts.db;
     this.chain = parts.chain;
     this.clock = parts.clock;
-    this.engine = parts.engine;
-    this.mockEngine = parts.mockEngine;
-    this.devValidators = parts.devValidators;
+    this.engineHandle = parts.engine;
+    this.engine = parts.engine.engine;
+    this.duties = parts.duties;
     this.network = parts.network;
     this.sync = parts.sync;
     this.logger = parts.logger;
     this.resumed = parts.resumed;
     this.restServer = parts.rest?.server ?? null;
     this.restUrl = parts.rest?.url ?? null;
-    this.metrics = parts.metrics ?? null;
-    const metrics = this.metrics;
+    this.metrics = parts.metrics;
+    this.retention = parts.retention;
+    this.history = parts.history;
+    this.custodyKeeper = parts.custodyKeeper;
+    const {metrics, custodyKeeper} = parts;
     if (metrics !== null) this.statusListeners.push((s) => metrics.onSlot(s.slot));
+    if (custodyKeeper !== null) this.statusListeners.push(() => void custodyKeeper.persist());
   }
 
-  /** Opens the data dir, writes a dev genesis if it has no chain, connects the engine and loads the chain. */
-  static async init(opts: BeaconNodeOpts): Promise<BeaconNode> {
+  /**
+   * Builds a node of a public or custom network (`dev`: dev.ts' DevBeaconNode.init, which passes `composition`):
+   * anchor → engine → chain → network → duties → API, then starts the network and sync. A failed step closes
+   * what the earlier ones opened.
+   */
+  static async init(opts: BeaconNodeOpts, composition?: NodeComposition): Promise<BeaconNode> {
     const logger = opts.logger ?? silentLogger;
-    const isPublic = isPublicNetwork(opts.network);
-    if (opts.network !== "dev" && opts.network !== "custom" && !isPublic) {
-      throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
-    }
-    const publicNetwork = isPublicNetwork(opts.network) ? networks[opts.network] : undefined;
-    if (publicNetwork !== undefined && opts.executionUrl === undefined) {
-      throw new ChainError("INVALID_ARGUMENT", `network ${opts.network} needs an execution client (executionUrl)`);
-    }
-    const custom = opts.network === "custom" || isPublic ? opts.custom : undefined;
-    if (opts.network === "custom" && custom === undefined) {
-      throw new ChainError("INVALID_ARGUMENT", "network custom needs its chain config and genesis state file");
-    }
-    const config =
-      publicNetwork?.chainConfig ??
-      custom?.chainConfig ??
-      withDevRetention(
-        createDevChainConfig({
-          preset: ACTIVE_PRESET_NAME,
-          slotDurationMs: opts.slotDurationMs,
-          forkEpochs: opts.devForkEpochs ?? devForkEpochs(opts.devFork ?? "fulu"),
-          shardCommitteePeriod: opts.devShardCommitteePeriod,
-        }),
-        opts.devMinEpochsForSidecarsRequests,
-      );
-    const db = await BeaconDb.open(opts.dataDir, {network: opts.network, chainConfig: config});
-    let mockEngine: MockEngineServer | null = null;
+    const {config, publicNetwork} = resolveNetwork(opts, composition);
+    // made first: the database, engine, chain and network get its hooks at construction
+    const beaconMetrics = opts.metrics != null ? new BeaconMetrics() : null;
+    const anchor = await openAnchor(
+      {
+        network: opts.network,
+        dataDir: opts.dataDir,
+        config,
+        publicNetwork,
+        custom: opts.custom,
+        checkpoint: opts.checkpoint,
+        genesisTime: composition?.genesisTime,
+        genesis: composition?.genesis,
+        metricsHook: beaconMetrics?.dbHook,
+      },
+      logger,
+    );
     // what a failed start must close again (e.g. the p2p port taken after the Beacon API started): else the
     // process would stay alive on the open server instead of exiting with the error
-    const undo: (() => Promise<unknown>)[] = [];
+    const undo: (() => Promise<unknown>)[] = [() => anchor.db.close()];
     try {
-      let resumed = (await db.anchor.get()) !== null;
-      let genesisBlockHash: Uint8Array;
-      let fromCheckpoint = false;
-      if (resumed && opts.checkpoint != null) {
-        logger.warn("The data dir already holds a chain: the checkpoint sync options are ignored");
-      }
-      if (!resumed && opts.checkpoint != null) {
-        const source = opts.checkpoint.url ?? opts.checkpoint.stateFile;
-        logger.info("Checkpoint sync: fetching the finalized state and block", {source});
-        const anchor = await fetchCheckpoint(
-          {url: opts.checkpoint.url, stateFile: opts.checkpoint.stateFile, blockFile: opts.checkpoint.blockFile},
-          {
-            config,
-            // a public network's checkpoint must be of that network's chain
-            genesisValidatorsRoot: publicNetwork?.genesis?.genesisValidatorsRoot,
-            genesisTime: opts.genesisTime ?? publicNetwork?.genesis?.genesisTime,
-            force: opts.checkpoint.force,
-            logger,
-          },
-        );
-        await writeCheckpointAnchor(db, anchor);
-        fromCheckpoint = true;
-        genesisBlockHash = (anchor.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
-        logger.info("Checkpoint sync: starting from the checkpoint", {
-          epoch: anchor.checkpoint.epoch,
-          slot: anchor.block.message.slot,
-          blockRoot: `0x${Buffer.from(anchor.blockRoot).toString("hex")}`,
-          withinWeakSubjectivityPeriod: anchor.withinWsPeriod,
-          source: anchor.source,
-        });
-      } else if (!resumed && custom !== undefined) {
-        const genesis = readGenesisState(config, custom.genesisStateFile);
-        const known = publicNetwork?.genesis;
-        if (
-          known !== undefined &&
-          Buffer.compare(genesis.state.genesisValidatorsRoot, known.genesisValidatorsRoot) !== 0
-        ) {
-          throw new ChainError(
-            "INVALID_ARGUMENT",
-            `${custom.genesisStateFile} has genesis_validators_root 0x${Buffer.from(genesis.state.genesisValidatorsRoot).toString("hex")}, ` +
-              `not ${opts.network}'s 0x${Buffer.from(known.genesisValidatorsRoot).toString("hex")}`,
-          );
-        }
-        await BeaconChain.initializeDb(db, genesis);
-        genesisBlockHash =
-          genesis.fork >= ForkSeq.bellatrix
-            ? (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash
-            : genesis.state.eth1Data.blockHash;
-        logger.info("Wrote genesis from file", {
-          file: custom.genesisStateFile,
-          fork: FORK_NAMES[genesis.fork],
-          genesisTime: genesis.state.genesisTime,
-          validators: genesis.state.validators.length,
-          stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
-        });
-      } else if (!resumed && publicNetwork !== undefined) {
-        throw new ChainError(
-          "INVALID_ARGUMENT",
-          `the data dir has no ${opts.network} chain yet: start it with a checkpoint (URL or state + block files) or its genesis state`,
-        );
-      } else if (!resumed) {
-        const nowMs = opts.nowMs?.() ?? Date.now();
-        const genesisTime = opts.genesisTime ?? Math.ceil(nowMs / 1000) + 5;
-        const genesis =
-          opts.devDeposits !== undefined
-            ? createGenesisStateFromDeposits(config, opts.devDeposits, {genesisTime, eth1BlockHash: opts.eth1BlockHash})
-            : createInteropGenesisState(config, {
-                validatorCount: opts.devValidators,
-                genesisTime,
-                eth1BlockHash: opts.eth1BlockHash,
-              });
-        await BeaconChain.initializeDb(db, genesis);
-        genesisBlockHash =
-          genesis.fork >= ForkSeq.bellatrix
-            ? (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash
-            : genesis.state.eth1Data.blockHash;
-        logger.info("Wrote dev genesis", {
-          validators: genesis.state.validators.length,
-          genesisTime,
-          fork: FORK_NAMES[genesis.fork],
-          stateRoot: `0x${Buffer.from(genesis.state.hashTreeRoot()).toString("hex")}`,
-          from: opts.devDeposits !== undefined ? "deposit data" : "interop keys",
-        });
-      } else {
-        const stored = await db.stateArchive.getBySlot(0);
-        if (custom === undefined && stored !== null && stored.forkSeq !== genesisForkOf(config)) {
-          throw new ChainError(
-            "INVALID_ARGUMENT",
-            `the data dir holds a ${FORK_NAMES[stored.forkSeq]} dev chain but the node was started for ` +
-              `${FORK_NAMES[genesisForkOf(config)]} (start it with --dev.fork ${FORK_NAMES[stored.forkSeq]})`,
-          );
-        }
-        genesisBlockHash = await genesisExecutionHash(db);
-        resumed = true;
-      }
-      // a chain without its genesis state (checkpoint sync): the mock engine starts from the anchor's payload
-      const executionAnchor =
-        fromCheckpoint || (resumed && (await db.stateArchive.getBySlot(0)) === null)
-          ? await executionAnchorOf(db)
-          : null;
-
-      let engine: ExecutionEngine;
-      if (opts.executionUrl !== undefined) {
-        if (opts.jwtSecret === undefined)
-          throw new ChainError("INVALID_ARGUMENT", "an execution URL needs a JWT secret");
-        engine = new ExecutionEngineHttp({url: opts.executionUrl, jwtSecret: opts.jwtSecret});
-        logger.info("Execution engine", {url: opts.executionUrl});
-      } else {
-        const jwtSecret = randomBytes(32);
-        mockEngine = new MockEngineServer({
-          host: "127.0.0.1",
-          port: 0,
-          jwtSecret,
-          genesisBlockHash,
-          genesisBlockNumber: executionAnchor?.number,
-          genesisTimestamp: executionAnchor?.timestamp,
-          forkTimes: forkTimesFromGenesis(FORK_NAMES[genesisForkOf(config)]),
-          blobsPerBlock: opts.devBlobsPerBlock,
-        });
-        const url = await mockEngine.start();
-        engine = new ExecutionEngineHttp({url, jwtSecret});
-        logger.info("No --execution-urls: started an in-process MOCK execution engine (dev only)", {url});
-        if (resumed) {
-          const replayed = await replayExecutionChain(db, engine);
-          logger.info("Replayed the stored execution payloads into the mock engine", {payloads: replayed});
-        }
-      }
-
-      const historyMode = await checkHistoryMode(db, opts.pruneHistory === true, logger);
-      const genesisTime = (await db.metadata.get("genesisTime")) as number;
-      const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
-      const chain = await BeaconChain.fromDb(
-        {config, db, engine, clock, logger},
-        // a chain that starts before bellatrix merges onto the execution genesis block (TTD 0)
-        {terminalBlockHash: genesisBlockHash, ...opts.chain},
-      );
+      const engine = await initEngine(opts, anchor, composition, beaconMetrics, logger);
+      if (engine.close !== undefined) undo.push(engine.close);
+      const custody = opts.p2p != null ? await initCustody(opts, anchor) : null;
+      const {chain, clock, historyMode} = await initChain(opts, anchor, engine, custody, beaconMetrics, logger);
       undo.push(() => chain.close()); // the BLS worker threads
-      if (resumed) {
-        logger.info("Resumed chain from the database", {
-          headSlot: chain.head.slot,
-          headRoot: chain.head.blockRoot,
-          finalizedEpoch: chain.finalizedCheckpoint.epoch,
-        });
-      }
-      const count = chain.getHeadState().state.validators.length;
-      const devValidators =
-        (opts.devSigning ?? true)
-          ? new DevValidators(chain, {indices: Array.from({length: count}, (_, i) => i), logger})
+      const p2p = await initNetwork(
+        opts,
+        anchor,
+        chain,
+        engine,
+        custody,
+        historyMode,
+        composition,
+        beaconMetrics,
+        logger,
+      );
+      const {network, sync} = p2p ?? {network: null, sync: null};
+      const duties =
+        composition?.duties?.(
+          chain,
+          network !== null
+            ? (signed, sidecars) => createApiNetwork(network, null, logger).publishBlock(signed, sidecars)
+            : null,
+        ) ?? null;
+      const api = await initApi(opts, chain, p2p, beaconMetrics, logger);
+      if (api.rest !== null) undo.push(() => api.rest?.server.close() ?? Promise.resolve());
+      const custodyKeeper =
+        network !== null
+          ? new CustodyKeeper({
+              db: anchor.db,
+              chain,
+              network,
+              logger,
+              attachedIndices: () => attachedOf(duties?.indices ?? [], api.context),
+            })
           : null;
-      let network: Network | null = null;
-      let sync: BeaconSync | null = null;
-      if (opts.p2p != null) {
-        const p2p = opts.p2p;
-        let syncRef: BeaconSync | null = null;
-        network = await Network.create({
-          config: chain.beaconConfig,
-          chain,
-          db,
-          logger,
-          dataDir: join(opts.dataDir, opts.network),
-          opts: {
-            listenAddress: p2p.listenAddress,
-            port: p2p.port,
-            discoveryPort: p2p.discoveryPort,
-            bootnodes: p2p.bootnodes,
-            staticPeers: p2p.staticPeers,
-            targetPeers: p2p.targetPeers,
-            discv5: p2p.discv5,
-            subscribeAllSubnets: p2p.subscribeAllSubnets,
-            lightClientServer: p2p.lightClientServer,
-            peerBlockListFile: p2p.peerBlockListFile,
-            custodyGroupCount: p2p.supernode
-              ? config.NUMBER_OF_CUSTODY_GROUPS
-              : ((await persistedCustodyGroupCount(db)) ?? undefined),
-            dev: opts.network === "dev",
-            gossip: {
-              da: createGossipDataAvailability({
-                chain,
-                tracker: chain.da,
-                engine,
-                logger,
-                requestMissing: (block) => syncRef?.onMissingSidecars(block),
-              }),
-              onUnknownBlockParent: (block, peer) => syncRef?.onUnknownBlockParent(block, peer),
-            },
-          },
-        });
-        // fulu: sample and custody the columns of this node id (das-core.md)
-        chain.custody.samplingColumns = network.custody.samplingColumns;
-        chain.custody.custodyColumns = network.custody.custodyColumns;
-        // --prune-history: backfill down to the window's start; after it was turned off: back to genesis
-        const backfill = historyMode.prune
-          ? {minSlot: historyBackfillMinSlot(chain, opts.devHistoryWindowEpochs)}
-          : historyMode.refill
-            ? {minSlot: 0}
-            : undefined;
-        sync = new BeaconSync({chain, db, network, logger, ...(backfill !== undefined ? {opts: {backfill}} : {})});
-        syncRef = sync;
-        const net = network;
-        if (devValidators !== null) {
-          devValidators.onProposed = (signed, sidecars) =>
-            createApiNetwork(net, null, logger).publishBlock(signed, sidecars);
-        }
-      }
-      const metrics = opts.metrics != null ? new NodeMetrics({chain, db, network, sync, logger}, opts.metrics) : null;
-      let rest: {server: FastifyInstance; url: string} | null = null;
-      let apiCtx: Parameters<typeof attachedOf>[1];
-      if (opts.rest != null) {
-        const started = await startRestApi(chain, opts.rest, (server) => metrics?.beacon.instrumentApi(server));
-        metrics?.attachApi(started.api.context);
-        apiCtx = started.api.context;
-        if (network !== null) started.api.context.network = createApiNetwork(network, sync, logger);
-        if (opts.builder != null) {
-          const builder = new BuilderService(opts.builder, logger);
-          started.api.context.builder = builder;
-          void builder.checkStatus();
-        }
-        rest = started;
-        undo.push(() => started.server.close());
-        logger.info("Beacon API listening", {url: rest.url});
-      }
-      let custodyKeeper: CustodyKeeper | null = null;
-      if (network !== null) {
-        const ctx = apiCtx;
-        const devIndices = devValidators !== null ? Array.from({length: count}, (_, i) => i) : [];
-        custodyKeeper = new CustodyKeeper({
-          db,
-          chain,
-          network,
-          logger,
-          attachedIndices: () => attachedOf(devIndices, ctx),
-        });
-        await custodyKeeper.start();
-      }
+      await custodyKeeper?.start();
       if (network !== null && sync !== null) {
-        const [net, syncing] = [network, sync];
         undo.push(
-          () => syncing.stop(),
-          () => net.stop(),
+          () => sync.stop(),
+          () => network.stop(),
         );
         await network.start();
         await sync.start();
         logger.info("p2p network started", {peerId: network.peerId, enr: network.enr, addresses: network.multiaddrs});
       }
-      const node = new BeaconNode({
+      return new BeaconNode({
         config,
-        db,
+        db: anchor.db,
         chain,
         clock,
         engine,
-        mockEngine,
-        devValidators,
+        duties,
         network,
         sync,
         logger,
-        resumed,
-        rest,
-        metrics,
+        resumed: anchor.resumed,
+        rest: api.rest,
+        metrics: api.metrics,
+        custodyKeeper,
+        retention: attachSidecarPruner(chain, anchor.db, config, logger, opts.archiveBlobs === true),
+        history: historyMode.prune
+          ? attachHistoryPruner(chain, anchor.db, config, logger, composition?.historyWindowEpochs, (slot) =>
+              network?.reqResp.setEarliestAvailableSlot(slot),
+            )
+          : null,
       });
-      node.custodyKeeper = custodyKeeper;
-      if (custodyKeeper !== null) node.statusListeners.push(() => void custodyKeeper.persist());
-      node.retention = attachSidecarPruner(chain, db, config, logger, opts.archiveBlobs === true);
-      if (historyMode.prune) {
-        node.history = attachHistoryPruner(chain, db, config, logger, opts.devHistoryWindowEpochs, (slot) =>
-          network?.reqResp.setEarliestAvailableSlot(slot),
-        );
-      }
-      return node;
     } catch (e) {
       for (const close of undo.reverse()) await close().catch(() => {});
-      await mockEngine?.close();
-      await db.close();
       throw e;
     }
   }
@@ -578,11 +308,11 @@ export class BeaconNode {
       });
   }
 
-  /** One slot: fork choice tick, dev duties, status line. Public so tests can drive slots on a manual clock. */
+  /** One slot: fork choice tick, in-node (dev) duties, status line. Public so tests can drive slots on a manual clock. */
   async runSlot(slot: number): Promise<SlotStatus> {
     await this.chain.onSlot(slot);
     this.network?.onSlot(slot);
-    const duties = this.devValidators !== null ? await this.devValidators.onSlot(slot) : null;
+    const duties = this.duties !== null ? await this.duties.onSlot(slot) : null;
     const head = this.chain.head;
     const status: SlotStatus = {
       slot,
@@ -604,7 +334,7 @@ export class BeaconNode {
           ? " | peers 0 (no peers reachable: still searching via discovery)"
           : ` | peers ${connected}`;
     const syncing = this.sync !== null && !this.sync.isSynced() ? ` | ${this.sync.state}` : "";
-    if (status.elStatus === "ERROR" && this.mockEngine === null) {
+    if (status.elStatus === "ERROR" && !this.engineHandle.inProcess) {
       // once when it goes away, then once an epoch while it stays away
       if (!this.elOffline || slot % SLOTS_PER_EPOCH === 0) {
         const url = (this.engine as {url?: string}).url ?? "the execution client";
@@ -659,7 +389,7 @@ export class BeaconNode {
       await this.sync?.stop();
       await this.network?.stop();
       await this.chain.close();
-      await this.mockEngine?.close();
+      await this.engineHandle.close?.();
       await this.retention?.stop();
       await this.history?.stop();
       await this.custodyKeeper?.stop();
@@ -670,116 +400,205 @@ export class BeaconNode {
   }
 }
 
-/** Dev chain fork epochs: every fork up to `fork` at genesis, the later ones never. */
-function devForkEpochs(
-  fork: ForkName,
-): Record<"altair" | "bellatrix" | "capella" | "deneb" | "electra" | "fulu", number> {
-  if (ForkSeq[fork] < ForkSeq.bellatrix) {
-    throw new ChainError("INVALID_ARGUMENT", `dev chains start at bellatrix or later, got ${fork}`);
+/** The chain config and public network description of `opts.network`; checks the options each network needs. */
+function resolveNetwork(
+  opts: BeaconNodeOpts,
+  composition: NodeComposition | undefined,
+): {config: ChainConfig; publicNetwork?: NetworkInfo} {
+  if (opts.network === "dev") {
+    if (composition === undefined) {
+      throw new ChainError("INVALID_ARGUMENT", "network dev is built by the dev composition (node/dev.ts)");
+    }
+    return {config: composition.config};
   }
-  const at = (f: ForkName): number => (ForkSeq[f] <= ForkSeq[fork] ? 0 : FAR_FUTURE_EPOCH);
+  if (isPublicNetwork(opts.network)) {
+    if (opts.executionUrl === undefined) {
+      throw new ChainError("INVALID_ARGUMENT", `network ${opts.network} needs an execution client (executionUrl)`);
+    }
+    return {config: networks[opts.network].chainConfig, publicNetwork: networks[opts.network]};
+  }
+  if (opts.network !== "custom") throw new ChainError("INVALID_ARGUMENT", `unsupported network ${opts.network}`);
+  if (opts.custom === undefined) {
+    throw new ChainError("INVALID_ARGUMENT", "network custom needs its chain config and genesis state file");
+  }
+  return {config: opts.custom.chainConfig};
+}
+
+/** The engine step: the Engine API at `executionUrl`, else the composition's engine (dev: the in-process mock). */
+async function initEngine(
+  opts: BeaconNodeOpts,
+  anchor: Anchor,
+  composition: NodeComposition | undefined,
+  metrics: BeaconMetrics | null,
+  logger: Logger,
+): Promise<EngineHandle> {
+  const metricsHook = metrics?.engineHook ?? null;
+  if (opts.executionUrl === undefined) {
+    if (composition?.engine === undefined) {
+      throw new ChainError("INVALID_ARGUMENT", `network ${opts.network} needs an execution client (executionUrl)`);
+    }
+    return composition.engine(anchor, {logger, metricsHook});
+  }
+  if (opts.jwtSecret === undefined) throw new ChainError("INVALID_ARGUMENT", "an execution URL needs a JWT secret");
+  logger.info("Execution engine", {url: opts.executionUrl});
   return {
-    altair: 0,
-    bellatrix: 0,
-    capella: at("capella"),
-    deneb: at("deneb"),
-    electra: at("electra"),
-    fulu: at("fulu"),
+    engine: new ExecutionEngineHttp({url: opts.executionUrl, jwtSecret: opts.jwtSecret, metricsHook}),
+    inProcess: false,
   };
 }
 
-/** The execution block hash of the chain's genesis (the archived slot-0 state's payload header). */
-async function genesisExecutionHash(db: BeaconDb): Promise<Uint8Array> {
-  const genesis = await db.stateArchive.getBySlot(0);
-  if (genesis?.state !== undefined && genesis.forkSeq >= ForkSeq.bellatrix) {
-    return (genesis.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
-  }
-  const resume = await db.loadAnchor();
-  if (resume === null || resume.state.forkSeq < ForkSeq.bellatrix) return new Uint8Array(32).fill(0x42);
-  // without the genesis state, the oldest payload's parent hash chain starts at the anchor
-  return (resume.state.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader.blockHash;
+/**
+ * The node's PeerDAS custody (fulu das-core.md), built before the chain from the node's peer key, so that the chain
+ * and the network share it: the columns of this node id, at the custody group count stored by the last run
+ * (NUMBER_OF_CUSTODY_GROUPS for a supernode).
+ */
+async function initCustody(
+  opts: BeaconNodeOpts,
+  anchor: Anchor,
+): Promise<{key: Awaited<ReturnType<typeof loadOrCreatePeerKey>>; custody: NodeCustody}> {
+  const key = await loadOrCreatePeerKey(join(opts.dataDir, opts.network));
+  const count = opts.p2p?.supernode
+    ? anchor.config.NUMBER_OF_CUSTODY_GROUPS
+    : ((await persistedCustodyGroupCount(anchor.db)) ?? undefined);
+  return {key, custody: new NodeCustody(anchor.config, nodeIdOfPeerKey(key), count)};
 }
 
-/** A genesis state from an SSZ file, decoded with the fork the config gives epoch 0. */
-function readGenesisState(config: ChainConfig, file: string): CachedBeaconState {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new ChainError("INVALID_ARGUMENT", `cannot read the genesis state ${file}: ${(e as Error).message}`);
+/** The chain step: the clock and the chain loaded from the anchor's database, and the history mode. */
+async function initChain(
+  opts: BeaconNodeOpts,
+  anchor: Anchor,
+  engine: EngineHandle,
+  identity: {custody: NodeCustody} | null,
+  metrics: BeaconMetrics | null,
+  logger: Logger,
+): Promise<{chain: BeaconChain; clock: Clock; historyMode: HistoryMode}> {
+  const {config, db} = anchor;
+  const historyMode = await checkHistoryMode(db, opts.pruneHistory === true, logger);
+  const genesisTime = (await db.metadata.get("genesisTime")) as number;
+  const clock = new Clock({genesisTime, slotDurationMs: config.SLOT_DURATION_MS, nowMs: opts.nowMs});
+  const chain = await BeaconChain.fromDb(
+    {config, db, engine: engine.engine, clock, logger, custody: identity?.custody, metrics},
+    // a chain that starts before bellatrix merges onto the execution genesis block (TTD 0)
+    {terminalBlockHash: anchor.genesisBlockHash, ...opts.chain},
+  );
+  if (anchor.resumed) {
+    logger.info("Resumed chain from the database", {
+      headSlot: chain.head.slot,
+      headRoot: chain.head.blockRoot,
+      finalizedEpoch: chain.finalizedCheckpoint.epoch,
+    });
   }
-  const fork = genesisForkOf(config);
-  const type = forkTypes(fork).BeaconState as unknown as {deserializeToViewDU(b: Uint8Array): BeaconStateAllForks};
-  let state: BeaconStateAllForks;
-  try {
-    state = type.deserializeToViewDU(bytes);
-  } catch (e) {
-    throw new ChainError(
-      "INVALID_ARGUMENT",
-      `${file} is not a ${FORK_NAMES[fork]} BeaconState (the config's fork at epoch 0): ${(e as Error).message}`,
-    );
-  }
-  if (state.slot !== 0)
-    throw new ChainError("INVALID_ARGUMENT", `${file} is a state at slot ${state.slot}, not genesis`);
-  const version = Buffer.from(state.fork.currentVersion).toString("hex");
-  const atGenesis = forkScheduleOf(config).filter((f) => f.epoch <= 0);
-  const expected = Buffer.from(atGenesis[atGenesis.length - 1].version).toString("hex");
-  if (version !== expected) {
-    throw new ChainError(
-      "INVALID_ARGUMENT",
-      `the genesis state's fork version 0x${version} is not the config's 0x${expected} at epoch 0 (wrong config file?)`,
-    );
-  }
-  return createCachedBeaconState(state, config, fork);
-}
-
-/** The execution payload header of the database's anchor state (a checkpoint or genesis). */
-async function executionAnchorOf(db: BeaconDb): Promise<{number: number; timestamp: number} | null> {
-  const resume = await db.loadAnchor();
-  if (resume === null || resume.state.forkSeq < ForkSeq.bellatrix) return null;
-  const header = (resume.state.state as BeaconStatePostBellatrix).latestExecutionPayloadHeader;
-  return {number: header.blockNumber, timestamp: header.timestamp};
+  return {chain, clock, historyMode};
 }
 
 /**
- * Sends every stored block's payload (finalized archive, then hot blocks) to a fresh engine in slot order, so an
- * in-process mock engine knows the chain again after a restart (a real engine keeps its own chain).
+ * The network step: the p2p network (sharing the chain's custody) and sync over it. Gossip's data-availability
+ * lookups and unknown parents go to sync, which needs the network: they reach it through `syncRef`, set once sync
+ * is built, before anything runs (network.start()).
  */
-async function replayExecutionChain(db: BeaconDb, engine: ExecutionEngine): Promise<number> {
-  const blocks: {slot: number; fork: string; message: Record<string, unknown>}[] = [];
-  const last = await db.blockArchive.lastSlot();
-  if (last !== null) {
-    for (const b of await db.blockArchive.rangeSerialized(0, last + 1)) {
-      const type = ssz[b.fork].SignedBeaconBlock as unknown as {deserialize(b: Uint8Array): {message: unknown}};
-      blocks.push({slot: b.slot, fork: b.fork, message: type.deserialize(b.ssz).message as Record<string, unknown>});
-    }
+async function initNetwork(
+  opts: BeaconNodeOpts,
+  anchor: Anchor,
+  chain: BeaconChain,
+  engine: EngineHandle,
+  identity: Awaited<ReturnType<typeof initCustody>> | null,
+  historyMode: HistoryMode,
+  composition: NodeComposition | undefined,
+  metrics: BeaconMetrics | null,
+  logger: Logger,
+): Promise<{network: Network; sync: BeaconSync} | null> {
+  const p2p = opts.p2p;
+  if (p2p == null || identity === null) return null;
+  let syncRef: BeaconSync | null = null;
+  const network = await Network.create({
+    config: chain.beaconConfig,
+    chain,
+    db: anchor.db,
+    logger,
+    dataDir: join(opts.dataDir, opts.network),
+    opts: {
+      listenAddress: p2p.listenAddress,
+      port: p2p.port,
+      discoveryPort: p2p.discoveryPort,
+      bootnodes: p2p.bootnodes,
+      staticPeers: p2p.staticPeers,
+      targetPeers: p2p.targetPeers,
+      discv5: p2p.discv5,
+      subscribeAllSubnets: p2p.subscribeAllSubnets,
+      lightClientServer: p2p.lightClientServer,
+      peerBlockListFile: p2p.peerBlockListFile,
+      privateKey: identity.key,
+      custody: identity.custody,
+      dev: opts.network === "dev",
+      metricsHook: metrics,
+      gossip: {
+        da: createGossipDataAvailability({
+          chain,
+          tracker: chain.da,
+          engine: engine.engine,
+          logger,
+          requestMissing: (block) => syncRef?.onMissingSidecars(block),
+        }),
+        onUnknownBlockParent: (block, peer) => syncRef?.onUnknownBlockParent(block, peer),
+      },
+    },
+  });
+  // --prune-history: backfill down to the window's start; after it was turned off: back to genesis
+  const backfill = historyMode.prune
+    ? {minSlot: historyBackfillMinSlot(chain, composition?.historyWindowEpochs)}
+    : historyMode.refill
+      ? {minSlot: 0}
+      : undefined;
+  const sync = new BeaconSync({
+    chain,
+    db: anchor.db,
+    network,
+    logger,
+    ...(backfill !== undefined ? {opts: {backfill}} : {}),
+  });
+  syncRef = sync;
+  return {network, sync};
+}
+
+/**
+ * The API step: the Beacon API backend (with the network's view and the builder), the metrics (which monitor the
+ * validators registered there) and the server (instrumented by the metrics), listening.
+ */
+async function initApi(
+  opts: BeaconNodeOpts,
+  chain: BeaconChain,
+  p2p: {network: Network; sync: BeaconSync} | null,
+  beaconMetrics: BeaconMetrics | null,
+  logger: Logger,
+): Promise<{
+  rest: {server: FastifyInstance; url: string} | null;
+  context: ApiContext | undefined;
+  metrics: NodeMetrics | null;
+}> {
+  let api: ReturnType<typeof createApiBackend> | null = null;
+  if (opts.rest != null) {
+    const builder = opts.builder != null ? new BuilderService(opts.builder, logger) : null;
+    if (builder !== null) void builder.checkStatus();
+    const network = p2p !== null ? createApiNetwork(p2p.network, p2p.sync, logger) : null;
+    api = createApiBackend(chain, {network, builder});
   }
-  for (const h of await db.hotBlocks.all()) {
-    const b = await db.hotBlocks.get(h.root);
-    if (b !== null) blocks.push({slot: b.block.message.slot, fork: b.fork, message: b.block.message as never});
-  }
-  blocks.sort((a, b) => a.slot - b.slot);
-  let count = 0;
-  for (const {slot, fork, message} of blocks) {
-    const body = message.body as {
-      executionPayload?: ExecutionPayload;
-      blobKzgCommitments?: Uint8Array[];
-      executionRequests?: never;
-    };
-    if (slot === 0 || body.executionPayload === undefined) continue;
-    const seq = ForkSeq[fork as keyof typeof ForkSeq];
-    await engine.notifyNewPayload(
-      fork as never,
-      body.executionPayload,
-      seq >= ForkSeq.deneb
-        ? {
-            versionedHashes: (body.blobKzgCommitments ?? []).map(kzgCommitmentToVersionedHash),
-            parentBeaconBlockRoot: message.parentRoot as Uint8Array,
-            executionRequests: seq >= ForkSeq.electra ? body.executionRequests : undefined,
-          }
-        : {},
-    );
-    count++;
-  }
-  return count;
+  const metrics =
+    opts.metrics != null && beaconMetrics !== null
+      ? new NodeMetrics(
+          {
+            chain,
+            db: chain.db,
+            network: p2p?.network ?? null,
+            sync: p2p?.sync ?? null,
+            logger,
+            api: api?.context,
+            beacon: beaconMetrics,
+          },
+          opts.metrics,
+        )
+      : null;
+  if (api === null || opts.rest == null) return {rest: null, context: undefined, metrics};
+  const started = await startRestApi(chain, api, opts.rest, (server) => metrics?.beacon.instrumentApi(server));
+  logger.info("Beacon API listening", {url: started.url});
+  return {rest: {server: started.server, url: started.url}, context: api.context, metrics};
 }

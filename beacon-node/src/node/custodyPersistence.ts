@@ -65,9 +65,8 @@ export class CustodyKeeper {
       return network.custody.custodyGroupCount;
     }
     const required = getValidatorsCustodyRequirement(chain.config, state, indices);
+    // the chain's custody is the network's NodeCustody (one object): it follows the raised count
     if (network.raiseCustodyGroupCount(required)) {
-      chain.custody.custodyColumns = network.custody.custodyColumns;
-      chain.custody.samplingColumns = network.custody.samplingColumns;
       this.opts.logger.info("Custody group count raised (validator custody)", {
         custodyGroupCount: network.custody.custodyGroupCount,
         validators: indices.length,
@@ -109,7 +108,7 @@ export class CustodyKeeper {
 
 /** The attached validators: the dev validators and those the validator client prepared or subscribed. */
 export function* attachedOf(
-  devIndices: number[],
+  devIndices: readonly number[],
   ctx:
     | {
         feeRecipients: Map<number, unknown>;

@@ -35,6 +35,8 @@ export interface DevValidatorsOpts {
   indices: number[];
   logger?: Logger;
   graffiti?: string;
+  /** Where blocks proposed here go after import (the node gossips them with their sidecars when it has peers). */
+  onProposed?: ((signed: SignedBeaconBlockAllForks, sidecars: BlockSidecars) => void) | null;
 }
 
 export interface SlotDuties {
@@ -48,15 +50,19 @@ export class DevValidators {
   private readonly keys = new Map<number, SecretKey>();
   private readonly logger: Logger;
   private readonly graffiti: Uint8Array;
-  /** Where blocks proposed here go after import (the node gossips them with their sidecars when it has peers). */
-  onProposed: ((signed: SignedBeaconBlockAllForks, sidecars: BlockSidecars) => void) | null = null;
+  private readonly onProposed: ((signed: SignedBeaconBlockAllForks, sidecars: BlockSidecars) => void) | null;
 
   constructor(chain: BeaconChain, opts: DevValidatorsOpts) {
     this.chain = chain;
     this.logger = opts.logger ?? silentLogger;
+    this.onProposed = opts.onProposed ?? null;
     for (const i of opts.indices) this.keys.set(i, interopSecretKey(i));
     this.graffiti = new Uint8Array(32);
     this.graffiti.set(new TextEncoder().encode((opts.graffiti ?? "ceibo dev").slice(0, 32)));
+  }
+  /** The validator indices this node signs for. */
+  get indices(): readonly number[] {
+    return [...this.keys.keys()];
   }
 
   /** Proposes (if one of ours is the proposer), then attests with every committee member of ours. */

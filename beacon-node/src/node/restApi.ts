@@ -5,30 +5,40 @@
 import {readFileSync} from "node:fs";
 import {createBeaconApiServer, hostRefusedMessage, isAllowedHost} from "@ceibo/api";
 import type {FastifyInstance} from "fastify";
-import {type ApiBackend, createBeaconApiBackend} from "../api/index.ts";
+import {type ApiBackend, type ApiNetwork, createBeaconApiBackend} from "../api/index.ts";
+import {type RestApiOpts, SSE_HEARTBEAT_MS} from "../api/options.ts";
 import type {BeaconChain} from "../chain/index.ts";
+import type {BuilderService} from "../execution/builder/index.ts";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {version: string};
   return `ceibo/v${pkg.version}`;
 }
 
+/** The API backend over the chain, the network's view and the builder (nothing listens yet). */
+export function createApiBackend(
+  chain: BeaconChain,
+  parts: {network: ApiNetwork | null; builder: BuilderService | null},
+): ApiBackend {
+  return createBeaconApiBackend(chain, {version: version(), network: parts.network, builder: parts.builder});
+}
+
 /**
- * Starts the server on `address:port` (port 0: any free port); resolves to the server, its URL and backend.
+ * Starts the server of `api` on `address:port` (port 0: any free port); resolves to the server, its URL and backend.
  * Requests whose Host header is not localhost, an IP address, the bound address or one of `allowedHosts` are
  * refused with 403 (DNS rebinding). Every failed request (4xx/5xx) is logged at debug: method, route, status and
  * the error message.
  */
 export async function startRestApi(
   chain: BeaconChain,
-  opts: {address: string; port: number; allowedHosts?: string[]},
+  api: ApiBackend,
+  opts: RestApiOpts,
   /** Called with the server before it listens (e.g. to add the metrics hooks). */
   beforeListen?: (server: FastifyInstance) => void,
 ): Promise<{server: FastifyInstance; url: string; api: ApiBackend}> {
-  const api = createBeaconApiBackend(chain, {version: version()});
   const server = createBeaconApiServer(api.backend, {
     forkAtSlot: (slot) => chain.forkNameAtSlot(slot),
-    sseHeartbeatMs: 15_000,
+    sseHeartbeatMs: SSE_HEARTBEAT_MS,
   });
   server.addHook("onClose", async () => api.close());
   const allowed = [opts.address, ...(opts.allowedHosts ?? [])];

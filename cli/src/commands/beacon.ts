@@ -1,6 +1,6 @@
 import {readFileSync} from "node:fs";
-import {availableParallelism} from "node:os";
 import {resolve} from "node:path";
+import {defaultBlsWorkers, defaultNetworkOptions, defaultRestApiOptions} from "@ceibo/beacon-node/options";
 import {type Command, UsageError} from "../command.ts";
 import {checkDataDir, type DevForkEpochs, readDataDirRecord, writeDataDirRecord} from "../dataDirGuard.ts";
 import {LOG_HELP, LOG_OPTIONS, openLogSink} from "../logging.ts";
@@ -105,8 +105,8 @@ Options:
                             max(MIN_EPOCHS_FOR_BLOCK_REQUESTS, weak subjectivity period)): a short window for tests
   --dev.shard-committee-period N  SHARD_COMMITTEE_PERIOD of the dev chain in epochs (default 64 minimal / 256
                             mainnet); 0 lets validators exit from genesis (e.g. to try ceibo validator exit)
-  --dev.signing BOOL        propose and attest with the interop keys inside the node (default true; set
-                            false when a validator client does it)
+  --dev.signing BOOL        propose and attest with the interop keys inside the node (--network dev only;
+                            default true; set false when a validator client does it)
   --dev.peer-block-list FILE  peer ids (one a line, # comments) this node refuses and disconnects; re-read
                             whenever FILE changes, a missing FILE is an empty list (network splits in tests)
   --execution-urls URL      Engine API endpoint of the execution client (e.g. http://127.0.0.1:8551); required
@@ -116,7 +116,7 @@ Options:
   --jwt-secret FILE         hex file with the 32-byte Engine API JWT secret (needed with --execution-urls)
   --rest BOOL               serve the Beacon API (default true)
   --rest.address ADDR       Beacon API listen address (default 127.0.0.1)
-  --rest.port PORT          Beacon API port (default 5052; 0 = any free port). Every route a validator
+  --rest.port PORT          Beacon API port (default ${defaultRestApiOptions.port}; 0 = any free port). Every route a validator
                             client needs (duties, block production/publishing, attestations, aggregates,
                             sync committee), state/block queries, config, events, debug, light client,
                             rewards, blinded blocks (with --builder-url); no route answers 501
@@ -138,7 +138,7 @@ Networking (libp2p: TCP + noise + yamux/mplex, gossipsub, req/resp; discv5 disco
   --p2p BOOL                join the p2p network. Default false for --network dev (a lone local chain; give
                             --p2p true to run several dev nodes together), true for custom and public networks
   --listen-address ADDR     TCP/UDP listen address (default 127.0.0.1 for dev, 0.0.0.0 otherwise)
-  --port PORT               libp2p TCP port (default 9000; 0 = any free port)
+  --port PORT               libp2p TCP port (default ${defaultNetworkOptions.port}; 0 = any free port)
   --discovery-port PORT     discv5 UDP port (default: --port)
   --bootnodes ENR[,ENR…]    discv5 bootnodes (enr:… records); peers are found through them. Default: the
                             network's published bootnodes (mainnet, hoodi, sepolia), none otherwise;
@@ -261,7 +261,7 @@ export function parseP2pOptions(
 } | null {
   const v = values as Record<string, string | undefined>;
   if (!boolOption("p2p", v.p2p, defaults.p2p)) return null;
-  const tcp = port("port", v.port) ?? 9000;
+  const tcp = port("port", v.port) ?? defaultNetworkOptions.port;
   // "none": no bootnodes at all (e.g. a public network's own list left out, tests that must stay on loopback)
   const bootnodes =
     v.bootnodes === "none" ? [] : v.bootnodes === undefined ? [...(defaults.bootnodes ?? [])] : list(v.bootnodes);
@@ -274,7 +274,7 @@ export function parseP2pOptions(
       throw new UsageError(`--static-peers: "${ma}" is not a multiaddr like /ip4/1.2.3.4/tcp/9000/p2p/16Uiu2…`);
     }
   }
-  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? 50;
+  const targetPeers = nonNegativeInt("target-peers", v["target-peers"]) ?? defaultNetworkOptions.targetPeers;
   if (targetPeers < 1) throw new UsageError("--target-peers must be at least 1");
   return {
     listenAddress: v["listen-address"] ?? defaults.listenAddress,
@@ -476,7 +476,7 @@ export const beaconCommand: Command = {
     const snapshotEpochs = nonNegativeInt("state-snapshot-epochs", values["state-snapshot-epochs"]);
     if (snapshotEpochs !== undefined && snapshotEpochs < 1)
       throw new UsageError("--state-snapshot-epochs must be at least 1");
-    const blsWorkers = nonNegativeInt("bls.workers", values["bls.workers"]) ?? Math.max(1, availableParallelism() - 1);
+    const blsWorkers = nonNegativeInt("bls.workers", values["bls.workers"]) ?? defaultBlsWorkers();
     const depositDataFile = values["dev.deposit-data"];
     if (isPublic) {
       const devOption = Object.keys(values).find(
@@ -486,6 +486,11 @@ export const beaconCommand: Command = {
     }
     const signing = values["dev.signing"] ?? (isCustom || isPublic || depositDataFile !== undefined ? "false" : "true");
     if (signing !== "true" && signing !== "false") throw new UsageError("--dev.signing must be true or false");
+    if (isCustom && signing === "true") {
+      throw new UsageError(
+        "--dev.signing true is for --network dev: a custom network's validators sign in a validator client",
+      );
+    }
     let devDeposits: import("@ceibo/state-transition").DepositData[] | undefined;
     if (depositDataFile !== undefined) {
       if (isCustom) throw new UsageError("--dev.deposit-data is for --network dev");
@@ -514,14 +519,16 @@ export const beaconCommand: Command = {
     }
     const restOn = values.rest ?? "true";
     if (restOn !== "true" && restOn !== "false") throw new UsageError("--rest must be true or false");
-    const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? 5052;
+    const restPort = nonNegativeInt("rest.port", values["rest.port"]) ?? defaultRestApiOptions.port;
     if (restPort > 65535) throw new UsageError("--rest.port must be at most 65535");
     const allowedHosts = (values["rest.allowed-hosts"] ?? "")
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== "");
     const rest =
-      restOn === "true" ? {address: values["rest.address"] ?? "127.0.0.1", port: restPort, allowedHosts} : null;
+      restOn === "true"
+        ? {address: values["rest.address"] ?? defaultRestApiOptions.address, port: restPort, allowedHosts}
+        : null;
     const level = values["log-level"] ?? "info";
     if (!["error", "warn", "info", "debug"].includes(level)) {
       throw new UsageError("--log-level must be error, warn, info or debug");
@@ -537,7 +544,7 @@ export const beaconCommand: Command = {
     const p2p = parseP2pOptions(
       values,
       isCustom || isPublic
-        ? {p2p: true, listenAddress: "0.0.0.0", bootnodes: publicNetwork?.bootnodes}
+        ? {p2p: true, listenAddress: defaultNetworkOptions.listenAddress, bootnodes: publicNetwork?.bootnodes}
         : {p2p: false, listenAddress: "127.0.0.1"},
     );
     const peerBlockList = values["dev.peer-block-list"];
@@ -598,29 +605,13 @@ export const beaconCommand: Command = {
       preset: process.env.CEIBO_PRESET || "mainnet",
     });
 
-    const node = await BeaconNode.init({
-      network: values.network as "dev",
+    const nodeOpts = {
       custom,
       dataDir,
-      devValidators: validators,
-      devDeposits,
-      genesisTime,
-      slotDurationMs,
-      devFork: devFork as "fulu",
-      devForkEpochs: forkEpochs,
-      devShardCommitteePeriod: nonNegativeInt("dev.shard-committee-period", values["dev.shard-committee-period"]),
-      eth1BlockHash,
       executionUrl: url,
-      devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
-      devMinEpochsForSidecarsRequests: nonNegativeInt(
-        "dev.min-epochs-for-sidecars-requests",
-        values["dev.min-epochs-for-sidecars-requests"],
-      ),
       archiveBlobs: values["archive-blobs"] === true,
       pruneHistory: values["prune-history"] === true,
-      devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
       jwtSecret,
-      devSigning: signing === "true",
       rest,
       chain: {suggestedFeeRecipient: feeRecipient, stateSnapshotEpochs: snapshotEpochs, blsWorkers},
       builder: builderOpts,
@@ -628,7 +619,29 @@ export const beaconCommand: Command = {
       checkpoint,
       metrics: metricsServerOpts !== null ? {validatorMonitorIndices: monitorIndices} : null,
       logger,
-    });
+    };
+    // --network dev: the dev composition (genesis, mock engine, in-node validators); it is loaded only for dev
+    const node =
+      values.network === "dev"
+        ? await (await import("@ceibo/beacon-node/node/dev")).DevBeaconNode.init({
+            ...nodeOpts,
+            devValidators: validators,
+            devDeposits,
+            genesisTime,
+            slotDurationMs,
+            devFork: devFork as "fulu",
+            devForkEpochs: forkEpochs,
+            devShardCommitteePeriod: nonNegativeInt("dev.shard-committee-period", values["dev.shard-committee-period"]),
+            eth1BlockHash,
+            devBlobsPerBlock: nonNegativeInt("dev.blobs-per-block", values["dev.blobs-per-block"]),
+            devMinEpochsForSidecarsRequests: nonNegativeInt(
+              "dev.min-epochs-for-sidecars-requests",
+              values["dev.min-epochs-for-sidecars-requests"],
+            ),
+            devHistoryWindowEpochs: nonNegativeInt("dev.history-window-epochs", values["dev.history-window-epochs"]),
+            devSigning: signing === "true",
+          })
+        : await BeaconNode.init({...nodeOpts, network: values.network as "custom"});
     writeDataDirRecord(dataDir, {
       network: guardNetwork,
       preset: presetName,

@@ -1,6 +1,6 @@
 import {existsSync} from "node:fs";
 import {resolve} from "node:path";
-import type {MockForkTimes} from "@ceibo/beacon-node/execution";
+import type {MockForkTimes} from "@ceibo/beacon-node/execution/mock";
 import {FORK_NAMES, type ForkName, ForkSeq, isForkName} from "@ceibo/params";
 import {fromHex} from "@ceibo/utils";
 import {type Command, UsageError} from "../command.ts";
@@ -71,9 +71,8 @@ export const mockEngineCommand: Command = {
     const values = parseCommandOptions(argv, MOCK_ENGINE_OPTIONS, {command: "mock-engine", help: HELP});
     if (values === null) return 0;
     // Loaded here so that other commands do not pay for the execution module.
-    const {bytesToData, generateJwtSecret, MockEngineServer, readJwtSecret} = await import(
-      "@ceibo/beacon-node/execution"
-    );
+    const {bytesToData, generateJwtSecret, readJwtSecret} = await import("@ceibo/beacon-node/execution");
+    const {MockEngineServer} = await import("@ceibo/beacon-node/execution/mock");
     const port = parseNonNegativeInt("port", values.port) ?? 8551;
     if (port > 65535) throw new UsageError("--port must be at most 65535");
 

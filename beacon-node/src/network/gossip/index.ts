@@ -117,6 +117,8 @@ export interface GossipHandlerModules {
    * light_client_finality_update / light_client_optimistic_update topics and publish the node's new updates.
    */
   lightClientServer?: boolean;
+  /** Verdicts and validation times (`--metrics`). */
+  metricsHook?: GossipMetricsHook | null;
 }
 
 export interface GossipCounters {
@@ -181,8 +183,8 @@ export class GossipHandler {
   private started = false;
   /** Messages IGNOREd only for timing (unknown voted block, future slot), validated again later (retryQueue.ts). */
   readonly retryQueue: GossipRetryQueue<PendingGossip>;
-  /** Verdicts and validation times (set by the node when it runs with --metrics). */
-  metricsHook: GossipMetricsHook | null = null;
+  /** Verdicts and validation times (`--metrics`: modules.metricsHook). */
+  readonly metricsHook: GossipMetricsHook | null;
   /** The light-client updates forwarded so far (validated or published). */
   readonly lightClientState = new LightClientGossipState();
   /** Publishes the node's new light-client updates (null without the light-client server). */
@@ -190,6 +192,7 @@ export class GossipHandler {
 
   constructor(modules: GossipHandlerModules) {
     this.pubsub = modules.pubsub;
+    this.metricsHook = modules.metricsHook ?? null;
     const router = modules.pubsub as unknown as Partial<GossipsubRouter>;
     if (typeof router.reportMessageValidationResult !== "function") {
       throw Error("the pubsub service does not support reportMessageValidationResult (not gossipsub?)");

@@ -64,6 +64,8 @@ export interface ReqRespModules {
   timeouts?: Partial<ReqRespTimeouts>;
   /** Serve the light-client protocols from chain.lightClient (default true; `--light-client-server`). */
   lightClientServer?: boolean;
+  /** Request counts and durations (`--metrics`). */
+  metricsHook?: ReqRespMetricsHook | null;
 }
 
 const RATE_LIMITER_PRUNE_MS = 60_000;
@@ -141,6 +143,7 @@ export class ReqResp {
       reporter: modules.reporter,
       timeouts,
       rateLimiter: this.rateLimiter,
+      metricsHook: modules.metricsHook,
     });
     this.check = new ResponseChecker(this.config);
     const self = this;
@@ -159,13 +162,9 @@ export class ReqResp {
       modules.lightClientServer === false ? PROTOCOLS.filter((p) => !p.method.startsWith("light_client_")) : PROTOCOLS;
   }
 
-  /** Request counts and durations (set by the node when it runs with --metrics). */
+  /** Request counts and durations (`--metrics`: modules.metricsHook). */
   get metricsHook(): ReqRespMetricsHook | null {
     return this.transport.metricsHook;
-  }
-
-  set metricsHook(hook: ReqRespMetricsHook | null) {
-    this.transport.metricsHook = hook;
   }
 
   /** Registers a handler for every protocol of PROTOCOLS. */

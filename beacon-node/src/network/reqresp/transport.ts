@@ -176,6 +176,8 @@ export interface TransportModules {
   reporter: PeerReporter;
   timeouts: ReqRespTimeouts;
   rateLimiter: RateLimiter;
+  /** Request counts and durations (`--metrics`). */
+  metricsHook?: ReqRespMetricsHook | null;
 }
 
 /** Streams of outgoing and incoming requests: framing, timeouts, concurrency and rate limits, peer reporting. */
@@ -189,11 +191,12 @@ export class ReqRespTransport {
   private readonly concurrency = new ConcurrencyLimiter();
   /** Requests fail with NOT_STARTED while false. */
   started = false;
-  /** Request counts and durations (set by the node when it runs with --metrics). */
-  metricsHook: ReqRespMetricsHook | null = null;
+  /** Request counts and durations (`--metrics`: modules.metricsHook). */
+  readonly metricsHook: ReqRespMetricsHook | null;
 
   constructor(modules: TransportModules) {
     this.libp2p = modules.libp2p;
+    this.metricsHook = modules.metricsHook ?? null;
     this.config = modules.config;
     this.logger = modules.logger;
     this.reporter = modules.reporter;
