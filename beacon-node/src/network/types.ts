@@ -26,6 +26,12 @@ export const GoodbyeReason = {
 } as const;
 export type GoodbyeReasonCode = (typeof GoodbyeReason)[keyof typeof GoodbyeReason];
 
+/** The GoodbyeReason name of a code, or the number when it has none. */
+export function goodbyeReasonName(reason: number): string {
+  for (const [name, code] of Object.entries(GoodbyeReason)) if (code === reason) return name;
+  return String(reason);
+}
+
 /**
  * How badly a peer misbehaved (our own, action-based score; the peer manager maps it to a score delta):
  * fatal → ban at once; lowTolerance → a few strikes; midTolerance → tens; highTolerance → many.

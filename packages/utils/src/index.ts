@@ -10,4 +10,5 @@ export {
 } from "./bytes.ts";
 export {CeiboError} from "./errors.ts";
 export {type Logger, silentLogger} from "./logger.ts";
+export {setBounded} from "./map.ts";
 export {sleep} from "./sleep.ts";

@@ -17,7 +17,7 @@
 import type {BeaconConfig} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
 import type {Logger} from "@ceibo/utils";
-import {fromHex} from "@ceibo/utils";
+import {fromHex, setBounded} from "@ceibo/utils";
 import type {Connection, IdentifyResult, PeerId} from "@libp2p/interface";
 import {peerIdFromString} from "@libp2p/peer-id";
 import {multiaddr} from "@multiformats/multiaddr";
@@ -25,15 +25,20 @@ import type {DiscoveredPeer, Discovery} from "../discovery/discv5.ts";
 import type {Libp2pHost} from "../libp2p.ts";
 import {
   GoodbyeReason,
+  goodbyeReasonName,
   type MetadataMessage,
   type PeerAction,
   type PeerIdStr,
   type PeerReporter,
   type StatusMessage,
 } from "../types.ts";
+import {defaultPeerManagerOptions, type PeerManagerOpts} from "./options.ts";
 import {loadPersistedPeers, MAX_PERSISTED_PEERS, type PersistedPeer, savePersistedPeers} from "./persistedPeers.ts";
 import {type FinalizedBlockArchive, FinalizedChainLookup, statusIrrelevantReason} from "./relevance.ts";
 import {type PeerScoreStore, SCORE_THRESHOLD_DISCONNECT} from "./score.ts";
+import {usefulSubnetCount} from "./subnets.ts";
+
+export type {PeerManagerOpts} from "./options.ts";
 
 /** The req/resp requests the peer manager makes (network/reqresp ReqResp). */
 export interface PeerReqResp {
@@ -73,34 +78,6 @@ export interface PeerInfo {
   agentVersion?: string;
 }
 
-export interface PeerManagerOpts {
-  /** Peers to keep connected (default 50). */
-  targetPeers?: number;
-  /** Peers allowed while dialing for subnets before pruning (default ceil(1.1 × target)). */
-  maxPeers?: number;
-  /** Multiaddrs (with /p2p/<id>) dialed at start and whenever disconnected; never pruned. */
-  staticPeers?: string[];
-  /** Known good peers across restarts (`<dataDir>/network/peers.json`); null: not persisted. */
-  peersFile?: string | null;
-  pingIntervalMs?: number;
-  statusIntervalMs?: number;
-  heartbeatIntervalMs?: number;
-  /** How long an inbound peer has to send Status before we ask it. */
-  inboundStatusTimeoutMs?: number;
-  /** How long to wait for a Goodbye to be delivered before closing the connection anyway. */
-  goodbyeTimeoutMs?: number;
-  /** A peer connected for less than this is not pruned (its handshake may still be running). */
-  pruneGraceMs?: number;
-  /** fulu Status v2 earliest_available_slot (default 0: every block since genesis is served). */
-  earliestAvailableSlot?: () => number;
-  /** The node's subnets that want peers (for pruning and subnet discovery). */
-  neededSubnets?: () => {attnets: number[]; syncnets: number[]};
-  /** The peer's gossipsub score (default: none). */
-  gossipScore?: (peer: PeerIdStr) => number;
-  /** Wall clock in ms (default Date.now). */
-  nowMs?: () => number;
-}
-
 export interface PeerManagerModules {
   libp2p: Libp2pHost;
   reqResp: PeerReqResp;
@@ -129,16 +106,6 @@ interface PeerData {
   agentVersion?: string;
   disconnectedAtMs?: number;
 }
-
-const DEFAULTS = {
-  targetPeers: 50,
-  pingIntervalMs: 15_000,
-  statusIntervalMs: 5 * 60_000,
-  heartbeatIntervalMs: 30_000,
-  inboundStatusTimeoutMs: 15_000,
-  goodbyeTimeoutMs: 2_000,
-  pruneGraceMs: 30_000,
-};
 
 /** A subnet with fewer connected peers than this is searched for in discovery. */
 export const TARGET_SUBNET_PEERS = 2;
@@ -192,18 +159,18 @@ export class PeerManager implements PeerReporter {
     this.logger = modules.logger;
     this.discovery = modules.discovery ?? null;
     this.finalizedChain = new FinalizedChainLookup(modules.db.blockArchive, modules.logger);
-    const targetPeers = opts.targetPeers ?? DEFAULTS.targetPeers;
+    const targetPeers = opts.targetPeers ?? defaultPeerManagerOptions.targetPeers;
     this.opts = {
       targetPeers,
       maxPeers: opts.maxPeers ?? Math.ceil(targetPeers * 1.1),
       staticPeers: opts.staticPeers ?? [],
       peersFile: opts.peersFile ?? null,
-      pingIntervalMs: opts.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
-      statusIntervalMs: opts.statusIntervalMs ?? DEFAULTS.statusIntervalMs,
-      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs,
-      inboundStatusTimeoutMs: opts.inboundStatusTimeoutMs ?? DEFAULTS.inboundStatusTimeoutMs,
-      goodbyeTimeoutMs: opts.goodbyeTimeoutMs ?? DEFAULTS.goodbyeTimeoutMs,
-      pruneGraceMs: opts.pruneGraceMs ?? DEFAULTS.pruneGraceMs,
+      pingIntervalMs: opts.pingIntervalMs ?? defaultPeerManagerOptions.pingIntervalMs,
+      statusIntervalMs: opts.statusIntervalMs ?? defaultPeerManagerOptions.statusIntervalMs,
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? defaultPeerManagerOptions.heartbeatIntervalMs,
+      inboundStatusTimeoutMs: opts.inboundStatusTimeoutMs ?? defaultPeerManagerOptions.inboundStatusTimeoutMs,
+      goodbyeTimeoutMs: opts.goodbyeTimeoutMs ?? defaultPeerManagerOptions.goodbyeTimeoutMs,
+      pruneGraceMs: opts.pruneGraceMs ?? defaultPeerManagerOptions.pruneGraceMs,
       earliestAvailableSlot: opts.earliestAvailableSlot ?? (() => 0),
       neededSubnets: opts.neededSubnets ?? (() => ({attnets: [], syncnets: []})),
       gossipScore: opts.gossipScore ?? null,
@@ -435,11 +402,7 @@ export class PeerManager implements PeerReporter {
     this.peers.delete(peer);
     data.state = "disconnected";
     data.disconnectedAtMs = this.opts.nowMs();
-    this.disconnected.delete(peer);
-    this.disconnected.set(peer, data);
-    while (this.disconnected.size > MAX_DISCONNECTED_PEERS) {
-      this.disconnected.delete(this.disconnected.keys().next().value as PeerIdStr);
-    }
+    setBounded(this.disconnected, peer, data, MAX_DISCONNECTED_PEERS);
     if (data.relevant) this.touchKnown(data);
     data.agentVersion = this.identified.get(peer)?.agentVersion;
     this.identified.delete(peer);
@@ -818,21 +781,6 @@ export class PeerManager implements PeerReporter {
   }
 }
 
-function usefulSubnetCount(metadata: MetadataMessage | null, needed: {attnets: number[]; syncnets: number[]}): number {
-  if (metadata === null) return 0;
-  let n = 0;
-  for (const s of needed.attnets) if (metadata.attnets[s]) n++;
-  for (const s of needed.syncnets) if (metadata.syncnets[s]) n++;
-  return n;
-}
-
-/** Map.set that forgets the oldest entries beyond `max` (insertion order; a re-set entry becomes the newest). */
-function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  while (map.size > max) map.delete(map.keys().next().value as K);
-}
-
 function sameBits(a: boolean[], b: boolean[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
@@ -840,9 +788,4 @@ function sameBits(a: boolean[], b: boolean[]): boolean {
 function stripPeerId(addr: string): string {
   const i = addr.indexOf("/p2p/");
   return i < 0 ? addr : addr.slice(0, i);
-}
-
-export function goodbyeReasonName(reason: number): string {
-  for (const [name, code] of Object.entries(GoodbyeReason)) if (code === reason) return name;
-  return String(reason);
 }

@@ -11,6 +11,7 @@ import {createHash} from "node:crypto";
 import type {ChainConfig} from "@ceibo/config";
 import {SLOTS_PER_EPOCH, SYNC_COMMITTEE_SUBNET_COUNT} from "@ceibo/params";
 import {computeShuffledIndex} from "@ceibo/state-transition";
+import type {MetadataMessage} from "../types.ts";
 
 /** phase0 p2p-interface.md NODE_ID_BITS. */
 export const NODE_ID_BITS = 256;
@@ -139,4 +140,16 @@ function toBits(indices: number[], length: number): boolean[] {
   const bits = new Array<boolean>(length).fill(false);
   for (const i of indices) bits[i] = true;
   return bits;
+}
+
+/** How many of the `needed` subnets a peer's MetaData says it serves (0 without MetaData): pruning keeps the most useful. */
+export function usefulSubnetCount(
+  metadata: MetadataMessage | null,
+  needed: {attnets: number[]; syncnets: number[]},
+): number {
+  if (metadata === null) return 0;
+  let n = 0;
+  for (const s of needed.attnets) if (metadata.attnets[s]) n++;
+  for (const s of needed.syncnets) if (metadata.syncnets[s]) n++;
+  return n;
 }
