@@ -33,19 +33,27 @@ describe("ceibo beacon --dev.fork / --dev.eth1-block-hash", () => {
   const dataDir = join(dir, "data");
 
   it("a capella dev chain from the given execution genesis hash builds VALID capella blocks", async () => {
-    const genesisTime = Math.ceil(Date.now() / 1000) + 3;
+    const genesisTime = Math.ceil(Date.now() / 1000) + 10;
     const p = beacon([
       ...["--dev.fork", "capella", "--dev.eth1-block-hash", HASH],
       ...["--dev.genesis-time", String(genesisTime), "--data-dir", dataDir],
     ]);
-    await p.waitFor(/Wrote dev genesis validators=64 genesisTime=\d+ fork=capella /, 20_000);
-    const url = (await p.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 10_000))[1];
-    await p.waitFor(/Slot 3 \| head 3 /, 15_000);
+    await p.waitFor(/Wrote dev genesis validators=64 genesisTime=\d+ fork=capella /, 90_000);
+    const url = (await p.waitFor(/Beacon API listening url=(http:\/\/127\.0\.0\.1:\d+)/, 90_000))[1];
+    // three blocks on the chain (on a busy machine a slot may pass without one: wait for the head, not the clock)
+    await p.waitFor(/Slot \d+ \| head ([3-9]|\d\d+) /, 120_000);
     // raw JSON (this test process runs the mainnet preset; the node runs minimal)
-    const block = (await (await fetch(`${url}/eth/v2/beacon/blocks/1`)).json()) as {
+    // the first block after genesis (slot 1 unless the busy machine let that slot pass empty)
+    type BlockJson = {
       version: string;
       data: {message: {body: {execution_payload: {parent_hash: string; block_number: string}}}};
     };
+    let block: BlockJson | null = null;
+    for (let slot = 1; block === null && slot <= 3; slot++) {
+      const res = await fetch(`${url}/eth/v2/beacon/blocks/${slot}`);
+      if (res.status === 200) block = (await res.json()) as BlockJson;
+    }
+    if (block === null) throw Error("no block in slots 1-3 although the head is at slot 3 or later");
     expect(block.version).toBe("capella");
     expect(block.data.message.body.execution_payload.parent_hash).toBe(HASH);
     expect(block.data.message.body.execution_payload.block_number).toBe("1");
@@ -55,7 +63,7 @@ describe("ceibo beacon --dev.fork / --dev.eth1-block-hash", () => {
     expect(fork.data.current_version).toBe("0x030ce1b0"); // the dev CAPELLA_FORK_VERSION
     const statuses = [...p.output.matchAll(/Slot (\d+) \| head (\d+) .*\| EL (\S+)/g)];
     for (const m of statuses.filter((x) => Number(x[1]) >= 1)) {
-      expect(m[2]).toBe(m[1]);
+      expect(Number(m[2])).toBeLessThanOrEqual(Number(m[1]));
       expect(m[3]).toBe("VALID");
     }
     await p.kill("SIGTERM");
