@@ -5,6 +5,7 @@ import {getRandaoSignatureSet} from "../signatureSets/randao.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 import {getRandaoMix} from "../util/seed.ts";
+import {RandaoError} from "../errors.ts";
 
 /**
  * phase0 process_randao (the reveal's signature is checked only when `verifySignature`)
@@ -14,7 +15,7 @@ export function processRandao(cs: CachedBeaconState, body: {randaoReveal: Uint8A
   const state = cs.state;
   const epoch = getCurrentEpoch(state);
   if (verifySignature && !verifySignatureSet(getRandaoSignatureSet(cs, body.randaoReveal))) {
-    throw Error("invalid RANDAO reveal");
+    throw new RandaoError({code: "INVALID_REVEAL", epoch}, "invalid RANDAO reveal");
   }
   const mix = getRandaoMix(state, epoch);
   const revealHash = digest(body.randaoReveal);

@@ -4,6 +4,7 @@ import type {BlockRewardsSink} from "../rewards/blockRewardsSink.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {EpochCache} from "./epochCache.ts";
 import {PubkeyCache} from "./pubkeyCache.ts";
+import {EpochCacheError} from "../errors.ts";
 
 /**
  * A tree-backed beacon state together with the chain config and the epoch cache. All state-transition
@@ -49,7 +50,9 @@ export function createCachedBeaconState<S extends BeaconStateAllForks>(
   fork: number,
   opts: CreateCachedStateOpts = {},
 ): CachedBeaconState<S> {
-  if (fork < ForkSeq.phase0 || fork > ForkSeq.fulu) throw Error(`unknown fork ${fork}`);
+  if (fork < ForkSeq.phase0 || fork > ForkSeq.fulu) {
+    throw new EpochCacheError({code: "UNKNOWN_FORK", fork}, `unknown fork ${fork}`);
+  }
   const pubkeyCache = opts.pubkeyCache ?? new PubkeyCache();
   const epochCtx = EpochCache.createFromState(state, fork, config, pubkeyCache);
   return new CachedBeaconState(state, config, epochCtx, fork);

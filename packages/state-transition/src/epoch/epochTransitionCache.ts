@@ -91,6 +91,8 @@ export interface EpochTransitionCache {
   lookaheadActiveIndices: Uint32Array;
   /** phase0 get_base_reward per validator, computed on first use (see getBaseRewardsPhase0). */
   baseRewardsPhase0: Float64Array | null;
+  /** altair+: the inactivity scores after process_inactivity_updates (null until it ran). */
+  inactivityScores: Float64Array | null;
 }
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
@@ -194,6 +196,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     slashedIndices,
     lookaheadActiveIndices: lookahead.subarray(0, lookaheadCount),
     baseRewardsPhase0: null,
+    inactivityScores: null,
   };
 
   if (fork === ForkSeq.phase0) {

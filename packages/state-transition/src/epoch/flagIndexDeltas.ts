@@ -20,6 +20,7 @@ import {
   PREV_FLAG_BY_INDEX,
 } from "./epochTransitionCache.ts";
 import {isInInactivityLeak, mulDiv} from "./util.ts";
+import {EpochProcessingError} from "../errors.ts";
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 
@@ -44,7 +45,12 @@ export function getFlagIndexDeltas(
   const deltas = zeroDeltas(n);
   const flag = PREV_FLAG_BY_INDEX[flagIndex];
   const weight = PARTICIPATION_FLAG_WEIGHTS[flagIndex];
-  if (flag === undefined || weight === undefined) throw Error(`unknown participation flag index ${flagIndex}`);
+  if (flag === undefined || weight === undefined) {
+    throw new EpochProcessingError(
+      {code: "UNKNOWN_PARTICIPATION_FLAG", flagIndex},
+      `unknown participation flag index ${flagIndex}`,
+    );
+  }
   const participatingBalance = [cache.prevSourceBalance, cache.prevTargetBalance, cache.prevHeadBalance][flagIndex];
   const participatingIncrements = Number(participatingBalance / INCREMENT);
   const activeIncrements = Number(cache.totalActiveBalance / INCREMENT);
