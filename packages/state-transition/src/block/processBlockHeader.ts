@@ -1,10 +1,10 @@
 import {ssz} from "@ceibo/types";
 import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {BlockHeaderError} from "../errors.ts";
 import type {BeaconBlockAllForks, BeaconBlockBodyAllForks} from "../types.ts";
 import {forkTypes} from "../util/forkTypes.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
-import {BlockHeaderError} from "../errors.ts";
 
 /**
  * phase0 process_block_header

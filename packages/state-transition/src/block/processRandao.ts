@@ -1,11 +1,11 @@
 import {EPOCHS_PER_HISTORICAL_VECTOR} from "@ceibo/params";
 import {digest} from "@chainsafe/as-sha256";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {RandaoError} from "../errors.ts";
 import {getRandaoSignatureSet} from "../signatureSets/randao.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 import {getRandaoMix} from "../util/seed.ts";
-import {RandaoError} from "../errors.ts";
 
 /**
  * phase0 process_randao (the reveal's signature is checked only when `verifySignature`)

@@ -9,6 +9,7 @@ import {
   SLOTS_PER_EPOCH,
   SYNC_COMMITTEE_SIZE,
 } from "@ceibo/params";
+import {EpochCacheError} from "../errors.ts";
 import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
@@ -16,7 +17,6 @@ import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
 import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
 import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
-import {EpochCacheError} from "../errors.ts";
 
 /** What the epoch transition hands to the epoch-cache rotation (see EpochCache.rotate). */
 export interface EpochRotationInput {

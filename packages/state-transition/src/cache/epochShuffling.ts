@@ -1,8 +1,8 @@
 import {DOMAIN_BEACON_ATTESTER, MAX_COMMITTEES_PER_SLOT, SLOTS_PER_EPOCH, TARGET_COMMITTEE_SIZE} from "@ceibo/params";
+import {EpochCacheError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {getSeed} from "../util/seed.ts";
 import {unshuffleListFast} from "../util/shuffleNative.ts";
-import {EpochCacheError} from "../errors.ts";
 
 /** The beacon committees of one epoch, computed once from the whole active set (phase0 compute_committee). */
 export interface EpochShuffling {
@@ -90,7 +90,8 @@ export class LazyEpochShuffling {
   /** The shuffling, computed now (synchronously) if it was not yet. */
   get(): EpochShuffling {
     if (this.value === null) {
-      if (this.activeIndices === null || this.seed === null) throw new EpochCacheError({code: "SHUFFLING_WITHOUT_INPUTS"}, "LazyEpochShuffling without inputs");
+      if (this.activeIndices === null || this.seed === null)
+        throw new EpochCacheError({code: "SHUFFLING_WITHOUT_INPUTS"}, "LazyEpochShuffling without inputs");
       this.value = computeEpochShufflingFromSeed(this.activeIndices, this.seed, this.epoch);
       this.activeIndices = null;
       this.seed = null;

@@ -6,6 +6,7 @@ import {
   PROPOSER_REWARD_QUOTIENT,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {
   beforeProcessEpoch,
@@ -16,7 +17,6 @@ import {
   FLAG_PREV_TARGET,
 } from "./epochTransitionCache.ts";
 import {getFinalityDelay, isInInactivityLeak, mulDiv} from "./util.ts";
-import {EpochProcessingError} from "../errors.ts";
 
 /** Rewards and penalties per validator index (Gwei), as the spec's deltas functions return them. */
 export interface Deltas {
@@ -118,7 +118,8 @@ export function getInclusionDelayDeltas(
   for (let i = 0; i < n; i++) {
     if ((flags[i] & FLAG_PREV_SOURCE) === 0) continue;
     const delay = inclusionDelays[i];
-    if (delay === 0) throw new EpochProcessingError(
+    if (delay === 0)
+      throw new EpochProcessingError(
         {code: "INCLUSION_DELAY_ZERO", validatorIndex: i},
         `get_inclusion_delay_deltas: inclusion delay 0 for validator ${i}`,
       );

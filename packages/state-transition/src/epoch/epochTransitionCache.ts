@@ -11,9 +11,9 @@ import {
 } from "@ceibo/params";
 import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
 
 /**
@@ -133,12 +133,13 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const electra = fork >= ForkSeq.electra;
   const ejectionBalance = config.EJECTION_BALANCE;
 
-  // getAllReadonlyValues reads committed nodes only
-  state.validators.commit();
-  const validators = state.validators.getAllReadonlyValues();
-  const n = validators.length;
+  // the registry as flat arrays, brought up to date from the tree (re-reads only validators changed since)
+  const view = cs.validatorFields;
+  view.sync(state.validators);
+  const n = view.length;
+  const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
-  const effectiveBalances = new Float64Array(n);
+  const effectiveBalances = effectiveBalance.slice(0, n);
   const registryCandidates: number[] = [];
   const slashedIndices: number[] = [];
   const lookahead = new Uint32Array(n);
@@ -147,31 +148,33 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   let activeValidatorCount = 0;
 
   for (let i = 0; i < n; i++) {
-    const v = validators[i];
-    effectiveBalances[i] = v.effectiveBalance;
+    const eb = effectiveBalances[i];
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    const slashed = (bits[i] & VF_SLASHED) !== 0;
     let f = 0;
-    const activePrev = v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch;
-    const activeCurr = v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch;
+    const activePrev = activation <= previousEpoch && previousEpoch < exit;
+    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
     if (activeCurr) {
       f |= FLAG_ACTIVE_CURR;
-      totalActive.add(v.effectiveBalance);
+      totalActive.add(eb);
       activeValidatorCount++;
     }
-    if (v.slashed) {
+    if (slashed) {
       f |= FLAG_SLASHED;
       slashedIndices.push(i);
     }
-    if (activePrev || (v.slashed && previousEpoch + 1 < v.withdrawableEpoch)) f |= FLAG_ELIGIBLE;
-    if (electra && hasCompoundingWithdrawalCredential(v.withdrawalCredentials)) f |= FLAG_COMPOUNDING;
+    if (activePrev || (slashed && previousEpoch + 1 < withdrawableEpoch[i])) f |= FLAG_ELIGIBLE;
+    if (electra && (bits[i] & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
     flags[i] = f;
 
     const queueEligible =
-      v.activationEligibilityEpoch === FAR_FUTURE_EPOCH &&
-      (electra ? v.effectiveBalance >= MIN_ACTIVATION_BALANCE : v.effectiveBalance === MAX_EFFECTIVE_BALANCE);
-    const ejectable = activeCurr && v.effectiveBalance <= ejectionBalance;
-    if (queueEligible || ejectable || v.activationEpoch === FAR_FUTURE_EPOCH) registryCandidates.push(i);
+      activationEligibilityEpoch[i] === FAR_FUTURE_EPOCH &&
+      (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
+    const ejectable = activeCurr && eb <= ejectionBalance;
+    if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) registryCandidates.push(i);
 
-    if (v.activationEpoch <= lookaheadEpoch && lookaheadEpoch < v.exitEpoch) lookahead[lookaheadCount++] = i;
+    if (activation <= lookaheadEpoch && lookaheadEpoch < exit) lookahead[lookaheadCount++] = i;
   }
 
   const cache: EpochTransitionCache = {
@@ -200,22 +203,21 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   };
 
   if (fork === ForkSeq.phase0) {
-    collectPendingAttestations(cs, cache, validators);
+    collectPendingAttestations(cs, cache);
   } else {
-    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, validators);
+    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, view);
   }
   return cache;
 }
-
-type ValidatorValue = {activationEpoch: number; exitEpoch: number; slashed: boolean};
 
 /** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
 function collectParticipationFlags(
   state: BeaconStatePostAltair,
   cache: EpochTransitionCache,
-  validators: ValidatorValue[],
+  view: ValidatorFields,
 ): void {
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
+  const {activationEpoch, exitEpoch} = view;
   // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
   const current = state.currentEpochParticipation.serialize();
   // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
@@ -227,11 +229,12 @@ function collectParticipationFlags(
   const prevTarget = new GweiSum();
   const prevHead = new GweiSum();
   const currTarget = new GweiSum();
-  for (let i = 0; i < validators.length; i++) {
-    const v = validators[i];
-    if (v.slashed) continue;
+  for (let i = 0; i < cache.validatorCount; i++) {
+    if ((flags[i] & FLAG_SLASHED) !== 0) continue;
     const effectiveBalance = effectiveBalances[i];
-    if (v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch) {
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    if (activation <= previousEpoch && previousEpoch < exit) {
       const p = previous[i];
       if ((p & sourceBit) !== 0) {
         flags[i] |= FLAG_PREV_SOURCE;
@@ -246,7 +249,7 @@ function collectParticipationFlags(
         prevHead.add(effectiveBalance);
       }
     }
-    if (v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch && (current[i] & targetBit) !== 0) {
+    if (activation <= currentEpoch && currentEpoch < exit && (current[i] & targetBit) !== 0) {
       flags[i] |= FLAG_CURR_TARGET;
       currTarget.add(effectiveBalance);
     }
@@ -271,13 +274,9 @@ function attempt<T>(fn: () => T): {value: T; error: null} | {value: null; error:
  * its proposer per attester) and the matching target attesters of the current epoch, from the pending attestations
  * and the epoch cache's committees.
  */
-function collectPendingAttestations(
-  cs: CachedBeaconState,
-  cache: EpochTransitionCache,
-  validators: ValidatorValue[],
-): void {
+function collectPendingAttestations(cs: CachedBeaconState, cache: EpochTransitionCache): void {
   const state = cs.state as BeaconStatePhase0;
-  const n = validators.length;
+  const n = cache.validatorCount;
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
   const inclusionDelays = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   const inclusionProposers = new Uint32Array(n);
@@ -342,7 +341,7 @@ function collectPendingAttestations(
   const currTarget = new GweiSum();
   for (let i = 0; i < n; i++) {
     const a = attesting[i];
-    if (a === 0 || validators[i].slashed) continue;
+    if (a === 0 || (flags[i] & FLAG_SLASHED) !== 0) continue;
     flags[i] |= a;
     const effectiveBalance = effectiveBalances[i];
     if (a & FLAG_PREV_SOURCE) prevSource.add(effectiveBalance);

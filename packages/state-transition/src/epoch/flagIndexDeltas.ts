@@ -9,6 +9,7 @@ import {
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {type Deltas, getInactivityPenaltyDeltasPhase0, zeroDeltas} from "./attestationDeltas.ts";
@@ -20,7 +21,6 @@ import {
   PREV_FLAG_BY_INDEX,
 } from "./epochTransitionCache.ts";
 import {isInInactivityLeak, mulDiv} from "./util.ts";
-import {EpochProcessingError} from "../errors.ts";
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 

@@ -1,8 +1,8 @@
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStatePostElectra} from "../types.ts";
 import {decreaseBalance, increaseBalance} from "../util/balance.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
-import {EpochProcessingError} from "../errors.ts";
 
 /**
  * electra process_pending_consolidations

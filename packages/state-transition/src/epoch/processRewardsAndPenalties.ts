@@ -50,7 +50,6 @@ export function processRewardsAndPenalties(
   const state = cs.state;
   // No rewards are applied at the end of `GENESIS_EPOCH` because rewards are for work done in the previous epoch
   if (getCurrentEpoch(state) === GENESIS_EPOCH) return;
-  const n = cache.validatorCount;
   const balances = readUint64List(state.balances, balancesScratch);
   balancesScratch = balances;
 

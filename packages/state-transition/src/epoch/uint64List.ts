@@ -6,7 +6,13 @@
  * inactivity scores); a value of 2**64-1 would read as 2**64 - 1 rounded (no Infinity clipping: these lists are
  * not epochs).
  */
-import {BranchNode, getNodesAtDepth, LeafNode, type Node, subtreeFillToContents} from "@chainsafe/persistent-merkle-tree";
+import {
+  BranchNode,
+  getNodesAtDepth,
+  LeafNode,
+  type Node,
+  subtreeFillToContents,
+} from "@chainsafe/persistent-merkle-tree";
 import type {ListBasicTreeViewDU, UintNumberType} from "@chainsafe/ssz";
 
 type Uint64ListView = ListBasicTreeViewDU<UintNumberType>;
@@ -36,12 +42,13 @@ export function readUint64List(view: Uint64ListView, out?: Float64Array): Float6
     values[i + 2] = (leaf.h4 >>> 0) + (leaf.h5 >>> 0) * TWO_POW_32;
     values[i + 3] = (leaf.h6 >>> 0) + (leaf.h7 >>> 0) * TWO_POW_32;
   }
-  for (let i = fullChunks * PER_CHUNK; i < length; i++) values[i] = (chunks[fullChunks] as LeafNode).getUint(8, (i % PER_CHUNK) * 8);
+  for (let i = fullChunks * PER_CHUNK; i < length; i++)
+    values[i] = (chunks[fullChunks] as LeafNode).getUint(8, (i % PER_CHUNK) * 8);
   return values;
 }
 
 function lo(value: number): number {
-  return value % TWO_POW_32 | 0;
+  return (value % TWO_POW_32) | 0;
 }
 
 function hi(value: number): number {

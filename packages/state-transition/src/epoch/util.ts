@@ -1,7 +1,7 @@
 import {MIN_EPOCHS_TO_INACTIVITY_PENALTY, SLOTS_PER_HISTORICAL_ROOT} from "@ceibo/params";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {computeStartSlotAtEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {EpochProcessingError} from "../errors.ts";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
@@ -42,7 +42,11 @@ export function getFinalityDelay(state: BeaconStateAllForks): number {
   const delay = getPreviousEpoch(state) - state.finalizedCheckpoint.epoch;
   if (delay < 0) {
     throw new EpochProcessingError(
-      {code: "FINALITY_DELAY_UNDERFLOW", previousEpoch: getPreviousEpoch(state), finalizedEpoch: state.finalizedCheckpoint.epoch},
+      {
+        code: "FINALITY_DELAY_UNDERFLOW",
+        previousEpoch: getPreviousEpoch(state),
+        finalizedEpoch: state.finalizedCheckpoint.epoch,
+      },
       "get_finality_delay: finalized epoch is after the previous epoch (uint64 underflow)",
     );
   }
