@@ -304,6 +304,14 @@ export class EpochCache implements EpochCacheData {
     return true;
   }
 
+  /**
+   * Computes the next epoch's shuffling on a worker thread if it is still pending (call it after importing a
+   * block that crossed an epoch); a use before it is done computes it synchronously. True if this call did it.
+   */
+  precomputeNextShufflingInWorker(): Promise<boolean> {
+    return this.nextShufflingLazy.computeInWorker();
+  }
+
   /** A copy for a new state branch: arrays mutated within an epoch are copied, shufflings are shared. */
   clone(): EpochCache {
     return new EpochCache({...this, effectiveBalanceIncrements: this.effectiveBalanceIncrements.slice()});
