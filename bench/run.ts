@@ -12,6 +12,7 @@ import {
   createCachedBeaconState,
   processBlock,
   processSlots,
+  stateHashTreeRoot,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {createSyntheticBlock} from "./syntheticBlock.ts";
@@ -167,12 +168,12 @@ async function main(): Promise<number> {
     for (const [step, ms] of Object.entries(steps)) {
       stepSamples[step] = [...(stepSamples[step] ?? []), ms];
     }
-    samples.postEpochRootMs.push(time(() => pre.state.hashTreeRoot())[1]);
+    samples.postEpochRootMs.push(time(() => stateHashTreeRoot(pre.state))[1]);
     const block = createSyntheticBlock(pre);
     samples.blockMs.push(
       time(() => processBlock(pre, block, {verifySignatures: false, executionPayloadValid: true}))[1],
     );
-    samples.blockRootMs.push(time(() => pre.state.hashTreeRoot())[1]);
+    samples.blockRootMs.push(time(() => stateHashTreeRoot(pre.state))[1]);
   }
 
   const result: Record<string, number> = {};

@@ -38,4 +38,5 @@ export {
   unshuffleListInPlace,
 } from "./util/shuffle.ts";
 export * from "./util/shuffleNative.ts";
+export * from "./util/stateRoot.ts";
 export * from "./util/validator.ts";
