@@ -33,13 +33,13 @@ export class ValidatorFields {
   private root: Node | null = null;
   /** Validators described (the arrays may be longer: spare capacity for appended validators). */
   length = 0;
-  effectiveBalance = new Float64Array(0);
-  activationEligibilityEpoch = new Float64Array(0);
-  activationEpoch = new Float64Array(0);
-  exitEpoch = new Float64Array(0);
-  withdrawableEpoch = new Float64Array(0);
+  effectiveBalance: Float64Array = new Float64Array(0);
+  activationEligibilityEpoch: Float64Array = new Float64Array(0);
+  activationEpoch: Float64Array = new Float64Array(0);
+  exitEpoch: Float64Array = new Float64Array(0);
+  withdrawableEpoch: Float64Array = new Float64Array(0);
   /** VF_SLASHED | VF_COMPOUNDING */
-  bits = new Uint8Array(0);
+  bits: Uint8Array = new Uint8Array(0);
   /** Validators re-read by the last `sync` (for benchmarks and tests). */
   lastSyncReads = 0;
 

@@ -33,7 +33,7 @@ const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
  * size instead of eight delta arrays per epoch). Safe to share because the transition is synchronous and
  * `toViewDU` copies it into the tree.
  */
-let balancesScratch = new Float64Array(0);
+let balancesScratch: Float64Array = new Float64Array(0);
 
 /**
  * phase0 / altair process_rewards_and_penalties. Each set of deltas is applied in the spec's order, with
