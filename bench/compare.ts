@@ -205,7 +205,7 @@ async function main(): Promise<number> {
   const cBase = createCachedBeaconState(cState, syntheticChainConfig(), ForkSeq.fulu);
   once.ceiboCacheBuildMs = performance.now() - t;
   t = performance.now();
-  const cRoot0 = cBase.state.hashTreeRoot();
+  const cRoot0 = stateHashTreeRoot(cBase.state);
   once.ceiboFreshRootMs = performance.now() - t;
 
   log("Lodestar: decode, caches (decodes every pubkey), full root of the fresh state…");
