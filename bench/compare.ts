@@ -232,6 +232,9 @@ async function main(): Promise<number> {
     let cPost: Uint8Array | null = null;
     let lPost: Uint8Array | null = null;
     for (const who of order) {
+      // collect the previous run's garbage (both clients') before measuring, when the bench runs with --expose-gc
+      // (npm run bench:compare does), so that neither client's transition pays for the other's
+      (globalThis as {gc?: () => void}).gc?.();
       if (who === "ceibo") {
         const pre = cBase.clone();
         const cpu0 = process.cpuUsage();
