@@ -140,42 +140,34 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
   const effectiveBalances = effectiveBalance.slice(0, n);
-  const registryCandidates: number[] = [];
-  const slashedIndices: number[] = [];
+  const candidates = new Uint32Array(n);
+  const slashed = new Uint32Array(n);
   const lookahead = new Uint32Array(n);
-  let lookaheadCount = 0;
-  const totalActive = new GweiSum();
-  let activeValidatorCount = 0;
-
-  for (let i = 0; i < n; i++) {
-    const eb = effectiveBalances[i];
-    const activation = activationEpoch[i];
-    const exit = exitEpoch[i];
-    const slashed = (bits[i] & VF_SLASHED) !== 0;
-    let f = 0;
-    const activePrev = activation <= previousEpoch && previousEpoch < exit;
-    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
-    if (activeCurr) {
-      f |= FLAG_ACTIVE_CURR;
-      totalActive.add(eb);
-      activeValidatorCount++;
-    }
-    if (slashed) {
-      f |= FLAG_SLASHED;
-      slashedIndices.push(i);
-    }
-    if (activePrev || (slashed && previousEpoch + 1 < withdrawableEpoch[i])) f |= FLAG_ELIGIBLE;
-    if (electra && (bits[i] & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
-    flags[i] = f;
-
-    const queueEligible =
-      activationEligibilityEpoch[i] === FAR_FUTURE_EPOCH &&
-      (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
-    const ejectable = activeCurr && eb <= ejectionBalance;
-    if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) registryCandidates.push(i);
-
-    if (activation <= lookaheadEpoch && lookaheadEpoch < exit) lookahead[lookaheadCount++] = i;
-  }
+  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead]
+  const counts = new Float64Array(6);
+  scanRegistry(
+    n,
+    effectiveBalances,
+    activationEligibilityEpoch,
+    activationEpoch,
+    exitEpoch,
+    withdrawableEpoch,
+    bits,
+    previousEpoch,
+    currentEpoch,
+    lookaheadEpoch,
+    electra,
+    ejectionBalance,
+    flags,
+    candidates,
+    slashed,
+    lookahead,
+    counts,
+  );
+  const activeValidatorCount = counts[0];
+  const registryCandidates = Array.from(candidates.subarray(0, counts[3]));
+  const slashedIndices = Array.from(slashed.subarray(0, counts[4]));
+  const lookaheadCount = counts[5];
 
   const cache: EpochTransitionCache = {
     fork,
@@ -185,7 +177,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     flags,
     effectiveBalances,
     activeValidatorCount,
-    totalActiveBalance: totalActive.totalBalance(),
+    totalActiveBalance: totalBalanceOf(counts[1], counts[2]),
     prevSourceBalance: MIN_TOTAL,
     prevTargetBalance: MIN_TOTAL,
     prevHeadBalance: MIN_TOTAL,
@@ -210,6 +202,85 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   return cache;
 }
 
+/** phase0 get_total_balance of a sum kept as whole increments plus remainders (Gwei, at least one increment). */
+function totalBalanceOf(increments: number, remainder: number): bigint {
+  const sum = BigInt(increments) * INCREMENT + BigInt(remainder);
+  return sum < MIN_TOTAL ? MIN_TOTAL : sum;
+}
+
+/**
+ * The registry pass of beforeProcessEpoch over the ValidatorFields arrays: typed arrays and numbers only (no
+ * property access or allocation in the loop, so that it stays optimized for a million iterations).
+ */
+function scanRegistry(
+  n: number,
+  effectiveBalances: Float64Array,
+  activationEligibilityEpoch: Float64Array,
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  withdrawableEpoch: Float64Array,
+  bits: Uint8Array,
+  previousEpoch: number,
+  currentEpoch: number,
+  lookaheadEpoch: number,
+  electra: boolean,
+  ejectionBalance: number,
+  flags: Uint8Array,
+  candidates: Uint32Array,
+  slashedOut: Uint32Array,
+  lookahead: Uint32Array,
+  counts: Float64Array,
+): void {
+  let activeValidatorCount = 0;
+  let activeIncrements = 0;
+  let activeRemainder = 0;
+  let candidateCount = 0;
+  let slashedCount = 0;
+  let lookaheadCount = 0;
+  for (let i = 0; i < n; i++) {
+    const eb = effectiveBalances[i];
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    const slashed = (bits[i] & VF_SLASHED) !== 0;
+    let f = 0;
+    const activePrev = activation <= previousEpoch && previousEpoch < exit;
+    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
+    if (activeCurr) {
+      f |= FLAG_ACTIVE_CURR;
+      const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+      activeIncrements += inc;
+      activeRemainder += eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+      activeValidatorCount++;
+    }
+    // the index stores are unconditional (the count moves only when it belongs): a store first reached late in
+    // the loop would deoptimize it
+    slashedOut[slashedCount] = i;
+    if (slashed) {
+      f |= FLAG_SLASHED;
+      slashedCount++;
+    }
+    if (activePrev || (slashed && previousEpoch + 1 < withdrawableEpoch[i])) f |= FLAG_ELIGIBLE;
+    if (electra && (bits[i] & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
+    flags[i] = f;
+
+    const queueEligible =
+      activationEligibilityEpoch[i] === FAR_FUTURE_EPOCH &&
+      (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
+    const ejectable = activeCurr && eb <= ejectionBalance;
+    candidates[candidateCount] = i;
+    if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) candidateCount++;
+
+    lookahead[lookaheadCount] = i;
+    if (activation <= lookaheadEpoch && lookaheadEpoch < exit) lookaheadCount++;
+  }
+  counts[0] = activeValidatorCount;
+  counts[1] = activeIncrements;
+  counts[2] = activeRemainder;
+  counts[3] = candidateCount;
+  counts[4] = slashedCount;
+  counts[5] = lookaheadCount;
+}
+
 /** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
 function collectParticipationFlags(
   state: BeaconStatePostAltair,
@@ -217,47 +288,96 @@ function collectParticipationFlags(
   view: ValidatorFields,
 ): void {
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
-  const {activationEpoch, exitEpoch} = view;
   // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
   const current = state.currentEpochParticipation.serialize();
   // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
   const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
+  // [increments, remainder] per sum: prev source, prev target, prev head, curr target
+  const sums = new Float64Array(8);
+  scanParticipation(
+    cache.validatorCount,
+    flags,
+    effectiveBalances,
+    view.activationEpoch,
+    view.exitEpoch,
+    previous,
+    current,
+    previousEpoch,
+    currentEpoch,
+    sums,
+  );
+  cache.prevSourceBalance = totalBalanceOf(sums[0], sums[1]);
+  cache.prevTargetBalance = totalBalanceOf(sums[2], sums[3]);
+  cache.prevHeadBalance = totalBalanceOf(sums[4], sums[5]);
+  cache.currTargetBalance = totalBalanceOf(sums[6], sums[7]);
+}
+
+/** The loop of collectParticipationFlags: typed arrays and numbers only. */
+function scanParticipation(
+  n: number,
+  flags: Uint8Array,
+  effectiveBalances: Float64Array,
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  previous: Uint8Array,
+  current: Uint8Array,
+  previousEpoch: number,
+  currentEpoch: number,
+  sums: Float64Array,
+): void {
   const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
   const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
   const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
-  const prevSource = new GweiSum();
-  const prevTarget = new GweiSum();
-  const prevHead = new GweiSum();
-  const currTarget = new GweiSum();
-  for (let i = 0; i < cache.validatorCount; i++) {
+  let sourceInc = 0;
+  let sourceRem = 0;
+  let targetInc = 0;
+  let targetRem = 0;
+  let headInc = 0;
+  let headRem = 0;
+  let currInc = 0;
+  let currRem = 0;
+  for (let i = 0; i < n; i++) {
     if ((flags[i] & FLAG_SLASHED) !== 0) continue;
     const effectiveBalance = effectiveBalances[i];
+    const inc = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = effectiveBalance - inc * EFFECTIVE_BALANCE_INCREMENT;
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];
+    let f = flags[i];
+    const p = previous[i];
+    const c = current[i];
     if (activation <= previousEpoch && previousEpoch < exit) {
-      const p = previous[i];
       if ((p & sourceBit) !== 0) {
-        flags[i] |= FLAG_PREV_SOURCE;
-        prevSource.add(effectiveBalance);
+        f |= FLAG_PREV_SOURCE;
+        sourceInc += inc;
+        sourceRem += rem;
       }
       if ((p & targetBit) !== 0) {
-        flags[i] |= FLAG_PREV_TARGET;
-        prevTarget.add(effectiveBalance);
+        f |= FLAG_PREV_TARGET;
+        targetInc += inc;
+        targetRem += rem;
       }
       if ((p & headBit) !== 0) {
-        flags[i] |= FLAG_PREV_HEAD;
-        prevHead.add(effectiveBalance);
+        f |= FLAG_PREV_HEAD;
+        headInc += inc;
+        headRem += rem;
       }
     }
-    if (activation <= currentEpoch && currentEpoch < exit && (current[i] & targetBit) !== 0) {
-      flags[i] |= FLAG_CURR_TARGET;
-      currTarget.add(effectiveBalance);
+    if (activation <= currentEpoch && currentEpoch < exit && (c & targetBit) !== 0) {
+      f |= FLAG_CURR_TARGET;
+      currInc += inc;
+      currRem += rem;
     }
+    flags[i] = f;
   }
-  cache.prevSourceBalance = prevSource.totalBalance();
-  cache.prevTargetBalance = prevTarget.totalBalance();
-  cache.prevHeadBalance = prevHead.totalBalance();
-  cache.currTargetBalance = currTarget.totalBalance();
+  sums[0] = sourceInc;
+  sums[1] = sourceRem;
+  sums[2] = targetInc;
+  sums[3] = targetRem;
+  sums[4] = headInc;
+  sums[5] = headRem;
+  sums[6] = currInc;
+  sums[7] = currRem;
 }
 
 /** Runs `fn`, returning its result or the error it throws. */
