@@ -42,6 +42,8 @@ export class ValidatorFields {
   bits: Uint8Array = new Uint8Array(0);
   /** Validators re-read by the last `sync` (for benchmarks and tests). */
   lastSyncReads = 0;
+  /** Tree nodes compared by the last `sync` (for benchmarks and tests). */
+  lastSyncVisits = 0;
 
   /** Brings the arrays to the state of `validators` (committed first). */
   sync(validators: ValidatorsView): void {
@@ -49,6 +51,7 @@ export class ValidatorFields {
     const root = validators.node;
     if (root === this.root) {
       this.lastSyncReads = 0;
+      this.lastSyncVisits = 0;
       return;
     }
     const type = validators.type;
@@ -57,6 +60,7 @@ export class ValidatorFields {
     const depth = type.chunkDepth;
     const chunksNode = type.tree_getChunksNode(root);
     let reads = 0;
+    let visits = 0;
     if (this.root === null) {
       const nodes = getNodesAtDepth(chunksNode, depth, 0, length);
       for (let i = 0; i < length; i++) this.read(i, nodes[i]);
@@ -68,6 +72,7 @@ export class ValidatorFields {
       ];
       while (stack.length > 0) {
         const {a, b, depth: d, index} = stack.pop() as {a: Node; b: Node; depth: number; index: number};
+        visits++;
         if (a === b || index >= length) continue;
         if (d === 0) {
           this.read(index, b);
@@ -82,6 +87,7 @@ export class ValidatorFields {
     this.root = root;
     this.length = length;
     this.lastSyncReads = reads;
+    this.lastSyncVisits = visits;
   }
 
   private read(i: number, node: Node): void {

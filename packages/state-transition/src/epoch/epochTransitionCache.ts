@@ -241,7 +241,11 @@ function scanRegistry(
     const eb = effectiveBalances[i];
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];
-    const slashed = (bits[i] & VF_SLASHED) !== 0;
+    const b = bits[i];
+    const slashed = (b & VF_SLASHED) !== 0;
+    // read unconditionally: a load first reached late in the loop would deoptimize it
+    const withdrawable = withdrawableEpoch[i];
+    const eligibilityEpoch = activationEligibilityEpoch[i];
     let f = 0;
     const activePrev = activation <= previousEpoch && previousEpoch < exit;
     const activeCurr = activation <= currentEpoch && currentEpoch < exit;
@@ -259,13 +263,12 @@ function scanRegistry(
       f |= FLAG_SLASHED;
       slashedCount++;
     }
-    if (activePrev || (slashed && previousEpoch + 1 < withdrawableEpoch[i])) f |= FLAG_ELIGIBLE;
-    if (electra && (bits[i] & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
+    if (activePrev || (slashed && previousEpoch + 1 < withdrawable)) f |= FLAG_ELIGIBLE;
+    if (electra && (b & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
     flags[i] = f;
 
     const queueEligible =
-      activationEligibilityEpoch[i] === FAR_FUTURE_EPOCH &&
-      (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
+      eligibilityEpoch === FAR_FUTURE_EPOCH && (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
     const ejectable = activeCurr && eb <= ejectionBalance;
     candidates[candidateCount] = i;
     if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) candidateCount++;
