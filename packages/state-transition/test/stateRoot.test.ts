@@ -3,7 +3,7 @@ import {ssz} from "@ceibo/types";
 import {describe, expect, it} from "vitest";
 import {type BeaconStateAllForks, createInteropGenesisState, forkTypes, stateHashTreeRoot} from "../src/index.ts";
 
-describe("stateHashTreeRoot: batched roots equal the node-by-node roots", () => {
+describe("stateHashTreeRoot equals the plain hashTreeRoot", () => {
   it("on a freshly decoded state (validators hashed from their values) and after changes", () => {
     const cs = createInteropGenesisState(createDevChainConfig(), {validatorCount: 100, genesisTime: 0});
     const validators = cs.state.validators;
@@ -29,7 +29,7 @@ describe("stateHashTreeRoot: batched roots equal the node-by-node roots", () => 
       );
     }
 
-    // a hashed state changed afterwards: the batched path
+    // a hashed state changed afterwards: only the changed paths are rehashed
     const a = type.deserializeToViewDU(bytes);
     const b = type.deserializeToViewDU(bytes);
     a.hashTreeRoot();
