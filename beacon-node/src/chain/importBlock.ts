@@ -227,9 +227,9 @@ async function importBlockStages(
 
   chain.logger.debug("Imported block", {slot: block.slot, root, executionStatus});
   chain.emitter.emit("block", {slot: block.slot, block: root, executionOptimistic: executionStatus === "syncing"});
-  // the epoch transition leaves the next epoch's shuffling out of its critical path: compute it after the import
-  if (!postState.epochCtx.nextShufflingLazy.isComputed)
-    setImmediate(() => postState.epochCtx.precomputeNextShuffling());
+  // the epoch transition leaves the next epoch's shuffling out of its critical path: compute it after the import,
+  // on a worker thread (a use before it is ready computes it synchronously)
+  if (!postState.epochCtx.nextShufflingLazy.isComputed) void postState.epochCtx.precomputeNextShufflingInWorker();
   return {root, slot: block.slot, executionStatus, postState};
 }
 

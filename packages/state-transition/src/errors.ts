@@ -120,3 +120,44 @@ export type StateHelperErrorType =
   | {code: "NEGATIVE_SQUARE_ROOT"};
 /** A state helper (mutators, signature sets, util) was given input it cannot handle. */
 export class StateHelperError extends CeiboError<StateHelperErrorType> {}
+
+export type BlockHeaderErrorType =
+  | {code: "SLOT_MISMATCH"; blockSlot: number; stateSlot: number}
+  | {code: "SLOT_NOT_AFTER_LATEST_HEADER"; blockSlot: number; latestHeaderSlot: number}
+  | {code: "WRONG_PROPOSER"; proposerIndex: number; expected: number}
+  | {code: "PARENT_ROOT_MISMATCH"}
+  | {code: "PROPOSER_SLASHED"; proposerIndex: number};
+/** process_block_header rejected the block. */
+export class BlockHeaderError extends CeiboError<BlockHeaderErrorType> {}
+
+export type RandaoErrorType = {code: "INVALID_REVEAL"; epoch: number};
+/** process_randao rejected the block's RANDAO reveal. */
+export class RandaoError extends CeiboError<RandaoErrorType> {}
+
+export type EpochProcessingErrorType =
+  | {code: "INCLUSION_DELAY_ZERO"; validatorIndex: number}
+  | {code: "PROPOSER_INDEX_OUT_OF_RANGE"; proposerIndex: number; validatorCount: number}
+  | {code: "SLOT_OUT_OF_RANGE"; slot: number; stateSlot: number}
+  | {code: "FINALITY_DELAY_UNDERFLOW"; previousEpoch: number; finalizedEpoch: number}
+  | {code: "UNKNOWN_PARTICIPATION_FLAG"; flagIndex: number}
+  | {code: "PENDING_CONSOLIDATION_INDEX_OUT_OF_RANGE"; position: number; validatorIndex: number};
+/** An epoch-processing step met a state it cannot process (the spec's assertion or uint64 underflow). */
+export class EpochProcessingError extends CeiboError<EpochProcessingErrorType> {}
+
+export type EpochCacheErrorType =
+  | {code: "UNKNOWN_FORK"; fork: number}
+  | {code: "SHUFFLING_NOT_CACHED"; epoch: number; currentEpoch: number}
+  | {code: "SHUFFLING_WITHOUT_INPUTS"}
+  | {code: "COMMITTEE_INDEX_OUT_OF_RANGE"; committeeIndex: number; committeesPerSlot: number}
+  | {code: "PROPOSER_NOT_CACHED"; slot: number; currentEpoch: number}
+  | {code: "NO_PROPOSER"; slot: number}
+  | {code: "SYNC_COMMITTEE_MEMBER_UNKNOWN"};
+/** The epoch cache was asked for something it does not hold (an epoch out of its range, an unknown fork…). */
+export class EpochCacheError extends CeiboError<EpochCacheErrorType> {}
+
+export type ShufflingErrorType =
+  | {code: "INVALID_SEED_LENGTH"; length: number}
+  | {code: "INVALID_INDEX_COUNT"; indexCount: number}
+  | {code: "INDEX_OUT_OF_RANGE"; index: number; indexCount: number};
+/** compute_shuffled_index / the whole-list shuffle was given an invalid seed, count or index. */
+export class ShufflingError extends CeiboError<ShufflingErrorType> {}

@@ -39,4 +39,5 @@ export {
 } from "./util/shuffle.ts";
 export * from "./util/shuffleNative.ts";
 export * from "./util/sidecars.ts";
+export * from "./util/stateRoot.ts";
 export * from "./util/validator.ts";

@@ -5,6 +5,7 @@ import {getBlockProposerSignatureSet} from "./signatureSets/proposer.ts";
 import {verifySignatureSet} from "./signatureSets/signatureSet.ts";
 import {processSlots} from "./slot/processSlots.ts";
 import type {SignedBeaconBlockAllForks} from "./types.ts";
+import {stateHashTreeRoot} from "./util/stateRoot.ts";
 
 export interface StateTransitionOpts extends Partial<ProcessBlockOpts> {
   /** Check block.state_root against the post-state root (default true). */
@@ -34,7 +35,7 @@ export function stateTransition(
   }
   processBlock(post, block, {verifySignatures, executionPayloadValid: opts.executionPayloadValid ?? true});
   if (opts.verifyStateRoot ?? true) {
-    const root = post.state.hashTreeRoot();
+    const root = stateHashTreeRoot(post.state);
     if (!bytesEqual(root, block.stateRoot)) {
       throw new StateTransitionError(
         `state root mismatch: block says 0x${Buffer.from(block.stateRoot).toString("hex")}, computed 0x${Buffer.from(root).toString("hex")}`,

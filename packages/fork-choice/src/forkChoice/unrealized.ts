@@ -10,12 +10,18 @@ export interface PulledUpCheckpoints {
 /**
  * The checkpoints of phase0 compute_pulled_up_tip: process_justification_and_finalization run on a copy of the
  * block's post-state (the post-state itself is untouched). The copy shares the epoch cache, which
- * justification and finalization only reads.
+ * justification and finalization only reads, and the validator-fields view (synced from the tree, not rebuilt).
  * Spec: `compute_pulled_up_tip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#compute_pulled_up_tip
  */
 export function computePulledUpTip(postState: CachedBeaconState): PulledUpCheckpoints {
   postState.state.commit();
-  const copy = new CachedBeaconState(postState.state.clone(), postState.config, postState.epochCtx, postState.fork);
+  const copy = new CachedBeaconState(
+    postState.state.clone(),
+    postState.config,
+    postState.epochCtx,
+    postState.fork,
+    postState.validatorFields,
+  );
   processJustificationAndFinalization(copy);
   return {
     justified: checkpointOf(copy.state.currentJustifiedCheckpoint),

@@ -1,6 +1,7 @@
 import {ssz} from "@ceibo/types";
 import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {BlockHeaderError} from "../errors.ts";
 import type {BeaconBlockAllForks, BeaconBlockBodyAllForks} from "../types.ts";
 import {forkTypes} from "../util/forkTypes.ts";
 import {getBeaconProposerIndex} from "../util/proposer.ts";
@@ -11,16 +12,30 @@ import {getBeaconProposerIndex} from "../util/proposer.ts";
  */
 export function processBlockHeader(cs: CachedBeaconState, block: BeaconBlockAllForks): void {
   const state = cs.state;
-  if (block.slot !== state.slot) throw Error(`block slot ${block.slot} is not the state's slot ${state.slot}`);
+  if (block.slot !== state.slot) {
+    throw new BlockHeaderError(
+      {code: "SLOT_MISMATCH", blockSlot: block.slot, stateSlot: state.slot},
+      `block slot ${block.slot} is not the state's slot ${state.slot}`,
+    );
+  }
   if (!(block.slot > state.latestBlockHeader.slot)) {
-    throw Error(`block slot ${block.slot} is not after the latest block header's ${state.latestBlockHeader.slot}`);
+    throw new BlockHeaderError(
+      {code: "SLOT_NOT_AFTER_LATEST_HEADER", blockSlot: block.slot, latestHeaderSlot: state.latestBlockHeader.slot},
+      `block slot ${block.slot} is not after the latest block header's ${state.latestBlockHeader.slot}`,
+    );
   }
   const proposerIndex = getBeaconProposerIndex(cs);
   if (block.proposerIndex !== proposerIndex) {
-    throw Error(`block proposer index ${block.proposerIndex} is not the expected proposer ${proposerIndex}`);
+    throw new BlockHeaderError(
+      {code: "WRONG_PROPOSER", proposerIndex: block.proposerIndex, expected: proposerIndex},
+      `block proposer index ${block.proposerIndex} is not the expected proposer ${proposerIndex}`,
+    );
   }
   if (!bytesEqual(block.parentRoot, state.latestBlockHeader.hashTreeRoot())) {
-    throw Error("block parent root does not match the latest block header");
+    throw new BlockHeaderError(
+      {code: "PARENT_ROOT_MISMATCH"},
+      "block parent root does not match the latest block header",
+    );
   }
   const bodyType = forkTypes(cs.fork).BeaconBlockBody as {hashTreeRoot(v: BeaconBlockBodyAllForks): Uint8Array};
   state.latestBlockHeader = ssz.phase0.BeaconBlockHeader.toViewDU({
@@ -31,6 +46,9 @@ export function processBlockHeader(cs: CachedBeaconState, block: BeaconBlockAllF
     bodyRoot: bodyType.hashTreeRoot(block.body),
   });
   if (state.validators.getReadonly(block.proposerIndex).slashed) {
-    throw Error(`block proposer ${block.proposerIndex} is slashed`);
+    throw new BlockHeaderError(
+      {code: "PROPOSER_SLASHED", proposerIndex: block.proposerIndex},
+      `block proposer ${block.proposerIndex} is slashed`,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import {EPOCHS_PER_HISTORICAL_VECTOR} from "@ceibo/params";
 import {digest} from "@chainsafe/as-sha256";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {RandaoError} from "../errors.ts";
 import {getRandaoSignatureSet} from "../signatureSets/randao.ts";
 import {verifySignatureSet} from "../signatureSets/signatureSet.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
@@ -14,7 +15,7 @@ export function processRandao(cs: CachedBeaconState, body: {randaoReveal: Uint8A
   const state = cs.state;
   const epoch = getCurrentEpoch(state);
   if (verifySignature && !verifySignatureSet(getRandaoSignatureSet(cs, body.randaoReveal))) {
-    throw Error("invalid RANDAO reveal");
+    throw new RandaoError({code: "INVALID_REVEAL", epoch}, "invalid RANDAO reveal");
   }
   const mix = getRandaoMix(state, epoch);
   const revealHash = digest(body.randaoReveal);

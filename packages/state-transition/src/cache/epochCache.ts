@@ -9,6 +9,7 @@ import {
   SLOTS_PER_EPOCH,
   SYNC_COMMITTEE_SIZE,
 } from "@ceibo/params";
+import {EpochCacheError} from "../errors.ts";
 import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "../types.ts";
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
@@ -303,6 +304,14 @@ export class EpochCache implements EpochCacheData {
     return true;
   }
 
+  /**
+   * Computes the next epoch's shuffling on a worker thread if it is still pending (call it after importing a
+   * block that crossed an epoch); a use before it is done computes it synchronously. True if this call did it.
+   */
+  precomputeNextShufflingInWorker(): Promise<boolean> {
+    return this.nextShufflingLazy.computeInWorker();
+  }
+
   /** A copy for a new state branch: arrays mutated within an epoch are copied, shufflings are shared. */
   clone(): EpochCache {
     return new EpochCache({...this, effectiveBalanceIncrements: this.effectiveBalanceIncrements.slice()});
@@ -317,7 +326,10 @@ export class EpochCache implements EpochCacheData {
     if (epoch === this.currentShuffling.epoch) return this.currentShuffling;
     if (epoch === this.previousShuffling.epoch) return this.previousShuffling;
     if (epoch === this.nextShufflingLazy.epoch) return this.nextShufflingLazy.get();
-    throw Error(`no shuffling cached for epoch ${epoch} (current epoch ${this.epoch})`);
+    throw new EpochCacheError(
+      {code: "SHUFFLING_NOT_CACHED", epoch, currentEpoch: this.epoch},
+      `no shuffling cached for epoch ${epoch} (current epoch ${this.epoch})`,
+    );
   }
 
   /** phase0 get_committee_count_per_slot */
@@ -329,7 +341,10 @@ export class EpochCache implements EpochCacheData {
   getBeaconCommittee(slot: number, index: number): Uint32Array {
     const shuffling = this.getShufflingAtEpoch(computeEpochAtSlot(slot));
     if (index >= shuffling.committeesPerSlot) {
-      throw Error(`committee index ${index} out of range (${shuffling.committeesPerSlot} committees per slot)`);
+      throw new EpochCacheError(
+        {code: "COMMITTEE_INDEX_OUT_OF_RANGE", committeeIndex: index, committeesPerSlot: shuffling.committeesPerSlot},
+        `committee index ${index} out of range (${shuffling.committeesPerSlot} committees per slot)`,
+      );
     }
     return shuffling.committees[slot % SLOTS_PER_EPOCH][index];
   }
@@ -337,9 +352,14 @@ export class EpochCache implements EpochCacheData {
   /** phase0 get_beacon_proposer_index for a slot of the current epoch */
   getBeaconProposer(slot: number): number {
     if (computeEpochAtSlot(slot) !== this.epoch) {
-      throw Error(`proposer of slot ${slot} is not cached (current epoch ${this.epoch})`);
+      throw new EpochCacheError(
+        {code: "PROPOSER_NOT_CACHED", slot, currentEpoch: this.epoch},
+        `proposer of slot ${slot} is not cached (current epoch ${this.epoch})`,
+      );
     }
-    if (this.proposers.length === 0) throw Error(`no active validators: slot ${slot} has no proposer`);
+    if (this.proposers.length === 0) {
+      throw new EpochCacheError({code: "NO_PROPOSER", slot}, `no active validators: slot ${slot} has no proposer`);
+    }
     return this.proposers[slot % SLOTS_PER_EPOCH];
   }
 
@@ -387,7 +407,12 @@ function syncCommitteeIndices(
 function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint8Array[]): number[] {
   return pubkeys.map((pk) => {
     const index = pubkeyCache.getIndex(pk);
-    if (index === undefined) throw Error("sync committee member is not in the validator registry");
+    if (index === undefined) {
+      throw new EpochCacheError(
+        {code: "SYNC_COMMITTEE_MEMBER_UNKNOWN"},
+        "sync committee member is not in the validator registry",
+      );
+    }
     return index;
   });
 }

@@ -1,7 +1,9 @@
 import {DOMAIN_BEACON_ATTESTER, MAX_COMMITTEES_PER_SLOT, SLOTS_PER_EPOCH, TARGET_COMMITTEE_SIZE} from "@ceibo/params";
+import {EpochCacheError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {getSeed} from "../util/seed.ts";
 import {unshuffleListFast} from "../util/shuffleNative.ts";
+import {unshuffleListInWorker} from "./shufflingWorker.ts";
 
 /** The beacon committees of one epoch, computed once from the whole active set (phase0 compute_committee). */
 export interface EpochShuffling {
@@ -37,7 +39,15 @@ export function computeEpochShufflingFromSeed(
   seed: Uint8Array,
   epoch: number,
 ): EpochShuffling {
-  const shuffling = unshuffleListFast(activeIndices, seed);
+  return epochShufflingFromShuffled(activeIndices, unshuffleListFast(activeIndices, seed), epoch);
+}
+
+/** The committees of `epoch` from its active indices and their shuffled order (unshuffleListFast of them). */
+export function epochShufflingFromShuffled(
+  activeIndices: Uint32Array,
+  shuffling: Uint32Array,
+  epoch: number,
+): EpochShuffling {
   const committeesPerSlot = getCommitteeCountPerSlot(activeIndices.length);
   const committeeCount = committeesPerSlot * SLOTS_PER_EPOCH;
   const n = activeIndices.length;
@@ -64,6 +74,7 @@ export class LazyEpochShuffling {
   private activeIndices: Uint32Array | null;
   private seed: Uint8Array | null;
   private value: EpochShuffling | null;
+  private inWorker: Promise<boolean> | null = null;
 
   private constructor(
     epoch: number,
@@ -92,11 +103,39 @@ export class LazyEpochShuffling {
   /** The shuffling, computed now (synchronously) if it was not yet. */
   get(): EpochShuffling {
     if (this.value === null) {
-      if (this.activeIndices === null || this.seed === null) throw Error("LazyEpochShuffling without inputs");
+      if (this.activeIndices === null || this.seed === null)
+        throw new EpochCacheError({code: "SHUFFLING_WITHOUT_INPUTS"}, "LazyEpochShuffling without inputs");
       this.value = computeEpochShufflingFromSeed(this.activeIndices, this.seed, this.epoch);
       this.activeIndices = null;
       this.seed = null;
     }
     return this.value;
+  }
+
+  /**
+   * Computes the shuffling on the worker thread (shufflingWorker.ts); resolves true when this call computed it,
+   * false when it already was (or `get()` computed it synchronously meanwhile: the first result wins, both are
+   * the same function of the same inputs). If the worker fails, computes it synchronously instead.
+   */
+  computeInWorker(): Promise<boolean> {
+    if (this.value !== null) return Promise.resolve(false);
+    if (this.inWorker !== null) return this.inWorker;
+    const {activeIndices, seed, epoch} = this;
+    if (activeIndices === null || seed === null) return Promise.resolve(false);
+    this.inWorker = unshuffleListInWorker(activeIndices, seed).then(
+      (shuffling) => {
+        if (this.value !== null) return false;
+        this.value = epochShufflingFromShuffled(activeIndices, shuffling, epoch);
+        this.activeIndices = null;
+        this.seed = null;
+        return true;
+      },
+      () => {
+        if (this.value !== null) return false;
+        this.get();
+        return true;
+      },
+    );
+    return this.inWorker;
   }
 }

@@ -6,6 +6,7 @@ import {
   PROPOSER_REWARD_QUOTIENT,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {
   beforeProcessEpoch,
@@ -117,10 +118,19 @@ export function getInclusionDelayDeltas(
   for (let i = 0; i < n; i++) {
     if ((flags[i] & FLAG_PREV_SOURCE) === 0) continue;
     const delay = inclusionDelays[i];
-    if (delay === 0) throw Error(`get_inclusion_delay_deltas: inclusion delay 0 for validator ${i}`);
+    if (delay === 0)
+      throw new EpochProcessingError(
+        {code: "INCLUSION_DELAY_ZERO", validatorIndex: i},
+        `get_inclusion_delay_deltas: inclusion delay 0 for validator ${i}`,
+      );
     const proposerReward = Math.floor(baseRewards[i] / PROPOSER_REWARD_QUOTIENT);
     const proposer = inclusionProposers[i];
-    if (proposer >= n) throw Error(`get_inclusion_delay_deltas: proposer index ${proposer} out of range`);
+    if (proposer >= n) {
+      throw new EpochProcessingError(
+        {code: "PROPOSER_INDEX_OUT_OF_RANGE", proposerIndex: proposer, validatorCount: n},
+        `get_inclusion_delay_deltas: proposer index ${proposer} out of range`,
+      );
+    }
     deltas.rewards[proposer] += proposerReward;
     deltas.rewards[i] += Math.floor((baseRewards[i] - proposerReward) / delay);
   }

@@ -11,9 +11,9 @@ import {
 } from "@ceibo/params";
 import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
 
 /**
@@ -91,6 +91,8 @@ export interface EpochTransitionCache {
   lookaheadActiveIndices: Uint32Array;
   /** phase0 get_base_reward per validator, computed on first use (see getBaseRewardsPhase0). */
   baseRewardsPhase0: Float64Array | null;
+  /** altair+: the inactivity scores after process_inactivity_updates (null until it ran). */
+  inactivityScores: Float64Array | null;
 }
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
@@ -131,46 +133,41 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const electra = fork >= ForkSeq.electra;
   const ejectionBalance = config.EJECTION_BALANCE;
 
-  // getAllReadonlyValues reads committed nodes only
-  state.validators.commit();
-  const validators = state.validators.getAllReadonlyValues();
-  const n = validators.length;
+  // the registry as flat arrays, brought up to date from the tree (re-reads only validators changed since)
+  const view = cs.validatorFields;
+  view.sync(state.validators);
+  const n = view.length;
+  const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
-  const effectiveBalances = new Float64Array(n);
-  const registryCandidates: number[] = [];
-  const slashedIndices: number[] = [];
+  const effectiveBalances = effectiveBalance.slice(0, n);
+  const candidates = new Uint32Array(n);
+  const slashed = new Uint32Array(n);
   const lookahead = new Uint32Array(n);
-  let lookaheadCount = 0;
-  const totalActive = new GweiSum();
-  let activeValidatorCount = 0;
-
-  for (let i = 0; i < n; i++) {
-    const v = validators[i];
-    effectiveBalances[i] = v.effectiveBalance;
-    let f = 0;
-    const activePrev = v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch;
-    const activeCurr = v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch;
-    if (activeCurr) {
-      f |= FLAG_ACTIVE_CURR;
-      totalActive.add(v.effectiveBalance);
-      activeValidatorCount++;
-    }
-    if (v.slashed) {
-      f |= FLAG_SLASHED;
-      slashedIndices.push(i);
-    }
-    if (activePrev || (v.slashed && previousEpoch + 1 < v.withdrawableEpoch)) f |= FLAG_ELIGIBLE;
-    if (electra && hasCompoundingWithdrawalCredential(v.withdrawalCredentials)) f |= FLAG_COMPOUNDING;
-    flags[i] = f;
-
-    const queueEligible =
-      v.activationEligibilityEpoch === FAR_FUTURE_EPOCH &&
-      (electra ? v.effectiveBalance >= MIN_ACTIVATION_BALANCE : v.effectiveBalance === MAX_EFFECTIVE_BALANCE);
-    const ejectable = activeCurr && v.effectiveBalance <= ejectionBalance;
-    if (queueEligible || ejectable || v.activationEpoch === FAR_FUTURE_EPOCH) registryCandidates.push(i);
-
-    if (v.activationEpoch <= lookaheadEpoch && lookaheadEpoch < v.exitEpoch) lookahead[lookaheadCount++] = i;
-  }
+  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead]
+  const counts = new Float64Array(6);
+  scanRegistry(
+    n,
+    effectiveBalances,
+    activationEligibilityEpoch,
+    activationEpoch,
+    exitEpoch,
+    withdrawableEpoch,
+    bits,
+    previousEpoch,
+    currentEpoch,
+    lookaheadEpoch,
+    electra,
+    ejectionBalance,
+    flags,
+    candidates,
+    slashed,
+    lookahead,
+    counts,
+  );
+  const activeValidatorCount = counts[0];
+  const registryCandidates = Array.from(candidates.subarray(0, counts[3]));
+  const slashedIndices = Array.from(slashed.subarray(0, counts[4]));
+  const lookaheadCount = counts[5];
 
   const cache: EpochTransitionCache = {
     fork,
@@ -180,7 +177,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     flags,
     effectiveBalances,
     activeValidatorCount,
-    totalActiveBalance: totalActive.totalBalance(),
+    totalActiveBalance: totalBalanceOf(counts[1], counts[2]),
     prevSourceBalance: MIN_TOTAL,
     prevTargetBalance: MIN_TOTAL,
     prevHeadBalance: MIN_TOTAL,
@@ -194,64 +191,196 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     slashedIndices,
     lookaheadActiveIndices: lookahead.subarray(0, lookaheadCount),
     baseRewardsPhase0: null,
+    inactivityScores: null,
   };
 
   if (fork === ForkSeq.phase0) {
-    collectPendingAttestations(cs, cache, validators);
+    collectPendingAttestations(cs, cache);
   } else {
-    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, validators);
+    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, view);
   }
   return cache;
 }
 
-type ValidatorValue = {activationEpoch: number; exitEpoch: number; slashed: boolean};
+/** phase0 get_total_balance of a sum kept as whole increments plus remainders (Gwei, at least one increment). */
+function totalBalanceOf(increments: number, remainder: number): bigint {
+  const sum = BigInt(increments) * INCREMENT + BigInt(remainder);
+  return sum < MIN_TOTAL ? MIN_TOTAL : sum;
+}
+
+/**
+ * The registry pass of beforeProcessEpoch over the ValidatorFields arrays: typed arrays and numbers only (no
+ * property access or allocation in the loop, so that it stays optimized for a million iterations).
+ */
+function scanRegistry(
+  n: number,
+  effectiveBalances: Float64Array,
+  activationEligibilityEpoch: Float64Array,
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  withdrawableEpoch: Float64Array,
+  bits: Uint8Array,
+  previousEpoch: number,
+  currentEpoch: number,
+  lookaheadEpoch: number,
+  electra: boolean,
+  ejectionBalance: number,
+  flags: Uint8Array,
+  candidates: Uint32Array,
+  slashedOut: Uint32Array,
+  lookahead: Uint32Array,
+  counts: Float64Array,
+): void {
+  let activeValidatorCount = 0;
+  let activeIncrements = 0;
+  let activeRemainder = 0;
+  let candidateCount = 0;
+  let slashedCount = 0;
+  let lookaheadCount = 0;
+  for (let i = 0; i < n; i++) {
+    const eb = effectiveBalances[i];
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    const b = bits[i];
+    const slashed = (b & VF_SLASHED) !== 0;
+    // read unconditionally: a load first reached late in the loop would deoptimize it
+    const withdrawable = withdrawableEpoch[i];
+    const eligibilityEpoch = activationEligibilityEpoch[i];
+    let f = 0;
+    const activePrev = activation <= previousEpoch && previousEpoch < exit;
+    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
+    if (activeCurr) {
+      f |= FLAG_ACTIVE_CURR;
+      const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+      activeIncrements += inc;
+      activeRemainder += eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+      activeValidatorCount++;
+    }
+    // the index stores are unconditional (the count moves only when it belongs): a store first reached late in
+    // the loop would deoptimize it
+    slashedOut[slashedCount] = i;
+    if (slashed) {
+      f |= FLAG_SLASHED;
+      slashedCount++;
+    }
+    if (activePrev || (slashed && previousEpoch + 1 < withdrawable)) f |= FLAG_ELIGIBLE;
+    if (electra && (b & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
+    flags[i] = f;
+
+    const queueEligible =
+      eligibilityEpoch === FAR_FUTURE_EPOCH && (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
+    const ejectable = activeCurr && eb <= ejectionBalance;
+    candidates[candidateCount] = i;
+    if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) candidateCount++;
+
+    lookahead[lookaheadCount] = i;
+    if (activation <= lookaheadEpoch && lookaheadEpoch < exit) lookaheadCount++;
+  }
+  counts[0] = activeValidatorCount;
+  counts[1] = activeIncrements;
+  counts[2] = activeRemainder;
+  counts[3] = candidateCount;
+  counts[4] = slashedCount;
+  counts[5] = lookaheadCount;
+}
 
 /** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
 function collectParticipationFlags(
   state: BeaconStatePostAltair,
   cache: EpochTransitionCache,
-  validators: ValidatorValue[],
+  view: ValidatorFields,
 ): void {
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
   // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
   const current = state.currentEpochParticipation.serialize();
   // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
   const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
+  // [increments, remainder] per sum: prev source, prev target, prev head, curr target
+  const sums = new Float64Array(8);
+  scanParticipation(
+    cache.validatorCount,
+    flags,
+    effectiveBalances,
+    view.activationEpoch,
+    view.exitEpoch,
+    previous,
+    current,
+    previousEpoch,
+    currentEpoch,
+    sums,
+  );
+  cache.prevSourceBalance = totalBalanceOf(sums[0], sums[1]);
+  cache.prevTargetBalance = totalBalanceOf(sums[2], sums[3]);
+  cache.prevHeadBalance = totalBalanceOf(sums[4], sums[5]);
+  cache.currTargetBalance = totalBalanceOf(sums[6], sums[7]);
+}
+
+/** The loop of collectParticipationFlags: typed arrays and numbers only. */
+function scanParticipation(
+  n: number,
+  flags: Uint8Array,
+  effectiveBalances: Float64Array,
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  previous: Uint8Array,
+  current: Uint8Array,
+  previousEpoch: number,
+  currentEpoch: number,
+  sums: Float64Array,
+): void {
   const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
   const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
   const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
-  const prevSource = new GweiSum();
-  const prevTarget = new GweiSum();
-  const prevHead = new GweiSum();
-  const currTarget = new GweiSum();
-  for (let i = 0; i < validators.length; i++) {
-    const v = validators[i];
-    if (v.slashed) continue;
+  let sourceInc = 0;
+  let sourceRem = 0;
+  let targetInc = 0;
+  let targetRem = 0;
+  let headInc = 0;
+  let headRem = 0;
+  let currInc = 0;
+  let currRem = 0;
+  for (let i = 0; i < n; i++) {
+    if ((flags[i] & FLAG_SLASHED) !== 0) continue;
     const effectiveBalance = effectiveBalances[i];
-    if (v.activationEpoch <= previousEpoch && previousEpoch < v.exitEpoch) {
-      const p = previous[i];
+    const inc = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = effectiveBalance - inc * EFFECTIVE_BALANCE_INCREMENT;
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    let f = flags[i];
+    const p = previous[i];
+    const c = current[i];
+    if (activation <= previousEpoch && previousEpoch < exit) {
       if ((p & sourceBit) !== 0) {
-        flags[i] |= FLAG_PREV_SOURCE;
-        prevSource.add(effectiveBalance);
+        f |= FLAG_PREV_SOURCE;
+        sourceInc += inc;
+        sourceRem += rem;
       }
       if ((p & targetBit) !== 0) {
-        flags[i] |= FLAG_PREV_TARGET;
-        prevTarget.add(effectiveBalance);
+        f |= FLAG_PREV_TARGET;
+        targetInc += inc;
+        targetRem += rem;
       }
       if ((p & headBit) !== 0) {
-        flags[i] |= FLAG_PREV_HEAD;
-        prevHead.add(effectiveBalance);
+        f |= FLAG_PREV_HEAD;
+        headInc += inc;
+        headRem += rem;
       }
     }
-    if (v.activationEpoch <= currentEpoch && currentEpoch < v.exitEpoch && (current[i] & targetBit) !== 0) {
-      flags[i] |= FLAG_CURR_TARGET;
-      currTarget.add(effectiveBalance);
+    if (activation <= currentEpoch && currentEpoch < exit && (c & targetBit) !== 0) {
+      f |= FLAG_CURR_TARGET;
+      currInc += inc;
+      currRem += rem;
     }
+    flags[i] = f;
   }
-  cache.prevSourceBalance = prevSource.totalBalance();
-  cache.prevTargetBalance = prevTarget.totalBalance();
-  cache.prevHeadBalance = prevHead.totalBalance();
-  cache.currTargetBalance = currTarget.totalBalance();
+  sums[0] = sourceInc;
+  sums[1] = sourceRem;
+  sums[2] = targetInc;
+  sums[3] = targetRem;
+  sums[4] = headInc;
+  sums[5] = headRem;
+  sums[6] = currInc;
+  sums[7] = currRem;
 }
 
 /** Runs `fn`, returning its result or the error it throws. */
@@ -268,13 +397,9 @@ function attempt<T>(fn: () => T): {value: T; error: null} | {value: null; error:
  * its proposer per attester) and the matching target attesters of the current epoch, from the pending attestations
  * and the epoch cache's committees.
  */
-function collectPendingAttestations(
-  cs: CachedBeaconState,
-  cache: EpochTransitionCache,
-  validators: ValidatorValue[],
-): void {
+function collectPendingAttestations(cs: CachedBeaconState, cache: EpochTransitionCache): void {
   const state = cs.state as BeaconStatePhase0;
-  const n = validators.length;
+  const n = cache.validatorCount;
   const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
   const inclusionDelays = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   const inclusionProposers = new Uint32Array(n);
@@ -339,7 +464,7 @@ function collectPendingAttestations(
   const currTarget = new GweiSum();
   for (let i = 0; i < n; i++) {
     const a = attesting[i];
-    if (a === 0 || validators[i].slashed) continue;
+    if (a === 0 || (flags[i] & FLAG_SLASHED) !== 0) continue;
     flags[i] |= a;
     const effectiveBalance = effectiveBalances[i];
     if (a & FLAG_PREV_SOURCE) prevSource.add(effectiveBalance);

@@ -9,6 +9,7 @@ import {
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {type Deltas, getInactivityPenaltyDeltasPhase0, zeroDeltas} from "./attestationDeltas.ts";
@@ -44,7 +45,12 @@ export function getFlagIndexDeltas(
   const deltas = zeroDeltas(n);
   const flag = PREV_FLAG_BY_INDEX[flagIndex];
   const weight = PARTICIPATION_FLAG_WEIGHTS[flagIndex];
-  if (flag === undefined || weight === undefined) throw Error(`unknown participation flag index ${flagIndex}`);
+  if (flag === undefined || weight === undefined) {
+    throw new EpochProcessingError(
+      {code: "UNKNOWN_PARTICIPATION_FLAG", flagIndex},
+      `unknown participation flag index ${flagIndex}`,
+    );
+  }
   const participatingBalance = [cache.prevSourceBalance, cache.prevTargetBalance, cache.prevHeadBalance][flagIndex];
   const participatingIncrements = Number(participatingBalance / INCREMENT);
   const activeIncrements = Number(cache.totalActiveBalance / INCREMENT);

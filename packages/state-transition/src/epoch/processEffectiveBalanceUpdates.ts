@@ -11,6 +11,7 @@ import {
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {beforeProcessEpoch, type EpochTransitionCache, FLAG_COMPOUNDING} from "./epochTransitionCache.ts";
+import {readUint64List} from "./uint64List.ts";
 
 const HYSTERESIS_INCREMENT = Math.floor(EFFECTIVE_BALANCE_INCREMENT / HYSTERESIS_QUOTIENT);
 const DOWNWARD_THRESHOLD = HYSTERESIS_INCREMENT * HYSTERESIS_DOWNWARD_MULTIPLIER;
@@ -28,7 +29,7 @@ export function processEffectiveBalanceUpdates(
 ): void {
   const {state, fork} = cs;
   const electra = fork >= ForkSeq.electra;
-  const balances = state.balances.getAll();
+  const balances = readUint64List(state.balances);
   const n = balances.length;
   if (cache.effectiveBalances.length < n) {
     const grown = new Float64Array(n);

@@ -8,6 +8,7 @@ import {
   FLAG_ELIGIBLE,
   FLAG_PREV_TARGET,
 } from "./epochTransitionCache.ts";
+import {readUint64List, uint64ListFromValues} from "./uint64List.ts";
 import {isInInactivityLeak} from "./util.ts";
 
 /**
@@ -24,8 +25,9 @@ export function processInactivityUpdates(
   const bias = cs.config.INACTIVITY_SCORE_BIAS;
   const recoveryRate = cs.config.INACTIVITY_SCORE_RECOVERY_RATE;
   const leak = isInInactivityLeak(state);
-  const scores = state.inactivityScores.getAll();
+  const scores = readUint64List(state.inactivityScores);
   const {flags} = cache;
+  const changed: number[] = [];
   for (let i = 0; i < cache.validatorCount; i++) {
     const f = flags[i];
     if ((f & FLAG_ELIGIBLE) === 0) continue;
@@ -36,6 +38,17 @@ export function processInactivityUpdates(
     else score += bias;
     // Decrease the inactivity score of all eligible validators during a leak-free epoch
     if (!leak) score -= Math.min(recoveryRate, score);
-    if (score !== before) state.inactivityScores.set(i, score);
+    if (score !== before) {
+      scores[i] = score;
+      changed.push(i);
+    }
   }
+  // few changes (the usual case outside a leak) are set one by one, many rebuild the list in bulk
+  if (changed.length > scores.length >>> 6) {
+    state.inactivityScores = uint64ListFromValues(state.inactivityScores, scores);
+  } else {
+    for (const i of changed) state.inactivityScores.set(i, scores[i]);
+  }
+  // process_rewards_and_penalties reads the updated scores from here
+  cache.inactivityScores = scores;
 }

@@ -1,4 +1,5 @@
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStatePostElectra} from "../types.ts";
 import {decreaseBalance, increaseBalance} from "../util/balance.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
@@ -15,7 +16,14 @@ export function processPendingConsolidations(cs: CachedBeaconState): void {
   for (let i = 0; i < count; i++) {
     const {sourceIndex, targetIndex} = state.pendingConsolidations.getReadonly(i);
     if (sourceIndex >= state.validators.length || targetIndex >= state.validators.length) {
-      throw Error(`pending consolidation ${i}: validator index out of range`);
+      throw new EpochProcessingError(
+        {
+          code: "PENDING_CONSOLIDATION_INDEX_OUT_OF_RANGE",
+          position: i,
+          validatorIndex: sourceIndex >= state.validators.length ? sourceIndex : targetIndex,
+        },
+        `pending consolidation ${i}: validator index out of range`,
+      );
     }
     const sourceValidator = state.validators.getReadonly(sourceIndex);
     if (sourceValidator.slashed) {

@@ -10,7 +10,6 @@ import {
   TIMELY_TARGET_FLAG_INDEX,
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
-import {ssz} from "@ceibo/types";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
@@ -24,6 +23,7 @@ import {
   FLAG_PREV_TARGET,
 } from "./epochTransitionCache.ts";
 import {getBaseRewardPerIncrement} from "./flagIndexDeltas.ts";
+import {readUint64List, uint64ListFromValues} from "./uint64List.ts";
 import {isInInactivityLeak, mulDiv} from "./util.ts";
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
@@ -33,7 +33,7 @@ const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
  * size instead of eight delta arrays per epoch). Safe to share because the transition is synchronous and
  * `toViewDU` copies it into the tree.
  */
-let balancesScratch: number[] = [];
+let balancesScratch: Float64Array = new Float64Array(0);
 
 /**
  * phase0 / altair process_rewards_and_penalties. Each set of deltas is applied in the spec's order, with
@@ -50,17 +50,16 @@ export function processRewardsAndPenalties(
   const state = cs.state;
   // No rewards are applied at the end of `GENESIS_EPOCH` because rewards are for work done in the previous epoch
   if (getCurrentEpoch(state) === GENESIS_EPOCH) return;
-  const n = cache.validatorCount;
-  if (balancesScratch.length !== n) balancesScratch = new Array<number>(n).fill(0);
-  const balances = state.balances.getAll(balancesScratch);
+  const balances = readUint64List(state.balances, balancesScratch);
+  balancesScratch = balances;
 
   const changed =
     cs.fork === ForkSeq.phase0 ? applyDeltasPhase0(cs, cache, balances) : applyDeltasAltair(cs, cache, balances);
-  if (changed) state.balances = ssz.phase0.Balances.toViewDU(balances);
+  if (changed) state.balances = uint64ListFromValues(state.balances, balances);
 }
 
 /** phase0: the attestation deltas (one set: get_attestation_deltas) applied to `balances`. */
-function applyDeltasPhase0(cs: CachedBeaconState, cache: EpochTransitionCache, balances: number[]): boolean {
+function applyDeltasPhase0(cs: CachedBeaconState, cache: EpochTransitionCache, balances: Float64Array): boolean {
   const {rewards, penalties} = getAttestationDeltas(cs, cache);
   let changed = false;
   for (let i = 0; i < cache.validatorCount; i++) {
@@ -81,7 +80,7 @@ function applyDeltasPhase0(cs: CachedBeaconState, cache: EpochTransitionCache, b
  * get_inactivity_penalty_deltas, applied to `balances` in one pass. Same arithmetic as getFlagIndexDeltas and
  * getInactivityPenaltyDeltasAltair (which the rewards API and spec tests use).
  */
-function applyDeltasAltair(cs: CachedBeaconState, cache: EpochTransitionCache, balances: number[]): boolean {
+function applyDeltasAltair(cs: CachedBeaconState, cache: EpochTransitionCache, balances: Float64Array): boolean {
   const state = cs.state as BeaconStatePostAltair;
   const leak = isInInactivityLeak(state);
   const baseRewardPerIncrement = getBaseRewardPerIncrement(cache);
@@ -96,8 +95,10 @@ function applyDeltasAltair(cs: CachedBeaconState, cache: EpochTransitionCache, b
     cs.fork >= ForkSeq.bellatrix ? INACTIVITY_PENALTY_QUOTIENT_BELLATRIX : INACTIVITY_PENALTY_QUOTIENT_ALTAIR;
   const inactivityDenominator = cs.config.INACTIVITY_SCORE_BIAS * quotient;
   const {flags, effectiveBalances} = cache;
-  // Only the scores of validators missing the target are read; most epochs have few, so they are read on demand
+  // Only the scores of validators missing the target are read: from the array process_inactivity_updates left in
+  // the cache, else (a step run alone) on demand from the state
   const inactivityScores = state.inactivityScores;
+  const scores = cache.inactivityScores;
 
   let changed = false;
   for (let i = 0; i < cache.validatorCount; i++) {
@@ -128,7 +129,7 @@ function applyDeltasAltair(cs: CachedBeaconState, cache: EpochTransitionCache, b
     }
     // get_inactivity_penalty_deltas
     if ((f & FLAG_PREV_TARGET) === 0) {
-      penalty = mulDiv(effectiveBalance, inactivityScores.get(i), inactivityDenominator);
+      penalty = mulDiv(effectiveBalance, scores !== null ? scores[i] : inactivityScores.get(i), inactivityDenominator);
       balance = penalty > balance ? 0 : balance - penalty;
     }
     if (balance !== before) {

@@ -1,4 +1,5 @@
 import {MIN_EPOCHS_TO_INACTIVITY_PENALTY, SLOTS_PER_HISTORICAL_ROOT} from "@ceibo/params";
+import {EpochProcessingError} from "../errors.ts";
 import type {BeaconStateAllForks} from "../types.ts";
 import {computeStartSlotAtEpoch, getPreviousEpoch} from "../util/epoch.ts";
 
@@ -17,7 +18,10 @@ export function mulDiv(a: number, b: number, c: number): number {
  */
 export function getBlockRootAtSlot(state: BeaconStateAllForks, slot: number): Uint8Array {
   if (!(slot < state.slot && state.slot <= slot + SLOTS_PER_HISTORICAL_ROOT)) {
-    throw Error(`get_block_root_at_slot: slot ${slot} is out of range for state slot ${state.slot}`);
+    throw new EpochProcessingError(
+      {code: "SLOT_OUT_OF_RANGE", slot, stateSlot: state.slot},
+      `get_block_root_at_slot: slot ${slot} is out of range for state slot ${state.slot}`,
+    );
   }
   return state.blockRoots.get(slot % SLOTS_PER_HISTORICAL_ROOT);
 }
@@ -36,7 +40,16 @@ export function getBlockRoot(state: BeaconStateAllForks, epoch: number): Uint8Ar
  */
 export function getFinalityDelay(state: BeaconStateAllForks): number {
   const delay = getPreviousEpoch(state) - state.finalizedCheckpoint.epoch;
-  if (delay < 0) throw Error("get_finality_delay: finalized epoch is after the previous epoch (uint64 underflow)");
+  if (delay < 0) {
+    throw new EpochProcessingError(
+      {
+        code: "FINALITY_DELAY_UNDERFLOW",
+        previousEpoch: getPreviousEpoch(state),
+        finalizedEpoch: state.finalizedCheckpoint.epoch,
+      },
+      "get_finality_delay: finalized epoch is after the previous epoch (uint64 underflow)",
+    );
+  }
   return delay;
 }
 

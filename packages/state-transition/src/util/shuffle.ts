@@ -1,5 +1,6 @@
 import {SHUFFLE_ROUND_COUNT} from "@ceibo/params";
 import {digest} from "@chainsafe/as-sha256";
+import {ShufflingError} from "../errors.ts";
 
 /**
  * Swap-or-not shuffle (consensus-specs phase0 `compute_shuffled_index`).
@@ -13,12 +14,17 @@ import {digest} from "@chainsafe/as-sha256";
 const SEED_LENGTH = 32;
 
 function assertSeed(seed: Uint8Array): void {
-  if (seed.length !== SEED_LENGTH) throw Error(`shuffle seed must be ${SEED_LENGTH} bytes, got ${seed.length}`);
+  if (seed.length !== SEED_LENGTH) {
+    throw new ShufflingError(
+      {code: "INVALID_SEED_LENGTH", length: seed.length},
+      `shuffle seed must be ${SEED_LENGTH} bytes, got ${seed.length}`,
+    );
+  }
 }
 
 function assertCount(indexCount: number): void {
   if (!Number.isSafeInteger(indexCount) || indexCount < 0 || indexCount > 0xffffffff) {
-    throw Error(`invalid index count ${indexCount}`);
+    throw new ShufflingError({code: "INVALID_INDEX_COUNT", indexCount}, `invalid index count ${indexCount}`);
   }
 }
 
@@ -103,7 +109,10 @@ export function computeShuffledIndex(index: number, indexCount: number, seed: Ui
   assertSeed(seed);
   assertCount(indexCount);
   if (!Number.isSafeInteger(index) || index < 0 || index >= indexCount) {
-    throw Error(`index ${index} out of range for index count ${indexCount}`);
+    throw new ShufflingError(
+      {code: "INDEX_OUT_OF_RANGE", index, indexCount},
+      `index ${index} out of range for index count ${indexCount}`,
+    );
   }
   const {pivots} = memoFor(seed, indexCount);
   for (let round = 0; round < SHUFFLE_ROUND_COUNT; round++) {

@@ -1,0 +1,123 @@
+/**
+ * A persistent typed-array view of the validator fields the epoch transition reads (effective balance, the four
+ * epochs, slashed, compounding credentials), so that process_epoch reads flat arrays instead of walking a million
+ * validator nodes of the SSZ tree.
+ *
+ * Kept up to date by the tree itself rather than by hooks in every mutator: the view remembers the validators-list
+ * root node it reflects, and `sync` walks the old and the new tree together, descending only where nodes differ
+ * (structural sharing makes unchanged subtrees the same object), and re-reads just the validators whose node
+ * changed. Whatever changed a validator (a block operation, the epoch transition, a fork upgrade, a test writing
+ * to the state directly) is picked up; the cost is proportional to the validators changed since the last sync.
+ *
+ * One view is shared by a state and its clones (they mostly differ in a few validators): the arrays always
+ * describe the root recorded with them, so a sync from any state's tree, in any order, leaves them right for
+ * that state. Read the arrays only right after `sync` of the state you are processing.
+ */
+
+import {ssz} from "@ceibo/types";
+import type {Node} from "@chainsafe/persistent-merkle-tree";
+import {getNodesAtDepth} from "@chainsafe/persistent-merkle-tree";
+import type {BeaconStateAllForks} from "../types.ts";
+
+/** `bits`: the validator is slashed */
+export const VF_SLASHED = 1;
+/** `bits`: electra has_compounding_withdrawal_credential (0x02 prefix; recorded at every fork) */
+export const VF_COMPOUNDING = 2;
+
+const COMPOUNDING_WITHDRAWAL_PREFIX = 0x02;
+
+type ValidatorsView = BeaconStateAllForks["validators"];
+
+export class ValidatorFields {
+  /** The validators-list root node the arrays describe (null: nothing read yet). */
+  private root: Node | null = null;
+  /** Validators described (the arrays may be longer: spare capacity for appended validators). */
+  length = 0;
+  effectiveBalance: Float64Array = new Float64Array(0);
+  activationEligibilityEpoch: Float64Array = new Float64Array(0);
+  activationEpoch: Float64Array = new Float64Array(0);
+  exitEpoch: Float64Array = new Float64Array(0);
+  withdrawableEpoch: Float64Array = new Float64Array(0);
+  /** VF_SLASHED | VF_COMPOUNDING */
+  bits: Uint8Array = new Uint8Array(0);
+  /** Validators re-read by the last `sync` (for benchmarks and tests). */
+  lastSyncReads = 0;
+  /** Tree nodes compared by the last `sync` (for benchmarks and tests). */
+  lastSyncVisits = 0;
+
+  /** Brings the arrays to the state of `validators` (committed first). */
+  sync(validators: ValidatorsView): void {
+    validators.commit();
+    const root = validators.node;
+    if (root === this.root) {
+      this.lastSyncReads = 0;
+      this.lastSyncVisits = 0;
+      return;
+    }
+    const type = validators.type;
+    const length = validators.length;
+    this.ensureCapacity(length);
+    const depth = type.chunkDepth;
+    const chunksNode = type.tree_getChunksNode(root);
+    let reads = 0;
+    let visits = 0;
+    if (this.root === null) {
+      const nodes = getNodesAtDepth(chunksNode, depth, 0, length);
+      for (let i = 0; i < length; i++) this.read(i, nodes[i]);
+      reads = length;
+    } else {
+      // walk both trees together, only into subtrees that differ; indices >= length are not part of the list
+      const stack: {a: Node; b: Node; depth: number; index: number}[] = [
+        {a: type.tree_getChunksNode(this.root), b: chunksNode, depth, index: 0},
+      ];
+      while (stack.length > 0) {
+        const {a, b, depth: d, index} = stack.pop() as {a: Node; b: Node; depth: number; index: number};
+        visits++;
+        if (a === b || index >= length) continue;
+        if (d === 0) {
+          this.read(index, b);
+          reads++;
+          continue;
+        }
+        const half = 2 ** (d - 1);
+        stack.push({a: a.right, b: b.right, depth: d - 1, index: index + half});
+        stack.push({a: a.left, b: b.left, depth: d - 1, index});
+      }
+    }
+    this.root = root;
+    this.length = length;
+    this.lastSyncReads = reads;
+    this.lastSyncVisits = visits;
+  }
+
+  private read(i: number, node: Node): void {
+    const v = ssz.phase0.Validator.tree_toValue(node);
+    this.effectiveBalance[i] = v.effectiveBalance;
+    this.activationEligibilityEpoch[i] = v.activationEligibilityEpoch;
+    this.activationEpoch[i] = v.activationEpoch;
+    this.exitEpoch[i] = v.exitEpoch;
+    this.withdrawableEpoch[i] = v.withdrawableEpoch;
+    this.bits[i] =
+      (v.slashed ? VF_SLASHED : 0) |
+      (v.withdrawalCredentials[0] === COMPOUNDING_WITHDRAWAL_PREFIX ? VF_COMPOUNDING : 0);
+  }
+
+  private ensureCapacity(length: number): void {
+    if (length <= this.bits.length) return;
+    // room for deposits between reallocations
+    const capacity = Math.max(length + 1024, Math.ceil(length * 1.01));
+    const grow = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.effectiveBalance = grow(this.effectiveBalance);
+    this.activationEligibilityEpoch = grow(this.activationEligibilityEpoch);
+    this.activationEpoch = grow(this.activationEpoch);
+    this.exitEpoch = grow(this.exitEpoch);
+    this.withdrawableEpoch = grow(this.withdrawableEpoch);
+    const bits = new Uint8Array(capacity);
+    bits.set(this.bits);
+    this.bits = bits;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Bulk reads and rebuilds of the registry-sized uint64 lists (balances, inactivity scores) for the epoch
+ * transition, reading and writing the leaf nodes' 32-bit words directly: `getAll()` converts every element
+ * through a per-item call and `toViewDU(number[])` sets every word through a switch, both several times slower
+ * at 1M validators. Values are exact JS numbers (uint64 values of these lists stay below 2**53: Gwei and
+ * inactivity scores); a value of 2**64-1 would read as 2**64 - 1 rounded (no Infinity clipping: these lists are
+ * not epochs).
+ */
+import {
+  BranchNode,
+  getNodesAtDepth,
+  LeafNode,
+  type Node,
+  subtreeFillToContents,
+} from "@chainsafe/persistent-merkle-tree";
+import type {ListBasicTreeViewDU, UintNumberType} from "@chainsafe/ssz";
+
+type Uint64ListView = ListBasicTreeViewDU<UintNumberType>;
+
+const TWO_POW_32 = 2 ** 32;
+/** uint64 values per 32-byte chunk */
+const PER_CHUNK = 4;
+
+/**
+ * The values of `view` (committed first) as numbers, written into `out` when it has exactly the list's length
+ * (reuse between epochs), else into a new array.
+ */
+export function readUint64List(view: Uint64ListView, out?: Float64Array): Float64Array {
+  view.commit();
+  const length = view.length;
+  const values = out !== undefined && out.length === length ? out : new Float64Array(length);
+  if (length === 0) return values;
+  const type = view.type;
+  const chunkCount = Math.ceil(length / PER_CHUNK);
+  const chunks = getNodesAtDepth(type.tree_getChunksNode(view.node), type.chunkDepth, 0, chunkCount);
+  const fullChunks = Math.floor(length / PER_CHUNK);
+  for (let c = 0; c < fullChunks; c++) {
+    const leaf = chunks[c] as LeafNode;
+    const i = c * PER_CHUNK;
+    values[i] = (leaf.h0 >>> 0) + (leaf.h1 >>> 0) * TWO_POW_32;
+    values[i + 1] = (leaf.h2 >>> 0) + (leaf.h3 >>> 0) * TWO_POW_32;
+    values[i + 2] = (leaf.h4 >>> 0) + (leaf.h5 >>> 0) * TWO_POW_32;
+    values[i + 3] = (leaf.h6 >>> 0) + (leaf.h7 >>> 0) * TWO_POW_32;
+  }
+  for (let i = fullChunks * PER_CHUNK; i < length; i++)
+    values[i] = (chunks[fullChunks] as LeafNode).getUint(8, (i % PER_CHUNK) * 8);
+  return values;
+}
+
+function lo(value: number): number {
+  return (value % TWO_POW_32) | 0;
+}
+
+function hi(value: number): number {
+  return Math.floor(value / TWO_POW_32) | 0;
+}
+
+/**
+ * A new view of the list type of `view` holding `values` (every value a uint64 below 2**53), its leaf nodes
+ * cached in the view as `toViewDU` does.
+ */
+export function uint64ListFromValues(view: Uint64ListView, values: Float64Array): Uint64ListView {
+  const type = view.type;
+  const length = values.length;
+  if (length > type.limit) throw Error(`uint64 list of ${length} values exceeds its limit ${type.limit}`);
+  const chunkCount = Math.ceil(length / PER_CHUNK);
+  const leaves: Node[] = new Array<Node>(chunkCount);
+  const fullChunks = Math.floor(length / PER_CHUNK);
+  for (let c = 0; c < fullChunks; c++) {
+    const i = c * PER_CHUNK;
+    const v0 = values[i];
+    const v1 = values[i + 1];
+    const v2 = values[i + 2];
+    const v3 = values[i + 3];
+    leaves[c] = new LeafNode(lo(v0), hi(v0), lo(v1), hi(v1), lo(v2), hi(v2), lo(v3), hi(v3));
+  }
+  if (fullChunks < chunkCount) {
+    const w = [0, 0, 0, 0, 0, 0, 0, 0];
+    for (let i = fullChunks * PER_CHUNK; i < length; i++) {
+      const k = (i % PER_CHUNK) * 2;
+      w[k] = lo(values[i]);
+      w[k + 1] = hi(values[i]);
+    }
+    leaves[fullChunks] = new LeafNode(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]);
+  }
+  // subtreeFillToContents consumes the array it is given
+  const chunksNode = subtreeFillToContents([...leaves], type.chunkDepth);
+  const rootNode = new BranchNode(chunksNode, LeafNode.fromUint32(length));
+  return type.getViewDU(rootNode, {nodes: leaves, length, nodesPopulated: true}) as Uint64ListView;
+}
