@@ -453,6 +453,8 @@ function decodeMessages(b: Uint8Array): CorpusMessage[] {
   return out;
 }
 
+const syntheticStates = new Map<number, Uint8Array>();
+
 function writeAtomic(file: string, data: Uint8Array | string): void {
   writeFileSync(`${file}.tmp`, data);
   renameSync(`${file}.tmp`, file);
@@ -498,7 +500,13 @@ export function loadOrBuildCorpus(opts: CorpusOpts): Corpus {
   }
   mkdirSync(dir, {recursive: true});
   const t0 = performance.now();
-  const raw = createSyntheticState({validators: opts.validators, pendingDeposits: 0, log});
+  // the synthetic state is the same for every slot duration: built once per process
+  let rawBytes = syntheticStates.get(opts.validators);
+  if (rawBytes === undefined) {
+    rawBytes = createSyntheticState({validators: opts.validators, pendingDeposits: 0, log}).serialize();
+    syntheticStates.set(opts.validators, rawBytes);
+  }
+  const raw = ssz.fulu.BeaconState.deserializeToViewDU(rawBytes) as BeaconStateFulu;
   raw.genesisTime = GENESIS_TIME;
   // the parent payload's timestamp as this slot duration puts it
   raw.latestExecutionPayloadHeader.timestamp = computeTimeAtSlot(opts.slotDurationMs, GENESIS_TIME, raw.slot);
