@@ -391,12 +391,18 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       );
       if (!bn.running) throw Error(`the node exited:\n${bn.output.slice(-3000)}`);
     }
-    // let the node finish: until every published message has a verdict (or two slots passed)
+    // let the node finish: until every published message has a verdict and the last block is the head (or
+    // three slots passed)
     const verdicts = (s: Sample[]) => sum(s, "beacon_gossip_messages_total");
     const totalPublished = [...published.values()].reduce((a, b) => a + b, 0);
-    const settleEnd = Date.now() + 2 * slotMs;
+    const headSlotNow = async () =>
+      Number(
+        (await getJson<{data: {header: {message: {slot: string}}}}>(`${api}/eth/v1/beacon/headers/head`)).data.header
+          .message.slot,
+      );
+    const settleEnd = Date.now() + 3 * slotMs;
     while (Date.now() < settleEnd) {
-      if (verdicts(latest) - verdicts(before) >= totalPublished) break;
+      if (verdicts(latest) - verdicts(before) >= totalPublished && (await headSlotNow()) >= lastSlot) break;
       await sleep(250);
     }
     clearInterval(sampler);
@@ -405,7 +411,6 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     const cpu1 = procStat(pid);
     const wallS = (Date.now() - wall0) / 1000;
     const after = latest;
-    const head = await getJson<{data: {header: {message: {slot: string}}}}>(`${api}/eth/v1/beacon/headers/head`);
 
     const topics = {} as Record<MessageKind, TopicReport>;
     for (const kind of MESSAGE_KINDS) {
@@ -447,7 +452,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       subnets,
       topics,
       blockImport: {count: count(imp), p50Ms: ms(quantile(imp, 0.5)), p99Ms: ms(quantile(imp, 0.99))},
-      headSlot: Number(head.data.header.message.slot),
+      headSlot: await headSlotNow(),
       lastSlot,
       eventLoopLag: {
         p50Ms: toMs(sortedP50[Math.floor(sortedP50.length / 2)] ?? 0),
