@@ -52,6 +52,8 @@ Options:
   --all-subnets       run the node with --subscribe-all-subnets (default: the subnets a default node joins)
   --cache-dir DIR     corpus cache (default bench/out/gossip-corpus; keyed by N, slot duration and slots)
   --json FILE         write the report as JSON (default bench/out/gossip-<time>.json)
+  --ignore-reasons    run the node with --log-level debug and count its IGNOREs by code (e.g. late
+                      messages) from its log; debug logging costs the node some time
   --keep              keep the node's data dir and log (printed)
 Needs Debian's faketime (apt-get install -y faketime) for the node's clock.`;
 
@@ -86,6 +88,8 @@ export interface RateReport {
   /** The harness's own publishing delay behind schedule (ms, max): large values mean the harness was the bottleneck. */
   publishLagMaxMs: number;
   loadAverage: number[];
+  /** With --ignore-reasons: IGNOREs by "topic code" from the node's debug log (whole run). */
+  ignoreCodes?: Record<string, number>;
 }
 
 function log(msg: string): void {
@@ -129,6 +133,8 @@ export interface RunOpts {
   allSubnets: boolean;
   cacheDir: string;
   keep: boolean;
+  /** Run the node at --log-level debug and count its IGNOREs by topic and code from its log. */
+  ignoreReasons?: boolean;
 }
 
 /** One rate: builds / loads the corpus, runs the node and the publisher, returns the report. */
@@ -191,6 +197,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     jwtFile,
   ];
   if (opts.allSubnets) args.push("--subscribe-all-subnets");
+  if (opts.ignoreReasons === true) args.push("--log-level", "debug");
   const env = {
     LD_PRELOAD: LIBFAKETIME,
     FAKETIME_TIMESTAMP_FILE: clockFile,
@@ -466,6 +473,17 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       publishLagMaxMs: Math.round(publishLagMax),
       loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
     };
+    if (opts.ignoreReasons === true) {
+      await sleep(500);
+      const codes: Record<string, number> = {};
+      for (const m of readFileSync(join(dir, "bn.log"), "utf8").matchAll(
+        /Gossip message ignored type=(\S+)(?:.*?) code=(\S+)/g,
+      )) {
+        const k = `${m[1]} ${m[2]}`;
+        codes[k] = (codes[k] ?? 0) + 1;
+      }
+      report.ignoreCodes = codes;
+    }
     return report;
   } finally {
     await probe?.close().catch(() => {});
@@ -505,6 +523,10 @@ export function formatReport(reports: RateReport[]): string {
       `  event-loop lag p50 ${r.eventLoopLag.p50Ms} ms, p99 ${r.eventLoopLag.p99Ms} ms, max ${r.eventLoopLag.maxMs} ms; ` +
         `node CPU ${r.cpuPercent}% (of one core), RSS max ${r.rssMaxMb} MB; harness publish lag max ${r.publishLagMaxMs} ms`,
     );
+    if (r.ignoreCodes !== undefined) {
+      const codes = Object.entries(r.ignoreCodes).map(([k, v]) => `${k}: ${v}`);
+      lines.push(`  IGNOREs by code: ${codes.length === 0 ? "none" : codes.join(", ")}`);
+    }
   }
   return lines.join("\n");
 }
@@ -519,6 +541,7 @@ async function main(): Promise<void> {
       "cache-dir": {type: "string"},
       json: {type: "string"},
       keep: {type: "boolean", default: false},
+      "ignore-reasons": {type: "boolean", default: false},
       help: {type: "boolean", default: false},
     },
   });
@@ -544,7 +567,15 @@ async function main(): Promise<void> {
   const reports: RateReport[] = [];
   for (const rate of rates) {
     reports.push(
-      await runRate({validators, rate, slots, allSubnets: values["all-subnets"], cacheDir, keep: values.keep}),
+      await runRate({
+        validators,
+        rate,
+        slots,
+        allSubnets: values["all-subnets"],
+        cacheDir,
+        keep: values.keep,
+        ignoreReasons: values["ignore-reasons"],
+      }),
     );
     console.log(formatReport(reports.slice(-1)));
   }
