@@ -1,6 +1,6 @@
 /**
  * Smoke test of `npm run bench:gossip` (bench/gossip/): the whole pipeline at a tiny size — a 2,048-validator
- * mainnet-preset corpus of 2 slots, a real `ceibo beacon` node (and mock engine) under libfaketime, the harness
+ * mainnet-preset corpus of 3 slots (1 warm-up), a real `ceibo beacon` node (and mock engine) under libfaketime, the harness
  * peer publishing at mainnet rate (12-s slots: slack on a busy machine) — and a report where every topic has
  * validated messages, none rejected, and the node's head reached the last published block.
  * Gated: `GOSSIP_BENCH_TEST=1` (`npm run test:gossip-bench`).
@@ -14,7 +14,7 @@ import {formatReport, runRate} from "../../bench/gossip/run.ts";
 
 const RUN = process.env.GOSSIP_BENCH_TEST === "1";
 
-describe.runIf(RUN)("bench:gossip at 2,048 validators, 2 slots, 1× rate", () => {
+describe.runIf(RUN)("bench:gossip at 2,048 validators, 1 warm-up + 2 slots, 1× rate", () => {
   const cacheDir = mkdtempSync(join(tmpdir(), "ceibo-gossip-bench-test-"));
   afterAll(() => rmSync(cacheDir, {recursive: true, force: true}));
 
@@ -22,7 +22,7 @@ describe.runIf(RUN)("bench:gossip at 2,048 validators, 2 slots, 1× rate", () =>
     const report = await runRate({
       validators: 2048,
       rate: 1,
-      slots: 2,
+      slots: 3,
       // 2,048 validators make one committee per slot: with the default two subnets the node would often see none
       allSubnets: true,
       cacheDir,
