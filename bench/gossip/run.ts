@@ -268,6 +268,8 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       `${api}/eth/v1/beacon/headers/head`,
     );
     probe = await LodestarProbe.create({
+      // the node's event loop may stall for seconds (that is measured): the harness must not hang up on it
+      connectionMonitor: false,
       status: {
         forkDigest: Buffer.from(digest, "hex"),
         finalizedRoot: Buffer.from(fin.data.finalized.root.slice(2), "hex"),
@@ -365,6 +367,10 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     log(
       `warm-up slot ${warmSlot}: block to head in ${warmupBlockMs} ms, ${warmMsgs.length} messages in ${Date.now() - tWarm} ms`,
     );
+
+    if (p.node.getConnections(p.connection.remotePeer).length === 0) {
+      throw Error("the node closed the harness's connection during the warm-up (see its log)");
+    }
 
     // the run: the node's clock from 1.5 s before the first measured slot (a jump forward from the frozen time)
     const firstSlot = warmSlot + 1;
