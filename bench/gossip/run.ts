@@ -26,11 +26,12 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, wr
 import {cpus, loadavg, tmpdir} from "node:os";
 import {join, resolve} from "node:path";
 import {parseArgs} from "node:util";
+import {ssz} from "@ceibo/types";
 import {ENR} from "@chainsafe/enr";
 import {compressSync} from "snappy";
 import {ceibo, freePort, getJson, type Proc, ROOT, until} from "../../test/harness/processes.ts";
 import {LodestarProbe} from "../../test/interop/probe.ts";
-import {encodeResponseChunk} from "../../test/interop/sszSnappy.ts";
+import {Cursor, decodeSszSnappy, encodeResponseChunk} from "../../test/interop/sszSnappy.ts";
 import {type Corpus, type CorpusMessage, loadOrBuildCorpus, MESSAGE_KINDS, type MessageKind} from "./corpus.ts";
 import {bucketDelta, buckets, count, parsePrometheus, quantile, type Sample, sum} from "./metrics.ts";
 
@@ -284,6 +285,37 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     await probe.node.handle("/eth2/beacon_chain/req/metadata/3/ssz_snappy", async (stream) => {
       stream.send(encodeResponseChunk(metadataV3));
       await stream.close();
+    });
+    // BeaconBlocksByRoot v2 from the corpus: a node that missed a block (its parent still importing) asks peers
+    // for it by root, as it would on mainnet
+    const blocksByRoot = new Map<string, Uint8Array>();
+    for (const m of corpus.messages) {
+      if (m.kind !== "beacon_block") continue;
+      const signed = ssz.fulu.SignedBeaconBlock.deserialize(m.data);
+      blocksByRoot.set(Buffer.from(ssz.fulu.BeaconBlock.hashTreeRoot(signed.message)).toString("hex"), m.data);
+    }
+    const digestBytes = Buffer.from(digest, "hex");
+    await probe.node.handle("/eth2/beacon_chain/req/beacon_blocks_by_root/2/ssz_snappy", async (stream) => {
+      try {
+        let buf = new Uint8Array(0);
+        let request: Uint8Array | null = null;
+        for await (const chunk of stream) {
+          buf = Buffer.concat([buf, chunk instanceof Uint8Array ? chunk : chunk.subarray()]);
+          try {
+            request = decodeSszSnappy(new Cursor(buf));
+            break;
+          } catch {
+            // incomplete: read more
+          }
+        }
+        for (let o = 0; request !== null && o + 32 <= request.length; o += 32) {
+          const block = blocksByRoot.get(Buffer.from(request.subarray(o, o + 32)).toString("hex"));
+          if (block !== undefined) stream.send(encodeResponseChunk(block, digestBytes));
+        }
+        await stream.close();
+      } catch (e) {
+        stream.abort(e as Error);
+      }
     });
     // the node joins the sync committee subnets as for a validator client with sync duties (a default node
     // without validators has none)
