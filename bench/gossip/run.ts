@@ -38,7 +38,8 @@ import {bucketDelta, buckets, count, parsePrometheus, quantile, type Sample, sum
 const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const MAINNET_SLOT_MS = 12_000;
 
-const HELP = `Usage: npm run bench:gossip -- [--validators N] [--rates 1,2,4] [--slots N] [--json FILE]
+const HELP = `Usage: npm run bench:gossip -- [--validators N] [--rates 1,2,4] [--slots N] [--all-subnets]
+                            [--ignore-reasons] [--cache-dir DIR] [--json FILE] [--keep]
 
 The mainnet gossip load test: a real ceibo beacon node (mainnet preset, N validators, checkpoint-synced from a
 synthetic state whose keys are known) fed valid gossip by a harness libp2p peer at k× mainnet rate (slots 12/k s
