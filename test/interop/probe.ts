@@ -119,6 +119,11 @@ export interface ProbeOpts {
   topics?: string[];
   /** TCP port to listen on (default 0: any). */
   listenPort?: number;
+  /**
+   * libp2p's connection monitor (pings, closes a connection whose ping times out; default on). Off for a peer
+   * that must keep its connection through long stalls of the remote (bench/gossip).
+   */
+  connectionMonitor?: boolean;
 }
 
 export interface InboundRequest {
@@ -161,6 +166,7 @@ export class LodestarProbe {
     const node = await createLibp2p({
       privateKey,
       addresses: {listen: [`/ip4/127.0.0.1/tcp/${opts.listenPort ?? 0}`]},
+      connectionMonitor: {enabled: opts.connectionMonitor ?? true},
       transports: [tcp()],
       connectionEncrypters: [noise()],
       // yamux first: if the remote speaks it, it is chosen; Lodestar 1.5.1 only offers mplex
