@@ -45,4 +45,23 @@ describe("next shuffling on a worker thread", () => {
     expect(lazy.get()).toBe(sync);
     expect(sync.shuffling).toEqual(unshuffleList(indices, seed));
   });
+
+  it("the worker shuffles with this thread's preset even when CEIBO_PRESET says another one when it starts", async () => {
+    // tests select a preset through CEIBO_PRESET and restore the variable; SHUFFLE_ROUND_COUNT differs by preset
+    await terminateShufflingWorker();
+    const saved = process.env.CEIBO_PRESET;
+    const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
+    process.env.CEIBO_PRESET = ACTIVE_PRESET_NAME === "minimal" ? "mainnet" : "minimal";
+    try {
+      const indices = activeSet(5_000);
+      const seed = seedOf(3);
+      const lazy = LazyEpochShuffling.pending(indices, seed, 2);
+      expect(await lazy.computeInWorker()).toBe(true);
+      expect(lazy.get().shuffling).toEqual(unshuffleList(indices, seed));
+    } finally {
+      if (saved === undefined) delete process.env.CEIBO_PRESET;
+      else process.env.CEIBO_PRESET = saved;
+      await terminateShufflingWorker();
+    }
+  });
 });

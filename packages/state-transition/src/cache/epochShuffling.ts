@@ -120,8 +120,11 @@ export class LazyEpochShuffling {
   computeInWorker(): Promise<boolean> {
     if (this.value !== null) return Promise.resolve(false);
     if (this.inWorker !== null) return this.inWorker;
-    const {activeIndices, seed, epoch} = this;
-    if (activeIndices === null || seed === null) return Promise.resolve(false);
+    const {seed, epoch} = this;
+    if (this.activeIndices === null || seed === null) return Promise.resolve(false);
+    // a copy: the committees are built from these indices when the worker answers, whatever the caller's array
+    // holds by then
+    const activeIndices = this.activeIndices.slice();
     this.inWorker = unshuffleListInWorker(activeIndices, seed).then(
       (shuffling) => {
         if (this.value !== null) return false;

@@ -5,6 +5,7 @@
  * cannot start or fails, the request rejects and the caller computes synchronously.
  */
 import {Worker} from "node:worker_threads";
+import {ACTIVE_PRESET_NAME} from "@ceibo/params";
 import type {ShufflingRequest, ShufflingResponse} from "./shufflingWorkerEntry.ts";
 
 let worker: Worker | null = null;
@@ -19,7 +20,11 @@ function failAll(e: Error): void {
 
 function getWorker(): Worker {
   if (worker !== null) return worker;
-  const w = new Worker(new URL("./shufflingWorkerEntry.ts", import.meta.url));
+  // the worker loads @ceibo/params itself: give it this thread's preset (SHUFFLE_ROUND_COUNT differs), not whatever
+  // CEIBO_PRESET says now (tests select a preset and restore the variable; a mismatch gave other committees)
+  const w = new Worker(new URL("./shufflingWorkerEntry.ts", import.meta.url), {
+    env: {...process.env, CEIBO_PRESET: ACTIVE_PRESET_NAME},
+  });
   w.unref();
   w.on("message", (res: ShufflingResponse) => {
     const p = pending.get(res.id);
@@ -53,7 +58,7 @@ export function unshuffleListInWorker(activeIndices: Uint32Array, seed: Uint8Arr
     pending.set(id, {resolve, reject});
     // keep the process alive while an answer is due (a caller awaits it), not otherwise
     w.ref();
-    const req: ShufflingRequest = {id, activeIndices, seed};
+    const req: ShufflingRequest = {id, activeIndices, seed, preset: ACTIVE_PRESET_NAME};
     w.postMessage(req);
   });
 }
