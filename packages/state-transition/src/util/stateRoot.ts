@@ -11,6 +11,7 @@
 import type {HashObject} from "@chainsafe/as-sha256";
 import {digestNLevel, getNodesAtDepth, hashInto, type Node} from "@chainsafe/persistent-merkle-tree";
 import type {BeaconStateAllForks} from "../types.ts";
+import type {ValidatorLike} from "./validator.ts";
 
 export function stateHashTreeRoot(state: BeaconStateAllForks): Uint8Array {
   // the root node before this commit: hashed when the state (or the state it was cloned from) was hashed before
@@ -23,16 +24,8 @@ export function stateHashTreeRoot(state: BeaconStateAllForks): Uint8Array {
 const BATCH = 8192;
 const TWO_POW_32 = 2 ** 32;
 
-interface ValidatorValue {
-  pubkey: Uint8Array;
-  withdrawalCredentials: Uint8Array;
-  effectiveBalance: number;
-  slashed: boolean;
-  activationEligibilityEpoch: number;
-  activationEpoch: number;
-  exitEpoch: number;
-  withdrawableEpoch: number;
-}
+/** A validator value as a registry node holds it. */
+type ValidatorValue = ValidatorLike & {pubkey: Uint8Array};
 
 /** A registry node that holds its validator's value (ssz BranchNodeStruct). */
 type ValueNode = Node & {value: ValidatorValue};
