@@ -39,7 +39,7 @@ const LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 const MAINNET_SLOT_MS = 12_000;
 
 const HELP = `Usage: npm run bench:gossip -- [--validators N] [--rates 1,2,4] [--slots N] [--all-subnets]
-                            [--ignore-reasons] [--cache-dir DIR] [--json FILE] [--keep]
+                            [--ignore-reasons] [--cpu-prof DIR] [--cache-dir DIR] [--json FILE] [--keep]
 
 The mainnet gossip load test: a real ceibo beacon node (mainnet preset, N validators, checkpoint-synced from a
 synthetic state whose keys are known) fed valid gossip by a harness libp2p peer at k× mainnet rate (slots 12/k s
@@ -57,6 +57,8 @@ Options:
   --json FILE         write the report as JSON (default bench/out/gossip-<time>.json)
   --ignore-reasons    run the node with --log-level debug and count its IGNOREs by code (e.g. late
                       messages) from its log; debug logging costs the node some time
+  --cpu-prof DIR      run the node under V8's CPU profiler (--cpu-prof): a .cpuprofile per rate in DIR,
+                      written when the node stops (open it in Chrome DevTools or speedscope)
   --keep              keep the node's data dir and log (printed)
 Needs Debian's faketime (apt-get install -y faketime) for the node's clock.`;
 
@@ -93,6 +95,11 @@ export interface RateReport {
   loadAverage: number[];
   /** The unmeasured first slot (clock frozen): its block's publish → head time on the fresh node. */
   warmupBlockMs: number;
+  /**
+   * Seconds from the node's start until its background public-key preload finished ("Public keys decoded and
+   * checked" in its log); the measured slots start after it (null: no such line, e.g. a small registry at info level).
+   */
+  pubkeysReadyS: number | null;
   /** With --ignore-reasons: IGNOREs by "topic code" from the node's debug log (whole run). */
   ignoreCodes?: Record<string, number>;
 }
@@ -140,6 +147,8 @@ export interface RunOpts {
   keep: boolean;
   /** Run the node at --log-level debug and count its IGNOREs by topic and code from its log. */
   ignoreReasons?: boolean;
+  /** Run the node under --cpu-prof, writing its profile into this directory. */
+  cpuProfDir?: string;
 }
 
 /** One rate: builds / loads the corpus, runs the node and the publisher, returns the report. */
@@ -213,6 +222,13 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     // a 1M-validator state and its caches need more than Node's default heap
     NODE_OPTIONS: "--max-old-space-size=12288",
   };
+  const bnEnv =
+    opts.cpuProfDir === undefined
+      ? env
+      : {
+          ...env,
+          NODE_OPTIONS: `${env.NODE_OPTIONS} --cpu-prof --cpu-prof-dir=${opts.cpuProfDir} --cpu-prof-name=bn-${opts.rate}x.cpuprofile`,
+        };
   log(`rate ${opts.rate}x: starting the node (slot ${slotMs} ms, ${opts.validators} validators), dir ${dir}`);
   // the execution engine: ceibo's mock engine whose genesis is the anchor's payload (under the same clock: JWT iat)
   const el: Proc = ceibo(
@@ -233,10 +249,11 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     env,
     {logFile: join(dir, "el.log")},
   );
-  const bn: Proc = ceibo(`bn-${opts.rate}x`, args, env, {logFile: join(dir, "bn.log")});
+  const bn: Proc = ceibo(`bn-${opts.rate}x`, args, bnEnv, {logFile: join(dir, "bn.log")});
   let probe: LodestarProbe | null = null;
   try {
     const t0 = Date.now();
+    const tNodeStart = t0;
     // the Beacon API may answer before the p2p network is up: wait for an ENR with its eth2 field
     const {id, enr, eth2} = await until(
       "the node's Beacon API and p2p identity",
@@ -405,6 +422,23 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       throw Error("the node closed the harness's connection during the warm-up (see its log)");
     }
 
+    // a node that has run for a few minutes has every validator's public key decoded (PubkeyCache.preload, on the
+    // BLS workers); until then each signature check decodes its keys on the main thread. Measure that node: wait
+    // for the preload (it logs its end at info level from 100,000 validators), and report how long it took.
+    let pubkeysReadyS: number | null = null;
+    if (opts.validators >= 100_000) {
+      const bnLog = join(dir, "bn.log");
+      await until(
+        "the node's public-key preload (\"Public keys decoded and checked\")",
+        30 * 60_000,
+        async () => (readFileSync(bnLog, "utf8").includes("Public keys decoded and checked") ? true : null),
+        [bn, el],
+        1000,
+      );
+      pubkeysReadyS = Math.round((Date.now() - tNodeStart) / 1000);
+      log(`public keys decoded and checked ${pubkeysReadyS} s after the node started`);
+    }
+
     // the run: the node's clock from 1.5 s before the first measured slot (a jump forward from the frozen time)
     const firstSlot = warmSlot + 1;
     const lastSlot = corpus.anchorSlot + opts.slots;
@@ -552,6 +586,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       rssMaxMb: Math.round(rssMax / 1e6),
       publishLagMaxMs: Math.round(publishLagMax),
       warmupBlockMs,
+      pubkeysReadyS,
       loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
     };
     if (opts.ignoreReasons === true) {
@@ -584,7 +619,8 @@ export function formatReport(reports: RateReport[]): string {
   for (const r of reports) {
     lines.push(
       `rate ${r.rate}x (slot ${r.slotMs} ms), ${r.validators} validators, ${r.slots - 1} slots measured after 1 ` +
-        `warm-up slot (its block took ${r.warmupBlockMs} ms to head on the fresh node), attestation subnets ` +
+        `warm-up slot (its block took ${r.warmupBlockMs} ms to head on the fresh node; public keys ready after ` +
+        `${r.pubkeysReadyS ?? "-"} s), attestation subnets ` +
         `[${r.subnets.length === 64 ? "all" : r.subnets.join(",")}], load average ${r.loadAverage.join(" ")} on ${cpus().length} cores`,
     );
     lines.push(
@@ -624,6 +660,7 @@ async function main(): Promise<void> {
       json: {type: "string"},
       keep: {type: "boolean", default: false},
       "ignore-reasons": {type: "boolean", default: false},
+      "cpu-prof": {type: "string"},
       help: {type: "boolean", default: false},
     },
   });
@@ -657,6 +694,7 @@ async function main(): Promise<void> {
         cacheDir,
         keep: values.keep,
         ignoreReasons: values["ignore-reasons"],
+        cpuProfDir: values["cpu-prof"] === undefined ? undefined : resolve(values["cpu-prof"]),
       }),
     );
     console.log(formatReport(reports.slice(-1)));

@@ -44,6 +44,7 @@ import {
   PREV_FLAG_BY_INDEX,
 } from "../src/epoch/epochTransitionCache.ts";
 import {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "../src/epoch/flagIndexDeltas.ts";
+import {getJustificationBalances} from "../src/epoch/justificationBalances.ts";
 import {processEffectiveBalanceUpdates} from "../src/epoch/processEffectiveBalanceUpdates.ts";
 import {processEpoch} from "../src/epoch/processEpoch.ts";
 import {processEth1DataReset} from "../src/epoch/processEth1DataReset.ts";
@@ -421,6 +422,35 @@ describe("EpochTransitionCache agrees with the spec's definitions", () => {
         expect(getInactivityPenaltyDeltas(cs, cache)).toEqual(refInactivityDeltasAltair(cs));
       });
     }
+  }
+
+  for (const fork of POST_ALTAIR) {
+    it(`fork ${fork}: getJustificationBalances (fork choice's pulled-up tip) weighs what the spec weighs`, () => {
+      const cs = randomState(fork, 400, 23 + fork, false);
+      // a validator slashed since the view was last synced: the balances must see it (the view re-syncs)
+      cs.validatorFields.sync(cs.state.validators);
+      const s = cs.state as BeaconStatePostAltair;
+      const part = s.currentEpochParticipation.getAll();
+      const victim = part.findIndex((p, i) => (p & (1 << TIMELY_TARGET_FLAG_INDEX)) !== 0 && !values(cs)[i].slashed);
+      expect(victim).toBeGreaterThanOrEqual(0);
+      const v = s.validators.get(victim);
+      v.slashed = true;
+      const vs = values(cs);
+      const active = refActive(vs, EPOCH);
+      const b = getJustificationBalances(cs);
+      expect(b.totalActiveBalance).toBe(refTotalBalance(vs, active));
+      expect(b.prevTargetBalance).toBe(refTotalBalance(vs, refParticipating(cs, TIMELY_TARGET_FLAG_INDEX, EPOCH - 1)));
+      const currTarget = refParticipating(cs, TIMELY_TARGET_FLAG_INDEX, EPOCH);
+      expect(currTarget.has(victim)).toBe(false);
+      expect(b.currTargetBalance).toBe(refTotalBalance(vs, currTarget));
+      // the same as the full epoch transition cache
+      const cache = beforeProcessEpoch(cs);
+      expect([b.totalActiveBalance, b.prevTargetBalance, b.currTargetBalance]).toEqual([
+        cache.totalActiveBalance,
+        cache.prevTargetBalance,
+        cache.currTargetBalance,
+      ]);
+    });
   }
 
   for (const leak of [false, true]) {

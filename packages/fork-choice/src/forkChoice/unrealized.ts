@@ -1,4 +1,8 @@
-import {CachedBeaconState, processJustificationAndFinalization} from "@ceibo/state-transition";
+import {
+  CachedBeaconState,
+  getJustificationBalances,
+  processJustificationAndFinalization,
+} from "@ceibo/state-transition";
 import type {CheckpointHex} from "../protoArray/interface.ts";
 import {toRootHex} from "./util.ts";
 
@@ -11,6 +15,8 @@ export interface PulledUpCheckpoints {
  * The checkpoints of phase0 compute_pulled_up_tip: process_justification_and_finalization run on a copy of the
  * block's post-state (the post-state itself is untouched). The copy shares the epoch cache, which
  * justification and finalization only reads, and the validator-fields view (synced from the tree, not rebuilt).
+ * Run on every imported block: only the three balances it weighs are computed (`getJustificationBalances`), not the
+ * whole epoch transition cache.
  * Spec: `compute_pulled_up_tip` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/phase0/fork-choice.md#compute_pulled_up_tip
  */
 export function computePulledUpTip(postState: CachedBeaconState): PulledUpCheckpoints {
@@ -22,7 +28,7 @@ export function computePulledUpTip(postState: CachedBeaconState): PulledUpCheckp
     postState.fork,
     postState.validatorFields,
   );
-  processJustificationAndFinalization(copy);
+  processJustificationAndFinalization(copy, getJustificationBalances(copy));
   return {
     justified: checkpointOf(copy.state.currentJustifiedCheckpoint),
     finalized: checkpointOf(copy.state.finalizedCheckpoint),
