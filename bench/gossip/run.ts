@@ -429,7 +429,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     if (opts.validators >= 100_000) {
       const bnLog = join(dir, "bn.log");
       await until(
-        "the node's public-key preload (\"Public keys decoded and checked\")",
+        'the node\'s public-key preload ("Public keys decoded and checked")',
         30 * 60_000,
         async () => (readFileSync(bnLog, "utf8").includes("Public keys decoded and checked") ? true : null),
         [bn, el],
