@@ -131,7 +131,7 @@ async function importBlockStages(
   // 2. signatures, on the parent state advanced to the block's slot, in one batch
   const parentRoot = toRootHex(block.parentRoot);
   tStage = performance.now();
-  const preState = chain.getBlockState(parentRoot).clone();
+  const preState = preStateBase(chain, parentRoot, block.slot).clone();
   try {
     if (block.slot > preState.state.slot) processSlots(preState, block.slot);
   } catch (e) {
@@ -231,6 +231,25 @@ async function importBlockStages(
   // on a worker thread (a use before it is ready computes it synchronously)
   if (!postState.epochCtx.nextShufflingLazy.isComputed) void postState.epochCtx.precomputeNextShufflingInWorker();
   return {root, slot: block.slot, executionStatus, postState};
+}
+
+/**
+ * The state to advance to the block's slot: the parent's post-state or, for the first block of an epoch, the
+ * parent's checkpoint state of that epoch (the parent state through the epoch transition, which gossip validation
+ * computed for the proposer check and the node may have prepared in the previous slot), so that the epoch
+ * transition is not run a second time on the import path.
+ */
+function preStateBase(chain: IBeaconChain, parentRoot: RootHex, slot: number): CachedBeaconState {
+  const parentSlot = chain.forkChoice.getBlock(parentRoot)?.slot;
+  const epoch = computeEpochAtSlot(slot);
+  if (parentSlot !== undefined && computeEpochAtSlot(parentSlot) < epoch) {
+    try {
+      return chain.forkChoice.getCheckpointState({epoch, root: parentRoot});
+    } catch {
+      // not in fork choice's state cache (e.g. to be regenerated): from the parent's state below
+    }
+  }
+  return chain.getBlockState(parentRoot);
 }
 
 async function verifyPayload(

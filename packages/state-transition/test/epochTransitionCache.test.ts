@@ -44,7 +44,7 @@ import {
   PREV_FLAG_BY_INDEX,
 } from "../src/epoch/epochTransitionCache.ts";
 import {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "../src/epoch/flagIndexDeltas.ts";
-import {getJustificationBalances} from "../src/epoch/justificationBalances.ts";
+import {getActiveUnslashedEffectiveBalances, getJustificationBalances} from "../src/epoch/justificationBalances.ts";
 import {processEffectiveBalanceUpdates} from "../src/epoch/processEffectiveBalanceUpdates.ts";
 import {processEpoch} from "../src/epoch/processEpoch.ts";
 import {processEth1DataReset} from "../src/epoch/processEth1DataReset.ts";
@@ -443,6 +443,10 @@ describe("EpochTransitionCache agrees with the spec's definitions", () => {
       const currTarget = refParticipating(cs, TIMELY_TARGET_FLAG_INDEX, EPOCH);
       expect(currTarget.has(victim)).toBe(false);
       expect(b.currTargetBalance).toBe(refTotalBalance(vs, currTarget));
+      // fork choice's justified balances: active at the current epoch and unslashed, else 0
+      const weights = getActiveUnslashedEffectiveBalances(cs);
+      expect(Array.from(weights)).toEqual(vs.map((v) => (isActive(v, EPOCH) && !v.slashed ? v.effectiveBalance : 0)));
+      expect(weights[victim]).toBe(0);
       // the same as the full epoch transition cache
       const cache = beforeProcessEpoch(cs);
       expect([b.totalActiveBalance, b.prevTargetBalance, b.currTargetBalance]).toEqual([

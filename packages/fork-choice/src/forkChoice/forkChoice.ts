@@ -10,6 +10,7 @@ import {
   computeEpochAtSlot,
   computeStartSlotAtEpoch,
   forkTypes,
+  getActiveUnslashedEffectiveBalances,
   getCommitteeIndices,
   getCurrentEpoch,
   getIndexedAttestation,
@@ -617,14 +618,7 @@ export class ForkChoice {
     const key = checkpointKey(this.justifiedCheckpoint);
     if (this.balancesCache?.key === key) return this.balancesCache;
     const cs = this.getCheckpointState(this.justifiedCheckpoint);
-    const epoch = getCurrentEpoch(cs.state);
-    cs.state.commit();
-    const validators = cs.state.validators.getAllReadonlyValues();
-    const balances = new Float64Array(validators.length);
-    for (let i = 0; i < validators.length; i++) {
-      const v = validators[i];
-      if (!v.slashed && v.activationEpoch <= epoch && epoch < v.exitEpoch) balances[i] = v.effectiveBalance;
-    }
+    const balances = getActiveUnslashedEffectiveBalances(cs);
     this.balancesCache = {key, balances, totalActiveBalance: cs.epochCtx.getTotalActiveBalance()};
     return this.balancesCache;
   }

@@ -8,7 +8,11 @@ export {
 } from "./attestationDeltas.ts";
 export {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCache.ts";
 export {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "./flagIndexDeltas.ts";
-export {getJustificationBalances, type JustificationBalances} from "./justificationBalances.ts";
+export {
+  getActiveUnslashedEffectiveBalances,
+  getJustificationBalances,
+  type JustificationBalances,
+} from "./justificationBalances.ts";
 export {processEffectiveBalanceUpdates} from "./processEffectiveBalanceUpdates.ts";
 export {processEpoch} from "./processEpoch.ts";
 export {processEth1DataReset} from "./processEth1DataReset.ts";
