@@ -110,6 +110,8 @@ export class BeaconChain implements IBeaconChain {
   readonly pubkeyCache: PubkeyCache;
   /** Stops the background decoding of the public keys (`close`). */
   private readonly pubkeyPreload = new AbortController();
+  /** The pending `prepareNextEpoch` of the current slot (cleared by `close`). */
+  private prepareTimer: NodeJS.Timeout | null = null;
   readonly forkChoice: ForkChoice;
   readonly stateCache: ChainStateCache;
   readonly attestationPool = new AttestationPool();
@@ -349,6 +351,49 @@ export class BeaconChain implements IBeaconChain {
       this.updateHead();
       await this.onFinalityMaybeChanged();
       await this.notifyForkchoiceUpdate();
+    });
+    this.schedulePrepareNextEpoch(slot);
+  }
+
+  /** In the last slot of an epoch: `prepareNextEpoch` three quarters into the slot (the slot's votes are in). */
+  private schedulePrepareNextEpoch(slot: number): void {
+    if ((slot + 1) % SLOTS_PER_EPOCH !== 0 || this.clock.currentSlot !== slot) return;
+    const delay = this.clock.msUntilNextSlot() - this.clock.slotDurationMs / 4;
+    if (delay <= 0) return;
+    if (this.prepareTimer !== null) clearTimeout(this.prepareTimer);
+    this.prepareTimer = setTimeout(() => {
+      this.prepareTimer = null;
+      this.prepareNextEpoch(slot + 1).catch((e: unknown) => {
+        this.logger.debug("Preparing the next epoch failed", {slot: slot + 1, error: (e as Error).message});
+      });
+    }, delay);
+    this.prepareTimer.unref();
+  }
+
+  /**
+   * Runs the head state's epoch transition into the epoch of `slot` ahead of time, as fork choice's checkpoint
+   * state (epoch, head root): gossip validation of the epoch's first block (its proposer) and that block's import
+   * (importBlock.ts `preStateBase`) start from it instead of running the transition on their critical path; the
+   * shuffling of the epoch after is then computed on a worker. On a node that keeps up this happens in the quiet
+   * end of the epoch's last slot (at 1M validators the transition is seconds of main-thread work). Nothing to do
+   * when the head is already in that epoch or far behind it (syncing). True if it ran a transition.
+   */
+  prepareNextEpoch(slot: number): Promise<boolean> {
+    return this.enqueue(async () => {
+      const epoch = computeEpochAtSlot(slot);
+      const head = this.headNode;
+      if (computeEpochAtSlot(head.slot) >= epoch || slot - head.slot > SLOTS_PER_EPOCH) return false;
+      const checkpoint = {epoch, root: head.blockRoot};
+      if (this.stateCache.getCheckpointState(checkpoint) !== undefined) return false;
+      const t0 = performance.now();
+      const cs = this.forkChoice.getCheckpointState(checkpoint);
+      if (!cs.epochCtx.nextShufflingLazy.isComputed) void cs.epochCtx.precomputeNextShufflingInWorker();
+      this.logger.debug("Prepared the next epoch's state", {
+        epoch,
+        headSlot: head.slot,
+        ms: Math.round(performance.now() - t0),
+      });
+      return true;
     });
   }
 
@@ -745,6 +790,8 @@ export class BeaconChain implements IBeaconChain {
   /** Closes what the chain owns that outlives a stopped node otherwise: the BLS worker threads. Idempotent. */
   async close(): Promise<void> {
     this.pubkeyPreload.abort();
+    if (this.prepareTimer !== null) clearTimeout(this.prepareTimer);
+    this.prepareTimer = null;
     await this.bls.close();
   }
 
