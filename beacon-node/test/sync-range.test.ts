@@ -15,6 +15,9 @@ process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const fx = await import("./fixtures/syncNetwork.ts");
 const {BeaconSync: BeaconSyncClass} = await import("../src/sync/index.ts");
+const {blockRootOf} = await import("../src/chain/blockRoot.ts");
+const {computeEpochAtSlot} = await import("@ceibo/state-transition");
+const {toRootHex} = await import("@ceibo/fork-choice");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was loaded with ${ACTIVE_PRESET_NAME}`);
@@ -245,5 +248,79 @@ describe("range sync with bad peers", () => {
     expect(reports.find((r) => r.action === "midTolerance")?.reason).toMatch(/no blocks for slots 16\.\.31/);
     expect(net.reportsOf("honest")).toEqual([]);
     expect(net.requests.some((r) => r.peer === "honest" && r.startSlot === 16)).toBe(true);
+  });
+});
+
+/** Counts the node's chain.bls calls (a pass-through wrapper: the real verifier still answers). */
+function countBlsCalls(node: BeaconNode): {sets: number; valid: boolean}[] {
+  const calls: {sets: number; valid: boolean}[] = [];
+  const bls = node.chain.bls;
+  const verify = bls.verifySignatureSets.bind(bls);
+  bls.verifySignatureSets = async (sets, opts) => {
+    const valid = await verify(sets, opts);
+    calls.push({sets: sets.length, valid});
+    return valid;
+  };
+  return calls;
+}
+
+describe("range sync: one chain.bls call per segment (issue 13)", () => {
+  it("verifies the signatures of each epoch's blocks of a batch in one call", async () => {
+    const f = await freshNode("sync-range-f");
+    const calls = countBlsCalls(f);
+    const net = new fx.TestSyncNetwork();
+    const sync = startSync(f, net);
+    await sync.start();
+    net.addPeer(new fx.ServingPeer("p1", a));
+    await fx.until(() => f.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "F at A's head");
+    expect(net.reports).toEqual([]);
+    // batches are 2 epochs aligned to epochs: a segment is an epoch's blocks, one call each (before: one per block)
+    const slots = (await new fx.ServingPeer("q", a).canonical()).map((b) => b.message.slot).filter((s) => s > 0);
+    expect(sync.range.importedBlocks).toBe(slots.length);
+    const epochs = new Set(slots.map((s) => computeEpochAtSlot(s)));
+    console.info("range sync pool calls:", {blocks: slots.length, epochs: epochs.size, calls: calls.length});
+    expect(calls.length).toBe(epochs.size);
+    expect(calls.every((c) => c.valid)).toBe(true);
+    // every block's sets went through them (a block has at least its proposer and RANDAO sets)
+    expect(calls.reduce((n, c) => n + c.sets, 0)).toBeGreaterThanOrEqual(2 * slots.length);
+  });
+
+  it("a segment with one bad signature: the peer is penalised, the good blocks before it are imported", async () => {
+    const e = await freshNode("sync-range-e");
+    const calls = countBlsCalls(e);
+    const net = new fx.TestSyncNetwork();
+    const sync = startSync(e, net);
+    await sync.start();
+    const canonical = await new fx.ServingPeer("q", a).canonical();
+    const bySlot = new Map(canonical.map((b) => [b.message.slot, b]));
+    const rootAt = (slot: number) => {
+      const b = bySlot.get(slot);
+      if (b === undefined) throw Error(`A has no block at slot ${slot}`);
+      return toRootHex(blockRootOf(a.chain.beaconConfig, b.message));
+    };
+    // bad: the block at slot 13 (epoch 1, second half of the first batch) carries another block's signature
+    const donor = (bySlot.get(5) as (typeof canonical)[number]).signature;
+    const bad = new fx.ServingPeer("bad", a, (blk) => {
+      if (blk.message.slot === 13) blk.signature = donor;
+      return blk;
+    });
+    net.addPeer(bad);
+    await fx.until(() => net.reportsOf("bad").length > 0, 30_000, "bad peer penalised");
+    const report = net.reportsOf("bad")[0];
+    expect(report.action).toBe("lowTolerance");
+    expect(report.reason).toMatch(/batch at slot 0: .*INVALID_SIGNATURE/);
+    // the blocks before slot 13 are imported, 13 is not
+    for (let slot = 1; slot < 13; slot++)
+      if (bySlot.has(slot)) expect(e.chain.forkChoice.hasBlock(rootAt(slot))).toBe(true);
+    expect(e.chain.forkChoice.hasBlock(rootAt(13))).toBe(false);
+    // until the report: epoch 0's segment in one call (valid), epoch 1's in one call (invalid), then epoch 1's blocks
+    // one call each up to the bad one (the block that fails names itself)
+    const epoch1 = [...bySlot.keys()].filter((s) => s >= 8 && s <= 13).length;
+    const upToReport = calls.slice(0, 2 + epoch1);
+    expect(upToReport.map((c) => c.valid)).toEqual([true, false, ...Array(epoch1 - 1).fill(true), false]);
+    // an honest peer then serves the batch again and the node reaches A's head
+    net.addPeer(new fx.ServingPeer("good", a));
+    await fx.until(() => e.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "E at A's head");
+    expect(net.reportsOf("good")).toEqual([]);
   });
 });
