@@ -275,7 +275,18 @@ describe("range sync: one chain.bls call per segment (issue 13)", () => {
     await fx.until(() => f.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "F at A's head");
     expect(net.reports).toEqual([]);
     // batches are 2 epochs aligned to epochs: a segment is an epoch's blocks, one call each (before: one per block)
-    const slots = (await new fx.ServingPeer("q", a).canonical()).map((b) => b.message.slot).filter((s) => s > 0);
+    const blocks = (await new fx.ServingPeer("q", a).canonical()).filter((b) => b.message.slot > 0);
+    const slots = blocks.map((b) => b.message.slot);
+    // blocks after the first of their epoch carry sync aggregates and attestations (their sets are built on the
+    // segment's first pre-state: the sync aggregate's signed root is their parent's)
+    const later = blocks.filter((b) => b.message.slot % 8 > 1);
+    const body = (b: (typeof blocks)[number]) =>
+      b.message.body as unknown as {
+        syncAggregate: {syncCommitteeBits: {getTrueBitIndexes(): number[]}};
+        attestations: unknown[];
+      };
+    expect(later.every((b) => body(b).syncAggregate.syncCommitteeBits.getTrueBitIndexes().length > 0)).toBe(true);
+    expect(later.every((b) => body(b).attestations.length > 0)).toBe(true);
     expect(sync.range.importedBlocks).toBe(slots.length);
     const epochs = new Set(slots.map((s) => computeEpochAtSlot(s)));
     console.info("range sync pool calls:", {blocks: slots.length, epochs: epochs.size, calls: calls.length});

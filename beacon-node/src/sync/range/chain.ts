@@ -207,10 +207,8 @@ export class SyncChain {
           if (!ctx.isCurrent(this)) return;
         }
         const opts: ImportBlockOpts = {};
-        if (segment?.valid && i < segment.end) {
-          opts.signaturesVerified = true;
-          if (i === segment.start) opts.preState = segment.preState;
-        }
+        if (segment !== null && i === segment.start) opts.preState = segment.preState;
+        if (segment?.valid && i < segment.end) opts.signaturesVerified = true;
         const dataAvailable = data !== undefined && da !== null ? da.prepareImport(block, data) : undefined;
         if (dataAvailable !== undefined) opts.dataAvailable = dataAvailable;
         await ctx.chain.importBlock(block, opts);
