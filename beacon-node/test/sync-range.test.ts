@@ -123,9 +123,12 @@ describe("range sync", () => {
     const before = b.chain.head.slot;
     expect(before).toBe(40);
     // the gossip block arrived from the liar: its parent (42) is asked from it first
+    const calls = countBlsCalls(b);
     bSync.onUnknownBlockParent(tip?.block as never, "liar");
     await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 10_000, "B at A's head (43)");
     expect(bSync.unknownBlock.importedBlocks).toBe(3);
+    // 41, 42 (by root) and 43 (gossip) are one line of one epoch: their signatures in one chain.bls call
+    expect(calls.map((c) => c.valid)).toEqual([true]);
     expect(bSync.unknownBlock.pendingCount).toBe(0);
     const liarReports = bNet.reportsOf("liar");
     expect(liarReports.length).toBeGreaterThanOrEqual(1);
