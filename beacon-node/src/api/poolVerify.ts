@@ -101,7 +101,12 @@ export async function validateAttesterSlashingOnHead(ctx: ApiContext, slashing: 
     // "no validator was slashed" comes after the signature checks in process_attester_slashing
     (e) => e instanceof AttesterSlashingError && e.type.code === "NO_VALIDATOR_SLASHED",
   );
-  const sets = getAttesterSlashingSignatureSets(head, slashing);
+  let sets: SignatureSet[];
+  try {
+    sets = getAttesterSlashingSignatureSets(head, slashing);
+  } catch (e) {
+    throw invalid(what, (e as Error).message);
+  }
   if (!(await ctx.chain.bls.verifySignatureSets(sets))) {
     const bad = (await ctx.chain.bls.verifySignatureSets([sets[0]])) ? 2 : 1;
     throw invalid(what, `attester slashing: attestation ${bad} is not a valid indexed attestation`);
