@@ -49,15 +49,28 @@ export interface SegmentVerification {
 }
 
 /**
- * The segment of `blocks` that starts at `start` (see above), its sets verified in one `chain.bls` call; null when
- * no segment of at least two blocks starts there (the parent is unknown, the block is already known, its
- * pre-state or sets cannot be made): the caller imports blocks[start] on its own.
+ * The segment of `blocks` that starts at `start`, its sets verified in one `chain.bls` call; null when no segment
+ * of at least two blocks starts there (the parent is unknown, the block is already known, its pre-state or sets
+ * cannot be made): the caller imports blocks[start] on its own.
  */
 export async function verifySegmentSignatures(
   chain: IBeaconChain,
   blocks: readonly SignedBeaconBlockAllForks[],
   start: number,
 ): Promise<SegmentVerification | null> {
+  const segment = getSegmentSignatureSets(chain, blocks, start);
+  if (segment === null) return null;
+  const sets = segment.setsPerBlock.flat();
+  const valid = await chain.bls.verifySignatureSets(sets);
+  return {start, end: segment.end, valid, preState: segment.preState, sets: sets.length};
+}
+
+/** The segment starting at `start` (see above) and the signature sets of each of its blocks; null as above. */
+export function getSegmentSignatureSets(
+  chain: IBeaconChain,
+  blocks: readonly SignedBeaconBlockAllForks[],
+  start: number,
+): {end: number; preState: CachedBeaconState; setsPerBlock: SignatureSet[][]} | null {
   const first = blocks[start];
   if (first === undefined || start + 1 >= blocks.length) return null;
   const epoch = computeEpochAtSlot(first.message.slot);
@@ -87,9 +100,9 @@ export async function verifySegmentSignatures(
     return null; // the import computes it again and reports the error
   }
 
-  const sets: SignatureSet[] = [];
+  const setsPerBlock: SignatureSet[][] = [];
   try {
-    sets.push(...getBlockSignatureSets(preState, first));
+    setsPerBlock.push(getBlockSignatureSets(preState, first));
   } catch {
     return null;
   }
@@ -100,13 +113,12 @@ export async function verifySegmentSignatures(
     view.state.slot = msg.slot;
     view.state.blockRoots.set((msg.slot - 1) % SLOTS_PER_HISTORICAL_ROOT, msg.parentRoot);
     try {
-      sets.push(...getBlockSignatureSets(view, blocks[k]));
+      setsPerBlock.push(getBlockSignatureSets(view, blocks[k]));
     } catch {
       end = k; // this block's sets need its own pre-state (e.g. a validator added in the segment)
       break;
     }
   }
   if (end - start < 2) return null;
-  const valid = await chain.bls.verifySignatureSets(sets);
-  return {start, end, valid, preState, sets: sets.length};
+  return {end, preState, setsPerBlock};
 }
