@@ -15,6 +15,11 @@ process.env.CEIBO_PRESET = "minimal";
 const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const fx = await import("./fixtures/syncNetwork.ts");
 const {BeaconSync: BeaconSyncClass} = await import("../src/sync/index.ts");
+const {blockRootOf} = await import("../src/chain/blockRoot.ts");
+const {computeEpochAtSlot, getBlockSignatureSets, processSlots} = await import("@ceibo/state-transition");
+const {getSegmentSignatureSets} = await import("../src/sync/segmentSignatures.ts");
+const {toRootHex} = await import("@ceibo/fork-choice");
+const {toHex} = await import("@ceibo/utils");
 if (savedPreset === undefined) delete process.env.CEIBO_PRESET;
 else process.env.CEIBO_PRESET = savedPreset;
 if (ACTIVE_PRESET_NAME !== "minimal") throw Error(`@ceibo/params was loaded with ${ACTIVE_PRESET_NAME}`);
@@ -120,9 +125,12 @@ describe("range sync", () => {
     const before = b.chain.head.slot;
     expect(before).toBe(40);
     // the gossip block arrived from the liar: its parent (42) is asked from it first
+    const calls = countBlsCalls(b);
     bSync.onUnknownBlockParent(tip?.block as never, "liar");
     await fx.until(() => b.chain.head.blockRoot === a.chain.head.blockRoot, 10_000, "B at A's head (43)");
     expect(bSync.unknownBlock.importedBlocks).toBe(3);
+    // 41, 42 (by root) and 43 (gossip) are one line of one epoch: their signatures in one chain.bls call
+    expect(calls.map((c) => c.valid)).toEqual([true]);
     expect(bSync.unknownBlock.pendingCount).toBe(0);
     const liarReports = bNet.reportsOf("liar");
     expect(liarReports.length).toBeGreaterThanOrEqual(1);
@@ -245,5 +253,125 @@ describe("range sync with bad peers", () => {
     expect(reports.find((r) => r.action === "midTolerance")?.reason).toMatch(/no blocks for slots 16\.\.31/);
     expect(net.reportsOf("honest")).toEqual([]);
     expect(net.requests.some((r) => r.peer === "honest" && r.startSlot === 16)).toBe(true);
+  });
+});
+
+/** Counts the node's chain.bls calls (a pass-through wrapper: the real verifier still answers). */
+function countBlsCalls(node: BeaconNode): {sets: number; valid: boolean}[] {
+  const calls: {sets: number; valid: boolean}[] = [];
+  const bls = node.chain.bls;
+  const verify = bls.verifySignatureSets.bind(bls);
+  bls.verifySignatureSets = async (sets, opts) => {
+    const valid = await verify(sets, opts);
+    calls.push({sets: sets.length, valid});
+    return valid;
+  };
+  return calls;
+}
+
+describe("range sync: one chain.bls call per segment (issue 13)", () => {
+  it("verifies the signatures of each epoch's blocks of a batch in one call", async () => {
+    const f = await freshNode("sync-range-f");
+    const calls = countBlsCalls(f);
+    const net = new fx.TestSyncNetwork();
+    const sync = startSync(f, net);
+    await sync.start();
+    net.addPeer(new fx.ServingPeer("p1", a));
+    await fx.until(() => f.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "F at A's head");
+    expect(net.reports).toEqual([]);
+    // batches are 2 epochs aligned to epochs: a segment is an epoch's blocks, one call each (before: one per block)
+    const blocks = (await new fx.ServingPeer("q", a).canonical()).filter((b) => b.message.slot > 0);
+    const slots = blocks.map((b) => b.message.slot);
+    // blocks after the first of their epoch carry sync aggregates and attestations (their sets are built on the
+    // segment's first pre-state: the sync aggregate's signed root is their parent's)
+    const later = blocks.filter((b) => b.message.slot % 8 > 1);
+    const body = (b: (typeof blocks)[number]) =>
+      b.message.body as unknown as {
+        syncAggregate: {syncCommitteeBits: {getTrueBitIndexes(): number[]}};
+        attestations: unknown[];
+      };
+    expect(later.every((b) => body(b).syncAggregate.syncCommitteeBits.getTrueBitIndexes().length > 0)).toBe(true);
+    expect(later.every((b) => body(b).attestations.length > 0)).toBe(true);
+    expect(sync.range.importedBlocks).toBe(slots.length);
+    const epochs = new Set(slots.map((s) => computeEpochAtSlot(s)));
+    console.info("range sync pool calls:", {blocks: slots.length, epochs: epochs.size, calls: calls.length});
+    expect(calls.length).toBe(epochs.size);
+    expect(calls.every((c) => c.valid)).toBe(true);
+    // every block's sets went through them (a block has at least its proposer and RANDAO sets)
+    expect(calls.reduce((n, c) => n + c.sets, 0)).toBeGreaterThanOrEqual(2 * slots.length);
+  });
+
+  it("builds the sets of each block of a segment exactly as on the block's own pre-state", async () => {
+    const g = await freshNode("sync-range-g");
+    const blocks = (await new fx.ServingPeer("q", a).canonical()).filter((b) => b.message.slot > 0);
+    type Sets = ReturnType<typeof getBlockSignatureSets>;
+    const describeSets = (sets: Sets) =>
+      sets.map((x) => ({
+        pubkeys: (x.type === "single" ? [x.pubkey] : x.pubkeys).map((k) => toHex(k.toBytes(true))),
+        signingRoot: toHex(x.signingRoot),
+        signature: toHex(x.signature),
+      }));
+    let compared = 0;
+    let syncAggregates = 0;
+    for (let epoch = 0; epoch <= computeEpochAtSlot(blocks[blocks.length - 1].message.slot); epoch++) {
+      const epochBlocks = blocks.filter((b) => computeEpochAtSlot(b.message.slot) === epoch);
+      if (epochBlocks.length === 0) continue;
+      const segment = epochBlocks.length > 1 ? getSegmentSignatureSets(g.chain, epochBlocks, 0) : null;
+      if (epochBlocks.length > 1) expect(segment?.end).toBe(epochBlocks.length);
+      for (let k = 0; k < epochBlocks.length; k++) {
+        const block = epochBlocks[k];
+        // the oracle: the import's own way, on this block's real pre-state (its parent imported just before)
+        const pre = g.chain.getBlockState(toRootHex(block.message.parentRoot)).clone();
+        processSlots(pre, block.message.slot);
+        const real = getBlockSignatureSets(pre, block);
+        if (segment !== null) {
+          expect(describeSets(segment.setsPerBlock[k])).toEqual(describeSets(real));
+          compared++;
+          if (k > 0 && real.length > 2 + block.message.body.attestations.length) syncAggregates++;
+        }
+        await g.chain.importBlock(block, {});
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(30);
+    expect(syncAggregates).toBeGreaterThan(0);
+  });
+
+  it("a segment with one bad signature: the peer is penalised, the good blocks before it are imported", async () => {
+    const e = await freshNode("sync-range-e");
+    const calls = countBlsCalls(e);
+    const net = new fx.TestSyncNetwork();
+    const sync = startSync(e, net);
+    await sync.start();
+    const canonical = await new fx.ServingPeer("q", a).canonical();
+    const bySlot = new Map(canonical.map((b) => [b.message.slot, b]));
+    const rootAt = (slot: number) => {
+      const b = bySlot.get(slot);
+      if (b === undefined) throw Error(`A has no block at slot ${slot}`);
+      return toRootHex(blockRootOf(a.chain.beaconConfig, b.message));
+    };
+    // bad: the block at slot 13 (epoch 1, second half of the first batch) carries another block's signature
+    const donor = (bySlot.get(5) as (typeof canonical)[number]).signature;
+    const bad = new fx.ServingPeer("bad", a, (blk) => {
+      if (blk.message.slot === 13) blk.signature = donor;
+      return blk;
+    });
+    net.addPeer(bad);
+    await fx.until(() => net.reportsOf("bad").length > 0, 30_000, "bad peer penalised");
+    const report = net.reportsOf("bad")[0];
+    expect(report.action).toBe("lowTolerance");
+    expect(report.reason).toMatch(/batch at slot 0: .*INVALID_SIGNATURE/);
+    // the blocks before slot 13 are imported, 13 is not
+    for (let slot = 1; slot < 13; slot++)
+      if (bySlot.has(slot)) expect(e.chain.forkChoice.hasBlock(rootAt(slot))).toBe(true);
+    expect(e.chain.forkChoice.hasBlock(rootAt(13))).toBe(false);
+    // until the report: epoch 0's segment in one call (valid), epoch 1's in one call (invalid), then epoch 1's blocks
+    // one call each up to the bad one (the block that fails names itself)
+    const epoch1 = [...bySlot.keys()].filter((s) => s >= 8 && s <= 13).length;
+    const upToReport = calls.slice(0, 2 + epoch1);
+    expect(upToReport.map((c) => c.valid)).toEqual([true, false, ...Array(epoch1 - 1).fill(true), false]);
+    // an honest peer then serves the batch again and the node reaches A's head
+    net.addPeer(new fx.ServingPeer("good", a));
+    await fx.until(() => e.chain.head.blockRoot === a.chain.head.blockRoot, 30_000, "E at A's head");
+    expect(net.reportsOf("good")).toEqual([]);
   });
 });

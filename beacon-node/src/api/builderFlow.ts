@@ -25,7 +25,7 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {bytesEqual, sleep, toHex} from "@ceibo/utils";
-import {PublicKey, Signature, verify} from "@chainsafe/blst";
+import {PublicKey} from "@chainsafe/blst";
 import type {ProduceBlockOpts, ProducedBlock} from "../chain/produceBlock.ts";
 import {BuilderError, type BuilderFork, executionPayloadToHeader, unblindBlock} from "../execution/builder/index.ts";
 import type {ApiContext} from "./context.ts";
@@ -60,26 +60,33 @@ export async function produceWithBuilder(
   const state = pre.state as unknown as {latestExecutionPayloadHeader: {blockHash: Uint8Array}; genesisTime: number};
   const epoch = getCurrentEpoch(pre.state);
   const forkSeq = ForkSeq[fork];
-  const bidPromise = builder.getVerifiedBid(chain.forkChoice, chain.head.blockRoot, slot, proposerPubkey, {
-    fork: fork as BuilderFork,
-    parentHash: state.latestExecutionPayloadHeader.blockHash,
-    genesisForkVersion: chain.config.GENESIS_FORK_VERSION,
-    timestamp: computeTimeAtSlot(chain.config.SLOT_DURATION_MS, state.genesisTime, slot),
-    prevRandao: getRandaoMix(pre.state, epoch),
-    ...(forkSeq >= ForkSeq.capella
-      ? {withdrawalsRoot: ssz.capella.Withdrawals.hashTreeRoot(getExpectedWithdrawals(pre).withdrawals)}
-      : {}),
-    ...(forkSeq >= ForkSeq.deneb
-      ? {
-          maxBlobsPerBlock:
-            forkSeq >= ForkSeq.fulu
-              ? getBlobParameters(chain.config, epoch).maxBlobsPerBlock
-              : forkSeq >= ForkSeq.electra
-                ? chain.config.MAX_BLOBS_PER_BLOCK_ELECTRA
-                : chain.config.MAX_BLOBS_PER_BLOCK,
-        }
-      : {}),
-  });
+  const bidPromise = builder.getVerifiedBid(
+    chain.forkChoice,
+    chain.head.blockRoot,
+    slot,
+    proposerPubkey,
+    {
+      fork: fork as BuilderFork,
+      parentHash: state.latestExecutionPayloadHeader.blockHash,
+      genesisForkVersion: chain.config.GENESIS_FORK_VERSION,
+      timestamp: computeTimeAtSlot(chain.config.SLOT_DURATION_MS, state.genesisTime, slot),
+      prevRandao: getRandaoMix(pre.state, epoch),
+      ...(forkSeq >= ForkSeq.capella
+        ? {withdrawalsRoot: ssz.capella.Withdrawals.hashTreeRoot(getExpectedWithdrawals(pre).withdrawals)}
+        : {}),
+      ...(forkSeq >= ForkSeq.deneb
+        ? {
+            maxBlobsPerBlock:
+              forkSeq >= ForkSeq.fulu
+                ? getBlobParameters(chain.config, epoch).maxBlobsPerBlock
+                : forkSeq >= ForkSeq.electra
+                  ? chain.config.MAX_BLOBS_PER_BLOCK_ELECTRA
+                  : chain.config.MAX_BLOBS_PER_BLOCK,
+          }
+        : {}),
+    },
+    chain.bls,
+  );
   const [localResult, bid] = await Promise.all([
     local.then(
       (produced) => ({ok: true as const, produced}),
@@ -162,16 +169,16 @@ export async function unblindAndPublish(
   }
   const domain = getDomain(head.state, DOMAIN_BEACON_PROPOSER, computeEpochAtSlot(slot));
   const signingRoot = computeSigningRoot(types.BlindedBeaconBlock as never, signed.message as never, domain);
-  let validSig = false;
+  // through the chain's BLS verifier (the worker pool), not on the main thread
+  let pubkey: PublicKey | null;
   try {
-    validSig = verify(
-      signingRoot,
-      PublicKey.fromBytes(head.epochCtx.pubkeyCache.getPubkeyBytes(signed.message.proposerIndex), true),
-      Signature.fromBytes(signed.signature, true),
-    );
+    pubkey = PublicKey.fromBytes(head.epochCtx.pubkeyCache.getPubkeyBytes(signed.message.proposerIndex), true);
   } catch {
-    validSig = false;
+    pubkey = null;
   }
+  const validSig =
+    pubkey !== null &&
+    (await chain.bls.verifySignatureSets([{type: "single", pubkey, signingRoot, signature: signed.signature}]));
   if (!validSig)
     throw ApiError.badRequest(`Invalid block: the proposer signature of the blinded block at slot ${slot}`);
   const root = toHex(types.BlindedBeaconBlock.hashTreeRoot(signed.message));

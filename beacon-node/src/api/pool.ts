@@ -4,8 +4,8 @@
  *   shuffling, committee membership, signature; then the attestation pool and the fork choice vote); failures are
  *   a 400 with one entry per failed item.
  * - Slashings, voluntary exits, BLS-to-execution changes: checked by running the state-transition operation
- *   (signatures on) on a copy of the head state (phase0/capella beacon-chain.md process_*), then kept in the
- *   API's pools (opPools.ts).
+ *   (signatures off) on a copy of the head state (phase0/capella beacon-chain.md process_*) and their signatures
+ *   on the BLS worker pool (poolVerify.ts), then kept in the API's pools (opPools.ts).
  * - Sync committee messages → chain.submitSyncCommitteeMessageAsync (signature through the BLS pool).
  */
 import {
@@ -19,27 +19,15 @@ import {
 } from "@ceibo/api";
 import {toRootHex} from "@ceibo/fork-choice";
 import {ForkSeq, MAX_COMMITTEES_PER_SLOT} from "@ceibo/params";
-import {
-  type AttestationData,
-  type CachedBeaconState,
-  computeEpochAtSlot,
-  processAttesterSlashing,
-  processBlsToExecutionChange,
-  processProposerSlashing,
-  processVoluntaryExit,
-} from "@ceibo/state-transition";
+import {type AttestationData, computeEpochAtSlot} from "@ceibo/state-transition";
 import {ChainError} from "../chain/index.ts";
 import type {ApiContext} from "./context.ts";
-
-/** Checks an operation by applying it to a copy of the head state; a failure is a 400 with the reason. */
-function validateOnHead(ctx: ApiContext, what: string, apply: (cs: CachedBeaconState) => void): void {
-  const copy = ctx.chain.getHeadState().clone();
-  try {
-    apply(copy);
-  } catch (e) {
-    throw ApiError.badRequest(`Invalid ${what}: ${(e as Error).message}`);
-  }
-}
+import {
+  validateAttesterSlashingOnHead,
+  validateBlsToExecutionChangesOnHead,
+  validateProposerSlashingOnHead,
+  validateVoluntaryExitOnHead,
+} from "./poolVerify.ts";
 
 /** A phase0 Attestation with exactly one aggregation bit → the attester and its committee. */
 function singleOf(ctx: ApiContext, att: Attestation): SingleAttestation {
@@ -118,7 +106,7 @@ export function poolHandlers(
       return {data: [...ctx.opPools.attesterSlashings.values()], version: headFork()};
     },
     async submitPoolAttesterSlashingsV2({attesterSlashing}) {
-      validateOnHead(ctx, "attester slashing", (cs) => processAttesterSlashing(cs, attesterSlashing as never, true));
+      await validateAttesterSlashingOnHead(ctx, attesterSlashing as never);
       const a = new Set(attesterSlashing.attestation1.attestingIndices);
       const key = attesterSlashing.attestation2.attestingIndices
         .filter((i) => a.has(i))
@@ -140,7 +128,7 @@ export function poolHandlers(
       return {data: [...ctx.opPools.proposerSlashings.values()]};
     },
     async submitPoolProposerSlashings({proposerSlashing}) {
-      validateOnHead(ctx, "proposer slashing", (cs) => processProposerSlashing(cs, proposerSlashing, true));
+      await validateProposerSlashingOnHead(ctx, proposerSlashing);
       ctx.opPools.proposerSlashings.set(proposerSlashing.signedHeader1.message.proposerIndex, proposerSlashing);
       chain.addProposerSlashing(proposerSlashing);
       ctx.emit({type: "proposer_slashing", message: proposerSlashing});
@@ -174,7 +162,7 @@ export function poolHandlers(
       return {data: [...ctx.opPools.voluntaryExits.values()]};
     },
     async submitPoolVoluntaryExit({signedVoluntaryExit}) {
-      validateOnHead(ctx, "voluntary exit", (cs) => processVoluntaryExit(cs, signedVoluntaryExit, true));
+      await validateVoluntaryExitOnHead(ctx, signedVoluntaryExit);
       ctx.opPools.voluntaryExits.set(signedVoluntaryExit.message.validatorIndex, signedVoluntaryExit);
       chain.addVoluntaryExit(signedVoluntaryExit);
       ctx.emit({type: "voluntary_exit", message: signedVoluntaryExit});
@@ -186,17 +174,18 @@ export function poolHandlers(
     async submitPoolBLSToExecutionChange({changes}) {
       if (chain.getHeadState().fork < ForkSeq.capella) throw ApiError.badRequest("BLS changes exist from capella");
       const failures: IndexedFailure[] = [];
+      // signatures of all the changes verified together on the BLS worker pool; then kept in submission order
+      const reasons = await validateBlsToExecutionChangesOnHead(ctx, changes);
       changes.forEach((change, index) => {
-        try {
-          validateOnHead(ctx, "BLS to execution change", (cs) => processBlsToExecutionChange(cs, change, true));
-          ctx.opPools.blsToExecutionChanges.set(change.message.validatorIndex, change);
-          chain.addBlsToExecutionChange(change);
-          ctx.emit({type: "bls_to_execution_change", message: change});
-          ctx.network?.publishBlsToExecutionChange(change);
-        } catch (e) {
-          if (e instanceof ApiError) failures.push({index, message: e.message});
-          else throw e;
+        const reason = reasons[index];
+        if (reason !== null) {
+          failures.push({index, message: reason});
+          return;
         }
+        ctx.opPools.blsToExecutionChanges.set(change.message.validatorIndex, change);
+        chain.addBlsToExecutionChange(change);
+        ctx.emit({type: "bls_to_execution_change", message: change});
+        ctx.network?.publishBlsToExecutionChange(change);
       });
       if (failures.length > 0) {
         throw ApiError.indexed(`${failures.length} of ${changes.length} BLS changes failed validation`, failures);

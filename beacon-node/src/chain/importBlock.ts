@@ -22,6 +22,7 @@ import {
   type SignedBeaconBlockAllForks,
   stateTransition,
 } from "@ceibo/state-transition";
+import {ssz} from "@ceibo/types";
 import type {ExecutionPayload, ExecutionRequests} from "../execution/index.ts";
 import type {BlockImportStage, ChainMetricsHook} from "../metrics/hooks.ts";
 import {blockRootOf, fromRootHex} from "./blockRoot.ts";
@@ -38,6 +39,18 @@ export interface ImportBlockOpts {
   dataAvailable?: boolean;
   /** Overrides fork choice's record_block_timeliness. */
   isTimely?: boolean;
+  /**
+   * Range sync verified every signature set of the block already, together with the other blocks of its segment
+   * (sync/segmentSignatures.ts): the signature stage is skipped. Never set it for a block whose sets were not
+   * verified through `chain.bls`.
+   */
+  signaturesVerified?: boolean;
+  /**
+   * The parent's post-state already advanced to the block's slot (a clone nobody else holds; range sync built it
+   * for the segment's signatures), used instead of computing it again. Ignored unless it is at the block's slot
+   * and its latest block header is the parent.
+   */
+  preState?: CachedBeaconState;
 }
 
 export interface ImportedBlock {
@@ -131,7 +144,9 @@ async function importBlockStages(
   // 2. signatures, on the parent state advanced to the block's slot, in one batch
   const parentRoot = toRootHex(block.parentRoot);
   tStage = performance.now();
-  const preState = preStateBase(chain, parentRoot, block.slot).clone();
+  const preState = isPreStateOf(opts.preState, block.slot, block.parentRoot)
+    ? opts.preState
+    : preStateBase(chain, parentRoot, block.slot).clone();
   try {
     if (block.slot > preState.state.slot) processSlots(preState, block.slot);
   } catch (e) {
@@ -140,14 +155,17 @@ async function importBlockStages(
   stageDone("pre_state");
   let sets: ReturnType<typeof getBlockSignatureSets>;
   try {
-    // gossip verified the proposer signature: the batch leaves it out
-    sets = getBlockSignatureSets(preState, signedBlock, {skipProposer: gossipVerified !== null});
+    // gossip verified the proposer signature: the batch leaves it out; range sync may have verified them all
+    sets =
+      opts.signaturesVerified === true
+        ? []
+        : getBlockSignatureSets(preState, signedBlock, {skipProposer: gossipVerified !== null});
   } catch (e) {
     // a set that cannot even be built (unknown validator, bad committee bits) makes the block invalid
     throw new BlockError("INVALID_STATE_TRANSITION", `signature sets: ${(e as Error).message}`, {...ctx, cause: e});
   }
   // through the chain's BLS verifier (the worker pool shared with gossip; a block is not batched with gossip)
-  const sigsValid = await chain.bls.verifySignatureSets(sets);
+  const sigsValid = sets.length === 0 || (await chain.bls.verifySignatureSets(sets));
   if (!sigsValid) throw new BlockError("INVALID_SIGNATURE", "a signature of the block is invalid", ctx);
   stageDone("signatures");
 
@@ -319,6 +337,17 @@ function markIncluded(chain: IBeaconChain, postState: CachedBeaconState, attesta
   } catch (e) {
     chain.logger.debug("Cannot mark attestation included", {error: (e as Error).message});
   }
+}
+
+/** Whether `state` is a pre-state for a block at `slot` with parent `parentRoot` (ImportBlockOpts.preState). */
+function isPreStateOf(
+  state: CachedBeaconState | undefined,
+  slot: number,
+  parentRoot: Uint8Array,
+): state is CachedBeaconState {
+  if (state === undefined || state.state.slot !== slot) return false;
+  const header = state.state.latestBlockHeader.toValue();
+  return toRootHex(ssz.phase0.BeaconBlockHeader.hashTreeRoot(header)) === toRootHex(parentRoot);
 }
 
 function asBlockError(e: unknown, ctx: {slot: number; blockRoot: string}): BlockError {

@@ -15,9 +15,11 @@ import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
 import {toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../chain/chain.ts";
 import {BlockError} from "../chain/errors.ts";
+import type {ImportBlockOpts} from "../chain/importBlock.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {PeerIdStr, SyncNetwork} from "../network/types.ts";
 import type {BlockData} from "./dataAvailability.ts";
+import {type SegmentVerification, verifySegmentSignatures} from "./segmentSignatures.ts";
 import {blockRoot, INVALID_BLOCK_CODES, withTimeout} from "./utils.ts";
 
 export interface UnknownBlockSyncOpts {
@@ -322,11 +324,26 @@ export class UnknownBlockSync {
       .filter((p) => p.block !== null && p.parentRoot !== null && this.chain.forkChoice.hasBlock(p.parentRoot))
       .sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0));
     if (ready.length === 0) return;
+    // each ready block with its downloaded descendants in one line: the signatures of a line's blocks of one epoch
+    // are verified in one chain.bls call (segmentSignatures.ts); a failed call → each block verifies its own
+    const lines = ready.map((entry) => this.lineFrom(entry));
     this.importing = true;
     this.importDone = (async () => {
-      for (const entry of ready) {
-        if (this.stopped || this.pending.get(entry.root) !== entry) continue;
-        await this.importOne(entry);
+      for (const line of lines) {
+        const blocks = line.map((e) => e.block as SignedBeaconBlockAllForks);
+        let segment: SegmentVerification | null = null;
+        for (let i = 0; i < line.length; i++) {
+          const entry = line[i];
+          if (this.stopped || this.pending.get(entry.root) !== entry) continue;
+          if (segment === null || i >= segment.end) {
+            segment = await verifySegmentSignatures(this.chain, blocks, i).catch(() => null);
+            if (this.stopped || this.pending.get(entry.root) !== entry) continue;
+          }
+          const opts: ImportBlockOpts = {};
+          if (segment !== null && i === segment.start) opts.preState = segment.preState;
+          if (segment?.valid && i < segment.end) opts.signaturesVerified = true;
+          await this.importOne(entry, opts);
+        }
       }
     })().finally(() => {
       this.importing = false;
@@ -334,7 +351,18 @@ export class UnknownBlockSync {
     });
   }
 
-  private async importOne(entry: PendingBlock): Promise<void> {
+  /** `entry` followed by its only downloaded child, that child's, and so on. */
+  private lineFrom(entry: PendingBlock): PendingBlock[] {
+    const line = [entry];
+    for (let cur = entry; ; ) {
+      const children = [...this.pending.values()].filter((p) => p.parentRoot === cur.root && p.block !== null);
+      if (children.length !== 1) return line;
+      cur = children[0];
+      line.push(cur);
+    }
+  }
+
+  private async importOne(entry: PendingBlock, opts: ImportBlockOpts = {}): Promise<void> {
     const block = entry.block as SignedBeaconBlockAllForks;
     let dataAvailable: boolean | undefined;
     if (this.dataAvailability !== null) {
@@ -353,7 +381,7 @@ export class UnknownBlockSync {
       dataAvailable = this.dataAvailability.prepareImport(block, entry.data);
     }
     try {
-      await this.chain.importBlock(block, dataAvailable === undefined ? {} : {dataAvailable});
+      await this.chain.importBlock(block, dataAvailable === undefined ? opts : {...opts, dataAvailable});
       this.importedBlocks++;
       if (this.dataAvailability !== null && entry.data !== null) {
         await this.dataAvailability.afterImport(block, entry.data).catch((e: unknown) => {

@@ -9,7 +9,7 @@ import type {RootHex} from "@ceibo/fork-choice";
 import {toHex} from "@ceibo/utils";
 import {CircuitBreaker, type CircuitBreakerOpts} from "./circuitBreaker.ts";
 import {type BuilderClientOpts, BuilderError, BuilderHttpClient, type GetHeaderResult} from "./client.ts";
-import {BidError, type BidExpectations, processBid} from "./verify.ts";
+import {BidError, type BidExpectations, type BidSignatureVerifier, processBid, processBidAsync} from "./verify.ts";
 
 interface Log {
   info(msg: string, ctx?: Record<string, unknown>): void;
@@ -77,6 +77,7 @@ export class BuilderService {
   /**
    * A verified bid for the proposal at `slot` on `headRoot`, or null (with the reason logged): the proposer is
    * not registered, the circuit breaker is open, the builder errs, answers late or 204, or the bid fails process_bid.
+   * With `bls` (the chain's BLS worker pool) the bid's signature is verified there, off the main thread.
    */
   async getVerifiedBid(
     forkChoice: Parameters<CircuitBreaker["check"]>[0],
@@ -84,6 +85,7 @@ export class BuilderService {
     slot: number,
     proposerPubkey: Uint8Array,
     want: Omit<BidExpectations, "feeRecipient">,
+    bls?: BidSignatureVerifier,
   ): Promise<GetHeaderResult | null> {
     const registration = this.registrationOf(proposerPubkey);
     if (registration === undefined) {
@@ -117,11 +119,13 @@ export class BuilderService {
       return null;
     }
     try {
-      processBid(result.version, result.bid, {
+      const expected: BidExpectations = {
         ...want,
         feeRecipient: registration.feeRecipient,
         ...(this.client.pubkey !== null ? {builderPubkey: this.client.pubkey} : {}),
-      });
+      };
+      if (bls !== undefined) await processBidAsync(result.version, result.bid, expected, bls);
+      else processBid(result.version, result.bid, expected);
     } catch (e) {
       if (!(e instanceof BidError)) throw e;
       this.log.warn("Builder bid invalid: local payload", {slot, reason: e.message});

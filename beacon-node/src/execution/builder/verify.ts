@@ -6,6 +6,7 @@
  */
 
 import {computeSigningRoot} from "@ceibo/config";
+import type {SignatureSet} from "@ceibo/state-transition";
 import {bytesEqual, toHex} from "@ceibo/utils";
 import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import {type BuilderFork, builderBidTypes, builderDomain, type SignedBuilderBid} from "./types.ts";
@@ -17,18 +18,46 @@ export class BidError extends Error {
   }
 }
 
-/** verify_bid_signature: the bid's pubkey signed the BuilderBid under compute_domain(DOMAIN_APPLICATION_BUILDER). */
-export function verifyBidSignature(fork: BuilderFork, bid: SignedBuilderBid, genesisForkVersion: Uint8Array): boolean {
-  const signingRoot = computeSigningRoot(
+/** verify_bid_signature's signing root: the BuilderBid under compute_domain(DOMAIN_APPLICATION_BUILDER). */
+function bidSigningRoot(fork: BuilderFork, bid: SignedBuilderBid, genesisForkVersion: Uint8Array): Uint8Array {
+  return computeSigningRoot(
     builderBidTypes(fork).BuilderBid as never,
     bid.message as never,
     builderDomain(genesisForkVersion),
   );
+}
+
+/** verify_bid_signature: the bid's pubkey signed the BuilderBid under compute_domain(DOMAIN_APPLICATION_BUILDER). */
+export function verifyBidSignature(fork: BuilderFork, bid: SignedBuilderBid, genesisForkVersion: Uint8Array): boolean {
+  const signingRoot = bidSigningRoot(fork, bid, genesisForkVersion);
   try {
     return verify(signingRoot, PublicKey.fromBytes(bid.message.pubkey, true), Signature.fromBytes(bid.signature, true));
   } catch {
     return false; // not a valid point: not a valid signature
   }
+}
+
+/**
+ * verify_bid_signature as a signature set, to verify off the main thread (the chain's BLS worker pool); null when
+ * the bid's pubkey is not a valid public key (the signature cannot be valid).
+ */
+export function getBidSignatureSet(
+  fork: BuilderFork,
+  bid: SignedBuilderBid,
+  genesisForkVersion: Uint8Array,
+): SignatureSet | null {
+  let pubkey: PublicKey;
+  try {
+    pubkey = PublicKey.fromBytes(bid.message.pubkey, true);
+  } catch {
+    return null;
+  }
+  return {type: "single", pubkey, signingRoot: bidSigningRoot(fork, bid, genesisForkVersion), signature: bid.signature};
+}
+
+/** What verifies signature sets (the chain's `BlsVerifier`, e.g. the BLS worker pool). */
+export interface BidSignatureVerifier {
+  verifySignatureSets(sets: readonly SignatureSet[]): Promise<boolean>;
 }
 
 export interface BidExpectations {
@@ -53,6 +82,28 @@ export interface BidExpectations {
 
 /** process_bid and the proposal-safety checks; throws BidError naming the first failed check. */
 export function processBid(version: string, bid: SignedBuilderBid, want: BidExpectations): void {
+  checkBidWithoutSignature(version, bid, want);
+  if (!verifyBidSignature(want.fork, bid, want.genesisForkVersion)) {
+    throw new BidError(`invalid signature (builder pubkey ${toHex(bid.message.pubkey)})`);
+  }
+}
+
+/** processBid with the signature verified by `bls` (the BLS worker pool: off the main thread). */
+export async function processBidAsync(
+  version: string,
+  bid: SignedBuilderBid,
+  want: BidExpectations,
+  bls: BidSignatureVerifier,
+): Promise<void> {
+  checkBidWithoutSignature(version, bid, want);
+  const set = getBidSignatureSet(want.fork, bid, want.genesisForkVersion);
+  if (set === null || !(await bls.verifySignatureSets([set]))) {
+    throw new BidError(`invalid signature (builder pubkey ${toHex(bid.message.pubkey)})`);
+  }
+}
+
+/** Every check of processBid before the signature, in the same order. */
+function checkBidWithoutSignature(version: string, bid: SignedBuilderBid, want: BidExpectations): void {
   if (version !== want.fork) throw new BidError(`the bid is a ${version} bid, the slot is ${want.fork}`);
   const header = bid.message.header;
   if (!bytesEqual(header.parentHash, want.parentHash)) {
@@ -78,8 +129,5 @@ export function processBid(version: string, bid: SignedBuilderBid, want: BidExpe
   }
   if (want.builderPubkey !== undefined && !bytesEqual(bid.message.pubkey, want.builderPubkey)) {
     throw new BidError(`signed by ${toHex(bid.message.pubkey)}, not the configured builder key`);
-  }
-  if (!verifyBidSignature(want.fork, bid, want.genesisForkVersion)) {
-    throw new BidError(`invalid signature (builder pubkey ${toHex(bid.message.pubkey)})`);
   }
 }

@@ -8,9 +8,11 @@ import {computeStartSlotAtEpoch, type SignedBeaconBlockAllForks} from "@ceibo/st
 import {bytesEqual, toHex} from "@ceibo/utils";
 import type {BeaconChain} from "../../chain/chain.ts";
 import {BlockError} from "../../chain/errors.ts";
+import type {ImportBlockOpts} from "../../chain/importBlock.ts";
 import type {Logger} from "../../chain/logger.ts";
 import type {BlockWithFork, PeerIdStr, StatusMessage, SyncNetwork} from "../../network/types.ts";
 import type {BlockData} from "../dataAvailability.ts";
+import {type SegmentVerification, verifySegmentSignatures} from "../segmentSignatures.ts";
 import {checkRangeResponse, INVALID_BLOCK_CODES, LOCAL_FAILURE_CODES, withTimeout} from "../utils.ts";
 import {Batch, type BatchDataAvailability} from "./batch.ts";
 
@@ -182,13 +184,34 @@ export class SyncChain {
     batch.startProcessing();
     const peer = batch.peer as PeerIdStr;
     let imported = 0;
+    const blocks = batch.blocks.map((b) => b.block);
+    // the signatures of each segment (consecutive blocks of one epoch) in one chain.bls call (../segmentSignatures.ts);
+    // a segment that fails is imported block by block, each verifying its own, so the bad block is named
+    let segment: SegmentVerification | null = null;
     for (let i = 0; i < batch.blocks.length; i++) {
       if (!ctx.isCurrent(this)) return;
       const {block} = batch.blocks[i];
       const data = batch.data?.[i];
       try {
+        if (segment === null || i >= segment.end) {
+          segment = await verifySegmentSignatures(ctx.chain, blocks, i);
+          if (segment !== null) {
+            const {start, end, valid, sets} = segment;
+            ctx.logger.debug("Segment signatures verified", {
+              slot: block.message.slot,
+              blocks: end - start,
+              sets,
+              valid,
+            });
+          }
+          if (!ctx.isCurrent(this)) return;
+        }
+        const opts: ImportBlockOpts = {};
+        if (segment !== null && i === segment.start) opts.preState = segment.preState;
+        if (segment?.valid && i < segment.end) opts.signaturesVerified = true;
         const dataAvailable = data !== undefined && da !== null ? da.prepareImport(block, data) : undefined;
-        await ctx.chain.importBlock(block, dataAvailable === undefined ? {} : {dataAvailable});
+        if (dataAvailable !== undefined) opts.dataAvailable = dataAvailable;
+        await ctx.chain.importBlock(block, opts);
         imported++;
         ctx.onBlockImported();
         if (data !== undefined && da !== null) await this.storeSidecars(block, data);
