@@ -88,6 +88,32 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
     expect(await pool.verifySignatureSets(bad)).toBe(false);
   });
 
+  it("a block's call goes ahead of gossip batches waiting for the worker", async () => {
+    const one = new BlsWorkerPool({workers: 1, maxBufferedSets: 4, maxBufferWaitMs: 1000});
+    try {
+      const order: string[] = [];
+      // 12 full gossip batches: the first goes to the worker at once, the others wait in the queue
+      const gossip = Array.from({length: 48}, (_, i) =>
+        one.verifySignatureSets([single(i % 16, 200 + i)], {batchable: true}).then((ok) => {
+          order.push(`gossip ${Math.floor(i / 4)}`);
+          return ok;
+        }),
+      );
+      const block = one.verifySignatureSets([single(3, 250), aggregate([1, 2, 3], 251)]).then((ok) => {
+        order.push("block");
+        return ok;
+      });
+      expect(await block).toBe(true);
+      expect((await Promise.all(gossip)).every((ok) => ok)).toBe(true);
+      // only the batch the worker already had (and none queued behind it) came first
+      const at = order.indexOf("block");
+      expect(order.slice(0, at).every((o) => o === "gossip 0")).toBe(true);
+      expect(order.slice(at + 1)).toContain("gossip 11");
+    } finally {
+      await one.close();
+    }
+  });
+
   it("rejects a signature that is not a valid G2 point (false, no crash)", async () => {
     const s = single(0, 1);
     const garbage: SignatureSet = {...s, signature: new Uint8Array(96).fill(0xab)};

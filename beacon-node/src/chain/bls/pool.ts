@@ -6,8 +6,9 @@
  * - **batchable** calls (gossip messages) are buffered until `maxBufferedSets` sets are waiting or
  *   `maxBufferWaitMs` has passed since the first, then sent as one batch: one multi-pairing for all of them, with
  *   same-message sets combined first (see worker.ts); if the batch fails, the worker verifies each call alone;
- * - other calls (a block's signatures) go out at once, split into chunks of `maxSetsPerChunk` sets across idle
- *   workers; the call is true when every chunk is.
+ * - other calls (a block's signatures) go out at once, ahead of any gossip batch still waiting for a worker (a
+ *   block must not wait behind a slot's thousands of attestations and aggregates), split into chunks of
+ *   `maxSetsPerChunk` sets across idle workers; the call is true when every chunk is.
  * The main thread only aggregates public keys of aggregate sets and serializes bytes, and does so when a worker
  * takes the work (not when the call is made): a burst of gossip messages handled in one event-loop turn then only
  * builds its sets, and the aggregation of their keys (~0.4 ms for an aggregate of a 1M-validator committee) is
@@ -67,6 +68,8 @@ interface PendingCall {
 interface WorkItem {
   calls: PendingCall[];
   sameMessage: boolean;
+  /** Non-batchable work (a block): queued ahead of batchable work, after earlier priority items. */
+  priority?: boolean;
   /** A public-key check instead of signatures. */
   pubkeys?: {keys: Uint8Array[]; resolve(r: (Uint8Array | null)[]): void; reject(e: Error): void};
 }
@@ -157,15 +160,21 @@ export class BlsWorkerPool implements BlsVerifier {
     // one call, chunked across workers; true when every chunk is
     const chunks: (readonly SignatureSet[])[] = [];
     for (let i = 0; i < sets.length; i += this.maxSetsPerChunk) chunks.push(sets.slice(i, i + this.maxSetsPerChunk));
-    const results = await Promise.all(
+    const items: WorkItem[] = [];
+    const results = Promise.all(
       chunks.map(
         (chunk) =>
           new Promise<boolean>((resolve, reject) => {
-            this.enqueue({calls: [{sets: chunk, resolve, reject}], sameMessage: false});
+            items.push({calls: [{sets: chunk, resolve, reject}], sameMessage: false, priority: true});
           }),
       ),
     );
-    return results.every((r) => r);
+    // ahead of the waiting gossip batches, behind earlier priority work
+    let at = 0;
+    while (at < this.queue.length && this.queue[at].priority === true) at++;
+    this.queue.splice(at, 0, ...items);
+    this.dispatch();
+    return (await results).every((r) => r);
   }
 
   async checkPublicKeys(compressed: Uint8Array[]): Promise<(Uint8Array | null)[]> {
