@@ -70,6 +70,8 @@ interface WorkItem {
   sameMessage: boolean;
   /** Non-batchable work (a block): queued ahead of batchable work, after earlier priority items. */
   priority?: boolean;
+  /** The calls as wire sets, once converted (at dispatch, or ahead of it while every worker is busy). */
+  wire?: WireSet[][];
   /** A public-key check instead of signatures. */
   pubkeys?: {keys: Uint8Array[]; resolve(r: (Uint8Array | null)[]): void; reject(e: Error): void};
 }
@@ -116,6 +118,8 @@ export class BlsWorkerPool implements BlsVerifier {
   private bufferedSets = 0;
   private bufferTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
+  /** A conversion of the queue's first item is scheduled (`dispatch`). */
+  private preparing = false;
   private closed = false;
   private readonly maxBufferedSets: number;
   private readonly maxBufferWaitMs: number;
@@ -204,22 +208,11 @@ export class BlsWorkerPool implements BlsVerifier {
 
   private dispatch(): void {
     for (const w of this.workers) {
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0) break;
       if (w.busy !== null) continue;
       const item = this.queue.shift() as WorkItem;
-      // the keys of the calls' aggregate sets are aggregated now, as a worker is free to verify them
-      const jobs: WireSet[][] = [];
-      const calls: PendingCall[] = [];
-      for (const call of item.calls) {
-        try {
-          jobs.push(call.sets.map(toWire));
-          calls.push(call);
-        } catch (e) {
-          call.reject(e as Error);
-        }
-      }
-      item.calls = calls;
-      if (calls.length === 0 && item.pubkeys === undefined) {
+      const jobs = item.wire ?? this.toWireJobs(item);
+      if (item.calls.length === 0 && item.pubkeys === undefined) {
         this.dispatch();
         return;
       }
@@ -235,6 +228,34 @@ export class BlsWorkerPool implements BlsVerifier {
       };
       w.worker.postMessage(req);
     }
+    // every worker busy: prepare the next item in a later turn, so that it is ready when a worker frees up
+    if (this.queue.length > 0 && this.queue[0].wire === undefined && !this.preparing) {
+      this.preparing = true;
+      setImmediate(() => {
+        this.preparing = false;
+        const next = this.queue[0];
+        if (next !== undefined && next.wire === undefined) next.wire = this.toWireJobs(next);
+      });
+    }
+  }
+
+  /**
+   * The item's calls as wire sets: the keys of aggregate sets aggregated now (not when the call was made). A call
+   * whose sets cannot be converted is rejected and left out of the item.
+   */
+  private toWireJobs(item: WorkItem): WireSet[][] {
+    const jobs: WireSet[][] = [];
+    const calls: PendingCall[] = [];
+    for (const call of item.calls) {
+      try {
+        jobs.push(call.sets.map(toWire));
+        calls.push(call);
+      } catch (e) {
+        call.reject(e as Error);
+      }
+    }
+    item.calls = calls;
+    return jobs;
   }
 
   private onResponse(w: PoolWorker, res: WorkerResponse): void {
