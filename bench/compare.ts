@@ -23,8 +23,9 @@ const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N
 ceibo vs Lodestar ${LODESTAR_VERSION} (@lodestar/state-transition, installed once into a cache folder outside the
 project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-preset fulu state, runs interleaved:
   epoch transition (processSlots over one epoch boundary), the same plus ceibo's next-shuffling precompute
-  (Lodestar computes it inside the transition), post-epoch state root, GC during the transition, and once per
-  client: cache build from a freshly decoded state and the full root of a freshly decoded state.
+  (Lodestar computes it inside the transition), post-epoch state root (and, once, the number of tree nodes it
+  rehashes), GC during the transition, and once per client: cache build from a freshly decoded state and the full
+  root of a freshly decoded state.
 Checks the post-epoch states serialize to the same bytes (exit 1 if not).
 
   --state FILE.ssz   a mainnet-preset fulu BeaconState at the last slot of an epoch
@@ -65,6 +66,8 @@ async function gcWithin(t0: number, t1: number): Promise<{ms: number; major: num
 /** The parts of Lodestar's API used here (typed loosely: it is another client's code, loaded at run time). */
 interface LodestarTreeState {
   slot: number;
+  node: {h0: number | null};
+  commit(): void;
   hashTreeRoot(): Uint8Array;
   serialize(): Uint8Array;
   genesisValidatorsRoot: Uint8Array;
@@ -129,6 +132,20 @@ async function loadLodestar(): Promise<Lodestar> {
       }),
     processSlots: (state, slot) => st.processSlots(state, slot),
   };
+}
+
+/** Tree nodes without a root yet under `root` (a node with a root is not entered): what the next root rehashes. */
+function countUnhashedNodes(root: {h0: number | null}): number {
+  let count = 0;
+  const stack: {h0: number | null; _left?: {h0: number | null}; _right?: {h0: number | null}}[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as (typeof stack)[number];
+    if (node.h0 !== null) continue;
+    count++;
+    // BranchNode children (a validator node computes its subtree from its value: counted as one)
+    if (node._left !== undefined && node._right !== undefined) stack.push(node._left, node._right);
+  }
+  return count;
 }
 
 /** The BeaconState fields (with list lengths) whose roots differ between two serialized fulu states. */
@@ -283,6 +300,14 @@ async function main(): Promise<number> {
     }
   }
   gcObserver.disconnect();
+  // how many nodes each client's post-epoch root rehashes (one more transition each, not timed)
+  const cCount = cBase.clone();
+  processSlots(cCount, targetSlot);
+  cCount.state.commit();
+  once.ceiboRehashedNodes = countUnhashedNodes(cCount.state.node);
+  const lCount = lodestar.processSlots(lBase.clone(), targetSlot);
+  lCount.commit();
+  once.lodestarRehashedNodes = countUnhashedNodes(lCount.node);
 
   const m = (xs: number[]): number => Math.round(median(xs) * 10) / 10;
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
@@ -313,6 +338,9 @@ async function main(): Promise<number> {
     );
   }
   console.log(`major GCs during the epoch transition (median): ceibo ${m(c.majorGc)}, Lodestar ${m(l.majorGc)}`);
+  console.log(
+    `tree nodes rehashed by the post-epoch root: ceibo ${once.ceiboRehashedNodes}, Lodestar ${once.lodestarRehashedNodes}`,
+  );
   console.log(`post-epoch states byte-identical: ${identical ? "yes" : "NO"}`);
   if (values.json !== undefined) {
     const out = {
@@ -325,6 +353,7 @@ async function main(): Promise<number> {
         epochGcMs: m(c.gc),
         epochMajorGcs: m(c.majorGc),
         postEpochRootMs: m(c.root),
+        postEpochRehashedNodes: once.ceiboRehashedNodes,
         freshRootMs: once.ceiboFreshRootMs,
         deserializeMs: once.ceiboDeserializeMs,
         cacheBuildMs: once.ceiboCacheBuildMs,
@@ -335,6 +364,7 @@ async function main(): Promise<number> {
         epochGcMs: m(l.gc),
         epochMajorGcs: m(l.majorGc),
         postEpochRootMs: m(l.root),
+        postEpochRehashedNodes: once.lodestarRehashedNodes,
         freshRootMs: once.lodestarFreshRootMs,
         deserializeMs: once.lodestarDeserializeMs,
         cacheBuildMs: once.lodestarCacheBuildMs,
