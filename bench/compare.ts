@@ -23,7 +23,7 @@ const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N
 ceibo vs Lodestar ${LODESTAR_VERSION} (@lodestar/state-transition, installed once into a cache folder outside the
 project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-preset fulu state, runs interleaved:
   epoch transition (processSlots over one epoch boundary), the same plus ceibo's next-shuffling precompute
-  (Lodestar computes it inside the transition), post-epoch state root (and, once, the number of tree nodes it
+  (Lodestar computes it inside the transition), post-epoch state root (wall and main-thread CPU; once, the tree nodes it
   rehashes), GC during the transition, and once per client: cache build from a freshly decoded state and the full
   root of a freshly decoded state.
 Checks the post-epoch states serialize to the same bytes (exit 1 if not).
@@ -37,6 +37,10 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function log(msg: string): void {
@@ -209,8 +213,16 @@ async function main(): Promise<number> {
     bytes = createSyntheticState({validators: n, log}).serialize();
   }
 
-  const c: Record<string, number[]> = {epoch: [], epochPlusShuffling: [], cpu: [], root: [], gc: [], majorGc: []};
-  const l: Record<string, number[]> = {epoch: [], cpu: [], root: [], gc: [], majorGc: []};
+  const c: Record<string, number[]> = {
+    epoch: [],
+    epochPlusShuffling: [],
+    cpu: [],
+    root: [],
+    rootCpu: [],
+    gc: [],
+    majorGc: [],
+  };
+  const l: Record<string, number[]> = {epoch: [], cpu: [], root: [], rootCpu: [], gc: [], majorGc: []};
   const once: Record<string, number> = {};
 
   // Fresh state: decode, caches, full root (once per client)
@@ -265,9 +277,11 @@ async function main(): Promise<number> {
         await pre.epochCtx.precomputeNextShufflingInWorker();
         const t2 = performance.now();
         const gc = await gcWithin(t0, t1);
+        const rc0 = process.threadCpuUsage();
         const t3 = performance.now();
         stateHashTreeRoot(pre.state);
         c.root.push(performance.now() - t3);
+        c.rootCpu.push(cpuMs(process.threadCpuUsage(rc0)));
         c.epoch.push(t1 - t0);
         c.epochPlusShuffling.push(t2 - t0);
         c.gc.push(gc.ms);
@@ -282,11 +296,13 @@ async function main(): Promise<number> {
         const cpu = process.cpuUsage(cpu0);
         l.cpu.push((cpu.user + cpu.system) / 1000);
         const gc = await gcWithin(t0, t1);
+        const rc0 = process.threadCpuUsage();
         const t3 = performance.now();
         // as Lodestar's state transition computes a post-state root: batched when it has batchHashTreeRoot
         if (post.batchHashTreeRoot !== undefined) post.batchHashTreeRoot();
         else post.hashTreeRoot();
         l.root.push(performance.now() - t3);
+        l.rootCpu.push(cpuMs(process.threadCpuUsage(rc0)));
         l.epoch.push(t1 - t0);
         l.gc.push(gc.ms);
         l.majorGc.push(gc.major);
@@ -323,6 +339,8 @@ async function main(): Promise<number> {
     ],
     ["GC during the epoch transition", m(c.gc), m(l.gc)],
     ["post-epoch state root", m(c.root), m(l.root)],
+    // the main thread's CPU time: what the root costs the node, without the time the machine's other jobs take
+    ["post-epoch state root, main-thread CPU", m(c.rootCpu), m(l.rootCpu)],
     ["full root of the freshly decoded state (1 run)", once.ceiboFreshRootMs, once.lodestarFreshRootMs],
     ["SSZ deserialize (1 run)", once.ceiboDeserializeMs, once.lodestarDeserializeMs],
     ["cache build (1 run)", once.ceiboCacheBuildMs, once.lodestarCacheBuildMs],
@@ -353,6 +371,7 @@ async function main(): Promise<number> {
         epochGcMs: m(c.gc),
         epochMajorGcs: m(c.majorGc),
         postEpochRootMs: m(c.root),
+        postEpochRootCpuMs: m(c.rootCpu),
         postEpochRehashedNodes: once.ceiboRehashedNodes,
         freshRootMs: once.ceiboFreshRootMs,
         deserializeMs: once.ceiboDeserializeMs,
@@ -364,6 +383,7 @@ async function main(): Promise<number> {
         epochGcMs: m(l.gc),
         epochMajorGcs: m(l.majorGc),
         postEpochRootMs: m(l.root),
+        postEpochRootCpuMs: m(l.rootCpu),
         postEpochRehashedNodes: once.lodestarRehashedNodes,
         freshRootMs: once.lodestarFreshRootMs,
         deserializeMs: once.lodestarDeserializeMs,
