@@ -23,8 +23,9 @@ const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N
 ceibo vs Lodestar ${LODESTAR_VERSION} (@lodestar/state-transition, installed once into a cache folder outside the
 project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-preset fulu state, runs interleaved:
   epoch transition (processSlots over one epoch boundary), the same plus ceibo's next-shuffling precompute
-  (Lodestar computes it inside the transition), post-epoch state root, GC during the transition, and once per
-  client: cache build from a freshly decoded state and the full root of a freshly decoded state.
+  (Lodestar computes it inside the transition), post-epoch state root (wall and main-thread CPU; once, the tree nodes it
+  rehashes), GC during the transition, and once per client: cache build from a freshly decoded state and the full
+  root of a freshly decoded state.
 Checks the post-epoch states serialize to the same bytes (exit 1 if not).
 
   --state FILE.ssz   a mainnet-preset fulu BeaconState at the last slot of an epoch
@@ -36,6 +37,10 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function cpuMs(u: NodeJS.CpuUsage): number {
+  return (u.user + u.system) / 1000;
 }
 
 function log(msg: string): void {
@@ -65,6 +70,8 @@ async function gcWithin(t0: number, t1: number): Promise<{ms: number; major: num
 /** The parts of Lodestar's API used here (typed loosely: it is another client's code, loaded at run time). */
 interface LodestarTreeState {
   slot: number;
+  node: {h0: number | null};
+  commit(): void;
   hashTreeRoot(): Uint8Array;
   serialize(): Uint8Array;
   genesisValidatorsRoot: Uint8Array;
@@ -131,6 +138,20 @@ async function loadLodestar(): Promise<Lodestar> {
   };
 }
 
+/** Tree nodes without a root yet under `root` (a node with a root is not entered): what the next root rehashes. */
+function countUnhashedNodes(root: {h0: number | null}): number {
+  let count = 0;
+  const stack: {h0: number | null; _left?: {h0: number | null}; _right?: {h0: number | null}}[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as (typeof stack)[number];
+    if (node.h0 !== null) continue;
+    count++;
+    // BranchNode children (a validator node computes its subtree from its value: counted as one)
+    if (node._left !== undefined && node._right !== undefined) stack.push(node._left, node._right);
+  }
+  return count;
+}
+
 /** The BeaconState fields (with list lengths) whose roots differ between two serialized fulu states. */
 function differingFields(a: Uint8Array, b: Uint8Array): string[] {
   const type = ssz.fulu.BeaconState;
@@ -192,8 +213,16 @@ async function main(): Promise<number> {
     bytes = createSyntheticState({validators: n, log}).serialize();
   }
 
-  const c: Record<string, number[]> = {epoch: [], epochPlusShuffling: [], cpu: [], root: [], gc: [], majorGc: []};
-  const l: Record<string, number[]> = {epoch: [], cpu: [], root: [], gc: [], majorGc: []};
+  const c: Record<string, number[]> = {
+    epoch: [],
+    epochPlusShuffling: [],
+    cpu: [],
+    root: [],
+    rootCpu: [],
+    gc: [],
+    majorGc: [],
+  };
+  const l: Record<string, number[]> = {epoch: [], cpu: [], root: [], rootCpu: [], gc: [], majorGc: []};
   const once: Record<string, number> = {};
 
   // Fresh state: decode, caches, full root (once per client)
@@ -248,9 +277,11 @@ async function main(): Promise<number> {
         await pre.epochCtx.precomputeNextShufflingInWorker();
         const t2 = performance.now();
         const gc = await gcWithin(t0, t1);
+        const rc0 = process.threadCpuUsage();
         const t3 = performance.now();
         stateHashTreeRoot(pre.state);
         c.root.push(performance.now() - t3);
+        c.rootCpu.push(cpuMs(process.threadCpuUsage(rc0)));
         c.epoch.push(t1 - t0);
         c.epochPlusShuffling.push(t2 - t0);
         c.gc.push(gc.ms);
@@ -265,11 +296,13 @@ async function main(): Promise<number> {
         const cpu = process.cpuUsage(cpu0);
         l.cpu.push((cpu.user + cpu.system) / 1000);
         const gc = await gcWithin(t0, t1);
+        const rc0 = process.threadCpuUsage();
         const t3 = performance.now();
         // as Lodestar's state transition computes a post-state root: batched when it has batchHashTreeRoot
         if (post.batchHashTreeRoot !== undefined) post.batchHashTreeRoot();
         else post.hashTreeRoot();
         l.root.push(performance.now() - t3);
+        l.rootCpu.push(cpuMs(process.threadCpuUsage(rc0)));
         l.epoch.push(t1 - t0);
         l.gc.push(gc.ms);
         l.majorGc.push(gc.major);
@@ -283,6 +316,14 @@ async function main(): Promise<number> {
     }
   }
   gcObserver.disconnect();
+  // how many nodes each client's post-epoch root rehashes (one more transition each, not timed)
+  const cCount = cBase.clone();
+  processSlots(cCount, targetSlot);
+  cCount.state.commit();
+  once.ceiboRehashedNodes = countUnhashedNodes(cCount.state.node);
+  const lCount = lodestar.processSlots(lBase.clone(), targetSlot);
+  lCount.commit();
+  once.lodestarRehashedNodes = countUnhashedNodes(lCount.node);
 
   const m = (xs: number[]): number => Math.round(median(xs) * 10) / 10;
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
@@ -298,6 +339,8 @@ async function main(): Promise<number> {
     ],
     ["GC during the epoch transition", m(c.gc), m(l.gc)],
     ["post-epoch state root", m(c.root), m(l.root)],
+    // the main thread's CPU time: what the root costs the node, without the time the machine's other jobs take
+    ["post-epoch state root, main-thread CPU", m(c.rootCpu), m(l.rootCpu)],
     ["full root of the freshly decoded state (1 run)", once.ceiboFreshRootMs, once.lodestarFreshRootMs],
     ["SSZ deserialize (1 run)", once.ceiboDeserializeMs, once.lodestarDeserializeMs],
     ["cache build (1 run)", once.ceiboCacheBuildMs, once.lodestarCacheBuildMs],
@@ -313,6 +356,9 @@ async function main(): Promise<number> {
     );
   }
   console.log(`major GCs during the epoch transition (median): ceibo ${m(c.majorGc)}, Lodestar ${m(l.majorGc)}`);
+  console.log(
+    `tree nodes rehashed by the post-epoch root: ceibo ${once.ceiboRehashedNodes}, Lodestar ${once.lodestarRehashedNodes}`,
+  );
   console.log(`post-epoch states byte-identical: ${identical ? "yes" : "NO"}`);
   if (values.json !== undefined) {
     const out = {
@@ -325,6 +371,8 @@ async function main(): Promise<number> {
         epochGcMs: m(c.gc),
         epochMajorGcs: m(c.majorGc),
         postEpochRootMs: m(c.root),
+        postEpochRootCpuMs: m(c.rootCpu),
+        postEpochRehashedNodes: once.ceiboRehashedNodes,
         freshRootMs: once.ceiboFreshRootMs,
         deserializeMs: once.ceiboDeserializeMs,
         cacheBuildMs: once.ceiboCacheBuildMs,
@@ -335,6 +383,8 @@ async function main(): Promise<number> {
         epochGcMs: m(l.gc),
         epochMajorGcs: m(l.majorGc),
         postEpochRootMs: m(l.root),
+        postEpochRootCpuMs: m(l.rootCpu),
+        postEpochRehashedNodes: once.lodestarRehashedNodes,
         freshRootMs: once.lodestarFreshRootMs,
         deserializeMs: once.lodestarDeserializeMs,
         cacheBuildMs: once.lodestarCacheBuildMs,

@@ -39,7 +39,26 @@ describe("stateHashTreeRoot equals the plain hashTreeRoot", () => {
       s.validators.get(9).exitEpoch = 77;
       s.slot = 1234;
     }
-    expect(a.node.h0).not.toBe(null);
     expect(stateHashTreeRoot(a)).toEqual(b.hashTreeRoot());
+
+    // many changes at once: levels of more than one hasher call (4,096 nodes), new validators, a rewritten list
+    for (const s of [a, b]) {
+      for (let i = 0; i < 40_000; i++) s.balances.push(32_000_000_000 + i * 7919);
+      for (let i = 0; i < s.balances.length; i += 3) s.balances.set(i, 2 ** 35 + i);
+      for (let i = 0; i < 20; i++) {
+        const v = ssz.phase0.Validator.defaultValue();
+        v.pubkey = new Uint8Array(48).fill(i + 1);
+        v.effectiveBalance = 1_000_000_000 * i;
+        v.exitEpoch = Number.POSITIVE_INFINITY;
+        s.validators.push(ssz.phase0.Validator.toViewDU(v));
+      }
+      s.randaoMixes.set(5, new Uint8Array(32).fill(9));
+    }
+    const plain = b.hashTreeRoot();
+    expect(stateHashTreeRoot(a)).toEqual(plain);
+    // every node of the tree has its root: hashing again changes nothing
+    expect(a.node.h0).not.toBe(null);
+    expect(a.hashTreeRoot()).toEqual(plain);
+    expect(stateHashTreeRoot(a)).toEqual(plain);
   });
 });
