@@ -75,12 +75,13 @@ const keep: unknown[] = [];
 async function loadCeibo(bytesFile: string, workers: number): Promise<{validators: number; decoded: number}> {
   const {ForkSeq} = await import("@ceibo/params");
   const {createCachedBeaconState, stateHashTreeRoot} = await import("@ceibo/state-transition");
+  type BeaconStateFulu = import("@ceibo/state-transition").BeaconStateFulu;
   const {ssz} = await import("@ceibo/types");
   const {BlsWorkerPool} = await import("@ceibo/beacon-node/chain");
   const {syntheticChainConfig} = await import("./syntheticState.ts");
   const bytes = new Uint8Array(readFileSync(bytesFile));
   const state = ssz.fulu.BeaconState.deserializeToViewDU(bytes);
-  const cs = createCachedBeaconState(state as never, syntheticChainConfig(), ForkSeq.fulu);
+  const cs = createCachedBeaconState(state as BeaconStateFulu, syntheticChainConfig(), ForkSeq.fulu);
   stateHashTreeRoot(cs.state);
   const pool = new BlsWorkerPool({workers});
   const r = await cs.epochCtx.pubkeyCache.preload((k) => pool.checkPublicKeys(k), {concurrency: workers});
