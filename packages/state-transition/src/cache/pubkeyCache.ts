@@ -56,9 +56,17 @@ export class PubkeyCache {
   set(index: number, pubkey: Uint8Array): void {
     if (this.pubkeyBytes[index] !== undefined) return;
     this.pubkeyBytes[index] = pubkey;
-    if (this.findSlot(pubkey) >= 0) return; // the same pubkey under an earlier index: getIndex keeps that one
     if ((this.tableCount + 1) * 2 > this.table.length) this.grow();
-    this.insert(index);
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = pubkeyHash(pubkey) & mask;
+    for (let entry = table[slot]; entry !== 0; entry = table[slot]) {
+      // the same pubkey under an earlier index: getIndex keeps that one
+      if (bytesEqual(this.pubkeyBytes[entry - 1], pubkey)) return;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = index + 1;
+    this.tableCount++;
   }
 
   /** The validator index of a pubkey, or undefined if no validator has it. */
