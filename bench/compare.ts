@@ -13,12 +13,13 @@ import {parseArgs} from "node:util";
 import {ACTIVE_PRESET_NAME, ForkSeq} from "@ceibo/params";
 import {type BeaconStateFulu, createCachedBeaconState, processSlots, stateHashTreeRoot} from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
+import {type ClientMemory, measureMemory} from "./compareMemory.ts";
 import {createSyntheticState, syntheticChainConfig} from "./syntheticState.ts";
 
 const LODESTAR_VERSION = "1.41.0";
 const ROOT = join(import.meta.dirname, "..");
 
-const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N] [--runs N] [--json FILE]
+const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N] [--runs N] [--json FILE] [--no-memory]
 
 ceibo vs Lodestar ${LODESTAR_VERSION} (@lodestar/state-transition, installed once into a cache folder outside the
 project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-preset fulu state, runs interleaved:
@@ -26,11 +27,13 @@ project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-pres
   (Lodestar computes it inside the transition), post-epoch state root (wall and main-thread CPU; once, the tree nodes it
   rehashes), GC during the transition, and once per client: cache build from a freshly decoded state and the full
   root of a freshly decoded state.
-Checks the post-epoch states serialize to the same bytes (exit 1 if not).
+Checks the post-epoch states serialize to the same bytes (exit 1 if not). Memory: one process per client loads
+the state with its caches and every pubkey decoded; growth of heap + external and of RSS per validator.
 
   --state FILE.ssz   a mainnet-preset fulu BeaconState at the last slot of an epoch
   --validators N     without --state: the synthetic state of npm run bench (default 1000000)
   --runs N           interleaved repetitions; medians are reported (default 5)
+  --no-memory        skip the memory measurement (two extra processes, each loading the state)
   --json FILE        write {validators, runs, ceibo: {...}, lodestar: {...}, ratio: {...}, postStatesIdentical}`;
 
 function median(xs: number[]): number {
@@ -180,6 +183,7 @@ async function main(): Promise<number> {
       validators: {type: "string", default: "1000000"},
       runs: {type: "string", default: "5"},
       json: {type: "string"},
+      "no-memory": {type: "boolean", default: false},
       help: {type: "boolean", short: "h", default: false},
     },
   });
@@ -211,6 +215,12 @@ async function main(): Promise<number> {
     const n = Number(values.validators);
     if (!Number.isInteger(n) || n < 64) throw Error("--validators must be an integer >= 64");
     bytes = createSyntheticState({validators: n, log}).serialize();
+  }
+
+  // memory first, in child processes, while this one holds no state yet
+  let memory: {ceibo: ClientMemory; lodestar: ClientMemory} | null = null;
+  if (!values["no-memory"]) {
+    memory = await measureMemory(values.state !== undefined ? {stateFile: values.state} : {bytes}, log);
   }
 
   const c: Record<string, number[]> = {
@@ -355,6 +365,16 @@ async function main(): Promise<number> {
       `${k.padEnd(width)}  ${`${a.toFixed(1)} ms`.padStart(10)}  ${`${b.toFixed(1)} ms`.padStart(10)}  ${b > 0 ? `${ratio(a, b)}x` : "-"}`,
     );
   }
+  if (memory !== null) {
+    for (const [k, key] of [
+      ["memory: state + caches + pubkeys, heap+external", "heapBytesPerValidator"],
+      ["memory: state + caches + pubkeys, RSS", "rssBytesPerValidator"],
+    ] as const) {
+      const a = memory.ceibo[key];
+      const b = memory.lodestar[key];
+      console.log(`${k.padEnd(width)}  ${`${a} B/v`.padStart(10)}  ${`${b} B/v`.padStart(10)}  ${ratio(a, b)}x`);
+    }
+  }
   console.log(`major GCs during the epoch transition (median): ceibo ${m(c.majorGc)}, Lodestar ${m(l.majorGc)}`);
   console.log(
     `tree nodes rehashed by the post-epoch root: ceibo ${once.ceiboRehashedNodes}, Lodestar ${once.lodestarRehashedNodes}`,
@@ -390,6 +410,17 @@ async function main(): Promise<number> {
         cacheBuildMs: once.lodestarCacheBuildMs,
       },
       ratio: Object.fromEntries(rows.map(([k, a, b]) => [k, ratio(a, b)])),
+      memory:
+        memory === null
+          ? null
+          : {
+              ceibo: memory.ceibo,
+              lodestar: memory.lodestar,
+              ratio: {
+                heapBytesPerValidator: ratio(memory.ceibo.heapBytesPerValidator, memory.lodestar.heapBytesPerValidator),
+                rssBytesPerValidator: ratio(memory.ceibo.rssBytesPerValidator, memory.lodestar.rssBytesPerValidator),
+              },
+            },
       samples: {ceibo: c, lodestar: l},
       postStatesIdentical: identical,
     };

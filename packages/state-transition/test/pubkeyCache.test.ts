@@ -18,15 +18,34 @@ describe("PubkeyCache", () => {
     expect(cache.getIndex(new Uint8Array(10))).toBeUndefined();
   });
 
-  it("keeps pubkeys apart that share the numeric key (bytes 1..6)", () => {
+  it("keeps pubkeys apart that share the hashed bytes (1..8), across table growth", () => {
     const cache = new PubkeyCache();
-    const a = pubkey(1, [0xa0, 9, 9, 9, 9, 9, 9]);
-    const b = pubkey(2, [0xa0, 9, 9, 9, 9, 9, 9]);
-    const c = pubkey(3, [0xa0, 9, 9, 9, 9, 9, 9]);
+    const prefix = [0xa0, 9, 9, 9, 9, 9, 9, 9, 9];
+    const keys = Array.from({length: 1500}, (_, i) => {
+      const pk = pubkey(i, prefix);
+      pk[40] = i & 0xff;
+      pk[41] = i >> 8;
+      return pk;
+    });
+    for (let i = 0; i < keys.length; i++) cache.set(i, keys[i]);
+    for (let i = 0; i < keys.length; i++) expect(cache.getIndex(keys[i])).toBe(i);
+    const absent = pubkey(1, prefix);
+    absent[40] = 0xff;
+    absent[41] = 0xff;
+    expect(cache.getIndex(absent)).toBeUndefined();
+    expect(cache.size).toBe(1500);
+  });
+
+  it("keeps the first index of a pubkey recorded twice, and set is idempotent per index", () => {
+    const cache = new PubkeyCache();
+    const a = pubkey(1);
+    const b = pubkey(2);
     cache.set(0, a);
-    cache.set(1, b);
+    cache.set(1, Uint8Array.from(a));
+    cache.set(0, b); // index 0 is taken: ignored
     expect(cache.getIndex(a)).toBe(0);
-    expect(cache.getIndex(b)).toBe(1);
-    expect(cache.getIndex(c)).toBeUndefined();
+    expect(cache.getIndex(b)).toBeUndefined();
+    expect(cache.getPubkeyBytes(1)).toEqual(a);
+    expect(cache.size).toBe(2);
   });
 });

@@ -3,7 +3,6 @@ import {DEPOSIT_CONTRACT_TREE_DEPTH, JUSTIFICATION_BITS_LENGTH} from "@ceibo/par
 import {
   BitListType,
   BitVectorType,
-  ContainerNodeStructType,
   ContainerType,
   ListBasicType,
   ListCompositeType,
@@ -11,6 +10,7 @@ import {
   VectorCompositeType,
 } from "@chainsafe/ssz";
 import type {Primitives} from "./primitives.ts";
+import {ValidatorNodeStructType} from "./validatorNodeStruct.ts";
 
 /** phase0 containers (specs/phase0/beacon-chain.md, validator.md, p2p-interface.md). */
 export function createPhase0Types(p: BeaconPreset, t: Primitives) {
@@ -24,7 +24,7 @@ export function createPhase0Types(p: BeaconPreset, t: Primitives) {
     opts("ENRForkID"),
   );
   const Checkpoint = new ContainerType({epoch: t.Epoch, root: t.Root}, opts("Checkpoint"));
-  const Validator = new ContainerNodeStructType(
+  const Validator = new ValidatorNodeStructType(
     {
       pubkey: t.BLSPubkey,
       withdrawalCredentials: t.Bytes32,

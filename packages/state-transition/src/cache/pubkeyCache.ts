@@ -1,4 +1,4 @@
-import {bytesEqual, toHexUnprefixed} from "@ceibo/utils";
+import {bytesEqual} from "@ceibo/utils";
 import {PublicKey} from "@chainsafe/blst";
 
 /**
@@ -38,12 +38,13 @@ export interface PreloadResult {
  */
 export class PubkeyCache {
   /**
-   * Keyed by a 48-bit number taken from the pubkey (no string per validator: at 1M validators hex keys cost
-   * seconds of hashing and garbage collection). A hit is confirmed against the stored bytes; the rare pubkeys
-   * that share a numeric key with another go to `collisions`, keyed by hex.
+   * pubkey → index as an open-addressing hash table (linear probing, at most half full) of `index + 1` (0: empty
+   * slot), hashed from the pubkey's bytes and confirmed against the stored bytes: 8–16 bytes a validator, no object
+   * or string per validator (a Map keyed by hex strings costs seconds of hashing and GC at 1M validators; one keyed
+   * by 48-bit numbers still costs a map entry and a heap number each).
    */
-  private readonly byKey = new Map<number, number>();
-  private readonly collisions = new Map<string, number>();
+  private table = new Int32Array(1024);
+  private tableCount = 0;
   private readonly pubkeyBytes: Uint8Array[] = [];
   private readonly publicKeys: (PublicKey | undefined)[] = [];
 
@@ -51,22 +52,55 @@ export class PubkeyCache {
     return this.pubkeyBytes.length;
   }
 
-  /** Records validator `index` with `pubkey` (idempotent for the same pair). */
+  /** Records validator `index` with `pubkey` (idempotent for the same pair; a pubkey keeps its first index). */
   set(index: number, pubkey: Uint8Array): void {
     if (this.pubkeyBytes[index] !== undefined) return;
-    const key = numericKey(pubkey);
-    const other = this.byKey.get(key);
-    if (other === undefined) this.byKey.set(key, index);
-    else if (!bytesEqual(this.pubkeyBytes[other], pubkey)) this.collisions.set(toHexUnprefixed(pubkey), index);
     this.pubkeyBytes[index] = pubkey;
+    if ((this.tableCount + 1) * 2 > this.table.length) this.grow();
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = pubkeyHash(pubkey) & mask;
+    for (let entry = table[slot]; entry !== 0; entry = table[slot]) {
+      // the same pubkey under an earlier index: getIndex keeps that one
+      if (bytesEqual(this.pubkeyBytes[entry - 1], pubkey)) return;
+      slot = (slot + 1) & mask;
+    }
+    table[slot] = index + 1;
+    this.tableCount++;
   }
 
   /** The validator index of a pubkey, or undefined if no validator has it. */
   getIndex(pubkey: Uint8Array): number | undefined {
     if (pubkey.length !== 48) return undefined;
-    const index = this.byKey.get(numericKey(pubkey));
-    if (index !== undefined && bytesEqual(this.pubkeyBytes[index], pubkey)) return index;
-    return this.collisions.size > 0 ? this.collisions.get(toHexUnprefixed(pubkey)) : undefined;
+    const slot = this.findSlot(pubkey);
+    return slot >= 0 ? this.table[slot] - 1 : undefined;
+  }
+
+  /** The table slot holding `pubkey`, or -1. */
+  private findSlot(pubkey: Uint8Array): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    for (let slot = pubkeyHash(pubkey) & mask; ; slot = (slot + 1) & mask) {
+      const entry = table[slot];
+      if (entry === 0) return -1;
+      if (bytesEqual(this.pubkeyBytes[entry - 1], pubkey)) return slot;
+    }
+  }
+
+  private insert(index: number): void {
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = pubkeyHash(this.pubkeyBytes[index]) & mask;
+    while (table[slot] !== 0) slot = (slot + 1) & mask;
+    table[slot] = index + 1;
+    this.tableCount++;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.tableCount = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.insert(old[i] - 1);
   }
 
   getPubkeyBytes(index: number): Uint8Array {
@@ -103,7 +137,14 @@ export class PubkeyCache {
           next++;
         }
         if (indices.length === 0) return;
-        const checked = await check(indices.map((i) => this.getPubkeyBytes(i)));
+        // the keys copied into one buffer: the checker may post them to a worker, and a view of a larger buffer (the
+        // state's slabs) would be cloned with all of it
+        const packed = new Uint8Array(indices.length * 48);
+        const keys = indices.map((i, k) => {
+          packed.set(this.getPubkeyBytes(i), k * 48);
+          return packed.subarray(k * 48, k * 48 + 48);
+        });
+        const checked = await check(keys);
         if (aborted()) return;
         for (let from = 0; from < indices.length; from += step) {
           if (from > 0) {
@@ -144,14 +185,18 @@ export class PubkeyCache {
   }
 }
 
-/** Bytes 1..6 of a pubkey as a number (byte 0 carries the compression/infinity/sign flags). */
-function numericKey(pubkey: Uint8Array): number {
-  return (
-    pubkey[1] * 2 ** 40 +
-    pubkey[2] * 2 ** 32 +
-    ((pubkey[3] << 24) >>> 0) +
-    (pubkey[4] << 16) +
-    (pubkey[5] << 8) +
-    pubkey[6]
-  );
+/**
+ * 32 bits of hash of bytes 1..8 of a pubkey (byte 0 carries the compression/infinity/sign flags), mixed
+ * (murmur3's finalizer) so that every output bit depends on every input bit.
+ */
+function pubkeyHash(pubkey: Uint8Array): number {
+  const a = (pubkey[1] << 24) | (pubkey[2] << 16) | (pubkey[3] << 8) | pubkey[4];
+  const b = (pubkey[5] << 24) | (pubkey[6] << 16) | (pubkey[7] << 8) | pubkey[8];
+  let h = a ^ Math.imul(b, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
