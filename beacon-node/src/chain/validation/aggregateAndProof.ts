@@ -6,7 +6,13 @@
 
 import {computeSigningRoot} from "@ceibo/config";
 import {toRootHex} from "@ceibo/fork-choice";
-import {DOMAIN_AGGREGATE_AND_PROOF, DOMAIN_SELECTION_PROOF, type ForkName, ForkSeq} from "@ceibo/params";
+import {
+  DOMAIN_AGGREGATE_AND_PROOF,
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_SELECTION_PROOF,
+  type ForkName,
+  ForkSeq,
+} from "@ceibo/params";
 import {
   type AttestationAllForks,
   type AttestationElectra,
@@ -14,13 +20,12 @@ import {
   getAttestingIndices,
   getCommitteeIndices,
   getDomain,
-  getIndexedAttestation,
-  getIndexedAttestationSignatureSet,
   isAggregator,
   validatorPublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {checkAttestationTime, checkVotedBlockAndTarget} from "./attestation.ts";
+import {aggregateCommitteeKeys} from "./committeeKeys.ts";
 import {descendsFromFinalized, type GossipValidationContext, getCheckpointState, verifySetsOrReject} from "./common.ts";
 import {
   type AggregateAndProofGossipErrorCode,
@@ -164,7 +169,24 @@ export async function validateBeaconAggregateAndProofGossip(
     {
       code: "INVALID_SIGNATURE",
       message: "invalid aggregate signature",
-      build: () => getIndexedAttestationSignatureSet(shufflingState, getIndexedAttestation(shufflingState, aggregate)),
+      // phase0 is_valid_indexed_attestation's FastAggregateVerify: the attesters' keys aggregated from the
+      // committee's cached block aggregates (committeeKeys.ts)
+      build: () => {
+        const pubkey = aggregateCommitteeKeys(committee, aggregate.aggregationBits, (i) =>
+          validatorPublicKey(shufflingState, i),
+        );
+        if (pubkey === null) throw Error("the aggregate has no participants");
+        return {
+          type: "single",
+          pubkey,
+          signingRoot: computeSigningRoot(
+            ssz.phase0.AttestationData,
+            data,
+            getDomain(shufflingState.state, DOMAIN_BEACON_ATTESTER, targetEpoch),
+          ),
+          signature: aggregate.signature,
+        };
+      },
     },
   ]);
   // Seen again: other messages were validated during the await (its "first valid" rule)

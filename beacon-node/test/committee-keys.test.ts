@@ -1,0 +1,83 @@
+/**
+ * aggregateCommitteeKeys (chain/validation/committeeKeys.ts): the aggregate key built from cached block aggregates
+ * is the same point as aggregating every signer's key, for every kind of bit pattern, and it verifies the
+ * signers' aggregate signature (and not one with a signer left out).
+ */
+import {aggregatePublicKeys, aggregateSignatures, type PublicKey, SecretKey, verify} from "@chainsafe/blst";
+import {BitArray} from "@chainsafe/ssz";
+import {describe, expect, it} from "vitest";
+import {aggregateCommitteeKeys, COMMITTEE_KEY_BLOCK} from "../src/chain/validation/committeeKeys.ts";
+
+const N_KEYS = 200;
+const secrets = Array.from({length: N_KEYS}, (_, i) =>
+  SecretKey.fromKeygen(new Uint8Array(32).fill((i % 250) + 1), new Uint8Array([i & 255, i >> 8])),
+);
+const pubkeys = secrets.map((s) => s.toPublicKey());
+const hex = (pk: PublicKey): string => Buffer.from(pk.toBytes()).toString("hex");
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe("aggregateCommitteeKeys", () => {
+  it("equals the aggregate of every signer's key, for full, sparse, one-missing and block-edge patterns", () => {
+    const r = rng(7);
+    for (const size of [1, 5, COMMITTEE_KEY_BLOCK, COMMITTEE_KEY_BLOCK + 1, 61, 128, 197]) {
+      // a committee: distinct validator indices in shuffled order
+      const committee = Uint32Array.from(
+        Array.from({length: N_KEYS}, (_, i) => i)
+          .sort(() => r() - 0.5)
+          .slice(0, size),
+      );
+      const patterns: boolean[][] = [
+        new Array(size).fill(true),
+        Array.from({length: size}, () => r() < 0.1),
+        Array.from({length: size}, () => r() < 0.97),
+        Array.from({length: size}, (_, p) => p !== size - 1),
+        Array.from({length: size}, (_, p) => p % COMMITTEE_KEY_BLOCK !== 0),
+        Array.from({length: size}, (_, p) => p < COMMITTEE_KEY_BLOCK),
+        new Array(size).fill(false),
+      ];
+      for (const bools of patterns) {
+        const signers = [...committee].filter((_, p) => bools[p]);
+        const got = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), (i) => pubkeys[i]);
+        if (signers.length === 0) {
+          expect(got).toBeNull();
+          continue;
+        }
+        expect(got).not.toBeNull();
+        expect(hex(got as PublicKey)).toBe(hex(aggregatePublicKeys(signers.map((i) => pubkeys[i]))));
+      }
+    }
+  });
+
+  it("verifies the signers' aggregate signature, not one with a signer left out (the cache of full blocks is reused)", () => {
+    const committee = Uint32Array.from({length: 100}, (_, i) => (i * 7) % N_KEYS);
+    const msg = new Uint8Array(32).fill(9);
+    const bools = Array.from({length: 100}, (_, p) => p !== 42);
+    const signers = [...committee].filter((_, p) => bools[p]);
+    const sig = aggregateSignatures(signers.map((i) => secrets[i].sign(msg)));
+    // twice: the second call uses the cached block aggregates
+    for (let k = 0; k < 2; k++) {
+      const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), (i) => pubkeys[i]) as PublicKey;
+      expect(verify(msg, pk, sig)).toBe(true);
+    }
+    const fewer = bools.map((b, p) => b && p !== 3);
+    const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(fewer), (i) => pubkeys[i]) as PublicKey;
+    expect(verify(msg, pk, sig)).toBe(false);
+  });
+
+  it("refuses bits of another length", () => {
+    expect(() => aggregateCommitteeKeys(new Uint32Array(10), BitArray.fromBitLen(9), (i) => pubkeys[i])).toThrow(
+      /9 bits for a committee of 10/,
+    );
+  });
+});
