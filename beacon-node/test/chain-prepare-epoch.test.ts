@@ -19,22 +19,27 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, {recursive: true, force: true});
 });
 
+/** A dev node of 64 interop validators in a new temporary data dir, on the manual clock `nowMs`. */
+function devNode(nowMs: () => number) {
+  const dataDir = mkdtempSync(join(tmpdir(), "ceibo-prepare-epoch-"));
+  dirs.push(dataDir);
+  return BeaconNode.init({
+    network: "dev",
+    dataDir,
+    devValidators: 64,
+    genesisTime: GENESIS_TIME,
+    slotDurationMs: SLOT_MS,
+    nowMs,
+  });
+}
+
 describe("the next epoch's state prepared in the epoch's last slot", () => {
   it("is computed by the slot timer on the head and is the base of the next epoch's first block", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "ceibo-prepare-epoch-"));
-    dirs.push(dataDir);
     let nowMs = GENESIS_TIME * 1000;
     const setSlot = (slot: number): void => {
       nowMs = GENESIS_TIME * 1000 + slot * SLOT_MS + 100;
     };
-    const node = await BeaconNode.init({
-      network: "dev",
-      dataDir,
-      devValidators: 64,
-      genesisTime: GENESIS_TIME,
-      slotDurationMs: SLOT_MS,
-      nowMs: () => nowMs,
-    });
+    const node = await devNode(() => nowMs);
     try {
       const chain = node.chain;
       const last = SLOTS_PER_EPOCH - 1;
@@ -71,17 +76,7 @@ describe("the next epoch's state prepared in the epoch's last slot", () => {
   }, 240_000);
 
   it("does nothing when the head is already in the epoch or far behind it", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "ceibo-prepare-epoch-"));
-    dirs.push(dataDir);
-    const nowMs = GENESIS_TIME * 1000 + 100;
-    const node = await BeaconNode.init({
-      network: "dev",
-      dataDir,
-      devValidators: 64,
-      genesisTime: GENESIS_TIME,
-      slotDurationMs: SLOT_MS,
-      nowMs: () => nowMs,
-    });
+    const node = await devNode(() => GENESIS_TIME * 1000 + 100);
     try {
       // head at genesis (epoch 0): epoch 0 is the head's own, epoch 3 is more than an epoch ahead
       expect(await node.chain.prepareNextEpoch(1)).toBe(false);
