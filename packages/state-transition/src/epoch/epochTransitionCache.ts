@@ -11,7 +11,7 @@ import {
 } from "@ceibo/params";
 import {bytesEqual} from "@ceibo/utils";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
+import {VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
@@ -97,6 +97,10 @@ export interface EpochTransitionCache {
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 const MIN_TOTAL = INCREMENT;
+const EMPTY_BYTES = new Uint8Array(0);
+const SOURCE_BIT = 1 << TIMELY_SOURCE_FLAG_INDEX;
+const TARGET_BIT = 1 << TIMELY_TARGET_FLAG_INDEX;
+const HEAD_BIT = 1 << TIMELY_HEAD_FLAG_INDEX;
 
 /**
  * An exact sum of Gwei amounts over a whole registry (which can exceed 2**53): whole increments and remainders
@@ -140,11 +144,23 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
   const effectiveBalances = effectiveBalance.slice(0, n);
+  // altair+: ParticipationFlags are one byte each, so the serialized lists are the flags (read in bulk, no
+  // per-item calls) and are scanned in the same pass as the registry; phase0 matches pending attestations after
+  const altair = fork >= ForkSeq.altair;
+  let current = EMPTY_BYTES;
+  let previous = EMPTY_BYTES;
+  if (altair) {
+    const s = state as BeaconStatePostAltair;
+    current = s.currentEpochParticipation.serialize();
+    // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
+    previous = previousEpoch === currentEpoch ? current : s.previousEpochParticipation.serialize();
+  }
   const candidates = new Uint32Array(n);
   const slashed = new Uint32Array(n);
   const lookahead = new Uint32Array(n);
-  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead]
-  const counts = new Float64Array(6);
+  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead, then
+  // increments and remainder of: prev source, prev target, prev head, curr target]
+  const counts = new Float64Array(14);
   scanRegistry(
     n,
     effectiveBalances,
@@ -162,6 +178,9 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     candidates,
     slashed,
     lookahead,
+    altair,
+    previous,
+    current,
     counts,
   );
   const activeValidatorCount = counts[0];
@@ -178,10 +197,10 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     effectiveBalances,
     activeValidatorCount,
     totalActiveBalance: totalBalanceOf(counts[1], counts[2]),
-    prevSourceBalance: MIN_TOTAL,
-    prevTargetBalance: MIN_TOTAL,
-    prevHeadBalance: MIN_TOTAL,
-    currTargetBalance: MIN_TOTAL,
+    prevSourceBalance: totalBalanceOf(counts[6], counts[7]),
+    prevTargetBalance: totalBalanceOf(counts[8], counts[9]),
+    prevHeadBalance: totalBalanceOf(counts[10], counts[11]),
+    currTargetBalance: totalBalanceOf(counts[12], counts[13]),
     inclusionDelays: new Float64Array(0),
     inclusionProposers: new Uint32Array(0),
     prevTargetError: null,
@@ -194,11 +213,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     inactivityScores: null,
   };
 
-  if (fork === ForkSeq.phase0) {
-    collectPendingAttestations(cs, cache);
-  } else {
-    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, view);
-  }
+  if (!altair) collectPendingAttestations(cs, cache);
   return cache;
 }
 
@@ -209,8 +224,10 @@ function totalBalanceOf(increments: number, remainder: number): bigint {
 }
 
 /**
- * The registry pass of beforeProcessEpoch over the ValidatorFields arrays: typed arrays and numbers only (no
- * property access or allocation in the loop, so that it stays optimized for a million iterations).
+ * The registry pass of beforeProcessEpoch over the ValidatorFields arrays and (altair+) both participation lists:
+ * typed arrays and numbers only (no property access or allocation in the loop, so that it stays optimized for a
+ * million iterations). One pass instead of a registry pass and a participation pass: each of a million-entry
+ * loop runs cold once per epoch, so fewer loops is less time before the optimized code takes over.
  */
 function scanRegistry(
   n: number,
@@ -229,6 +246,9 @@ function scanRegistry(
   candidates: Uint32Array,
   slashedOut: Uint32Array,
   lookahead: Uint32Array,
+  altair: boolean,
+  previous: Uint8Array,
+  current: Uint8Array,
   counts: Float64Array,
 ): void {
   let activeValidatorCount = 0;
@@ -237,6 +257,14 @@ function scanRegistry(
   let candidateCount = 0;
   let slashedCount = 0;
   let lookaheadCount = 0;
+  let sourceInc = 0;
+  let sourceRem = 0;
+  let targetInc = 0;
+  let targetRem = 0;
+  let headInc = 0;
+  let headRem = 0;
+  let currInc = 0;
+  let currRem = 0;
   for (let i = 0; i < n; i++) {
     const eb = effectiveBalances[i];
     const activation = activationEpoch[i];
@@ -246,14 +274,17 @@ function scanRegistry(
     // read unconditionally: a load first reached late in the loop would deoptimize it
     const withdrawable = withdrawableEpoch[i];
     const eligibilityEpoch = activationEligibilityEpoch[i];
+    const p = altair ? previous[i] : 0;
+    const c = altair ? current[i] : 0;
+    const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = eb - inc * EFFECTIVE_BALANCE_INCREMENT;
     let f = 0;
     const activePrev = activation <= previousEpoch && previousEpoch < exit;
     const activeCurr = activation <= currentEpoch && currentEpoch < exit;
     if (activeCurr) {
       f |= FLAG_ACTIVE_CURR;
-      const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
       activeIncrements += inc;
-      activeRemainder += eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+      activeRemainder += rem;
       activeValidatorCount++;
     }
     // the index stores are unconditional (the count moves only when it belongs): a store first reached late in
@@ -262,6 +293,30 @@ function scanRegistry(
     if (slashed) {
       f |= FLAG_SLASHED;
       slashedCount++;
+    } else {
+      // get_unslashed_participating_indices of the previous (source, target, head) and current (target) epoch
+      if (activePrev) {
+        if ((p & SOURCE_BIT) !== 0) {
+          f |= FLAG_PREV_SOURCE;
+          sourceInc += inc;
+          sourceRem += rem;
+        }
+        if ((p & TARGET_BIT) !== 0) {
+          f |= FLAG_PREV_TARGET;
+          targetInc += inc;
+          targetRem += rem;
+        }
+        if ((p & HEAD_BIT) !== 0) {
+          f |= FLAG_PREV_HEAD;
+          headInc += inc;
+          headRem += rem;
+        }
+      }
+      if (activeCurr && (c & TARGET_BIT) !== 0) {
+        f |= FLAG_CURR_TARGET;
+        currInc += inc;
+        currRem += rem;
+      }
     }
     if (activePrev || (slashed && previousEpoch + 1 < withdrawable)) f |= FLAG_ELIGIBLE;
     if (electra && (b & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
@@ -282,105 +337,14 @@ function scanRegistry(
   counts[3] = candidateCount;
   counts[4] = slashedCount;
   counts[5] = lookaheadCount;
-}
-
-/** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
-function collectParticipationFlags(
-  state: BeaconStatePostAltair,
-  cache: EpochTransitionCache,
-  view: ValidatorFields,
-): void {
-  const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
-  // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
-  const current = state.currentEpochParticipation.serialize();
-  // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
-  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
-  // [increments, remainder] per sum: prev source, prev target, prev head, curr target
-  const sums = new Float64Array(8);
-  scanParticipation(
-    cache.validatorCount,
-    flags,
-    effectiveBalances,
-    view.activationEpoch,
-    view.exitEpoch,
-    previous,
-    current,
-    previousEpoch,
-    currentEpoch,
-    sums,
-  );
-  cache.prevSourceBalance = totalBalanceOf(sums[0], sums[1]);
-  cache.prevTargetBalance = totalBalanceOf(sums[2], sums[3]);
-  cache.prevHeadBalance = totalBalanceOf(sums[4], sums[5]);
-  cache.currTargetBalance = totalBalanceOf(sums[6], sums[7]);
-}
-
-/** The loop of collectParticipationFlags: typed arrays and numbers only. */
-function scanParticipation(
-  n: number,
-  flags: Uint8Array,
-  effectiveBalances: Float64Array,
-  activationEpoch: Float64Array,
-  exitEpoch: Float64Array,
-  previous: Uint8Array,
-  current: Uint8Array,
-  previousEpoch: number,
-  currentEpoch: number,
-  sums: Float64Array,
-): void {
-  const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
-  const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
-  const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
-  let sourceInc = 0;
-  let sourceRem = 0;
-  let targetInc = 0;
-  let targetRem = 0;
-  let headInc = 0;
-  let headRem = 0;
-  let currInc = 0;
-  let currRem = 0;
-  for (let i = 0; i < n; i++) {
-    if ((flags[i] & FLAG_SLASHED) !== 0) continue;
-    const effectiveBalance = effectiveBalances[i];
-    const inc = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
-    const rem = effectiveBalance - inc * EFFECTIVE_BALANCE_INCREMENT;
-    const activation = activationEpoch[i];
-    const exit = exitEpoch[i];
-    let f = flags[i];
-    const p = previous[i];
-    const c = current[i];
-    if (activation <= previousEpoch && previousEpoch < exit) {
-      if ((p & sourceBit) !== 0) {
-        f |= FLAG_PREV_SOURCE;
-        sourceInc += inc;
-        sourceRem += rem;
-      }
-      if ((p & targetBit) !== 0) {
-        f |= FLAG_PREV_TARGET;
-        targetInc += inc;
-        targetRem += rem;
-      }
-      if ((p & headBit) !== 0) {
-        f |= FLAG_PREV_HEAD;
-        headInc += inc;
-        headRem += rem;
-      }
-    }
-    if (activation <= currentEpoch && currentEpoch < exit && (c & targetBit) !== 0) {
-      f |= FLAG_CURR_TARGET;
-      currInc += inc;
-      currRem += rem;
-    }
-    flags[i] = f;
-  }
-  sums[0] = sourceInc;
-  sums[1] = sourceRem;
-  sums[2] = targetInc;
-  sums[3] = targetRem;
-  sums[4] = headInc;
-  sums[5] = headRem;
-  sums[6] = currInc;
-  sums[7] = currRem;
+  counts[6] = sourceInc;
+  counts[7] = sourceRem;
+  counts[8] = targetInc;
+  counts[9] = targetRem;
+  counts[10] = headInc;
+  counts[11] = headRem;
+  counts[12] = currInc;
+  counts[13] = currRem;
 }
 
 /** Runs `fn`, returning its result or the error it throws. */
