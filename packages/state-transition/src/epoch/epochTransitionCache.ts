@@ -10,6 +10,7 @@ import {
   TIMELY_TARGET_FLAG_INDEX,
 } from "@ceibo/params";
 import {bytesEqual} from "@ceibo/utils";
+import type {Node} from "@chainsafe/persistent-merkle-tree";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
@@ -93,6 +94,19 @@ export interface EpochTransitionCache {
   baseRewardsPhase0: Float64Array | null;
   /** altair+: the inactivity scores after process_inactivity_updates (null until it ran). */
   inactivityScores: Float64Array | null;
+  /**
+   * The balances as process_rewards_and_penalties left them, with the chunks subtree of the list they were
+   * read from or written to (null until it ran): process_effective_balance_updates re-reads only the chunks
+   * changed since (slashings, pending deposits and consolidations touch a few), not the whole list.
+   */
+  balances: Float64Array | null;
+  balancesChunks: Node | null;
+  /**
+   * effective_balance / EFFECTIVE_BALANCE_INCREMENT per validator after process_effective_balance_updates, when
+   * every effective balance is a whole number of increments (always on a real chain), else null; set by that
+   * step, read by process_proposer_lookahead (the native proposer sampling takes increments).
+   */
+  effectiveBalanceIncrements: Uint16Array | null;
 }
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
@@ -147,8 +161,8 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   // altair+: ParticipationFlags are one byte each, so the serialized lists are the flags (read in bulk, no
   // per-item calls) and are scanned in the same pass as the registry; phase0 matches pending attestations after
   const altair = fork >= ForkSeq.altair;
-  let current = EMPTY_BYTES;
-  let previous = EMPTY_BYTES;
+  let current: Uint8Array = EMPTY_BYTES;
+  let previous: Uint8Array = EMPTY_BYTES;
   if (altair) {
     const s = state as BeaconStatePostAltair;
     current = s.currentEpochParticipation.serialize();
@@ -211,6 +225,9 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     lookaheadActiveIndices: lookahead.subarray(0, lookaheadCount),
     baseRewardsPhase0: null,
     inactivityScores: null,
+    balances: null,
+    balancesChunks: null,
+    effectiveBalanceIncrements: null,
   };
 
   if (!altair) collectPendingAttestations(cs, cache);

@@ -56,6 +56,56 @@ function hi(value: number): number {
 }
 
 /**
+ * The values of `view` (committed first) given the values `known` of an earlier version of the same list whose
+ * chunks subtree was `knownChunks`: the two trees are walked together and only the chunks whose node differs are
+ * read (structural sharing: an unchanged chunk is the same node), into `known` itself when the length is the same
+ * (else into a grown copy). The cost is proportional to the chunks changed since, not to the list's length.
+ */
+export function readUint64ListSince(view: Uint64ListView, knownChunks: Node, known: Float64Array): Float64Array {
+  view.commit();
+  const length = view.length;
+  if (length < known.length) return readUint64List(view);
+  let values = known;
+  if (length > known.length) {
+    values = new Float64Array(length);
+    values.set(known);
+  }
+  const type = view.type;
+  const chunksNode = type.tree_getChunksNode(view.node);
+  diffChunks(knownChunks, chunksNode, type.chunkDepth, 0, values, length);
+  return values;
+}
+
+/** Reads into `values` the chunks of `b` (at `depth` above the chunks, first chunk `chunk`) whose node differs in `a`. */
+function diffChunks(a: Node, b: Node, depth: number, chunk: number, values: Float64Array, length: number): void {
+  if (a === b || chunk * PER_CHUNK >= length) return;
+  if (depth === 0) {
+    const leaf = b as LeafNode;
+    const i = chunk * PER_CHUNK;
+    if (i + PER_CHUNK <= length) {
+      values[i] = (leaf.h0 >>> 0) + (leaf.h1 >>> 0) * TWO_POW_32;
+      values[i + 1] = (leaf.h2 >>> 0) + (leaf.h3 >>> 0) * TWO_POW_32;
+      values[i + 2] = (leaf.h4 >>> 0) + (leaf.h5 >>> 0) * TWO_POW_32;
+      values[i + 3] = (leaf.h6 >>> 0) + (leaf.h7 >>> 0) * TWO_POW_32;
+    } else {
+      for (let k = i; k < length; k++) values[k] = leaf.getUint(8, (k % PER_CHUNK) * 8);
+    }
+    return;
+  }
+  const half = 2 ** (depth - 1);
+  diffChunks(a.left, b.left, depth - 1, chunk, values, length);
+  diffChunks(a.right, b.right, depth - 1, chunk + half, values, length);
+}
+
+/**
+ * The chunks subtree of `view` (committed), to pass later as `knownChunks` of readUint64ListSince.
+ */
+export function uint64ListChunks(view: Uint64ListView): Node {
+  view.commit();
+  return view.type.tree_getChunksNode(view.node);
+}
+
+/**
  * A new view of the list type of `view` holding `values` (every value a uint64 below 2**53), its leaf nodes
  * cached in the view as `toViewDU` does.
  */

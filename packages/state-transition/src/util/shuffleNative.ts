@@ -81,17 +81,23 @@ export function computeProposerIndicesFast(
   epoch: number,
   activeIndices: Uint32Array,
   effectiveBalances: Float64Array,
+  knownIncrements: Uint16Array | null = null,
 ): number[] {
   if (nativeProposerIndex === null || activeIndices.length === 0) {
     return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
   }
-  const increments = new Uint16Array(effectiveBalances.length);
-  for (let i = 0; i < effectiveBalances.length; i++) {
-    const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
-    if (!Number.isInteger(inc) || inc > MAX_INCREMENTS_U16) {
-      return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+  // `knownIncrements`: effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT, all whole, computed by the caller
+  // (process_effective_balance_updates) in a loop it runs anyway
+  let increments = knownIncrements;
+  if (increments === null || increments.length < effectiveBalances.length) {
+    increments = new Uint16Array(effectiveBalances.length);
+    for (let i = 0; i < effectiveBalances.length; i++) {
+      const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
+      if (!Number.isInteger(inc) || inc > MAX_INCREMENTS_U16) {
+        return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+      }
+      increments[i] = inc;
     }
-    increments[i] = inc;
   }
   const electra = fork >= ForkSeq.electra;
   const epochSeed = getSeed(state, epoch, DOMAIN_BEACON_PROPOSER);
