@@ -15,6 +15,7 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
+import {readUint8List} from "./uint64List.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
 
 /**
@@ -165,9 +166,9 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   let previous: Uint8Array = EMPTY_BYTES;
   if (altair) {
     const s = state as BeaconStatePostAltair;
-    current = s.currentEpochParticipation.serialize();
+    current = readUint8List(s.currentEpochParticipation);
     // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
-    previous = previousEpoch === currentEpoch ? current : s.previousEpochParticipation.serialize();
+    previous = previousEpoch === currentEpoch ? current : readUint8List(s.previousEpochParticipation);
   }
   const candidates = new Uint32Array(n);
   const slashed = new Uint32Array(n);
@@ -362,6 +363,100 @@ function scanRegistry(
   counts[11] = headRem;
   counts[12] = currInc;
   counts[13] = currRem;
+}
+
+/** What process_justification_and_finalization reads from the epoch transition cache. */
+export type JustificationBalances = Pick<
+  EpochTransitionCache,
+  "totalActiveBalance" | "prevTargetBalance" | "currTargetBalance" | "prevTargetError" | "currTargetError"
+>;
+
+/**
+ * The balances process_justification_and_finalization weighs, without the rest of the epoch transition cache:
+ * altair+ one pass over the registry view and the two participation lists that only sums (no per-validator
+ * arrays allocated), for a caller that runs that step alone on every block (compute_pulled_up_tip); phase0 builds
+ * the whole cache (its target balances come from matching the pending attestations).
+ */
+export function getJustificationBalances(cs: CachedBeaconState): JustificationBalances {
+  if (cs.fork === ForkSeq.phase0) return beforeProcessEpoch(cs);
+  const state = cs.state as BeaconStatePostAltair;
+  const currentEpoch = getCurrentEpoch(state);
+  const previousEpoch = getPreviousEpoch(state);
+  const view = cs.validatorFields;
+  view.sync(state.validators);
+  const current = readUint8List(state.currentEpochParticipation);
+  const previous = previousEpoch === currentEpoch ? current : readUint8List(state.previousEpochParticipation);
+  // [active, prev target, curr target] as increments and remainders
+  const sums = new Float64Array(6);
+  sumJustificationBalances(
+    view.length,
+    view.effectiveBalance,
+    view.activationEpoch,
+    view.exitEpoch,
+    view.bits,
+    previous,
+    current,
+    previousEpoch,
+    currentEpoch,
+    sums,
+  );
+  return {
+    totalActiveBalance: totalBalanceOf(sums[0], sums[1]),
+    prevTargetBalance: totalBalanceOf(sums[2], sums[3]),
+    currTargetBalance: totalBalanceOf(sums[4], sums[5]),
+    prevTargetError: null,
+    currTargetError: null,
+  };
+}
+
+/** The loop of getJustificationBalances: the same filters as scanRegistry, sums only. */
+function sumJustificationBalances(
+  n: number,
+  effectiveBalances: Float64Array,
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  bits: Uint8Array,
+  previous: Uint8Array,
+  current: Uint8Array,
+  previousEpoch: number,
+  currentEpoch: number,
+  sums: Float64Array,
+): void {
+  let activeInc = 0;
+  let activeRem = 0;
+  let prevInc = 0;
+  let prevRem = 0;
+  let currInc = 0;
+  let currRem = 0;
+  for (let i = 0; i < n; i++) {
+    const eb = effectiveBalances[i];
+    const activation = activationEpoch[i];
+    const exit = exitEpoch[i];
+    const unslashed = (bits[i] & VF_SLASHED) === 0;
+    const p = previous[i];
+    const c = current[i];
+    const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
+    if (activeCurr) {
+      activeInc += inc;
+      activeRem += rem;
+      if (unslashed && (c & TARGET_BIT) !== 0) {
+        currInc += inc;
+        currRem += rem;
+      }
+    }
+    if (unslashed && (p & TARGET_BIT) !== 0 && activation <= previousEpoch && previousEpoch < exit) {
+      prevInc += inc;
+      prevRem += rem;
+    }
+  }
+  sums[0] = activeInc;
+  sums[1] = activeRem;
+  sums[2] = prevInc;
+  sums[3] = prevRem;
+  sums[4] = currInc;
+  sums[5] = currRem;
 }
 
 /** Runs `fn`, returning its result or the error it throws. */

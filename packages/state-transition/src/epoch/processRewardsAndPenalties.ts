@@ -10,6 +10,7 @@ import {
   TIMELY_TARGET_FLAG_INDEX,
   WEIGHT_DENOMINATOR,
 } from "@ceibo/params";
+import type {Node} from "@chainsafe/persistent-merkle-tree";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
@@ -23,7 +24,7 @@ import {
   FLAG_PREV_TARGET,
 } from "./epochTransitionCache.ts";
 import {getBaseRewardPerIncrement} from "./flagIndexDeltas.ts";
-import {readUint64List, uint64ListChunks, uint64ListFromValues} from "./uint64List.ts";
+import {readUint64List, readUint64ListSince, uint64ListChunks, uint64ListFromValues} from "./uint64List.ts";
 import {isInInactivityLeak, mulDiv} from "./util.ts";
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
@@ -34,6 +35,14 @@ const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
  * `toViewDU` copies it into the tree.
  */
 let balancesScratch: Float64Array = new Float64Array(0);
+
+/**
+ * The inactivity scores the fused pass last read or wrote, with the chunks subtree of that list (the previous
+ * epoch's, shared by every state since: only the epoch transition changes scores). Reused by the next epoch's
+ * pass (readUint64ListSince). A pair: both describe the same list, or `lastScoresChunks` is null.
+ */
+let lastScores: Float64Array = new Float64Array(0);
+let lastScoresChunks: Node | null = null;
 
 /**
  * phase0 / altair process_rewards_and_penalties. Each set of deltas is applied in the spec's order, with
@@ -144,8 +153,19 @@ function applyDeltasAltair(
   }
   // process_inactivity_updates' scores: updated here (updateScores), else as that step left them in the cache,
   // else (a step run alone) read from the state
-  const scores =
-    !updateScores && cache.inactivityScores !== null ? cache.inactivityScores : readUint64List(state.inactivityScores);
+  let scores: Float64Array;
+  if (!updateScores) {
+    scores = cache.inactivityScores ?? readUint64List(state.inactivityScores);
+  } else {
+    // the scores change only in process_inactivity_updates (and by appended zeros): re-read only the chunks that
+    // differ from the list this pass read or wrote last time (usually none), not the whole list
+    const known = lastScoresChunks;
+    lastScoresChunks = null; // the pair is inconsistent until both are set again below
+    scores =
+      known !== null
+        ? readUint64ListSince(state.inactivityScores, known, lastScores)
+        : readUint64List(state.inactivityScores);
+  }
   // [balances changed, scores changed]
   const changes = new Float64Array(2);
   const changedScores = updateScores ? new Uint32Array(cache.validatorCount) : new Uint32Array(0);
@@ -172,6 +192,8 @@ function applyDeltasAltair(
   if (updateScores) {
     writeInactivityScores(state, scores, changedScores.subarray(0, changes[1]));
     cache.inactivityScores = scores;
+    lastScores = scores;
+    lastScoresChunks = uint64ListChunks(state.inactivityScores);
   }
   return changes[0] !== 0;
 }
