@@ -80,6 +80,13 @@ describe("readUint64ListSince", () => {
     expect(Array.from(read)).toEqual(expected);
   });
 
+  it("round-trips values across the 32-bit word boundary up to 2**53 - 1 (uint64ListFromValues)", () => {
+    const values = Float64Array.from([0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1, 32e9, 2048e9, 7]);
+    const view = uint64ListFromValues(Balances.toViewDU([]), values);
+    expect(view.serialize()).toEqual(Balances.serialize(Array.from(values)));
+    expect(view.hashTreeRoot()).toEqual(Balances.hashTreeRoot(Array.from(values)));
+  });
+
   it("re-reads the whole list when it got shorter", () => {
     const view = Balances.toViewDU([1, 2, 3, 4, 5, 6]);
     const known = readUint64List(view);

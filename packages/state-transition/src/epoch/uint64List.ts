@@ -47,8 +47,9 @@ export function readUint64List(view: Uint64ListView, out?: Float64Array): Float6
   return values;
 }
 
+/** The low 32 bits of a uint64 below 2**53, as an int32 (a subtraction: `%` on doubles is a slow fmod). */
 function lo(value: number): number {
-  return (value % TWO_POW_32) | 0;
+  return (value - Math.floor(value / TWO_POW_32) * TWO_POW_32) | 0;
 }
 
 function hi(value: number): number {
