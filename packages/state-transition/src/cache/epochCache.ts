@@ -14,7 +14,7 @@ import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
-import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
+import {computeProposerIndicesFast, computeSyncCommitteeIndicesFast} from "../util/shuffleNative.ts";
 import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
 import type {ValidatorFields} from "./validatorFields.ts";
@@ -435,7 +435,7 @@ export function getNextSyncCommitteeIndices(
     const n = validatorFields.length;
     const activeIndices = activeIndicesAt(validatorFields.activationEpoch, validatorFields.exitEpoch, n, epoch);
     const seed = getSeed(state, epoch, DOMAIN_SYNC_COMMITTEE);
-    return computeSyncCommitteeIndices(
+    return computeSyncCommitteeIndicesFast(
       fork,
       validatorFields.effectiveBalance.subarray(0, n),
       activeIndices,

@@ -66,8 +66,7 @@ export function processRewardsAndPenalties(
  * epoch-wide values that neither step changes (the participation totals, the total active balance, whether the
  * chain is in an inactivity leak: process_justification_and_finalization ran before both). process_epoch calls
  * this; the two spec functions stay for the spec tests and the rewards API.
- * Spec: `process_inactivity_updates` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#inactivity-scores
- * Spec: `process_rewards_and_penalties` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#rewards-and-penalties-1
+ * (Not a spec function: the spec links are on processInactivityUpdates and processRewardsAndPenalties.)
  */
 export function processInactivityUpdatesAndRewardsAndPenalties(
   cs: CachedBeaconState,
