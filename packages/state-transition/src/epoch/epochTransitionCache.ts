@@ -113,6 +113,8 @@ export interface EpochTransitionCache {
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 const MIN_TOTAL = INCREMENT;
 const EMPTY_BYTES = new Uint8Array(0);
+/** Validators per call of the registry loop (see beforeProcessEpoch). */
+const SCAN_CHUNK = 8192;
 const SOURCE_BIT = 1 << TIMELY_SOURCE_FLAG_INDEX;
 const TARGET_BIT = 1 << TIMELY_TARGET_FLAG_INDEX;
 const HEAD_BIT = 1 << TIMELY_HEAD_FLAG_INDEX;
@@ -176,28 +178,33 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead, then
   // increments and remainder of: prev source, prev target, prev head, curr target]
   const counts = new Float64Array(14);
-  scanRegistry(
-    n,
-    effectiveBalances,
-    activationEligibilityEpoch,
-    activationEpoch,
-    exitEpoch,
-    withdrawableEpoch,
-    bits,
-    previousEpoch,
-    currentEpoch,
-    lookaheadEpoch,
-    electra,
-    ejectionBalance,
-    flags,
-    candidates,
-    slashed,
-    lookahead,
-    altair,
-    previous,
-    current,
-    counts,
-  );
+  // in chunks: the loop function becomes hot as a function and is optimized as one (not only by on-stack
+  // replacement mid-loop, which is redone every epoch), and its optimized code is reused by every later chunk
+  for (let from = 0; from < n; from += SCAN_CHUNK) {
+    scanRegistry(
+      from,
+      Math.min(n, from + SCAN_CHUNK),
+      effectiveBalances,
+      activationEligibilityEpoch,
+      activationEpoch,
+      exitEpoch,
+      withdrawableEpoch,
+      bits,
+      previousEpoch,
+      currentEpoch,
+      lookaheadEpoch,
+      electra,
+      ejectionBalance,
+      flags,
+      candidates,
+      slashed,
+      lookahead,
+      altair,
+      previous,
+      current,
+      counts,
+    );
+  }
   const activeValidatorCount = counts[0];
   const registryCandidates = Array.from(candidates.subarray(0, counts[3]));
   const slashedIndices = Array.from(slashed.subarray(0, counts[4]));
@@ -248,7 +255,8 @@ function totalBalanceOf(increments: number, remainder: number): bigint {
  * loop runs cold once per epoch, so fewer loops is less time before the optimized code takes over.
  */
 function scanRegistry(
-  n: number,
+  from: number,
+  to: number,
   effectiveBalances: Float64Array,
   activationEligibilityEpoch: Float64Array,
   activationEpoch: Float64Array,
@@ -269,21 +277,22 @@ function scanRegistry(
   current: Uint8Array,
   counts: Float64Array,
 ): void {
-  let activeValidatorCount = 0;
-  let activeIncrements = 0;
-  let activeRemainder = 0;
-  let candidateCount = 0;
-  let slashedCount = 0;
-  let lookaheadCount = 0;
-  let sourceInc = 0;
-  let sourceRem = 0;
-  let targetInc = 0;
-  let targetRem = 0;
-  let headInc = 0;
-  let headRem = 0;
-  let currInc = 0;
-  let currRem = 0;
-  for (let i = 0; i < n; i++) {
+  // the counts so far (earlier chunks)
+  let activeValidatorCount = counts[0];
+  let activeIncrements = counts[1];
+  let activeRemainder = counts[2];
+  let candidateCount = counts[3];
+  let slashedCount = counts[4];
+  let lookaheadCount = counts[5];
+  let sourceInc = counts[6];
+  let sourceRem = counts[7];
+  let targetInc = counts[8];
+  let targetRem = counts[9];
+  let headInc = counts[10];
+  let headRem = counts[11];
+  let currInc = counts[12];
+  let currRem = counts[13];
+  for (let i = from; i < to; i++) {
     const eb = effectiveBalances[i];
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];

@@ -111,6 +111,8 @@ function applyDeltasPhase0(cs: CachedBeaconState, cache: EpochTransitionCache, b
 
 /** Reward/penalty tables are indexed by effective balance increments up to this (MAX_EFFECTIVE_BALANCE_ELECTRA). */
 const TABLE_MAX_INCREMENTS = 2048;
+/** Validators per call of the rewards loop. */
+const LOOP_CHUNK = 8192;
 
 /**
  * altair+: get_flag_index_deltas for each flag (source, target, head, in the spec's order) then
@@ -168,26 +170,31 @@ function applyDeltasAltair(
   // [balances changed, scores changed]
   const changes = new Float64Array(2);
   const changedScores = updateScores ? new Uint32Array(cache.validatorCount) : new Uint32Array(0);
-  applyDeltasAltairLoop(
-    cache.validatorCount,
-    cache.flags,
-    cache.effectiveBalances,
-    balances,
-    scores,
-    t,
-    leak,
-    updateScores,
-    cs.config.INACTIVITY_SCORE_BIAS,
-    cs.config.INACTIVITY_SCORE_RECOVERY_RATE,
-    baseRewardPerIncrement,
-    rewardDenominator,
-    sourceIncrements,
-    targetIncrements,
-    headIncrements,
-    inactivityDenominator,
-    changedScores,
-    changes,
-  );
+  // in chunks, as the registry loop of beforeProcessEpoch (optimized as a function, reused by every chunk)
+  const n = cache.validatorCount;
+  for (let from = 0; from < n; from += LOOP_CHUNK) {
+    applyDeltasAltairLoop(
+      from,
+      Math.min(n, from + LOOP_CHUNK),
+      cache.flags,
+      cache.effectiveBalances,
+      balances,
+      scores,
+      t,
+      leak,
+      updateScores,
+      cs.config.INACTIVITY_SCORE_BIAS,
+      cs.config.INACTIVITY_SCORE_RECOVERY_RATE,
+      baseRewardPerIncrement,
+      rewardDenominator,
+      sourceIncrements,
+      targetIncrements,
+      headIncrements,
+      inactivityDenominator,
+      changedScores,
+      changes,
+    );
+  }
   if (updateScores) {
     writeInactivityScores(state, scores, changedScores.subarray(0, changes[1]));
     cache.inactivityScores = scores;
@@ -215,7 +222,8 @@ export function writeInactivityScores(
 
 /** The loop of applyDeltasAltair: typed arrays and numbers only (stays optimized for a million iterations). */
 function applyDeltasAltairLoop(
-  n: number,
+  from: number,
+  to: number,
   flags: Uint8Array,
   effectiveBalances: Float64Array,
   balances: Float64Array,
@@ -237,9 +245,10 @@ function applyDeltasAltairLoop(
   const sourceWeight = PARTICIPATION_FLAG_WEIGHTS[TIMELY_SOURCE_FLAG_INDEX];
   const targetWeight = PARTICIPATION_FLAG_WEIGHTS[TIMELY_TARGET_FLAG_INDEX];
   const headWeight = PARTICIPATION_FLAG_WEIGHTS[TIMELY_HEAD_FLAG_INDEX];
-  let balancesChanged = 0;
-  let scoresChanged = 0;
-  for (let i = 0; i < n; i++) {
+  // the counts so far (earlier chunks)
+  let balancesChanged = changes[0];
+  let scoresChanged = changes[1];
+  for (let i = from; i < to; i++) {
     const f = flags[i];
     if ((f & FLAG_ELIGIBLE) === 0) continue;
     const target = (f & FLAG_PREV_TARGET) !== 0;
