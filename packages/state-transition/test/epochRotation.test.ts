@@ -137,8 +137,7 @@ describe("epochStepTimes", () => {
 const fuluSteps = [
   "beforeProcessEpoch",
   "processJustificationAndFinalization",
-  "processInactivityUpdates",
-  "processRewardsAndPenalties",
+  "processInactivityUpdates+processRewardsAndPenalties",
   "processRegistryUpdates",
   "processSlashings",
   "processEth1DataReset",

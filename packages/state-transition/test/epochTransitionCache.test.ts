@@ -25,6 +25,7 @@ import {ssz} from "@ceibo/types";
 import {BitArray} from "@chainsafe/ssz";
 import {describe, expect, it} from "vitest";
 import {type CachedBeaconState, createCachedBeaconState} from "../src/cache/cachedBeaconState.ts";
+import {getActiveUnslashedEffectiveBalances} from "../src/epoch/activeBalances.ts";
 import {
   type Deltas,
   getHeadDeltas,
@@ -41,10 +42,10 @@ import {
   FLAG_PREV_SOURCE,
   FLAG_PREV_TARGET,
   FLAG_SLASHED,
+  getJustificationBalances,
   PREV_FLAG_BY_INDEX,
 } from "../src/epoch/epochTransitionCache.ts";
 import {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "../src/epoch/flagIndexDeltas.ts";
-import {getActiveUnslashedEffectiveBalances, getJustificationBalances} from "../src/epoch/justificationBalances.ts";
 import {processEffectiveBalanceUpdates} from "../src/epoch/processEffectiveBalanceUpdates.ts";
 import {processEpoch} from "../src/epoch/processEpoch.ts";
 import {processEth1DataReset} from "../src/epoch/processEth1DataReset.ts";

@@ -14,9 +14,10 @@ import type {BeaconStateAllForks, BeaconStateFulu, BeaconStatePostAltair} from "
 import {computeActivationExitEpoch, computeEpochAtSlot, getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {integerSquareroot} from "../util/math.ts";
 import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
-import {computeProposerIndicesFast} from "../util/shuffleNative.ts";
+import {computeProposerIndicesFast, computeSyncCommitteeIndicesFast} from "../util/shuffleNative.ts";
 import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
+import type {ValidatorFields} from "./validatorFields.ts";
 
 /** What the epoch transition hands to the epoch-cache rotation (see EpochCache.rotate). */
 export interface EpochRotationInput {
@@ -251,8 +252,7 @@ export class EpochCache implements EpochCacheData {
     );
 
     const currActive = currentShuffling.activeIndices;
-    let totalActive = 0;
-    for (let k = 0; k < currActive.length; k++) totalActive += effectiveBalances[currActive[k]];
+    const totalActive = sumAt(effectiveBalances, currActive);
     const proposers =
       fork >= ForkSeq.fulu
         ? Array.from((state as BeaconStateFulu).proposerLookahead.getAll().slice(0, SLOTS_PER_EPOCH))
@@ -421,9 +421,28 @@ function syncCommitteeIndicesFromPubkeys(pubkeyCache: PubkeyCache, pubkeys: Uint
  * altair/electra get_next_sync_committee_indices, read from the state as it is now (effective balances included).
  * Spec: `get_next_sync_committee_indices` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/electra/beacon-chain.md#modified-get_next_sync_committee_indices (altair; modified in electra)
  */
-export function getNextSyncCommitteeIndices(fork: number, state: BeaconStateAllForks): number[] {
+export function getNextSyncCommitteeIndices(
+  fork: number,
+  state: BeaconStateAllForks,
+  validatorFields?: ValidatorFields,
+): number[] {
   const epoch = getCurrentEpoch(state) + 1;
   state.commit();
+  if (validatorFields !== undefined) {
+    // from the typed-array view brought up to date (re-reads only the validators changed since its last sync),
+    // not from a million validator objects decoded from the tree
+    validatorFields.sync(state.validators);
+    const n = validatorFields.length;
+    const activeIndices = activeIndicesAt(validatorFields.activationEpoch, validatorFields.exitEpoch, n, epoch);
+    const seed = getSeed(state, epoch, DOMAIN_SYNC_COMMITTEE);
+    return computeSyncCommitteeIndicesFast(
+      fork,
+      validatorFields.effectiveBalance.subarray(0, n),
+      activeIndices,
+      seed,
+      SYNC_COMMITTEE_SIZE,
+    );
+  }
   const active: number[] = [];
   const validators = state.validators.getAllReadonlyValues();
   const effectiveBalances = new Float64Array(validators.length);
@@ -443,4 +462,30 @@ export function getEffectiveBalances(state: BeaconStateAllForks): Float64Array {
   const out = new Float64Array(validators.length);
   for (let i = 0; i < validators.length; i++) out[i] = validators[i].effectiveBalance;
   return out;
+}
+
+/**
+ * The sum of `values` at `indices`: a function of its own (the million-entry loop of the rotation is compiled
+ * on its own, small, instead of with the whole of `rotate`).
+ */
+function sumAt(values: Float64Array, indices: Uint32Array): number {
+  let sum = 0;
+  for (let k = 0; k < indices.length; k++) sum += values[indices[k]];
+  return sum;
+}
+
+/** The indices i < n with activationEpoch[i] <= epoch < exitEpoch[i] (is_active_validator), ascending. */
+function activeIndicesAt(
+  activationEpoch: Float64Array,
+  exitEpoch: Float64Array,
+  n: number,
+  epoch: number,
+): Uint32Array {
+  const out = new Uint32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    out[count] = i;
+    if (activationEpoch[i] <= epoch && epoch < exitEpoch[i]) count++;
+  }
+  return out.subarray(0, count);
 }

@@ -10,10 +10,12 @@ import {
   TIMELY_TARGET_FLAG_INDEX,
 } from "@ceibo/params";
 import {bytesEqual} from "@ceibo/utils";
+import type {Node} from "@chainsafe/persistent-merkle-tree";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
+import {VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
+import {readUint8List} from "./uint64List.ts";
 import {getBlockRoot, getBlockRootAtSlot} from "./util.ts";
 
 /**
@@ -93,10 +95,29 @@ export interface EpochTransitionCache {
   baseRewardsPhase0: Float64Array | null;
   /** altair+: the inactivity scores after process_inactivity_updates (null until it ran). */
   inactivityScores: Float64Array | null;
+  /**
+   * The balances as process_rewards_and_penalties left them, with the chunks subtree of the list they were
+   * read from or written to (null until it ran): process_effective_balance_updates re-reads only the chunks
+   * changed since (slashings, pending deposits and consolidations touch a few), not the whole list.
+   */
+  balances: Float64Array | null;
+  balancesChunks: Node | null;
+  /**
+   * effective_balance / EFFECTIVE_BALANCE_INCREMENT per validator after process_effective_balance_updates, when
+   * every effective balance is a whole number of increments (always on a real chain), else null; set by that
+   * step, read by process_proposer_lookahead (the native proposer sampling takes increments).
+   */
+  effectiveBalanceIncrements: Uint16Array | null;
 }
 
 const INCREMENT = BigInt(EFFECTIVE_BALANCE_INCREMENT);
 const MIN_TOTAL = INCREMENT;
+const EMPTY_BYTES = new Uint8Array(0);
+/** Validators per call of the registry loop (see beforeProcessEpoch). */
+const SCAN_CHUNK = 8192;
+const SOURCE_BIT = 1 << TIMELY_SOURCE_FLAG_INDEX;
+const TARGET_BIT = 1 << TIMELY_TARGET_FLAG_INDEX;
+const HEAD_BIT = 1 << TIMELY_HEAD_FLAG_INDEX;
 
 /**
  * An exact sum of Gwei amounts over a whole registry (which can exceed 2**53): whole increments and remainders
@@ -140,30 +161,50 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
   const effectiveBalances = effectiveBalance.slice(0, n);
+  // altair+: ParticipationFlags are one byte each, so the serialized lists are the flags (read in bulk, no
+  // per-item calls) and are scanned in the same pass as the registry; phase0 matches pending attestations after
+  const altair = fork >= ForkSeq.altair;
+  let current: Uint8Array = EMPTY_BYTES;
+  let previous: Uint8Array = EMPTY_BYTES;
+  if (altair) {
+    const s = state as BeaconStatePostAltair;
+    current = readUint8List(s.currentEpochParticipation);
+    // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
+    previous = previousEpoch === currentEpoch ? current : readUint8List(s.previousEpochParticipation);
+  }
   const candidates = new Uint32Array(n);
   const slashed = new Uint32Array(n);
   const lookahead = new Uint32Array(n);
-  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead]
-  const counts = new Float64Array(6);
-  scanRegistry(
-    n,
-    effectiveBalances,
-    activationEligibilityEpoch,
-    activationEpoch,
-    exitEpoch,
-    withdrawableEpoch,
-    bits,
-    previousEpoch,
-    currentEpoch,
-    lookaheadEpoch,
-    electra,
-    ejectionBalance,
-    flags,
-    candidates,
-    slashed,
-    lookahead,
-    counts,
-  );
+  // [activeValidatorCount, active increments, active remainder, candidates, slashed, lookahead, then
+  // increments and remainder of: prev source, prev target, prev head, curr target]
+  const counts = new Float64Array(14);
+  // in chunks: the loop function becomes hot as a function and is optimized as one (not only by on-stack
+  // replacement mid-loop, which is redone every epoch), and its optimized code is reused by every later chunk
+  for (let from = 0; from < n; from += SCAN_CHUNK) {
+    scanRegistry(
+      from,
+      Math.min(n, from + SCAN_CHUNK),
+      effectiveBalances,
+      activationEligibilityEpoch,
+      activationEpoch,
+      exitEpoch,
+      withdrawableEpoch,
+      bits,
+      previousEpoch,
+      currentEpoch,
+      lookaheadEpoch,
+      electra,
+      ejectionBalance,
+      flags,
+      candidates,
+      slashed,
+      lookahead,
+      altair,
+      previous,
+      current,
+      counts,
+    );
+  }
   const activeValidatorCount = counts[0];
   const registryCandidates = Array.from(candidates.subarray(0, counts[3]));
   const slashedIndices = Array.from(slashed.subarray(0, counts[4]));
@@ -178,10 +219,10 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     effectiveBalances,
     activeValidatorCount,
     totalActiveBalance: totalBalanceOf(counts[1], counts[2]),
-    prevSourceBalance: MIN_TOTAL,
-    prevTargetBalance: MIN_TOTAL,
-    prevHeadBalance: MIN_TOTAL,
-    currTargetBalance: MIN_TOTAL,
+    prevSourceBalance: totalBalanceOf(counts[6], counts[7]),
+    prevTargetBalance: totalBalanceOf(counts[8], counts[9]),
+    prevHeadBalance: totalBalanceOf(counts[10], counts[11]),
+    currTargetBalance: totalBalanceOf(counts[12], counts[13]),
     inclusionDelays: new Float64Array(0),
     inclusionProposers: new Uint32Array(0),
     prevTargetError: null,
@@ -192,13 +233,12 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
     lookaheadActiveIndices: lookahead.subarray(0, lookaheadCount),
     baseRewardsPhase0: null,
     inactivityScores: null,
+    balances: null,
+    balancesChunks: null,
+    effectiveBalanceIncrements: null,
   };
 
-  if (fork === ForkSeq.phase0) {
-    collectPendingAttestations(cs, cache);
-  } else {
-    collectParticipationFlags(cs.state as BeaconStatePostAltair, cache, view);
-  }
+  if (!altair) collectPendingAttestations(cs, cache);
   return cache;
 }
 
@@ -209,11 +249,14 @@ function totalBalanceOf(increments: number, remainder: number): bigint {
 }
 
 /**
- * The registry pass of beforeProcessEpoch over the ValidatorFields arrays: typed arrays and numbers only (no
- * property access or allocation in the loop, so that it stays optimized for a million iterations).
+ * The registry pass of beforeProcessEpoch over the ValidatorFields arrays and (altair+) both participation lists:
+ * typed arrays and numbers only (no property access or allocation in the loop, so that it stays optimized for a
+ * million iterations). One pass instead of a registry pass and a participation pass: each of a million-entry
+ * loop runs cold once per epoch, so fewer loops is less time before the optimized code takes over.
  */
 function scanRegistry(
-  n: number,
+  from: number,
+  to: number,
   effectiveBalances: Float64Array,
   activationEligibilityEpoch: Float64Array,
   activationEpoch: Float64Array,
@@ -229,15 +272,27 @@ function scanRegistry(
   candidates: Uint32Array,
   slashedOut: Uint32Array,
   lookahead: Uint32Array,
+  altair: boolean,
+  previous: Uint8Array,
+  current: Uint8Array,
   counts: Float64Array,
 ): void {
-  let activeValidatorCount = 0;
-  let activeIncrements = 0;
-  let activeRemainder = 0;
-  let candidateCount = 0;
-  let slashedCount = 0;
-  let lookaheadCount = 0;
-  for (let i = 0; i < n; i++) {
+  // the counts so far (earlier chunks)
+  let activeValidatorCount = counts[0];
+  let activeIncrements = counts[1];
+  let activeRemainder = counts[2];
+  let candidateCount = counts[3];
+  let slashedCount = counts[4];
+  let lookaheadCount = counts[5];
+  let sourceInc = counts[6];
+  let sourceRem = counts[7];
+  let targetInc = counts[8];
+  let targetRem = counts[9];
+  let headInc = counts[10];
+  let headRem = counts[11];
+  let currInc = counts[12];
+  let currRem = counts[13];
+  for (let i = from; i < to; i++) {
     const eb = effectiveBalances[i];
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];
@@ -246,14 +301,17 @@ function scanRegistry(
     // read unconditionally: a load first reached late in the loop would deoptimize it
     const withdrawable = withdrawableEpoch[i];
     const eligibilityEpoch = activationEligibilityEpoch[i];
+    const p = altair ? previous[i] : 0;
+    const c = altair ? current[i] : 0;
+    const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = eb - inc * EFFECTIVE_BALANCE_INCREMENT;
     let f = 0;
     const activePrev = activation <= previousEpoch && previousEpoch < exit;
     const activeCurr = activation <= currentEpoch && currentEpoch < exit;
     if (activeCurr) {
       f |= FLAG_ACTIVE_CURR;
-      const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
       activeIncrements += inc;
-      activeRemainder += eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+      activeRemainder += rem;
       activeValidatorCount++;
     }
     // the index stores are unconditional (the count moves only when it belongs): a store first reached late in
@@ -262,6 +320,30 @@ function scanRegistry(
     if (slashed) {
       f |= FLAG_SLASHED;
       slashedCount++;
+    } else {
+      // get_unslashed_participating_indices of the previous (source, target, head) and current (target) epoch
+      if (activePrev) {
+        if ((p & SOURCE_BIT) !== 0) {
+          f |= FLAG_PREV_SOURCE;
+          sourceInc += inc;
+          sourceRem += rem;
+        }
+        if ((p & TARGET_BIT) !== 0) {
+          f |= FLAG_PREV_TARGET;
+          targetInc += inc;
+          targetRem += rem;
+        }
+        if ((p & HEAD_BIT) !== 0) {
+          f |= FLAG_PREV_HEAD;
+          headInc += inc;
+          headRem += rem;
+        }
+      }
+      if (activeCurr && (c & TARGET_BIT) !== 0) {
+        f |= FLAG_CURR_TARGET;
+        currInc += inc;
+        currRem += rem;
+      }
     }
     if (activePrev || (slashed && previousEpoch + 1 < withdrawable)) f |= FLAG_ELIGIBLE;
     if (electra && (b & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
@@ -282,105 +364,108 @@ function scanRegistry(
   counts[3] = candidateCount;
   counts[4] = slashedCount;
   counts[5] = lookaheadCount;
+  counts[6] = sourceInc;
+  counts[7] = sourceRem;
+  counts[8] = targetInc;
+  counts[9] = targetRem;
+  counts[10] = headInc;
+  counts[11] = headRem;
+  counts[12] = currInc;
+  counts[13] = currRem;
 }
 
-/** altair+: participation flags of both epochs, filtered by activity in that epoch and not slashed. */
-function collectParticipationFlags(
-  state: BeaconStatePostAltair,
-  cache: EpochTransitionCache,
-  view: ValidatorFields,
-): void {
-  const {flags, effectiveBalances, previousEpoch, currentEpoch} = cache;
-  // ParticipationFlags are one byte each: the serialized lists are the flags (read in bulk, no per-item calls)
-  const current = state.currentEpochParticipation.serialize();
-  // get_unslashed_participating_indices: in the genesis epoch the previous epoch IS the current epoch
-  const previous = previousEpoch === currentEpoch ? current : state.previousEpochParticipation.serialize();
-  // [increments, remainder] per sum: prev source, prev target, prev head, curr target
-  const sums = new Float64Array(8);
-  scanParticipation(
-    cache.validatorCount,
-    flags,
-    effectiveBalances,
+/** What process_justification_and_finalization reads from the epoch transition cache. */
+export type JustificationBalances = Pick<
+  EpochTransitionCache,
+  "totalActiveBalance" | "prevTargetBalance" | "currTargetBalance" | "prevTargetError" | "currTargetError"
+>;
+
+/**
+ * The balances process_justification_and_finalization weighs, without the rest of the epoch transition cache:
+ * altair+ one pass over the registry view and the two participation lists that only sums (no per-validator
+ * arrays allocated), for a caller that runs that step alone on every block (compute_pulled_up_tip); phase0 builds
+ * the whole cache (its target balances come from matching the pending attestations).
+ */
+export function getJustificationBalances(cs: CachedBeaconState): JustificationBalances {
+  if (cs.fork === ForkSeq.phase0) return beforeProcessEpoch(cs);
+  const state = cs.state as BeaconStatePostAltair;
+  const currentEpoch = getCurrentEpoch(state);
+  const previousEpoch = getPreviousEpoch(state);
+  const view = cs.validatorFields;
+  view.sync(state.validators);
+  const current = readUint8List(state.currentEpochParticipation);
+  const previous = previousEpoch === currentEpoch ? current : readUint8List(state.previousEpochParticipation);
+  // [active, prev target, curr target] as increments and remainders
+  const sums = new Float64Array(6);
+  sumJustificationBalances(
+    view.length,
+    view.effectiveBalance,
     view.activationEpoch,
     view.exitEpoch,
+    view.bits,
     previous,
     current,
     previousEpoch,
     currentEpoch,
     sums,
   );
-  cache.prevSourceBalance = totalBalanceOf(sums[0], sums[1]);
-  cache.prevTargetBalance = totalBalanceOf(sums[2], sums[3]);
-  cache.prevHeadBalance = totalBalanceOf(sums[4], sums[5]);
-  cache.currTargetBalance = totalBalanceOf(sums[6], sums[7]);
+  return {
+    totalActiveBalance: totalBalanceOf(sums[0], sums[1]),
+    prevTargetBalance: totalBalanceOf(sums[2], sums[3]),
+    currTargetBalance: totalBalanceOf(sums[4], sums[5]),
+    prevTargetError: null,
+    currTargetError: null,
+  };
 }
 
-/** The loop of collectParticipationFlags: typed arrays and numbers only. */
-function scanParticipation(
+/** The loop of getJustificationBalances: the same filters as scanRegistry, sums only. */
+function sumJustificationBalances(
   n: number,
-  flags: Uint8Array,
   effectiveBalances: Float64Array,
   activationEpoch: Float64Array,
   exitEpoch: Float64Array,
+  bits: Uint8Array,
   previous: Uint8Array,
   current: Uint8Array,
   previousEpoch: number,
   currentEpoch: number,
   sums: Float64Array,
 ): void {
-  const sourceBit = 1 << TIMELY_SOURCE_FLAG_INDEX;
-  const targetBit = 1 << TIMELY_TARGET_FLAG_INDEX;
-  const headBit = 1 << TIMELY_HEAD_FLAG_INDEX;
-  let sourceInc = 0;
-  let sourceRem = 0;
-  let targetInc = 0;
-  let targetRem = 0;
-  let headInc = 0;
-  let headRem = 0;
+  let activeInc = 0;
+  let activeRem = 0;
+  let prevInc = 0;
+  let prevRem = 0;
   let currInc = 0;
   let currRem = 0;
   for (let i = 0; i < n; i++) {
-    if ((flags[i] & FLAG_SLASHED) !== 0) continue;
-    const effectiveBalance = effectiveBalances[i];
-    const inc = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
-    const rem = effectiveBalance - inc * EFFECTIVE_BALANCE_INCREMENT;
+    const eb = effectiveBalances[i];
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];
-    let f = flags[i];
+    const unslashed = (bits[i] & VF_SLASHED) === 0;
     const p = previous[i];
     const c = current[i];
-    if (activation <= previousEpoch && previousEpoch < exit) {
-      if ((p & sourceBit) !== 0) {
-        f |= FLAG_PREV_SOURCE;
-        sourceInc += inc;
-        sourceRem += rem;
-      }
-      if ((p & targetBit) !== 0) {
-        f |= FLAG_PREV_TARGET;
-        targetInc += inc;
-        targetRem += rem;
-      }
-      if ((p & headBit) !== 0) {
-        f |= FLAG_PREV_HEAD;
-        headInc += inc;
-        headRem += rem;
+    const inc = Math.floor(eb / EFFECTIVE_BALANCE_INCREMENT);
+    const rem = eb - inc * EFFECTIVE_BALANCE_INCREMENT;
+    const activeCurr = activation <= currentEpoch && currentEpoch < exit;
+    if (activeCurr) {
+      activeInc += inc;
+      activeRem += rem;
+      if (unslashed && (c & TARGET_BIT) !== 0) {
+        currInc += inc;
+        currRem += rem;
       }
     }
-    if (activation <= currentEpoch && currentEpoch < exit && (c & targetBit) !== 0) {
-      f |= FLAG_CURR_TARGET;
-      currInc += inc;
-      currRem += rem;
+    if (unslashed && (p & TARGET_BIT) !== 0 && activation <= previousEpoch && previousEpoch < exit) {
+      prevInc += inc;
+      prevRem += rem;
     }
-    flags[i] = f;
   }
-  sums[0] = sourceInc;
-  sums[1] = sourceRem;
-  sums[2] = targetInc;
-  sums[3] = targetRem;
-  sums[4] = headInc;
-  sums[5] = headRem;
-  sums[6] = currInc;
-  sums[7] = currRem;
+  sums[0] = activeInc;
+  sums[1] = activeRem;
+  sums[2] = prevInc;
+  sums[3] = prevRem;
+  sums[4] = currInc;
+  sums[5] = currRem;
 }
 
 /** Runs `fn`, returning its result or the error it throws. */

@@ -1,3 +1,4 @@
+export {getActiveUnslashedEffectiveBalances} from "./activeBalances.ts";
 export {
   type Deltas,
   getAttestationDeltas,
@@ -6,13 +7,13 @@ export {
   getSourceDeltas,
   getTargetDeltas,
 } from "./attestationDeltas.ts";
-export {beforeProcessEpoch, type EpochTransitionCache} from "./epochTransitionCache.ts";
-export {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "./flagIndexDeltas.ts";
 export {
-  getActiveUnslashedEffectiveBalances,
+  beforeProcessEpoch,
+  type EpochTransitionCache,
   getJustificationBalances,
   type JustificationBalances,
-} from "./justificationBalances.ts";
+} from "./epochTransitionCache.ts";
+export {getFlagIndexDeltas, getInactivityPenaltyDeltas} from "./flagIndexDeltas.ts";
 export {processEffectiveBalanceUpdates} from "./processEffectiveBalanceUpdates.ts";
 export {processEpoch} from "./processEpoch.ts";
 export {processEth1DataReset} from "./processEth1DataReset.ts";

@@ -11,7 +11,7 @@ import {
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {beforeProcessEpoch, type EpochTransitionCache, FLAG_COMPOUNDING} from "./epochTransitionCache.ts";
-import {readUint64List} from "./uint64List.ts";
+import {readUint64List, readUint64ListSince} from "./uint64List.ts";
 
 const HYSTERESIS_INCREMENT = Math.floor(EFFECTIVE_BALANCE_INCREMENT / HYSTERESIS_QUOTIENT);
 const DOWNWARD_THRESHOLD = HYSTERESIS_INCREMENT * HYSTERESIS_DOWNWARD_MULTIPLIER;
@@ -29,8 +29,15 @@ export function processEffectiveBalanceUpdates(
 ): void {
   const {state, fork} = cs;
   const electra = fork >= ForkSeq.electra;
-  const balances = readUint64List(state.balances);
+  // the balances rewards and penalties left, brought up to date by reading only the chunks changed since
+  const balances =
+    cache.balances !== null && cache.balancesChunks !== null
+      ? readUint64ListSince(state.balances, cache.balancesChunks, cache.balances)
+      : readUint64List(state.balances);
   const n = balances.length;
+  // every new effective balance in increments, for process_proposer_lookahead (see the cache's field)
+  const increments = new Uint16Array(n);
+  let wholeIncrements = true;
   if (cache.effectiveBalances.length < n) {
     const grown = new Float64Array(n);
     grown.set(cache.effectiveBalances);
@@ -60,8 +67,13 @@ export function processEffectiveBalanceUpdates(
       state.validators.get(i).effectiveBalance = newEffectiveBalance;
       effectiveBalances[i] = newEffectiveBalance;
       setEpochCacheEffectiveBalance(cs, i, newEffectiveBalance);
+      effectiveBalance = newEffectiveBalance;
     }
+    const inc = effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
+    increments[i] = inc;
+    if (increments[i] !== inc) wholeIncrements = false;
   }
+  cache.effectiveBalanceIncrements = wholeIncrements ? increments : null;
 }
 
 function setEpochCacheEffectiveBalance(cs: CachedBeaconState, index: number, effectiveBalance: number): void {

@@ -6,7 +6,6 @@ import {processEffectiveBalanceUpdates} from "./processEffectiveBalanceUpdates.t
 import {processEth1DataReset} from "./processEth1DataReset.ts";
 import {processHistoricalRootsUpdate} from "./processHistoricalRootsUpdate.ts";
 import {processHistoricalSummariesUpdate} from "./processHistoricalSummariesUpdate.ts";
-import {processInactivityUpdates} from "./processInactivityUpdates.ts";
 import {processJustificationAndFinalization} from "./processJustificationAndFinalization.ts";
 import {processParticipationFlagUpdates} from "./processParticipationFlagUpdates.ts";
 import {processParticipationRecordUpdates} from "./processParticipationRecordUpdates.ts";
@@ -15,7 +14,10 @@ import {processPendingDeposits} from "./processPendingDeposits.ts";
 import {processProposerLookahead} from "./processProposerLookahead.ts";
 import {processRandaoMixesReset} from "./processRandaoMixesReset.ts";
 import {processRegistryUpdates} from "./processRegistryUpdates.ts";
-import {processRewardsAndPenalties} from "./processRewardsAndPenalties.ts";
+import {
+  processInactivityUpdatesAndRewardsAndPenalties,
+  processRewardsAndPenalties,
+} from "./processRewardsAndPenalties.ts";
 import {processSlashings} from "./processSlashings.ts";
 import {processSlashingsReset} from "./processSlashingsReset.ts";
 import {processSyncCommitteeUpdates} from "./processSyncCommitteeUpdates.ts";
@@ -34,11 +36,13 @@ export function processEpoch(cs: CachedBeaconState): EpochRotationInput {
   processJustificationAndFinalization(cs, cache);
   mark("processJustificationAndFinalization");
   if (fork >= ForkSeq.altair) {
-    processInactivityUpdates(cs, cache);
-    mark("processInactivityUpdates");
+    // process_inactivity_updates then process_rewards_and_penalties, in one pass over the registry
+    processInactivityUpdatesAndRewardsAndPenalties(cs, cache);
+    mark("processInactivityUpdates+processRewardsAndPenalties");
+  } else {
+    processRewardsAndPenalties(cs, cache);
+    mark("processRewardsAndPenalties");
   }
-  processRewardsAndPenalties(cs, cache);
-  mark("processRewardsAndPenalties");
   processRegistryUpdates(cs, cache);
   mark("processRegistryUpdates");
   processSlashings(cs, cache);

@@ -4,23 +4,20 @@ import {BitArray} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import type {BeaconStateAllForks, Checkpoint} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
-import {beforeProcessEpoch} from "./epochTransitionCache.ts";
-import type {JustificationBalances} from "./justificationBalances.ts";
+import {getJustificationBalances, type JustificationBalances} from "./epochTransitionCache.ts";
 import {getBlockRoot} from "./util.ts";
 
 /**
  * phase0 / altair process_justification_and_finalization. The target balances come from the epoch transition
- * cache: phase0 from the matching target attestations, altair+ from the TIMELY_TARGET participation flags (or,
- * outside the epoch transition, from `getJustificationBalances`, which reads only those).
+ * cache: phase0 from the matching target attestations, altair+ from the TIMELY_TARGET participation flags.
  * Spec: `process_justification_and_finalization` at consensus-specs a08d8a6: https://github.com/ethereum/consensus-specs/blob/a08d8a6/specs/altair/beacon-chain.md#justification-and-finalization (phase0; modified in altair)
  */
-export function processJustificationAndFinalization(
-  cs: CachedBeaconState,
-  cache: JustificationBalances = beforeProcessEpoch(cs),
-): void {
+export function processJustificationAndFinalization(cs: CachedBeaconState, epochCache?: JustificationBalances): void {
   const state = cs.state;
   // Skip FFG updates in the first two epochs to avoid corner cases that might result in modifying the stub root.
   if (getCurrentEpoch(state) <= GENESIS_EPOCH + 1) return;
+  // run alone (compute_pulled_up_tip on every block): only the three balances, not the whole cache
+  const cache = epochCache ?? getJustificationBalances(cs);
   if (cache.prevTargetError !== null) throw cache.prevTargetError;
   if (cache.currTargetError !== null) throw cache.currTargetError;
   weighJustificationAndFinalization(state, cache.totalActiveBalance, cache.prevTargetBalance, cache.currTargetBalance);

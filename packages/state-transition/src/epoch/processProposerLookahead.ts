@@ -28,6 +28,7 @@ export function processProposerLookahead(
     epoch,
     cache.lookaheadActiveIndices,
     cache.effectiveBalances,
+    cache.effectiveBalanceIncrements,
   );
   for (let i = 0; i < SLOTS_PER_EPOCH; i++) state.proposerLookahead.set(lastEpochStart + i, proposers[i]);
 }

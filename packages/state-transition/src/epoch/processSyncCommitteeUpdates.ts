@@ -14,7 +14,7 @@ export function getNextSyncCommittee(cs: CachedBeaconState): {pubkeys: Uint8Arra
   const state = cs.state;
   // getNextSyncCommitteeIndices reads committed validators only
   state.validators.commit();
-  const indices = getNextSyncCommitteeIndices(cs.fork, state);
+  const indices = getNextSyncCommitteeIndices(cs.fork, state, cs.validatorFields);
   const pubkeys = indices.map((index) => state.validators.getReadonly(index).pubkey);
   const aggregatePubkey = aggregatePublicKeys(pubkeys.map((pk) => PublicKey.fromBytes(pk, true))).toBytes();
   return {pubkeys, aggregatePubkey};

@@ -47,12 +47,94 @@ export function readUint64List(view: Uint64ListView, out?: Float64Array): Float6
   return values;
 }
 
+/** The low 32 bits of a uint64 below 2**53, as an int32 (a subtraction: `%` on doubles is a slow fmod). */
 function lo(value: number): number {
-  return (value % TWO_POW_32) | 0;
+  return (value - Math.floor(value / TWO_POW_32) * TWO_POW_32) | 0;
 }
 
 function hi(value: number): number {
   return Math.floor(value / TWO_POW_32) | 0;
+}
+
+/**
+ * The values of `view` (committed first) given the values `known` of an earlier version of the same list whose
+ * chunks subtree was `knownChunks`: the two trees are walked together and only the chunks whose node differs are
+ * read (structural sharing: an unchanged chunk is the same node), into `known` itself when the length is the same
+ * (else into a grown copy). The cost is proportional to the chunks changed since, not to the list's length.
+ */
+export function readUint64ListSince(view: Uint64ListView, knownChunks: Node, known: Float64Array): Float64Array {
+  view.commit();
+  const length = view.length;
+  if (length < known.length) return readUint64List(view);
+  let values = known;
+  if (length > known.length) {
+    values = new Float64Array(length);
+    values.set(known);
+  }
+  const type = view.type;
+  const chunksNode = type.tree_getChunksNode(view.node);
+  diffChunks(knownChunks, chunksNode, type.chunkDepth, 0, values, length);
+  return values;
+}
+
+/** Reads into `values` the chunks of `b` (at `depth` above the chunks, first chunk `chunk`) whose node differs in `a`. */
+function diffChunks(a: Node, b: Node, depth: number, chunk: number, values: Float64Array, length: number): void {
+  if (a === b || chunk * PER_CHUNK >= length) return;
+  if (depth === 0) {
+    const leaf = b as LeafNode;
+    const i = chunk * PER_CHUNK;
+    if (i + PER_CHUNK <= length) {
+      values[i] = (leaf.h0 >>> 0) + (leaf.h1 >>> 0) * TWO_POW_32;
+      values[i + 1] = (leaf.h2 >>> 0) + (leaf.h3 >>> 0) * TWO_POW_32;
+      values[i + 2] = (leaf.h4 >>> 0) + (leaf.h5 >>> 0) * TWO_POW_32;
+      values[i + 3] = (leaf.h6 >>> 0) + (leaf.h7 >>> 0) * TWO_POW_32;
+    } else {
+      for (let k = i; k < length; k++) values[k] = leaf.getUint(8, (k % PER_CHUNK) * 8);
+    }
+    return;
+  }
+  const half = 2 ** (depth - 1);
+  diffChunks(a.left, b.left, depth - 1, chunk, values, length);
+  diffChunks(a.right, b.right, depth - 1, chunk + half, values, length);
+}
+
+/**
+ * The chunks subtree of `view` (committed), to pass later as `knownChunks` of readUint64ListSince.
+ */
+export function uint64ListChunks(view: Uint64ListView): Node {
+  view.commit();
+  return view.type.tree_getChunksNode(view.node);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The bytes of a list of uint8 (altair ParticipationFlags lists: one byte per validator), read from the leaf
+ * nodes' 32-bit words (8 stores per 32-byte chunk) instead of `serialize()`: the same bytes, without the
+ * serializer's per-chunk copy, whose optimizing compile alone took longer than the read at 1M validators.
+ */
+export function readUint8List(view: ListBasicTreeViewDU<UintNumberType>): Uint8Array {
+  if (!LITTLE_ENDIAN) return view.serialize();
+  view.commit();
+  const length = view.length;
+  const chunkCount = Math.ceil(length / 32);
+  const words = new Int32Array(chunkCount * 8);
+  if (length === 0) return new Uint8Array(0);
+  const type = view.type;
+  const chunks = getNodesAtDepth(type.tree_getChunksNode(view.node), type.chunkDepth, 0, chunkCount);
+  for (let c = 0; c < chunkCount; c++) {
+    const leaf = chunks[c] as LeafNode;
+    const k = c * 8;
+    words[k] = leaf.h0;
+    words[k + 1] = leaf.h1;
+    words[k + 2] = leaf.h2;
+    words[k + 3] = leaf.h3;
+    words[k + 4] = leaf.h4;
+    words[k + 5] = leaf.h5;
+    words[k + 6] = leaf.h6;
+    words[k + 7] = leaf.h7;
+  }
+  return new Uint8Array(words.buffer, 0, length);
 }
 
 /**

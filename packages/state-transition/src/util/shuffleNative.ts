@@ -12,7 +12,7 @@ import {digest} from "@chainsafe/as-sha256";
 import type {BeaconStateAllForks} from "../types.ts";
 import {computeStartSlotAtEpoch} from "./epoch.ts";
 import {uint64ToBytes} from "./math.ts";
-import {computeProposerIndices, getSeed} from "./seed.ts";
+import {computeProposerIndices, computeSyncCommitteeIndices, getSeed} from "./seed.ts";
 import {unshuffleList as unshuffleListJs} from "./shuffle.ts";
 
 type NativeUnshuffle = (list: Uint32Array, seed: Uint8Array, rounds: number) => Uint32Array;
@@ -81,17 +81,23 @@ export function computeProposerIndicesFast(
   epoch: number,
   activeIndices: Uint32Array,
   effectiveBalances: Float64Array,
+  knownIncrements: Uint16Array | null = null,
 ): number[] {
   if (nativeProposerIndex === null || activeIndices.length === 0) {
     return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
   }
-  const increments = new Uint16Array(effectiveBalances.length);
-  for (let i = 0; i < effectiveBalances.length; i++) {
-    const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
-    if (!Number.isInteger(inc) || inc > MAX_INCREMENTS_U16) {
-      return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+  // `knownIncrements`: effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT, all whole, computed by the caller
+  // (process_effective_balance_updates) in a loop it runs anyway
+  let increments = knownIncrements;
+  if (increments === null || increments.length < effectiveBalances.length) {
+    increments = new Uint16Array(effectiveBalances.length);
+    for (let i = 0; i < effectiveBalances.length; i++) {
+      const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
+      if (!Number.isInteger(inc) || inc > MAX_INCREMENTS_U16) {
+        return computeProposerIndices(fork, state, epoch, activeIndices, effectiveBalances);
+      }
+      increments[i] = inc;
     }
-    increments[i] = inc;
   }
   const electra = fork >= ForkSeq.electra;
   const epochSeed = getSeed(state, epoch, DOMAIN_BEACON_PROPOSER);
@@ -114,4 +120,69 @@ export function computeProposerIndicesFast(
     );
   }
   return proposers;
+}
+
+type NativeSyncCommitteeIndices = (
+  seed: Uint8Array,
+  activeIndices: Uint32Array,
+  effectiveBalanceIncrements: Uint16Array,
+  randByteCount: number,
+  syncCommitteeSize: number,
+  maxEffectiveBalance: number,
+  effectiveBalanceIncrement: number,
+  rounds: number,
+) => Uint32Array;
+
+function loadNativeSyncCommitteeIndices(): NativeSyncCommitteeIndices | null {
+  try {
+    const require = createRequire(import.meta.url);
+    const fn = (require("@chainsafe/swap-or-not-shuffle") as {computeSyncCommitteeIndices?: NativeSyncCommitteeIndices})
+      .computeSyncCommitteeIndices;
+    return typeof fn === "function" ? fn : null;
+  } catch {
+    return null;
+  }
+}
+
+const nativeSyncCommitteeIndices = loadNativeSyncCommitteeIndices();
+export const nativeSyncCommitteeIndicesAvailable = nativeSyncCommitteeIndices !== null;
+
+/**
+ * altair / electra compute_sync_committee_indices (as computeSyncCommitteeIndices: `size` members sampled by
+ * effective balance from `activeIndices` with `seed`), with the native sampling of @chainsafe/swap-or-not-shuffle
+ * under the same conditions as computeProposerIndicesFast (whole increments that fit 16 bits), else ceibo's own.
+ * At a sync-committee period boundary the sampling tries ~64 candidates per member (32-ETH validators against
+ * the 2048-ETH electra maximum), 90 hashing rounds each: seconds in JS, a tenth of that natively. The sampling
+ * loop of get_next_sync_committee_indices (altair; modified in electra), which computeSyncCommitteeIndices in
+ * util/seed.ts implements and the spec tests check.
+ */
+export function computeSyncCommitteeIndicesFast(
+  fork: number,
+  effectiveBalances: Float64Array,
+  activeIndices: Uint32Array,
+  seed: Uint8Array,
+  size: number,
+): number[] {
+  if (nativeSyncCommitteeIndices === null || activeIndices.length === 0) {
+    return computeSyncCommitteeIndices(fork, effectiveBalances, activeIndices, seed, size);
+  }
+  const increments = new Uint16Array(effectiveBalances.length);
+  for (let i = 0; i < effectiveBalances.length; i++) {
+    const inc = effectiveBalances[i] / EFFECTIVE_BALANCE_INCREMENT;
+    increments[i] = inc;
+    if (increments[i] !== inc) return computeSyncCommitteeIndices(fork, effectiveBalances, activeIndices, seed, size);
+  }
+  const electra = fork >= ForkSeq.electra;
+  return Array.from(
+    nativeSyncCommitteeIndices(
+      seed,
+      activeIndices,
+      increments,
+      electra ? 2 : 1,
+      size,
+      electra ? MAX_EFFECTIVE_BALANCE_ELECTRA : MAX_EFFECTIVE_BALANCE,
+      EFFECTIVE_BALANCE_INCREMENT,
+      SHUFFLE_ROUND_COUNT,
+    ),
+  );
 }
