@@ -2,8 +2,14 @@ import {createDevChainConfig} from "@ceibo/config";
 import {FAR_FUTURE_EPOCH} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import {beforeAll, describe, expect, it} from "vitest";
-import {type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../src/cache/validatorFields.ts";
+import {assertViewEpoch, type ValidatorFields, VF_COMPOUNDING, VF_SLASHED} from "../src/cache/validatorFields.ts";
+import {getActiveUnslashedEffectiveBalances} from "../src/epoch/activeBalances.ts";
 import {type CachedBeaconState, createInteropGenesisState} from "../src/index.ts";
+
+/** An epoch as the view stores it: itself below 2**32 - 1, else 4294967295 (FAR_FUTURE_EPOCH included). */
+function stored(epoch: number): number {
+  return epoch === FAR_FUTURE_EPOCH || epoch >= 4294967295 ? 4294967295 : epoch;
+}
 
 /** The view's arrays must hold exactly what the state's tree holds, validator by validator. */
 function expectMatchesTree(view: ValidatorFields, cs: CachedBeaconState): void {
@@ -21,10 +27,10 @@ function expectMatchesTree(view: ValidatorFields, cs: CachedBeaconState): void {
       (view.bits[i] & VF_COMPOUNDING) !== 0,
     ]).toEqual([
       v.effectiveBalance,
-      v.activationEligibilityEpoch,
-      v.activationEpoch,
-      v.exitEpoch,
-      v.withdrawableEpoch,
+      stored(v.activationEligibilityEpoch),
+      stored(v.activationEpoch),
+      stored(v.exitEpoch),
+      stored(v.withdrawableEpoch),
       v.slashed,
       v.withdrawalCredentials[0] === 0x02,
     ]);
@@ -39,7 +45,29 @@ describe("ValidatorFields: typed arrays of the validator fields, synced from the
 
   it("holds every validator's fields once the cached state is created", () => {
     expectMatchesTree(genesis.validatorFields, genesis);
-    expect(genesis.validatorFields.exitEpoch[0]).toBe(FAR_FUTURE_EPOCH);
+    // FAR_FUTURE_EPOCH kept in 4 bytes: the largest uint32, above any epoch compared with it
+    expect(genesis.validatorFields.exitEpoch).toBeInstanceOf(Uint32Array);
+    expect(genesis.validatorFields.exitEpoch[0]).toBe(4294967295);
+  });
+
+  it("compares epochs beyond 2**32 - 1 exactly: a finite far exit is still active, FAR_FUTURE is never reached", () => {
+    const cs = genesis.clone();
+    const validators = cs.state.validators;
+    validators.get(1).exitEpoch = 2 ** 40; // finite, beyond uint32
+    validators.get(2).exitEpoch = 4294967294; // the largest epoch stored as itself
+    validators.get(3).activationEpoch = 2 ** 33; // not active before epoch 2**33
+    cs.validatorFields.sync(cs.state.validators);
+    expectMatchesTree(cs.validatorFields, cs);
+    expect(cs.validatorFields.exitEpoch[2]).toBe(4294967294);
+    // the active set read from the view, at the state's epoch (0) and the largest epoch the view accepts
+    const active = getActiveUnslashedEffectiveBalances(cs);
+    expect(active[1]).toBe(32_000_000_000);
+    expect(active[2]).toBe(32_000_000_000);
+    expect(active[3]).toBe(0);
+    expect(() => assertViewEpoch(4294967294)).not.toThrow();
+    expect(() => assertViewEpoch(4294967295)).toThrow(/epoch 4294967295/);
+    expect(() => assertViewEpoch(FAR_FUTURE_EPOCH)).toThrow(/beyond/);
+    genesis.validatorFields.sync(genesis.state.validators);
   });
 
   it("re-reads only the validators whose node changed, whatever changed them, and follows appended ones", () => {

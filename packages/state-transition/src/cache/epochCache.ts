@@ -17,7 +17,7 @@ import {computeSyncCommitteeIndices, getSeed} from "../util/seed.ts";
 import {computeProposerIndicesFast, computeSyncCommitteeIndicesFast} from "../util/shuffleNative.ts";
 import {computeEpochShuffling, type EpochShuffling, LazyEpochShuffling} from "./epochShuffling.ts";
 import type {PubkeyCache} from "./pubkeyCache.ts";
-import type {ValidatorFields} from "./validatorFields.ts";
+import {assertViewEpoch, type ValidatorFields} from "./validatorFields.ts";
 
 /** What the epoch transition hands to the epoch-cache rotation (see EpochCache.rotate). */
 export interface EpochRotationInput {
@@ -431,6 +431,7 @@ export function getNextSyncCommitteeIndices(
   if (validatorFields !== undefined) {
     // from the typed-array view brought up to date (re-reads only the validators changed since its last sync),
     // not from a million validator objects decoded from the tree
+    assertViewEpoch(epoch);
     validatorFields.sync(state.validators);
     const n = validatorFields.length;
     const activeIndices = activeIndicesAt(validatorFields.activationEpoch, validatorFields.exitEpoch, n, epoch);
@@ -475,12 +476,7 @@ function sumAt(values: Float64Array, indices: Uint32Array): number {
 }
 
 /** The indices i < n with activationEpoch[i] <= epoch < exitEpoch[i] (is_active_validator), ascending. */
-function activeIndicesAt(
-  activationEpoch: Float64Array,
-  exitEpoch: Float64Array,
-  n: number,
-  epoch: number,
-): Uint32Array {
+function activeIndicesAt(activationEpoch: Uint32Array, exitEpoch: Uint32Array, n: number, epoch: number): Uint32Array {
   const out = new Uint32Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) {

@@ -26,6 +26,33 @@ export const VF_COMPOUNDING = 2;
 
 const COMPOUNDING_WITHDRAWAL_PREFIX = 0x02;
 
+/**
+ * What the four epoch arrays hold for FAR_FUTURE_EPOCH (2**64 - 1, `Infinity` in ceibo's numbers) and for any
+ * epoch >= 2**32 - 1: each epoch is stored as min(epoch, EPOCH_SATURATED) in a Uint32Array (4 bytes a validator
+ * instead of 8). Exact for what the readers do with them:
+ * - order comparisons against an epoch E of the state (previous/current epoch, current + 1, the lookahead epoch,
+ *   previous + 1), as in is_active_validator or `epoch < withdrawable_epoch`: for E < EPOCH_SATURATED,
+ *   `min(x, S) <= E` iff `x <= E` and `E < min(x, S)` iff `E < x`, so every such comparison gives the spec's
+ *   answer. Readers check E with `assertViewEpoch` (an epoch >= 2**32 - 1 is some 52,000 years of mainnet away;
+ *   such a state is refused with an error naming the epoch, never read wrongly);
+ * - `=== EPOCH_SATURATED` stands for `== FAR_FUTURE_EPOCH` only where a superset is fine: the registry-update
+ *   candidates, which process_registry_updates re-checks against the validator's own (exact) fields.
+ * A finite epoch >= 2**32 - 1 in a validator (only a hand-made state has one) therefore reads as "not yet" in
+ * every comparison, as it should against any epoch the state can be at.
+ */
+export const EPOCH_SATURATED = 0xffffffff;
+
+/** Throws unless `epoch` can be compared with the view's saturated epochs exactly (see EPOCH_SATURATED). */
+export function assertViewEpoch(epoch: number): void {
+  if (!(epoch < EPOCH_SATURATED)) {
+    throw Error(`epoch ${epoch} is beyond what the validator-fields view compares exactly (< ${EPOCH_SATURATED})`);
+  }
+}
+
+function saturatedEpoch(epoch: number): number {
+  return epoch < EPOCH_SATURATED ? epoch : EPOCH_SATURATED;
+}
+
 type ValidatorsView = BeaconStateAllForks["validators"];
 
 export class ValidatorFields {
@@ -34,10 +61,11 @@ export class ValidatorFields {
   /** Validators described (the arrays may be longer: spare capacity for appended validators). */
   length = 0;
   effectiveBalance: Float64Array = new Float64Array(0);
-  activationEligibilityEpoch: Float64Array = new Float64Array(0);
-  activationEpoch: Float64Array = new Float64Array(0);
-  exitEpoch: Float64Array = new Float64Array(0);
-  withdrawableEpoch: Float64Array = new Float64Array(0);
+  /** The epochs as min(epoch, EPOCH_SATURATED): FAR_FUTURE_EPOCH reads as EPOCH_SATURATED (see there). */
+  activationEligibilityEpoch: Uint32Array = new Uint32Array(0);
+  activationEpoch: Uint32Array = new Uint32Array(0);
+  exitEpoch: Uint32Array = new Uint32Array(0);
+  withdrawableEpoch: Uint32Array = new Uint32Array(0);
   /** VF_SLASHED | VF_COMPOUNDING */
   bits: Uint8Array = new Uint8Array(0);
   /** Validators re-read by the last `sync` (for benchmarks and tests). */
@@ -93,10 +121,10 @@ export class ValidatorFields {
   private read(i: number, node: Node): void {
     const v = ssz.phase0.Validator.tree_toValue(node);
     this.effectiveBalance[i] = v.effectiveBalance;
-    this.activationEligibilityEpoch[i] = v.activationEligibilityEpoch;
-    this.activationEpoch[i] = v.activationEpoch;
-    this.exitEpoch[i] = v.exitEpoch;
-    this.withdrawableEpoch[i] = v.withdrawableEpoch;
+    this.activationEligibilityEpoch[i] = saturatedEpoch(v.activationEligibilityEpoch);
+    this.activationEpoch[i] = saturatedEpoch(v.activationEpoch);
+    this.exitEpoch[i] = saturatedEpoch(v.exitEpoch);
+    this.withdrawableEpoch[i] = saturatedEpoch(v.withdrawableEpoch);
     this.bits[i] =
       (v.slashed ? VF_SLASHED : 0) |
       (v.withdrawalCredentials[0] === COMPOUNDING_WITHDRAWAL_PREFIX ? VF_COMPOUNDING : 0);
@@ -106,16 +134,15 @@ export class ValidatorFields {
     if (length <= this.bits.length) return;
     // room for deposits between reallocations
     const capacity = Math.max(length + 1024, Math.ceil(length * 1.01));
-    const grow = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(capacity);
+    const grow = <A extends Float64Array | Uint32Array>(a: A, b: A): A => {
       b.set(a);
       return b;
     };
-    this.effectiveBalance = grow(this.effectiveBalance);
-    this.activationEligibilityEpoch = grow(this.activationEligibilityEpoch);
-    this.activationEpoch = grow(this.activationEpoch);
-    this.exitEpoch = grow(this.exitEpoch);
-    this.withdrawableEpoch = grow(this.withdrawableEpoch);
+    this.effectiveBalance = grow(this.effectiveBalance, new Float64Array(capacity));
+    this.activationEligibilityEpoch = grow(this.activationEligibilityEpoch, new Uint32Array(capacity));
+    this.activationEpoch = grow(this.activationEpoch, new Uint32Array(capacity));
+    this.exitEpoch = grow(this.exitEpoch, new Uint32Array(capacity));
+    this.withdrawableEpoch = grow(this.withdrawableEpoch, new Uint32Array(capacity));
     const bits = new Uint8Array(capacity);
     bits.set(this.bits);
     this.bits = bits;

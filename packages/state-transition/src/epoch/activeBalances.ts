@@ -1,5 +1,5 @@
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {VF_SLASHED} from "../cache/validatorFields.ts";
+import {assertViewEpoch, VF_SLASHED} from "../cache/validatorFields.ts";
 import {getCurrentEpoch} from "../util/epoch.ts";
 
 /**
@@ -11,6 +11,7 @@ export function getActiveUnslashedEffectiveBalances(cs: CachedBeaconState): Floa
   const view = cs.validatorFields;
   view.sync(cs.state.validators);
   const epoch = getCurrentEpoch(cs.state);
+  assertViewEpoch(epoch);
   const n = view.length;
   const balances = new Float64Array(n);
   const {effectiveBalance, activationEpoch, exitEpoch, bits} = view;

@@ -1,6 +1,5 @@
 import {
   EFFECTIVE_BALANCE_INCREMENT,
-  FAR_FUTURE_EPOCH,
   ForkSeq,
   MAX_EFFECTIVE_BALANCE,
   MIN_ACTIVATION_BALANCE,
@@ -12,7 +11,7 @@ import {
 import {bytesEqual} from "@ceibo/utils";
 import type {Node} from "@chainsafe/persistent-merkle-tree";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
+import {assertViewEpoch, EPOCH_SATURATED, VF_COMPOUNDING, VF_SLASHED} from "../cache/validatorFields.ts";
 import type {BeaconStatePhase0, BeaconStatePostAltair} from "../types.ts";
 import {getCurrentEpoch, getPreviousEpoch} from "../util/epoch.ts";
 import {readUint8List} from "./uint64List.ts";
@@ -156,6 +155,7 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
 
   // the registry as flat arrays, brought up to date from the tree (re-reads only validators changed since)
   const view = cs.validatorFields;
+  assertViewEpoch(lookaheadEpoch); // the largest epoch compared with the view's epochs below
   view.sync(state.validators);
   const n = view.length;
   const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
@@ -258,10 +258,10 @@ function scanRegistry(
   from: number,
   to: number,
   effectiveBalances: Float64Array,
-  activationEligibilityEpoch: Float64Array,
-  activationEpoch: Float64Array,
-  exitEpoch: Float64Array,
-  withdrawableEpoch: Float64Array,
+  activationEligibilityEpoch: Uint32Array,
+  activationEpoch: Uint32Array,
+  exitEpoch: Uint32Array,
+  withdrawableEpoch: Uint32Array,
   bits: Uint8Array,
   previousEpoch: number,
   currentEpoch: number,
@@ -349,11 +349,13 @@ function scanRegistry(
     if (electra && (b & VF_COMPOUNDING) !== 0) f |= FLAG_COMPOUNDING;
     flags[i] = f;
 
+    // EPOCH_SATURATED: FAR_FUTURE_EPOCH or a finite epoch >= 2**32 - 1, a superset of the spec's test (the
+    // candidates are re-checked against the validator's own fields by process_registry_updates)
     const queueEligible =
-      eligibilityEpoch === FAR_FUTURE_EPOCH && (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
+      eligibilityEpoch === EPOCH_SATURATED && (electra ? eb >= MIN_ACTIVATION_BALANCE : eb === MAX_EFFECTIVE_BALANCE);
     const ejectable = activeCurr && eb <= ejectionBalance;
     candidates[candidateCount] = i;
-    if (queueEligible || ejectable || activation === FAR_FUTURE_EPOCH) candidateCount++;
+    if (queueEligible || ejectable || activation === EPOCH_SATURATED) candidateCount++;
 
     lookahead[lookaheadCount] = i;
     if (activation <= lookaheadEpoch && lookaheadEpoch < exit) lookaheadCount++;
@@ -392,6 +394,7 @@ export function getJustificationBalances(cs: CachedBeaconState): JustificationBa
   const currentEpoch = getCurrentEpoch(state);
   const previousEpoch = getPreviousEpoch(state);
   const view = cs.validatorFields;
+  assertViewEpoch(currentEpoch);
   view.sync(state.validators);
   const current = readUint8List(state.currentEpochParticipation);
   const previous = previousEpoch === currentEpoch ? current : readUint8List(state.previousEpochParticipation);
@@ -422,8 +425,8 @@ export function getJustificationBalances(cs: CachedBeaconState): JustificationBa
 function sumJustificationBalances(
   n: number,
   effectiveBalances: Float64Array,
-  activationEpoch: Float64Array,
-  exitEpoch: Float64Array,
+  activationEpoch: Uint32Array,
+  exitEpoch: Uint32Array,
   bits: Uint8Array,
   previous: Uint8Array,
   current: Uint8Array,
