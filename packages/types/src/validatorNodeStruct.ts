@@ -1,6 +1,20 @@
 import type {Node} from "@chainsafe/persistent-merkle-tree";
 import {BranchNodeStruct, type ByteViews, ContainerNodeStructType, type Type, type ValueOfFields} from "@chainsafe/ssz";
 
+const VALIDATOR_FIELDS =
+  "pubkey,withdrawalCredentials,effectiveBalance,slashed,activationEligibilityEpoch,activationEpoch,exitEpoch,withdrawableEpoch";
+
+interface ValidatorValue {
+  pubkey: Uint8Array;
+  withdrawalCredentials: Uint8Array;
+  effectiveBalance: number;
+  slashed: boolean;
+  activationEligibilityEpoch: number;
+  activationEpoch: number;
+  exitEpoch: number;
+  withdrawableEpoch: number;
+}
+
 /** Validators whose byte fields share one slab buffer (80 bytes each: pubkey + withdrawal credentials). */
 const SLAB_VALIDATORS = 4096;
 
@@ -11,7 +25,11 @@ const SLAB_VALIDATORS = 4096;
  *   of one shared slab buffer (4,096 validators a slab) instead of each a copy with an ArrayBuffer of its own (an
  *   ArrayBuffer object, its backing-store record and a malloc'd block: about 300 bytes per validator measured at
  *   200k validators);
- * - every node shares one bound `valueToTree` function instead of binding a new one per node (48 bytes each).
+ * - every node shares one bound `valueToTree` function instead of binding a new one per node (48 bytes each);
+ * - the value is one object literal with all eight fields in the object itself: the library's decoder starts from
+ *   `{}` and adds the fields one by one, which leaves four of them in a separate out-of-object property array
+ *   (a 56-byte object plus a 64-byte array, against 88 bytes for the literal: 32 bytes a validator, measured in a
+ *   heap snapshot at 200k validators).
  * Values are immutable once in the tree (a changed validator gets a cloned value with its own copies, as before),
  * so sharing a buffer between validators' views is safe; each view covers exactly its field's bytes.
  * Only the tree paths change: `deserialize` (to a value) and everything else behave as ContainerNodeStructType.
@@ -25,17 +43,15 @@ export class ValidatorNodeStructType<
 
   constructor(fields: Fields, opts?: ConstructorParameters<typeof ContainerNodeStructType<Fields>>[1]) {
     super(fields, opts);
-    const bytesFields = Object.keys(fields).filter((k) => k === "pubkey" || k === "withdrawalCredentials");
-    if (bytesFields.length !== 2) throw Error("ValidatorNodeStructType: needs pubkey and withdrawalCredentials fields");
+    if (Object.keys(fields).join(",") !== VALIDATOR_FIELDS) {
+      throw Error(`ValidatorNodeStructType: needs exactly the fields ${VALIDATOR_FIELDS}, in that order`);
+    }
     this.valueToTreeShared = (this as unknown as {valueToTree(v: ValueOfFields<Fields>): Node}).valueToTree.bind(this);
   }
 
   override tree_deserializeFromBytes(data: ByteViews, start: number, end: number): Node {
     // reuseBytes: the byte fields come back as views of `data` (no copy), then are copied into the slab
-    const value = this.value_deserializeFromBytes(data, start, end, true) as unknown as {
-      pubkey: Uint8Array;
-      withdrawalCredentials: Uint8Array;
-    };
+    const value = this.value_deserializeFromBytes(data, start, end, true) as unknown as ValidatorValue;
     const pkLen = value.pubkey.length;
     const wcLen = value.withdrawalCredentials.length;
     if (this.slabOffset + pkLen + wcLen > this.slab.length) {
@@ -45,10 +61,18 @@ export class ValidatorNodeStructType<
     const o = this.slabOffset;
     this.slab.set(value.pubkey, o);
     this.slab.set(value.withdrawalCredentials, o + pkLen);
-    value.pubkey = this.slab.subarray(o, o + pkLen);
-    value.withdrawalCredentials = this.slab.subarray(o + pkLen, o + pkLen + wcLen);
     this.slabOffset = o + pkLen + wcLen;
-    return new BranchNodeStruct(this.valueToTreeShared as (v: unknown) => Node, value);
+    const compact: ValidatorValue = {
+      pubkey: this.slab.subarray(o, o + pkLen),
+      withdrawalCredentials: this.slab.subarray(o + pkLen, o + pkLen + wcLen),
+      effectiveBalance: value.effectiveBalance,
+      slashed: value.slashed,
+      activationEligibilityEpoch: value.activationEligibilityEpoch,
+      activationEpoch: value.activationEpoch,
+      exitEpoch: value.exitEpoch,
+      withdrawableEpoch: value.withdrawableEpoch,
+    };
+    return new BranchNodeStruct(this.valueToTreeShared as (v: unknown) => Node, compact);
   }
 
   override value_toTree(value: ValueOfFields<Fields>): Node {

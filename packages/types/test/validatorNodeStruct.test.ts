@@ -35,6 +35,9 @@ describe("ValidatorNodeStructType", () => {
       expect(read[i].withdrawalCredentials).toEqual(values[i].withdrawalCredentials);
       expect(read[i].effectiveBalance).toBe(values[i].effectiveBalance);
       expect(read[i].exitEpoch).toBe(values[i].exitEpoch);
+      // every field, in the container's order (the value is built as one literal, not by the library's decoder)
+      expect(Object.keys(read[i])).toEqual(Object.keys(ssz.phase0.Validator.fields));
+      expect(read[i]).toEqual(values[i]);
     }
   });
 
