@@ -367,13 +367,21 @@ export class EpochCache implements EpochCacheData {
   addValidator(index: number, pubkey: Uint8Array, effectiveBalance: number): void {
     this.pubkeyCache.set(index, pubkey);
     if (index >= this.effectiveBalanceIncrements.length) {
-      const grown = new Uint16Array(Math.max(index + 1, this.effectiveBalanceIncrements.length * 2));
-      grown.set(this.effectiveBalanceIncrements);
-      this.effectiveBalanceIncrements = grown;
+      this.effectiveBalanceIncrements = growIncrements(this.effectiveBalanceIncrements, index + 1);
     }
     this.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
     if (index >= this.validatorCount) this.validatorCount = index + 1;
   }
+}
+
+/**
+ * A copy of `increments` with room for at least `length` validators: 1% (at least 1,024) more, not double (a
+ * 1M-validator registry grows by a few deposits an epoch; doubling would hold 2 MB of zeros per state).
+ */
+export function growIncrements(increments: Uint16Array, length: number): Uint16Array {
+  const grown = new Uint16Array(Math.max(length + 1024, Math.ceil(length * 1.01)));
+  grown.set(increments);
+  return grown;
 }
 
 /** altair get_base_reward_per_increment, exact for any total (the square root is taken on a bigint). */

@@ -9,6 +9,7 @@ import {
   MIN_ACTIVATION_BALANCE,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
+import {growIncrements} from "../cache/epochCache.ts";
 import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {beforeProcessEpoch, type EpochTransitionCache, FLAG_COMPOUNDING} from "./epochTransitionCache.ts";
 import {readUint64List, readUint64ListSince} from "./uint64List.ts";
@@ -79,9 +80,7 @@ export function processEffectiveBalanceUpdates(
 function setEpochCacheEffectiveBalance(cs: CachedBeaconState, index: number, effectiveBalance: number): void {
   const epochCtx = cs.epochCtx;
   if (index >= epochCtx.effectiveBalanceIncrements.length) {
-    const grown = new Uint16Array(Math.max(index + 1, epochCtx.effectiveBalanceIncrements.length * 2));
-    grown.set(epochCtx.effectiveBalanceIncrements);
-    epochCtx.effectiveBalanceIncrements = grown;
+    epochCtx.effectiveBalanceIncrements = growIncrements(epochCtx.effectiveBalanceIncrements, index + 1);
   }
   epochCtx.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
 }
