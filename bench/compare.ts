@@ -20,6 +20,7 @@ const LODESTAR_VERSION = "1.41.0";
 const ROOT = join(import.meta.dirname, "..");
 
 const HELP = `Usage: npm run bench:compare -- [--state FILE.ssz | --validators N] [--runs N] [--json FILE] [--no-memory]
+       [--only memory|timings]
 
 ceibo vs Lodestar ${LODESTAR_VERSION} (@lodestar/state-transition, installed once into a cache folder outside the
 project's dependencies: scripts/install-lodestar-st.sh) on the same mainnet-preset fulu state, runs interleaved:
@@ -34,6 +35,8 @@ the state with its caches and every pubkey decoded; growth of heap + external an
   --validators N     without --state: the synthetic state of npm run bench (default 1000000)
   --runs N           interleaved repetitions; medians are reported (default 5)
   --no-memory        skip the memory measurement (two extra processes, each loading the state)
+  --only memory      only the memory measurement (no timing runs; --json then holds {validators, memory})
+  --only timings     only the timing runs (the same as --no-memory)
   --json FILE        write {validators, runs, ceibo: {...}, lodestar: {...}, ratio: {...}, postStatesIdentical}`;
 
 function median(xs: number[]): number {
@@ -184,6 +187,7 @@ async function main(): Promise<number> {
       runs: {type: "string", default: "5"},
       json: {type: "string"},
       "no-memory": {type: "boolean", default: false},
+      only: {type: "string"},
       help: {type: "boolean", short: "h", default: false},
     },
   });
@@ -197,6 +201,10 @@ async function main(): Promise<number> {
   }
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw Error("--runs must be a positive integer");
+  if (values.only !== undefined && values.only !== "memory" && values.only !== "timings") {
+    throw Error(`--only must be memory or timings (got "${values.only}")`);
+  }
+  if (values.only === "memory" && values["no-memory"]) throw Error("--only memory and --no-memory exclude each other");
 
   let lodestar: Lodestar;
   try {
@@ -219,9 +227,10 @@ async function main(): Promise<number> {
 
   // memory first, in child processes, while this one holds no state yet
   let memory: {ceibo: ClientMemory; lodestar: ClientMemory} | null = null;
-  if (!values["no-memory"]) {
+  if (!values["no-memory"] && values.only !== "timings") {
     memory = await measureMemory(values.state !== undefined ? {stateFile: values.state} : {bytes}, log);
   }
+  if (values.only === "memory" && memory !== null) return reportMemoryOnly(memory, values.json);
 
   const c: Record<string, number[]> = {
     epoch: [],
@@ -428,6 +437,36 @@ async function main(): Promise<number> {
     console.log(`wrote ${values.json}`);
   }
   return identical ? 0 : 1;
+}
+
+/** `--only memory`: the memory rows of the table (and --json {validators, memory}), no timing runs. */
+function reportMemoryOnly(memory: {ceibo: ClientMemory; lodestar: ClientMemory}, json: string | undefined): number {
+  const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+  console.log(
+    `ceibo vs Lodestar ${LODESTAR_VERSION} memory (mainnet preset, fulu, ${memory.ceibo.validators} validators)`,
+  );
+  const rows = [
+    ["state + caches + pubkeys, heap+external", "heapBytesPerValidator"],
+    ["state + caches + pubkeys, RSS", "rssBytesPerValidator"],
+  ] as const;
+  for (const [k, key] of rows) {
+    const a = memory.ceibo[key];
+    const b = memory.lodestar[key];
+    console.log(`${k.padEnd(40)}  ${`${a} B/v`.padStart(10)}  ${`${b} B/v`.padStart(10)}  ${ratio(a, b)}x`);
+  }
+  if (json !== undefined) {
+    const out = {
+      validators: memory.ceibo.validators,
+      memory: {
+        ceibo: memory.ceibo,
+        lodestar: memory.lodestar,
+        ratio: Object.fromEntries(rows.map(([, key]) => [key, ratio(memory.ceibo[key], memory.lodestar[key])])),
+      },
+    };
+    writeFileSync(json, `${JSON.stringify(out, null, 2)}\n`);
+    console.log(`wrote ${json}`);
+  }
+  return 0;
 }
 
 main().then(
