@@ -15,10 +15,11 @@ function stored(epoch: number): number {
 function expectMatchesTree(view: ValidatorFields, cs: CachedBeaconState): void {
   const values = cs.state.validators.getAllReadonlyValues();
   expect(view.length).toBe(values.length);
+  const effectiveBalances = view.readEffectiveBalances();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     expect([
-      view.effectiveBalance[i],
+      effectiveBalances[i],
       view.activationEligibilityEpoch[i],
       view.activationEpoch[i],
       view.exitEpoch[i],
@@ -68,6 +69,34 @@ describe("ValidatorFields: typed arrays of the validator fields, synced from the
     expect(() => assertViewEpoch(4294967295)).toThrow(/epoch 4294967295/);
     expect(() => assertViewEpoch(FAR_FUTURE_EPOCH)).toThrow(/beyond/);
     genesis.validatorFields.sync(genesis.state.validators);
+  });
+
+  it("keeps effective balances as 2-byte increments, and exact Gwei for the few that are not whole increments", () => {
+    const cs = genesis.clone();
+    const validators = cs.state.validators;
+    validators.get(1).effectiveBalance = 2048_000_000_000; // electra's max: 2,048 increments
+    validators.get(2).effectiveBalance = 31_500_000_001; // not a whole number of increments
+    validators.get(3).effectiveBalance = 65_536_000_000_000; // 65,536 increments: beyond a Uint16
+    validators.get(4).effectiveBalance = 0;
+    cs.validatorFields.sync(cs.state.validators);
+    const view = cs.validatorFields;
+    expect(view.effectiveBalanceIncrements).toBeInstanceOf(Uint16Array);
+    expect([...view.effectiveBalanceIncrements.subarray(0, 5)]).toEqual([32, 2048, 0, 0, 0]);
+    expect([...view.effectiveBalanceExceptions].sort((a, b) => a[0] - b[0])).toEqual([
+      [2, 31_500_000_001],
+      [3, 65_536_000_000_000],
+    ]);
+    expectMatchesTree(view, cs);
+    // the sums weigh the exact values: validators 1..4 replace 4 * 32 ETH in the all-active genesis registry
+    const active = getActiveUnslashedEffectiveBalances(cs);
+    expect(active.reduce((a, b) => a + b, 0)).toBe(60 * 32e9 + 2048e9 + 31_500_000_001 + 65_536e9);
+    // a validator changed back to a whole number of increments leaves the exceptions
+    validators.get(2).effectiveBalance = 31e9;
+    cs.validatorFields.sync(cs.state.validators);
+    expect(view.effectiveBalanceExceptions.has(2)).toBe(false);
+    expect(view.effectiveBalanceIncrements[2]).toBe(31);
+    genesis.validatorFields.sync(genesis.state.validators);
+    expect(view.effectiveBalanceExceptions.size).toBe(0);
   });
 
   it("re-reads only the validators whose node changed, whatever changed them, and follows appended ones", () => {

@@ -446,7 +446,7 @@ export function getNextSyncCommitteeIndices(
     const seed = getSeed(state, epoch, DOMAIN_SYNC_COMMITTEE);
     return computeSyncCommitteeIndicesFast(
       fork,
-      validatorFields.effectiveBalance.subarray(0, n),
+      validatorFields.readEffectiveBalances(),
       activeIndices,
       seed,
       SYNC_COMMITTEE_SIZE,

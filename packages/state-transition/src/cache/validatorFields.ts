@@ -14,6 +14,7 @@
  * that state. Read the arrays only right after `sync` of the state you are processing.
  */
 
+import {EFFECTIVE_BALANCE_INCREMENT} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
 import type {Node} from "@chainsafe/persistent-merkle-tree";
 import {getNodesAtDepth} from "@chainsafe/persistent-merkle-tree";
@@ -60,7 +61,16 @@ export class ValidatorFields {
   private root: Node | null = null;
   /** Validators described (the arrays may be longer: spare capacity for appended validators). */
   length = 0;
-  effectiveBalance: Float64Array = new Float64Array(0);
+  /**
+   * effective_balance // EFFECTIVE_BALANCE_INCREMENT (2 bytes a validator instead of 8 for Gwei) of every validator
+   * whose effective balance is a whole number of increments up to 65,535 — every one the spec writes:
+   * min(balance - balance % EFFECTIVE_BALANCE_INCREMENT, max effective balance), at most 2,048 increments (electra)
+   * — and 0 for any other, whose exact Gwei are in `effectiveBalanceExceptions`. Read Gwei with
+   * `readEffectiveBalances()`.
+   */
+  effectiveBalanceIncrements: Uint16Array = new Uint16Array(0);
+  /** index → effective balance (Gwei) of the validators `effectiveBalanceIncrements` cannot hold (hand-made states). */
+  readonly effectiveBalanceExceptions = new Map<number, number>();
   /** The epochs as min(epoch, EPOCH_SATURATED): FAR_FUTURE_EPOCH reads as EPOCH_SATURATED (see there). */
   activationEligibilityEpoch: Uint32Array = new Uint32Array(0);
   activationEpoch: Uint32Array = new Uint32Array(0);
@@ -120,7 +130,15 @@ export class ValidatorFields {
 
   private read(i: number, node: Node): void {
     const v = ssz.phase0.Validator.tree_toValue(node);
-    this.effectiveBalance[i] = v.effectiveBalance;
+    const eb = v.effectiveBalance;
+    const inc = eb / EFFECTIVE_BALANCE_INCREMENT; // exact when eb is a multiple; never whole otherwise (eb < 2**53)
+    if (inc <= 0xffff && inc === Math.floor(inc)) {
+      this.effectiveBalanceIncrements[i] = inc;
+      if (this.effectiveBalanceExceptions.size > 0) this.effectiveBalanceExceptions.delete(i);
+    } else {
+      this.effectiveBalanceIncrements[i] = 0;
+      this.effectiveBalanceExceptions.set(i, eb);
+    }
     this.activationEligibilityEpoch[i] = saturatedEpoch(v.activationEligibilityEpoch);
     this.activationEpoch[i] = saturatedEpoch(v.activationEpoch);
     this.exitEpoch[i] = saturatedEpoch(v.exitEpoch);
@@ -130,15 +148,25 @@ export class ValidatorFields {
       (v.withdrawalCredentials[0] === COMPOUNDING_WITHDRAWAL_PREFIX ? VF_COMPOUNDING : 0);
   }
 
+  /** Every described validator's effective balance in Gwei, exact: a new array of `length`. */
+  readEffectiveBalances(): Float64Array {
+    const n = this.length;
+    const out = new Float64Array(n);
+    const increments = this.effectiveBalanceIncrements;
+    for (let i = 0; i < n; i++) out[i] = increments[i] * EFFECTIVE_BALANCE_INCREMENT;
+    for (const [i, eb] of this.effectiveBalanceExceptions) if (i < n) out[i] = eb;
+    return out;
+  }
+
   private ensureCapacity(length: number): void {
     if (length <= this.bits.length) return;
     // room for deposits between reallocations
     const capacity = Math.max(length + 1024, Math.ceil(length * 1.01));
-    const grow = <A extends Float64Array | Uint32Array>(a: A, b: A): A => {
+    const grow = <A extends Uint16Array | Uint32Array>(a: A, b: A): A => {
       b.set(a);
       return b;
     };
-    this.effectiveBalance = grow(this.effectiveBalance, new Float64Array(capacity));
+    this.effectiveBalanceIncrements = grow(this.effectiveBalanceIncrements, new Uint16Array(capacity));
     this.activationEligibilityEpoch = grow(this.activationEligibilityEpoch, new Uint32Array(capacity));
     this.activationEpoch = grow(this.activationEpoch, new Uint32Array(capacity));
     this.exitEpoch = grow(this.exitEpoch, new Uint32Array(capacity));

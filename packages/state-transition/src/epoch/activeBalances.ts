@@ -14,7 +14,8 @@ export function getActiveUnslashedEffectiveBalances(cs: CachedBeaconState): Floa
   assertViewEpoch(epoch);
   const n = view.length;
   const balances = new Float64Array(n);
-  const {effectiveBalance, activationEpoch, exitEpoch, bits} = view;
+  const {activationEpoch, exitEpoch, bits} = view;
+  const effectiveBalance = view.readEffectiveBalances();
   for (let i = 0; i < n; i++) {
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];

@@ -158,9 +158,9 @@ export function beforeProcessEpoch(cs: CachedBeaconState): EpochTransitionCache 
   assertViewEpoch(lookaheadEpoch); // the largest epoch compared with the view's epochs below
   view.sync(state.validators);
   const n = view.length;
-  const {effectiveBalance, activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
+  const {activationEligibilityEpoch, activationEpoch, exitEpoch, withdrawableEpoch, bits} = view;
   const flags = new Uint8Array(n);
-  const effectiveBalances = effectiveBalance.slice(0, n);
+  const effectiveBalances = view.readEffectiveBalances();
   // altair+: ParticipationFlags are one byte each, so the serialized lists are the flags (read in bulk, no
   // per-item calls) and are scanned in the same pass as the registry; phase0 matches pending attestations after
   const altair = fork >= ForkSeq.altair;
@@ -402,7 +402,9 @@ export function getJustificationBalances(cs: CachedBeaconState): JustificationBa
   const sums = new Float64Array(6);
   sumJustificationBalances(
     view.length,
-    view.effectiveBalance,
+    view.effectiveBalanceIncrements,
+    // exact Gwei only for a view with effective balances that are not whole increments (hand-made states)
+    view.effectiveBalanceExceptions.size > 0 ? view.readEffectiveBalances() : null,
     view.activationEpoch,
     view.exitEpoch,
     view.bits,
@@ -424,7 +426,8 @@ export function getJustificationBalances(cs: CachedBeaconState): JustificationBa
 /** The loop of getJustificationBalances: the same filters as scanRegistry, sums only. */
 function sumJustificationBalances(
   n: number,
-  effectiveBalances: Float64Array,
+  increments: Uint16Array,
+  exactEffectiveBalances: Float64Array | null,
   activationEpoch: Uint32Array,
   exitEpoch: Uint32Array,
   bits: Uint8Array,
@@ -441,7 +444,8 @@ function sumJustificationBalances(
   let currInc = 0;
   let currRem = 0;
   for (let i = 0; i < n; i++) {
-    const eb = effectiveBalances[i];
+    const eb =
+      exactEffectiveBalances !== null ? exactEffectiveBalances[i] : increments[i] * EFFECTIVE_BALANCE_INCREMENT;
     const activation = activationEpoch[i];
     const exit = exitEpoch[i];
     const unslashed = (bits[i] & VF_SLASHED) === 0;
