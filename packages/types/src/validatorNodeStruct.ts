@@ -43,36 +43,40 @@ export class ValidatorNodeStructType<
 
   constructor(fields: Fields, opts?: ConstructorParameters<typeof ContainerNodeStructType<Fields>>[1]) {
     super(fields, opts);
-    if (Object.keys(fields).join(",") !== VALIDATOR_FIELDS) {
+    if (Object.keys(fields).join(",") !== VALIDATOR_FIELDS || this.fixedSize === null) {
       throw Error(`ValidatorNodeStructType: needs exactly the fields ${VALIDATOR_FIELDS}, in that order`);
     }
     this.valueToTreeShared = (this as unknown as {valueToTree(v: ValueOfFields<Fields>): Node}).valueToTree.bind(this);
   }
 
   override tree_deserializeFromBytes(data: ByteViews, start: number, end: number): Node {
-    // reuseBytes: the byte fields come back as views of `data` (no copy), then are copied into the slab
-    const value = this.value_deserializeFromBytes(data, start, end, true) as unknown as ValidatorValue;
-    const pkLen = value.pubkey.length;
-    const wcLen = value.withdrawalCredentials.length;
+    // decoded field by field with the fields' own types (sizes checked by getFieldRanges, a boolean byte by its
+    // type), straight into one object literal; the byte fields, adjacent in the serialization (pubkey 0..48,
+    // withdrawal credentials 48..80), copied into the slab with one copy
+    const r = this.getFieldRanges(data.dataView, start, end);
+    const t = this.fieldsEntries;
+    const pkLen = r[0].end - r[0].start;
+    const wcLen = r[1].end - r[1].start;
     if (this.slabOffset + pkLen + wcLen > this.slab.length) {
       this.slab = new Uint8Array(SLAB_VALIDATORS * (pkLen + wcLen));
       this.slabOffset = 0;
     }
     const o = this.slabOffset;
-    this.slab.set(value.pubkey, o);
-    this.slab.set(value.withdrawalCredentials, o + pkLen);
+    this.slab.set(data.uint8Array.subarray(start + r[0].start, start + r[1].end), o);
     this.slabOffset = o + pkLen + wcLen;
-    const compact: ValidatorValue = {
+    const num = (i: number): number =>
+      t[i].fieldType.value_deserializeFromBytes(data, start + r[i].start, start + r[i].end) as number;
+    const value: ValidatorValue = {
       pubkey: this.slab.subarray(o, o + pkLen),
       withdrawalCredentials: this.slab.subarray(o + pkLen, o + pkLen + wcLen),
-      effectiveBalance: value.effectiveBalance,
-      slashed: value.slashed,
-      activationEligibilityEpoch: value.activationEligibilityEpoch,
-      activationEpoch: value.activationEpoch,
-      exitEpoch: value.exitEpoch,
-      withdrawableEpoch: value.withdrawableEpoch,
+      effectiveBalance: num(2),
+      slashed: t[3].fieldType.value_deserializeFromBytes(data, start + r[3].start, start + r[3].end) as boolean,
+      activationEligibilityEpoch: num(4),
+      activationEpoch: num(5),
+      exitEpoch: num(6),
+      withdrawableEpoch: num(7),
     };
-    return new BranchNodeStruct(this.valueToTreeShared as (v: unknown) => Node, compact);
+    return new BranchNodeStruct(this.valueToTreeShared as (v: unknown) => Node, value);
   }
 
   override value_toTree(value: ValueOfFields<Fields>): Node {
