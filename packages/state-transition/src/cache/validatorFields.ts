@@ -131,7 +131,8 @@ export class ValidatorFields {
   private read(i: number, node: Node): void {
     const v = ssz.phase0.Validator.tree_toValue(node);
     const eb = v.effectiveBalance;
-    const inc = eb / EFFECTIVE_BALANCE_INCREMENT; // exact when eb is a multiple; never whole otherwise (eb < 2**53)
+    // exact when eb is a multiple of the increment; never a whole number otherwise (eb below 2**53)
+    const inc = eb / EFFECTIVE_BALANCE_INCREMENT;
     if (inc <= 0xffff && inc === Math.floor(inc)) {
       this.effectiveBalanceIncrements[i] = inc;
       if (this.effectiveBalanceExceptions.size > 0) this.effectiveBalanceExceptions.delete(i);
