@@ -220,7 +220,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     TZ: "UTC",
     CEIBO_PRESET: "mainnet",
     // a 1M-validator state and its caches need more than Node's default heap
-    NODE_OPTIONS: "--max-old-space-size=12288",
+    NODE_OPTIONS: ["--max-old-space-size=12288", process.env.CEIBO_BENCH_NODE_OPTIONS ?? ""].join(" ").trim(),
   };
   const bnEnv =
     opts.cpuProfDir === undefined
