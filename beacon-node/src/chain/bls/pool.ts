@@ -250,7 +250,7 @@ export class BlsWorkerPool implements BlsVerifier {
         pubkeys: item.pubkeys?.keys,
       };
       // the packed sets move to the worker (their buffer is the item's own: see toWireJobs and takeNext)
-      w.worker.postMessage(req, [jobs.bytes.buffer]);
+      w.worker.postMessage(req, [jobs.bytes.buffer as ArrayBuffer]);
     }
     this.prepareAhead();
   }
