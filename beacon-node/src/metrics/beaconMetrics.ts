@@ -287,7 +287,7 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     });
     this.blockImportStageSeconds = new Histogram({
       name: "beacon_block_import_stage_seconds",
-      help: "Time of each block import stage: pre_state (parent state advanced to the slot), signatures, state_transition, execution_payload (engine newPayload), fork_choice (data availability + on_block), persist",
+      help: "Time of each block import stage: pre_state (parent state advanced to the slot), state_transition (signatures unchecked, state root included), signatures (the wait for the BLS workers left after the state transition, which runs while they verify), execution_payload (engine newPayload), fork_choice (data availability + on_block), persist",
       labelNames: ["stage"],
       buckets: IMPORT_BUCKETS,
       registers,
