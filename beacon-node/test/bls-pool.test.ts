@@ -114,10 +114,34 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
     }
   });
 
+  it("gossip batches queued behind a busy worker go out together, up to maxSetsPerBatch sets", async () => {
+    const one = new BlsWorkerPool({workers: 1, maxBufferedSets: 4, maxBufferWaitMs: 1000, maxSetsPerBatch: 12});
+    try {
+      // 48 attestations of one committee (one message), made in one turn: the first batch of 4 goes to the worker
+      // at once; the other 44 sets wait and leave as requests of 12, 12, 12 and 8 sets; validator 30's is forged
+      const calls = Array.from({length: 48}, (_, i) =>
+        one.verifySignatureSets([single(i % 16, 77, i === 30 ? (i + 1) % 16 : i % 16)], {batchable: true}),
+      );
+      const results = await Promise.all(calls);
+      expect(results.map((ok, i) => (ok ? -1 : i)).filter((i) => i >= 0)).toEqual([30]);
+      expect(one.stats.batches).toBe(5);
+      // every request combined its same-message sets: 3 + 11 + 11 + 11 + 7 folded into one pairing each
+      expect(one.stats.sameMessageCombined).toBe(43);
+      // only the request holding the forged set was retried call by call
+      expect(one.stats.batchRetries).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+
   it("rejects a signature that is not a valid G2 point (false, no crash)", async () => {
     const s = single(0, 1);
     const garbage: SignatureSet = {...s, signature: new Uint8Array(96).fill(0xab)};
     expect(await pool.verifySignatureSets([garbage], {batchable: true})).toBe(false);
+    // a signature of the wrong length cannot be packed for the worker: false too, not an error
+    const short: SignatureSet = {...s, signature: s.signature.subarray(0, 95)};
+    expect(await pool.verifySignatureSets([short], {batchable: true})).toBe(false);
+    expect(await pool.verifySignatureSets([short, single(1, 2)])).toBe(false);
     expect(await pool.verifySignatureSets([s], {batchable: true})).toBe(true);
   });
 

@@ -100,6 +100,12 @@ export interface RateReport {
    * checked" in its log); the measured slots start after it (null: no such line, e.g. a small registry at info level).
    */
   pubkeysReadyS: number | null;
+  /**
+   * Garbage collection of the node's main thread over the measured slots, by kind (prom-client's
+   * `nodejs_gc_duration_seconds`: major = mark-compact, minor = scavenge, incremental = incremental marking steps,
+   * weakcb = weak callbacks): count, total ms, and the largest pause's bucket bound (a "≤" figure).
+   */
+  gc: Record<string, {count: number; totalMs: number; maxLeMs: number | null}>;
   /** With --ignore-reasons: IGNOREs by "topic code" from the node's debug log (whole run). */
   ignoreCodes?: Record<string, number>;
 }
@@ -220,7 +226,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     TZ: "UTC",
     CEIBO_PRESET: "mainnet",
     // a 1M-validator state and its caches need more than Node's default heap
-    NODE_OPTIONS: "--max-old-space-size=12288",
+    NODE_OPTIONS: ["--max-old-space-size=12288", process.env.CEIBO_BENCH_NODE_OPTIONS ?? ""].join(" ").trim(),
   };
   const bnEnv =
     opts.cpuProfDir === undefined
@@ -565,6 +571,26 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     const ms = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10);
     const toMs = (v: number) => Math.round(v * 10_000) / 10;
     const sortedP50 = lagWindows.map((w) => w.p50).sort((a, b) => a - b);
+    const gc: RateReport["gc"] = {};
+    for (const kind of ["major", "minor", "incremental", "weakcb"]) {
+      const h = bucketDelta(
+        buckets(after, "nodejs_gc_duration_seconds", {kind}),
+        buckets(before, "nodejs_gc_duration_seconds", {kind}),
+      );
+      const n = count(h);
+      if (n === 0) continue;
+      // the smallest bound holding every pause
+      let maxLe: number | null = null;
+      for (const [le, c] of [...h.entries()].sort((a, b) => a[0] - b[0])) {
+        if (c >= n) {
+          maxLe = Number.isFinite(le) ? toMs(le) : null;
+          break;
+        }
+      }
+      const total =
+        sum(after, "nodejs_gc_duration_seconds_sum", {kind}) - sum(before, "nodejs_gc_duration_seconds_sum", {kind});
+      gc[kind] = {count: n, totalMs: toMs(total), maxLeMs: maxLe};
+    }
     const report: RateReport = {
       rate: opts.rate,
       slotMs,
@@ -587,6 +613,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
       publishLagMaxMs: Math.round(publishLagMax),
       warmupBlockMs,
       pubkeysReadyS,
+      gc,
       loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
     };
     if (opts.ignoreReasons === true) {
@@ -641,6 +668,10 @@ export function formatReport(reports: RateReport[]): string {
       `  event-loop lag p50 ${r.eventLoopLag.p50Ms} ms, p99 ${r.eventLoopLag.p99Ms} ms, max ${r.eventLoopLag.maxMs} ms; ` +
         `node CPU ${r.cpuPercent}% (of one core), RSS max ${r.rssMaxMb} MB; harness publish lag max ${r.publishLagMaxMs} ms`,
     );
+    const gcParts = Object.entries(r.gc ?? {}).map(
+      ([kind, g]) => `${kind} ${g.count}× ${g.totalMs} ms (each ≤ ${g.maxLeMs ?? "+Inf"} ms)`,
+    );
+    lines.push(`  garbage collection (main thread): ${gcParts.length === 0 ? "none" : gcParts.join(", ")}`);
     if (r.ignoreCodes !== undefined) {
       const codes = Object.entries(r.ignoreCodes).map(([k, v]) => `${k}: ${v}`);
       lines.push(`  IGNOREs by code: ${codes.length === 0 ? "none" : codes.join(", ")}`);

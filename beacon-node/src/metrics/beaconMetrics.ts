@@ -47,7 +47,7 @@ export interface BeaconMetricsSources {
 
 const IMPORT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16];
 const DELAY_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24];
-const GOSSIP_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+const GOSSIP_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5];
 const REQRESP_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 const DB_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 const API_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5];
@@ -287,7 +287,7 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
     });
     this.blockImportStageSeconds = new Histogram({
       name: "beacon_block_import_stage_seconds",
-      help: "Time of each block import stage: pre_state (parent state advanced to the slot), signatures, state_transition, execution_payload (engine newPayload), fork_choice (data availability + on_block), persist",
+      help: "Time of each block import stage: pre_state (parent state advanced to the slot), state_transition (signatures unchecked, state root included), signatures (the wait for the BLS workers left after the state transition, which runs while they verify), execution_payload (engine newPayload), fork_choice (data availability + on_block), persist",
       labelNames: ["stage"],
       buckets: IMPORT_BUCKETS,
       registers,

@@ -34,15 +34,22 @@ export function stateTransition(
     throw new StateTransitionError("invalid block signature");
   }
   processBlock(post, block, {verifySignatures, executionPayloadValid: opts.executionPayloadValid ?? true});
-  if (opts.verifyStateRoot ?? true) {
-    const root = stateHashTreeRoot(post.state);
-    if (!bytesEqual(root, block.stateRoot)) {
-      throw new StateTransitionError(
-        `state root mismatch: block says 0x${Buffer.from(block.stateRoot).toString("hex")}, computed 0x${Buffer.from(root).toString("hex")}`,
-      );
-    }
-  }
+  if (opts.verifyStateRoot ?? true) checkStateRoot(post, block.stateRoot);
   return post;
+}
+
+/**
+ * The last check of phase0 state_transition: `block.state_root == hash_tree_root(state)`; throws
+ * `StateTransitionError` when it differs. For a caller that processed the block with `verifyStateRoot: false` and
+ * hashes in a later step (beacon-node block import: another event-loop turn).
+ */
+export function checkStateRoot(post: CachedBeaconState, blockStateRoot: Uint8Array): void {
+  const root = stateHashTreeRoot(post.state);
+  if (!bytesEqual(root, blockStateRoot)) {
+    throw new StateTransitionError(
+      `state root mismatch: block says 0x${Buffer.from(blockStateRoot).toString("hex")}, computed 0x${Buffer.from(root).toString("hex")}`,
+    );
+  }
 }
 
 /**

@@ -189,6 +189,12 @@ const TAMPERS: Record<string, Tamper> = {
   attestation: (b) => {
     b.message.body.attestations[0].signature = wrongSignature(0);
   },
+  // the set's keys come from the committee's cached block aggregates (committeeKeys.ts): a signer left out of the
+  // bits must leave its key out too
+  "attestation (a signer's bit cleared)": (b) => {
+    const bits = b.message.body.attestations[0].aggregationBits;
+    bits.set(bits.bitLen - 1, false);
+  },
   "sync aggregate": (b) => {
     b.message.body.syncAggregate.syncCommitteeSignature = wrongSignature(0);
   },

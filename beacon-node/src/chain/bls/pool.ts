@@ -20,7 +20,15 @@ import {Worker} from "node:worker_threads";
 import {type SignatureSet, verifySignatureSets} from "@ceibo/state-transition";
 import {sleep} from "@ceibo/utils";
 import {aggregatePublicKeys, type PublicKey} from "@chainsafe/blst";
-import type {WireSet, WorkerRequest, WorkerResponse} from "./wire.ts";
+import {
+  WIRE_MSG_OFFSET,
+  WIRE_PK_OFFSET,
+  WIRE_SET_BYTES,
+  WIRE_SIG_OFFSET,
+  type WireJobs,
+  type WorkerRequest,
+  type WorkerResponse,
+} from "./wire.ts";
 
 export interface VerifyOptions {
   /** May wait a few milliseconds to be verified together with other calls (gossip). Default false. */
@@ -70,8 +78,8 @@ interface WorkItem {
   sameMessage: boolean;
   /** Non-batchable work (a block): queued ahead of batchable work, after earlier priority items. */
   priority?: boolean;
-  /** The calls as wire sets, once converted (at dispatch, or ahead of it while every worker is busy). */
-  wire?: WireSet[][];
+  /** The calls packed for a worker, once converted (at dispatch, or ahead of it while every worker is busy). */
+  wire?: WireJobs;
   /** A public-key check instead of signatures. */
   pubkeys?: {keys: Uint8Array[]; resolve(r: (Uint8Array | null)[]): void; reject(e: Error): void};
 }
@@ -91,14 +99,27 @@ export interface BlsWorkerPoolOptions {
   maxBufferWaitMs?: number;
   /** Non-batchable calls are split into chunks of at most this many sets (default 128). */
   maxSetsPerChunk?: number;
+  /**
+   * Gossip batches that wait in the queue while every worker is busy go out together, up to this many sets in one
+   * request (default 256): under load a worker takes everything that piled up, and the larger the batch, the more
+   * sets share a message (every selection proof of a slot, every aggregate of a committee) and cost one pairing.
+   */
+  maxSetsPerBatch?: number;
 }
 
-/** A set as a worker takes it (an aggregate set has at least one key: `verifySignatureSets` checks). */
-function toWire(set: SignatureSet): WireSet {
+/**
+ * Writes a set as a worker takes it at `bytes[offset]` (an aggregate set has at least one key: `verifySignatureSets`
+ * checks); false when its signing root or signature has the wrong length (such a set can never verify).
+ */
+function packSet(set: SignatureSet, bytes: Uint8Array, offset: number): boolean {
+  if (set.signingRoot.length !== 32 || set.signature.length !== 96) return false;
   let pk: PublicKey;
   if (set.type === "single") pk = set.pubkey;
   else pk = set.pubkeys.length === 1 ? set.pubkeys[0] : aggregatePublicKeys(set.pubkeys);
-  return {pk: pk.toBytes(false), msg: set.signingRoot, sig: set.signature};
+  bytes.set(pk.toBytes(false), offset + WIRE_PK_OFFSET);
+  bytes.set(set.signingRoot, offset + WIRE_MSG_OFFSET);
+  bytes.set(set.signature, offset + WIRE_SIG_OFFSET);
+  return true;
 }
 
 export class BlsWorkerPool implements BlsVerifier {
@@ -124,12 +145,14 @@ export class BlsWorkerPool implements BlsVerifier {
   private readonly maxBufferedSets: number;
   private readonly maxBufferWaitMs: number;
   private readonly maxSetsPerChunk: number;
+  private readonly maxSetsPerBatch: number;
 
   constructor(opts: BlsWorkerPoolOptions = {}) {
     this.workerCount = Math.max(1, opts.workers ?? availableParallelism() - 1);
     this.maxBufferedSets = opts.maxBufferedSets ?? 32;
     this.maxBufferWaitMs = opts.maxBufferWaitMs ?? 100;
     this.maxSetsPerChunk = opts.maxSetsPerChunk ?? 128;
+    this.maxSetsPerBatch = Math.max(this.maxBufferedSets, opts.maxSetsPerBatch ?? 256);
     for (let i = 0; i < this.workerCount; i++) this.workers.push(this.spawn(i));
   }
 
@@ -210,12 +233,12 @@ export class BlsWorkerPool implements BlsVerifier {
     for (const w of this.workers) {
       if (this.queue.length === 0) break;
       if (w.busy !== null) continue;
-      const item = this.queue.shift() as WorkItem;
-      const jobs = item.wire ?? this.toWireJobs(item);
+      const item = this.takeNext();
       if (item.calls.length === 0 && item.pubkeys === undefined) {
         this.dispatch();
         return;
       }
+      const jobs = item.wire as WireJobs;
       const id = this.nextId++;
       w.busy = item;
       this.inFlight.set(id, {item, worker: w});
@@ -226,36 +249,123 @@ export class BlsWorkerPool implements BlsVerifier {
         sameMessage: item.sameMessage,
         pubkeys: item.pubkeys?.keys,
       };
-      w.worker.postMessage(req);
+      // the packed sets move to the worker (their buffer is the item's own: see toWireJobs and takeNext)
+      w.worker.postMessage(req, [jobs.bytes.buffer as ArrayBuffer]);
     }
-    // every worker busy: prepare the next item in a later turn, so that it is ready when a worker frees up
-    if (this.queue.length > 0 && this.queue[0].wire === undefined && !this.preparing) {
-      this.preparing = true;
-      setImmediate(() => {
-        this.preparing = false;
-        const next = this.queue[0];
-        if (next !== undefined && next.wire === undefined) next.wire = this.toWireJobs(next);
-      });
-    }
+    this.prepareAhead();
+  }
+
+  /** A gossip batch (not a block's chunk, not a key check): may be merged with its neighbours in the queue. */
+  private static isGossipBatch(item: WorkItem): boolean {
+    return item.sameMessage && item.priority !== true && item.pubkeys === undefined;
+  }
+
+  private static setCount(item: WorkItem): number {
+    let n = 0;
+    for (const c of item.calls) n += c.sets.length;
+    return n;
   }
 
   /**
-   * The item's calls as wire sets: the keys of aggregate sets aggregated now (not when the call was made). A call
-   * whose sets cannot be converted is rejected and left out of the item.
+   * The queue's first item, converted to wire sets; a gossip batch takes the gossip batches queued right behind it
+   * along, up to `maxSetsPerBatch` sets.
    */
-  private toWireJobs(item: WorkItem): WireSet[][] {
-    const jobs: WireSet[][] = [];
+  private takeNext(): WorkItem {
+    const item = this.queue.shift() as WorkItem;
+    item.wire ??= this.toWireJobs(item);
+    if (!BlsWorkerPool.isGossipBatch(item)) return item;
+    let sets = BlsWorkerPool.setCount(item);
+    const merged: WireJobs[] = [item.wire];
+    while (this.queue.length > 0 && BlsWorkerPool.isGossipBatch(this.queue[0])) {
+      const next = this.queue[0];
+      const n = BlsWorkerPool.setCount(next);
+      if (sets + n > this.maxSetsPerBatch) break;
+      this.queue.shift();
+      merged.push(next.wire ?? this.toWireJobs(next));
+      item.calls.push(...next.calls);
+      sets += n;
+    }
+    if (merged.length > 1) {
+      let size = 0;
+      for (const m of merged) size += m.bytes.length;
+      const bytes = new Uint8Array(size);
+      const lengths: number[] = [];
+      let at = 0;
+      for (const m of merged) {
+        bytes.set(m.bytes, at);
+        at += m.bytes.length;
+        lengths.push(...m.lengths);
+      }
+      item.wire = {bytes, lengths};
+    }
+    return item;
+  }
+
+  /**
+   * Every worker busy: converts the items that the next request will take (the keys of aggregate sets aggregated),
+   * one item per event-loop turn, so that the work is ready when a worker frees up and no turn does much of it.
+   */
+  private prepareAhead(): void {
+    if (this.preparing) return;
+    const next = this.nextUnprepared();
+    if (next === undefined) return;
+    this.preparing = true;
+    setImmediate(() => {
+      this.preparing = false;
+      const item = this.nextUnprepared();
+      if (item === undefined) return;
+      item.wire = this.toWireJobs(item);
+      this.prepareAhead();
+    });
+  }
+
+  /** The first item, among those the next request would take, not yet converted to wire sets. */
+  private nextUnprepared(): WorkItem | undefined {
+    if (this.queue.length === 0) return undefined;
+    const first = this.queue[0];
+    if (first.wire === undefined) return first;
+    if (!BlsWorkerPool.isGossipBatch(first)) return undefined;
+    let sets = BlsWorkerPool.setCount(first);
+    for (let i = 1; i < this.queue.length; i++) {
+      const item = this.queue[i];
+      if (!BlsWorkerPool.isGossipBatch(item)) return undefined;
+      sets += BlsWorkerPool.setCount(item);
+      if (sets > this.maxSetsPerBatch) return undefined;
+      if (item.wire === undefined) return item;
+    }
+    return undefined;
+  }
+
+  /**
+   * The item's calls packed for a worker: the keys of aggregate sets aggregated now (not when the call was made).
+   * A call whose sets cannot be converted is settled here and left out of the item: false when a set has a
+   * signature or root of the wrong length (it could never verify), rejected when converting threw.
+   */
+  private toWireJobs(item: WorkItem): WireJobs {
+    let total = 0;
+    for (const call of item.calls) total += call.sets.length;
+    const bytes = new Uint8Array(total * WIRE_SET_BYTES);
+    const lengths: number[] = [];
     const calls: PendingCall[] = [];
+    let at = 0;
     for (const call of item.calls) {
       try {
-        jobs.push(call.sets.map(toWire));
+        let ok = true;
+        for (let i = 0; i < call.sets.length && ok; i++) ok = packSet(call.sets[i], bytes, at + i * WIRE_SET_BYTES);
+        if (!ok) {
+          call.resolve(false);
+          continue;
+        }
+        at += call.sets.length * WIRE_SET_BYTES;
+        lengths.push(call.sets.length);
         calls.push(call);
       } catch (e) {
         call.reject(e as Error);
       }
     }
     item.calls = calls;
-    return jobs;
+    // its own buffer, exactly the packed sets (it is transferred to the worker)
+    return {bytes: at === bytes.length ? bytes : bytes.slice(0, at), lengths};
   }
 
   private onResponse(w: PoolWorker, res: WorkerResponse): void {

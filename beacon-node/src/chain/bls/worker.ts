@@ -18,7 +18,14 @@ import {
   verify,
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
-import type {WireSet, WorkerRequest, WorkerResponse} from "./wire.ts";
+import {
+  WIRE_MSG_OFFSET,
+  WIRE_PK_OFFSET,
+  WIRE_SET_BYTES,
+  WIRE_SIG_OFFSET,
+  type WorkerRequest,
+  type WorkerResponse,
+} from "./wire.ts";
 
 interface DecodedSet {
   pk: PublicKey;
@@ -27,16 +34,15 @@ interface DecodedSet {
   msg: Uint8Array;
 }
 
-function decode(set: WireSet): DecodedSet | null {
+/** The packed set at `bytes[offset]` (wire.ts), or null when its key or signature does not decode. */
+function decode(bytes: Uint8Array, offset: number): DecodedSet | null {
+  const pk = bytes.subarray(offset + WIRE_PK_OFFSET, offset + WIRE_PK_OFFSET + 96);
+  const msg = bytes.subarray(offset + WIRE_MSG_OFFSET, offset + WIRE_MSG_OFFSET + 32);
+  const sigBytes = bytes.subarray(offset + WIRE_SIG_OFFSET, offset + WIRE_SIG_OFFSET + 96);
   try {
     // the public key is trusted (from the state's validated registry, or an aggregate of such keys): no group check;
     // the signature comes from the network: group and infinity checked
-    return {
-      pk: PublicKey.fromBytes(set.pk),
-      sig: Signature.fromBytes(set.sig, true, true),
-      sigBytes: set.sig,
-      msg: set.msg,
-    };
+    return {pk: PublicKey.fromBytes(pk), sig: Signature.fromBytes(sigBytes, true, true), sigBytes, msg};
   } catch {
     return null;
   }
@@ -91,10 +97,14 @@ function handle(req: WorkerRequest): WorkerResponse {
   if (req.pubkeys !== undefined) return checkPublicKeys(req, req.pubkeys);
   const t0 = performance.now();
   combined = 0;
-  const decoded = req.jobs.map((job) => {
+  const {bytes, lengths} = req.jobs;
+  let at = 0;
+  const decoded = lengths.map((length) => {
+    const from = at;
+    at += length * WIRE_SET_BYTES;
     const out: DecodedSet[] = [];
-    for (const s of job) {
-      const d = decode(s);
+    for (let o = from; o < at; o += WIRE_SET_BYTES) {
+      const d = decode(bytes, o);
       if (d === null) return null;
       out.push(d);
     }

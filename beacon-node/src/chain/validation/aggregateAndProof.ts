@@ -16,6 +16,7 @@ import {
 import {
   type AttestationAllForks,
   type AttestationElectra,
+  aggregateCommitteeKeys,
   computeEpochAtSlot,
   getAttestingIndices,
   getCommitteeIndices,
@@ -25,7 +26,6 @@ import {
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {checkAttestationTime, checkVotedBlockAndTarget} from "./attestation.ts";
-import {aggregateCommitteeKeys} from "./committeeKeys.ts";
 import {descendsFromFinalized, type GossipValidationContext, getCheckpointState, verifySetsOrReject} from "./common.ts";
 import {
   type AggregateAndProofGossipErrorCode,
@@ -170,9 +170,9 @@ export async function validateBeaconAggregateAndProofGossip(
       code: "INVALID_SIGNATURE",
       message: "invalid aggregate signature",
       // phase0 is_valid_indexed_attestation's FastAggregateVerify: the attesters' keys aggregated from the
-      // committee's cached block aggregates (committeeKeys.ts)
+      // committee's cached block aggregates (state-transition committeeKeys.ts)
       build: () => {
-        const pubkey = aggregateCommitteeKeys(committee, aggregate.aggregationBits, (i) =>
+        const pubkey = aggregateCommitteeKeys(committee, aggregate.aggregationBits, 0, (i) =>
           validatorPublicKey(shufflingState, i),
         );
         if (pubkey === null) throw Error("the aggregate has no participants");

@@ -1,6 +1,7 @@
 export * from "./attesterSlashing.ts";
 export * from "./blockSignatureSets.ts";
 export * from "./blsToExecutionChange.ts";
+export * from "./committeeKeys.ts";
 export * from "./indexedAttestation.ts";
 export * from "./proposer.ts";
 export * from "./proposerSlashing.ts";

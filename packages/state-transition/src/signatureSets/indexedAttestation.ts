@@ -1,10 +1,12 @@
 import {computeSigningRoot} from "@ceibo/config";
-import {DOMAIN_BEACON_ATTESTER} from "@ceibo/params";
+import {DOMAIN_BEACON_ATTESTER, ForkSeq} from "@ceibo/params";
 import {ssz} from "@ceibo/types";
-import {getIndexedAttestation} from "../block/attestingIndices.ts";
+import type {PublicKey} from "@chainsafe/blst";
+import {getCommitteeIndices} from "../block/attestingIndices.ts";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import type {AttestationAllForks, IndexedAttestation} from "../types.ts";
+import type {AttestationAllForks, AttestationElectra, IndexedAttestation} from "../types.ts";
 import {getDomain} from "../util/domain.ts";
+import {aggregateCommitteeKeys} from "./committeeKeys.ts";
 import type {SignatureSet} from "./signatureSet.ts";
 import {validatorPublicKey} from "./validatorPubkey.ts";
 
@@ -22,10 +24,40 @@ export function getIndexedAttestationSignatureSet(
   };
 }
 
-/** phase0 / electra process_attestation: one set per attestation, over its indexed attestation. */
+/**
+ * phase0 / electra process_attestation: one set per attestation, the signature of its indexed attestation
+ * (is_valid_indexed_attestation). The signers' keys come per committee (committeeKeys.ts: cached block aggregates
+ * of the committee, shared with gossip aggregates), so the set's keys are one partial aggregate per committee, whose
+ * sum is the aggregate of the attesting indices' keys (get_attesting_indices: the committee members whose bit is set,
+ * committee after committee along aggregation_bits). The attestation's own validity (bit lengths, committee
+ * indices, a non-empty set of attesters) is checked by process_attestation, not here.
+ */
 export function getAttestationsSignatureSets(
   cs: CachedBeaconState,
   attestations: readonly AttestationAllForks[],
 ): SignatureSet[] {
-  return attestations.map((a) => getIndexedAttestationSignatureSet(cs, getIndexedAttestation(cs, a)));
+  return attestations.map((a) => getAttestationSignatureSet(cs, a));
+}
+
+function getAttestationSignatureSet(cs: CachedBeaconState, attestation: AttestationAllForks): SignatureSet {
+  const data = attestation.data;
+  const committeeIndices =
+    cs.fork < ForkSeq.electra ? [data.index] : getCommitteeIndices((attestation as AttestationElectra).committeeBits);
+  const pubkeys: PublicKey[] = [];
+  let offset = 0;
+  for (const committeeIndex of committeeIndices) {
+    const committee = cs.epochCtx.getBeaconCommittee(data.slot, committeeIndex);
+    const key = aggregateCommitteeKeys(committee, attestation.aggregationBits, offset, (i) =>
+      validatorPublicKey(cs, i),
+    );
+    if (key !== null) pubkeys.push(key);
+    offset += committee.length;
+  }
+  const domain = getDomain(cs.state, DOMAIN_BEACON_ATTESTER, data.target.epoch);
+  return {
+    type: "aggregate",
+    pubkeys,
+    signingRoot: computeSigningRoot(ssz.phase0.AttestationData, data, domain),
+    signature: attestation.signature,
+  };
 }

@@ -1,12 +1,12 @@
 /**
- * aggregateCommitteeKeys (chain/validation/committeeKeys.ts): the aggregate key built from cached block aggregates
+ * aggregateCommitteeKeys (signatureSets/committeeKeys.ts): the aggregate key built from cached block aggregates
  * is the same point as aggregating every signer's key, for every kind of bit pattern, and it verifies the
  * signers' aggregate signature (and not one with a signer left out).
  */
 import {aggregatePublicKeys, aggregateSignatures, type PublicKey, SecretKey, verify} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
 import {describe, expect, it} from "vitest";
-import {aggregateCommitteeKeys, COMMITTEE_KEY_BLOCK} from "../src/chain/validation/committeeKeys.ts";
+import {aggregateCommitteeKeys, COMMITTEE_KEY_BLOCK} from "../src/signatureSets/committeeKeys.ts";
 
 const N_KEYS = 200;
 const secrets = Array.from({length: N_KEYS}, (_, i) =>
@@ -48,7 +48,7 @@ describe("aggregateCommitteeKeys", () => {
       ];
       for (const bools of patterns) {
         const signers = [...committee].filter((_, p) => bools[p]);
-        const got = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), (i) => pubkeys[i]);
+        const got = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), 0, (i) => pubkeys[i]);
         if (signers.length === 0) {
           expect(got).toBeNull();
           continue;
@@ -67,17 +67,31 @@ describe("aggregateCommitteeKeys", () => {
     const sig = aggregateSignatures(signers.map((i) => secrets[i].sign(msg)));
     // twice: the second call uses the cached block aggregates
     for (let k = 0; k < 2; k++) {
-      const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), (i) => pubkeys[i]) as PublicKey;
+      const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), 0, (i) => pubkeys[i]) as PublicKey;
       expect(verify(msg, pk, sig)).toBe(true);
     }
     const fewer = bools.map((b, p) => b && p !== 3);
-    const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(fewer), (i) => pubkeys[i]) as PublicKey;
+    const pk = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(fewer), 0, (i) => pubkeys[i]) as PublicKey;
     expect(verify(msg, pk, sig)).toBe(false);
   });
 
-  it("refuses bits of another length", () => {
-    expect(() => aggregateCommitteeKeys(new Uint32Array(10), BitArray.fromBitLen(9), (i) => pubkeys[i])).toThrow(
-      /9 bits for a committee of 10/,
-    );
+  it("reads one committee's slice of an electra attestation's bits; positions past the bits are unset", () => {
+    // two committees of one slot, their bits concatenated along aggregation_bits (electra get_attesting_indices)
+    const first = Uint32Array.from({length: 37}, (_, i) => i);
+    const second = Uint32Array.from({length: 45}, (_, i) => 100 + i);
+    const r = rng(11);
+    const bools = Array.from({length: first.length + second.length}, () => r() < 0.8);
+    const bits = BitArray.fromBoolArray(bools);
+    const expectKeys = (committee: Uint32Array, from: number): string =>
+      hex(aggregatePublicKeys([...committee].filter((_, p) => bools[from + p]).map((i) => pubkeys[i])));
+    const a = aggregateCommitteeKeys(first, bits, 0, (i) => pubkeys[i]) as PublicKey;
+    const b = aggregateCommitteeKeys(second, bits, first.length, (i) => pubkeys[i]) as PublicKey;
+    expect(hex(a)).toBe(expectKeys(first, 0));
+    expect(hex(b)).toBe(expectKeys(second, first.length));
+    // bits shorter than the committee: only the positions the bits cover can be signers
+    const short = BitArray.fromBoolArray(new Array(20).fill(true));
+    const c = aggregateCommitteeKeys(first, short, 0, (i) => pubkeys[i]) as PublicKey;
+    expect(hex(c)).toBe(hex(aggregatePublicKeys([...first.subarray(0, 20)].map((i) => pubkeys[i]))));
+    expect(aggregateCommitteeKeys(second, short, 20, (i) => pubkeys[i])).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The aggregate public key of an aggregate attestation's signers, from per-committee block aggregates.
+ * The aggregate public key of an attestation's signers in one committee, from per-committee block aggregates.
  *
  * A committee's aggregates (up to 16 aggregators each, p2p-interface.md beacon_aggregate_and_proof) mostly carry
  * nearly the whole committee; aggregating each one's keys one by one costs ~1 µs per key on the main thread (at
@@ -8,6 +8,9 @@
  * committee's array, which belongs to its shuffling), and only partly signed blocks add their keys one by one. An
  * aggregate missing k members then costs about committee/BLOCK + k·BLOCK additions instead of the committee's size.
  * The result is the same point as aggregating every signer's key (point addition is associative and commutative).
+ * Gossip aggregates (beacon-node chain/validation/aggregateAndProof.ts) and the attestations of blocks
+ * (indexedAttestation.ts: an electra block attestation carries every committee of a slot, ~31,000 keys at 1M
+ * validators) share the cache, so a block's attestations mostly cost the committees' cached blocks.
  */
 import {aggregatePublicKeys, type PublicKey} from "@chainsafe/blst";
 import type {BitArray} from "@chainsafe/ssz";
@@ -19,18 +22,21 @@ export const COMMITTEE_KEY_BLOCK = 16;
 const blockKeys = new WeakMap<Uint32Array, (PublicKey | null)[]>();
 
 /**
- * The aggregate key of the committee members whose bit is set (`bits` has the committee's length); null when no
- * bit is set. `pubkeyOf` gives a validator's key (it may throw for an unknown validator, as the caller's would).
+ * The aggregate key of the committee members whose bit is set, their bits being `bits[offset]` to
+ * `bits[offset + committee.length - 1]` (an electra attestation's slice for one of its committees; 0 otherwise);
+ * positions past `bits.bitLen` count as unset. Null when no bit is set. `pubkeyOf` gives a validator's key (it may
+ * throw for an unknown validator, as the caller's would).
  */
 export function aggregateCommitteeKeys(
   committee: Uint32Array,
   bits: BitArray,
+  offset: number,
   pubkeyOf: (validatorIndex: number) => PublicKey,
 ): PublicKey | null {
   const n = committee.length;
-  if (bits.bitLen !== n) throw Error(`${bits.bitLen} bits for a committee of ${n}`);
   const bytes = bits.uint8Array;
-  const isSet = (p: number): boolean => ((bytes[p >> 3] >> (p & 7)) & 1) === 1;
+  const end = Math.min(n, bits.bitLen - offset);
+  const isSet = (p: number): boolean => p < end && ((bytes[(offset + p) >> 3] >> ((offset + p) & 7)) & 1) === 1;
   let blocks = blockKeys.get(committee);
   if (blocks === undefined) {
     blocks = new Array<PublicKey | null>(Math.ceil(n / COMMITTEE_KEY_BLOCK)).fill(null);
