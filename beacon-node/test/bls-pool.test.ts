@@ -145,6 +145,23 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
     expect(await pool.verifySignatureSets([s], {batchable: true})).toBe(true);
   });
 
+  it("the point at infinity as a signature is false, alone or inside a same-message group, and spares its neighbours", async () => {
+    // compressed infinity (0xc0, then zeros): decompresses, but a gossip signature must not be infinity
+    const infinity = new Uint8Array(96);
+    infinity[0] = 0xc0;
+    const inf = (k: number, m: number): SignatureSet => ({...single(k, m), signature: infinity});
+    expect(await pool.verifySignatureSets([inf(0, 60)], {batchable: true})).toBe(false);
+    expect(await pool.verifySignatureSets([inf(0, 60)])).toBe(false);
+    const before = {...pool.stats};
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((k) =>
+        pool.verifySignatureSets([k === 2 ? inf(k, 61) : single(k, 61)], {batchable: true}),
+      ),
+    );
+    expect(results).toEqual([true, true, false, true, true, true]);
+    expect(pool.stats.batchRetries - before.batchRetries).toBe(1);
+  });
+
   it("agrees with the main-thread verifier", async () => {
     const main = new BlsSingleThread();
     const cases: SignatureSet[][] = [
