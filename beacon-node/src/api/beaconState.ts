@@ -19,18 +19,10 @@ import {
   SYNC_COMMITTEE_SUBNET_COUNT,
 } from "@ceibo/params";
 import {type CachedBeaconState, computeEpochAtSlot, getCurrentEpoch, getRandaoMix} from "@ceibo/state-transition";
+import type {ValidatorValue} from "@ceibo/types";
 import type {ApiContext, ResolvedState} from "./context.ts";
 
-type Validator = {
-  pubkey: Uint8Array;
-  withdrawalCredentials: Uint8Array;
-  effectiveBalance: number;
-  slashed: boolean;
-  activationEligibilityEpoch: number;
-  activationEpoch: number;
-  exitEpoch: number;
-  withdrawableEpoch: number;
-};
+type Validator = ValidatorValue;
 
 /** beacon-APIs validator-flow.md statuses. */
 export function getValidatorStatus(v: Validator, balance: number, epoch: number): ValidatorStatus {

@@ -4,7 +4,8 @@ import {BranchNodeStruct, type ByteViews, ContainerNodeStructType, type Type, ty
 const VALIDATOR_FIELDS =
   "pubkey,withdrawalCredentials,effectiveBalance,slashed,activationEligibilityEpoch,activationEpoch,exitEpoch,withdrawableEpoch";
 
-interface ValidatorValue {
+/** A decoded `Validator` (phase0 beacon-chain.md), as the state's tree holds it. */
+export interface ValidatorValue {
   pubkey: Uint8Array;
   withdrawalCredentials: Uint8Array;
   effectiveBalance: number;

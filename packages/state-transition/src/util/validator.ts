@@ -7,17 +7,10 @@ import {
   MAX_EFFECTIVE_BALANCE_ELECTRA,
   MIN_ACTIVATION_BALANCE,
 } from "@ceibo/params";
+import type {ValidatorValue} from "@ceibo/types";
 
 /** The fields of a validator these predicates read (a value or a tree view). */
-export interface ValidatorLike {
-  withdrawalCredentials: Uint8Array;
-  effectiveBalance: number;
-  slashed: boolean;
-  activationEligibilityEpoch: number;
-  activationEpoch: number;
-  exitEpoch: number;
-  withdrawableEpoch: number;
-}
+export type ValidatorLike = Omit<ValidatorValue, "pubkey">;
 
 /**
  * phase0 is_active_validator
