@@ -7,6 +7,7 @@ import {aggregatePublicKeys, aggregateSignatures, type PublicKey, SecretKey, ver
 import {BitArray} from "@chainsafe/ssz";
 import {describe, expect, it} from "vitest";
 import {aggregateCommitteeKeys, COMMITTEE_KEY_BLOCK} from "../src/signatureSets/committeeKeys.ts";
+import {rng} from "./rng.ts";
 
 const N_KEYS = 200;
 const secrets = Array.from({length: N_KEYS}, (_, i) =>
@@ -14,18 +15,6 @@ const secrets = Array.from({length: N_KEYS}, (_, i) =>
 );
 const pubkeys = secrets.map((s) => s.toPublicKey());
 const hex = (pk: PublicKey): string => Buffer.from(pk.toBytes()).toString("hex");
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("aggregateCommitteeKeys", () => {
   it("equals the aggregate of every signer's key, for full, sparse, one-missing and block-edge patterns", () => {

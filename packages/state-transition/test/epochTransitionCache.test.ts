@@ -73,18 +73,7 @@ import type {
 } from "../src/types.ts";
 import {forkTypes} from "../src/util/forkTypes.ts";
 import {integerSquareroot} from "../src/util/math.ts";
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import {rng} from "./rng.ts";
 
 function configAtFork(fork: number): ChainConfig {
   const out: Record<string, unknown> = {...mainnetChainConfig};
