@@ -45,7 +45,8 @@ The mainnet gossip load test: a real ceibo beacon node (mainnet preset, N valida
 synthetic state whose keys are known) fed valid gossip by a harness libp2p peer at k× mainnet rate (slots 12/k s
 long): a full block per slot, single attestations on the node's subnets, the aggregates of every committee (up
 to 16 aggregators each), sync committee messages and contributions. Reports per rate p50/p99 gossip validation
-time per topic, messages IGNOREd / never validated, block import time (arrival → head), event-loop lag, CPU, RSS.
+time per topic, messages IGNOREd / never validated, block import time (arrival → head), event-loop lag,
+main-thread garbage collection by kind, CPU, RSS.
 
 Options:
   --validators N      validators of the state (default 1000000; 16384 is a quick run)
@@ -60,6 +61,8 @@ Options:
   --cpu-prof DIR      run the node under V8's CPU profiler (--cpu-prof): a .cpuprofile per rate in DIR,
                       written when the node stops (open it in Chrome DevTools or speedscope)
   --keep              keep the node's data dir and log (printed)
+Environment: CEIBO_BENCH_NODE_OPTIONS is appended to the node's NODE_OPTIONS (to try V8 flags, e.g.
+--max-semi-space-size=64).
 Needs Debian's faketime (apt-get install -y faketime) for the node's clock.`;
 
 export interface TopicReport {
