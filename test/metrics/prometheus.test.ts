@@ -325,6 +325,9 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     expect(value(text2, "beacon_block_gossip_arrival_to_import_seconds_count")).toBeGreaterThanOrEqual(1);
     expect(value(text2, "beacon_processor_gossip_block_imported_total")).toBeGreaterThanOrEqual(3);
     expect(value(text1, "libp2p_peers")).toBe(1);
+    // the gossip process queue is exported (and a light dev network never fills it)
+    expect(text2).toMatch(/^# TYPE beacon_gossip_queue_length gauge$/m);
+    expect(text2).toMatch(/^beacon_gossip_queue_dropped_total 0$/m);
     expect(value(text1, "beacon_custody_groups"), "PeerDAS custody groups of a fulu node").toBeGreaterThan(0);
     for (const [name, text] of [
       ["bn1", text1],

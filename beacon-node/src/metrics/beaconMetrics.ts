@@ -324,6 +324,29 @@ export class BeaconMetrics implements ChainMetricsHook, GossipMetricsHook, ReqRe
       buckets: GOSSIP_BUCKETS,
       registers,
     });
+    new Gauge({
+      name: "beacon_gossip_queue_length",
+      help: "Received gossip messages waiting for validation in the process queue, by topic kind",
+      labelNames: ["topic"],
+      registers,
+      collect() {
+        this.reset();
+        const queue = self.sources?.network?.gossip.processQueue;
+        if (queue === undefined) return;
+        for (const [topic, n] of Object.entries(queue.lengths())) this.set({topic}, n);
+      },
+    });
+    let droppedSeen = 0;
+    new Counter({
+      name: "beacon_gossip_queue_dropped_total",
+      help: "Received gossip messages dropped (IGNOREd) because the process queue of their topic kind was full",
+      registers,
+      collect() {
+        const dropped = self.sources?.network?.gossip.processQueue.counts.dropped ?? droppedSeen;
+        if (dropped > droppedSeen) this.inc(dropped - droppedSeen);
+        droppedSeen = dropped;
+      },
+    });
     this.attestationsReceived = new Counter({
       name: "beacon_attestations_received_total",
       help: "Unaggregated attestations received on gossip",

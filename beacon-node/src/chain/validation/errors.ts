@@ -145,6 +145,7 @@ export type GossipHandlerErrorCode =
   | "INVALID_SSZ"
   | "INTERNAL_ERROR"
   | "RETRY_EXPIRED"
+  | "QUEUE_FULL"
   | "NO_DATA_AVAILABILITY";
 
 /** Every gossip error code. */

@@ -56,6 +56,7 @@ import type {GossipMetricsHook} from "../../metrics/hooks.ts";
 import {GossipValidationError, type PeerIdStr, type PeerReporter} from "../types.ts";
 import {LightClientGossipPublisher} from "./lightClientPublisher.ts";
 import {compressGossipPayload, GossipMessageIds} from "./messageId.ts";
+import {GossipProcessQueue} from "./processQueue.ts";
 import {GossipRetryQueue, type PendingGossip, retryWaitOf} from "./retryQueue.ts";
 import {
   computeSubnetForAttestation,
@@ -117,8 +118,16 @@ export interface GossipHandlerModules {
    * light_client_finality_update / light_client_optimistic_update topics and publish the node's new updates.
    */
   lightClientServer?: boolean;
+  /** Event-loop time one turn of the gossip process queue may spend starting validations (ms; default 10). */
+  processTurnBudgetMs?: number;
   /** Verdicts and validation times (`--metrics`). */
   metricsHook?: GossipMetricsHook | null;
+}
+
+/** A message from gossipsub waiting in the process queue, with its arrival time (performance.now()). */
+interface ReceivedGossip {
+  message: GossipsubMessage;
+  t0: number;
 }
 
 export interface GossipCounters {
@@ -183,6 +192,11 @@ export class GossipHandler {
   private started = false;
   /** Messages IGNOREd only for timing (unknown voted block, future slot), validated again later (retryQueue.ts). */
   readonly retryQueue: GossipRetryQueue<PendingGossip>;
+  /**
+   * Received messages waiting for validation, drained in event-loop turns of bounded work in priority order
+   * (processQueue.ts): a burst of messages does not hold the event loop.
+   */
+  readonly processQueue: GossipProcessQueue<ReceivedGossip>;
   /** Verdicts and validation times (`--metrics`: modules.metricsHook). */
   readonly metricsHook: GossipMetricsHook | null;
   /** The light-client updates forwarded so far (validated or published). */
@@ -220,6 +234,25 @@ export class GossipHandler {
       maxAgeMs: 2 * modules.chain.clock.slotDurationMs,
       now: () => modules.chain.clock.now,
     });
+    this.processQueue = new GossipProcessQueue<ReceivedGossip>({
+      run: ({message, t0}) => {
+        this.handleMessage(message, t0).catch((e) => {
+          this.metrics.internalErrors++;
+          this.logger.warn("Gossip message handling failed", {error: (e as Error).message});
+        });
+      },
+      onDrop: ({message, t0}) => {
+        const payload = this.messageIds.payloadOf(message.msg);
+        this.report(
+          message.msgId,
+          message.propagationSource.toString(),
+          payload.topic,
+          new GossipValidationError("IGNORE", "QUEUE_FULL", "the validation queue of its topic was full"),
+          t0,
+        );
+      },
+      turnBudgetMs: modules.processTurnBudgetMs,
+    });
     this.lightClientPublisher =
       modules.lightClientServer === false
         ? null
@@ -248,6 +281,7 @@ export class GossipHandler {
     this.pubsub.removeEventListener("gossipsub:message", this.onGossipMessage);
     this.chain.emitter.off("block", this.onBlockImported);
     this.lightClientPublisher?.stop();
+    this.processQueue.dropAll();
     for (const p of this.retryQueue.takeAll()) this.reportIgnoredLate(p);
     for (const {topics} of this.topicsByDigest.values()) for (const t of topics) this.pubsub.unsubscribe(t);
     this.topicsByDigest.clear();
@@ -356,15 +390,15 @@ export class GossipHandler {
 
   // ---------------------------------------------------------------- receiving
 
+  /** A message from gossipsub waits in the process queue of its topic type (the payload was decoded for its id). */
   private readonly onGossipMessage = (evt: CustomEvent<GossipsubMessage>): void => {
-    this.handleMessage(evt.detail).catch((e) => {
-      this.metrics.internalErrors++;
-      this.logger.warn("Gossip message handling failed", {error: (e as Error).message});
-    });
+    const t0 = performance.now();
+    const type = this.messageIds.payloadOf(evt.detail.msg).topic?.type ?? "unknown";
+    this.processQueue.push(type, {message: evt.detail, t0});
   };
 
-  private async handleMessage({msg, msgId, propagationSource}: GossipsubMessage): Promise<void> {
-    const t0 = performance.now();
+  /** Decodes and validates one message, reports the verdict, hands an ACCEPTed one to the chain (t0: arrival). */
+  private async handleMessage({msg, msgId, propagationSource}: GossipsubMessage, t0: number): Promise<void> {
     const peer = propagationSource.toString();
     const payload = this.messageIds.payloadOf(msg);
     if (!payload.ok) {
