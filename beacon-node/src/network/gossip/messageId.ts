@@ -111,13 +111,24 @@ export function computeMessageIdAltair(
   topic: string,
   rawData: Uint8Array,
   decompressed: Uint8Array | null,
+  topicPrefix: Uint8Array = lengthPrefixedTopic(topic),
 ): Uint8Array {
-  const topicBytes = Buffer.from(topic, "utf8");
-  const prefix = uint64Le(topicBytes.length);
   return decompressed !== null
-    ? sha256Prefix([config.MESSAGE_DOMAIN_VALID_SNAPPY, prefix, topicBytes, decompressed])
-    : sha256Prefix([config.MESSAGE_DOMAIN_INVALID_SNAPPY, prefix, topicBytes, rawData]);
+    ? sha256Prefix([config.MESSAGE_DOMAIN_VALID_SNAPPY, topicPrefix, decompressed])
+    : sha256Prefix([config.MESSAGE_DOMAIN_INVALID_SNAPPY, topicPrefix, rawData]);
 }
+
+/** uint_to_bytes(uint64(len(topic))) + topic: the part of the altair message-id (and of the fast id) a topic fixes. */
+export function lengthPrefixedTopic(topic: string): Uint8Array {
+  const topicBytes = Buffer.from(topic, "utf8");
+  const out = new Uint8Array(8 + topicBytes.length);
+  out.set(uint64Le(topicBytes.length), 0);
+  out.set(topicBytes, 8);
+  return out;
+}
+
+/** Topic strings whose parse and id prefix are kept (a node subscribes to ~150 topics; see `topicInfo`). */
+const MAX_CACHED_TOPICS = 1024;
 
 /** What a received message's data decoded to: the SSZ bytes, or why it is not a valid payload. */
 export type GossipPayload =
@@ -135,6 +146,12 @@ const payloads = new WeakMap<object, GossipPayload>();
 export class GossipMessageIds {
   readonly digests: ForkDigests;
   private readonly config: BeaconConfig;
+  /**
+   * Per topic string: its parse (or why it does not parse) and its length-prefixed bytes, computed once instead of
+   * for every message (the topic strings of gossip are few). Bounded: cleared when it reaches MAX_CACHED_TOPICS,
+   * so unknown topics sent by a peer cannot grow it.
+   */
+  private readonly topics = new Map<string, {topic: GossipTopic | Error; prefix: Uint8Array}>();
 
   constructor(config: BeaconConfig) {
     this.config = config;
@@ -149,11 +166,9 @@ export class GossipMessageIds {
     const cached = payloads.get(msg);
     if (cached !== undefined) return cached;
     let payload: GossipPayload;
-    let topic: GossipTopic;
-    try {
-      topic = parseGossipTopic(this.config.chain, this.digests, msg.topic);
-    } catch (e) {
-      payload = {ok: false, error: `unknown topic: ${(e as Error).message}`, topic: null};
+    const topic = this.topicInfo(msg.topic).topic;
+    if (topic instanceof Error) {
+      payload = {ok: false, error: `unknown topic: ${topic.message}`, topic: null};
       payloads.set(msg, payload);
       return payload;
     }
@@ -182,7 +197,13 @@ export class GossipMessageIds {
     if (payload.topic !== null && ForkSeq[payload.topic.fork] < ForkSeq.altair) {
       return computeMessageIdPhase0(this.config.chain, msg.data, decompressed);
     }
-    return computeMessageIdAltair(this.config.chain, msg.topic, msg.data, decompressed);
+    return computeMessageIdAltair(
+      this.config.chain,
+      msg.topic,
+      msg.data,
+      decompressed,
+      this.topicInfo(msg.topic).prefix,
+    );
   };
 
   /**
@@ -190,15 +211,30 @@ export class GossipMessageIds {
    * check, before decompression. 128 bits of SHA256 so distinct messages never share it in practice.
    */
   readonly fastMsgIdFn = (rpcMsg: RPC.Message): string => {
-    const topicBytes = Buffer.from(rpcMsg.topic, "utf8");
     return createHash("sha256")
-      .update(uint64Le(topicBytes.length))
-      .update(topicBytes)
+      .update(this.topicInfo(rpcMsg.topic).prefix)
       .update(rpcMsg.data ?? new Uint8Array(0))
       .digest()
       .subarray(0, 16)
       .toString("base64");
   };
+
+  /** The topic string's parse and length-prefixed bytes (cached; see `topics`). */
+  private topicInfo(topicStr: string): {topic: GossipTopic | Error; prefix: Uint8Array} {
+    let info = this.topics.get(topicStr);
+    if (info === undefined) {
+      let topic: GossipTopic | Error;
+      try {
+        topic = parseGossipTopic(this.config.chain, this.digests, topicStr);
+      } catch (e) {
+        topic = e as Error;
+      }
+      info = {topic, prefix: lengthPrefixedTopic(topicStr)};
+      if (this.topics.size >= MAX_CACHED_TOPICS) this.topics.clear();
+      this.topics.set(topicStr, info);
+    }
+    return info;
+  }
 
   readonly msgIdToStrFn = (msgId: Uint8Array): string => Buffer.from(msgId).toString("base64");
 }
