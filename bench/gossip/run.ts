@@ -90,7 +90,11 @@ export interface RateReport {
    * prom-client's event-loop delay (monitorEventLoopDelay, 10 ms resolution: values include that floor) over 1-s
    * windows: p50 = median of the windows' p50, p99 = the worst window's p99, max = the worst delay.
    */
-  eventLoopLag: {p50Ms: number; p99Ms: number; maxMs: number; windows: number};
+  /**
+   * p50: the median window's p50; p99: the worst 1-s window's p99 (a single stall of over ~1% of a second sets it);
+   * windowsOver100Ms: how many of the 1-s windows had a p99 over 100 ms.
+   */
+  eventLoopLag: {p50Ms: number; p99Ms: number; maxMs: number; windows: number; windowsOver100Ms: number};
   cpuPercent: number;
   rssMaxMb: number;
   /** The harness's own publishing delay behind schedule (ms, max): large values mean the harness was the bottleneck. */
@@ -609,6 +613,7 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
         p99Ms: toMs(Math.max(0, ...lagWindows.map((w) => w.p99))),
         maxMs: toMs(Math.max(0, ...lagWindows.map((w) => w.max))),
         windows: lagWindows.length,
+        windowsOver100Ms: lagWindows.filter((w) => w.p99 > 0.1).length,
       },
       cpuPercent:
         cpu0 !== null && cpu1 !== null ? Math.round(((cpu1.cpuSeconds - cpu0.cpuSeconds) / wallS) * 1000) / 10 : -1,
@@ -668,7 +673,8 @@ export function formatReport(reports: RateReport[]): string {
         `p99 ${fmt(r.blockImport.p99Ms)} ms; head slot ${r.headSlot} (last block ${r.lastSlot})`,
     );
     lines.push(
-      `  event-loop lag p50 ${r.eventLoopLag.p50Ms} ms, p99 ${r.eventLoopLag.p99Ms} ms, max ${r.eventLoopLag.maxMs} ms; ` +
+      `  event-loop lag p50 ${r.eventLoopLag.p50Ms} ms, p99 ${r.eventLoopLag.p99Ms} ms (worst 1-s window; ` +
+        `${r.eventLoopLag.windowsOver100Ms} of ${r.eventLoopLag.windows} windows over 100 ms), max ${r.eventLoopLag.maxMs} ms; ` +
         `node CPU ${r.cpuPercent}% (of one core), RSS max ${r.rssMaxMb} MB; harness publish lag max ${r.publishLagMaxMs} ms`,
     );
     const gcParts = Object.entries(r.gc ?? {}).map(

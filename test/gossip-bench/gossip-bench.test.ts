@@ -44,5 +44,7 @@ describe.runIf(RUN)("bench:gossip at 2,048 validators, 1 warm-up + 2 slots, 1× 
     expect(report.cpuPercent).toBeGreaterThan(0);
     expect(report.rssMaxMb).toBeGreaterThan(0);
     expect(report.eventLoopLag.windows).toBeGreaterThan(0);
+    expect(report.eventLoopLag.windowsOver100Ms).toBeGreaterThanOrEqual(0);
+    expect(report.eventLoopLag.windowsOver100Ms).toBeLessThanOrEqual(report.eventLoopLag.windows);
   });
 });
