@@ -11,7 +11,7 @@ import {fromHex} from "@ceibo/utils";
 import {BitArray} from "@chainsafe/ssz";
 import {createPeerScoreParams, validatePeerScoreParams, validatePeerScoreThresholds} from "@libp2p/gossipsub/score";
 import {describe, expect, it} from "vitest";
-import {OpPool} from "../src/chain/opPool.ts";
+import {bitCount, bitsCover, OpPool} from "../src/chain/opPool.ts";
 import {GossipSeenCaches, InvalidBlockRoots, isNonStrictSuperset} from "../src/chain/seenCaches.ts";
 import {
   compressGossipPayload,
@@ -368,6 +368,31 @@ describe("Seen caches and the op pool", () => {
     expect(invalid.get("0xa")).toBeUndefined();
     expect(invalid.get("0xb")).toBe("execution");
     expect(invalid.size).toBe(2);
+  });
+
+  it("bitsCover and bitCount agree with a bit-by-bit check on random bit lists", () => {
+    let seed = 7;
+    const rand = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    for (let t = 0; t < 300; t++) {
+      const len = 1 + Math.floor(rand() * 500);
+      const density = rand();
+      const b = Array.from({length: len}, () => rand() < density);
+      // a: b with some bits added and, half the time, one removed (so some pairs cover and some do not)
+      const a = b.map((x) => x || rand() < 0.3);
+      if (t % 2 === 0) a[Math.floor(rand() * len)] = false;
+      const bitsA = BitArray.fromBoolArray(a);
+      const bitsB = BitArray.fromBoolArray(b);
+      const naiveCover = (x: boolean[], y: boolean[]): boolean => y.every((v, i) => !v || x[i]);
+      expect(bitsCover(bitsA, bitsB)).toBe(naiveCover(a, b));
+      expect(bitsCover(bitsB, bitsA)).toBe(naiveCover(b, a));
+      expect(bitCount(bitsA)).toBe(a.filter(Boolean).length);
+    }
+    // lists of different lengths never cover each other, even when the bits would
+    expect(bitsCover(BitArray.fromBoolArray([true, true, false]), BitArray.fromBoolArray([true, true]))).toBe(false);
+    expect(bitCount(BitArray.fromBitLen(9))).toBe(0);
   });
 
   it("keeps aggregates no other kept one covers, and the largest sync contribution", () => {

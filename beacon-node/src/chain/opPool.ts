@@ -81,7 +81,7 @@ export class OpPool {
     const key = `${data.slot}:${toHexUnprefixed(ssz.phase0.AttestationData.hashTreeRoot(data))}:${committeeIndex}`;
     const entry = this.aggregates.get(key) ?? {slot: data.slot, list: []};
     const covers = (a: AttestationAllForks, b: AttestationAllForks): boolean =>
-      b.aggregationBits.getTrueBitIndexes().every((i) => a.aggregationBits.get(i));
+      bitsCover(a.aggregationBits, b.aggregationBits);
     if (entry.list.some((kept) => covers(kept, aggregate))) return;
     entry.list = entry.list.filter((kept) => !covers(aggregate, kept));
     entry.list.push(aggregate);
@@ -99,7 +99,7 @@ export class OpPool {
   addSyncContribution(contribution: SyncCommitteeContribution): void {
     const key = `${contribution.slot}:${toHexUnprefixed(contribution.beaconBlockRoot)}:${contribution.subcommitteeIndex}`;
     const kept = this.contributions.get(key);
-    const count = (c: SyncCommitteeContribution): number => c.aggregationBits.getTrueBitIndexes().length;
+    const count = (c: SyncCommitteeContribution): number => bitCount(c.aggregationBits);
     if (kept === undefined || count(contribution) > count(kept)) this.contributions.set(key, contribution);
   }
 
@@ -166,4 +166,30 @@ export class OpPool {
       syncContributions: this.contributions.size,
     };
   }
+}
+
+/**
+ * Whether `a` has every bit `b` has (bit lists of the same length; lists of different lengths never cover each
+ * other). Byte by byte, allocating nothing: at 1M validators each aggregate of a committee is compared with up to
+ * 15 kept ones of ~490 bits, ~1,000 aggregates a slot (listing the set bits allocated ~130 KB an aggregate).
+ */
+export function bitsCover(a: BitArray, b: BitArray): boolean {
+  if (a.bitLen !== b.bitLen) return false;
+  const x = a.uint8Array;
+  const y = b.uint8Array;
+  for (let i = 0; i < y.length; i++) if ((y[i] & ~x[i]) !== 0) return false;
+  return true;
+}
+
+/** The number of set bits (padding bits past bitLen are zero in an SSZ bit list or vector). */
+export function bitCount(bits: BitArray): number {
+  let n = 0;
+  for (const byte of bits.uint8Array) {
+    let v = byte;
+    while (v !== 0) {
+      v &= v - 1;
+      n++;
+    }
+  }
+  return n;
 }

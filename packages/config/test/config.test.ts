@@ -1,5 +1,6 @@
 import {readFileSync} from "node:fs";
 import path from "node:path";
+import {ssz} from "@ceibo/types";
 import {fromHex, toHex} from "@ceibo/utils";
 import {describe, expect, it} from "vitest";
 import {parse} from "yaml";
@@ -8,6 +9,7 @@ import {
   CHAIN_CONFIG_KEYS,
   ChainConfigError,
   chainConfigFromYaml,
+  computeDomain,
   createDevChainConfig,
   mainnetChainConfig,
   minimalChainConfig,
@@ -144,5 +146,32 @@ describe("signing domains", () => {
     const dev = createDevChainConfig();
     expect(new BeaconConfig(dev, new Uint8Array(32)).getForkNameAtEpoch(0)).toBe("fulu");
     expect(() => createDevChainConfig({forkEpochs: {altair: 3, bellatrix: 1}})).toThrow(/must not decrease/);
+  });
+});
+
+describe("computeDomain", () => {
+  it("matches domain_type ++ hash_tree_root(ForkData)[:28] for every input, also when served from its cache", () => {
+    const versions = [0, 1, 2, 3, 4, 5].map((v) => Uint8Array.of(v, 0, 0, 1));
+    const roots = [new Uint8Array(32), new Uint8Array(32).fill(7)];
+    const types = [Uint8Array.of(0, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), Uint8Array.of(7, 0, 0, 0)];
+    // 36 combinations, twice: the second round comes from the cache (and overflows it past its 64 entries)
+    for (let round = 0; round < 2; round++) {
+      for (const version of versions) {
+        for (const gvr of roots) {
+          for (const type of types) {
+            const forkData = ssz.phase0.ForkData.hashTreeRoot({currentVersion: version, genesisValidatorsRoot: gvr});
+            const expected = new Uint8Array(32);
+            expected.set(type, 0);
+            expected.set(forkData.subarray(0, 28), 4);
+            expect(computeDomain(type, version, gvr)).toEqual(expected);
+          }
+        }
+      }
+    }
+    // the inputs are copied into the cache: changing the caller's array afterwards changes the answer
+    const gvr = new Uint8Array(32).fill(9);
+    const before = computeDomain(types[0], versions[0], gvr);
+    gvr[0] = 1;
+    expect(computeDomain(types[0], versions[0], gvr)).not.toEqual(before);
   });
 });
