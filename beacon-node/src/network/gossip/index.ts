@@ -124,11 +124,11 @@ export interface GossipHandlerModules {
   metricsHook?: GossipMetricsHook | null;
 }
 
-/** A message from gossipsub waiting in the process queue, with its arrival time (performance.now()). */
-interface ReceivedGossip {
-  message: GossipsubMessage;
-  t0: number;
-}
+/**
+ * What waits in the process queue: a message from gossipsub with its arrival time (performance.now()), or a message
+ * of the retry queue whose block or slot came (validated again).
+ */
+type QueuedGossip = {kind: "received"; message: GossipsubMessage; t0: number} | {kind: "retry"; pending: PendingGossip};
 
 export interface GossipCounters {
   accepted: number;
@@ -196,7 +196,7 @@ export class GossipHandler {
    * Received messages waiting for validation, drained in event-loop turns of bounded work in priority order
    * (processQueue.ts): a burst of messages does not hold the event loop.
    */
-  readonly processQueue: GossipProcessQueue<ReceivedGossip>;
+  readonly processQueue: GossipProcessQueue<QueuedGossip>;
   /** Verdicts and validation times (`--metrics`: modules.metricsHook). */
   readonly metricsHook: GossipMetricsHook | null;
   /** The light-client updates forwarded so far (validated or published). */
@@ -234,14 +234,23 @@ export class GossipHandler {
       maxAgeMs: 2 * modules.chain.clock.slotDurationMs,
       now: () => modules.chain.clock.now,
     });
-    this.processQueue = new GossipProcessQueue<ReceivedGossip>({
-      run: ({message, t0}) => {
-        this.handleMessage(message, t0).catch((e) => {
+    this.processQueue = new GossipProcessQueue<QueuedGossip>({
+      run: (item) => {
+        if (item.kind === "retry") {
+          void this.retry(item.pending);
+          return;
+        }
+        this.handleMessage(item.message, item.t0).catch((e) => {
           this.metrics.internalErrors++;
           this.logger.warn("Gossip message handling failed", {error: (e as Error).message});
         });
       },
-      onDrop: ({message, t0}) => {
+      onDrop: (item) => {
+        if (item.kind === "retry") {
+          this.reportIgnoredLate(item.pending);
+          return;
+        }
+        const {message, t0} = item;
         const payload = this.messageIds.payloadOf(message.msg);
         this.report(
           message.msgId,
@@ -300,7 +309,8 @@ export class GossipHandler {
       this.chain.config.ATTESTATION_PROPAGATION_SLOT_RANGE,
     );
     for (const p of this.retryQueue.takeExpired()) this.reportIgnoredLate(p);
-    for (const p of this.retryQueue.takeForSlot(slot)) void this.retry(p);
+    for (const p of this.retryQueue.takeForSlot(slot))
+      this.processQueue.push(p.topic.type, {kind: "retry", pending: p});
   }
 
   /** The attestation subnets to be subscribed (the full set: long-lived and duty subnets). */
@@ -394,7 +404,7 @@ export class GossipHandler {
   private readonly onGossipMessage = (evt: CustomEvent<GossipsubMessage>): void => {
     const t0 = performance.now();
     const type = this.messageIds.payloadOf(evt.detail.msg).topic?.type ?? "unknown";
-    this.processQueue.push(type, {message: evt.detail, t0});
+    this.processQueue.push(type, {kind: "received", message: evt.detail, t0});
   };
 
   /** Decodes and validates one message, reports the verdict, hands an ACCEPTed one to the chain (t0: arrival). */
@@ -452,7 +462,8 @@ export class GossipHandler {
   }
 
   private readonly onBlockImported = ({block}: {block: string}): void => {
-    for (const p of this.retryQueue.takeForBlock(block)) void this.retry(p);
+    for (const p of this.retryQueue.takeForBlock(block))
+      this.processQueue.push(p.topic.type, {kind: "retry", pending: p});
   };
 
   /** Validates a queued message again and reports the new verdict (a second timing IGNORE is final). */
