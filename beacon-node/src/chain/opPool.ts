@@ -28,6 +28,7 @@ import {
 import {ssz} from "@ceibo/types";
 import {toHexUnprefixed} from "@ceibo/utils";
 import type {BitArray} from "@chainsafe/ssz";
+import {isNonStrictSuperset} from "./seenCaches.ts";
 
 /** altair SyncCommitteeContribution (the shape gossip validation gives, validation/syncCommittee.ts). */
 type SyncCommitteeContribution = {
@@ -174,11 +175,7 @@ export class OpPool {
  * 15 kept ones of ~490 bits, ~1,000 aggregates a slot (listing the set bits allocated ~130 KB an aggregate).
  */
 export function bitsCover(a: BitArray, b: BitArray): boolean {
-  if (a.bitLen !== b.bitLen) return false;
-  const x = a.uint8Array;
-  const y = b.uint8Array;
-  for (let i = 0; i < y.length; i++) if ((y[i] & ~x[i]) !== 0) return false;
-  return true;
+  return a.bitLen === b.bitLen && isNonStrictSuperset(a.uint8Array, b.uint8Array);
 }
 
 /** The number of set bits (padding bits past bitLen are zero in an SSZ bit list or vector). */

@@ -1,4 +1,5 @@
 import {ssz} from "@ceibo/types";
+import {bytesEqual} from "@ceibo/utils";
 
 /** phase0 compute_fork_data_root: hash_tree_root(ForkData(current_version, genesis_validators_root)). */
 export function computeForkDataRoot(currentVersion: Uint8Array, genesisValidatorsRoot: Uint8Array): Uint8Array {
@@ -13,12 +14,6 @@ export function computeForkDataRoot(currentVersion: Uint8Array, genesisValidator
 const domainCache: {domainType: Uint8Array; forkVersion: Uint8Array; gvr: Uint8Array; domain: Uint8Array}[] = [];
 const DOMAIN_CACHE_SIZE = 64;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** phase0 compute_domain: domain_type ++ fork_data_root[:28] (cached: see domainCache; do not modify the result). */
 export function computeDomain(
   domainType: Uint8Array,
@@ -27,9 +22,9 @@ export function computeDomain(
 ): Uint8Array {
   for (const e of domainCache) {
     if (
-      sameBytes(e.domainType, domainType) &&
-      sameBytes(e.forkVersion, forkVersion) &&
-      sameBytes(e.gvr, genesisValidatorsRoot)
+      bytesEqual(e.domainType, domainType) &&
+      bytesEqual(e.forkVersion, forkVersion) &&
+      bytesEqual(e.gvr, genesisValidatorsRoot)
     ) {
       return e.domain;
     }
