@@ -328,6 +328,9 @@ describe.runIf(process.env.METRICS_TEST === "1")("a real Prometheus scraping cei
     // the gossip process queue is exported (and a light dev network never fills it)
     expect(text2).toMatch(/^# TYPE beacon_gossip_queue_length gauge$/m);
     expect(text2).toMatch(/^beacon_gossip_queue_dropped_total 0$/m);
+    // the cumulative event-loop delay histogram: ~100 wakes a second since the node started
+    expect(text2).toMatch(/^# TYPE beacon_event_loop_delay_seconds histogram$/m);
+    expect(value(text2, "beacon_event_loop_delay_seconds_count")).toBeGreaterThan(100);
     expect(value(text1, "beacon_custody_groups"), "PeerDAS custody groups of a fulu node").toBeGreaterThan(0);
     for (const [name, text] of [
       ["bn1", text1],

@@ -12,7 +12,7 @@
  *   the hot paths for them. Counters and histograms are fed by the hooks of ./hooks.ts that the chain, gossip,
  *   req/resp, database, Engine API client and REST server call.
  * - Process and Node.js metrics (CPU, memory, file descriptors, event loop lag, GC durations) are prom-client's
- *   default metrics.
+ *   default metrics, plus `beacon_event_loop_delay_seconds`, a cumulative histogram of the event loop's delay.
  *
  * To add a metric: declare it in the constructor with `this.registry` as its register (name with its unit:
  * `_seconds`, `_bytes`, counters `_total`), feed it from a hook or give it a `collect`.
@@ -683,4 +683,37 @@ export function collectDefaultProcessMetrics(registry: Registry): void {
   for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
     registry.removeSingleMetric(name);
   }
+  registry.registerMetric(eventLoopDelayHistogram());
+}
+
+/** How often the event-loop delay sampler asks to wake (ms). */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+let loopDelay: Histogram | null = null;
+
+/**
+ * `beacon_event_loop_delay_seconds`: how late each wake of a 10-ms timer came, as a cumulative histogram. prom-client's
+ * `nodejs_eventloop_lag_*` gauges are percentiles of the time since the last scrape only (its histogram is reset at
+ * every scrape), so they cannot be combined over an hour or between two scrapes; this one can
+ * (`histogram_quantile(0.99, rate(beacon_event_loop_delay_seconds_bucket[5m]))`), and `_sum` is the time the loop
+ * was late in total. One sampler and one histogram per process (the event loop is the process's), registered in
+ * every registry that asks; the timer is unref'd and costs ~100 wakes a second.
+ */
+export function eventLoopDelayHistogram(): Histogram {
+  if (loopDelay !== null) return loopDelay;
+  const h = new Histogram({
+    name: "beacon_event_loop_delay_seconds",
+    help: `How late the event loop ran a timer due every ${EVENT_LOOP_SAMPLE_MS} ms (one sample per wake)`,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+    registers: [],
+  });
+  loopDelay = h;
+  let due = performance.now() + EVENT_LOOP_SAMPLE_MS;
+  const wake = (): void => {
+    const now = performance.now();
+    h.observe(Math.max(0, now - due) / 1000);
+    due = now + EVENT_LOOP_SAMPLE_MS;
+    setTimeout(wake, EVENT_LOOP_SAMPLE_MS).unref();
+  };
+  setTimeout(wake, EVENT_LOOP_SAMPLE_MS).unref();
+  return h;
 }
