@@ -45,7 +45,8 @@ The mainnet gossip load test: a real ceibo beacon node (mainnet preset, N valida
 synthetic state whose keys are known) fed valid gossip by a harness libp2p peer at k× mainnet rate (slots 12/k s
 long): a full block per slot, single attestations on the node's subnets, the aggregates of every committee (up
 to 16 aggregators each), sync committee messages and contributions. Reports per rate p50/p99 gossip validation
-time per topic, messages IGNOREd / never validated, block import time (arrival → head), event-loop lag,
+time per topic, messages IGNOREd / never validated, block import time (arrival → head), event-loop lag (per 1-s
+window, and p50/p99/p99.9 over the whole measured window from the node's beacon_event_loop_delay_seconds),
 main-thread garbage collection by kind, CPU, RSS.
 
 Options:
@@ -61,8 +62,9 @@ Options:
   --cpu-prof DIR      run the node under V8's CPU profiler (--cpu-prof): a .cpuprofile per rate in DIR,
                       written when the node stops (open it in Chrome DevTools or speedscope)
   --keep              keep the node's data dir and log (printed)
-Environment: CEIBO_BENCH_NODE_OPTIONS is appended to the node's NODE_OPTIONS (to try V8 flags, e.g.
---max-semi-space-size=64).
+Environment: CEIBO_BENCH_NODE_OPTIONS is appended to the node's NODE_OPTIONS (e.g. --max-semi-space-size=64);
+CEIBO_BENCH_NODE_ARGS (space-separated) go on the node's command line before the script, for the V8 flags
+that NODE_OPTIONS refuses (e.g. "--trace-gc --trace-gc-nvp": the trace is in the node's log with --keep).
 Needs Debian's faketime (apt-get install -y faketime) for the node's clock.`;
 
 export interface TopicReport {
@@ -87,14 +89,29 @@ export interface RateReport {
   headSlot: number;
   lastSlot: number;
   /**
-   * prom-client's event-loop delay (monitorEventLoopDelay, 10 ms resolution: values include that floor) over 1-s
-   * windows: p50 = median of the windows' p50, p99 = the worst window's p99, max = the worst delay.
+   * Two views of the event loop's delay over the measured window:
+   * - over 1-s windows, from prom-client's `nodejs_eventloop_lag_*` (monitorEventLoopDelay, 10 ms resolution: values
+   *   include that floor; reset at every scrape, one scrape a second): p50 = the median window's p50, p99 = the worst
+   *   window's p99 (a window holds ~100 samples, so one stall of over ~1% of a second sets it: in effect the worst
+   *   stall), max = the worst delay, windowsOver100Ms = windows whose p99 is over 100 ms;
+   * - over the whole window, from the node's `beacon_event_loop_delay_seconds` (how late each wake of a 10-ms timer
+   *   came, without the 10-ms floor; a cumulative histogram, so the difference of the first and last scrape):
+   *   wholeP50Ms / wholeP99Ms / wholeP999Ms (interpolated inside the histogram's buckets, as Prometheus'
+   *   histogram_quantile), wakes (the number of samples) and lateShare (the delays summed, over the wall time: the
+   *   share of the time the loop ran late). Null when the node does not export it.
    */
-  /**
-   * p50: the median window's p50; p99: the worst 1-s window's p99 (a single stall of over ~1% of a second sets it);
-   * windowsOver100Ms: how many of the 1-s windows had a p99 over 100 ms.
-   */
-  eventLoopLag: {p50Ms: number; p99Ms: number; maxMs: number; windows: number; windowsOver100Ms: number};
+  eventLoopLag: {
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    windows: number;
+    windowsOver100Ms: number;
+    wholeP50Ms: number | null;
+    wholeP99Ms: number | null;
+    wholeP999Ms: number | null;
+    wakes: number;
+    lateShare: number | null;
+  };
   cpuPercent: number;
   rssMaxMb: number;
   /** The harness's own publishing delay behind schedule (ms, max): large values mean the harness was the bottleneck. */
@@ -262,7 +279,8 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     env,
     {logFile: join(dir, "el.log")},
   );
-  const bn: Proc = ceibo(`bn-${opts.rate}x`, args, bnEnv, {logFile: join(dir, "bn.log")});
+  const nodeArgs = (process.env.CEIBO_BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const bn: Proc = ceibo(`bn-${opts.rate}x`, args, bnEnv, {logFile: join(dir, "bn.log"), nodeArgs});
   let probe: LodestarProbe | null = null;
   try {
     const t0 = Date.now();
@@ -578,6 +596,12 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
     const ms = (v: number | null) => (v === null ? null : Math.round(v * 10_000) / 10);
     const toMs = (v: number) => Math.round(v * 10_000) / 10;
     const sortedP50 = lagWindows.map((w) => w.p50).sort((a, b) => a - b);
+    const delay = bucketDelta(
+      buckets(after, "beacon_event_loop_delay_seconds"),
+      buckets(before, "beacon_event_loop_delay_seconds"),
+    );
+    const delaySumS =
+      sum(after, "beacon_event_loop_delay_seconds_sum") - sum(before, "beacon_event_loop_delay_seconds_sum");
     const gc: RateReport["gc"] = {};
     for (const kind of ["major", "minor", "incremental", "weakcb"]) {
       const h = bucketDelta(
@@ -614,6 +638,11 @@ export async function runRate(opts: RunOpts): Promise<RateReport> {
         maxMs: toMs(Math.max(0, ...lagWindows.map((w) => w.max))),
         windows: lagWindows.length,
         windowsOver100Ms: lagWindows.filter((w) => w.p99 > 0.1).length,
+        wholeP50Ms: ms(quantile(delay, 0.5)),
+        wholeP99Ms: ms(quantile(delay, 0.99)),
+        wholeP999Ms: ms(quantile(delay, 0.999)),
+        wakes: count(delay),
+        lateShare: count(delay) > 0 ? Math.round((delaySumS / wallS) * 1000) / 1000 : null,
       },
       cpuPercent:
         cpu0 !== null && cpu1 !== null ? Math.round(((cpu1.cpuSeconds - cpu0.cpuSeconds) / wallS) * 1000) / 10 : -1,
@@ -677,6 +706,13 @@ export function formatReport(reports: RateReport[]): string {
         `${r.eventLoopLag.windowsOver100Ms} of ${r.eventLoopLag.windows} windows over 100 ms), max ${r.eventLoopLag.maxMs} ms; ` +
         `node CPU ${r.cpuPercent}% (of one core), RSS max ${r.rssMaxMb} MB; harness publish lag max ${r.publishLagMaxMs} ms`,
     );
+    const l = r.eventLoopLag;
+    if (l.wholeP99Ms !== undefined && l.wakes > 0) {
+      lines.push(
+        `  event-loop delay over the whole window (${l.wakes} wakes of a 10-ms timer): p50 ${fmt(l.wholeP50Ms)} ms, ` +
+          `p99 ${fmt(l.wholeP99Ms)} ms, p99.9 ${fmt(l.wholeP999Ms)} ms; late ${((l.lateShare ?? 0) * 100).toFixed(1)}% of the time`,
+      );
+    }
     const gcParts = Object.entries(r.gc ?? {}).map(
       ([kind, g]) => `${kind} ${g.count}× ${g.totalMs} ms (each ≤ ${g.maxLeMs ?? "+Inf"} ms)`,
     );

@@ -46,5 +46,11 @@ describe.runIf(RUN)("bench:gossip at 2,048 validators, 1 warm-up + 2 slots, 1× 
     expect(report.eventLoopLag.windows).toBeGreaterThan(0);
     expect(report.eventLoopLag.windowsOver100Ms).toBeGreaterThanOrEqual(0);
     expect(report.eventLoopLag.windowsOver100Ms).toBeLessThanOrEqual(report.eventLoopLag.windows);
+    // the node's cumulative event-loop delay histogram: ~100 wakes a second over the measured window
+    expect(report.eventLoopLag.wakes).toBeGreaterThan(report.eventLoopLag.windows * 20);
+    expect(report.eventLoopLag.wholeP99Ms).not.toBeNull();
+    expect(report.eventLoopLag.wholeP99Ms as number).toBeGreaterThanOrEqual(report.eventLoopLag.wholeP50Ms as number);
+    expect(report.eventLoopLag.lateShare).toBeGreaterThanOrEqual(0);
+    expect(report.eventLoopLag.lateShare).toBeLessThan(1);
   });
 });

@@ -132,11 +132,12 @@ export function ceibo(
   name: string,
   args: string[],
   env: Record<string, string> = {},
-  opts: ProcOpts & {inheritPreset?: boolean} = {},
+  opts: ProcOpts & {inheritPreset?: boolean; nodeArgs?: string[]} = {},
 ): Proc {
   const childEnv: Record<string, string | undefined> = {...env};
   if (opts.inheritPreset === false && !("CEIBO_PRESET" in env)) childEnv.CEIBO_PRESET = undefined;
-  return new Proc(name, NODE, [CEIBO, ...args], childEnv, opts);
+  // nodeArgs: options for Node itself, before the script (V8 flags such as --trace-gc are refused in NODE_OPTIONS)
+  return new Proc(name, NODE, [...(opts.nodeArgs ?? []), CEIBO, ...args], childEnv, opts);
 }
 
 /** A TCP port free on 127.0.0.1 right now (for programs that cannot bind port 0 and report it). */
