@@ -6,6 +6,7 @@
 import {aggregatePublicKeys, aggregateSignatures, type PublicKey, SecretKey, verify} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
 import {describe, expect, it} from "vitest";
+import {PubkeyCache} from "../src/cache/pubkeyCache.ts";
 import {aggregateCommitteeKeys, COMMITTEE_KEY_BLOCK} from "../src/signatureSets/committeeKeys.ts";
 import {rng} from "./rng.ts";
 
@@ -15,6 +16,9 @@ const secrets = Array.from({length: N_KEYS}, (_, i) =>
 );
 const pubkeys = secrets.map((s) => s.toPublicKey());
 const hex = (pk: PublicKey): string => Buffer.from(pk.toBytes()).toString("hex");
+/** The same keys in a PubkeyCache: aggregated from its stored points (`aggregateOf`). */
+const cache = new PubkeyCache();
+for (const [i, pk] of pubkeys.entries()) cache.set(i, pk.toBytes(true));
 
 describe("aggregateCommitteeKeys", () => {
   it("equals the aggregate of every signer's key, for full, sparse, one-missing and block-edge patterns", () => {
@@ -38,12 +42,23 @@ describe("aggregateCommitteeKeys", () => {
       for (const bools of patterns) {
         const signers = [...committee].filter((_, p) => bools[p]);
         const got = aggregateCommitteeKeys(committee, BitArray.fromBoolArray(bools), 0, (i) => pubkeys[i]);
+        // through the cache's aggregation, on a copy of the committee (its own block cache)
+        const viaCache = aggregateCommitteeKeys(
+          Uint32Array.from(committee),
+          BitArray.fromBoolArray(bools),
+          0,
+          (i) => cache.getPublicKey(i),
+          (indices) => cache.aggregatePublicKeys(indices),
+        );
         if (signers.length === 0) {
           expect(got).toBeNull();
+          expect(viaCache).toBeNull();
           continue;
         }
         expect(got).not.toBeNull();
-        expect(hex(got as PublicKey)).toBe(hex(aggregatePublicKeys(signers.map((i) => pubkeys[i]))));
+        const expected = hex(aggregatePublicKeys(signers.map((i) => pubkeys[i])));
+        expect(hex(got as PublicKey)).toBe(expected);
+        expect(hex(viaCache as PublicKey)).toBe(expected);
       }
     }
   });

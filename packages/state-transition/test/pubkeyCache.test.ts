@@ -1,3 +1,4 @@
+import {aggregatePublicKeys, PublicKey, SecretKey, verify} from "@chainsafe/blst";
 import {describe, expect, it} from "vitest";
 import {PubkeyCache} from "../src/cache/pubkeyCache.ts";
 
@@ -47,5 +48,60 @@ describe("PubkeyCache", () => {
     expect(cache.getIndex(b)).toBeUndefined();
     expect(cache.getPubkeyBytes(1)).toEqual(a);
     expect(cache.size).toBe(2);
+  });
+
+  it("stores checked keys as points: getPublicKey gives the key each time, across store buffers, lazily or preloaded", async () => {
+    const cache = new PubkeyCache();
+    // indices on both sides of the store's 8,192-key buffers, and far apart (buffers in between never made)
+    const indices = [0, 1, 8191, 8192, 8193, 40_000];
+    const secret = (i: number): SecretKey => {
+      const ikm = new Uint8Array(32);
+      new DataView(ikm.buffer).setUint32(0, i + 7);
+      return SecretKey.fromKeygen(ikm);
+    };
+    const compressed = new Map(indices.map((i) => [i, secret(i).toPublicKey().toBytes(true)]));
+    for (let i = 0; i <= 40_000; i++) cache.set(i, compressed.get(i) ?? pubkey(i, [0xc0 | (i & 0x1f)]));
+    expect(cache.decodedCount).toBe(0);
+    // lazily: checked on the spot, then served from the store (a new object each time, the same key)
+    for (const i of [8191, 8192]) {
+      const first = cache.getPublicKey(i);
+      expect(first.toBytes(true)).toEqual(compressed.get(i));
+      const again = cache.getPublicKey(i);
+      expect(again).not.toBe(first);
+      expect(again.toBytes(true)).toEqual(compressed.get(i));
+    }
+    expect(cache.decodedCount).toBe(2);
+    // preloaded: the checker's points are stored without a second check; the keys not asked for stay unchecked
+    const asked: number[] = [];
+    const r = await cache.preload(
+      async (keys) =>
+        keys.map((k) => {
+          const i = cache.getIndex(k) as number;
+          asked.push(i);
+          return compressed.has(i) ? PublicKey.fromBytes(k, true).toBytes(false) : null;
+        }),
+      {chunk: 10_000},
+    );
+    expect(asked).not.toContain(8191);
+    expect(r.decoded).toBe(indices.length - 2);
+    expect(r.invalid).toBe(40_001 - indices.length);
+    expect(cache.decodedCount).toBe(indices.length);
+    for (const i of indices) {
+      expect(cache.getPublicKey(i).toBytes(true)).toEqual(compressed.get(i));
+      // the message a key signed verifies under the stored key
+      const msg = new Uint8Array(32).fill(i & 0xff);
+      expect(verify(msg, cache.getPublicKey(i), secret(i).sign(msg))).toBe(true);
+    }
+    // a key the checker refused is still refused on the spot, and not counted
+    expect(() => cache.getPublicKey(2)).toThrow();
+    expect(cache.decodedCount).toBe(indices.length);
+    // aggregated from the stored points: the same point as aggregating the decoded keys
+    const hex = (pk: PublicKey): string => Buffer.from(pk.toBytes(true)).toString("hex");
+    const decoded = (ids: number[]) =>
+      aggregatePublicKeys(ids.map((i) => PublicKey.fromBytes(compressed.get(i) as Uint8Array, true)));
+    for (const ids of [indices, [0, 40_000], [8192]])
+      expect(hex(cache.aggregatePublicKeys(ids))).toBe(hex(decoded(ids)));
+    expect(() => cache.aggregatePublicKeys([0, 2])).toThrow();
+    expect(() => cache.aggregatePublicKeys([])).toThrow(/no validator indices/);
   });
 });

@@ -23,6 +23,7 @@ import {
   getDomain,
   isAggregator,
   validatorPublicKey,
+  validatorsAggregatePublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {checkAttestationTime, checkVotedBlockAndTarget} from "./attestation.ts";
@@ -172,8 +173,12 @@ export async function validateBeaconAggregateAndProofGossip(
       // phase0 is_valid_indexed_attestation's FastAggregateVerify: the attesters' keys aggregated from the
       // committee's cached block aggregates (state-transition committeeKeys.ts)
       build: () => {
-        const pubkey = aggregateCommitteeKeys(committee, aggregate.aggregationBits, 0, (i) =>
-          validatorPublicKey(shufflingState, i),
+        const pubkey = aggregateCommitteeKeys(
+          committee,
+          aggregate.aggregationBits,
+          0,
+          (i) => validatorPublicKey(shufflingState, i),
+          (indices) => validatorsAggregatePublicKey(shufflingState, indices),
         );
         if (pubkey === null) throw Error("the aggregate has no participants");
         return {

@@ -25,14 +25,17 @@ const blockKeys = new WeakMap<Uint32Array, (PublicKey | null)[]>();
  * The aggregate key of the committee members whose bit is set, their bits being `bits[offset]` to
  * `bits[offset + committee.length - 1]` (an electra attestation's slice for one of its committees; 0 otherwise);
  * positions past `bits.bitLen` count as unset. Null when no bit is set. `pubkeyOf` gives a validator's key (it may
- * throw for an unknown validator, as the caller's would).
+ * throw for an unknown validator, as the caller's would); `aggregateOf`, when given, the aggregate key of several
+ * validators at once (PubkeyCache.aggregatePublicKeys: from stored points, without a `PublicKey` per key).
  */
 export function aggregateCommitteeKeys(
   committee: Uint32Array,
   bits: BitArray,
   offset: number,
   pubkeyOf: (validatorIndex: number) => PublicKey,
+  aggregateOf?: (validatorIndices: number[]) => PublicKey,
 ): PublicKey | null {
+  const aggregate = aggregateOf ?? ((indices: number[]) => aggregatePublicKeys(indices.map(pubkeyOf)));
   const n = committee.length;
   const bytes = bits.uint8Array;
   const end = Math.min(n, bits.bitLen - offset);
@@ -43,6 +46,8 @@ export function aggregateCommitteeKeys(
     blockKeys.set(committee, blocks);
   }
   const parts: PublicKey[] = [];
+  /** Signers of partly signed blocks, added one by one. */
+  const loose: number[] = [];
   for (let b = 0; b < blocks.length; b++) {
     const from = b * COMMITTEE_KEY_BLOCK;
     const to = Math.min(n, from + COMMITTEE_KEY_BLOCK);
@@ -52,16 +57,15 @@ export function aggregateCommitteeKeys(
     if (signed === to - from && to - from > 1) {
       let key = blocks[b];
       if (key === null) {
-        const keys: PublicKey[] = [];
-        for (let p = from; p < to; p++) keys.push(pubkeyOf(committee[p]));
-        key = aggregatePublicKeys(keys);
+        key = aggregate(Array.from(committee.subarray(from, to)));
         blocks[b] = key;
       }
       parts.push(key);
     } else {
-      for (let p = from; p < to; p++) if (isSet(p)) parts.push(pubkeyOf(committee[p]));
+      for (let p = from; p < to; p++) if (isSet(p)) loose.push(committee[p]);
     }
   }
+  if (loose.length > 0) parts.push(loose.length === 1 ? pubkeyOf(loose[0]) : aggregate(loose));
   if (parts.length === 0) return null;
   return parts.length === 1 ? parts[0] : aggregatePublicKeys(parts);
 }

@@ -8,7 +8,7 @@ import type {AttestationAllForks, AttestationElectra, IndexedAttestation} from "
 import {getDomain} from "../util/domain.ts";
 import {aggregateCommitteeKeys} from "./committeeKeys.ts";
 import type {SignatureSet} from "./signatureSet.ts";
-import {validatorPublicKey} from "./validatorPubkey.ts";
+import {validatorPublicKey, validatorsAggregatePublicKey} from "./validatorPubkey.ts";
 
 /** phase0 is_valid_indexed_attestation: the aggregate signature of the attesting validators (FastAggregateVerify). */
 export function getIndexedAttestationSignatureSet(
@@ -47,8 +47,12 @@ function getAttestationSignatureSet(cs: CachedBeaconState, attestation: Attestat
   let offset = 0;
   for (const committeeIndex of committeeIndices) {
     const committee = cs.epochCtx.getBeaconCommittee(data.slot, committeeIndex);
-    const key = aggregateCommitteeKeys(committee, attestation.aggregationBits, offset, (i) =>
-      validatorPublicKey(cs, i),
+    const key = aggregateCommitteeKeys(
+      committee,
+      attestation.aggregationBits,
+      offset,
+      (i) => validatorPublicKey(cs, i),
+      (indices) => validatorsAggregatePublicKey(cs, indices),
     );
     if (key !== null) pubkeys.push(key);
     offset += committee.length;

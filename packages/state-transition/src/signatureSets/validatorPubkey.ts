@@ -3,16 +3,29 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {StateHelperError} from "../errors.ts";
 
 /**
- * `state.validators[index].pubkey` as a deserialized key. The pubkey cache is shared by every state of a chain
- * and may know validators this state does not have yet, so the index is checked against this state's registry
- * (the spec's list access fails on an unknown index).
+ * The pubkey cache is shared by every state of a chain and may know validators this state does not have yet, so
+ * an index is checked against this state's registry (the spec's list access fails on an unknown index).
  */
-export function validatorPublicKey(cs: CachedBeaconState, index: number): PublicKey {
+function checkValidatorIndex(cs: CachedBeaconState, index: number): void {
   if (!Number.isSafeInteger(index) || index < 0 || index >= cs.state.validators.length) {
     throw new StateHelperError(
       {code: "VALIDATOR_INDEX_OUT_OF_RANGE", index, validatorCount: cs.state.validators.length},
       `validator index ${index} out of range (${cs.state.validators.length} validators)`,
     );
   }
+}
+
+/** `state.validators[index].pubkey` as a deserialized key. */
+export function validatorPublicKey(cs: CachedBeaconState, index: number): PublicKey {
+  checkValidatorIndex(cs, index);
   return cs.epochCtx.pubkeyCache.getPublicKey(index);
+}
+
+/**
+ * The aggregate of `state.validators[i].pubkey` over `indices` (at least one), from the cache's stored points
+ * (PubkeyCache.aggregatePublicKeys: no `PublicKey` object per key).
+ */
+export function validatorsAggregatePublicKey(cs: CachedBeaconState, indices: number[]): PublicKey {
+  for (const index of indices) checkValidatorIndex(cs, index);
+  return cs.epochCtx.pubkeyCache.aggregatePublicKeys(indices);
 }
