@@ -566,7 +566,14 @@ describe("gossip validation on a fulu dev chain", () => {
         }
       });
 
-      const contribution = (opts: {aggregator?: number; subcommittee?: number; positions: number[]; key?: number}) => {
+      const contribution = (opts: {
+        aggregator?: number;
+        subcommittee?: number;
+        positions: number[];
+        key?: number;
+        /** Positions whose signatures make the contribution's signature (default: `positions`). */
+        signers?: number[];
+      }) => {
         const state = dev.headState();
         const committee = getSyncCommitteeIndicesAtSlot(state, 3) as number[];
         const size = params.SYNC_COMMITTEE_SIZE / params.SYNC_COMMITTEE_SUBNET_COUNT;
@@ -574,7 +581,7 @@ describe("gossip validation on a fulu dev chain", () => {
         const members = committee.slice((subcommitteeIndex % 4) * size, (subcommitteeIndex % 4) * size + size);
         const aggregator = opts.aggregator ?? members[0];
         const root = rootOf3();
-        const sigs = opts.positions.map((p) => syncSign(members[p], root));
+        const sigs = (opts.signers ?? opts.positions).map((p) => syncSign(members[p], root));
         const contributionValue = {
           slot: 3,
           beaconBlockRoot: root,
@@ -623,6 +630,9 @@ describe("gossip validation on a fulu dev chain", () => {
         const outsider = [...Array(VALIDATORS).keys()].find((i) => !committee.slice(0, 8).includes(i)) as number;
         expect(await check({positions: [0], aggregator: outsider})).toBe("REJECT AGGREGATOR_NOT_IN_SUBCOMMITTEE");
         expect(await check({positions: [0], key: outsider})).toBe("REJECT INVALID_SELECTION_PROOF");
+        // the participants' aggregate key does not verify a signature one of them did not sign
+        expect(await check({positions: [0, 1, 3], signers: [0, 1]})).toBe("REJECT INVALID_SIGNATURE");
+        expect(await check({positions: [0, 1, 3]})).toBe("ACCEPT");
       });
     });
 

@@ -226,9 +226,10 @@ export async function validateSyncCommitteeContributionAndProofGossip(
     {
       code: "INVALID_SIGNATURE",
       message: "invalid contribution aggregate signature",
+      // FastAggregateVerify = Verify under the participants' aggregate key (from the cache's stored points)
       build: () => ({
-        type: "aggregate",
-        pubkeys: participantPositions.map((i) => pubkeys.getPublicKey(subcommittee[i])),
+        type: "single",
+        pubkey: pubkeys.aggregatePublicKeys(participantPositions.map((i) => subcommittee[i])),
         signingRoot: computeSigningRoot(
           ssz.phase0.Root,
           contribution.beaconBlockRoot,

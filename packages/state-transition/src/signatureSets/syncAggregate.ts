@@ -47,6 +47,6 @@ export function getSyncAggregateSignatureSet(cs: CachedBeaconState, syncAggregat
     const pubkey = PublicKey.fromBytes(state.currentSyncCommittee.aggregatePubkey, true);
     return {type: "single", pubkey, signingRoot, signature};
   }
-  const pubkeyCache = cs.epochCtx.pubkeyCache;
-  return {type: "aggregate", pubkeys: participants.map((i) => pubkeyCache.getPublicKey(i)), signingRoot, signature};
+  // FastAggregateVerify = Verify under the participants' aggregate key, added up from the cache's stored points
+  return {type: "single", pubkey: cs.epochCtx.pubkeyCache.aggregatePublicKeys(participants), signingRoot, signature};
 }
