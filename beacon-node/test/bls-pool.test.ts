@@ -1,7 +1,8 @@
 /**
  * BlsWorkerPool (chain/bls/pool.ts) with real worker threads and real blst signatures: valid and invalid sets,
  * a batch with one bad message among good ones (only that call is false, the batch is retried call by call),
- * same-message sets combined, aggregate sets, chunked block-sized calls, and a pool that closes cleanly.
+ * same-message sets combined, aggregate sets, chunked block-sized calls, a batch's callers resumed one per
+ * event-loop turn, and a pool that closes cleanly.
  */
 
 import type {SignatureSet} from "@ceibo/state-transition";
@@ -132,6 +133,34 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
     } finally {
       await one.close();
     }
+  });
+
+  it("resumes the callers of one gossip batch in separate event-loop turns, timers running between them", async () => {
+    const before = {...pool.stats};
+    // 8 calls, maxBufferedSets 8: one batch whose 8 verdicts come back in one worker message
+    const turnsSeen: number[] = [];
+    let timerTurns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      timerTurns++;
+      if (ticking) setTimeout(tick, 0);
+    };
+    setTimeout(tick, 0);
+    const results = await Promise.all(
+      Array.from({length: 8}, async (_, i) => {
+        const ok = await pool.verifySignatureSets([single(i, 60 + i)], {batchable: true});
+        turnsSeen.push(timerTurns);
+        // a caller that holds the loop once resumed (the rest of a message's validation, the op pool, fork choice)
+        const until = performance.now() + 3;
+        while (performance.now() < until) {}
+        return ok;
+      }),
+    );
+    ticking = false;
+    expect(results.every((r) => r)).toBe(true);
+    expect(pool.stats.batches - before.batches).toBe(1);
+    // each caller resumed after at least one more timer turn than the one before it: not all in one microtask run
+    for (let i = 1; i < turnsSeen.length; i++) expect(turnsSeen[i]).toBeGreaterThan(turnsSeen[i - 1]);
   });
 
   it("rejects a signature that is not a valid G2 point (false, no crash)", async () => {
