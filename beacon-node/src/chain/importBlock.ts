@@ -32,6 +32,11 @@ import type {IBeaconChain} from "./interface.ts";
 import {forkChoiceSummaryOf} from "./snapshots.ts";
 import {type GossipVerifiedBlock, isGossipVerifiedBlock} from "./verified.ts";
 
+/** Resolves in a later event-loop turn (after the loop's timers and I/O): a long import gives way between steps. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export interface ImportBlockOpts {
   /**
    * deneb/fulu is_data_available as checked by the caller (blobs or column sidecars). Default: true for a block
@@ -154,6 +159,10 @@ async function importBlockStages(
     throw new BlockError("INVALID_STATE_TRANSITION", `process_slots: ${(e as Error).message}`, {...ctx, cause: e});
   }
   stageDone("pre_state");
+  // the pre-state, the signature sets, the transition and the state root each hold the event loop for ~20–50 ms on
+  // 1M validators (several times that while a major GC's marking runs: V8 then marks inside whatever JS allocates);
+  // between them gossip and timers get their turn
+  await nextTurn();
   let sets: ReturnType<typeof getBlockSignatureSets>;
   try {
     // gossip verified the proposer signature: the batch leaves it out; range sync may have verified them all
@@ -170,6 +179,7 @@ async function importBlockStages(
   const sigsValidPromise = sets.length === 0 ? Promise.resolve(true) : chain.bls.verifySignatureSets(sets);
   // settled below in every path (no unhandled rejection if the state transition throws first)
   sigsValidPromise.catch(() => {});
+  await nextTurn();
 
   // 3. state transition, signatures unchecked: the block, then in a later event-loop turn the state root (at 1M
   // validators ~50 ms of processing and ~40 ms of hashing: two tasks of the event loop, not one of ~100 ms)
@@ -181,7 +191,7 @@ async function importBlockStages(
       executionPayloadValid: true,
       verifyStateRoot: false,
     });
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     checkStateRoot(postState, block.stateRoot);
   } catch (e) {
     transitionError = e;
