@@ -115,6 +115,37 @@ describe("epoch-cache rotation", () => {
     expect(clone.epochCtx.nextShufflingLazy.isComputed).toBe(true);
     expect(cs.epochCtx.precomputeNextShuffling()).toBe(false);
   });
+
+  it("clones share the effective-balance increments until one writes; a write copies, the other keeps its values", () => {
+    const cs = createInteropGenesisState(configAtGenesisFork(ForkSeq.fulu), {
+      validatorCount: 64,
+      genesisTime: 1_700_000_000,
+    });
+    const a = cs.clone();
+    const b = a.clone();
+    // no copy per clone
+    expect(b.epochCtx.effectiveBalanceIncrements).toBe(a.epochCtx.effectiveBalanceIncrements);
+    expect(a.epochCtx.effectiveBalanceIncrements).toBe(cs.epochCtx.effectiveBalanceIncrements);
+    const before = Array.from(a.epochCtx.effectiveBalanceIncrements.subarray(0, 64));
+    // the clone writes (as process_effective_balance_updates does): the original's array is untouched
+    b.epochCtx.setEffectiveBalanceIncrement(3, 17 * EFFECTIVE_BALANCE_INCREMENT);
+    expect(b.epochCtx.effectiveBalanceIncrements[3]).toBe(17);
+    expect(Array.from(a.epochCtx.effectiveBalanceIncrements.subarray(0, 64))).toEqual(before);
+    // the original writes after the clone copied: the clone keeps its own value
+    a.epochCtx.setEffectiveBalanceIncrement(3, 5 * EFFECTIVE_BALANCE_INCREMENT);
+    expect(a.epochCtx.effectiveBalanceIncrements[3]).toBe(5);
+    expect(b.epochCtx.effectiveBalanceIncrements[3]).toBe(17);
+    expect(Array.from(cs.epochCtx.effectiveBalanceIncrements.subarray(0, 64))).toEqual(before);
+    // an appended validator (a deposit) on a clone grows its own array only
+    const c = cs.clone();
+    c.epochCtx.addValidator(64, new Uint8Array(48).fill(7), 32 * EFFECTIVE_BALANCE_INCREMENT);
+    expect(c.epochCtx.effectiveBalanceIncrements[64]).toBe(32);
+    expect(cs.epochCtx.effectiveBalanceIncrements[64] ?? 0).toBe(0);
+    // an epoch transition on a clone (effective balance updates, then the rotation) leaves the original as it was
+    const d = cs.clone();
+    processSlots(d, SLOTS_PER_EPOCH);
+    expect(Array.from(cs.epochCtx.effectiveBalanceIncrements.subarray(0, 64))).toEqual(before);
+  });
 });
 
 describe("epochStepTimes", () => {

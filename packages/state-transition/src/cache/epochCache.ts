@@ -69,8 +69,16 @@ export class EpochCache implements EpochCacheData {
   nextShufflingLazy: LazyEpochShuffling;
   /** Proposer of each slot of the current epoch. */
   proposers: number[];
-  /** effective_balance // EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. */
+  /**
+   * effective_balance // EFFECTIVE_BALANCE_INCREMENT per validator; grows as validators are added. Shared with the
+   * caches this one was cloned from or rotated from until one of them writes (`setEffectiveBalanceIncrement` copies it
+   * first): writes happen only at deposits and in the epoch transition, and a copy per clone was 2 MB of garbage per
+   * block at 1M validators — ArrayBuffer memory that only a major GC frees, so it started major GCs as blocks came in.
+   * Read it freely; never write to it directly.
+   */
   effectiveBalanceIncrements: Uint16Array;
+  /** `effectiveBalanceIncrements` may be shared with another cache (copy before writing). */
+  private incrementsShared = false;
   validatorCount: number;
   /**
    * get_total_active_balance in Gwei (>= EFFECTIVE_BALANCE_INCREMENT). A sum of multiples of the increment is
@@ -267,7 +275,7 @@ export class EpochCache implements EpochCacheData {
       state,
       previous.pubkeyCache,
     );
-    return new EpochCache({
+    const rotated = new EpochCache({
       config,
       pubkeyCache: previous.pubkeyCache,
       fork,
@@ -290,6 +298,10 @@ export class EpochCache implements EpochCacheData {
       currentSyncCommitteeIndices,
       nextSyncCommitteeIndices,
     });
+    // the increments are the previous cache's array (updated by process_effective_balance_updates): shared from now on
+    previous.incrementsShared = true;
+    rotated.incrementsShared = true;
+    return rotated;
   }
 
   /** The next epoch's shuffling (computed now if it was left to compute lazily). */
@@ -314,7 +326,22 @@ export class EpochCache implements EpochCacheData {
 
   /** A copy for a new state branch: arrays mutated within an epoch are copied, shufflings are shared. */
   clone(): EpochCache {
-    return new EpochCache({...this, effectiveBalanceIncrements: this.effectiveBalanceIncrements.slice()});
+    const copy = new EpochCache(this);
+    this.incrementsShared = true;
+    copy.incrementsShared = true;
+    return copy;
+  }
+
+  /** Sets validator `index`'s entry of `effectiveBalanceIncrements` (growing it), copying a shared array first. */
+  setEffectiveBalanceIncrement(index: number, effectiveBalance: number): void {
+    if (index >= this.effectiveBalanceIncrements.length) {
+      this.effectiveBalanceIncrements = growIncrements(this.effectiveBalanceIncrements, index + 1);
+      this.incrementsShared = false;
+    } else if (this.incrementsShared) {
+      this.effectiveBalanceIncrements = this.effectiveBalanceIncrements.slice();
+      this.incrementsShared = false;
+    }
+    this.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
   }
 
   /** get_total_active_balance, in Gwei */
@@ -366,10 +393,7 @@ export class EpochCache implements EpochCacheData {
   /** Registers a validator appended to the registry (deposits): pubkey maps and effective balance. */
   addValidator(index: number, pubkey: Uint8Array, effectiveBalance: number): void {
     this.pubkeyCache.set(index, pubkey);
-    if (index >= this.effectiveBalanceIncrements.length) {
-      this.effectiveBalanceIncrements = growIncrements(this.effectiveBalanceIncrements, index + 1);
-    }
-    this.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+    this.setEffectiveBalanceIncrement(index, effectiveBalance);
     if (index >= this.validatorCount) this.validatorCount = index + 1;
   }
 }

@@ -9,7 +9,6 @@ import {
   MIN_ACTIVATION_BALANCE,
 } from "@ceibo/params";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
-import {growIncrements} from "../cache/epochCache.ts";
 import {hasCompoundingWithdrawalCredential} from "../util/validator.ts";
 import {beforeProcessEpoch, type EpochTransitionCache, FLAG_COMPOUNDING} from "./epochTransitionCache.ts";
 import {readUint64List, readUint64ListSince} from "./uint64List.ts";
@@ -78,9 +77,5 @@ export function processEffectiveBalanceUpdates(
 }
 
 function setEpochCacheEffectiveBalance(cs: CachedBeaconState, index: number, effectiveBalance: number): void {
-  const epochCtx = cs.epochCtx;
-  if (index >= epochCtx.effectiveBalanceIncrements.length) {
-    epochCtx.effectiveBalanceIncrements = growIncrements(epochCtx.effectiveBalanceIncrements, index + 1);
-  }
-  epochCtx.effectiveBalanceIncrements[index] = Math.floor(effectiveBalance / EFFECTIVE_BALANCE_INCREMENT);
+  cs.epochCtx.setEffectiveBalanceIncrement(index, effectiveBalance);
 }
