@@ -181,8 +181,7 @@ async function importBlockStages(
   sigsValidPromise.catch(() => {});
   await nextTurn();
 
-  // 3. state transition, signatures unchecked: the block, then in a later event-loop turn the state root (at 1M
-  // validators ~50 ms of processing and ~40 ms of hashing: two tasks of the event loop, not one of ~100 ms)
+  // 3. state transition, signatures unchecked: the block, then in a later event-loop turn the state root
   let postState: CachedBeaconState | null = null;
   let transitionError: unknown = null;
   try {

@@ -24,7 +24,7 @@
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
 import {type SignatureSet, verifySignatureSets} from "@ceibo/state-transition";
-import {sleep} from "@ceibo/utils";
+import {Fifo, sleep} from "@ceibo/utils";
 import {aggregatePublicKeys, type PublicKey} from "@chainsafe/blst";
 import {
   WIRE_MSG_OFFSET,
@@ -146,8 +146,7 @@ export class BlsWorkerPool implements BlsVerifier {
   private bufferTimer: NodeJS.Timeout | null = null;
   private nextId = 1;
   /** Gossip calls whose verdict came back, settled one per event-loop turn (`settleNext`), oldest first. */
-  private readonly settling: {call: PendingCall; ok: boolean; error: Error | null}[] = [];
-  private settleHead = 0;
+  private readonly settling = new Fifo<{call: PendingCall; ok: boolean; error: Error | null}>();
   private settleScheduled = false;
   /** A conversion of the queue's first item is scheduled (`dispatch`). */
   private preparing = false;
@@ -407,7 +406,7 @@ export class BlsWorkerPool implements BlsVerifier {
   }
 
   private scheduleSettle(): void {
-    if (this.settleScheduled || this.settleHead >= this.settling.length) return;
+    if (this.settleScheduled || this.settling.length === 0) return;
     this.settleScheduled = true;
     setImmediate(this.settleNext);
   }
@@ -418,15 +417,7 @@ export class BlsWorkerPool implements BlsVerifier {
    */
   private readonly settleNext = (): void => {
     this.settleScheduled = false;
-    const s = this.settling[this.settleHead];
-    this.settling[this.settleHead++] = undefined as never;
-    if (this.settleHead >= this.settling.length) {
-      this.settling.length = 0;
-      this.settleHead = 0;
-    } else if (this.settleHead >= 1024) {
-      this.settling.splice(0, this.settleHead);
-      this.settleHead = 0;
-    }
+    const s = this.settling.shift();
     this.scheduleSettle();
     if (s === undefined) return;
     if (s.error !== null) s.call.reject(s.error);
@@ -453,7 +444,7 @@ export class BlsWorkerPool implements BlsVerifier {
     if (this.closed) return;
     this.flushBuffer();
     // let queued and in-flight work finish and every verdict reach its caller, then stop the threads
-    while (this.queue.length > 0 || this.inFlight.size > 0 || this.settleHead < this.settling.length) await sleep(5);
+    while (this.queue.length > 0 || this.inFlight.size > 0 || this.settling.length > 0) await sleep(5);
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }

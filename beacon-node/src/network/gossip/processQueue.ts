@@ -12,6 +12,7 @@
  * behind its parent). A type's queue holds at most `maxPerType[type]` messages; when it is full the OLDEST one
  * is dropped (the one least likely to still be useful) and reported to the caller, who IGNOREs it.
  */
+import {Fifo} from "@ceibo/utils";
 
 export interface ProcessQueueOpts<T> {
   /** Starts the work for one message (its synchronous part runs inside the turn; the promise is not awaited). */
@@ -53,35 +54,6 @@ export const DEFAULT_MAX_PER_TYPE: Readonly<Record<string, number>> = {
   sync_committee_contribution_and_proof: 4096,
   sync_committee: 16384,
 };
-
-/** A FIFO with O(1) push and shift (an array with a moving head, compacted as it drains). */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
 
 export class GossipProcessQueue<T> {
   private readonly run: (item: T) => void;

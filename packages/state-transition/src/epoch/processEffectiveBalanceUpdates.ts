@@ -66,7 +66,7 @@ export function processEffectiveBalanceUpdates(
       const newEffectiveBalance = Math.min(balance - (balance % EFFECTIVE_BALANCE_INCREMENT), maxEffectiveBalance);
       state.validators.get(i).effectiveBalance = newEffectiveBalance;
       effectiveBalances[i] = newEffectiveBalance;
-      setEpochCacheEffectiveBalance(cs, i, newEffectiveBalance);
+      cs.epochCtx.setEffectiveBalanceIncrement(i, newEffectiveBalance);
       effectiveBalance = newEffectiveBalance;
     }
     const inc = effectiveBalance / EFFECTIVE_BALANCE_INCREMENT;
@@ -74,8 +74,4 @@ export function processEffectiveBalanceUpdates(
     if (increments[i] !== inc) wholeIncrements = false;
   }
   cache.effectiveBalanceIncrements = wholeIncrements ? increments : null;
-}
-
-function setEpochCacheEffectiveBalance(cs: CachedBeaconState, index: number, effectiveBalance: number): void {
-  cs.epochCtx.setEffectiveBalanceIncrement(index, effectiveBalance);
 }
