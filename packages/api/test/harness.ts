@@ -4,6 +4,7 @@
  */
 import type {AddressInfo} from "node:net";
 import {FORK_NAMES, SLOTS_PER_EPOCH} from "@ceibo/params";
+import {SlabValidator, ssz} from "@ceibo/types";
 import type {FastifyInstance} from "fastify";
 import {expect} from "vitest";
 import {
@@ -296,6 +297,8 @@ export async function rawChecked(
 
 /** Byte arrays as hex (vitest compares big typed arrays element by element, slowly); the rest as is. */
 export function comparable(v: unknown): unknown {
+  // a validator read from a state's tree keeps its fields in a shared slab (getters): compared as the plain value
+  if (v instanceof SlabValidator) return comparable(ssz.phase0.Validator.clone(v));
   if (v instanceof Uint8Array) return `bytes:${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex")}`;
   if (Array.isArray(v)) return v.map(comparable);
   if (v !== null && typeof v === "object") {

@@ -111,7 +111,7 @@ describe("ValidatorFields: typed arrays of the validator fields, synced from the
     validators.get(9).withdrawalCredentials = credentials;
     validators.get(62).withdrawableEpoch = 77;
     const appended = ssz.phase0.Validator.toViewDU({
-      ...validators.getReadonly(0).toValue(),
+      ...ssz.phase0.Validator.clone(validators.getReadonly(0).toValue()),
       activationEpoch: 12,
       activationEligibilityEpoch: 11,
     });

@@ -11,7 +11,7 @@ import {createPhase0Types} from "./phase0.ts";
 import {createPrimitives, type Uint64Mode} from "./primitives.ts";
 
 export type {Uint64Mode} from "./primitives.ts";
-export type {ValidatorValue} from "./validatorNodeStruct.ts";
+export {SlabValidator, type ValidatorValue} from "./validatorNodeStruct.ts";
 
 /**
  * Builds the SSZ types of every fork for one preset. Each fork's namespace holds every type visible at that

@@ -1,4 +1,4 @@
-import {ContainerNodeStructType, ListCompositeType} from "@chainsafe/ssz";
+import {ContainerNodeStructType, ContainerType, ListCompositeType} from "@chainsafe/ssz";
 import {describe, expect, it} from "vitest";
 import {ssz} from "../src/index.ts";
 
@@ -35,9 +35,10 @@ describe("ValidatorNodeStructType", () => {
       expect(read[i].withdrawalCredentials).toEqual(values[i].withdrawalCredentials);
       expect(read[i].effectiveBalance).toBe(values[i].effectiveBalance);
       expect(read[i].exitEpoch).toBe(values[i].exitEpoch);
-      // every field, in the container's order (the value is built as one literal, not by the library's decoder)
-      expect(Object.keys(read[i])).toEqual(Object.keys(ssz.phase0.Validator.fields));
-      expect(read[i]).toEqual(values[i]);
+      expect(ssz.phase0.Validator.equals(read[i], values[i])).toBe(true);
+      // a clone (what a change through the state's view starts from) is a plain value with every field
+      expect(ssz.phase0.Validator.clone(read[i])).toEqual(values[i]);
+      expect(ssz.phase0.Validator.toJson(read[i])).toEqual(ssz.phase0.Validator.toJson(values[i]));
     }
   });
 
@@ -47,6 +48,17 @@ describe("ValidatorNodeStructType", () => {
     expect(read[0].withdrawalCredentials.byteLength).toBe(32);
     expect(read[1].pubkey.buffer).toBe(read[0].pubkey.buffer);
     expect(read[0].withdrawalCredentials.buffer).toBe(read[0].pubkey.buffer);
+    // nothing held per validator but numbers and the slab it shares with its neighbours (a view or a heap number
+    // each is an object on the heap): own properties are small integers or one shared object
+    const shared = new Set<unknown>();
+    for (const v of [read[0], read[1], read[4095], read[4096], read[4999]]) {
+      for (const x of Object.values(v)) {
+        if (typeof x === "object") shared.add(x);
+        else expect(Number.isSafeInteger(x) && (x as number) < 2 ** 30).toBe(true);
+      }
+    }
+    // 5,000 validators: two slabs of 4,096
+    expect(shared.size).toBe(2);
     // not views of the input bytes: changing them leaves the tree as it was
     const copy = Uint8Array.from(bytes);
     const view = list.deserializeToViewDU(copy);
@@ -69,5 +81,21 @@ describe("ValidatorNodeStructType", () => {
     expected[10] = {...values[10], withdrawalCredentials: new Uint8Array(32).fill(2), effectiveBalance: 1e9};
     expect(b.hashTreeRoot()).toEqual(plainList.hashTreeRoot(expected));
     expect(a.hashTreeRoot()).toEqual(plainList.hashTreeRoot(values));
+  });
+  it("keeps a validator's exact bytes, even a uint64 beyond 2**53 that reads back as a rounded number", () => {
+    const one = ssz.phase0.Validator.serialize(values[1]);
+    // effective_balance = 2**60 + 1, exit_epoch = 2**64 - 2 (not FAR_FUTURE_EPOCH)
+    const dv = new DataView(one.buffer, one.byteOffset);
+    dv.setBigUint64(80, 2n ** 60n + 1n, true);
+    dv.setBigUint64(105, 2n ** 64n - 2n, true);
+    // a list of four: three validators as before, then this one
+    const oneList = Uint8Array.from([...bytes.subarray(0, 121 * 3), ...one]);
+    const view = list.deserializeToViewDU(oneList);
+    expect(view.serialize()).toEqual(oneList);
+    // the reference: the same fields as a plain container, whose tree keeps each uint64's bytes
+    const exact = new ListCompositeType(new ContainerType(ssz.phase0.Validator.fields), list.limit);
+    expect(view.hashTreeRoot()).toEqual(exact.deserializeToViewDU(oneList).hashTreeRoot());
+    expect(view.getReadonly(3).effectiveBalance).toBe(2 ** 60);
+    expect(view.getReadonly(3).exitEpoch).toBe(2 ** 64);
   });
 });

@@ -1,4 +1,3 @@
-import {bytesEqual} from "@ceibo/utils";
 import {aggregateSerializedPublicKeys, PublicKey} from "@chainsafe/blst";
 
 /**
@@ -26,6 +25,8 @@ export interface PreloadResult {
   maxStepMs: number;
 }
 
+/** Bytes of a compressed G1 public key (a validator's pubkey). */
+const PUBKEY = 48;
 /** Bytes of an uncompressed G1 public key. */
 const UNCOMPRESSED = 96;
 /** Keys per buffer of the uncompressed-key store (768 KiB a buffer). */
@@ -59,7 +60,16 @@ export class PubkeyCache {
    */
   private table = new Int32Array(1024);
   private tableCount = 0;
-  private readonly pubkeyBytes: Uint8Array[] = [];
+  /**
+   * Compressed pubkeys: validator i at byte (i % KEYS_PER_BUFFER) * 48 of buffer ⌊i / KEYS_PER_BUFFER⌋, copied in
+   * (not the callers' views kept: a view is an object on the main heap, a million of them ~100 MB and a longer
+   * major GC; issue 13).
+   */
+  private readonly pubkeyBuffers: (Uint8Array | undefined)[] = [];
+  /** 1 when validator i's pubkey is recorded in pubkeyBuffers. */
+  private present = new Uint8Array(1024);
+  /** One more than the highest recorded index. */
+  private length = 0;
   /** Uncompressed checked keys: validator i at byte (i % KEYS_PER_BUFFER) * 96 of buffer ⌊i / KEYS_PER_BUFFER⌋. */
   private readonly keyBuffers: (Uint8Array | undefined)[] = [];
   /** 1 when validator i's key is checked and stored in keyBuffers. */
@@ -67,29 +77,55 @@ export class PubkeyCache {
   private checkedCount = 0;
 
   get size(): number {
-    return this.pubkeyBytes.length;
+    return this.length;
   }
 
   /** Records validator `index` with `pubkey` (idempotent for the same pair; a pubkey keeps its first index). */
   set(index: number, pubkey: Uint8Array): void {
-    if (this.pubkeyBytes[index] !== undefined) return;
-    this.pubkeyBytes[index] = pubkey;
+    if (this.hasPubkey(index)) return;
+    if (pubkey.length !== PUBKEY) throw Error(`expected a ${PUBKEY}-byte pubkey, got ${pubkey.length}`);
+    this.storePubkey(index, pubkey);
     if ((this.tableCount + 1) * 2 > this.table.length) this.grow();
     const table = this.table;
     const mask = table.length - 1;
     let slot = pubkeyHash(pubkey) & mask;
     for (let entry = table[slot]; entry !== 0; entry = table[slot]) {
       // the same pubkey under an earlier index: getIndex keeps that one
-      if (bytesEqual(this.pubkeyBytes[entry - 1], pubkey)) return;
+      if (this.pubkeyEquals(entry - 1, pubkey)) return;
       slot = (slot + 1) & mask;
     }
     table[slot] = index + 1;
     this.tableCount++;
   }
 
+  private hasPubkey(index: number): boolean {
+    return index < this.present.length && this.present[index] === 1;
+  }
+
+  private storePubkey(index: number, pubkey: Uint8Array): void {
+    const b = Math.floor(index / KEYS_PER_BUFFER);
+    let buffer = this.pubkeyBuffers[b];
+    if (buffer === undefined) {
+      while (this.pubkeyBuffers.length < b) this.pubkeyBuffers.push(undefined);
+      buffer = new Uint8Array(KEYS_PER_BUFFER * PUBKEY);
+      this.pubkeyBuffers[b] = buffer;
+    }
+    buffer.set(pubkey, (index % KEYS_PER_BUFFER) * PUBKEY);
+    this.present = flagged(this.present, index);
+    if (index >= this.length) this.length = index + 1;
+  }
+
+  /** Whether the recorded pubkey of `index` is `pubkey` (compared in place, no view made). */
+  private pubkeyEquals(index: number, pubkey: Uint8Array): boolean {
+    const buffer = this.pubkeyBuffers[Math.floor(index / KEYS_PER_BUFFER)] as Uint8Array;
+    const offset = (index % KEYS_PER_BUFFER) * PUBKEY;
+    for (let i = 0; i < PUBKEY; i++) if (buffer[offset + i] !== pubkey[i]) return false;
+    return true;
+  }
+
   /** The validator index of a pubkey, or undefined if no validator has it. */
   getIndex(pubkey: Uint8Array): number | undefined {
-    if (pubkey.length !== 48) return undefined;
+    if (pubkey.length !== PUBKEY) return undefined;
     const slot = this.findSlot(pubkey);
     return slot >= 0 ? this.table[slot] - 1 : undefined;
   }
@@ -101,14 +137,14 @@ export class PubkeyCache {
     for (let slot = pubkeyHash(pubkey) & mask; ; slot = (slot + 1) & mask) {
       const entry = table[slot];
       if (entry === 0) return -1;
-      if (bytesEqual(this.pubkeyBytes[entry - 1], pubkey)) return slot;
+      if (this.pubkeyEquals(entry - 1, pubkey)) return slot;
     }
   }
 
   private insert(index: number): void {
     const table = this.table;
     const mask = table.length - 1;
-    let slot = pubkeyHash(this.pubkeyBytes[index]) & mask;
+    let slot = pubkeyHash(this.getPubkeyBytes(index)) & mask;
     while (table[slot] !== 0) slot = (slot + 1) & mask;
     table[slot] = index + 1;
     this.tableCount++;
@@ -121,10 +157,12 @@ export class PubkeyCache {
     for (let i = 0; i < old.length; i++) if (old[i] !== 0) this.insert(old[i] - 1);
   }
 
+  /** The compressed pubkey of a validator: a view into the store (do not keep it or write to it). */
   getPubkeyBytes(index: number): Uint8Array {
-    const pk = this.pubkeyBytes[index];
-    if (pk === undefined) throw Error(`no pubkey cached for validator index ${index}`);
-    return pk;
+    if (!this.hasPubkey(index)) throw Error(`no pubkey cached for validator index ${index}`);
+    const buffer = this.pubkeyBuffers[Math.floor(index / KEYS_PER_BUFFER)] as Uint8Array;
+    const offset = (index % KEYS_PER_BUFFER) * PUBKEY;
+    return buffer.subarray(offset, offset + PUBKEY);
   }
 
   /** Keys checked and stored so far (by `preload` or `getPublicKey`). */
@@ -156,14 +194,7 @@ export class PubkeyCache {
       this.keyBuffers[b] = buffer;
     }
     buffer.set(point, (index % KEYS_PER_BUFFER) * UNCOMPRESSED);
-    if (index >= this.checked.length) {
-      let n = this.checked.length;
-      while (n <= index) n *= 2;
-      const grown = new Uint8Array(n);
-      grown.set(this.checked);
-      this.checked = grown;
-    }
-    this.checked[index] = 1;
+    this.checked = flagged(this.checked, index);
     this.checkedCount++;
   }
 
@@ -183,13 +214,13 @@ export class PubkeyCache {
     const worker = async (): Promise<void> => {
       while (!aborted()) {
         const indices: number[] = [];
-        while (indices.length < chunk && next < this.pubkeyBytes.length) {
-          if (!this.isChecked(next)) indices.push(next);
+        while (indices.length < chunk && next < this.length) {
+          if (this.hasPubkey(next) && !this.isChecked(next)) indices.push(next);
           next++;
         }
         if (indices.length === 0) return;
-        // the keys copied into one buffer: the checker may post them to a worker, and a view of a larger buffer (the
-        // state's slabs) would be cloned with all of it
+        // the keys copied into one buffer: the checker may post them to a worker, and a view of a larger buffer (this
+        // store's buffers) would be cloned with all of it
         const packed = new Uint8Array(indices.length * 48);
         const keys = indices.map((i, k) => {
           packed.set(this.getPubkeyBytes(i), k * 48);
@@ -253,6 +284,19 @@ export class PubkeyCache {
     this.storeChecked(index, pk.toBytes(false));
     return pk;
   }
+}
+
+/** `flags` with byte `index` set to 1: the same array, or a copy grown (doubling) to hold `index`. */
+function flagged(flags: Uint8Array<ArrayBuffer>, index: number): Uint8Array<ArrayBuffer> {
+  let out = flags;
+  if (index >= flags.length) {
+    let n = flags.length;
+    while (n <= index) n *= 2;
+    out = new Uint8Array(n);
+    out.set(flags);
+  }
+  out[index] = 1;
+  return out;
 }
 
 /**

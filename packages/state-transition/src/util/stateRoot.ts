@@ -13,6 +13,8 @@
  * `batchHashTreeRoot` allocates a HashComputation per node and calls the hasher once per 16 nodes, and plain
  * `hashTreeRoot()` calls it once per node.
  */
+
+import {SlabValidator} from "@ceibo/types";
 import type {HashObject} from "@chainsafe/as-sha256";
 import {digestNLevel, hashInto, type Node} from "@chainsafe/persistent-merkle-tree";
 import type {BeaconStateAllForks} from "../types.ts";
@@ -152,7 +154,13 @@ function writeUint64(dv: DataView, offset: number, value: number): void {
   }
 }
 
+function copyBytes(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number, length: number): void {
+  for (let i = 0; i < length; i++) to[toOffset + i] = from[fromOffset + i];
+}
+
 function isValidatorValue(value: unknown): value is ValidatorValue {
+  // a SlabValidator first: its byte fields are views made on each read
+  if (value instanceof SlabValidator) return true;
   const v = value as Partial<ValidatorValue> | undefined;
   return v !== undefined && v.pubkey instanceof Uint8Array && v.withdrawalCredentials instanceof Uint8Array;
 }
@@ -180,13 +188,27 @@ function hashValueNodes(nodes: Node[]): void {
   for (let start = 0; start < todo.length; start += BATCH) {
     const m = Math.min(todo.length, start + BATCH) - start;
     // hash_tree_root(pubkey): 48 bytes in two chunks (bytes 48..63 of each block stay zero)
-    for (let k = 0; k < m; k++) pubkeyBlocks.set(todo[start + k].value.pubkey, k * 64);
+    for (let k = 0; k < m; k++) {
+      const v = todo[start + k].value;
+      if (v instanceof SlabValidator) copyBytes(v.slab.bytes, v.offset, pubkeyBlocks, k * 64, 48);
+      else pubkeyBlocks.set(v.pubkey, k * 64);
+    }
     hashInto(pubkeyBlocks.subarray(0, m * 64), pubkeyRoots.subarray(0, m * 32));
     chunks.fill(0, 0, m * 256);
     for (let k = 0; k < m; k++) {
       const v = todo[start + k].value;
       const base = k * 256;
-      chunks.set(pubkeyRoots.subarray(k * 32, k * 32 + 32), base);
+      copyBytes(pubkeyRoots, k * 32, chunks, base, 32);
+      if (v instanceof SlabValidator) {
+        // the serialized fields are the chunks' little-endian bytes: credentials 48..80, effective balance 80..88,
+        // slashed 88, the four epochs 89..121, 8 bytes each
+        const b = v.slab.bytes;
+        const o = v.offset;
+        copyBytes(b, o + 48, chunks, base + 32, 40);
+        chunks[base + 96] = b[o + 88];
+        for (let e = 0; e < 4; e++) copyBytes(b, o + 89 + e * 8, chunks, base + 128 + e * 32, 8);
+        continue;
+      }
       chunks.set(v.withdrawalCredentials, base + 32);
       writeUint64(dv, base + 64, v.effectiveBalance);
       chunks[base + 96] = v.slashed ? 1 : 0;
