@@ -103,14 +103,7 @@ export class PubkeyCache {
   }
 
   private storePubkey(index: number, pubkey: Uint8Array): void {
-    const b = Math.floor(index / KEYS_PER_BUFFER);
-    let buffer = this.pubkeyBuffers[b];
-    if (buffer === undefined) {
-      while (this.pubkeyBuffers.length < b) this.pubkeyBuffers.push(undefined);
-      buffer = new Uint8Array(KEYS_PER_BUFFER * PUBKEY);
-      this.pubkeyBuffers[b] = buffer;
-    }
-    buffer.set(pubkey, (index % KEYS_PER_BUFFER) * PUBKEY);
+    writeKey(this.pubkeyBuffers, index, pubkey, PUBKEY);
     this.present = flagged(this.present, index);
     if (index >= this.length) this.length = index + 1;
   }
@@ -186,14 +179,7 @@ export class PubkeyCache {
     if (point.length !== UNCOMPRESSED) {
       throw Error(`expected a ${UNCOMPRESSED}-byte uncompressed key, got ${point.length}`);
     }
-    const b = Math.floor(index / KEYS_PER_BUFFER);
-    let buffer = this.keyBuffers[b];
-    if (buffer === undefined) {
-      while (this.keyBuffers.length < b) this.keyBuffers.push(undefined);
-      buffer = new Uint8Array(KEYS_PER_BUFFER * UNCOMPRESSED);
-      this.keyBuffers[b] = buffer;
-    }
-    buffer.set(point, (index % KEYS_PER_BUFFER) * UNCOMPRESSED);
+    writeKey(this.keyBuffers, index, point, UNCOMPRESSED);
     this.checked = flagged(this.checked, index);
     this.checkedCount++;
   }
@@ -284,6 +270,21 @@ export class PubkeyCache {
     this.storeChecked(index, pk.toBytes(false));
     return pk;
   }
+}
+
+/**
+ * Writes the `width`-byte key of validator `index` into its buffer of KEYS_PER_BUFFER keys (byte
+ * (index % KEYS_PER_BUFFER) * width of buffer ⌊index / KEYS_PER_BUFFER⌋), creating that buffer if needed.
+ */
+function writeKey(buffers: (Uint8Array | undefined)[], index: number, key: Uint8Array, width: number): void {
+  const b = Math.floor(index / KEYS_PER_BUFFER);
+  let buffer = buffers[b];
+  if (buffer === undefined) {
+    while (buffers.length < b) buffers.push(undefined);
+    buffer = new Uint8Array(KEYS_PER_BUFFER * width);
+    buffers[b] = buffer;
+  }
+  buffer.set(key, (index % KEYS_PER_BUFFER) * width);
 }
 
 /** `flags` with byte `index` set to 1: the same array, or a copy grown (doubling) to hold `index`. */
