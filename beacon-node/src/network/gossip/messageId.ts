@@ -4,9 +4,9 @@
  * message-id is the first 20 bytes of a SHA256 over a domain (valid / invalid snappy), from altair the topic
  * (length-prefixed), and the decompressed (or, if it does not decompress, the raw) data.
  */
-import {createHash} from "node:crypto";
 import type {BeaconConfig, ChainConfig} from "@ceibo/config";
 import {ForkSeq} from "@ceibo/params";
+import {digest} from "@chainsafe/as-sha256";
 import type {Message} from "@libp2p/gossipsub";
 import type {RPC} from "@libp2p/gossipsub/message";
 import {compressSync, uncompressSync} from "snappy";
@@ -76,10 +76,33 @@ export function compressGossipPayload(sszBytes: Uint8Array): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+/** The parts of one hash input laid end to end (reused: one hash at a time on this thread; grown up to 1 MiB). */
+let scratch = new Uint8Array(4096);
+const MAX_SCRATCH = 1 << 20;
+
+/**
+ * SHA256 of the concatenated parts, on the WebAssembly hasher: a node:crypto `Hash` per gossip message is a native
+ * object with a weak handle, and every such object alive or dead since the last major GC lengthens that GC's atomic
+ * pause (~0.1–0.3 µs each; issue 13, bench/README.md round 8). (The WebAssembly hasher's incremental `update` is only
+ * exact for 64-byte-aligned pieces, so the parts are copied into one input.)
+ */
+function sha256Of(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  if (n > scratch.length && n <= MAX_SCRATCH)
+    scratch = new Uint8Array(Math.min(MAX_SCRATCH, Math.max(n, scratch.length * 2)));
+  // a larger input (a block of several MiB) gets a buffer of its own, not kept
+  const input = n <= scratch.length ? scratch : new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    input.set(p, at);
+    at += p.length;
+  }
+  return digest(input.subarray(0, n));
+}
+
 function sha256Prefix(parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest().subarray(0, MESSAGE_ID_LENGTH));
+  return sha256Of(parts).subarray(0, MESSAGE_ID_LENGTH);
 }
 
 function uint64Le(n: number): Uint8Array {
@@ -211,12 +234,8 @@ export class GossipMessageIds {
    * check, before decompression. 128 bits of SHA256 so distinct messages never share it in practice.
    */
   readonly fastMsgIdFn = (rpcMsg: RPC.Message): string => {
-    return createHash("sha256")
-      .update(this.topicInfo(rpcMsg.topic).prefix)
-      .update(rpcMsg.data ?? new Uint8Array(0))
-      .digest()
-      .subarray(0, 16)
-      .toString("base64");
+    const hash = sha256Of([this.topicInfo(rpcMsg.topic).prefix, rpcMsg.data ?? new Uint8Array(0)]);
+    return Buffer.from(hash.buffer, hash.byteOffset, 16).toString("base64");
   };
 
   /** The topic string's parse and length-prefixed bytes (cached; see `topics`). */
