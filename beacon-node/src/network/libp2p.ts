@@ -5,7 +5,8 @@
  */
 import {chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync} from "node:fs";
 import {dirname, join} from "node:path";
-import {noise} from "@chainsafe/libp2p-noise";
+import {type ICryptoInterface, noise} from "@chainsafe/libp2p-noise";
+import {asCrypto, defaultCrypto} from "@chainsafe/libp2p-noise/crypto";
 import {generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf} from "@libp2p/crypto/keys";
 import {type GossipSub, type GossipsubOpts, gossipsub} from "@libp2p/gossipsub";
 import {type Identify, identify} from "@libp2p/identify";
@@ -50,6 +51,30 @@ export function defaultAgentVersion(): string {
   return `ceibo/${pkg.version}`;
 }
 
+/**
+ * Frames at least this long are en/decrypted by node:crypto, shorter ones by the WebAssembly ChaCha20-Poly1305.
+ * node:crypto makes a `Cipheriv`/`Decipheriv` per frame: a native object whose weak handle lengthens the next
+ * major GC's atomic pause (~0.1–0.4 µs each; issue 13, bench/README.md round 8), and ~15 µs of fixed cost, so below
+ * ~3 KiB the WebAssembly cipher is as fast (measured on this machine: 2 KiB 21 against 22 µs, 4 KiB 26 against
+ * 18 µs, 64 KiB ~85 against ~690 MB/s). Noise's own default switches at 1,200 bytes.
+ */
+export const NOISE_NATIVE_CIPHER_MIN_BYTES = 4096;
+
+/** Noise's default crypto with the cipher chosen by frame size as above. */
+export const noiseCrypto: ICryptoInterface = {
+  ...defaultCrypto,
+  chaCha20Poly1305Encrypt(plaintext, nonce, ad, k) {
+    return plaintext.byteLength < NOISE_NATIVE_CIPHER_MIN_BYTES
+      ? asCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k)
+      : defaultCrypto.chaCha20Poly1305Encrypt(plaintext, nonce, ad, k);
+  },
+  chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst) {
+    return ciphertext.byteLength < NOISE_NATIVE_CIPHER_MIN_BYTES
+      ? asCrypto.chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst)
+      : defaultCrypto.chaCha20Poly1305Decrypt(ciphertext, nonce, ad, k, dst);
+  },
+};
+
 /** Creates (does not start) the host. */
 export async function createLibp2pHost(opts: Libp2pHostOpts): Promise<Libp2pHost> {
   const agentVersion = opts.agentVersion ?? defaultAgentVersion();
@@ -63,7 +88,7 @@ export async function createLibp2pHost(opts: Libp2pHostOpts): Promise<Libp2pHost
       announce: opts.announceAddresses,
     },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({crypto: noiseCrypto})],
     // order = preference when dialing: yamux first (p2p-interface.md: yamux MUST take precedence), then mplex
     // (configured so that connections dialed by the other side keep working: see muxers.ts)
     streamMuxers: [eth2Yamux(), eth2Mplex()],
