@@ -6,14 +6,14 @@
  */
 
 import type {SignatureSet} from "@ceibo/state-transition";
-import {aggregateSignatures, SecretKey} from "@chainsafe/blst";
+import {aggregatePublicKeys, aggregateSignatures, SecretKey} from "@chainsafe/blst";
 import {afterAll, describe, expect, it} from "vitest";
 import {BlsSingleThread, BlsWorkerPool} from "../src/chain/bls/pool.ts";
 
 const keys = Array.from({length: 16}, (_, i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i + 1)));
 const msg = (n: number) => new Uint8Array(32).fill(n);
 
-function single(k: number, m: number, signWith = k): SignatureSet {
+function single(k: number, m: number, signWith = k): Extract<SignatureSet, {type: "single"}> {
   return {
     type: "single",
     pubkey: keys[k].toPublicKey(),
@@ -79,6 +79,45 @@ describe("BlsWorkerPool", {timeout: 60_000}, () => {
       false,
     );
     expect(await pool.verifySignatureSets([{...aggregate([1], 7), pubkeys: []}])).toBe(false);
+  });
+
+  it("sets whose keys are checked points (bytes, as gossip builds them) verify alone, batched and mixed with blst keys", async () => {
+    const point = (k: number): Uint8Array => keys[k].toPublicKey().toBytes(false);
+    const good: SignatureSet[] = [
+      {...single(2, 20), pubkey: point(2)},
+      // an aggregate of three signers' points: the worker adds them up
+      {...aggregate([3, 4, 5], 21), pubkeys: [point(3), point(4), point(5)]},
+      // partial sums as a committee's cached blocks give them, and a loose blst key
+      {
+        ...aggregate([6, 7, 8, 9], 22),
+        pubkeys: [
+          aggregatePublicKeys([keys[6].toPublicKey(), keys[7].toPublicKey()]).toBytes(false),
+          point(8),
+          keys[9].toPublicKey(),
+        ],
+      },
+    ];
+    for (const set of good) {
+      expect(await pool.verifySignatureSets([set])).toBe(true);
+      expect(await pool.verifySignatureSets([set], {batchable: true})).toBe(true);
+    }
+    expect(await pool.verifySignatureSets(good)).toBe(true);
+    // a signer's point left out, or another's in its place: false, and only that call in a batch
+    const missing: SignatureSet = {...aggregate([3, 4, 5], 21), pubkeys: [point(3), point(4)]};
+    const swapped: SignatureSet = {...aggregate([3, 4, 5], 21), pubkeys: [point(3), point(4), point(6)]};
+    const results = await Promise.all(
+      [good[0], missing, good[1], swapped, good[2]].map((set) => pool.verifySignatureSets([set], {batchable: true})),
+    );
+    expect(results).toEqual([true, false, true, false, true]);
+    // the main-thread verifier agrees
+    const main = new BlsSingleThread();
+    for (const set of [...good, missing, swapped]) {
+      expect(await main.verifySignatureSets([set])).toBe(await pool.verifySignatureSets([set]));
+    }
+    // a compressed (48-byte) key is not a point: refused, never verified as some other key
+    await expect(
+      pool.verifySignatureSets([{...single(2, 20), pubkey: keys[2].toPublicKey().toBytes(true)}]),
+    ).rejects.toThrow(/96-byte/);
   });
 
   it("splits a block-sized call into chunks across workers; one bad set anywhere makes it false", async () => {

@@ -16,7 +16,7 @@ const {ACTIVE_PRESET_NAME} = await import("@ceibo/params");
 const fx = await import("./fixtures/syncNetwork.ts");
 const {BeaconSync: BeaconSyncClass} = await import("../src/sync/index.ts");
 const {blockRootOf} = await import("../src/chain/blockRoot.ts");
-const {computeEpochAtSlot, getBlockSignatureSets, processSlots} = await import("@ceibo/state-transition");
+const {computeEpochAtSlot, getBlockSignatureSets, processSlots, toPublicKey} = await import("@ceibo/state-transition");
 const {getSegmentSignatureSets} = await import("../src/sync/segmentSignatures.ts");
 const {toRootHex} = await import("@ceibo/fork-choice");
 const {toHex} = await import("@ceibo/utils");
@@ -313,7 +313,7 @@ describe("range sync: one chain.bls call per segment (issue 13)", () => {
     type Sets = ReturnType<typeof getBlockSignatureSets>;
     const describeSets = (sets: Sets) =>
       sets.map((x) => ({
-        pubkeys: (x.type === "single" ? [x.pubkey] : x.pubkeys).map((k) => toHex(k.toBytes(true))),
+        pubkeys: (x.type === "single" ? [x.pubkey] : x.pubkeys).map((k) => toHex(toPublicKey(k).toBytes(true))),
         signingRoot: toHex(x.signingRoot),
         signature: toHex(x.signature),
       }));

@@ -31,7 +31,7 @@ import {
   computeEpochAtSlot,
   getDomain,
   type SignatureSet,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BlsVerifier} from "../chain/bls/pool.ts";
@@ -42,7 +42,7 @@ export const MAX_SELECTIONS = 16_384;
 
 const SUBCOMMITTEE_SIZE = SYNC_COMMITTEE_SIZE / SYNC_COMMITTEE_SUBNET_COUNT;
 
-function single(pubkey: ReturnType<typeof validatorPublicKey>, signingRoot: Uint8Array, signature: Uint8Array) {
+function single(pubkey: ReturnType<typeof validatorKeyPoint>, signingRoot: Uint8Array, signature: Uint8Array) {
   return {type: "single", pubkey, signingRoot, signature} as SignatureSet;
 }
 
@@ -87,7 +87,7 @@ export function selectionsHandlers(
   };
   const validatorKey = (cs: CachedBeaconState, index: number) => {
     if (index >= cs.state.validators.length) throw Error(`unknown validator index ${index}`);
-    return validatorPublicKey(cs, index);
+    return validatorKeyPoint(cs, index);
   };
 
   return {

@@ -45,7 +45,7 @@ import {
   isAggregator,
   isSyncCommitteeAggregator,
   type SignatureSet,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import {ChainError, fromRootHex, G2_POINT_AT_INFINITY} from "../chain/index.ts";
@@ -57,7 +57,7 @@ import {SYNC_SUBCOMMITTEE_SIZE} from "./submitted.ts";
 
 const GWEI_TO_WEI = 1_000_000_000n;
 
-function single(pubkey: Uint8Array | ReturnType<typeof validatorPublicKey>, root: Uint8Array, sig: Uint8Array) {
+function single(pubkey: Uint8Array | ReturnType<typeof validatorKeyPoint>, root: Uint8Array, sig: Uint8Array) {
   return {type: "single", pubkey, signingRoot: root, signature: sig} as SignatureSet;
 }
 
@@ -321,7 +321,7 @@ export function validatorHandlers(
               root: toRootHex(data.target.root),
             });
             const epoch = computeEpochAtSlot(data.slot);
-            const pubkey = validatorPublicKey(cs, aggregatorIndex);
+            const pubkey = validatorKeyPoint(cs, aggregatorIndex);
             const aapType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
             const indexed = getIndexedAttestation(cs, aggregate as AttestationAllForks);
             const sets: SignatureSet[] = [
@@ -422,7 +422,7 @@ export function validatorHandlers(
             const epoch = computeEpochAtSlot(slot);
             const participants = contribution.aggregationBits.getTrueBitIndexes().map((i) => sub[i]);
             if (participants.length === 0) throw Error("the contribution has no participants");
-            const pubkey = validatorPublicKey(cs, aggregatorIndex);
+            const pubkey = validatorKeyPoint(cs, aggregatorIndex);
             const sets: SignatureSet[] = [
               single(
                 pubkey,
@@ -444,7 +444,7 @@ export function validatorHandlers(
               ),
               {
                 type: "aggregate",
-                pubkeys: participants.map((i) => validatorPublicKey(cs, i)),
+                pubkeys: participants.map((i) => validatorKeyPoint(cs, i)),
                 signingRoot: computeSigningRoot(
                   ssz.phase0.Root,
                   contribution.beaconBlockRoot,

@@ -34,7 +34,7 @@ import {
   type SignedBLSToExecutionChange,
   type SignedVoluntaryExit,
   stateTransition,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BeaconDb, ResumeData} from "../db/index.ts";
@@ -626,7 +626,7 @@ export class BeaconChain implements IBeaconChain {
     try {
       set = {
         type: "single",
-        pubkey: validatorPublicKey(targetState, att.attesterIndex),
+        pubkey: validatorKeyPoint(targetState, att.attesterIndex),
         signingRoot,
         signature: att.signature,
       };
@@ -687,7 +687,7 @@ export class BeaconChain implements IBeaconChain {
     try {
       set = {
         type: "single",
-        pubkey: validatorPublicKey(state, msg.validatorIndex),
+        pubkey: validatorKeyPoint(state, msg.validatorIndex),
         signingRoot,
         signature: msg.signature,
       };

@@ -22,11 +22,11 @@ import {
   computeEpochAtSlot,
   computeStartSlotAtEpoch,
   forkTypes,
+  type SetPublicKey,
   type SignatureSet,
   type SignedBeaconBlockAllForks,
 } from "@ceibo/state-transition";
 import {bytesEqual, toHex} from "@ceibo/utils";
-import type {PublicKey} from "@chainsafe/blst";
 import {BlsSingleThread, type BlsVerifier} from "../chain/bls/pool.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
@@ -99,7 +99,7 @@ export class BackfillSync {
   private readonly config: BeaconConfig;
   private readonly network: SyncNetwork;
   private readonly logger: Logger;
-  private readonly getPubkey: (index: number) => PublicKey;
+  private readonly getPubkey: (index: number) => SetPublicKey;
   private readonly bls: BlsVerifier;
   private readonly sidecars: BackfillSidecars | null;
   private readonly batchSlots: number;
@@ -138,7 +138,7 @@ export class BackfillSync {
       config: BeaconConfig;
       network: SyncNetwork;
       /** Public key of a validator index (any state at or after the anchor knows every older proposer). */
-      getPubkey: (index: number) => PublicKey;
+      getPubkey: (index: number) => SetPublicKey;
       /** Where the proposer signatures are verified (the chain's BLS worker pool; default the main thread). */
       bls?: BlsVerifier;
       logger?: Logger;

@@ -6,7 +6,7 @@
 
 import {toRootHex} from "@ceibo/fork-choice";
 import type {SignedBeaconBlockAllForks} from "@ceibo/state-transition";
-import {validatorPublicKey} from "@ceibo/state-transition";
+import {validatorKeyPoint} from "@ceibo/state-transition";
 import {type BeaconChain, blockRootOf} from "../chain/chain.ts";
 import {type Logger, silentLogger} from "../chain/logger.ts";
 import type {BeaconDb} from "../db/beaconDb.ts";
@@ -234,8 +234,7 @@ export class BeaconSync {
           network: this.network,
           logger: this.logger,
           bls: this.chain.bls,
-          getPubkey: (index) =>
-            validatorPublicKey(this.chain.getBlockState(this.chain.finalizedCheckpoint.root), index),
+          getPubkey: (index) => validatorKeyPoint(this.chain.getBlockState(this.chain.finalizedCheckpoint.root), index),
           sidecars: new BackfillSidecars({
             config: this.chain.beaconConfig,
             network: this.network,

@@ -9,10 +9,10 @@
  * - other calls (a block's signatures) go out at once, ahead of any gossip batch still waiting for a worker (a
  *   block must not wait behind a slot's thousands of attestations and aggregates), split into chunks of
  *   `maxSetsPerChunk` sets across idle workers; the call is true when every chunk is.
- * The main thread only aggregates public keys of aggregate sets and serializes bytes, and does so when a worker
- * takes the work (not when the call is made): a burst of gossip messages handled in one event-loop turn then only
- * builds its sets, and the aggregation of their keys (~0.4 ms for an aggregate of a 1M-validator committee) is
- * spread over the turns in which the workers ask for more. A gossip batch's verdicts come back together (up to
+ * The main thread only copies bytes (roots, signatures, the keys' checked points: a gossip set carries no blst object,
+ * see state-transition signatureSet.ts) and does so when a worker takes the work (not when the call is made): a burst
+ * of gossip messages handled in one event-loop turn then only builds its sets, and the packing is spread over the
+ * turns in which the workers ask for more. The workers add the keys of aggregate sets up. A gossip batch's verdicts come back together (up to
  * `maxSetsPerBatch` sets: ~85 aggregates or 256 attestations) but are settled **one call per event-loop turn**
  * (`setImmediate`): each settled call resumes its caller (the rest of the message's validation, the gossipsub
  * verdict, the op pool and fork choice), and all of them resumed in one microtask run held the loop for 0.1–0.7 s
@@ -23,17 +23,17 @@
  */
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";
-import {type SignatureSet, verifySignatureSets} from "@ceibo/state-transition";
+import {type SignatureSet, setPublicKeys, toKeyPoint, verifySignatureSets} from "@ceibo/state-transition";
 import {Fifo, sleep} from "@ceibo/utils";
-import {aggregatePublicKeys, type PublicKey} from "@chainsafe/blst";
 import {
+  WIRE_KEY_BYTES,
+  WIRE_KEYS_OFFSET,
   WIRE_MSG_OFFSET,
-  WIRE_PK_OFFSET,
-  WIRE_SET_BYTES,
   WIRE_SIG_OFFSET,
   type WireJobs,
   type WorkerRequest,
   type WorkerResponse,
+  wireSetBytes,
 } from "./wire.ts";
 
 export interface VerifyOptions {
@@ -113,18 +113,24 @@ export interface BlsWorkerPoolOptions {
   maxSetsPerBatch?: number;
 }
 
+/** Public keys of a set (an aggregate set has at least one: `verifySignatureSets` checks). */
+function keyCount(set: SignatureSet): number {
+  return set.type === "single" ? 1 : set.pubkeys.length;
+}
+
 /**
- * Writes a set as a worker takes it at `bytes[offset]` (an aggregate set has at least one key: `verifySignatureSets`
- * checks); false when its signing root or signature has the wrong length (such a set can never verify).
+ * Writes a set as a worker takes it at `bytes[offset]` (wire.ts); false when its signing root or signature has the
+ * wrong length (such a set can never verify). Throws for a key that is not a 96-byte point.
  */
 function packSet(set: SignatureSet, bytes: Uint8Array, offset: number): boolean {
   if (set.signingRoot.length !== 32 || set.signature.length !== 96) return false;
-  let pk: PublicKey;
-  if (set.type === "single") pk = set.pubkey;
-  else pk = set.pubkeys.length === 1 ? set.pubkeys[0] : aggregatePublicKeys(set.pubkeys);
-  bytes.set(pk.toBytes(false), offset + WIRE_PK_OFFSET);
   bytes.set(set.signingRoot, offset + WIRE_MSG_OFFSET);
   bytes.set(set.signature, offset + WIRE_SIG_OFFSET);
+  let at = offset + WIRE_KEYS_OFFSET;
+  for (const key of setPublicKeys(set)) {
+    bytes.set(toKeyPoint(key), at);
+    at += WIRE_KEY_BYTES;
+  }
   return true;
 }
 
@@ -299,19 +305,21 @@ export class BlsWorkerPool implements BlsVerifier {
       for (const m of merged) size += m.bytes.length;
       const bytes = new Uint8Array(size);
       const lengths: number[] = [];
+      const keys: number[] = [];
       let at = 0;
       for (const m of merged) {
         bytes.set(m.bytes, at);
         at += m.bytes.length;
-        lengths.push(...m.lengths);
+        for (const n of m.lengths) lengths.push(n);
+        for (const n of m.keys) keys.push(n);
       }
-      item.wire = {bytes, lengths};
+      item.wire = {bytes, lengths, keys};
     }
     return item;
   }
 
   /**
-   * Every worker busy: converts the items that the next request will take (the keys of aggregate sets aggregated),
+   * Every worker busy: converts the items that the next request will take (their sets packed into bytes),
    * one item per event-loop turn, so that the work is ready when a worker frees up and no turn does much of it.
    */
   private prepareAhead(): void {
@@ -346,27 +354,33 @@ export class BlsWorkerPool implements BlsVerifier {
   }
 
   /**
-   * The item's calls packed for a worker: the keys of aggregate sets aggregated now (not when the call was made).
-   * A call whose sets cannot be converted is settled here and left out of the item: false when a set has a
-   * signature or root of the wrong length (it could never verify), rejected when converting threw.
+   * The item's calls packed for a worker (at dispatch, not when the call was made). A call whose sets cannot be
+   * converted is settled here and left out of the item: false when a set has a signature or root of the wrong length
+   * (it could never verify), rejected when converting threw.
    */
   private toWireJobs(item: WorkItem): WireJobs {
     let total = 0;
-    for (const call of item.calls) total += call.sets.length;
-    const bytes = new Uint8Array(total * WIRE_SET_BYTES);
+    for (const call of item.calls) for (const set of call.sets) total += wireSetBytes(keyCount(set));
+    const bytes = new Uint8Array(total);
     const lengths: number[] = [];
+    const keys: number[] = [];
     const calls: PendingCall[] = [];
     let at = 0;
     for (const call of item.calls) {
       try {
         let ok = true;
-        for (let i = 0; i < call.sets.length && ok; i++) ok = packSet(call.sets[i], bytes, at + i * WIRE_SET_BYTES);
+        let end = at;
+        for (let i = 0; i < call.sets.length && ok; i++) {
+          ok = packSet(call.sets[i], bytes, end);
+          end += wireSetBytes(keyCount(call.sets[i]));
+        }
         if (!ok) {
           call.resolve(false);
           continue;
         }
-        at += call.sets.length * WIRE_SET_BYTES;
+        at = end;
         lengths.push(call.sets.length);
+        for (const set of call.sets) keys.push(keyCount(set));
         calls.push(call);
       } catch (e) {
         call.reject(e as Error);
@@ -374,7 +388,7 @@ export class BlsWorkerPool implements BlsVerifier {
     }
     item.calls = calls;
     // its own buffer, exactly the packed sets (it is transferred to the worker)
-    return {bytes: at === bytes.length ? bytes : bytes.slice(0, at), lengths};
+    return {bytes: at === bytes.length ? bytes : bytes.slice(0, at), lengths, keys};
   }
 
   private onResponse(w: PoolWorker, res: WorkerResponse): void {

@@ -5,17 +5,28 @@
  * more than building the sets.
  */
 
-/** Bytes of one packed signature set: the signer's public key (uncompressed, 96), the signing root (32), the
- * signature (compressed, 96). */
-export const WIRE_SET_BYTES = 224;
-export const WIRE_PK_OFFSET = 0;
-export const WIRE_MSG_OFFSET = 96;
-export const WIRE_SIG_OFFSET = 128;
+/**
+ * One packed signature set: the signing root (32 bytes), the signature (compressed, 96), then the set's public keys
+ * (uncompressed, 96 each: one for a single set, each key of an aggregate set, which the worker adds up).
+ */
+export const WIRE_MSG_OFFSET = 0;
+export const WIRE_SIG_OFFSET = 32;
+export const WIRE_KEYS_OFFSET = 128;
+export const WIRE_KEY_BYTES = 96;
 
-/** Calls packed for a worker: `bytes` holds `WIRE_SET_BYTES` per set, call after call; `lengths` the sets of each. */
+/** Bytes of a packed set with `keys` public keys. */
+export function wireSetBytes(keys: number): number {
+  return WIRE_KEYS_OFFSET + keys * WIRE_KEY_BYTES;
+}
+
+/**
+ * Calls packed for a worker: `bytes` holds the packed sets, call after call; `lengths` the sets of each call, and
+ * `keys` the public keys of each set (set after set, over all calls).
+ */
 export interface WireJobs {
   bytes: Uint8Array;
   lengths: number[];
+  keys: number[];
 }
 
 export interface WorkerRequest {

@@ -1,6 +1,8 @@
 /**
  * The BLS verification worker (a `worker_threads` Worker started by `BlsWorkerPool`). It receives batches of jobs,
  * each job a list of serialized signature sets, and answers one boolean per job:
+ * 0. An aggregate set's keys (checked points: partial sums of a committee, or each signer's key) are added up here,
+ *    off the main thread.
  *
  * 1. Sets that sign the same message (e.g. attestations of one committee) are first combined with random
  *    coefficients (`aggregateWithRandomness`), so a group of n same-message sets costs one pairing, not n.
@@ -13,6 +15,7 @@
 import {parentPort} from "node:worker_threads";
 import {toHexUnprefixed} from "@ceibo/utils";
 import {
+  aggregateSerializedPublicKeys,
   aggregateWithRandomness,
   PublicKey,
   Signature,
@@ -20,12 +23,13 @@ import {
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
 import {
+  WIRE_KEY_BYTES,
+  WIRE_KEYS_OFFSET,
   WIRE_MSG_OFFSET,
-  WIRE_PK_OFFSET,
-  WIRE_SET_BYTES,
   WIRE_SIG_OFFSET,
   type WorkerRequest,
   type WorkerResponse,
+  wireSetBytes,
 } from "./wire.ts";
 
 interface DecodedSet {
@@ -38,18 +42,30 @@ interface DecodedSet {
 }
 
 /**
- * The packed set at `bytes[offset]` (wire.ts), or null when its key or signature does not decode. The signature is
- * only decompressed here (~50 µs, not ~140 with the subgroup check): a set combined with others of its message is
- * checked by `aggregateWithRandomness` itself, which deserializes and group-checks every signature it is given, so
- * checking it here too doubled the most expensive step of a same-message set.
+ * The packed set at `bytes[offset]` with `keys` public keys (wire.ts), its keys added up, or null when a key or its
+ * signature does not decode. The signature is only decompressed here (~50 µs, not ~140 with the subgroup check): a set
+ * combined with others of its message is checked by `aggregateWithRandomness` itself, which deserializes and
+ * group-checks every signature it is given, so checking it here too doubled the most expensive step of a
+ * same-message set.
  */
-function decode(bytes: Uint8Array, offset: number): DecodedSet | null {
-  const pk = bytes.subarray(offset + WIRE_PK_OFFSET, offset + WIRE_PK_OFFSET + 96);
+function decode(bytes: Uint8Array, offset: number, keys: number): DecodedSet | null {
   const msg = bytes.subarray(offset + WIRE_MSG_OFFSET, offset + WIRE_MSG_OFFSET + 32);
   const sigBytes = bytes.subarray(offset + WIRE_SIG_OFFSET, offset + WIRE_SIG_OFFSET + 96);
+  const keyAt = (k: number): Uint8Array => {
+    const from = offset + WIRE_KEYS_OFFSET + k * WIRE_KEY_BYTES;
+    return bytes.subarray(from, from + WIRE_KEY_BYTES);
+  };
+  if (keys < 1) return null;
   try {
-    // the public key is trusted (from the state's validated registry, or an aggregate of such keys): no group check
-    return {pk: PublicKey.fromBytes(pk), sig: Signature.fromBytes(sigBytes, false), sigBytes, msg, validated: false};
+    // the keys are trusted (checked points from the state's validated registry, or sums of them): no group check
+    let pk: PublicKey;
+    if (keys === 1) pk = PublicKey.fromBytes(keyAt(0));
+    else {
+      const points: Uint8Array[] = [];
+      for (let k = 0; k < keys; k++) points.push(keyAt(k));
+      pk = aggregateSerializedPublicKeys(points, false);
+    }
+    return {pk, sig: Signature.fromBytes(sigBytes, false), sigBytes, msg, validated: false};
   } catch {
     return null;
   }
@@ -119,18 +135,20 @@ function handle(req: WorkerRequest): WorkerResponse {
   if (req.pubkeys !== undefined) return checkPublicKeys(req, req.pubkeys);
   const t0 = performance.now();
   combined = 0;
-  const {bytes, lengths} = req.jobs;
+  const {bytes, lengths, keys} = req.jobs;
   let at = 0;
+  let set = 0;
   const decoded = lengths.map((length) => {
-    const from = at;
-    at += length * WIRE_SET_BYTES;
-    const out: DecodedSet[] = [];
-    for (let o = from; o < at; o += WIRE_SET_BYTES) {
-      const d = decode(bytes, o);
-      if (d === null) return null;
-      out.push(d);
+    const out: DecodedSet[] | null = [];
+    let ok = true;
+    for (let i = 0; i < length; i++, set++) {
+      // every set of the job is walked (to find the next job's offset), decoded while they all decode
+      const d = ok ? decode(bytes, at, keys[set]) : null;
+      if (d === null) ok = false;
+      else out.push(d);
+      at += wireSetBytes(keys[set]);
     }
-    return out;
+    return ok ? out : null;
   });
   const results = decoded.map((d) => d !== null);
   const valid = decoded.filter((d): d is DecodedSet[] => d !== null);

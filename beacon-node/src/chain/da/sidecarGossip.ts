@@ -14,7 +14,7 @@ import {
   computeStartSlotAtEpoch,
   processSlots,
   type SignatureSet,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BlsVerifier} from "../bls/pool.ts";
@@ -216,7 +216,7 @@ export async function validateSidecarBlockHeader(
   try {
     set = {
       type: "single",
-      pubkey: validatorPublicKey(headState, header.proposerIndex),
+      pubkey: validatorKeyPoint(headState, header.proposerIndex),
       signingRoot,
       signature: signedBlockHeader.signature,
     };

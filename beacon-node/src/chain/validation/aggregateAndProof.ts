@@ -22,7 +22,7 @@ import {
   getCommitteeIndices,
   getDomain,
   isAggregator,
-  validatorPublicKey,
+  validatorKeyPoint,
   validatorsAggregatePublicKey,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
@@ -135,8 +135,8 @@ export async function validateBeaconAggregateAndProofGossip(
   }
 
   // [REJECT] selection proof, aggregator signature and aggregate signature are valid (one batch)
-  const aggregatorPubkey = (): ReturnType<typeof validatorPublicKey> =>
-    validatorPublicKey(shufflingState, aggregatorIndex);
+  const aggregatorPubkey = (): ReturnType<typeof validatorKeyPoint> =>
+    validatorKeyPoint(shufflingState, aggregatorIndex);
   const aggregateAndProofType = electra ? ssz.electra.AggregateAndProof : ssz.phase0.AggregateAndProof;
   await verifySetsOrReject(ctx, [
     {
@@ -170,20 +170,21 @@ export async function validateBeaconAggregateAndProofGossip(
     {
       code: "INVALID_SIGNATURE",
       message: "invalid aggregate signature",
-      // phase0 is_valid_indexed_attestation's FastAggregateVerify: the attesters' keys aggregated from the
-      // committee's cached block aggregates (state-transition committeeKeys.ts)
+      // phase0 is_valid_indexed_attestation's FastAggregateVerify: the attesters' keys as the committee's cached block
+      // aggregates and the loose signers' keys (state-transition committeeKeys.ts)
       build: () => {
-        const pubkey = aggregateCommitteeKeys(
+        const pubkeys = aggregateCommitteeKeys(
           committee,
           aggregate.aggregationBits,
           0,
-          (i) => validatorPublicKey(shufflingState, i),
+          (i) => validatorKeyPoint(shufflingState, i),
           (indices) => validatorsAggregatePublicKey(shufflingState, indices),
         );
-        if (pubkey === null) throw Error("the aggregate has no participants");
+        if (pubkeys.length === 0) throw Error("the aggregate has no participants");
         return {
-          type: "single",
-          pubkey,
+          // partial sums (cached committee blocks, loose signers): the BLS worker adds them up
+          type: "aggregate",
+          pubkeys,
           signingRoot: computeSigningRoot(
             ssz.phase0.AttestationData,
             data,

@@ -10,7 +10,7 @@ import {
   computeStartSlotAtEpoch,
   computeTimeAtSlot,
   type SignedBeaconBlockAllForks,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {GossipVerifiedBlock} from "../verified.ts";
@@ -98,7 +98,7 @@ export async function validateBeaconBlockGossip(
         message: `invalid proposer signature on block ${blockRootHex}`,
         build: () => ({
           type: "single",
-          pubkey: validatorPublicKey(headState, block.proposerIndex),
+          pubkey: validatorKeyPoint(headState, block.proposerIndex),
           // compute_signing_root(block, domain) over the root computed above
           signingRoot: ssz.phase0.SigningData.hashTreeRoot({
             objectRoot: blockRoot,

@@ -18,7 +18,7 @@ import {
   type CachedBeaconState,
   computeEpochAtSlot,
   isSyncCommitteeAggregator,
-  validatorPublicKey,
+  validatorKeyPoint,
 } from "@ceibo/state-transition";
 import {ssz} from "@ceibo/types";
 import type {BitArray} from "@chainsafe/ssz";
@@ -109,7 +109,7 @@ export async function validateSyncCommitteeMessageGossip(
       message: `invalid sync committee signature of validator ${msg.validatorIndex}`,
       build: () => ({
         type: "single",
-        pubkey: validatorPublicKey(state, msg.validatorIndex),
+        pubkey: validatorKeyPoint(state, msg.validatorIndex),
         signingRoot: computeSigningRoot(
           ssz.phase0.Root,
           msg.beaconBlockRoot,
@@ -192,7 +192,7 @@ export async function validateSyncCommitteeContributionAndProofGossip(
 
   // [REJECT] selection proof, aggregator signature and the contribution's aggregate signature (one batch)
   const epoch = computeEpochAtSlot(contribution.slot);
-  const aggregatorPubkey = (): ReturnType<typeof validatorPublicKey> => validatorPublicKey(state, aggregatorIndex);
+  const aggregatorPubkey = (): ReturnType<typeof validatorKeyPoint> => validatorKeyPoint(state, aggregatorIndex);
   const pubkeys = state.epochCtx.pubkeyCache;
   await verifySetsOrReject(ctx, [
     {
@@ -226,10 +226,10 @@ export async function validateSyncCommitteeContributionAndProofGossip(
     {
       code: "INVALID_SIGNATURE",
       message: "invalid contribution aggregate signature",
-      // FastAggregateVerify = Verify under the participants' aggregate key (from the cache's stored points)
+      // FastAggregateVerify over the participants' checked points (the BLS worker adds them up)
       build: () => ({
-        type: "single",
-        pubkey: pubkeys.aggregatePublicKeys(participantPositions.map((i) => subcommittee[i])),
+        type: "aggregate",
+        pubkeys: participantPositions.map((i) => pubkeys.getKeyPoint(subcommittee[i])),
         signingRoot: computeSigningRoot(
           ssz.phase0.Root,
           contribution.beaconBlockRoot,

@@ -261,6 +261,16 @@ export class PubkeyCache {
   }
 
   /**
+   * The checked key of a validator as its uncompressed point (96 bytes; a view into the store: do not keep it or
+   * write to it), checked on the spot first if it is not yet; throws as `getPublicKey` for an invalid key. What
+   * signature sets carry to the BLS pool instead of a `PublicKey` (no native object per use).
+   */
+  getKeyPoint(index: number): Uint8Array {
+    if (!this.isChecked(index)) this.getPublicKey(index);
+    return this.uncompressed(index);
+  }
+
+  /**
    * The deserialized public key of a validator, a new object on each call (do not keep it: keep the index); throws
    * if the validator's pubkey is not a valid G1 point in the subgroup.
    */

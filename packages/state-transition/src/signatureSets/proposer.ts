@@ -6,7 +6,7 @@ import {getDomain} from "../util/domain.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
 import {forkTypes} from "../util/forkTypes.ts";
 import type {SignatureSet} from "./signatureSet.ts";
-import {validatorPublicKey} from "./validatorPubkey.ts";
+import {validatorKeyPoint} from "./validatorPubkey.ts";
 
 /** phase0 verify_block_signature: the proposer's signature over the block (DOMAIN_BEACON_PROPOSER). */
 export function getBlockProposerSignatureSet(
@@ -18,7 +18,7 @@ export function getBlockProposerSignatureSet(
   const blockType = forkTypes(cs.fork).BeaconBlock as {hashTreeRoot(v: BeaconBlockAllForks): Uint8Array};
   return {
     type: "single",
-    pubkey: validatorPublicKey(cs, block.proposerIndex),
+    pubkey: validatorKeyPoint(cs, block.proposerIndex),
     signingRoot: computeSigningRoot(blockType, block, domain),
     signature: signedBlock.signature,
   };

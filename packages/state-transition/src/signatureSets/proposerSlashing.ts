@@ -6,7 +6,7 @@ import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getDomain} from "../util/domain.ts";
 import {computeEpochAtSlot} from "../util/epoch.ts";
 import type {SignatureSet} from "./signatureSet.ts";
-import {validatorPublicKey} from "./validatorPubkey.ts";
+import {validatorKeyPoint} from "./validatorPubkey.ts";
 
 export type ProposerSlashing = ValueOf<typeof ssz.phase0.ProposerSlashing>;
 
@@ -15,7 +15,7 @@ export function getProposerSlashingSignatureSets(
   cs: CachedBeaconState,
   proposerSlashing: ProposerSlashing,
 ): SignatureSet[] {
-  const pubkey = validatorPublicKey(cs, proposerSlashing.signedHeader1.message.proposerIndex);
+  const pubkey = validatorKeyPoint(cs, proposerSlashing.signedHeader1.message.proposerIndex);
   return [proposerSlashing.signedHeader1, proposerSlashing.signedHeader2].map((signedHeader) => {
     const domain = getDomain(cs.state, DOMAIN_BEACON_PROPOSER, computeEpochAtSlot(signedHeader.message.slot));
     return {

@@ -13,7 +13,7 @@ export function getRandaoSignatureSet(cs: CachedBeaconState, randaoReveal: Uint8
   const proposerIndex = getBeaconProposerIndex(cs);
   return {
     type: "single",
-    pubkey: cs.epochCtx.pubkeyCache.getPublicKey(proposerIndex),
+    pubkey: cs.epochCtx.pubkeyCache.getKeyPoint(proposerIndex),
     signingRoot: computeSigningRoot(ssz.phase0.Epoch, epoch, getDomain(cs.state, DOMAIN_RANDAO)),
     signature: randaoReveal,
   };

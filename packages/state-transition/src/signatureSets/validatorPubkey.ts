@@ -1,6 +1,7 @@
 import type {PublicKey} from "@chainsafe/blst";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {StateHelperError} from "../errors.ts";
+import type {KeyPoint} from "./signatureSet.ts";
 
 /**
  * The pubkey cache is shared by every state of a chain and may know validators this state does not have yet, so
@@ -19,6 +20,15 @@ function checkValidatorIndex(cs: CachedBeaconState, index: number): void {
 export function validatorPublicKey(cs: CachedBeaconState, index: number): PublicKey {
   checkValidatorIndex(cs, index);
   return cs.epochCtx.pubkeyCache.getPublicKey(index);
+}
+
+/**
+ * `state.validators[index].pubkey` as its checked point (PubkeyCache.getKeyPoint): what a signature set carries to
+ * the BLS pool without a blst object.
+ */
+export function validatorKeyPoint(cs: CachedBeaconState, index: number): KeyPoint {
+  checkValidatorIndex(cs, index);
+  return cs.epochCtx.pubkeyCache.getKeyPoint(index);
 }
 
 /**

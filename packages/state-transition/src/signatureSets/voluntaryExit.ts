@@ -5,7 +5,7 @@ import type {ValueOf} from "@chainsafe/ssz";
 import type {CachedBeaconState} from "../cache/cachedBeaconState.ts";
 import {getDomain} from "../util/domain.ts";
 import type {SignatureSet} from "./signatureSet.ts";
-import {validatorPublicKey} from "./validatorPubkey.ts";
+import {validatorKeyPoint} from "./validatorPubkey.ts";
 
 export type SignedVoluntaryExit = ValueOf<typeof ssz.phase0.SignedVoluntaryExit>;
 
@@ -24,7 +24,7 @@ export function getVoluntaryExitSignatureSet(
       : getDomain(cs.state, DOMAIN_VOLUNTARY_EXIT, exit.epoch);
   return {
     type: "single",
-    pubkey: validatorPublicKey(cs, exit.validatorIndex),
+    pubkey: validatorKeyPoint(cs, exit.validatorIndex),
     signingRoot: computeSigningRoot(ssz.phase0.VoluntaryExit, exit, domain),
     signature: signedVoluntaryExit.signature,
   };
