@@ -12,14 +12,14 @@
  * The main thread only copies bytes (roots, signatures, the keys' checked points: a gossip set carries no blst object,
  * see state-transition signatureSet.ts) and does so when a worker takes the work (not when the call is made): a burst
  * of gossip messages handled in one event-loop turn then only builds its sets, and the packing is spread over the
- * turns in which the workers ask for more. The workers add the keys of aggregate sets up. A gossip batch's verdicts come back together (up to
- * `maxSetsPerBatch` sets: ~85 aggregates or 256 attestations) but are settled **one call per event-loop turn**
- * (`setImmediate`): each settled call resumes its caller (the rest of the message's validation, the gossipsub
- * verdict, the op pool and fork choice), and all of them resumed in one microtask run held the loop for 0.1–0.7 s
- * at 2× mainnet rate on 1M validators — most of it V8's incremental marking, which does its steps inside whatever
- * JS allocates while a major GC is behind schedule. A block's chunks and key checks are settled at once (one
- * caller each). `BlsSingleThread` is the same
- * interface on the main thread (tests, tools, and nodes started with `--bls.workers 0`).
+ * turns in which the workers ask for more. The workers add the keys of aggregate sets up. A gossip batch's verdicts
+ * come back together (up to `maxSetsPerBatch` sets: ~85 aggregates or 256 attestations) but are settled **one call
+ * per event-loop turn** (`setImmediate`): each settled call resumes its caller (the rest of the message's
+ * validation, the gossipsub verdict, the op pool and fork choice), and all of them resumed in one microtask run held
+ * the loop for 0.1–0.7 s at 2× mainnet rate on 1M validators — most of it V8's incremental marking, which does its
+ * steps inside whatever JS allocates while a major GC is behind schedule. A block's chunks and key checks are settled
+ * at once (one caller each). `BlsSingleThread` is the same interface on the main thread (tests, tools, and nodes
+ * started with `--bls.workers 0`).
  */
 import {availableParallelism} from "node:os";
 import {Worker} from "node:worker_threads";

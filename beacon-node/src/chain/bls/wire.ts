@@ -12,6 +12,10 @@
 export const WIRE_MSG_OFFSET = 0;
 export const WIRE_SIG_OFFSET = 32;
 export const WIRE_KEYS_OFFSET = 128;
+/**
+ * The same 96 as state-transition's `KEY_POINT_BYTES`, kept here on purpose: the worker imports this file and must
+ * not load the state-transition package (its types and caches) to learn a constant.
+ */
 export const WIRE_KEY_BYTES = 96;
 
 /** Bytes of a packed set with `keys` public keys. */

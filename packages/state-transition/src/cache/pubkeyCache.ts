@@ -1,4 +1,5 @@
 import {aggregateSerializedPublicKeys, PublicKey} from "@chainsafe/blst";
+import {KEY_POINT_BYTES} from "../signatureSets/signatureSet.ts";
 
 /**
  * Checks compressed public keys somewhere else (a BLS worker thread): for each key its uncompressed serialization
@@ -27,8 +28,8 @@ export interface PreloadResult {
 
 /** Bytes of a compressed G1 public key (a validator's pubkey). */
 const PUBKEY = 48;
-/** Bytes of an uncompressed G1 public key. */
-const UNCOMPRESSED = 96;
+/** Bytes of an uncompressed G1 public key: the stored form, the `KeyPoint` signature sets carry. */
+const UNCOMPRESSED = KEY_POINT_BYTES;
 /** Keys per buffer of the uncompressed-key store (768 KiB a buffer). */
 const KEYS_PER_BUFFER = 8192;
 
