@@ -15,6 +15,7 @@ import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {type Ping, ping} from "@libp2p/ping";
 import {tcp} from "@libp2p/tcp";
 import {createLibp2p} from "libp2p";
+import {type RpcHandling, withReadBudget} from "./gossip/readBudget.ts";
 import {eth2Mplex, eth2Yamux} from "./muxers.ts";
 
 /** The gossipsub service as the host runs it (the class also exposes peer scores). */
@@ -75,6 +76,18 @@ export const noiseCrypto: ICryptoInterface = {
   },
 };
 
+/**
+ * The gossipsub service with a turn budget on reading peers' streams (gossip/readBudget.ts): its read loop
+ * awaits each RPC's handler (`awaitRpcHandler`), which the budget wrapper resolves at once, or in a later
+ * event-loop turn once the current turn has run the budget.
+ */
+function budgetedGossipsub(init: Partial<GossipsubOpts>): never {
+  const factory = gossipsub({...init, awaitRpcHandler: true});
+  // the factory's declared return type is the narrower public GossipSub interface; the instance is the class
+  return ((components: Parameters<typeof factory>[0]) =>
+    withReadBudget(factory(components) as unknown as RpcHandling)) as never;
+}
+
 /** Creates (does not start) the host. */
 export async function createLibp2pHost(opts: Libp2pHostOpts): Promise<Libp2pHost> {
   const agentVersion = opts.agentVersion ?? defaultAgentVersion();
@@ -103,8 +116,7 @@ export async function createLibp2pHost(opts: Libp2pHostOpts): Promise<Libp2pHost
     services: {
       identify: identify({runOnConnectionOpen: true}),
       ping: ping(),
-      // the factory's declared return type is the narrower public GossipSub interface
-      pubsub: gossipsub(opts.gossipsub) as never,
+      pubsub: budgetedGossipsub(opts.gossipsub),
     },
   });
   return host as unknown as Libp2pHost;
