@@ -6,8 +6,8 @@
  */
 import {generateKeyPair} from "@libp2p/crypto/keys";
 import {gossipsub, StrictNoSign} from "@libp2p/gossipsub";
-import {identify} from "@libp2p/identify";
 import {RPC} from "@libp2p/gossipsub/message";
+import {identify} from "@libp2p/identify";
 import type {Libp2p, PeerId} from "@libp2p/interface";
 import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {tcp} from "@libp2p/tcp";
