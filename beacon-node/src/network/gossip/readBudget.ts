@@ -62,10 +62,11 @@ export const READ_BUDGET = Symbol("ceibo.gossipReadBudget");
 
 /**
  * Wraps `gs.handleReceivedRpc` so that gossipsub's read loop yields between RPCs once the turn is over budget.
- * The instance must run with `awaitRpcHandler: true` (network/libp2p.ts sets it with the wrapper): the loop then awaits what the
- * wrapper returns, which is only the budget's wait, never the RPC's whole handling (a PRUNE with peer exchange
- * awaits dials to the exchanged peers; the read loop must not wait for those). The handling's own promise is
- * only watched for errors, which gossipsub's handler should not throw and which go to `onError`.
+ * The instance must run with `awaitRpcHandler: true` (network/libp2p.ts sets it with the wrapper): the loop then
+ * awaits what the wrapper returns, which is only the budget's wait, never the RPC's whole handling (a PRUNE with
+ * peer exchange awaits dials to the exchanged peers; the read loop must not wait for those). The handling's own
+ * promise is only watched for errors, which gossipsub's handler does not throw (it catches each message's errors
+ * itself) and which go to `onError`.
  */
 export function withReadBudget<T extends RpcHandling>(
   gs: T,
